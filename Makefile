@@ -1,0 +1,57 @@
+# hubnet — local development. `make run` and `make test` do all the set-up themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PACKAGES := libs/common services/referrals services/events services/notifications
+LOCAL := .local
+ENV_FILE := $(LOCAL)/env
+
+.PHONY: help venv lock up down status topics run test test-unit bench clean
+
+help:
+	@echo "make run      set everything up, start the three services, drive the demo (ONCE=1: then stop)"
+	@echo "make test     set everything up and run the whole test suite"
+	@echo "make up|down|status   local Kafka, PostgreSQL and SMTP sink"
+	@echo "make lock     re-pin requirements.lock from requirements.in"
+
+$(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q "uv==$(UV_VERSION)"
+	@$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps $(foreach p,$(PACKAGES),-e $(p))
+	@touch $@
+
+venv: $(STAMP)
+
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile -q requirements.in -o requirements.lock --python-version 3.11 --no-header
+
+up: venv
+	@PYTHON=$(abspath $(PY)) bash deploy/local/infra.sh up
+	@$(MAKE) --no-print-directory topics
+
+topics:
+	@source $(ENV_FILE) && $(VENV)/bin/hubnet admin topics
+
+down:
+	@bash deploy/local/infra.sh down
+
+status:
+	@bash deploy/local/infra.sh status
+
+run: up
+	@source $(ENV_FILE) && $(VENV)/bin/hubnet demo $(if $(ONCE),--once,)
+
+test: up
+	@source $(ENV_FILE) && $(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: venv
+	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+clean: down
+	rm -rf $(LOCAL) $(VENV)

@@ -1,0 +1,1 @@
+"""hubnet's shared code: the partner SDK (messages, envelope) and the plumbing every service uses."""

@@ -1,0 +1,57 @@
+"""PostgreSQL: the connection pool and a migrator that applies ordered `.sql` files once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+
+from hubnet_common.logging import get_logger
+
+log = get_logger(__name__)
+COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 7_311_001  # pg advisory lock id: one migrator at a time per database
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=30)
+
+
+def migration_files(*directories: Path) -> list[tuple[str, Path]]:
+    """(name, path) of every migration: common ones first, then each directory's in file order.
+
+    A name is `<package>.<folder>/<file>`, so two folders may both have a `0001_….sql`.
+    """
+    found = []
+    for directory in (COMMON_MIGRATIONS, *directories):
+        found += [(f"{directory.parent.name}.{directory.name}/{p.name}", p) for p in sorted(directory.glob("*.sql"))]
+    return found
+
+
+async def migrate(conn: asyncpg.Connection, *directories: Path) -> list[str]:
+    """Apply what has not been applied yet, each file in its own transaction; return their names."""
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+    try:
+        done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
+        applied = []
+        for name, path in migration_files(*directories):
+            if name in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(path.read_text())
+                await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
+            log.info("migration applied", migration=name)
+            applied.append(name)
+        return applied
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+
+async def pending_migrations(conn: asyncpg.Connection, *directories: Path) -> list[str]:
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")} if exists else set()
+    return [name for name, _ in migration_files(*directories) if name not in done]

@@ -1,0 +1,106 @@
+"""A consuming service's copy of the directory, kept from the log-compacted directory.v1 topic.
+
+Used by the events and notifications services: `DIRECTORY_COPY_MIGRATIONS` adds the tables,
+`directory_copy_handlers()` the route, and the service's unit of work exposes `directory`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from hubnet_common.envelope import Envelope
+from hubnet_common.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted
+
+DIRECTORY_COPY_MIGRATIONS = Path(__file__).parent / "directory_copy_migrations"
+
+
+@dataclass(frozen=True)
+class Known:
+    """A partner, hub or service as this service knows it."""
+
+    id: str
+    name: str
+    active: bool
+
+
+class PgDirectoryCopy:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def hub(self, hub_id: str) -> Known | None:
+        return await self._known("known_hubs", hub_id)
+
+    async def partner(self, partner_id: str) -> Known | None:
+        return await self._known("known_partners", partner_id)
+
+    async def service(self, service_id: str) -> Known | None:
+        return await self._known("known_services", service_id)
+
+    async def _known(self, table: str, id_: str) -> Known | None:
+        row = await self.conn.fetchrow(f"SELECT id, name, active FROM {table} WHERE id = $1", id_)
+        return Known(**row) if row else None
+
+    async def keep_partner(self, fact: PartnerUpserted) -> None:
+        await self.conn.execute(
+            "INSERT INTO known_partners (id, name, active) VALUES ($1, $2, $3)"
+            " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3",
+            fact.partner_id, fact.name, fact.active,
+        )
+
+    async def keep_hub(self, fact: HubUpserted) -> None:
+        await self.conn.execute(
+            "INSERT INTO known_hubs (id, name, active) VALUES ($1, $2, $3)"
+            " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3",
+            fact.hub_id, fact.name, fact.active,
+        )
+
+    async def keep_service(self, fact: ServiceUpserted) -> None:
+        await self.conn.execute(
+            "INSERT INTO known_services (id, partner_id, name, hub_ids, active) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (id) DO UPDATE SET partner_id = $2, name = $3, hub_ids = $4, active = $5",
+            fact.service_id, fact.partner_id, fact.name, fact.hub_ids, fact.active,
+        )
+
+
+class FakeDirectoryCopy:
+    def __init__(self) -> None:
+        self.partners: dict[str, Known] = {}
+        self.hubs: dict[str, Known] = {}
+        self.services: dict[str, Known] = {}
+
+    async def hub(self, hub_id: str) -> Known | None:
+        return self.hubs.get(hub_id)
+
+    async def partner(self, partner_id: str) -> Known | None:
+        return self.partners.get(partner_id)
+
+    async def service(self, service_id: str) -> Known | None:
+        return self.services.get(service_id)
+
+    async def keep_partner(self, fact: PartnerUpserted) -> None:
+        self.partners[fact.partner_id] = Known(fact.partner_id, fact.name, fact.active)
+
+    async def keep_hub(self, fact: HubUpserted) -> None:
+        self.hubs[fact.hub_id] = Known(fact.hub_id, fact.name, fact.active)
+
+    async def keep_service(self, fact: ServiceUpserted) -> None:
+        self.services[fact.service_id] = Known(fact.service_id, fact.name, fact.active)
+
+
+async def keep_directory_entry(
+    fact: PartnerUpserted | HubUpserted | ServiceUpserted, envelope: Envelope, uow
+) -> None:
+    """Handler for every directory.v1 fact: store the latest entry (idempotent by nature)."""
+    if isinstance(fact, PartnerUpserted):
+        await uow.directory.keep_partner(fact)
+    elif isinstance(fact, HubUpserted):
+        await uow.directory.keep_hub(fact)
+    else:
+        await uow.directory.keep_service(fact)
+
+
+def directory_copy_handlers() -> dict:
+    return {PartnerUpserted: keep_directory_entry, HubUpserted: keep_directory_entry, ServiceUpserted: keep_directory_entry}

@@ -1,0 +1,14 @@
+"""Message models, one module per topic; importing this package registers every type."""
+
+from hubnet_common.messages import (  # noqa: F401  (imported to register their types)
+    directory,
+    hubevent_commands,
+    hubevent_events,
+    notification_events,
+    referral_commands,
+    referral_events,
+    replies,
+)
+from hubnet_common.messages.base import MESSAGE_TYPES, Command, Fact, Message
+
+__all__ = ["MESSAGE_TYPES", "Command", "Fact", "Message"]

@@ -1,0 +1,91 @@
+"""The partner SDK: send commands as a partner and wait for the answer on the replies topic.
+
+Any Python partner system (and the `hubnet` command line) uses this: it wraps a command in the
+CloudEvents envelope with the partner's `ce_source`, keys it by its aggregate id, and matches the
+answer by `command_id`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from hubnet_common.envelope import Envelope, partner_source
+from hubnet_common.kafka import idempotent_producer
+from hubnet_common.messages.base import Command
+from hubnet_common.messages.replies import CommandAccepted, CommandRejected
+from hubnet_common.topics import HUBEVENT_REPLIES, REFERRAL_REPLIES
+
+Reply = CommandAccepted | CommandRejected
+
+
+class PartnerClient:
+    def __init__(self, bootstrap: str, partner_id: str) -> None:
+        self.source = partner_source(partner_id)
+        self.producer = idempotent_producer(bootstrap, f"partner-{partner_id}")
+        self.replies = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self._waiting: dict[str, asyncio.Future[Reply]] = {}
+        self._reader: asyncio.Task | None = None
+
+    async def __aenter__(self) -> PartnerClient:
+        await self.producer.start()
+        await self.replies.start()
+        partitions = [TopicPartition(t.name, p) for t in (REFERRAL_REPLIES, HUBEVENT_REPLIES) for p in range(t.partitions)]
+        self.replies.assign(partitions)
+        await self.replies.seek_to_end(*partitions)
+        for tp in partitions:  # resolve the end offsets now, so no answer sent after this is missed
+            await self.replies.position(tp)
+        self._reader = asyncio.create_task(self._read_replies())
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        if self._reader:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+        await self.replies.stop()
+        await self.producer.stop()
+
+    async def send(self, command: Command, *, headers: list[tuple[str, bytes]] | None = None) -> Envelope:
+        """Send a command without waiting for its answer."""
+        envelope = Envelope.new(type=command.ce_type, source=self.source, subject=command.subject())
+        await self.producer.send_and_wait(
+            command.topic,
+            value=command.model_dump_json().encode(),
+            key=command.subject().encode(),
+            headers=headers if headers is not None else envelope.to_headers(),
+        )
+        return envelope
+
+    async def request(self, command: Command, *, timeout: float = 30.0) -> Reply:
+        """Send a command and wait for its answer."""
+        envelope = Envelope.new(type=command.ce_type, source=self.source, subject=command.subject())
+        return await self.request_raw(
+            command.topic, command.model_dump_json().encode(), envelope, key=command.subject(), timeout=timeout
+        )
+
+    async def request_raw(
+        self, topic: str, body: bytes, envelope: Envelope, *, key: str, timeout: float = 30.0,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> Reply:
+        """Send any bytes as a command (for tools and tests) and wait for the answer to its ce_id."""
+        waiter = self._waiting[envelope.id] = asyncio.get_running_loop().create_future()
+        try:
+            await self.producer.send_and_wait(
+                topic, value=body, key=key.encode(),
+                headers=headers if headers is not None else envelope.to_headers(),
+            )
+            return await asyncio.wait_for(waiter, timeout)
+        finally:
+            self._waiting.pop(envelope.id, None)
+
+    async def _read_replies(self) -> None:
+        async for record in self.replies:
+            envelope = Envelope.from_headers(record.headers)
+            model = CommandAccepted if envelope.type == CommandAccepted.ce_type else CommandRejected
+            reply = model.model_validate_json(record.value)
+            waiter = self._waiting.get(reply.command_id)
+            if waiter and not waiter.done():
+                waiter.set_result(reply)

@@ -1,0 +1,220 @@
+"""How every consumer turns one Kafka record into exactly one effect (DESIGN §5).
+
+Per record: read the CloudEvents envelope, find the model and handler for its type, validate the
+body, then in one transaction claim the inbox row, run the handler and write the outbox. The
+offset is committed by FastStream only after `Processor.process` returns, so delivery is
+at-least-once and effects exactly-once.
+
+- A command that breaks a rule (`Refused`) or cannot be read is answered on the replies topic
+  with a code and a sentence; nothing else changes.
+- A record that can never be processed goes to `<topic>.dlq` with its reason.
+- Transient failures (database or broker unreachable) are retried in place with capped
+  exponential backoff, so the partition waits instead of skipping work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka.errors import KafkaError
+from pydantic import ValidationError
+
+from hubnet_common.deadletter import DeadLetters
+from hubnet_common.envelope import Envelope, EnvelopeInvalid, new_traceparent
+from hubnet_common.messages.base import MESSAGE_TYPES, Command, Message
+from hubnet_common.errors import FieldError, Refused
+from hubnet_common.messages.replies import CommandAccepted, CommandRejected
+from hubnet_common.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Any, Envelope, Any], Awaitable[None]]
+TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+             asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
+             asyncpg.SerializationError, asyncpg.DeadlockDetectedError, KafkaError)
+HANDLER_ATTEMPTS = 3  # a handler that keeps raising something unexpected is dead-lettered
+UNRECOGNISED = {"invalid-envelope", "unknown-type", "unsupported-command"}
+
+
+@dataclass(frozen=True)
+class Record:
+    """The parts of a Kafka record the processor needs (aiokafka's ConsumerRecord has them)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+    @classmethod
+    def of(cls, raw: Any) -> Record:
+        return cls(raw.topic, raw.partition, raw.offset, raw.key, raw.value, tuple(raw.headers or ()))
+
+
+@dataclass(frozen=True)
+class Route:
+    """One consumed topic: the handler per message model, and where commands are answered."""
+
+    topic: str
+    handlers: Mapping[type[Message], Handler]
+    replies_topic: str | None = None  # set for command topics
+
+
+class Processor:
+    def __init__(
+        self,
+        *,
+        route: Route,
+        consumer_group: str,
+        uow_factory: Callable[[], UnitOfWork],
+        dead_letters: DeadLetters,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.route = route
+        self.group = consumer_group
+        self.uow_factory = uow_factory
+        self.dead_letters = dead_letters
+        self.max_backoff = max_backoff
+
+    async def process(self, record: Record) -> str:
+        """Process one record; returns what happened (for logs and tests)."""
+        structlog.contextvars.clear_contextvars()
+        try:
+            envelope = Envelope.from_headers(record.headers)
+        except EnvelopeInvalid as exc:
+            return await self._unreadable(record, None, "invalid-envelope", str(exc))
+        structlog.contextvars.bind_contextvars(
+            ce_id=envelope.id, ce_type=envelope.type, aggregate_id=envelope.subject, trace_id=envelope.trace_id
+        )
+        model = MESSAGE_TYPES.get(envelope.type)
+        if model is None:
+            return await self._unreadable(record, envelope, "unknown-type", f"unknown ce_type {envelope.type!r}")
+        handler = self.route.handlers.get(model)
+        if handler is None:
+            if issubclass(model, Command):
+                return await self._unreadable(
+                    record, envelope, "unsupported-command", f"{envelope.type} is not a command for {self.route.topic}"
+                )
+            return "ignored"
+        try:
+            message = model.model_validate_json(record.value or b"")
+        except ValidationError as exc:
+            return await self._unreadable(record, envelope, "invalid-body", _summary(exc), _field_errors(exc))
+        return await self._with_retries(record, lambda: self._apply(envelope, message, handler))
+
+    async def _apply(self, envelope: Envelope, message: Message, handler: Handler) -> str:
+        refusal: Refused | None = None
+        async with self.uow_factory() as uow:
+            if not await uow.first_delivery(self.group, envelope):
+                log.info("duplicate ignored")
+                return "duplicate"
+            try:
+                await handler(message, envelope, uow)
+            except Refused as exc:
+                refusal = exc  # answered below, after this transaction is rolled back
+            else:
+                if self.route.replies_topic:
+                    uow.emit(
+                        CommandAccepted(
+                            command_id=envelope.id,
+                            command_type=envelope.type,
+                            recipient=envelope.source,
+                            aggregate_id=message.subject(),
+                        ),
+                        caused_by=envelope,
+                        topic=self.route.replies_topic,
+                    )
+                await uow.commit()
+        if refusal is not None:
+            return await self._refuse(envelope, message.subject(), refusal)
+        log.info("processed")
+        return "accepted" if self.route.replies_topic else "processed"
+
+    async def _refuse(self, envelope: Envelope, aggregate_id: str, refusal: Refused) -> str:
+        """Answer a refused command in a fresh transaction, so nothing the handler did remains."""
+        if not self.route.replies_topic:
+            raise RuntimeError(f"{self.route.topic} carries facts, which are never refused")
+        async with self.uow_factory() as uow:
+            if not await uow.first_delivery(self.group, envelope):
+                return "duplicate"
+            uow.emit(
+                CommandRejected(
+                    command_id=envelope.id,
+                    command_type=envelope.type,
+                    recipient=envelope.source,
+                    aggregate_id=aggregate_id,
+                    code=refusal.code,
+                    reason=refusal.reason,
+                    errors=refusal.errors,
+                ),
+                caused_by=envelope,
+                topic=self.route.replies_topic,
+            )
+            await uow.commit()
+        log.info("command refused", code=refusal.code, reason=refusal.reason)
+        return "refused"
+
+    async def _unreadable(
+        self, record: Record, envelope: Envelope | None, code: str, reason: str, errors: list[FieldError] | None = None
+    ) -> str:
+        """A record that cannot be processed. A command is answered with what is wrong; what cannot
+        be recognised as a hubnet message at all (and any unreadable fact) is also dead-lettered."""
+        log.warning("unprocessable record", code=code, reason=reason, topic=record.topic, offset=record.offset)
+        outcome = "refused"
+        if not self.route.replies_topic or code in UNRECOGNISED:
+            await self._with_retries(record, lambda: self.dead_letters.send(record, self.group, code, reason))
+            outcome = "dead-lettered"
+        if self.route.replies_topic:
+            envelope = envelope or _stand_in_envelope(record)
+            aggregate_id = envelope.subject or (record.key or b"").decode("utf-8", "replace") or envelope.id
+            await self._with_retries(record, lambda: self._refuse(envelope, aggregate_id, Refused(reason, code=code, errors=errors)))
+        return outcome
+
+    async def _with_retries(self, record: Record, attempt: Callable[[], Awaitable[str]]) -> str:
+        delay, failures = 0.2, 0
+        while True:
+            try:
+                return await attempt()
+            except TRANSIENT as exc:
+                log.warning("transient failure, retrying", error=repr(exc), retry_in=round(delay, 2))
+            except Exception as exc:  # a bug or a poison message: retried a few times, then dead-lettered
+                failures += 1
+                log.exception("handler failed", attempt=failures)
+                if failures >= HANDLER_ATTEMPTS:
+                    await self._with_retries(
+                        record, lambda: self.dead_letters.send(record, self.group, "handler-error", repr(exc))
+                    )
+                    return "dead-lettered"
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, self.max_backoff)
+
+
+def _stand_in_envelope(record: Record) -> Envelope:
+    """For a command whose headers cannot be read: ids derived from its place in the log, so a
+    redelivery is recognised and answered once."""
+    headers = {name: value.decode("utf-8", "replace") for name, value in record.headers if value is not None}
+    return Envelope(
+        id=headers.get("ce_id") or f"{record.topic}/{record.partition}/{record.offset}",
+        source=headers.get("ce_source", ""),
+        type=headers.get("ce_type", "unknown"),
+        subject=headers.get("ce_subject", ""),
+        time=datetime.now(UTC),
+        traceparent=headers.get("traceparent") or new_traceparent(),
+    )
+
+
+def _field_errors(exc: ValidationError) -> list[FieldError]:
+    return [FieldError(field=".".join(str(p) for p in e["loc"]) or "(body)", problem=e["msg"]) for e in exc.errors()]
+
+
+def _summary(exc: ValidationError) -> str:
+    problems = "; ".join(f"{e.field}: {e.problem}" for e in _field_errors(exc))
+    return f"the body does not match the schema ({problems})"

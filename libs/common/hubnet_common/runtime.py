@@ -1,0 +1,168 @@
+"""A hubnet service process: FastStream Kafka subscribers, the outbox relay, background workers,
+and `/healthz` + `/readyz`, wired from a `ServiceSpec` that each service's bootstrap provides."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import structlog
+import uvicorn
+from faststream import AckPolicy
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from hubnet_common.db import create_pool, migrate, pending_migrations
+from hubnet_common.deadletter import DeadLetters
+from hubnet_common.kafka import idempotent_producer
+from hubnet_common.logging import configure_logging
+from hubnet_common.outbox import OutboxRelay
+from hubnet_common.processing import Processor, Record, Route
+from hubnet_common.settings import Settings
+from hubnet_common.uow import UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What makes one service: its name, schema, consumed topics and background work."""
+
+    name: str
+    migrations: Sequence[Path]
+    routes: Sequence[Route]
+    uow_factory: Callable[[asyncpg.Pool], Callable[[], UnitOfWork]]
+    on_start: Sequence[Callable[[Runtime], Awaitable[None]]] = ()  # e.g. load seed data
+    workers: Sequence[Callable[[Runtime], Awaitable[None]]] = ()  # loops that run until cancelled
+    http_routes: Sequence[Callable[[Runtime], tuple[str, Any]]] = field(default=())
+
+
+class Runtime:
+    """The live parts of a running service, created in the lifespan and shared by its handlers."""
+
+    def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.pool: asyncpg.Pool
+        self.processors: dict[str, Processor] = {}
+        self._tasks: list[asyncio.Task] = []
+
+    def consumer_group(self, route: Route) -> str:
+        return f"{self.settings.group_prefix}-{self.spec.name}-{route.topic}"
+
+    @asynccontextmanager
+    async def lifespan(self, *_args: Any, **_kwargs: Any):
+        self.pool = await create_pool(self.settings.pg_dsn)
+        self.producer = idempotent_producer(self.settings.kafka_bootstrap, f"hubnet-{self.spec.name}")
+        try:
+            async with self.pool.acquire() as conn:
+                await migrate(conn, *self.spec.migrations)
+            await self.producer.start()
+            uow_factory = self.spec.uow_factory(self.pool)
+            dead_letters = DeadLetters(self.producer)
+            for route in self.spec.routes:
+                self.processors[route.topic] = Processor(
+                    route=route, consumer_group=self.consumer_group(route), uow_factory=uow_factory,
+                    dead_letters=dead_letters,
+                )
+            for hook in self.spec.on_start:
+                await hook(self)
+            relay = OutboxRelay(self.pool, self.producer, poll_seconds=self.settings.outbox_poll_seconds)
+            self._tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+            self._tasks += [asyncio.create_task(worker(self), name=worker.__name__) for worker in self.spec.workers]
+            log.info("service started", http_port=self.settings.http_port)
+            yield
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.producer.stop()
+            await self.pool.close()
+            log.info("service stopped")
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            async with self.pool.acquire(timeout=2) as conn:
+                pending = await pending_migrations(conn, *self.spec.migrations)
+            checks["postgres"] = "ok"
+            checks["migrations"] = "ok" if not pending else f"pending: {', '.join(pending)}"
+        except Exception as exc:  # any failure means not ready; say which
+            checks["postgres"] = f"unreachable: {exc!r}"
+        try:
+            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 2)
+            checks["kafka"] = "ok"
+        except Exception as exc:
+            checks["kafka"] = f"unreachable: {exc!r}"
+        return checks
+
+
+def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Runtime]:
+    runtime = Runtime(spec, settings)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap,
+        client_id=f"hubnet-{spec.name}",
+        graceful_timeout=settings.graceful_timeout,
+        allow_auto_create_topics=False,
+        log_level=logging.DEBUG,  # FastStream's per-message access lines; ours say more
+    )
+    for route in spec.routes:
+        _subscribe(broker, runtime, route)
+
+    @get
+    async def healthz(scope: Any) -> AsgiResponse:
+        return AsgiResponse(b"ok", status_code=200)
+
+    @get
+    async def readyz(scope: Any) -> AsgiResponse:
+        checks = await runtime.readiness()
+        ready = all(value == "ok" for value in checks.values())
+        return AsgiResponse(json.dumps(checks).encode(), status_code=200 if ready else 503,
+                            headers={"content-type": "application/json"})
+
+    routes = [("/healthz", healthz), ("/readyz", readyz), *(route(runtime) for route in spec.http_routes)]
+    app = AsgiFastStream(broker, asgi_routes=routes, lifespan=runtime.lifespan, logger=None)
+    return app, runtime
+
+
+def _subscribe(broker: KafkaBroker, runtime: Runtime, route: Route) -> None:
+    """One subscriber per consumed topic, with the offset rules of DESIGN §5: a group, commit only
+    after the effect's transaction (AckPolicy.ACK; `Processor.process` never raises), and start
+    from the earliest record a new group has not seen."""
+
+    async def consume(message: KafkaMessage) -> None:
+        await runtime.processors[route.topic].process(Record.of(message.raw_message))
+
+    broker.subscriber(
+        route.topic,
+        group_id=runtime.consumer_group(route),
+        ack_policy=AckPolicy.ACK,
+        auto_offset_reset="earliest",
+        decoder=_keep_bytes,
+    )(consume)
+
+
+async def _keep_bytes(message: Any) -> bytes:
+    """The processor reads the body itself, so a body that is not JSON is still answered."""
+    return message.body
+
+
+def run_service(spec: ServiceSpec) -> None:
+    settings = Settings()
+    configure_logging(spec.name, settings.log_level)
+    app, _ = build_app(spec, settings)
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level="warning",
+        timeout_graceful_shutdown=int(settings.graceful_timeout),
+    )

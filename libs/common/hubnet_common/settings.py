@@ -1,0 +1,18 @@
+"""Configuration from `HUBNET_*` environment variables, read once per process."""
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUBNET_", extra="ignore")
+
+    kafka_bootstrap: str = "127.0.0.1:59092"
+    pg_dsn: str = "postgresql://hubnet@127.0.0.1:55432/postgres"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    log_level: str = "INFO"
+    # Consumer groups are `<prefix>-<service>-<topic>`; tests set a unique prefix per run.
+    group_prefix: str = "hubnet"
+    graceful_timeout: float = 15.0
+    # How long the outbox relay sleeps when no NOTIFY wakes it.
+    outbox_poll_seconds: float = 1.0

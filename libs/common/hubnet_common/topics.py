@@ -1,0 +1,59 @@
+"""Every Kafka topic hubnet uses, with the settings `hubnet admin topics` creates it with (DESIGN §3)."""
+
+from dataclasses import dataclass, field
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    partitions: int = 3
+    cleanup_policy: str = "delete"
+    retention_ms: int = 7 * DAY_MS
+    dead_letter: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def configs(self) -> dict[str, str]:
+        return {"cleanup.policy": self.cleanup_policy, "retention.ms": str(self.retention_ms), **self.extra}
+
+    @property
+    def dlq(self) -> "Topic":
+        return Topic(f"{self.name}.dlq", partitions=1, retention_ms=30 * DAY_MS)
+
+
+FACTS_RETENTION_MS = 10 * 365 * DAY_MS  # facts are the network's memory: kept for ten years
+REPLIES_RETENTION_MS = 7 * DAY_MS
+COMMANDS_RETENTION_MS = 7 * DAY_MS
+
+REFERRAL_COMMANDS = Topic("referral.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True)
+REFERRAL_EVENTS = Topic("referral.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
+REFERRAL_REPLIES = Topic("referral.replies.v1", retention_ms=REPLIES_RETENTION_MS)
+OUTCOME_EVENTS = Topic("outcome.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
+# Hourly segments so the log cleaner can compact the directory down to its latest entries.
+DIRECTORY = Topic(
+    "directory.v1", cleanup_policy="compact", retention_ms=-1, dead_letter=True,
+    extra={"segment.ms": str(60 * 60 * 1000), "min.cleanable.dirty.ratio": "0.1"},
+)
+HUBEVENT_COMMANDS = Topic("hubevent.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True)
+HUBEVENT_EVENTS = Topic("hubevent.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
+HUBEVENT_REPLIES = Topic("hubevent.replies.v1", retention_ms=REPLIES_RETENTION_MS)
+NOTIFICATION_EVENTS = Topic("notification.events.v1", retention_ms=FACTS_RETENTION_MS)
+
+MAIN_TOPICS = (
+    REFERRAL_COMMANDS,
+    REFERRAL_EVENTS,
+    REFERRAL_REPLIES,
+    OUTCOME_EVENTS,
+    DIRECTORY,
+    HUBEVENT_COMMANDS,
+    HUBEVENT_EVENTS,
+    HUBEVENT_REPLIES,
+    NOTIFICATION_EVENTS,
+)
+ALL_TOPICS = MAIN_TOPICS + tuple(t.dlq for t in MAIN_TOPICS if t.dead_letter)
+
+
+def dead_letter_topic(name: str) -> str:
+    return f"{name}.dlq"

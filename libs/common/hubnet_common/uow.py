@@ -1,0 +1,123 @@
+"""Unit of work: one PostgreSQL transaction holding a state change, its inbox row and the
+messages it announces (DESIGN §5). Handlers only see this interface; tests use `FakeUnitOfWork`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import asyncpg
+
+from hubnet_common.envelope import Envelope
+from hubnet_common.messages.base import Message
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    topic: str
+    envelope: Envelope
+    body: bytes
+
+    @property
+    def key(self) -> str:
+        return self.envelope.subject
+
+
+class UnitOfWork:
+    """What every service's unit of work offers; services add their repositories."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.pending: list[Outgoing] = []
+
+    @property
+    def source(self) -> str:
+        return f"urn:hubnet:service:{self.service}"
+
+    def emit(self, message: Message, *, caused_by: Envelope | None, topic: str | None = None) -> Envelope:
+        """Queue a message for the outbox; it is written when the unit of work commits."""
+        envelope = Envelope.new(type=message.ce_type, source=self.source, subject=message.subject(), caused_by=caused_by)
+        self.pending.append(Outgoing(topic or message.topic, envelope, message.model_dump_json().encode()))
+        return envelope
+
+    async def first_delivery(self, consumer_group: str, envelope: Envelope) -> bool:
+        """Record the message in the inbox; False when this group has already processed it."""
+        raise NotImplementedError
+
+    async def commit(self) -> None:
+        raise NotImplementedError
+
+
+class PgUnitOfWork(UnitOfWork):
+    def __init__(self, service: str, pool: asyncpg.Pool) -> None:
+        super().__init__(service)
+        self._pool = pool
+        self.conn: asyncpg.Connection
+        self._tx: asyncpg.transaction.Transaction | None = None
+
+    async def __aenter__(self) -> PgUnitOfWork:
+        self.conn = await self._pool.acquire()
+        self._tx = self.conn.transaction()
+        await self._tx.start()
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        try:
+            if self._tx is not None:
+                await self._tx.rollback()
+        finally:
+            await self._pool.release(self.conn)
+
+    async def first_delivery(self, consumer_group: str, envelope: Envelope) -> bool:
+        inserted = await self.conn.fetchval(
+            "INSERT INTO inbox (consumer_group, ce_id, ce_type) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            consumer_group,
+            envelope.id,
+            envelope.type,
+        )
+        return bool(inserted)
+
+    async def commit(self) -> None:
+        if self.pending:
+            await self.conn.executemany(
+                "INSERT INTO outbox (id, topic, key, headers, body) VALUES ($1, $2, $3, $4::jsonb, $5)",
+                [
+                    (o.envelope.id, o.topic, o.key, json.dumps([[n, v.decode()] for n, v in o.envelope.to_headers()]), o.body)
+                    for o in self.pending
+                ],
+            )
+            # Wakes the relay when this transaction commits (NOTIFY is transactional).
+            await self.conn.execute("SELECT pg_notify('hubnet_outbox', '')")
+        await self._tx.commit()
+        self._tx = None
+        self.pending = []
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """In-memory unit of work for unit tests: `committed` holds what the outbox would publish."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(service)
+        self.committed: list[Outgoing] = []
+        self.inbox: set[tuple[str, str]] = set()
+        self._claimed: set[tuple[str, str]] = set()
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        self.pending, self._claimed = [], set()
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        self.pending, self._claimed = [], set()
+
+    async def first_delivery(self, consumer_group: str, envelope: Envelope) -> bool:
+        key = (consumer_group, envelope.id)
+        if key in self.inbox or key in self._claimed:
+            return False
+        self._claimed.add(key)
+        return True
+
+    async def commit(self) -> None:
+        self.committed += self.pending
+        self.inbox |= self._claimed
+        self.pending, self._claimed = [], set()

@@ -1,0 +1,25 @@
+"""The events service's unit of work."""
+
+from __future__ import annotations
+
+import asyncpg
+from hubnet_common.directory_copy import PgDirectoryCopy
+from hubnet_common.uow import PgUnitOfWork
+
+from hubnet_events.adapters.repository import PgHubEvents
+
+SERVICE = "events"
+
+
+class EventsUnitOfWork(PgUnitOfWork):
+    hub_events: PgHubEvents
+    directory: PgDirectoryCopy
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__(SERVICE, pool)
+
+    async def __aenter__(self) -> EventsUnitOfWork:
+        await super().__aenter__()
+        self.hub_events = PgHubEvents(self.conn)
+        self.directory = PgDirectoryCopy(self.conn)
+        return self

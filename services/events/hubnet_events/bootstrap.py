@@ -1,0 +1,29 @@
+"""Wires the events service: which handler answers which message, on which unit of work."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import asyncpg
+from hubnet_common.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
+from hubnet_common.messages.hubevent_commands import ScheduleHubEvent
+from hubnet_common.processing import Route
+from hubnet_common.runtime import ServiceSpec
+from hubnet_common.topics import DIRECTORY, HUBEVENT_COMMANDS, HUBEVENT_REPLIES
+from hubnet_common.uow import UnitOfWork
+
+from hubnet_events.adapters.uow import SERVICE, EventsUnitOfWork
+from hubnet_events.handlers.schedule_hub_event import schedule_hub_event
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+COMMANDS = Route(HUBEVENT_COMMANDS.name, {ScheduleHubEvent: schedule_hub_event}, replies_topic=HUBEVENT_REPLIES.name)
+DIRECTORY_COPY = Route(DIRECTORY.name, directory_copy_handlers())
+
+
+def spec(uow_factory: Callable[[asyncpg.Pool], Callable[[], UnitOfWork]] | None = None) -> ServiceSpec:
+    return ServiceSpec(
+        name=SERVICE,
+        migrations=[DIRECTORY_COPY_MIGRATIONS, MIGRATIONS],
+        routes=[COMMANDS, DIRECTORY_COPY],
+        uow_factory=uow_factory or (lambda pool: lambda: EventsUnitOfWork(pool)),
+    )

@@ -1,0 +1,73 @@
+"""A hub event: an activity a partner runs at a hub (pop-up, information evening, employer meetup…).
+
+Pure domain: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from hubnet_common.directory_copy import Known
+from hubnet_common.errors import Refused
+
+
+class HubUnknown(Refused):
+    code = "hub-unknown"
+
+
+class OrganiserUnknown(Refused):
+    code = "organiser-unknown"
+
+
+class HubEventExists(Refused):
+    code = "hub-event-exists"
+
+
+@dataclass
+class HubEvent:
+    id: str
+    hub_id: str
+    organiser_partner_id: str
+    kind: str
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    status: str
+    version: int
+
+    @classmethod
+    def schedule(
+        cls,
+        *,
+        hub_event_id: str,
+        hub: Known | None,
+        hub_id: str,
+        organiser: Known | None,
+        organiser_id: str,
+        kind: str,
+        title: str,
+        description: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        capacity: int,
+    ) -> HubEvent:
+        if organiser is None or not organiser.active:
+            raise OrganiserUnknown(f"{organiser_id or 'the sender'} is not a partner in the directory")
+        if hub is None or not hub.active:
+            raise HubUnknown(f"there is no active hub {hub_id!r} in the directory")
+        return cls(
+            id=hub_event_id,
+            hub_id=hub.id,
+            organiser_partner_id=organiser.id,
+            kind=kind,
+            title=title,
+            description=description,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+            status="scheduled",
+            version=1,
+        )

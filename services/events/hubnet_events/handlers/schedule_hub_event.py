@@ -1,0 +1,42 @@
+"""ScheduleHubEvent: a partner puts an activity on a hub's calendar."""
+
+from hubnet_common.envelope import Envelope, partner_of
+from hubnet_common.messages.hubevent_commands import ScheduleHubEvent
+from hubnet_common.messages.hubevent_events import HubEventScheduled
+
+from hubnet_events.adapters.uow import EventsUnitOfWork
+from hubnet_events.domain.hub_event import HubEvent, HubEventExists
+
+
+async def schedule_hub_event(command: ScheduleHubEvent, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+    if await uow.hub_events.get(command.hub_event_id) is not None:
+        raise HubEventExists(f"a hub event with id {command.hub_event_id} already exists")
+    organiser_id = partner_of(envelope.source)
+    event = HubEvent.schedule(
+        hub_event_id=command.hub_event_id,
+        hub=await uow.directory.hub(command.hub_id),
+        hub_id=command.hub_id,
+        organiser=await uow.directory.partner(organiser_id) if organiser_id else None,
+        organiser_id=organiser_id or envelope.source,
+        kind=command.kind,
+        title=command.title,
+        description=command.description,
+        starts_at=command.starts_at,
+        ends_at=command.ends_at,
+        capacity=command.capacity,
+    )
+    await uow.hub_events.add(event)
+    uow.emit(
+        HubEventScheduled(
+            hub_event_id=event.id,
+            version=event.version,
+            hub_id=event.hub_id,
+            organiser_partner_id=event.organiser_partner_id,
+            kind=event.kind,
+            title=event.title,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            capacity=event.capacity,
+        ),
+        caused_by=envelope,
+    )

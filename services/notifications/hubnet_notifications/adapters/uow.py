@@ -1,0 +1,27 @@
+"""The notifications service's unit of work."""
+
+from __future__ import annotations
+
+import asyncpg
+from hubnet_common.directory_copy import PgDirectoryCopy
+from hubnet_common.uow import PgUnitOfWork
+
+from hubnet_notifications.adapters.repository import PgNotifications, PgStaff
+
+SERVICE = "notifications"
+
+
+class NotificationsUnitOfWork(PgUnitOfWork):
+    staff: PgStaff
+    notifications: PgNotifications
+    directory: PgDirectoryCopy
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        super().__init__(SERVICE, pool)
+
+    async def __aenter__(self) -> NotificationsUnitOfWork:
+        await super().__aenter__()
+        self.staff = PgStaff(self.conn)
+        self.notifications = PgNotifications(self.conn)
+        self.directory = PgDirectoryCopy(self.conn)
+        return self

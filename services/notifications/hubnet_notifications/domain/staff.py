@@ -1,0 +1,29 @@
+"""Staff members and who among them is told what (DESIGN §1 and the notifications brief)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    id: str
+    name: str
+    email: str
+    partner_id: str
+    hubs: tuple[str, ...]
+    roles: tuple[str, ...]
+    language: str = "sv"
+
+    def works_at(self, hub_id: str) -> bool:
+        """Staff with no hubs listed work for their partner at every hub."""
+        return not self.hubs or hub_id in self.hubs
+
+
+def receivers_of_referral(staff: list[StaffMember], partner_id: str, hub_id: str) -> list[StaffMember]:
+    """The receiving partner's staff who take referrals at that hub."""
+    return [
+        s for s in staff if s.partner_id == partner_id and "receives-referrals" in s.roles and s.works_at(hub_id)
+    ]
+
+
+def hosts_of_hub(staff: list[StaffMember], hub_id: str) -> list[StaffMember]:
+    return [s for s in staff if "hub-host" in s.roles and hub_id in s.hubs]

@@ -1,0 +1,15 @@
+"""Settings of the notifications service (`HUBNET_*`), beyond what every service has."""
+
+from hubnet_common.settings import Settings
+
+
+class NotificationSettings(Settings):
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "hubnet <no-reply@hubnet.example.org>"
+    # Where staff open a referral or hub event: links in mails are `<base_url>/referrals/<id>`.
+    base_url: str = "https://hubnet.example.org"
+    delivery_poll_seconds: float = 0.2

@@ -1,0 +1,17 @@
+"""The seed file describing the real network (DESIGN §1)."""
+
+import json
+from pathlib import Path
+
+from hubnet_referrals.domain.directory import Hub, Partner, Service
+
+NETWORK = Path(__file__).parents[1] / "seed" / "network.json"
+
+
+def read_network(text: str | None = None) -> tuple[list[Partner], list[Hub], list[Service]]:
+    data = json.loads(text if text is not None else NETWORK.read_text(encoding="utf-8"))
+    return (
+        [Partner(**p) for p in data["partners"]],
+        [Hub(**h) for h in data["hubs"]],
+        [Service(**{**s, "hub_ids": tuple(s["hub_ids"])}) for s in data["services"]],
+    )

@@ -1,0 +1,126 @@
+"""Real infrastructure for integration and end-to-end tests (DESIGN §9).
+
+Kafka and PostgreSQL come from HUBNET_KAFKA_BOOTSTRAP / HUBNET_PG_DSN when set (`make test` sets
+them), else from testcontainers when a Docker engine answers, else the tests fail and say how to
+start them. Each test module gets its own databases and consumer groups; SMTP is a real sink
+(`deploy/local/mailsink.py`) started per test session on a free port.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from hubnet_common.local.services import database_dsn
+
+ROOT = Path(__file__).resolve().parents[1]
+HOW_TO_START = (
+    "Kafka and PostgreSQL are needed: run `make test` (it starts them), or `make up` and "
+    "`source .local/env`, or set HUBNET_KAFKA_BOOTSTRAP and HUBNET_PG_DSN, or run a Docker engine."
+)
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def infrastructure():
+    """(kafka bootstrap, PostgreSQL server DSN)."""
+    kafka, pg = os.environ.get("HUBNET_KAFKA_BOOTSTRAP"), os.environ.get("HUBNET_PG_DSN")
+    if kafka and pg:
+        yield kafka, pg
+        return
+    if not _docker_answers():
+        pytest.fail(HOW_TO_START, pytrace=False)
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.postgres import PostgresContainer
+
+    with KafkaContainer("apache/kafka:4.1.1").with_kraft() as k, PostgresContainer("postgres:15") as p:
+        os.environ["HUBNET_KAFKA_BOOTSTRAP"] = k.get_bootstrap_server()
+        os.environ["HUBNET_PG_DSN"] = p.get_connection_url(driver=None)
+        subprocess.run([sys.executable, "-m", "hubnet_common.cli.main", "admin", "topics"], check=True)
+        yield os.environ["HUBNET_KAFKA_BOOTSTRAP"], os.environ["HUBNET_PG_DSN"]
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(infrastructure) -> str:
+    return infrastructure[0]
+
+
+@pytest.fixture(scope="session")
+def pg_server_dsn(infrastructure) -> str:
+    return infrastructure[1]
+
+
+@pytest_asyncio.fixture(scope="session")
+async def new_database(pg_server_dsn):
+    """Makes empty databases with unique names; drops them after the session."""
+    made: list[str] = []
+
+    async def make(label: str) -> str:
+        name = f"test_{label}_{uuid.uuid4().hex[:8]}"
+        conn = await asyncpg.connect(pg_server_dsn)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        made.append(name)
+        return database_dsn(pg_server_dsn, name)
+
+    yield make
+    conn = await asyncpg.connect(pg_server_dsn)
+    try:
+        for name in made:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def mail_sink(tmp_path_factory):
+    """A real SMTP server (the project's sink) keeping mails as files: (port, mail dir)."""
+    mail_dir = tmp_path_factory.mktemp("mail")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "deploy/local/mailsink.py"), "--port", str(port), "--mail-dir", str(mail_dir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("the SMTP sink did not start", pytrace=False)
+            time.sleep(0.1)
+    yield port, mail_dir
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture
+def group_prefix() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"

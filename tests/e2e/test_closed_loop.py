@@ -1,0 +1,133 @@
+"""The three services as separate processes (`hubnet-referrals`, `-events`, `-notifications`):
+a partner's command in, a staff e-mail and inbox entry out."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hubnet_common.envelope import Envelope, partner_source
+from hubnet_common.kafka import start_group_at_end
+from hubnet_common.local.mail import kept_mails, wait_for_mail
+from hubnet_common.local.services import LocalServices
+from hubnet_common.local.watch import TopicWatcher
+from hubnet_common.messages.hubevent_commands import ScheduleHubEvent
+from hubnet_common.messages.notification_events import NotificationDelivered
+from hubnet_common.messages.referral_commands import CreateReferral
+from hubnet_common.messages.referral_events import ReferralRequested
+from hubnet_common.partner import PartnerClient
+from hubnet_common.topics import DIRECTORY, MAIN_TOPICS
+from hubnet_events import bootstrap as events
+from hubnet_notifications import bootstrap as notifications
+from hubnet_referrals import bootstrap as referrals
+
+from tests.conftest import free_port
+from tests.integration.conftest import rows
+
+pytestmark = pytest.mark.e2e
+REF = "0a" * 32
+
+
+@pytest.fixture(scope="module")
+async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
+    port, mail_dir = mail_sink
+    prefix = f"e2e-{uuid.uuid4().hex[:8]}"
+    dsns = {name: await new_database(name) for name in ("referrals", "events", "notifications")}
+    for spec in (referrals.spec(), events.spec(), notifications.spec()):
+        for route in spec.routes:
+            if route.topic != DIRECTORY.name:  # shared broker: start after earlier runs' messages
+                topic = next(t for t in MAIN_TOPICS if t.name == route.topic)
+                await start_group_at_end(kafka_bootstrap, f"{prefix}-{spec.name}-{route.topic}", [topic])
+    local = LocalServices(
+        log_dir=tmp_path_factory.mktemp("logs"),
+        databases={name: dsn.rpartition("/")[2] for name, dsn in dsns.items()},
+        ports={name: free_port() for name in dsns},
+        extra_env={"HUBNET_GROUP_PREFIX": prefix, "HUBNET_SMTP_PORT": str(port), "HUBNET_KAFKA_BOOTSTRAP": kafka_bootstrap},
+    )
+    await asyncio.to_thread(local.__enter__)
+    try:
+        await _until(dsns["events"], "SELECT 1 FROM known_partners WHERE id = 'familjebostader'")
+        await _until(dsns["events"], "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")
+        # notifications names hubs and services from its own copy of the directory
+        await _until(dsns["notifications"], "SELECT 1 FROM known_hubs WHERE id = 'hjallbo'")
+        await _until(dsns["notifications"], "SELECT 1 FROM known_services WHERE id = 'brg-business-coaching'")
+        await _until(dsns["notifications"], "SELECT 1 FROM known_partners WHERE id = 'bostadsbolaget'")
+        yield dsns, mail_dir, local
+    finally:
+        await asyncio.to_thread(local.__exit__, None, None, None)
+
+
+async def _until(dsn, sql, timeout=30.0):
+    async with asyncio.timeout(timeout):
+        while not await rows(dsn, sql):
+            await asyncio.sleep(0.1)
+
+
+def a_referral() -> CreateReferral:
+    return CreateReferral(service_id="brg-business-coaching", hub_id="hjallbo", participant_ref=REF,
+                          purpose="Starta eget")
+
+
+async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services, kafka_bootstrap):
+    dsns, mail_dir, _ = services
+    command = a_referral()
+    async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
+        async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
+            reply = await bostadsbolaget.request(command)
+        assert reply.ce_type.endswith("accepted.v1")
+        fact = await watch.wait_for(lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id)
+        mail = await wait_for_mail(mail_dir, command.referral_id, to="sara.nilsson@brg.example.org")
+        delivered = await watch.wait_for(lambda s: isinstance(s.body, NotificationDelivered)
+                                         and s.body.source_id == fact.envelope.id and s.body.channel == "email")
+    assert "Hjällbo" in mail.subject and REF not in mail.text
+    assert delivered.envelope.source == "urn:hubnet:service:notifications"
+    inbox = await rows(dsns["notifications"], "SELECT staff_id, subject FROM notifications"
+                       " WHERE channel = 'inbox' AND source_id = $1", fact.envelope.id)
+    assert {r["staff_id"] for r in inbox} == {"brg-sara", "brg-johan"}
+
+
+async def test_the_same_command_twice_makes_one_referral_one_fact_one_mail(services, kafka_bootstrap):
+    dsns, mail_dir, _ = services
+    command = a_referral()
+    envelope = Envelope.new(type=command.ce_type, source=partner_source("bostadsbolaget"), subject=command.referral_id)
+    async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
+        async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
+            await bostadsbolaget.send(command, headers=envelope.to_headers())
+            await bostadsbolaget.send(command, headers=envelope.to_headers())
+        await wait_for_mail(mail_dir, command.referral_id, to="sara.nilsson@brg.example.org")
+        await wait_for_mail(mail_dir, command.referral_id, to="johan.berg@brg.example.org")
+        await asyncio.sleep(1.0)  # room for a second effect, were there one
+        facts = [s for s in watch.seen if isinstance(s.body, ReferralRequested) and s.key == command.referral_id]
+    assert len(facts) == 1
+    assert len(await rows(dsns["referrals"], "SELECT 1 FROM referrals WHERE id = $1", command.referral_id)) == 1
+    mails = [m for m in kept_mails(mail_dir) if command.referral_id in m.subject]
+    assert sorted(m.to for m in mails) == ["johan.berg@brg.example.org", "sara.nilsson@brg.example.org"]
+
+
+async def test_a_hub_event_at_bergsjon_is_told_to_its_hub_host(services, kafka_bootstrap):
+    _, mail_dir, _ = services
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    command = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title=f"Infokväll {uuid.uuid4().hex[:6]}",
+                               starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=30)
+    async with PartnerClient(kafka_bootstrap, "goteborgs-stad-arbvux") as arbvux:
+        reply = await arbvux.request(command)
+    assert reply.ce_type.endswith("accepted.v1")
+    mail = await wait_for_mail(mail_dir, command.title)
+    assert mail.to == "karin.holm@familjebostader.example.org"
+
+
+async def test_a_malformed_command_is_answered_and_leaves_nothing(services, kafka_bootstrap):
+    dsns, _, _ = services
+    envelope = Envelope.new(type=CreateReferral.ce_type, source=partner_source("brg"), subject="R-e2e-broken")
+    async with PartnerClient(kafka_bootstrap, "brg") as brg:
+        reply = await brg.request_raw("referral.commands.v1", b'{"service_id": 42}', envelope, key="R-e2e-broken")
+    assert reply.code == "invalid-body" and "service_id" in {e.field for e in reply.errors}
+    assert await rows(dsns["referrals"], "SELECT 1 FROM referrals WHERE id = 'R-e2e-broken'") == []
+
+
+def test_services_log_json_lines_bound_to_the_message(services):
+    _, _, local = services
+    log = Path(local.log_dir / "referrals.log").read_text()
+    lines = [line for line in log.splitlines() if '"processed"' in line]
+    assert lines and all('"ce_id"' in line and '"trace_id"' in line and '"aggregate_id"' in line for line in lines)

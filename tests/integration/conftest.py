@@ -1,0 +1,88 @@
+"""Run one service in this process against the real broker and database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import asyncpg
+import pytest
+from hubnet_common.local.watch import TopicWatcher
+from hubnet_common.partner import PartnerClient
+from hubnet_common.runtime import build_app
+from hubnet_common.kafka import start_group_at_end
+from hubnet_common.topics import DIRECTORY, MAIN_TOPICS
+
+pytestmark = pytest.mark.integration
+
+
+@contextlib.asynccontextmanager
+async def running(spec, settings):
+    """The service's lifespan and its Kafka subscribers, as `hubnet-<service>` would run them.
+
+    It runs in a task of its own: FastStream's task group must be left by the task that entered it,
+    and pytest may tear fixtures down in another task."""
+    app, runtime = build_app(spec, settings)
+    await skip_history(settings.kafka_bootstrap, runtime)
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def serve() -> None:
+        async with app.start_lifespan_context():
+            await _wait_until_assigned(app)
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(serve())
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiting.cancel()
+        task.result()  # raises what stopped the service from starting
+    try:
+        yield runtime
+    finally:
+        stop.set()
+        await task
+
+
+async def skip_history(bootstrap: str, runtime) -> None:
+    """The broker is shared by every test run: a service under test starts at the end of the
+    command and fact topics (earlier runs' messages are not its business) and reads the compacted
+    directory from its beginning, as a new deployment would."""
+    for route in runtime.spec.routes:
+        if route.topic != DIRECTORY.name:
+            topic = next(t for t in MAIN_TOPICS if t.name == route.topic)
+            await start_group_at_end(bootstrap, runtime.consumer_group(route), [topic])
+
+
+async def _wait_until_assigned(app, timeout: float = 30.0) -> None:
+    """Commands sent before a new consumer group has its partitions would still be processed
+    (earliest offsets), but tests read clearer when the service is listening first."""
+    async with asyncio.timeout(timeout):
+        for subscriber in app.brokers[0].subscribers:
+            while not (subscriber.consumer and subscriber.consumer.assignment()):
+                await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def watcher(kafka_bootstrap):
+    async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
+        yield watch
+
+
+@pytest.fixture
+def partner(kafka_bootstrap):
+    @contextlib.asynccontextmanager
+    async def as_partner(partner_id: str):
+        async with PartnerClient(kafka_bootstrap, partner_id) as client:
+            yield client
+
+    return as_partner
+
+
+async def rows(dsn: str, sql: str, *args) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetch(sql, *args)
+    finally:
+        await conn.close()

@@ -1,0 +1,87 @@
+"""The notifications service against the real broker, PostgreSQL and a real SMTP server."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from hubnet_common.envelope import Envelope, service_source
+from hubnet_common.local.mail import kept_mails, wait_for_mail
+from hubnet_common.messages.notification_events import NotificationDelivered
+from hubnet_common.messages.referral_events import ReferralRequested
+from hubnet_notifications import bootstrap
+from hubnet_notifications.settings import NotificationSettings
+
+from tests.integration.conftest import rows, running
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def notifications(new_database, kafka_bootstrap, mail_sink):
+    port, mail_dir = mail_sink
+    dsn = await new_database("notifications")
+    settings = NotificationSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}",
+                                    smtp_port=port, base_url="https://hubnet.test")
+    async with running(bootstrap.spec(settings), settings):
+        yield dsn, mail_dir
+
+
+async def publish_fact(kafka_bootstrap, fact, envelope):
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(fact.topic, fact.model_dump_json().encode(), key=fact.subject().encode(),
+                                     headers=envelope.to_headers())
+    finally:
+        await producer.stop()
+
+
+def requested(referral_id: str) -> ReferralRequested:
+    return ReferralRequested(
+        referral_id=referral_id, version=1, sender_partner_id="bostadsbolaget", receiver_partner_id="brg",
+        service_id="brg-business-coaching", hub_id="hjallbo", participant_ref="ef" * 32, purpose="Starta eget",
+        requested_at=datetime.now(UTC),
+    )
+
+
+async def test_the_receiving_partners_staff_get_a_mail_an_inbox_entry_and_a_delivery_fact(
+    notifications, kafka_bootstrap, watcher
+):
+    dsn, mail_dir = notifications
+    fact = requested(f"R-it-mail-{uuid.uuid4().hex[:8]}")
+    rid = fact.referral_id
+    envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.referral_id)
+    await publish_fact(kafka_bootstrap, fact, envelope)
+
+    sara = await wait_for_mail(mail_dir, rid, to="sara.nilsson@brg.example.org")
+    johan = await wait_for_mail(mail_dir, rid, to="johan.berg@brg.example.org")
+    assert sara.subject.startswith("Ny remiss") and johan.subject.startswith("New referral")  # their languages
+    assert f"https://hubnet.test/referrals/{rid}" in sara.text
+    assert "ef" * 32 not in sara.text and "Starta eget" not in sara.text  # nothing about the resident
+    recipients = {m.to for m in kept_mails(mail_dir) if rid in m.subject}
+    assert recipients == {"sara.nilsson@brg.example.org", "johan.berg@brg.example.org"}  # not the manager
+
+    delivered = await watcher.wait_for(
+        lambda s: isinstance(s.body, NotificationDelivered) and s.body.source_id == envelope.id and s.body.channel == "email"
+    )
+    assert delivered.body.attempts == 1
+    inbox = await rows(dsn, "SELECT staff_id FROM notifications WHERE source_id = $1 AND channel = 'inbox'", envelope.id)
+    assert {r["staff_id"] for r in inbox} == {"brg-sara", "brg-johan"}
+
+
+async def test_a_fact_delivered_twice_sends_each_mail_once(notifications, kafka_bootstrap):
+    dsn, mail_dir = notifications
+    fact = requested(f"R-it-twice-{uuid.uuid4().hex[:8]}")
+    envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.referral_id)
+    await publish_fact(kafka_bootstrap, fact, envelope)
+    await publish_fact(kafka_bootstrap, fact, envelope)
+    later = requested(f"{fact.referral_id}-later")  # same key, so processed after both copies
+    await publish_fact(kafka_bootstrap, later, Envelope.new(type=later.ce_type, source=service_source("referrals"),
+                                                            subject=fact.referral_id))
+    await wait_for_mail(mail_dir, later.referral_id, to="johan.berg@brg.example.org")
+    await wait_for_mail(mail_dir, later.referral_id, to="sara.nilsson@brg.example.org")
+    once = [m for m in kept_mails(mail_dir) if fact.referral_id in m.subject and "later" not in m.subject]
+    assert sorted(m.to for m in once) == ["johan.berg@brg.example.org", "sara.nilsson@brg.example.org"]
+    [count] = await rows(dsn, "SELECT count(*) FROM notifications WHERE source_id = $1", envelope.id)
+    assert count[0] == 4  # two staff × (email, inbox)

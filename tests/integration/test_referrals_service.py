@@ -1,0 +1,99 @@
+"""The referrals service against the real Kafka broker and PostgreSQL."""
+
+import pytest
+from hubnet_common.envelope import Envelope, partner_source
+from hubnet_common.local.watch import TopicWatcher
+from hubnet_common.messages.directory import HubUpserted, ServiceUpserted
+from hubnet_common.messages.referral_commands import CreateReferral
+from hubnet_common.messages.referral_events import ReferralRequested
+from hubnet_common.settings import Settings
+from hubnet_common.topics import DIRECTORY
+from hubnet_referrals import bootstrap
+
+from tests.integration.conftest import rows, running
+
+pytestmark = pytest.mark.integration
+REF = "cd" * 32
+
+
+@pytest.fixture(scope="module")
+async def referrals(new_database, kafka_bootstrap):
+    dsn = await new_database("referrals")
+    settings = Settings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}")
+    async with running(bootstrap.spec(), settings) as runtime:
+        yield dsn, runtime
+
+
+def a_referral(**overrides) -> CreateReferral:
+    return CreateReferral(**{"service_id": "brg-business-coaching", "hub_id": "hjallbo", "participant_ref": REF,
+                             "purpose": "Starta eget", **overrides})
+
+
+async def test_a_referral_is_stored_published_with_its_envelope_and_accepted(referrals, partner, watcher):
+    dsn, _ = referrals
+    command = a_referral()
+    async with partner("bostadsbolaget") as bostadsbolaget:
+        reply = await bostadsbolaget.request(command)
+    assert reply.ce_type == "se.hubnet.command.accepted.v1" and reply.aggregate_id == command.referral_id
+    fact = await watcher.wait_for(lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id)
+    assert fact.topic == "referral.events.v1"
+    assert fact.envelope.source == "urn:hubnet:service:referrals" and fact.envelope.subject == command.referral_id
+    assert fact.body.receiver_partner_id == "brg" and fact.body.participant_ref == REF
+    [row] = await rows(dsn, "SELECT status, version, sender_partner_id FROM referrals WHERE id = $1", command.referral_id)
+    assert tuple(row) == ("requested", 1, "bostadsbolaget")
+    history = await rows(dsn, "SELECT status, actor_partner_id FROM referral_history WHERE referral_id = $1",
+                         command.referral_id)
+    assert [tuple(h) for h in history] == [("requested", "bostadsbolaget")]
+
+
+async def test_a_malformed_command_is_rejected_clearly_and_leaves_no_row(referrals, partner):
+    dsn, _ = referrals
+    envelope = Envelope.new(type=CreateReferral.ce_type, source=partner_source("bostadsbolaget"), subject="R-bad-1")
+    async with partner("bostadsbolaget") as bostadsbolaget:
+        not_json = await bostadsbolaget.request_raw("referral.commands.v1", b"\x00\xffnot json", envelope, key="R-bad-1")
+        envelope2 = Envelope.new(type=CreateReferral.ce_type, source=partner_source("bostadsbolaget"), subject="R-bad-2")
+        missing = await bostadsbolaget.request_raw(
+            "referral.commands.v1", b'{"referral_id": "R-bad-2", "hub_id": "hjallbo"}', envelope2, key="R-bad-2")
+    assert not_json.code == "invalid-body" and "JSON" in not_json.reason
+    assert missing.code == "invalid-body"
+    assert {"service_id", "participant_ref", "purpose"} <= {e.field for e in missing.errors}
+    assert await rows(dsn, "SELECT id FROM referrals WHERE id LIKE 'R-bad-%'") == []
+
+
+async def test_a_command_breaking_a_rule_is_refused_with_a_code(referrals, partner):
+    dsn, _ = referrals
+    command = a_referral(service_id="poseidon-local-jobs", hub_id="bergsjon")
+    async with partner("stadsmissionen") as stadsmissionen:
+        reply = await stadsmissionen.request(command)
+    assert reply.code == "service-not-at-hub" and "Bergsjön" not in reply.reason and "bergsjon" in reply.reason
+    assert await rows(dsn, "SELECT id FROM referrals WHERE id = $1", command.referral_id) == []
+
+
+async def test_the_same_command_delivered_twice_has_one_effect(referrals, partner, watcher):
+    dsn, _ = referrals
+    command = a_referral()
+    envelope = Envelope.new(type=command.ce_type, source=partner_source("bostadsbolaget"), subject=command.referral_id)
+    async with partner("bostadsbolaget") as bostadsbolaget:
+        for _ in range(2):  # the very same record twice: same ce_id, as a producer retry would send it
+            await bostadsbolaget.send(command, headers=envelope.to_headers())
+        await watcher.wait_for(lambda s: s.envelope.type == "se.hubnet.command.accepted.v1"
+                               and s.body.command_id == envelope.id)
+        follow_up = await bostadsbolaget.request(a_referral())  # after both, on the same partition order
+    assert follow_up.ce_type.endswith("accepted.v1")
+    assert len(await rows(dsn, "SELECT id FROM referrals WHERE id = $1", command.referral_id)) == 1
+    facts = [s for s in watcher.seen if isinstance(s.body, ReferralRequested) and s.key == command.referral_id]
+    replies = [s for s in watcher.seen if getattr(s.body, "command_id", None) == envelope.id]
+    assert len(facts) == 1 and len(replies) == 1
+    [inbox] = await rows(dsn, "SELECT count(*) FROM inbox WHERE ce_id = $1", envelope.id)
+    assert inbox[0] == 1
+
+
+async def test_the_directory_is_published_keyed_for_compaction(referrals, kafka_bootstrap):
+    dsn, _ = referrals
+    [count] = await rows(dsn, "SELECT count(*) FROM outbox WHERE topic = 'directory.v1' AND published_at IS NOT NULL")
+    assert count[0] == 7 + 6 + 8  # the seed's partners, hubs and services, each published once
+    async with TopicWatcher(kafka_bootstrap, [DIRECTORY], from_beginning=True) as directory:
+        hub = await directory.wait_for(lambda s: s.key == "hub:hjallbo")
+        service = await directory.wait_for(lambda s: s.key == "service:brg-business-coaching")
+    assert isinstance(hub.body, HubUpserted) and hub.body.name == "Hjällbo"
+    assert isinstance(service.body, ServiceUpserted) and "hjallbo" in service.body.hub_ids

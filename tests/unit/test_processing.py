@@ -1,0 +1,65 @@
+"""The processing rules every consumer shares: retries, dead letters, facts never refused."""
+
+import asyncpg
+from hubnet_common.deadletter import CollectedDeadLetters
+from hubnet_common.envelope import Envelope
+from hubnet_common.messages.directory import HubUpserted
+from hubnet_common.processing import Processor, Record, Route
+from hubnet_common.uow import FakeUnitOfWork
+
+
+def fact_record(body: bytes, type_=HubUpserted.ce_type) -> Record:
+    envelope = Envelope.new(type=type_, source="urn:hubnet:service:referrals", subject="hub:hjallbo")
+    return Record("directory.v1", 0, 7, b"hub:hjallbo", body, tuple(envelope.to_headers()))
+
+
+def processor(handler, dead_letters, uow=None):
+    uow = uow or FakeUnitOfWork("test")
+    route = Route("directory.v1", {HubUpserted: handler})
+    return Processor(route=route, consumer_group="g", uow_factory=lambda: uow, dead_letters=dead_letters,
+                     max_backoff=0.01)
+
+
+GOOD = b'{"hub_id": "hjallbo", "name": "Hj\\u00e4llbo"}'
+
+
+async def test_a_transient_database_failure_is_retried_until_it_succeeds():
+    calls = []
+
+    async def flaky(fact, envelope, uow):
+        calls.append(fact)
+        if len(calls) < 3:
+            raise asyncpg.CannotConnectNowError("the database system is starting up")
+
+    dead = CollectedDeadLetters()
+    assert await processor(flaky, dead).process(fact_record(GOOD)) == "processed"
+    assert len(calls) == 3 and dead.sent == []
+
+
+async def test_a_handler_that_keeps_failing_is_dead_lettered_not_dropped():
+    async def broken(fact, envelope, uow):
+        raise KeyError("bug")
+
+    dead = CollectedDeadLetters()
+    assert await processor(broken, dead).process(fact_record(GOOD)) == "dead-lettered"
+    [(record, code, reason)] = dead.sent
+    assert code == "handler-error" and "bug" in reason and record.offset == 7
+
+
+async def test_an_unreadable_fact_is_dead_lettered_with_the_schema_problem():
+    async def handler(fact, envelope, uow):
+        raise AssertionError("must not be called")
+
+    dead = CollectedDeadLetters()
+    assert await processor(handler, dead).process(fact_record(b'{"hub_id": 3}')) == "dead-lettered"
+    assert dead.sent[0][1] == "invalid-body" and "name" in dead.sent[0][2]
+
+
+async def test_a_known_fact_the_consumer_does_not_handle_is_skipped():
+    async def handler(fact, envelope, uow):
+        raise AssertionError("must not be called")
+
+    dead = CollectedDeadLetters()
+    record = fact_record(b"{}", type_="se.hubnet.partner.upserted.v1")
+    assert await processor(handler, dead).process(record) == "ignored"
+    assert dead.sent == []

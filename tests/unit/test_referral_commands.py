@@ -1,0 +1,122 @@
+"""The referrals service's command handling, through its bootstrap with in-memory fakes."""
+
+import json
+
+import pytest
+from hubnet_common.deadletter import CollectedDeadLetters
+from hubnet_common.envelope import Envelope, partner_source
+from hubnet_common.messages.referral_commands import CreateReferral
+from hubnet_common.messages.referral_events import ReferralRequested
+from hubnet_common.messages.replies import CommandAccepted, CommandRejected
+from hubnet_common.processing import Processor, Record
+from hubnet_referrals import bootstrap
+
+from tests.unit.fakes import FakeReferralsUnitOfWork
+
+REF = "ab" * 32
+
+
+@pytest.fixture
+async def uow():
+    fake = FakeReferralsUnitOfWork()
+    await fake.seed_network()
+    return fake
+
+
+@pytest.fixture
+def dead_letters():
+    return CollectedDeadLetters()
+
+
+@pytest.fixture
+def processor(uow, dead_letters):
+    spec = bootstrap.spec(uow_factory=lambda _pool: lambda: uow)
+    [route] = spec.routes
+    return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead_letters)
+
+
+def record(body: bytes, *, partner="bostadsbolaget", type_=CreateReferral.ce_type, headers=None, offset=0):
+    envelope = Envelope.new(type=type_, source=partner_source(partner), subject="R-1")
+    return Record("referral.commands.v1", 0, offset, b"R-1", body, tuple(headers or envelope.to_headers()))
+
+
+def create(**overrides) -> bytes:
+    fields = dict(referral_id="R-1", service_id="brg-business-coaching", hub_id="hjallbo", participant_ref=REF,
+                  purpose="Starta eget")
+    return json.dumps({**fields, **overrides}).encode()
+
+
+def published(uow, model):
+    return [model.model_validate_json(o.body) for o in uow.committed if o.envelope.type == model.ce_type]
+
+
+async def test_a_referral_is_stored_announced_and_accepted(processor, uow):
+    assert await processor.process(record(create())) == "accepted"
+    referral = uow.referrals.by_id["R-1"]
+    assert (referral.status, referral.sender_partner_id, referral.receiver_partner_id) == ("requested", "bostadsbolaget", "brg")
+    [fact] = published(uow, ReferralRequested)
+    assert fact.receiver_partner_id == "brg" and fact.version == 1
+    [reply] = published(uow, CommandAccepted)
+    assert reply.aggregate_id == "R-1" and reply.recipient == partner_source("bostadsbolaget")
+    assert {o.key for o in uow.committed} == {"R-1"}
+
+
+async def test_the_same_command_delivered_twice_has_one_effect(processor, uow):
+    same = record(create())
+    assert await processor.process(same) == "accepted"
+    assert await processor.process(same) == "duplicate"
+    assert len(published(uow, ReferralRequested)) == 1
+    assert len(published(uow, CommandAccepted)) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "partner", "code"),
+    [
+        (create(service_id="no-such-service"), "bostadsbolaget", "service-unknown"),
+        (create(hub_id="bergsjon", service_id="bostadsbolaget-local-jobs"), "brg", "service-not-at-hub"),
+        (create(), "not-a-partner", "sender-unknown"),
+    ],
+)
+async def test_a_command_that_breaks_a_rule_is_refused_and_changes_nothing(processor, uow, body, partner, code):
+    assert await processor.process(record(body, partner=partner)) == "refused"
+    assert uow.referrals.by_id == {}
+    [reply] = published(uow, CommandRejected)
+    assert reply.code == code and reply.reason
+    assert published(uow, ReferralRequested) == []
+
+
+async def test_a_second_referral_with_a_taken_id_is_refused(processor, uow):
+    await processor.process(record(create(), offset=0))
+    assert await processor.process(record(create(), offset=1)) == "refused"
+    assert published(uow, CommandRejected)[0].code == "referral-exists"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"{not json", "(body)"),
+        (create(participant_ref="19900101-0017"), "participant_ref"),  # a personnummer is never accepted
+        (json.dumps({"service_id": "brg-business-coaching"}).encode(), "hub_id"),
+        (create(unexpected="x"), "unexpected"),
+    ],
+)
+async def test_a_malformed_command_gets_a_rejection_naming_what_is_wrong(processor, uow, dead_letters, body, field):
+    assert await processor.process(record(body)) == "refused"
+    [reply] = published(uow, CommandRejected)
+    assert reply.code == "invalid-body"
+    assert field in {e.field for e in reply.errors}
+    assert uow.referrals.by_id == {} and dead_letters.sent == []
+
+
+async def test_a_record_without_cloudevents_headers_is_dead_lettered_and_answered(processor, uow, dead_letters):
+    outcome = await processor.process(Record("referral.commands.v1", 2, 41, b"R-9", create(), ()))
+    assert outcome == "dead-lettered"
+    [(_, code, reason)] = [(r, c, why) for r, c, why in dead_letters.sent]
+    assert code == "invalid-envelope" and "ce_id" in reason
+    [reply] = published(uow, CommandRejected)
+    assert reply.command_id == "referral.commands.v1/2/41" and reply.aggregate_id == "R-9"
+
+
+async def test_an_unknown_type_is_dead_lettered(processor, dead_letters):
+    assert await processor.process(record(create(), type_="se.hubnet.referral.teleport.v1")) == "dead-lettered"
+    assert dead_letters.sent[0][1] == "unknown-type"
