@@ -29,7 +29,7 @@ $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 venv: $(STAMP)
 
 lock: $(STAMP)
-	$(VENV)/bin/uv pip compile -q requirements.in -o requirements.lock --python-version 3.11 --no-header
+	$(VENV)/bin/uv pip compile -q requirements.in -o requirements.lock --python-version 3.11
 
 up: venv
 	@PYTHON=$(abspath $(PY)) bash deploy/local/infra.sh up

@@ -24,6 +24,7 @@ from hubnet_referrals import bootstrap as referrals
 
 from tests.conftest import free_port
 from tests.integration.conftest import rows
+from tests.integration.referral_steps import accepted, consent, referral
 
 pytestmark = pytest.mark.e2e
 REF = "0a" * 32
@@ -64,16 +65,17 @@ async def _until(dsn, sql, timeout=30.0):
             await asyncio.sleep(0.1)
 
 
-def a_referral() -> CreateReferral:
-    return CreateReferral(service_id="brg-business-coaching", hub_id="hjallbo", participant_ref=REF,
-                          purpose="Starta eget")
+async def a_referral(sender) -> CreateReferral:
+    given = consent(participant_ref=REF)
+    accepted(await sender.request(given))
+    return referral(given.consent_id, participant_ref=REF)
 
 
 async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services, kafka_bootstrap):
     dsns, mail_dir, _ = services
-    command = a_referral()
     async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
         async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
+            command = await a_referral(bostadsbolaget)
             reply = await bostadsbolaget.request(command)
         assert reply.ce_type.endswith("accepted.v1")
         fact = await watch.wait_for(lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id)
@@ -89,10 +91,11 @@ async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services
 
 async def test_the_same_command_twice_makes_one_referral_one_fact_one_mail(services, kafka_bootstrap):
     dsns, mail_dir, _ = services
-    command = a_referral()
-    envelope = Envelope.new(type=command.ce_type, source=partner_source("bostadsbolaget"), subject=command.referral_id)
     async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
         async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
+            command = await a_referral(bostadsbolaget)
+            envelope = Envelope.new(type=command.ce_type, source=partner_source("bostadsbolaget"),
+                                    subject=command.referral_id)
             await bostadsbolaget.send(command, headers=envelope.to_headers())
             await bostadsbolaget.send(command, headers=envelope.to_headers())
         await wait_for_mail(mail_dir, command.referral_id, to="sara.nilsson@brg.example.org")

@@ -70,7 +70,7 @@ async def watcher(kafka_bootstrap):
         yield watch
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def partner(kafka_bootstrap):
     @contextlib.asynccontextmanager
     async def as_partner(partner_id: str):

@@ -39,9 +39,10 @@ async def publish_fact(kafka_bootstrap, fact, envelope):
 
 def requested(referral_id: str) -> ReferralRequested:
     return ReferralRequested(
-        referral_id=referral_id, version=1, sender_partner_id="bostadsbolaget", receiver_partner_id="brg",
-        service_id="brg-business-coaching", hub_id="hjallbo", participant_ref="ef" * 32, purpose="Starta eget",
-        requested_at=datetime.now(UTC),
+        referral_id=referral_id, version=1, status="requested", sender_partner_id="bostadsbolaget",
+        receiver_partner_id="brg", service_id="brg-business-coaching", hub_id="hjallbo",
+        actor_partner_id="bostadsbolaget", at=datetime.now(UTC), participant_ref="ef" * 32,
+        purpose="own-business", consent_id="C-1",
     )
 
 
@@ -58,7 +59,7 @@ async def test_the_receiving_partners_staff_get_a_mail_an_inbox_entry_and_a_deli
     johan = await wait_for_mail(mail_dir, rid, to="johan.berg@brg.example.org")
     assert sara.subject.startswith("Ny remiss") and johan.subject.startswith("New referral")  # their languages
     assert f"https://hubnet.test/referrals/{rid}" in sara.text
-    assert "ef" * 32 not in sara.text and "Starta eget" not in sara.text  # nothing about the resident
+    assert "ef" * 32 not in sara.text and "C-1" not in sara.text  # nothing about the resident
     recipients = {m.to for m in kept_mails(mail_dir) if rid in m.subject}
     assert recipients == {"sara.nilsson@brg.example.org", "johan.berg@brg.example.org"}  # not the manager
 

@@ -6,30 +6,38 @@ from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.messages.directory import HubUpserted, ServiceUpserted
 from hubnet_common.messages.referral_commands import CreateReferral
 from hubnet_common.messages.referral_events import ReferralRequested
-from hubnet_common.settings import Settings
 from hubnet_common.topics import DIRECTORY
 from hubnet_referrals import bootstrap
+from hubnet_referrals.settings import ReferralSettings
 
 from tests.integration.conftest import rows, running
+from tests.integration.referral_steps import REF, accepted, consent, referral
 
 pytestmark = pytest.mark.integration
-REF = "cd" * 32
 
 
 @pytest.fixture(scope="module")
 async def referrals(new_database, kafka_bootstrap):
     dsn = await new_database("referrals")
-    settings = Settings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}")
-    async with running(bootstrap.spec(), settings) as runtime:
+    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}")
+    async with running(bootstrap.spec(settings), settings) as runtime:
         yield dsn, runtime
 
 
-def a_referral(**overrides) -> CreateReferral:
-    return CreateReferral(**{"service_id": "brg-business-coaching", "hub_id": "hjallbo", "participant_ref": REF,
-                             "purpose": "Starta eget", **overrides})
+@pytest.fixture(scope="module")
+async def consent_id(referrals, partner):
+    given = consent(partners=("brg", "stadsmissionen", "poseidon"))
+    async with partner("bostadsbolaget") as bostadsbolaget:
+        accepted(await bostadsbolaget.request(given))
+    return given.consent_id
 
 
-async def test_a_referral_is_stored_published_with_its_envelope_and_accepted(referrals, partner, watcher):
+@pytest.fixture
+def a_referral(consent_id):
+    return lambda **overrides: referral(consent_id, **overrides)
+
+
+async def test_a_referral_is_stored_published_with_its_envelope_and_accepted(referrals, partner, watcher, a_referral):
     dsn, _ = referrals
     command = a_referral()
     async with partner("bostadsbolaget") as bostadsbolaget:
@@ -60,7 +68,7 @@ async def test_a_malformed_command_is_rejected_clearly_and_leaves_no_row(referra
     assert await rows(dsn, "SELECT id FROM referrals WHERE id LIKE 'R-bad-%'") == []
 
 
-async def test_a_command_breaking_a_rule_is_refused_with_a_code(referrals, partner):
+async def test_a_command_breaking_a_rule_is_refused_with_a_code(referrals, partner, a_referral):
     dsn, _ = referrals
     command = a_referral(service_id="poseidon-local-jobs", hub_id="bergsjon")
     async with partner("stadsmissionen") as stadsmissionen:
@@ -69,7 +77,7 @@ async def test_a_command_breaking_a_rule_is_refused_with_a_code(referrals, partn
     assert await rows(dsn, "SELECT id FROM referrals WHERE id = $1", command.referral_id) == []
 
 
-async def test_the_same_command_delivered_twice_has_one_effect(referrals, partner, watcher):
+async def test_the_same_command_delivered_twice_has_one_effect(referrals, partner, watcher, a_referral):
     dsn, _ = referrals
     command = a_referral()
     envelope = Envelope.new(type=command.ce_type, source=partner_source("bostadsbolaget"), subject=command.referral_id)

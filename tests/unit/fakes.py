@@ -2,23 +2,72 @@
 
 from __future__ import annotations
 
+import copy
+
 from hubnet_common.directory_copy import FakeDirectoryCopy
 from hubnet_common.uow import FakeUnitOfWork
 from hubnet_events.domain.hub_event import HubEvent
 from hubnet_referrals.adapters.seed import read_network
 from hubnet_referrals.domain.directory import Hub, Partner, Service
+from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.domain.referral import Referral
+from hubnet_referrals.domain.sla import SlaClock
 
 
 class FakeReferrals:
     def __init__(self) -> None:
         self.by_id: dict[str, Referral] = {}
 
-    async def get(self, referral_id: str) -> Referral | None:
-        return self.by_id.get(referral_id)
+    async def get(self, referral_id: str, *, for_update: bool = False) -> Referral | None:
+        stored = self.by_id.get(referral_id)
+        return copy.deepcopy(stored) if stored else None  # like a fresh load: changes count only when saved
 
     async def add(self, referral: Referral) -> None:
-        self.by_id[referral.id] = referral
+        self.by_id[referral.id] = copy.deepcopy(referral)
+
+    async def save(self, referral: Referral) -> None:
+        self.by_id[referral.id] = copy.deepcopy(referral)
+
+    async def open_under_consent(self, consent_id: str) -> list[str]:
+        return sorted(r.id for r in self.by_id.values() if r.consent_id == consent_id and r.is_open)
+
+    async def erase_personal_data(self, consent_id: str) -> None:
+        for r in self.by_id.values():
+            if r.consent_id == consent_id:
+                r.sealed_contact, r.need = None, ""
+
+
+class FakeConsents:
+    def __init__(self) -> None:
+        self.by_id: dict[str, Consent] = {}
+
+    async def get(self, consent_id: str, *, for_update: bool = False) -> Consent | None:
+        stored = self.by_id.get(consent_id)
+        return copy.deepcopy(stored) if stored else None
+
+    async def add(self, consent: Consent) -> None:
+        self.by_id[consent.id] = copy.deepcopy(consent)
+
+    async def save_withdrawal(self, consent: Consent) -> None:
+        self.by_id[consent.id] = copy.deepcopy(consent)
+
+
+class FakeSlaClocks:
+    def __init__(self) -> None:
+        self.running: dict[tuple[str, str], SlaClock] = {}
+
+    async def start(self, clock: SlaClock) -> None:
+        self.running[(clock.referral_id, clock.kind)] = clock
+
+    async def stop(self, referral_id: str, at, kind: str | None = None) -> None:
+        for key in [k for k in self.running if k[0] == referral_id and kind in (None, k[1])]:
+            del self.running[key]
+
+    async def due(self, now, limit: int) -> list[SlaClock]:
+        return sorted((c for c in self.running.values() if c.is_due(now)), key=lambda c: c.due_at)[:limit]
+
+    async def save(self, clock: SlaClock) -> None:
+        self.running[(clock.referral_id, clock.kind)] = clock
 
 
 class FakeDirectory:
@@ -32,6 +81,9 @@ class FakeDirectory:
 
     async def service(self, service_id: str) -> Service | None:
         return self.services.get(service_id)
+
+    async def hub_exists(self, hub_id: str) -> bool:
+        return hub_id in self.hubs and self.hubs[hub_id].active
 
     async def upsert_partner(self, partner: Partner) -> bool:
         changed = self.partners.get(partner.id) != partner
@@ -53,6 +105,8 @@ class FakeReferralsUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__("referrals")
         self.referrals = FakeReferrals()
+        self.consents = FakeConsents()
+        self.sla = FakeSlaClocks()
         self.directory = FakeDirectory()
 
     async def seed_network(self) -> None:

@@ -1,8 +1,10 @@
 """The referrals service's command handling, through its bootstrap with in-memory fakes."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+from hubnet_common.messages.vocabulary import ConsentMethod, Purpose
 from hubnet_common.deadletter import CollectedDeadLetters
 from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.messages.referral_commands import CreateReferral
@@ -10,6 +12,8 @@ from hubnet_common.messages.referral_events import ReferralRequested
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.processing import Processor, Record
 from hubnet_referrals import bootstrap
+from hubnet_referrals.domain.consent import Consent
+from hubnet_referrals.settings import ReferralSettings
 
 from tests.unit.fakes import FakeReferralsUnitOfWork
 
@@ -20,6 +24,12 @@ REF = "ab" * 32
 async def uow():
     fake = FakeReferralsUnitOfWork()
     await fake.seed_network()
+    await fake.consents.add(Consent(
+        id="C-1", participant_ref=REF, partner_ids=("brg", "goteborgs-stad-arbvux"),
+        purposes=(Purpose.OWN_BUSINESS, Purpose.STUDIES), method=ConsentMethod.WRITTEN, noted_by="Amina Hassan",
+        recorded_by_partner_id="bostadsbolaget", given_at=datetime(2026, 1, 1, tzinfo=UTC),
+        valid_until=datetime(2030, 1, 1, tzinfo=UTC),
+    ))
     return fake
 
 
@@ -30,7 +40,7 @@ def dead_letters():
 
 @pytest.fixture
 def processor(uow, dead_letters):
-    spec = bootstrap.spec(uow_factory=lambda _pool: lambda: uow)
+    spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
     return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead_letters)
 
@@ -42,7 +52,7 @@ def record(body: bytes, *, partner="bostadsbolaget", type_=CreateReferral.ce_typ
 
 def create(**overrides) -> bytes:
     fields = dict(referral_id="R-1", service_id="brg-business-coaching", hub_id="hjallbo", participant_ref=REF,
-                  purpose="Starta eget")
+                  purpose="own-business", consent_id="C-1")
     return json.dumps({**fields, **overrides}).encode()
 
 
@@ -75,6 +85,10 @@ async def test_the_same_command_delivered_twice_has_one_effect(processor, uow):
         (create(service_id="no-such-service"), "bostadsbolaget", "service-unknown"),
         (create(hub_id="bergsjon", service_id="bostadsbolaget-local-jobs"), "brg", "service-not-at-hub"),
         (create(), "not-a-partner", "sender-unknown"),
+        (create(consent_id="C-none"), "bostadsbolaget", "consent-missing"),
+        (create(purpose="work"), "bostadsbolaget", "consent-missing"),
+        (create(service_id="stadsmissionen-job-coaching"), "bostadsbolaget", "consent-missing"),
+        (create(service_id="stadsmissionen-work-training", hub_id="tynnered"), "bostadsbolaget", "service-full"),
     ],
 )
 async def test_a_command_that_breaks_a_rule_is_refused_and_changes_nothing(processor, uow, body, partner, code):

@@ -112,6 +112,7 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Ru
         client_id=f"hubnet-{spec.name}",
         graceful_timeout=settings.graceful_timeout,
         allow_auto_create_topics=False,
+        logger=logging.getLogger("hubnet.faststream"),  # rendered as JSON like every other line
         log_level=logging.DEBUG,  # FastStream's per-message access lines; ours say more
     )
     for route in spec.routes:
@@ -129,7 +130,7 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Ru
                             headers={"content-type": "application/json"})
 
     routes = [("/healthz", healthz), ("/readyz", readyz), *(route(runtime) for route in spec.http_routes)]
-    app = AsgiFastStream(broker, asgi_routes=routes, lifespan=runtime.lifespan, logger=None)
+    app = AsgiFastStream(broker, asgi_routes=routes, lifespan=runtime.lifespan, logger=logging.getLogger("hubnet.faststream"))
     return app, runtime
 
 
@@ -155,8 +156,8 @@ async def _keep_bytes(message: Any) -> bytes:
     return message.body
 
 
-def run_service(spec: ServiceSpec) -> None:
-    settings = Settings()
+def run_service(spec: ServiceSpec, settings: Settings | None = None) -> None:
+    settings = settings or Settings()
     configure_logging(spec.name, settings.log_level)
     app, _ = build_app(spec, settings)
     uvicorn.run(
@@ -164,5 +165,6 @@ def run_service(spec: ServiceSpec) -> None:
         host=settings.http_host,
         port=settings.http_port,
         log_level="warning",
+        log_config=None,  # keep the JSON handler configure_logging installed
         timeout_graceful_shutdown=int(settings.graceful_timeout),
     )

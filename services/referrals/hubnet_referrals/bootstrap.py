@@ -1,25 +1,43 @@
-"""Wires the referrals service: which handler answers which message, on which unit of work."""
+"""Wires the referrals service: which handler answers which command, on which unit of work, and
+the SLA scheduler."""
 
+import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-from hubnet_common.messages.referral_commands import CreateReferral
-from hubnet_common.processing import Route
+import structlog
+from hubnet_common.messages.directory_commands import UpdateCapacity, UpdatePartner, UpsertService
+from hubnet_common.messages.referral_commands import CreateReferral, RecordConsent, WithdrawConsent
+from hubnet_common.processing import TRANSIENT, Route
 from hubnet_common.runtime import Runtime, ServiceSpec
 from hubnet_common.topics import REFERRAL_COMMANDS, REFERRAL_REPLIES
 from hubnet_common.uow import UnitOfWork
 
 from hubnet_referrals.adapters.seed import read_network
 from hubnet_referrals.adapters.uow import SERVICE, ReferralsUnitOfWork
+from hubnet_referrals.handlers import change_referral
+from hubnet_referrals.handlers.consent import record_consent, withdraw_consent
 from hubnet_referrals.handlers.create_referral import create_referral
-from hubnet_referrals.handlers.load_directory import load_directory
+from hubnet_referrals.handlers.directory import load_directory, update_capacity, update_partner, upsert_service
+from hubnet_referrals.handlers.overdue import announce_overdue
+from hubnet_referrals.settings import ReferralSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = structlog.get_logger(__name__)
 
 COMMANDS = Route(
     REFERRAL_COMMANDS.name,
-    {CreateReferral: create_referral},
+    {
+        CreateReferral: create_referral,
+        **change_referral.HANDLERS,
+        RecordConsent: record_consent,
+        WithdrawConsent: withdraw_consent,
+        UpsertService: upsert_service,
+        UpdateCapacity: update_capacity,
+        UpdatePartner: update_partner,
+    },
     replies_topic=REFERRAL_REPLIES.name,
 )
 
@@ -29,11 +47,33 @@ async def load_seed(runtime: Runtime) -> None:
         await load_directory(uow, *read_network())
 
 
-def spec(uow_factory: Callable[[asyncpg.Pool], Callable[[], UnitOfWork]] | None = None) -> ServiceSpec:
+def sla_scheduler(every_seconds: float):
+    async def watch_sla(runtime: Runtime) -> None:
+        """Announce SLA breaches as they fall due (and those missed while the service was down)."""
+        while True:
+            try:
+                async with ReferralsUnitOfWork(runtime.pool) as uow:
+                    announced = await announce_overdue(uow, datetime.now(UTC))
+                if announced:
+                    log.info("overdue referrals announced", count=announced)
+                    continue
+            except TRANSIENT as exc:
+                log.warning("SLA check failed, will retry", error=repr(exc))
+            await asyncio.sleep(every_seconds)
+
+    return watch_sla
+
+
+def spec(
+    settings: ReferralSettings | None = None,
+    uow_factory: Callable[[asyncpg.Pool], Callable[[], UnitOfWork]] | None = None,
+) -> ServiceSpec:
+    settings = settings or ReferralSettings()
     return ServiceSpec(
         name=SERVICE,
         migrations=[MIGRATIONS],
         routes=[COMMANDS],
         uow_factory=uow_factory or (lambda pool: lambda: ReferralsUnitOfWork(pool)),
         on_start=[load_seed],
+        workers=[sla_scheduler(settings.sla_check_seconds)],
     )

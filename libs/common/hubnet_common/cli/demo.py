@@ -20,8 +20,9 @@ from hubnet_common.local.watch import Seen, TopicWatcher
 from hubnet_common.messages.hubevent_commands import ScheduleHubEvent
 from hubnet_common.messages.hubevent_events import HubEventScheduled
 from hubnet_common.messages.notification_events import NotificationDelivered
-from hubnet_common.messages.referral_commands import CreateReferral
+from hubnet_common.messages.referral_commands import CreateReferral, RecordConsent
 from hubnet_common.messages.referral_events import ReferralRequested
+from hubnet_common.messages.vocabulary import ConsentMethod, Purpose
 from hubnet_common.participant import participant_ref
 from hubnet_common.partner import PartnerClient
 from hubnet_common.settings import Settings
@@ -50,9 +51,18 @@ async def drive(settings: Settings, mail_dir: Path) -> None:
     async with TopicWatcher(settings.kafka_bootstrap, topics) as watch:
         async with PartnerClient(settings.kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
             steps.start("A hub host of Bostadsbolaget at Hjällbo refers a resident to BRG's business coaching")
+            resident = participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY)
+            now = datetime.now(UTC)
+            consent = RecordConsent(
+                participant_ref=resident, partner_ids=["brg"], purposes=[Purpose.OWN_BUSINESS],
+                method=ConsentMethod.WRITTEN, noted_by="Amina Hassan", given_at=now,
+                valid_until=now + timedelta(days=365),
+            )
+            reply = await bostadsbolaget.request(consent)
+            steps.say("referrals", f"recorded consent {consent.consent_id}: {_reply_text(reply)}")
             command = CreateReferral(
-                service_id="brg-business-coaching", hub_id="hjallbo", purpose="Starta eget",
-                participant_ref=participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY),
+                service_id="brg-business-coaching", hub_id="hjallbo", purpose=Purpose.OWN_BUSINESS,
+                participant_ref=resident, consent_id=consent.consent_id,
                 need="Vill starta en cateringfirma och behöver hjälp med affärsplan.",
             )
             steps.say("bostadsbolaget", f"sends CreateReferral {command.referral_id} (participant_ref only)")

@@ -2,9 +2,11 @@
 
 from hubnet_common.messages import (  # noqa: F401  (imported to register their types)
     directory,
+    directory_commands,
     hubevent_commands,
     hubevent_events,
     notification_events,
+    outcome_events,
     referral_commands,
     referral_events,
     replies,

@@ -3,6 +3,8 @@
 The key is `<kind>:<id>`, so compaction keeps the latest entry of every partner, hub and service.
 """
 
+from datetime import datetime
+
 from hubnet_common.messages.base import Fact
 
 TOPIC = "directory.v1"
@@ -15,6 +17,7 @@ class PartnerUpserted(Fact):
     partner_id: str
     name: str
     active: bool = True
+    encryption_public_key: str | None = None
 
     def subject(self) -> str:
         return f"partner:{self.partner_id}"
@@ -41,6 +44,14 @@ class ServiceUpserted(Fact):
     name: str
     hub_ids: list[str]
     active: bool = True
+    available_places: int | None = None
+    capacity_updated_at: datetime | None = None
+    ack_within_days: int = 2
+    answer_within_days: int = 5
+    eligibility: str = ""
+    languages: list[str] = ["sv"]
+    contact_email: str = ""
+    contact_phone: str = ""
 
     def subject(self) -> str:
         return f"service:{self.service_id}"

@@ -1,15 +1,27 @@
-"""Commands on `referral.commands.v1`, sent by partner systems."""
+"""Commands on `referral.commands.v1`, sent by partner systems (and the `hubnet` command line).
 
-from pydantic import Field
+Every lifecycle command may carry `expected_version`: the referral's version the sender saw; a
+referral that has moved on since is refused (`stale-version`) instead of changed blindly.
+"""
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from hubnet_common.envelope import uuid7
 from hubnet_common.messages.base import Command, Id, LongText, ParticipantRef, ShortText
+from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode
 
 TOPIC = "referral.commands.v1"
+Sealed = Annotated[str, StringConstraints(pattern=r"^sealed:v1:[A-Za-z0-9+/=]+$", max_length=12000)]
 
 
 def new_referral_id() -> str:
     return f"R-{uuid7()}"
+
+
+def new_consent_id() -> str:
+    return f"C-{uuid7()}"
 
 
 class CreateReferral(Command):
@@ -20,11 +32,115 @@ class CreateReferral(Command):
     service_id: Id
     hub_id: Id
     participant_ref: ParticipantRef
-    purpose: ShortText
+    purpose: Purpose
+    consent_id: Id
     need: LongText = ""
-    consent_id: Id | None = None
     # Contact details sealed to the receiving partner's key; hubnet only carries the ciphertext.
-    sealed_contact: str | None = Field(default=None, max_length=8000)
+    sealed_contact: Sealed | None = None
 
     def subject(self) -> str:
         return self.referral_id
+
+
+class _ChangeReferral(Command):
+    topic = TOPIC
+
+    referral_id: Id
+    expected_version: int | None = Field(default=None, ge=1)
+
+    def subject(self) -> str:
+        return self.referral_id
+
+
+class AcknowledgeReferral(_ChangeReferral):
+    ce_type = "se.hubnet.referral.acknowledge.v1"
+
+
+class AcceptReferral(_ChangeReferral):
+    ce_type = "se.hubnet.referral.accept.v1"
+
+
+class RejectReferral(_ChangeReferral):
+    ce_type = "se.hubnet.referral.reject.v1"
+    reason_code: ReasonCode
+    reason: LongText = ""
+
+
+class StartReferral(_ChangeReferral):
+    ce_type = "se.hubnet.referral.start.v1"
+
+
+class HoldReferral(_ChangeReferral):
+    ce_type = "se.hubnet.referral.hold.v1"
+    reason: LongText = ""
+
+
+class ResumeReferral(_ChangeReferral):
+    ce_type = "se.hubnet.referral.resume.v1"
+
+
+class FailReferral(_ChangeReferral):
+    ce_type = "se.hubnet.referral.fail.v1"
+    reason_code: ReasonCode
+    reason: LongText = ""
+
+
+class OutcomeReport(Command):
+    """What the referral led to (DESIGN §4): the main activity after the intervention."""
+
+    main_activity: MainActivity
+    public_support_continues: bool | None = None
+    note: LongText = ""
+
+
+class CompleteReferral(_ChangeReferral):
+    ce_type = "se.hubnet.referral.complete.v1"
+    outcome: OutcomeReport
+
+
+class CancelReferral(_ChangeReferral):
+    ce_type = "se.hubnet.referral.cancel.v1"
+    reason_code: ReasonCode
+    reason: LongText = ""
+
+
+class ReopenReferral(_ChangeReferral):
+    ce_type = "se.hubnet.referral.reopen.v1"
+    note: ShortText
+
+
+class MarkReferralEnteredInError(_ChangeReferral):
+    ce_type = "se.hubnet.referral.mark-entered-in-error.v1"
+    note: ShortText
+
+
+class RecordConsent(Command):
+    """A resident's consent (samtycke): to which partners, for what, how, when and until when."""
+
+    ce_type = "se.hubnet.consent.record.v1"
+    topic = TOPIC
+
+    consent_id: Id = Field(default_factory=new_consent_id)
+    participant_ref: ParticipantRef
+    partner_ids: list[Id] = Field(min_length=1, max_length=50)
+    purposes: list[Purpose] = Field(min_length=1)
+    method: ConsentMethod
+    noted_by: ShortText  # the staff member who took it
+    given_at: AwareDatetime
+    valid_until: AwareDatetime
+
+    def subject(self) -> str:
+        return self.consent_id
+
+
+class WithdrawConsent(Command):
+    ce_type = "se.hubnet.consent.withdraw.v1"
+    topic = TOPIC
+
+    consent_id: Id
+    noted_by: ShortText
+    withdrawn_at: AwareDatetime | None = None
+
+    def subject(self) -> str:
+        return self.consent_id
+

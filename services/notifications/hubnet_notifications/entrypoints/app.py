@@ -3,7 +3,9 @@
 from hubnet_common.runtime import run_service
 
 from hubnet_notifications import bootstrap
+from hubnet_notifications.settings import NotificationSettings
 
 
 def main() -> None:
-    run_service(bootstrap.spec())
+    settings = NotificationSettings()
+    run_service(bootstrap.spec(settings), settings)

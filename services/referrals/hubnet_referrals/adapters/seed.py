@@ -13,5 +13,6 @@ def read_network(text: str | None = None) -> tuple[list[Partner], list[Hub], lis
     return (
         [Partner(**p) for p in data["partners"]],
         [Hub(**h) for h in data["hubs"]],
-        [Service(**{**s, "hub_ids": tuple(s["hub_ids"])}) for s in data["services"]],
+        [Service(**{**s, "hub_ids": tuple(s["hub_ids"]), "languages": tuple(s.get("languages", ("sv",)))})
+         for s in data["services"]],
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncpg
 from hubnet_common.uow import PgUnitOfWork
 
-from hubnet_referrals.adapters.repository import PgDirectory, PgReferrals
+from hubnet_referrals.adapters.repository import PgConsents, PgDirectory, PgReferrals, PgSlaClocks
 
 SERVICE = "referrals"
 
 
 class ReferralsUnitOfWork(PgUnitOfWork):
     referrals: PgReferrals
+    consents: PgConsents
+    sla: PgSlaClocks
     directory: PgDirectory
 
     def __init__(self, pool: asyncpg.Pool) -> None:
@@ -20,5 +22,7 @@ class ReferralsUnitOfWork(PgUnitOfWork):
     async def __aenter__(self) -> ReferralsUnitOfWork:
         await super().__aenter__()
         self.referrals = PgReferrals(self.conn)
+        self.consents = PgConsents(self.conn)
+        self.sla = PgSlaClocks(self.conn)
         self.directory = PgDirectory(self.conn)
         return self

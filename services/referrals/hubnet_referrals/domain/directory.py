@@ -2,6 +2,7 @@
 services partners offer at hubs (service_at_location)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -9,6 +10,8 @@ class Partner:
     id: str
     name: str
     active: bool = True
+    # X25519 public key (base64) that contact details for this partner are sealed to (DESIGN §6).
+    encryption_public_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,18 @@ class Service:
     name: str
     hub_ids: tuple[str, ...]
     active: bool = True
+    available_places: int | None = None  # None: the service does not count places
+    capacity_updated_at: datetime | None = None
+    ack_within_days: int = 2  # working days to acknowledge a referral
+    answer_within_days: int = 5  # working days from acknowledgement to accept or reject
+    eligibility: str = ""
+    languages: tuple[str, ...] = ("sv",)
+    contact_email: str = ""
+    contact_phone: str = ""
 
     def offered_at(self, hub_id: str) -> bool:
         return hub_id in self.hub_ids
+
+    @property
+    def is_full(self) -> bool:
+        return self.available_places is not None and self.available_places <= 0

@@ -1,7 +1,16 @@
 """A referral: one partner refers a resident to another partner's service (DESIGN §4).
 
-Pure domain: no I/O. Every change of status is a `Transition` kept in the history; nothing is
-ever removed from it.
+Pure domain, no I/O. The lifecycle follows the HL7 FHIR Task codes of closed-loop referrals:
+
+    requested ─► received ─► accepted ─► in-progress ─► completed (with outcome)
+        │            │  └──► rejected (reason)         ├─► on-hold ⇄ in-progress
+        │            │                                  └─► failed (reason)
+        └────────────┴──► cancelled (reason)            any state ─► entered-in-error (sender)
+
+A closed case (completed, failed, rejected) can be reopened by the receiver with a note. The
+sender creates, cancels and marks entered-in-error; the receiver does the rest. Withdrawn consent
+cancels any open referral it covered. Every change is a `Transition` appended to the history:
+nothing is ever removed.
 """
 
 from __future__ import annotations
@@ -11,12 +20,78 @@ from datetime import datetime
 from enum import StrEnum
 
 from hubnet_common.errors import Refused
+from hubnet_common.messages.vocabulary import OPEN, MainActivity, ReasonCode, Status
 
 from hubnet_referrals.domain.directory import Partner, Service
 
 
-class Status(StrEnum):
-    REQUESTED = "requested"
+class Role(StrEnum):
+    SENDER = "sender"
+    RECEIVER = "receiver"
+    NETWORK = "network"  # the referrals service itself, e.g. when consent is withdrawn
+
+
+class Action(StrEnum):
+    REQUEST = "request"
+    ACKNOWLEDGE = "acknowledge"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    START = "start"
+    HOLD = "hold"
+    RESUME = "resume"
+    FAIL = "fail"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+    REOPEN = "reopen"
+    MARK_ENTERED_IN_ERROR = "mark-entered-in-error"
+    END_FOR_WITHDRAWN_CONSENT = "end-for-withdrawn-consent"
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[Status]
+    target: Status
+    role: Role
+    needs_reason: bool = False
+    needs_note: bool = False
+    needs_outcome: bool = False
+
+
+S = Status
+RULES: dict[Action, Rule] = {
+    Action.ACKNOWLEDGE: Rule(frozenset({S.REQUESTED}), S.RECEIVED, Role.RECEIVER),
+    Action.ACCEPT: Rule(frozenset({S.RECEIVED}), S.ACCEPTED, Role.RECEIVER),
+    Action.REJECT: Rule(frozenset({S.RECEIVED}), S.REJECTED, Role.RECEIVER, needs_reason=True),
+    Action.START: Rule(frozenset({S.ACCEPTED}), S.IN_PROGRESS, Role.RECEIVER),
+    Action.HOLD: Rule(frozenset({S.IN_PROGRESS}), S.ON_HOLD, Role.RECEIVER),
+    Action.RESUME: Rule(frozenset({S.ON_HOLD}), S.IN_PROGRESS, Role.RECEIVER),
+    Action.FAIL: Rule(frozenset({S.IN_PROGRESS}), S.FAILED, Role.RECEIVER, needs_reason=True),
+    Action.COMPLETE: Rule(frozenset({S.IN_PROGRESS}), S.COMPLETED, Role.RECEIVER, needs_outcome=True),
+    Action.CANCEL: Rule(frozenset({S.REQUESTED, S.RECEIVED}), S.CANCELLED, Role.SENDER, needs_reason=True),
+    Action.REOPEN: Rule(frozenset({S.COMPLETED, S.FAILED, S.REJECTED}), S.IN_PROGRESS, Role.RECEIVER, needs_note=True),
+    Action.MARK_ENTERED_IN_ERROR: Rule(
+        frozenset(Status) - {S.ENTERED_IN_ERROR}, S.ENTERED_IN_ERROR, Role.SENDER, needs_note=True
+    ),
+    Action.END_FOR_WITHDRAWN_CONSENT: Rule(OPEN, S.CANCELLED, Role.NETWORK),
+}
+# Every (from, to) pair the diagram allows; nothing else may ever appear in a history.
+EDGES = frozenset((source, rule.target) for rule in RULES.values() for source in rule.sources)
+
+
+class NotPermitted(Refused):
+    code = "not-permitted"
+
+
+class InvalidTransition(Refused):
+    code = "invalid-transition"
+
+
+class StaleVersion(Refused):
+    code = "stale-version"
+
+
+class DetailMissing(Refused):
+    code = "detail-missing"
 
 
 class ServiceUnknown(Refused):
@@ -25,6 +100,10 @@ class ServiceUnknown(Refused):
 
 class ServiceInactive(Refused):
     code = "service-inactive"
+
+
+class ServiceFull(Refused):
+    code = "service-full"
 
 
 class ServiceNotAtHub(Refused):
@@ -39,13 +118,28 @@ class ReferralExists(Refused):
     code = "referral-exists"
 
 
+class ReferralUnknown(Refused):
+    code = "referral-unknown"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    main_activity: MainActivity
+    public_support_continues: bool | None
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class Transition:
     version: int
+    action: Action
     status: Status
     actor_partner_id: str
     at: datetime
+    reason_code: ReasonCode | None = None
     reason: str = ""
+    note: str = ""
+    outcome: Outcome | None = None
 
 
 @dataclass
@@ -68,22 +162,15 @@ class Referral:
     def version(self) -> int:
         return len(self.history)
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
     @classmethod
     def request(
-        cls,
-        *,
-        referral_id: str,
-        sender: Partner | None,
-        sender_id: str,
-        service: Service | None,
-        service_id: str,
-        hub_id: str,
-        participant_ref: str,
-        purpose: str,
-        need: str,
-        consent_id: str | None,
-        sealed_contact: str | None,
-        at: datetime,
+        cls, *, referral_id: str, sender: Partner | None, sender_id: str, service: Service | None, service_id: str,
+        hub_id: str, participant_ref: str, purpose: str, need: str, consent_id: str | None,
+        sealed_contact: str | None, at: datetime,
     ) -> Referral:
         """A new referral in `requested`, if the sender and the service allow it."""
         if sender is None or not sender.active:
@@ -94,19 +181,51 @@ class Referral:
             raise ServiceInactive(f"the service {service.name!r} is not taking referrals")
         if not service.offered_at(hub_id):
             raise ServiceNotAtHub(f"the service {service.name!r} is not offered at hub {hub_id!r}")
+        if service.is_full:
+            raise ServiceFull(f"the service {service.name!r} has no places available right now")
         referral = cls(
-            id=referral_id,
-            sender_partner_id=sender.id,
-            receiver_partner_id=service.partner_id,
-            service_id=service.id,
-            hub_id=hub_id,
-            participant_ref=participant_ref,
-            purpose=purpose,
-            need=need,
-            consent_id=consent_id,
-            sealed_contact=sealed_contact,
-            status=Status.REQUESTED,
-            requested_at=at,
+            id=referral_id, sender_partner_id=sender.id, receiver_partner_id=service.partner_id,
+            service_id=service.id, hub_id=hub_id, participant_ref=participant_ref, purpose=purpose, need=need,
+            consent_id=consent_id, sealed_contact=sealed_contact, status=Status.REQUESTED, requested_at=at,
         )
-        referral.history.append(Transition(1, Status.REQUESTED, sender.id, at))
+        referral.history.append(Transition(1, Action.REQUEST, Status.REQUESTED, sender.id, at))
         return referral
+
+    def roles_of(self, partner_id: str) -> set[Role]:
+        roles = set()
+        if partner_id == self.sender_partner_id:
+            roles.add(Role.SENDER)
+        if partner_id == self.receiver_partner_id:
+            roles.add(Role.RECEIVER)
+        return roles
+
+    def apply(
+        self, action: Action, *, actor: str, at: datetime, role: Role | None = None,
+        expected_version: int | None = None, reason_code: ReasonCode | None = None, reason: str = "",
+        note: str = "", outcome: Outcome | None = None,
+    ) -> Transition:
+        """Change status as `actor` (a partner id; or the network, with `role=Role.NETWORK`)."""
+        rule = RULES[action]
+        if rule.role not in ({role} if role else self.roles_of(actor)):
+            whose = {Role.SENDER: self.sender_partner_id, Role.RECEIVER: self.receiver_partner_id}.get(rule.role)
+            raise NotPermitted(f"only the {rule.role.value} ({whose or 'network'}) may {action.value} "
+                               f"referral {self.id}; {actor} may not")
+        if expected_version is not None and expected_version != self.version:
+            raise StaleVersion(f"referral {self.id} is at version {self.version}, "
+                               f"the command expected version {expected_version}")
+        if self.status not in rule.sources:
+            allowed = ", ".join(sorted(s.value for s in rule.sources))
+            raise InvalidTransition(f"referral {self.id} is {self.status.value}; {action.value} needs {allowed}")
+        if rule.needs_reason and reason_code is None:
+            raise DetailMissing(f"{action.value} needs a reason code")
+        if rule.needs_note and not note.strip():
+            raise DetailMissing(f"{action.value} needs a note saying why")
+        if rule.needs_outcome and outcome is None:
+            raise DetailMissing(f"{action.value} needs the outcome")
+        transition = Transition(
+            self.version + 1, action, rule.target, actor, at, reason_code, reason, note,
+            outcome if rule.needs_outcome else None,
+        )
+        self.history.append(transition)
+        self.status = rule.target
+        return transition

@@ -3,7 +3,9 @@
 from hubnet_common.runtime import run_service
 
 from hubnet_referrals import bootstrap
+from hubnet_referrals.settings import ReferralSettings
 
 
 def main() -> None:
-    run_service(bootstrap.spec())
+    settings = ReferralSettings()
+    run_service(bootstrap.spec(settings), settings)

@@ -1,0 +1,60 @@
+"""RecordConsent and WithdrawConsent. Withdrawal cancels the open referrals the consent covered
+(reason: consent withdrawn) and erases their personal data (sealed contact details, free text)."""
+
+from hubnet_common.envelope import Envelope, partner_of
+from hubnet_common.messages.referral_commands import RecordConsent, WithdrawConsent
+from hubnet_common.messages.referral_events import ConsentRecorded, ConsentWithdrawn
+from hubnet_common.messages.vocabulary import ReasonCode
+
+from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
+from hubnet_referrals.domain.consent import Consent, ConsentExists, ConsentMissing
+from hubnet_referrals.domain.referral import Action, Role, SenderUnknown
+from hubnet_referrals.handlers.facts import fact_of
+
+
+async def record_consent(command: RecordConsent, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
+    partner_id = partner_of(envelope.source)
+    if not partner_id or await uow.directory.partner(partner_id) is None:
+        raise SenderUnknown(f"{partner_id or envelope.source} is not a partner in the directory")
+    if await uow.consents.get(command.consent_id) is not None:
+        raise ConsentExists(f"a consent with id {command.consent_id} already exists")
+    consent = Consent.record(
+        id=command.consent_id, participant_ref=command.participant_ref, partner_ids=tuple(command.partner_ids),
+        purposes=tuple(command.purposes), method=command.method, noted_by=command.noted_by,
+        recorded_by=partner_id, given_at=command.given_at, valid_until=command.valid_until,
+    )
+    await uow.consents.add(consent)
+    uow.emit(
+        ConsentRecorded(
+            consent_id=consent.id, participant_ref=consent.participant_ref, partner_ids=list(consent.partner_ids),
+            purposes=list(consent.purposes), method=consent.method, given_at=consent.given_at,
+            valid_until=consent.valid_until, recorded_by_partner_id=partner_id,
+        ),
+        caused_by=envelope,
+    )
+
+
+async def withdraw_consent(command: WithdrawConsent, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
+    consent = await uow.consents.get(command.consent_id, for_update=True)
+    if consent is None:
+        raise ConsentMissing(f"there is no consent {command.consent_id}")
+    at = command.withdrawn_at or envelope.time
+    consent.withdraw(by_partner=partner_of(envelope.source) or envelope.source, noted_by=command.noted_by, at=at)
+    await uow.consents.save_withdrawal(consent)
+    cancelled = []
+    for referral_id in await uow.referrals.open_under_consent(consent.id):
+        referral = await uow.referrals.get(referral_id)
+        transition = referral.apply(
+            Action.END_FOR_WITHDRAWN_CONSENT, actor="network", role=Role.NETWORK, at=at,
+            reason_code=ReasonCode.CONSENT_WITHDRAWN,
+        )
+        await uow.referrals.save(referral)
+        await uow.sla.stop(referral.id, at)
+        uow.emit(fact_of(referral, transition), caused_by=envelope)
+        cancelled.append(referral.id)
+    await uow.referrals.erase_personal_data(consent.id)  # closed ones too
+    uow.emit(
+        ConsentWithdrawn(consent_id=consent.id, participant_ref=consent.participant_ref, withdrawn_at=at,
+                         cancelled_referral_ids=cancelled),
+        caused_by=envelope,
+    )

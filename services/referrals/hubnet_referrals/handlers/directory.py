@@ -1,0 +1,120 @@
+"""The directory: loaded from the seed of the real network, changed by partners' commands, and
+every new or changed entry published on the log-compacted directory.v1 topic."""
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from hubnet_common.envelope import Envelope, partner_of
+from hubnet_common.errors import Refused
+from hubnet_common.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted
+from hubnet_common.messages.directory_commands import UpdateCapacity, UpdatePartner, UpsertService
+
+from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
+from hubnet_referrals.domain.directory import Hub, Partner, Service
+from hubnet_referrals.domain.referral import NotPermitted, SenderUnknown, ServiceUnknown
+
+
+class HubUnknown(Refused):
+    code = "hub-unknown"
+
+
+async def load_directory(
+    uow: ReferralsUnitOfWork, partners: Iterable[Partner], hubs: Iterable[Hub], services: Iterable[Service]
+) -> int:
+    """Store and announce every new or changed seed entry (idempotent); returns how many changed.
+
+    A partner's key and a service's capacity are the partners' own business: the seed does not
+    overwrite what they have set."""
+    changed = 0
+    for partner in partners:
+        stored = await uow.directory.partner(partner.id)
+        if stored is not None:
+            partner = replace(partner, encryption_public_key=stored.encryption_public_key)
+        changed += await _store_partner(uow, partner, None)
+    for hub in hubs:
+        if await uow.directory.upsert_hub(hub):
+            uow.emit(HubUpserted(hub_id=hub.id, name=hub.name, active=hub.active), caused_by=None)
+            changed += 1
+    for service in services:
+        stored = await uow.directory.service(service.id)
+        if stored is not None:
+            service = replace(service, available_places=stored.available_places,
+                              capacity_updated_at=stored.capacity_updated_at)
+        elif service.available_places is not None:
+            service = replace(service, capacity_updated_at=datetime.now(UTC))
+        changed += await _store_service(uow, service, None)
+    await uow.commit()
+    return changed
+
+
+async def upsert_service(command: UpsertService, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
+    owner = await _sender(uow, envelope)
+    stored = await uow.directory.service(command.service_id)
+    if stored is not None and stored.partner_id != owner:
+        raise NotPermitted(f"the service {command.service_id} belongs to {stored.partner_id}")
+    for hub_id in command.hub_ids:
+        if not await uow.directory.hub_exists(hub_id):
+            raise HubUnknown(f"there is no active hub {hub_id!r} in the directory")
+    fields = command.model_dump(exclude={"service_id"})
+    capacity_changed = stored is None or stored.available_places != command.available_places
+    service = Service(
+        id=command.service_id, partner_id=owner, **{**fields, "hub_ids": tuple(command.hub_ids),
+                                                    "languages": tuple(command.languages)},
+        capacity_updated_at=envelope.time if capacity_changed else stored.capacity_updated_at,
+    )
+    await _store_service(uow, service, envelope)
+
+
+async def update_capacity(command: UpdateCapacity, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
+    owner = await _sender(uow, envelope)
+    stored = await uow.directory.service(command.service_id)
+    if stored is None:
+        raise ServiceUnknown(f"there is no service {command.service_id!r} in the directory")
+    if stored.partner_id != owner:
+        raise NotPermitted(f"the service {command.service_id} belongs to {stored.partner_id}")
+    await _store_service(
+        uow, replace(stored, available_places=command.available_places, capacity_updated_at=envelope.time), envelope
+    )
+
+
+async def update_partner(command: UpdatePartner, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
+    owner = await _sender(uow, envelope)
+    if command.partner_id != owner:
+        raise NotPermitted(f"{owner} may change only its own directory entry, not {command.partner_id}'s")
+    stored = await uow.directory.partner(owner)
+    changes = command.model_dump(exclude={"partner_id"}, exclude_none=True)
+    await _store_partner(uow, replace(stored, **changes), envelope)
+
+
+async def _sender(uow: ReferralsUnitOfWork, envelope: Envelope) -> str:
+    partner_id = partner_of(envelope.source)
+    partner = await uow.directory.partner(partner_id) if partner_id else None
+    if partner is None or not partner.active:
+        raise SenderUnknown(f"{partner_id or envelope.source} is not a partner in the directory")
+    return partner.id
+
+
+async def _store_partner(uow: ReferralsUnitOfWork, partner: Partner, envelope: Envelope | None) -> int:
+    if not await uow.directory.upsert_partner(partner):
+        return 0
+    uow.emit(PartnerUpserted(partner_id=partner.id, name=partner.name, active=partner.active,
+                             encryption_public_key=partner.encryption_public_key), caused_by=envelope)
+    return 1
+
+
+async def _store_service(uow: ReferralsUnitOfWork, service: Service, envelope: Envelope | None) -> int:
+    if not await uow.directory.upsert_service(service):
+        return 0
+    uow.emit(
+        ServiceUpserted(
+            service_id=service.id, partner_id=service.partner_id, name=service.name, hub_ids=list(service.hub_ids),
+            active=service.active, available_places=service.available_places,
+            capacity_updated_at=service.capacity_updated_at, ack_within_days=service.ack_within_days,
+            answer_within_days=service.answer_within_days, eligibility=service.eligibility,
+            languages=list(service.languages), contact_email=service.contact_email,
+            contact_phone=service.contact_phone,
+        ),
+        caused_by=envelope,
+    )
+    return 1

@@ -1,0 +1,37 @@
+"""Helpers for driving referrals as partners do: record consent, create, move through the lifecycle."""
+
+from datetime import UTC, datetime, timedelta
+
+from hubnet_common.messages import referral_commands as c
+from hubnet_common.messages.vocabulary import ConsentMethod, Purpose
+
+REF = "cd" * 32
+
+
+def consent(participant_ref: str = REF, partners=("brg",), purposes=(Purpose.OWN_BUSINESS,), **overrides):
+    now = datetime.now(UTC)
+    return c.RecordConsent(**{
+        "participant_ref": participant_ref, "partner_ids": list(partners), "purposes": list(purposes),
+        "method": ConsentMethod.WRITTEN, "noted_by": "Amina Hassan", "given_at": now - timedelta(minutes=5),
+        "valid_until": now + timedelta(days=365), **overrides,
+    })
+
+
+def referral(consent_id: str, participant_ref: str = REF, **overrides) -> c.CreateReferral:
+    return c.CreateReferral(**{
+        "service_id": "brg-business-coaching", "hub_id": "hjallbo", "participant_ref": participant_ref,
+        "purpose": Purpose.OWN_BUSINESS, "consent_id": consent_id, **overrides,
+    })
+
+
+def accepted(reply) -> None:
+    assert reply.ce_type.endswith("accepted.v1"), f"refused: {getattr(reply, 'code', '')} {getattr(reply, 'reason', '')}"
+
+
+async def new_referral(sender, **overrides) -> c.CreateReferral:
+    """Record a consent and create a referral under it, as `sender`."""
+    given = consent()
+    accepted(await sender.request(given))
+    command = referral(given.consent_id, **overrides)
+    accepted(await sender.request(command))
+    return command
