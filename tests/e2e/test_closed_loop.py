@@ -23,7 +23,7 @@ from hubnet_notifications import bootstrap as notifications
 from hubnet_referrals import bootstrap as referrals
 
 from tests.conftest import free_port
-from tests.integration.conftest import rows
+from tests.integration.conftest import rows, until
 from tests.integration.referral_steps import accepted, consent, referral
 
 pytestmark = pytest.mark.e2e
@@ -48,21 +48,15 @@ async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
     )
     await asyncio.to_thread(local.__enter__)
     try:
-        await _until(dsns["events"], "SELECT 1 FROM known_partners WHERE id = 'familjebostader'")
-        await _until(dsns["events"], "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")
+        await until(dsns["events"], "SELECT 1 FROM known_partners WHERE id = 'familjebostader'")
+        await until(dsns["events"], "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")
         # notifications names hubs and services from its own copy of the directory
-        await _until(dsns["notifications"], "SELECT 1 FROM known_hubs WHERE id = 'hjallbo'")
-        await _until(dsns["notifications"], "SELECT 1 FROM known_services WHERE id = 'brg-business-coaching'")
-        await _until(dsns["notifications"], "SELECT 1 FROM known_partners WHERE id = 'bostadsbolaget'")
+        await until(dsns["notifications"], "SELECT 1 FROM known_hubs WHERE id = 'hjallbo'")
+        await until(dsns["notifications"], "SELECT 1 FROM known_services WHERE id = 'brg-business-coaching'")
+        await until(dsns["notifications"], "SELECT 1 FROM known_partners WHERE id = 'bostadsbolaget'")
         yield dsns, mail_dir, local
     finally:
         await asyncio.to_thread(local.__exit__, None, None, None)
-
-
-async def _until(dsn, sql, timeout=30.0):
-    async with asyncio.timeout(timeout):
-        while not await rows(dsn, sql):
-            await asyncio.sleep(0.1)
 
 
 async def a_referral(sender) -> CreateReferral:

@@ -80,6 +80,13 @@ def partner(kafka_bootstrap):
     return as_partner
 
 
+async def until(dsn: str, sql: str, timeout: float = 30.0) -> None:
+    """Wait until the query returns a row (e.g. a service's copy of the directory has arrived)."""
+    async with asyncio.timeout(timeout):
+        while not await rows(dsn, sql):
+            await asyncio.sleep(0.1)
+
+
 async def rows(dsn: str, sql: str, *args) -> list[asyncpg.Record]:
     conn = await asyncpg.connect(dsn)
     try:

@@ -9,7 +9,7 @@ from hubnet_common.settings import Settings
 from hubnet_events import bootstrap as events
 from hubnet_referrals import bootstrap as referrals
 
-from tests.integration.conftest import rows, running
+from tests.integration.conftest import rows, running, until
 
 pytestmark = pytest.mark.integration
 STARTS = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
@@ -22,17 +22,9 @@ async def events_service(new_database, kafka_bootstrap):
     prefix = f"it-{events_dsn[-8:]}"
     async with running(referrals.spec(), Settings(pg_dsn=referrals_dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=prefix)):
         async with running(events.spec(), Settings(pg_dsn=events_dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=prefix)):
-            await _until(events_dsn, "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")
-            await _until(events_dsn, "SELECT 1 FROM known_partners WHERE id = 'familjebostader'")
+            await until(events_dsn, "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")
+            await until(events_dsn, "SELECT 1 FROM known_partners WHERE id = 'familjebostader'")
             yield events_dsn
-
-
-async def _until(dsn, sql, timeout=30.0):
-    import asyncio
-
-    async with asyncio.timeout(timeout):
-        while not await rows(dsn, sql):
-            await asyncio.sleep(0.1)
 
 
 def meetup(**overrides) -> ScheduleHubEvent:

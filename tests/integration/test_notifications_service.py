@@ -8,22 +8,31 @@ from aiokafka import AIOKafkaProducer
 from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.messages.notification_events import NotificationDelivered
-from hubnet_common.messages.referral_events import ReferralRequested
+from hubnet_common.messages.referral_events import ReferralAccepted, ReferralOverdue, ReferralRequested
 from hubnet_notifications import bootstrap
 from hubnet_notifications.settings import NotificationSettings
+from hubnet_referrals import bootstrap as referrals
+from hubnet_referrals.settings import ReferralSettings
 
-from tests.integration.conftest import rows, running
+from tests.integration.conftest import rows, running, until
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 async def notifications(new_database, kafka_bootstrap, mail_sink):
+    """The notifications service, with the directory a referrals service publishes on directory.v1."""
     port, mail_dir = mail_sink
-    dsn = await new_database("notifications")
+    dsn, referrals_dsn = await new_database("notifications"), await new_database("referrals")
     settings = NotificationSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}",
                                     smtp_port=port, base_url="https://hubnet.test")
-    async with running(bootstrap.spec(settings), settings):
+    directory_source = ReferralSettings(pg_dsn=referrals_dsn, kafka_bootstrap=kafka_bootstrap,
+                                        group_prefix=settings.group_prefix)
+    async with running(referrals.spec(directory_source), directory_source), \
+            running(bootstrap.spec(settings), settings):
+        for sql in ("SELECT 1 FROM known_partners WHERE id = 'brg'", "SELECT 1 FROM known_hubs WHERE id = 'hjallbo'",
+                    "SELECT 1 FROM known_services WHERE id = 'brg-business-coaching'"):
+            await until(dsn, sql)
         yield dsn, mail_dir
 
 
@@ -86,3 +95,36 @@ async def test_a_fact_delivered_twice_sends_each_mail_once(notifications, kafka_
     assert sorted(m.to for m in once) == ["johan.berg@brg.example.org", "sara.nilsson@brg.example.org"]
     [count] = await rows(dsn, "SELECT count(*) FROM notifications WHERE source_id = $1", envelope.id)
     assert count[0] == 4  # two staff × (email, inbox)
+
+
+def changed(model, referral_id: str, **extra):
+    return model(
+        referral_id=referral_id, version=3, status=extra.pop("status", "accepted"), sender_partner_id="bostadsbolaget",
+        receiver_partner_id="brg", service_id="brg-business-coaching", hub_id="hjallbo", actor_partner_id="brg",
+        at=datetime.now(UTC), **extra,
+    )
+
+
+async def test_the_sender_learns_each_answer(notifications, kafka_bootstrap):
+    _, mail_dir = notifications
+    fact = changed(ReferralAccepted, f"R-it-answer-{uuid.uuid4().hex[:8]}")
+    await publish_fact(kafka_bootstrap, fact, Envelope.new(type=fact.ce_type, source=service_source("referrals"),
+                                                           subject=fact.referral_id))
+    mail = await wait_for_mail(mail_dir, fact.referral_id)
+    assert mail.to == "amina.hassan@bostadsbolaget.example.org"  # the hub host at Hjällbo who sent it
+    assert "har accepterats" in mail.subject and "Business Region Göteborg" in mail.text and "Hjällbo" in mail.text
+
+
+async def test_an_overdue_referral_escalates_to_the_manager_on_the_second_breach(notifications, kafka_bootstrap):
+    _, mail_dir = notifications
+    rid = f"R-it-overdue-{uuid.uuid4().hex[:8]}"
+    for breach in (1, 2):
+        fact = changed(ReferralOverdue, rid, status="requested", kind="acknowledge", due_at=datetime.now(UTC),
+                       breach=breach)
+        await publish_fact(kafka_bootstrap, fact, Envelope.new(type=fact.ce_type, source=service_source("referrals"),
+                                                               subject=rid))
+    await wait_for_mail(mail_dir, "Försenad igen", to="lena.strom@brg.example.org")
+    await wait_for_mail(mail_dir, "again", to="johan.berg@brg.example.org")
+    first = {m.to for m in kept_mails(mail_dir) if rid in m.subject and "igen" not in m.subject
+             and "again" not in m.subject}
+    assert first == {"sara.nilsson@brg.example.org", "johan.berg@brg.example.org"}

@@ -53,6 +53,8 @@ async def start_group_at_end(bootstrap: str, group: str, topics: list[Topic]) ->
     try:
         partitions = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
         consumer.assign(partitions)
+        if any([await consumer.committed(tp) is not None for tp in partitions]):
+            return  # the group has started already: leave its offsets alone
         ends = await consumer.end_offsets(partitions)
         await consumer.commit({tp: offset for tp, offset in ends.items()})
     finally:

@@ -29,11 +29,18 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self._wake = asyncio.Event()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish the batch in flight, then return from `run` (a cancelled batch would be sent
+        again by the next relay: harmless for consumers, but noise)."""
+        self._stopping = True
+        self._wake.set()
 
     async def run(self) -> None:
-        """Relay until cancelled; stands by while another instance holds the relay lock."""
+        """Relay until stopped or cancelled; stands by while another instance holds the relay lock."""
         backoff = 0.5
-        while True:
+        while not self._stopping:
             try:
                 async with self.pool.acquire() as listener:
                     await self._relay_while_leader(listener)
@@ -48,10 +55,12 @@ class OutboxRelay:
 
     async def _relay_while_leader(self, listener: asyncpg.Connection) -> None:
         while not await listener.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
+            if self._stopping:
+                return
             await asyncio.sleep(self.poll_seconds)
         await listener.add_listener(CHANNEL, self._on_notify)
         try:
-            while True:
+            while not self._stopping:
                 self._wake.clear()
                 if await self.publish_pending() < self.batch_size:
                     try:

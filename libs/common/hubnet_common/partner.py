@@ -14,9 +14,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.kafka import idempotent_producer
-from hubnet_common.messages.base import Command
+from hubnet_common.messages.base import MESSAGE_TYPES, Command, Fact
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
-from hubnet_common.topics import HUBEVENT_REPLIES, REFERRAL_REPLIES
+from hubnet_common.topics import DIRECTORY, HUBEVENT_REPLIES, REFERRAL_REPLIES
 
 Reply = CommandAccepted | CommandRejected
 
@@ -89,3 +89,35 @@ class PartnerClient:
             waiter = self._waiting.get(reply.command_id)
             if waiter and not waiter.done():
                 waiter.set_result(reply)
+
+
+async def read_directory(bootstrap: str, timeout: float = 10.0) -> dict[str, Fact]:
+    """The current directory from the log-compacted directory.v1: the latest entry per key
+    (`partner:<id>`, `hub:<id>`, `service:<id>`)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(DIRECTORY.name, p) for p in range(DIRECTORY.partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        entries: dict[str, Fact] = {}
+        async with asyncio.timeout(timeout):
+            while any([await consumer.position(tp) < end for tp, end in ends.items()]):
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in records:
+                        model = MESSAGE_TYPES.get(Envelope.from_headers(record.headers).type)
+                        if model is not None and record.key:
+                            entries[record.key.decode()] = model.model_validate_json(record.value)
+        return entries
+    finally:
+        await consumer.stop()
+
+
+async def public_key_of(bootstrap: str, partner_id: str) -> str:
+    """The X25519 key contact details for `partner_id` are sealed to, from the directory."""
+    entry = (await read_directory(bootstrap)).get(f"partner:{partner_id}")
+    key = getattr(entry, "encryption_public_key", None)
+    if not key:
+        raise LookupError(f"{partner_id} has published no encryption key in the directory")
+    return key

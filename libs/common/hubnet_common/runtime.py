@@ -76,13 +76,18 @@ class Runtime:
             for hook in self.spec.on_start:
                 await hook(self)
             relay = OutboxRelay(self.pool, self.producer, poll_seconds=self.settings.outbox_poll_seconds)
-            self._tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+            relaying = asyncio.create_task(relay.run(), name="outbox-relay")
+            self._tasks = [relaying]
             self._tasks += [asyncio.create_task(worker(self), name=worker.__name__) for worker in self.spec.workers]
             log.info("service started", http_port=self.settings.http_port)
             yield
         finally:
-            for task in self._tasks:
+            for task in self._tasks[1:]:
                 task.cancel()
+            if self._tasks:
+                relay.stop()  # after the consumers stopped: publish what they committed, then end
+                await asyncio.wait([relaying], timeout=self.settings.graceful_timeout)
+                relaying.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await self.producer.stop()
             await self.pool.close()

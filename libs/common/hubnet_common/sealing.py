@@ -88,9 +88,11 @@ def open_contact(sealed: str, private_key_b64: str) -> ContactDetails:
 def write_key_pair(directory: Path, name: str) -> tuple[Path, Path]:
     """Generate a key pair into `<name>.x25519.pub` (0644) and `<name>.x25519.key` (0600).
 
-    Never overwrites an existing private key. Returns (public path, private path).
+    Never overwrites an existing private key. Makes the directory (0700) when it is missing.
+    Returns (public path, private path).
     """
     directory = Path(directory)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     public_path = directory / f"{name}.x25519.pub"
     private_path = directory / f"{name}.x25519.key"
     keys = generate_encryption_keys()

@@ -16,3 +16,7 @@ class Settings(BaseSettings):
     graceful_timeout: float = 15.0
     # How long the outbox relay sleeps when no NOTIFY wakes it.
     outbox_poll_seconds: float = 1.0
+    # For the `hubnet` command line: where the referrals service answers HTTP, and the network key
+    # participant references are made with (DESIGN §6; a secret shared by the partners).
+    referrals_url: str = "http://127.0.0.1:8181"
+    network_key: str | None = None

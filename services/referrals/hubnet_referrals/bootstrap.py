@@ -17,6 +17,7 @@ from hubnet_common.uow import UnitOfWork
 
 from hubnet_referrals.adapters.seed import read_network
 from hubnet_referrals.adapters.uow import SERVICE, ReferralsUnitOfWork
+from hubnet_referrals.entrypoints import http
 from hubnet_referrals.handlers import change_referral
 from hubnet_referrals.handlers.consent import record_consent, withdraw_consent
 from hubnet_referrals.handlers.create_referral import create_referral
@@ -76,4 +77,5 @@ def spec(
         uow_factory=uow_factory or (lambda pool: lambda: ReferralsUnitOfWork(pool)),
         on_start=[load_seed],
         workers=[sla_scheduler(settings.sla_check_seconds)],
+        http_routes=http.ROUTES,
     )

@@ -1,36 +1,50 @@
-"""The demo of `make run`: a hub host of Bostadsbolaget at the Hjällbo hub refers a resident to
-Business Region Göteborg's business coaching; BRG's staff get the mail; a hub event is scheduled at
-Bergsjön and its hub host is told; a malformed command is refused. Each step is printed as it
-happens, with the service that did it and the time since the step began."""
+"""The demo of `make run`, a full closed loop on the real services:
+
+1. BRG publishes its encryption key; a hub host of Bostadsbolaget at the Hjällbo hub records a
+   resident's consent and refers them to BRG's business coaching, contact details sealed to BRG.
+2. BRG acknowledges, accepts, starts and completes it with the outcome "own business"; the sender
+   is told at each step. BRG opens the contact details with its private key.
+3. A second referral is declined (no capacity); a third is refused for want of consent.
+4. Familjebostäder schedules an employer meetup at Bergsjön; its hub host is told.
+5. A command that is not JSON is refused; the follow-up report is printed.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import signal
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.local.mail import wait_for_mail
 from hubnet_common.local.services import LocalServices
-from hubnet_common.local.watch import Seen, TopicWatcher
+from hubnet_common.local.watch import TopicWatcher
+from hubnet_common.messages import referral_commands as c
+from hubnet_common.messages.directory_commands import UpdatePartner
 from hubnet_common.messages.hubevent_commands import ScheduleHubEvent
 from hubnet_common.messages.hubevent_events import HubEventScheduled
 from hubnet_common.messages.notification_events import NotificationDelivered
-from hubnet_common.messages.referral_commands import CreateReferral, RecordConsent
 from hubnet_common.messages.referral_events import ReferralRequested
-from hubnet_common.messages.vocabulary import ConsentMethod, Purpose
+from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode
 from hubnet_common.participant import participant_ref
-from hubnet_common.partner import PartnerClient
+from hubnet_common.partner import PartnerClient, public_key_of
+from hubnet_common.sealing import (
+    ContactDetails, open_contact, read_private_key, read_public_key, seal_contact, write_key_pair,
+)
 from hubnet_common.settings import Settings
 from hubnet_common.topics import HUBEVENT_EVENTS, NOTIFICATION_EVENTS, REFERRAL_EVENTS
 
-# The demo's network key and a made-up test personnummer (a valid check digit, no real person).
+# The demo's network key and a made-up resident (a valid check digit, no real person).
 DEMO_NETWORK_KEY = b"hubnet-demo-network-key"
 DEMO_PERSONNUMMER = "19900101-0017"
+DEMO_CONTACT = ContactDetails(name="Demo Person", phone="070-000 00 00", language="ar",
+                              note="Föredrar samtal på förmiddagen.")
 
 
 class Steps:
@@ -42,77 +56,140 @@ class Steps:
         self.began = time.monotonic()
 
     def say(self, who: str, what: str) -> None:
-        print(f"  [{time.monotonic() - self.began:6.3f}s] {who:<14} {what}", flush=True)
+        print(f"  [{time.monotonic() - self.began:6.3f}s] {who:<15} {what}", flush=True)
 
 
-async def drive(settings: Settings, mail_dir: Path) -> None:
-    steps = Steps()
-    topics = [REFERRAL_EVENTS, HUBEVENT_EVENTS, NOTIFICATION_EVENTS]
-    async with TopicWatcher(settings.kafka_bootstrap, topics) as watch:
-        async with PartnerClient(settings.kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
-            steps.start("A hub host of Bostadsbolaget at Hjällbo refers a resident to BRG's business coaching")
-            resident = participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY)
-            now = datetime.now(UTC)
-            consent = RecordConsent(
-                participant_ref=resident, partner_ids=["brg"], purposes=[Purpose.OWN_BUSINESS],
-                method=ConsentMethod.WRITTEN, noted_by="Amina Hassan", given_at=now,
-                valid_until=now + timedelta(days=365),
-            )
-            reply = await bostadsbolaget.request(consent)
-            steps.say("referrals", f"recorded consent {consent.consent_id}: {_reply_text(reply)}")
-            command = CreateReferral(
-                service_id="brg-business-coaching", hub_id="hjallbo", purpose=Purpose.OWN_BUSINESS,
-                participant_ref=resident, consent_id=consent.consent_id,
-                need="Vill starta en cateringfirma och behöver hjälp med affärsplan.",
-            )
-            steps.say("bostadsbolaget", f"sends CreateReferral {command.referral_id} (participant_ref only)")
-            reply = await bostadsbolaget.request(command)
-            steps.say("referrals", f"answered on referral.replies.v1: {_reply_text(reply)}")
-            fact = await watch.wait_for(lambda s: _about(s, ReferralRequested, command.referral_id))
-            steps.say("referrals", f"published {fact.envelope.type} (version {fact.body.version}) via its outbox")
-            await _deliveries(watch, steps, fact)
-            mail = await wait_for_mail(mail_dir, command.referral_id)
-            steps.say("smtp sink", f"kept {mail.path.name} to {mail.to}: \"{mail.subject}\"")
+class Demo:
+    def __init__(self, settings: Settings, mail_dir: Path, keys_dir: Path, watch: TopicWatcher) -> None:
+        self.settings, self.mail_dir, self.keys_dir, self.watch = settings, mail_dir, keys_dir, watch
+        self.steps = Steps()
 
-        async with PartnerClient(settings.kafka_bootstrap, "familjebostader") as familjebostader:
-            steps.start("Familjebostäder schedules an employer meetup at the Bergsjön hub")
-            starts = (datetime.now(UTC) + timedelta(days=7)).replace(hour=15, minute=0, second=0, microsecond=0)
-            event = ScheduleHubEvent(
-                hub_id="bergsjon", kind="employer-meetup", title="Träffa arbetsgivare i Bergsjön",
-                starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=40,
-            )
-            steps.say("familjebostader", f"sends ScheduleHubEvent {event.hub_event_id}")
-            reply = await familjebostader.request(event)
-            steps.say("events", f"answered on hubevent.replies.v1: {_reply_text(reply)}")
-            fact = await watch.wait_for(lambda s: _about(s, HubEventScheduled, event.hub_event_id))
-            steps.say("events", f"published {fact.envelope.type} via its outbox")
-            await _deliveries(watch, steps, fact)
+    async def run(self) -> None:
+        bootstrap = self.settings.kafka_bootstrap
+        async with PartnerClient(bootstrap, "bostadsbolaget") as sender, PartnerClient(bootstrap, "brg") as brg:
+            referral_id = await self.refer(sender, brg)
+            await self.work_the_case(brg, referral_id)
+            await self.decline_and_refuse(sender, brg)
+        async with PartnerClient(bootstrap, "familjebostader") as familjebostader:
+            await self.hub_event(familjebostader)
+            await self.not_json(familjebostader)
+        self.report()
 
-            steps.start("A partner system sends a command that is not JSON")
-            envelope = Envelope.new(type=CreateReferral.ce_type, source=partner_source("familjebostader"),
-                                    subject=f"R-broken-{secrets.token_hex(4)}")
-            reply = await familjebostader.request_raw(
-                CreateReferral.topic, b"{not json", envelope, key=envelope.subject)
-            steps.say("referrals", f"answered: {_reply_text(reply)}")
-
-
-async def _deliveries(watch: TopicWatcher, steps: Steps, fact: Seen) -> None:
-    for channel in ("inbox", "email"):
-        seen = await watch.wait_for(
-            lambda s: isinstance(s.body, NotificationDelivered) and s.body.source_id == fact.envelope.id
-            and s.body.channel == channel
+    async def refer(self, sender: PartnerClient, brg: PartnerClient) -> str:
+        self.steps.start("A hub host of Bostadsbolaget at Hjällbo refers a resident to BRG's business coaching")
+        public_key = self.brg_key()
+        self.answer("brg", "publishes its encryption key", await brg.request(
+            UpdatePartner(partner_id="brg", encryption_public_key=public_key)))
+        consent = self.consent()
+        self.answer("bostadsbolaget", f"records written consent {consent.consent_id}", await sender.request(consent))
+        sealed = await self.sealed_to("brg")
+        command = c.CreateReferral(
+            service_id="brg-business-coaching", hub_id="hjallbo", purpose=Purpose.OWN_BUSINESS,
+            participant_ref=consent.participant_ref, consent_id=consent.consent_id, sealed_contact=sealed,
+            need="Vill starta en cateringfirma och behöver hjälp med affärsplan.",
         )
-        steps.say("notifications", f"{channel} delivered to staff {seen.body.staff_id} (attempt {seen.body.attempts})")
+        self.steps.say("bostadsbolaget", f"sends CreateReferral {command.referral_id} (participant_ref, sealed contact)")
+        self.answer("referrals", "answers on referral.replies.v1", await sender.request(command))
+        fact = await self.watch.wait_for(
+            lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id)
+        self.steps.say("referrals", f"published {fact.envelope.type} (version {fact.body.version}) via its outbox")
+        await self.deliveries(fact.envelope.id)
+        mail = await wait_for_mail(self.mail_dir, command.referral_id, to="sara.nilsson@brg.example.org")
+        self.steps.say("smtp sink", f"kept {mail.path.name} to {mail.to}: \"{mail.subject}\"")
+        return command.referral_id
 
+    async def work_the_case(self, brg: PartnerClient, referral_id: str) -> None:
+        self.steps.start("BRG works the case; the sender is told at each step")
+        outcome = c.OutcomeReport(main_activity=MainActivity.OWN_BUSINESS, public_support_continues=False)
+        for step, told in ((c.AcknowledgeReferral(referral_id=referral_id, expected_version=1), "har tagits emot"),
+                           (c.AcceptReferral(referral_id=referral_id), "har accepterats"),
+                           (c.StartReferral(referral_id=referral_id), "pågår"),
+                           (c.CompleteReferral(referral_id=referral_id, outcome=outcome), "är avslutad")):
+            self.answer("brg", type(step).__name__, await brg.request(step))
+            mail = await wait_for_mail(self.mail_dir, f"{referral_id} {told}",
+                                       to="amina.hassan@bostadsbolaget.example.org")
+            self.steps.say("notifications", f"told the sender: \"{mail.subject}\"")
+        details = await self.opened_by_brg(referral_id)
+        self.steps.say("brg", f"opens the contact details with its private key: {details}")
 
-def _about(seen: Seen, model: type, aggregate_id: str) -> bool:
-    return isinstance(seen.body, model) and seen.envelope.subject == aggregate_id
+    async def decline_and_refuse(self, sender: PartnerClient, brg: PartnerClient) -> None:
+        self.steps.start("BRG declines a second referral for want of capacity; a third has no consent")
+        consent = self.consent()
+        await sender.request(consent)
+        second = c.CreateReferral(service_id="brg-business-coaching", hub_id="hjallbo", purpose=Purpose.OWN_BUSINESS,
+                                  participant_ref=consent.participant_ref, consent_id=consent.consent_id)
+        self.answer("bostadsbolaget", f"CreateReferral {second.referral_id}", await sender.request(second))
+        self.answer("brg", "AcknowledgeReferral", await brg.request(c.AcknowledgeReferral(referral_id=second.referral_id)))
+        self.answer("brg", "RejectReferral (no-capacity)", await brg.request(
+            c.RejectReferral(referral_id=second.referral_id, reason_code=ReasonCode.NO_CAPACITY)))
+        mail = await wait_for_mail(self.mail_dir, f"{second.referral_id} har avböjts")
+        self.steps.say("notifications", f"told the sender: \"{mail.subject}\"")
+        third = c.CreateReferral(service_id="arbvux-sfi-guidance", hub_id="hjallbo", purpose=Purpose.STUDIES,
+                                 participant_ref=consent.participant_ref, consent_id=consent.consent_id)
+        self.answer("referrals", "CreateReferral to SFI guidance (consent covers BRG only)", await sender.request(third))
 
+    async def hub_event(self, familjebostader: PartnerClient) -> None:
+        self.steps.start("Familjebostäder schedules an employer meetup at the Bergsjön hub")
+        starts = (datetime.now(UTC) + timedelta(days=7)).replace(hour=15, minute=0, second=0, microsecond=0)
+        event = ScheduleHubEvent(hub_id="bergsjon", kind="employer-meetup", title="Träffa arbetsgivare i Bergsjön",
+                                 starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=40)
+        self.answer("events", f"ScheduleHubEvent {event.hub_event_id}", await familjebostader.request(event))
+        fact = await self.watch.wait_for(lambda s: isinstance(s.body, HubEventScheduled) and s.key == event.hub_event_id)
+        self.steps.say("events", f"published {fact.envelope.type} via its outbox")
+        await self.deliveries(fact.envelope.id)
 
-def _reply_text(reply) -> str:
-    if reply.ce_type.endswith("accepted.v1"):
-        return "accepted"
-    return f"rejected [{reply.code}] {reply.reason}"
+    async def not_json(self, partner: PartnerClient) -> None:
+        self.steps.start("A partner system sends a command that is not JSON")
+        envelope = Envelope.new(type=c.CreateReferral.ce_type, source=partner_source("familjebostader"),
+                                subject=f"R-broken-{secrets.token_hex(4)}")
+        self.answer("referrals", "answers", await partner.request_raw(
+            c.CreateReferral.topic, b"{not json", envelope, key=envelope.subject))
+
+    def report(self) -> None:
+        self.steps.start("Follow-up per hub (cells under 5 suppressed), from GET /report")
+        url = f"{self.settings.referrals_url}/report?group_by=hub&format=table"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            print("    " + response.read().decode().replace("\n", "\n    ").rstrip())
+
+    def consent(self) -> c.RecordConsent:
+        now = datetime.now(UTC)
+        return c.RecordConsent(
+            participant_ref=participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY), partner_ids=["brg"],
+            purposes=[Purpose.OWN_BUSINESS], method=ConsentMethod.WRITTEN, noted_by="Amina Hassan",
+            given_at=now, valid_until=now + timedelta(days=365),
+        )
+
+    def brg_key(self) -> str:
+        if not (self.keys_dir / "brg.x25519.key").exists():
+            write_key_pair(self.keys_dir, "brg")
+        return read_public_key(self.keys_dir / "brg.x25519.pub")
+
+    async def sealed_to(self, partner_id: str) -> str:
+        for _ in range(50):  # the key just published reaches directory.v1 through the outbox
+            try:
+                return seal_contact(DEMO_CONTACT, await public_key_of(self.settings.kafka_bootstrap, partner_id))
+            except LookupError:
+                await asyncio.sleep(0.1)
+        raise LookupError(f"{partner_id}'s key did not reach the directory")
+
+    async def opened_by_brg(self, referral_id: str) -> str:
+        url = f"{self.settings.referrals_url}/referral?id={referral_id}&partner=brg"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            sealed = json.loads(response.read())["sealed_contact"]
+        opened = open_contact(sealed, read_private_key(self.keys_dir / "brg.x25519.key"))
+        return f"name, phone, language={opened.language} (shown only here, never on Kafka or in logs)"
+
+    async def deliveries(self, source_id: str) -> None:
+        email = await self.watch.wait_for(lambda s: isinstance(s.body, NotificationDelivered)
+                                          and s.body.source_id == source_id and s.body.channel == "email")
+        await asyncio.sleep(0.3)  # the other recipients' deliveries arrive together
+        told = sorted({s.body.staff_id for s in self.watch.seen if isinstance(s.body, NotificationDelivered)
+                       and s.body.source_id == source_id})
+        self.steps.say("notifications", f"mail + inbox delivered to {', '.join(told)} (attempt {email.body.attempts})")
+
+    def answer(self, who: str, what: str, reply) -> None:
+        verdict = "accepted" if reply.ce_type.endswith("accepted.v1") else f"refused [{reply.code}] {reply.reason}"
+        self.steps.say(who, f"{what}: {verdict}")
 
 
 def run_demo(*, once: bool) -> int:
@@ -123,8 +200,8 @@ def run_demo(*, once: bool) -> int:
     with services:
         for name, seconds in services.ready_after.items():
             print(f"  {name:<14} ready on http://127.0.0.1:{services.ports[name]}/readyz after {seconds:.1f}s")
-        asyncio.run(drive(settings, mail_dir))
-        print(f"\nDemo done. Mails are in {mail_dir}.")
+        asyncio.run(_drive(settings, mail_dir))
+        print(f"\nDemo done. Mails are in {mail_dir}; logs in .local/logs.")
         if not once:
             print("The services keep running; press Ctrl-C to stop them.", flush=True)
             try:
@@ -133,3 +210,8 @@ def run_demo(*, once: bool) -> int:
                 pass
     print("Services stopped.")
     return 0
+
+
+async def _drive(settings: Settings, mail_dir: Path) -> None:
+    async with TopicWatcher(settings.kafka_bootstrap, [REFERRAL_EVENTS, HUBEVENT_EVENTS, NOTIFICATION_EVENTS]) as watch:
+        await Demo(settings, mail_dir, Path(".local/keys"), watch).run()

@@ -1,39 +1,82 @@
-"""`hubnet`: the command line for staff and operators.
+"""`hubnet`: the command line for staff and operators (run `hubnet -h` and `hubnet COMMAND -h`).
 
-    hubnet admin topics      create the Kafka topics of hubnet.topics that do not exist yet
-    hubnet demo [--once]     start the three services and drive the demo flow (what `make run` does)
+    hubnet send --as PARTNER COMMAND [JSON|-]    send any command as a partner, print the answer
+    hubnet referral list --partner P [--role sender|receiver] [--status S]
+    hubnet referral show ID --partner P [--key FILE]   one referral and its history; --key opens the
+                                                        sealed contact details with P's private key
+    hubnet report [--group-by hub,month] [--since D] [--until D] [--csv|--json]
+    hubnet participant-ref PERSONNUMMER          the pseudonymous reference (needs HUBNET_NETWORK_KEY)
+    hubnet keys generate NAME [--dir DIR]         an X25519 key pair for sealed contact details
+    hubnet admin topics                           create missing topics, reconcile their settings
+    hubnet demo [--once]                          start the three services and drive the demo
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
-from hubnet_common.settings import Settings
+from hubnet_common.cli import commands
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="hubnet", description="hubnet command line for staff and operators")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    send = sub.add_parser("send", help="send a command as a partner and print the answer")
+    send.add_argument("--as", dest="partner", required=True, help="the partner id sending it")
+    send.add_argument("name", help="the command, e.g. AcceptReferral (an unknown name lists them all)")
+    send.add_argument("body", nargs="?", default="{}", help="the command's fields as JSON; - reads stdin")
+    send.add_argument("--timeout", type=float, default=30.0)
+    send.set_defaults(run=commands.send)
+
+    referral = sub.add_parser("referral", help="read referrals").add_subparsers(dest="what", required=True)
+    listing = referral.add_parser("list", help="a partner's referrals")
+    listing.add_argument("--partner", required=True)
+    listing.add_argument("--role", choices=["sender", "receiver"])
+    listing.add_argument("--status")
+    listing.set_defaults(run=commands.list_referrals)
+    show = referral.add_parser("show", help="one referral with its history")
+    show.add_argument("referral_id")
+    show.add_argument("--partner", required=True, help="who asks: the sender or the receiver")
+    show.add_argument("--key", help="the receiver's private key file, to open the contact details")
+    show.set_defaults(run=commands.show_referral)
+
+    report = sub.add_parser("report", help="follow-up figures; cells under 5 are suppressed")
+    report.add_argument("--group-by", default="hub,partner,service,month")
+    report.add_argument("--since")
+    report.add_argument("--until")
+    shape = report.add_mutually_exclusive_group()
+    shape.add_argument("--csv", action="store_const", const="csv", dest="format", default="table")
+    shape.add_argument("--json", action="store_const", const="json", dest="format")
+    report.set_defaults(run=commands.report)
+
+    ref = sub.add_parser("participant-ref", help="the pseudonymous reference of a personnummer")
+    ref.add_argument("number")
+    ref.set_defaults(run=commands.participant_reference)
+
+    keys = sub.add_parser("keys", help="key pairs").add_subparsers(dest="what", required=True)
+    generate = keys.add_parser("generate", help="an X25519 key pair for sealed contact details")
+    generate.add_argument("name")
+    generate.add_argument("--dir", default=".")
+    generate.set_defaults(run=commands.generate_keys)
+
+    admin = sub.add_parser("admin", help="operator tasks").add_subparsers(dest="task", required=True)
+    admin.add_parser("topics", help="create missing topics, reconcile settings").set_defaults(run=commands.topics)
+
+    demo = sub.add_parser("demo", help="start the services and drive the demo flow")
+    demo.add_argument("--once", action="store_true", help="stop everything after the demo")
+    demo.set_defaults(run=commands.demo)
+    return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hubnet", description="hubnet command line")
-    commands = parser.add_subparsers(dest="command", required=True)
-    admin = commands.add_parser("admin", help="operator tasks").add_subparsers(dest="task", required=True)
-    admin.add_parser("topics", help="create missing topics (partitions, cleanup policy, retention)")
-    demo = commands.add_parser("demo", help="start the services and drive the demo flow")
-    demo.add_argument("--once", action="store_true", help="stop everything after the demo")
-    args = parser.parse_args(argv)
-
-    if args.command == "admin" and args.task == "topics":
-        from hubnet_common.kafka import ensure_topics
-        from hubnet_common.topics import ALL_TOPICS
-
-        created = asyncio.run(ensure_topics(Settings().kafka_bootstrap))
-        print(f"topics: {len(created)} created, {len(ALL_TOPICS) - len(created)} already there")
-        return 0
-    if args.command == "demo":
-        from hubnet_common.cli.demo import run_demo
-
-        return run_demo(once=args.once)
-    return 2
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except commands.Failure as failure:
+        print(f"hubnet: {failure}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

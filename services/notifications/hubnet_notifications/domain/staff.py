@@ -17,12 +17,26 @@ class StaffMember:
         """Staff with no hubs listed work for their partner at every hub."""
         return not self.hubs or hub_id in self.hubs
 
+    @property
+    def handles_cases(self) -> bool:
+        return bool(set(self.roles) - {"manager"})
+
 
 def receivers_of_referral(staff: list[StaffMember], partner_id: str, hub_id: str) -> list[StaffMember]:
     """The receiving partner's staff who take referrals at that hub."""
     return [
         s for s in staff if s.partner_id == partner_id and "receives-referrals" in s.roles and s.works_at(hub_id)
     ]
+
+
+def senders_of_referral(staff: list[StaffMember], partner_id: str, hub_id: str) -> list[StaffMember]:
+    """The sending partner's staff at that hub, who want to know what came of their referral."""
+    return [s for s in staff if s.partner_id == partner_id and s.handles_cases and s.works_at(hub_id)]
+
+
+def managers_of(staff: list[StaffMember], partner_id: str) -> list[StaffMember]:
+    """Who an overdue referral is escalated to after its second breach."""
+    return [s for s in staff if s.partner_id == partner_id and "manager" in s.roles]
 
 
 def hosts_of_hub(staff: list[StaffMember], hub_id: str) -> list[StaffMember]:

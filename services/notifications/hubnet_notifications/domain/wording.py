@@ -6,6 +6,19 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+NO_PERSONAL_DATA = {"sv": "Meddelandet innehåller inga personuppgifter.", "en": "This message contains no personal data."}
+
+STATUS_WORDS = {
+    "received": ("har tagits emot", "has been received"),
+    "accepted": ("har accepterats", "has been accepted"),
+    "rejected": ("har avböjts", "has been declined"),
+    "in-progress": ("pågår", "is in progress"),
+    "on-hold": ("är pausad", "is on hold"),
+    "completed": ("är avslutad", "has been completed"),
+    "failed": ("kunde inte genomföras", "could not be carried out"),
+    "cancelled": ("har återkallats", "has been cancelled"),
+    "entered-in-error": ("var felregistrerad och har makulerats", "was entered in error and has been voided"),
+}
 
 
 @dataclass(frozen=True)
@@ -14,23 +27,66 @@ class Wording:
     text: str
 
 
+def _sv(language: str) -> bool:
+    return language != "en"
+
+
 def new_referral(language: str, *, referral_id: str, service: str, hub: str, sender: str, link: str) -> Wording:
-    if language == "en":
+    if not _sv(language):
         return Wording(
             f"New referral {referral_id} to you at {hub}",
             f"{sender} has referred a resident to {service} at the {hub} hub.\n\n"
-            f"Open the referral: {link}\n\nThis message contains no personal data.",
+            f"Open the referral: {link}\n\n{NO_PERSONAL_DATA['en']}",
         )
     return Wording(
         f"Ny remiss {referral_id} till er vid {hub}",
         f"{sender} har skickat en remiss till {service} vid hubben i {hub}.\n\n"
-        f"Öppna remissen: {link}\n\nMeddelandet innehåller inga personuppgifter.",
+        f"Öppna remissen: {link}\n\n{NO_PERSONAL_DATA['sv']}",
+    )
+
+
+def referral_changed(
+    language: str, *, referral_id: str, status: str, service: str, hub: str, by: str, reason: str, link: str
+) -> Wording:
+    sv, en = STATUS_WORDS.get(status, (status, status))
+    because = f" ({reason})" if reason else ""
+    if not _sv(language):
+        return Wording(
+            f"Referral {referral_id} {en}",
+            f"The referral {referral_id} to {service} at {hub} {en}{because}, by {by}.\n\n"
+            f"Open the referral: {link}\n\n{NO_PERSONAL_DATA['en']}",
+        )
+    return Wording(
+        f"Remiss {referral_id} {sv}",
+        f"Remissen {referral_id} till {service} vid {hub} {sv}{because}, av {by}.\n\n"
+        f"Öppna remissen: {link}\n\n{NO_PERSONAL_DATA['sv']}",
+    )
+
+
+def referral_overdue(
+    language: str, *, referral_id: str, kind: str, breach: int, due_at: datetime, service: str, hub: str, link: str
+) -> Wording:
+    when = due_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d")
+    if not _sv(language):
+        what = "acknowledged" if kind == "acknowledge" else "answered"
+        again = " again" if breach > 1 else ""
+        return Wording(
+            f"Overdue{again}: referral {referral_id} has not been {what}",
+            f"The referral {referral_id} to {service} at {hub} should have been {what} by {when} "
+            f"(breach {breach}).\n\nOpen the referral: {link}\n\n{NO_PERSONAL_DATA['en']}",
+        )
+    what = "kvitterats" if kind == "acknowledge" else "besvarats"
+    again = " igen" if breach > 1 else ""
+    return Wording(
+        f"Försenad{again}: remiss {referral_id} har inte {what}",
+        f"Remissen {referral_id} till {service} vid {hub} skulle ha {what} senast {when} "
+        f"(överskridande {breach}).\n\nÖppna remissen: {link}\n\n{NO_PERSONAL_DATA['sv']}",
     )
 
 
 def hub_event_scheduled(language: str, *, title: str, hub: str, starts_at: datetime, organiser: str, link: str) -> Wording:
     when = starts_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
-    if language == "en":
+    if not _sv(language):
         return Wording(
             f"New activity at {hub}: {title}",
             f"{organiser} has scheduled \"{title}\" at the {hub} hub on {when}.\n\nDetails: {link}",

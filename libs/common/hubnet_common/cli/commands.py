@@ -1,0 +1,142 @@
+"""What each `hubnet` subcommand does; each returns the process exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from argparse import Namespace
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from hubnet_common.messages.base import MESSAGE_TYPES, Command
+from hubnet_common.settings import Settings
+
+
+class Failure(Exception):
+    """A clear, expected failure: printed as one line, exit code 2."""
+
+
+def send(args: Namespace) -> int:
+    from hubnet_common.partner import PartnerClient
+
+    commands = {m.__name__: m for m in MESSAGE_TYPES.values() if issubclass(m, Command) and "ce_type" in m.__dict__}
+    model = commands.get(args.name)
+    if model is None:
+        raise Failure(f"unknown command {args.name!r}; one of: {', '.join(sorted(commands))}")
+    raw = sys.stdin.read() if args.body == "-" else args.body
+    try:
+        command = model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise Failure(f"{args.name}: {exc.error_count()} problem(s): " + "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '(body)'}: {e['msg']}" for e in exc.errors())) from exc
+
+    async def request():
+        async with PartnerClient(Settings().kafka_bootstrap, args.partner) as client:
+            return await client.request(command, timeout=args.timeout)
+
+    try:
+        reply = asyncio.run(request())
+    except TimeoutError as exc:
+        raise Failure(f"no answer within {args.timeout:.0f} s; is the service running?") from exc
+    print(json.dumps({"type": reply.ce_type, **reply.model_dump(mode="json")}, indent=2, ensure_ascii=False))
+    return 0 if reply.ce_type.endswith("accepted.v1") else 1
+
+
+def _get(path: str, **query: str | None) -> bytes:
+    params = urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+    url = f"{Settings().referrals_url}{path}?{params}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")
+        raise Failure(f"{exc.code}: {json.loads(detail).get('error', detail) if detail.startswith('{') else detail}")
+    except OSError as exc:
+        raise Failure(f"cannot reach the referrals service at {url}: {exc}") from exc
+
+
+def list_referrals(args: Namespace) -> int:
+    rows = json.loads(_get("/referrals", partner=args.partner, role=args.role, status=args.status))
+    for r in rows:
+        print(f"{r['id']}  {r['status']:<16} v{r['version']:<3} {r['sender_partner_id']} -> "
+              f"{r['service_id']} @ {r['hub_id']}  {r['requested_at'][:16]}")
+    print(f"{len(rows)} referral(s)")
+    return 0
+
+
+def show_referral(args: Namespace) -> int:
+    r = json.loads(_get("/referral", id=args.referral_id, partner=args.partner))
+    print(f"{r['id']}: {r['status']} (version {r['version']})")
+    print(f"  from {r['sender_partner_id']} to {r['receiver_partner_id']}: {r['service_id']} at {r['hub_id']}")
+    print(f"  purpose {r['purpose']}, consent {r['consent_id']}, participant_ref {r['participant_ref'][:12]}…")
+    if args.key:
+        print(f"  contact: {_opened(r.get('sealed_contact'), Path(args.key))}")
+    print("  history:")
+    for h in r["history"]:
+        why = " ".join(x for x in (h.get("reason_code") or "", h.get("reason") or "", h.get("note") or "") if x)
+        outcome = f" outcome={h['main_activity']}" if h.get("main_activity") else ""
+        print(f"    v{h['version']} {h['at'][:19]} {h['action']:<22} -> {h['status']:<16} by {h['actor_partner_id']}"
+              f"{outcome}{'  ' + why if why else ''}")
+    return 0
+
+
+def _opened(sealed: str | None, key_file: Path) -> str:
+    from hubnet_common.sealing import SealedContactError, open_contact, read_private_key
+
+    if not sealed:
+        return "none (not given, erased, or not sealed to you)"
+    try:
+        details = open_contact(sealed, read_private_key(key_file))
+    except (SealedContactError, OSError) as exc:
+        raise Failure(str(exc)) from exc
+    return ", ".join(f"{k}={v}" for k, v in details.model_dump(exclude_none=True).items())
+
+
+def report(args: Namespace) -> int:
+    body = _get("/report", group_by=args.group_by, since=args.since, until=args.until, format=args.format)
+    sys.stdout.write(body.decode())
+    return 0
+
+
+def participant_reference(args: Namespace) -> int:
+    from hubnet_common.participant import InvalidPersonalNumber, participant_ref
+
+    key = Settings().network_key
+    if not key:
+        raise Failure("set HUBNET_NETWORK_KEY to the network's key first")
+    try:
+        print(participant_ref(args.number, key.encode()))
+    except InvalidPersonalNumber as exc:
+        raise Failure(f"not a valid personnummer or samordningsnummer: {exc}") from exc
+    return 0
+
+
+def generate_keys(args: Namespace) -> int:
+    from hubnet_common.sealing import write_key_pair
+
+    try:
+        public, private = write_key_pair(Path(args.dir), args.name)
+    except FileExistsError as exc:
+        raise Failure(str(exc)) from exc
+    print(f"public key:  {public}\nprivate key: {private} (keep it secret; mode 0600)")
+    return 0
+
+
+def topics(args: Namespace) -> int:
+    from hubnet_common.kafka import ensure_topics
+    from hubnet_common.topics import ALL_TOPICS
+
+    created = asyncio.run(ensure_topics(Settings().kafka_bootstrap))
+    print(f"topics: {len(created)} created, {len(ALL_TOPICS) - len(created)} already there (settings reconciled)")
+    return 0
+
+
+def demo(args: Namespace) -> int:
+    from hubnet_common.cli.demo import run_demo
+
+    return run_demo(once=args.once)

@@ -1,0 +1,53 @@
+"""What staff and partner systems read over HTTP: referrals with their history, a partner's
+referrals, the directory. Plain SQL straight to JSON-ready dicts."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from hubnet_referrals.adapters.repository import HISTORY
+
+LISTED = "id, sender_partner_id, receiver_partner_id, service_id, hub_id, purpose, status, version, requested_at"
+
+
+async def referral_with_history(conn: asyncpg.Connection, referral_id: str, partner_id: str) -> dict | None:
+    """The referral, if `partner_id` sent or received it (others learn nothing, not even that it exists)."""
+    row = await conn.fetchrow(
+        f"SELECT {LISTED}, consent_id, participant_ref, sealed_contact, need FROM referrals"
+        " WHERE id = $1 AND $2 IN (sender_partner_id, receiver_partner_id)",
+        referral_id, partner_id,
+    )
+    if row is None:
+        return None
+    history = await conn.fetch(
+        f"SELECT {', '.join(HISTORY)} FROM referral_history WHERE referral_id = $1 ORDER BY version", referral_id
+    )
+    referral = dict(row)
+    if partner_id != referral["receiver_partner_id"]:
+        referral["sealed_contact"] = None  # sealed to the receiver: of no use to anyone else
+    return {**referral, "history": [dict(h) for h in history]}
+
+
+async def referrals_of(
+    conn: asyncpg.Connection, partner_id: str, *, role: str | None = None, status: str | None = None, limit: int = 200
+) -> list[dict]:
+    where = {"sender": "sender_partner_id = $1", "receiver": "receiver_partner_id = $1"}.get(
+        role or "", "$1 IN (sender_partner_id, receiver_partner_id)"
+    )
+    rows = await conn.fetch(
+        f"SELECT {LISTED} FROM referrals WHERE {where} AND ($2::text IS NULL OR status = $2)"
+        " ORDER BY requested_at DESC LIMIT $3",
+        partner_id, status, limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def directory(conn: asyncpg.Connection) -> dict:
+    partners = await conn.fetch("SELECT id, name, active, encryption_public_key FROM partners ORDER BY id")
+    hubs = await conn.fetch("SELECT id, name, active FROM hubs ORDER BY id")
+    services = await conn.fetch(
+        "SELECT s.*, coalesce(array_agg(l.hub_id ORDER BY l.hub_id) FILTER (WHERE l.hub_id IS NOT NULL), '{}')"
+        " AS hub_ids FROM services s LEFT JOIN service_at_location l ON l.service_id = s.id GROUP BY s.id ORDER BY s.id"
+    )
+    return {"partners": [dict(p) for p in partners], "hubs": [dict(h) for h in hubs],
+            "services": [dict(s) for s in services]}
