@@ -16,13 +16,23 @@ from hubnet_common.messages.hubevent_commands import ScheduleHubEvent
 from hubnet_common.messages.notification_events import NotificationDelivered
 from hubnet_common.messages.referral_commands import CreateReferral
 from hubnet_common.messages.referral_events import ReferralRequested
-from hubnet_common.partner import PartnerClient
+from hubnet_common.messages.directory_commands import UpdatePartner
+from hubnet_common.messages.referral_commands import (
+    AcceptReferral, AcknowledgeReferral, CompleteReferral, OutcomeReport, StartReferral,
+)
+from hubnet_common.messages.vocabulary import MainActivity
+from hubnet_common.participant import participant_ref
+from hubnet_common.partner import PartnerClient, public_key_of
+from hubnet_common.sealing import (
+    ContactDetails, open_contact, read_private_key, read_public_key, seal_contact, write_key_pair,
+)
 from hubnet_common.topics import DIRECTORY, MAIN_TOPICS
 from hubnet_events import bootstrap as events
 from hubnet_notifications import bootstrap as notifications
 from hubnet_referrals import bootstrap as referrals
 
 from tests.conftest import free_port
+from tests.e2e.topics import end_offsets, records_since
 from tests.integration.conftest import rows, until
 from tests.integration.referral_steps import accepted, consent, referral
 
@@ -35,6 +45,7 @@ async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
     port, mail_dir = mail_sink
     prefix = f"e2e-{uuid.uuid4().hex[:8]}"
     dsns = {name: await new_database(name) for name in ("referrals", "events", "notifications")}
+    start_offsets = await end_offsets(kafka_bootstrap)
     for spec in (referrals.spec(), events.spec(), notifications.spec()):
         for route in spec.routes:
             if route.topic != DIRECTORY.name:  # shared broker: start after earlier runs' messages
@@ -54,7 +65,7 @@ async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
         await until(dsns["notifications"], "SELECT 1 FROM known_hubs WHERE id = 'hjallbo'")
         await until(dsns["notifications"], "SELECT 1 FROM known_services WHERE id = 'brg-business-coaching'")
         await until(dsns["notifications"], "SELECT 1 FROM known_partners WHERE id = 'bostadsbolaget'")
-        yield dsns, mail_dir, local
+        yield dsns, mail_dir, local, start_offsets
     finally:
         await asyncio.to_thread(local.__exit__, None, None, None)
 
@@ -66,7 +77,7 @@ async def a_referral(sender) -> CreateReferral:
 
 
 async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services, kafka_bootstrap):
-    dsns, mail_dir, _ = services
+    dsns, mail_dir, *_ = services
     async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
         async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
             command = await a_referral(bostadsbolaget)
@@ -84,7 +95,7 @@ async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services
 
 
 async def test_the_same_command_twice_makes_one_referral_one_fact_one_mail(services, kafka_bootstrap):
-    dsns, mail_dir, _ = services
+    dsns, mail_dir, *_ = services
     async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
         async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
             command = await a_referral(bostadsbolaget)
@@ -103,7 +114,7 @@ async def test_the_same_command_twice_makes_one_referral_one_fact_one_mail(servi
 
 
 async def test_a_hub_event_at_bergsjon_is_told_to_its_hub_host(services, kafka_bootstrap):
-    _, mail_dir, _ = services
+    _, mail_dir, *_ = services
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
     command = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title=f"Infokväll {uuid.uuid4().hex[:6]}",
                                starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=30)
@@ -115,7 +126,7 @@ async def test_a_hub_event_at_bergsjon_is_told_to_its_hub_host(services, kafka_b
 
 
 async def test_a_malformed_command_is_answered_and_leaves_nothing(services, kafka_bootstrap):
-    dsns, _, _ = services
+    dsns, *_ = services
     envelope = Envelope.new(type=CreateReferral.ce_type, source=partner_source("brg"), subject="R-e2e-broken")
     async with PartnerClient(kafka_bootstrap, "brg") as brg:
         reply = await brg.request_raw("referral.commands.v1", b'{"service_id": 42}', envelope, key="R-e2e-broken")
@@ -124,7 +135,65 @@ async def test_a_malformed_command_is_answered_and_leaves_nothing(services, kafk
 
 
 def test_services_log_json_lines_bound_to_the_message(services):
-    _, _, local = services
+    _, _, local, _ = services
     log = Path(local.log_dir / "referrals.log").read_text()
     lines = [line for line in log.splitlines() if '"processed"' in line]
     assert lines and all('"ce_id"' in line and '"trace_id"' in line and '"aggregate_id"' in line for line in lines)
+
+
+# A resident as a partner system knows them. Only the reference and the sealed contact travel.
+RESIDENT_NUMBER = "19851224-3174"
+RESIDENT = ContactDetails(name="Ebba Testdotter", phone="0701234567", email="ebba.testdotter@example.net",
+                          language="so")
+NETWORK_KEY = b"e2e-network-key"
+
+
+async def test_the_whole_loop_with_sealed_contact_details(services, kafka_bootstrap, tmp_path):
+    dsns, mail_dir, *_ = services
+    public, private = write_key_pair(tmp_path, "brg")
+    resident = participant_ref(RESIDENT_NUMBER, NETWORK_KEY)
+    async with PartnerClient(kafka_bootstrap, "brg") as brg, PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
+        accepted(await brg.request(UpdatePartner(partner_id="brg", encryption_public_key=read_public_key(public))))
+        given = consent(participant_ref=resident)
+        accepted(await sender.request(given))
+        key = await _published_key(kafka_bootstrap, read_public_key(public))
+        command = referral(given.consent_id, participant_ref=resident, sealed_contact=seal_contact(RESIDENT, key))
+        accepted(await sender.request(command))
+        rid = command.referral_id
+        outcome = OutcomeReport(main_activity=MainActivity.OWN_BUSINESS, public_support_continues=False)
+        for step in (AcknowledgeReferral(referral_id=rid), AcceptReferral(referral_id=rid), StartReferral(referral_id=rid),
+                     CompleteReferral(referral_id=rid, outcome=outcome)):
+            accepted(await brg.request(step))
+    told = await wait_for_mail(mail_dir, f"{rid} är avslutad", to="amina.hassan@bostadsbolaget.example.org")
+    assert "Business Region Göteborg" in told.text
+    [stored] = await rows(dsns["referrals"], "SELECT sealed_contact FROM referrals WHERE id = $1", rid)
+    assert open_contact(stored[0], read_private_key(private)) == RESIDENT  # only BRG's key opens it
+
+
+async def _published_key(bootstrap: str, expected: str) -> str:
+    for _ in range(100):
+        try:
+            if (key := await public_key_of(bootstrap, "brg")) == expected:
+                return key
+        except LookupError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("BRG's key did not reach directory.v1")
+
+
+async def test_no_personal_data_in_any_message_or_log_line(services, kafka_bootstrap):
+    """Runs last in this module: every record the run put on any topic, and every line the three
+    services logged, is searched for the resident's number, name, phone and e-mail."""
+    _, _, local, start_offsets = services
+    digits = RESIDENT_NUMBER.replace("-", "")
+    needles = [RESIDENT_NUMBER, digits, digits[2:], RESIDENT_NUMBER[2:], RESIDENT.name, "Testdotter", RESIDENT.phone,
+               RESIDENT.email, "ebba.testdotter"]
+    records = await records_since(kafka_bootstrap, start_offsets)
+    assert len(records) > 50  # the whole module's traffic, not an empty read
+    for topic, headers, value in records:
+        text = value.decode("utf-8", "replace") + " ".join(v.decode("utf-8", "replace") for _, v in headers)
+        assert not [n for n in needles if n in text], f"personal data on {topic}: {text[:200]}"
+    for log in local.log_dir.glob("*.log"):
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        assert lines
+        assert not [line for line in lines if any(n in line for n in needles)], f"personal data in {log.name}"
