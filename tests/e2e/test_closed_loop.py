@@ -2,6 +2,10 @@
 a partner's command in, a staff e-mail and inbox entry out."""
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -179,6 +183,42 @@ async def _published_key(bootstrap: str, expected: str) -> str:
             pass
         await asyncio.sleep(0.1)
     raise AssertionError("BRG's key did not reach directory.v1")
+
+
+def hubnet(local, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """The `hubnet` command line, as staff run it, against this module's services."""
+    env = {**os.environ, "HUBNET_REFERRALS_URL": f"http://127.0.0.1:{local.ports['referrals']}"}
+    return subprocess.run([str(Path(sys.executable).parent / "hubnet"), *args], env=env, input=stdin,
+                          capture_output=True, text=True, timeout=60)
+
+
+async def test_staff_work_a_referral_from_the_command_line(services, kafka_bootstrap, tmp_path):
+    _, _, local, _ = services
+    async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
+        command = await a_referral(sender)
+        accepted(await sender.request(command))
+    rid = command.referral_id
+    ack = await asyncio.to_thread(hubnet, local, "send", "--as", "brg", "AcknowledgeReferral",
+                                  json.dumps({"referral_id": rid, "expected_version": 1}))
+    assert ack.returncode == 0 and '"se.hubnet.command.accepted.v1"' in ack.stdout
+    stale = await asyncio.to_thread(hubnet, local, "send", "--as", "brg", "AcceptReferral", "-",
+                                    stdin=json.dumps({"referral_id": rid, "expected_version": 1}))
+    assert stale.returncode == 1 and "stale-version" in stale.stdout
+    bad = await asyncio.to_thread(hubnet, local, "send", "--as", "brg", "AcceptReferral", '{"referral_id": 7}')
+    assert bad.returncode == 2 and "referral_id" in bad.stderr
+
+    listed = await asyncio.to_thread(hubnet, local, "referral", "list", "--partner", "brg", "--status", "received")
+    assert rid in listed.stdout
+    shown = await asyncio.to_thread(hubnet, local, "referral", "show", rid, "--partner", "bostadsbolaget")
+    assert "v2" in shown.stdout and "acknowledge" in shown.stdout and "by brg" in shown.stdout
+    hidden = await asyncio.to_thread(hubnet, local, "referral", "show", rid, "--partner", "poseidon")
+    assert hidden.returncode == 2 and "404" in hidden.stderr
+
+    report = await asyncio.to_thread(hubnet, local, "report", "--group-by", "hub", "--csv")
+    header, *lines = report.stdout.splitlines()
+    assert header.startswith("hub,partner,service,month,sent,")
+    [hjallbo] = [line.split(",") for line in lines if line.startswith("hjallbo,")]
+    assert hjallbo[4] == "<5"  # this module made four referrals at Hjällbo: too few to show
 
 
 async def test_no_personal_data_in_any_message_or_log_line(services, kafka_bootstrap):
