@@ -93,9 +93,9 @@ async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services
                                          and s.body.source_id == fact.envelope.id and s.body.channel == "email")
     assert "Hjällbo" in mail.subject and REF not in mail.text
     assert delivered.envelope.source == "urn:hubnet:service:notifications"
-    inbox = await rows(dsns["notifications"], "SELECT staff_id, subject FROM notifications"
+    inbox = await rows(dsns["notifications"], "SELECT recipient_id, subject FROM notifications"
                        " WHERE channel = 'inbox' AND source_id = $1", fact.envelope.id)
-    assert {r["staff_id"] for r in inbox} == {"brg-sara", "brg-johan"}
+    assert {r["recipient_id"] for r in inbox} == {"brg-sara", "brg-johan"}
 
 
 async def test_the_same_command_twice_makes_one_referral_one_fact_one_mail(services, kafka_bootstrap):

@@ -76,8 +76,8 @@ async def test_the_receiving_partners_staff_get_a_mail_an_inbox_entry_and_a_deli
         lambda s: isinstance(s.body, NotificationDelivered) and s.body.source_id == envelope.id and s.body.channel == "email"
     )
     assert delivered.body.attempts == 1
-    inbox = await rows(dsn, "SELECT staff_id FROM notifications WHERE source_id = $1 AND channel = 'inbox'", envelope.id)
-    assert {r["staff_id"] for r in inbox} == {"brg-sara", "brg-johan"}
+    inbox = await rows(dsn, "SELECT recipient_id FROM notifications WHERE source_id = $1 AND channel = 'inbox'", envelope.id)
+    assert {r["recipient_id"] for r in inbox} == {"brg-sara", "brg-johan"}
 
 
 async def test_a_fact_delivered_twice_sends_each_mail_once(notifications, kafka_bootstrap):

@@ -16,9 +16,10 @@ from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.kafka import idempotent_producer
 from hubnet_common.messages.base import MESSAGE_TYPES, Command, Fact
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
-from hubnet_common.topics import DIRECTORY, HUBEVENT_REPLIES, REFERRAL_REPLIES
+from hubnet_common.topics import DIRECTORY, HUBEVENT_REPLIES, NOTIFICATION_REPLIES, REFERRAL_REPLIES
 
 Reply = CommandAccepted | CommandRejected
+REPLY_TOPICS = (REFERRAL_REPLIES, HUBEVENT_REPLIES, NOTIFICATION_REPLIES)
 
 
 class PartnerClient:
@@ -32,7 +33,7 @@ class PartnerClient:
     async def __aenter__(self) -> PartnerClient:
         await self.producer.start()
         await self.replies.start()
-        partitions = [TopicPartition(t.name, p) for t in (REFERRAL_REPLIES, HUBEVENT_REPLIES) for p in range(t.partitions)]
+        partitions = [TopicPartition(t.name, p) for t in REPLY_TOPICS for p in range(t.partitions)]
         self.replies.assign(partitions)
         await self.replies.seek_to_end(*partitions)
         for tp in partitions:  # resolve the end offsets now, so no answer sent after this is missed

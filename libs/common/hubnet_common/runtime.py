@@ -25,7 +25,7 @@ from hubnet_common.deadletter import DeadLetters
 from hubnet_common.kafka import idempotent_producer
 from hubnet_common.logging import configure_logging
 from hubnet_common.outbox import OutboxRelay
-from hubnet_common.processing import Processor, Record, Route
+from hubnet_common.processing import TRANSIENT, Processor, Record, Route
 from hubnet_common.settings import Settings
 from hubnet_common.uow import UnitOfWork
 
@@ -54,6 +54,8 @@ class Runtime:
         self.pool: asyncpg.Pool
         self.processors: dict[str, Processor] = {}
         self._tasks: list[asyncio.Task] = []
+        # Set at shutdown: workers finish the work in hand and return (see `every`).
+        self.stopping = asyncio.Event()
 
     def consumer_group(self, route: Route) -> str:
         return f"{self.settings.group_prefix}-{self.spec.name}-{route.topic}"
@@ -76,22 +78,30 @@ class Runtime:
             for hook in self.spec.on_start:
                 await hook(self)
             relay = OutboxRelay(self.pool, self.producer, poll_seconds=self.settings.outbox_poll_seconds)
+            workers = [asyncio.create_task(worker(self), name=worker.__name__) for worker in self.spec.workers]
             relaying = asyncio.create_task(relay.run(), name="outbox-relay")
-            self._tasks = [relaying]
-            self._tasks += [asyncio.create_task(worker(self), name=worker.__name__) for worker in self.spec.workers]
+            self._tasks = [*workers, relaying]
             log.info("service started", http_port=self.settings.http_port)
             yield
         finally:
-            for task in self._tasks[1:]:
-                task.cancel()
-            if self._tasks:
-                relay.stop()  # after the consumers stopped: publish what they committed, then end
-                await asyncio.wait([relaying], timeout=self.settings.graceful_timeout)
-                relaying.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._stop_gracefully(relay if self._tasks else None)
             await self.producer.stop()
             await self.pool.close()
             log.info("service stopped")
+
+    async def _stop_gracefully(self, relay: OutboxRelay | None) -> None:
+        """The consumers have stopped (FastStream did that first). Workers finish what they hold,
+        then the relay publishes what everything committed; what overruns the grace time is cancelled."""
+        self.stopping.set()
+        workers, relaying = self._tasks[:-1], self._tasks[-1:]
+        if workers:
+            await asyncio.wait(workers, timeout=self.settings.graceful_timeout)
+        if relay is not None:
+            relay.stop()
+            await asyncio.wait(relaying, timeout=self.settings.graceful_timeout)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}
@@ -173,3 +183,24 @@ def run_service(spec: ServiceSpec, settings: Settings | None = None) -> None:
         log_config=None,  # keep the JSON handler configure_logging installed
         timeout_graceful_shutdown=int(settings.graceful_timeout),
     )
+
+
+def every(seconds: float, work: Callable[[Runtime], Awaitable[int]], name: str):
+    """A background worker: runs `work` again at once while it finds something to do, else waits
+    `seconds`; transient failures (database, broker) pause it. At shutdown it finishes the piece of
+    work in hand and returns, so nothing is cut off halfway (e.g. a mail sent but not recorded)."""
+
+    async def worker(runtime: Runtime) -> None:
+        while not runtime.stopping.is_set():
+            try:
+                if await work(runtime):
+                    continue
+            except TRANSIENT as exc:
+                log.warning("worker paused", worker=name, error=repr(exc))
+            try:
+                await asyncio.wait_for(runtime.stopping.wait(), seconds)
+            except TimeoutError:
+                pass
+
+    worker.__name__ = name
+    return worker

@@ -39,7 +39,9 @@ DIRECTORY = Topic(
 HUBEVENT_COMMANDS = Topic("hubevent.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True)
 HUBEVENT_EVENTS = Topic("hubevent.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
 HUBEVENT_REPLIES = Topic("hubevent.replies.v1", retention_ms=REPLIES_RETENTION_MS)
+NOTIFICATION_COMMANDS = Topic("notification.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True)
 NOTIFICATION_EVENTS = Topic("notification.events.v1", retention_ms=FACTS_RETENTION_MS)
+NOTIFICATION_REPLIES = Topic("notification.replies.v1", retention_ms=REPLIES_RETENTION_MS)
 
 MAIN_TOPICS = (
     REFERRAL_COMMANDS,
@@ -50,7 +52,9 @@ MAIN_TOPICS = (
     HUBEVENT_COMMANDS,
     HUBEVENT_EVENTS,
     HUBEVENT_REPLIES,
+    NOTIFICATION_COMMANDS,
     NOTIFICATION_EVENTS,
+    NOTIFICATION_REPLIES,
 )
 ALL_TOPICS = MAIN_TOPICS + tuple(t.dlq for t in MAIN_TOPICS if t.dead_letter)
 

@@ -1,35 +1,40 @@
-"""Wires the notifications service: facts in, staff told by e-mail and inbox, outcomes out."""
+"""Wires the notifications service: facts in, staff told by e-mail, inbox and webhooks."""
 
-import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-import structlog
 from hubnet_common.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
 from hubnet_common.processing import Route
-from hubnet_common.runtime import Runtime, ServiceSpec
-from hubnet_common.topics import DIRECTORY
+from hubnet_common.runtime import Runtime, ServiceSpec, every
+from hubnet_common.topics import DIRECTORY, NOTIFICATION_COMMANDS, NOTIFICATION_REPLIES
 from hubnet_common.uow import UnitOfWork
 
 from hubnet_notifications.adapters.mailer import SmtpMailer
 from hubnet_notifications.adapters.seed import read_staff
 from hubnet_notifications.adapters.uow import SERVICE, NotificationsUnitOfWork
-from hubnet_notifications.handlers.deliver_email import deliver_due_emails
+from hubnet_notifications.adapters.webhook import WebhookSender
+from hubnet_notifications.entrypoints import http
+from hubnet_notifications.handlers import manage
+from hubnet_notifications.handlers.deliver import Channels, deliver_due
 from hubnet_notifications.handlers.load_staff import load_staff
 from hubnet_notifications.handlers.notify import notifier
+from hubnet_notifications.handlers.send_digests import send_due_digests
 from hubnet_notifications.settings import NotificationSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-log = structlog.get_logger(__name__)
 
 
 def routes(base_url: str) -> list[Route]:
-    handlers = notifier(base_url)
     by_topic: dict[str, dict] = {}
-    for model, handler in handlers.items():
+    for model, handler in notifier(base_url).items():
         by_topic.setdefault(model.topic, {})[model] = handler
-    return [Route(topic, h) for topic, h in by_topic.items()] + [Route(DIRECTORY.name, directory_copy_handlers())]
+    return [
+        *(Route(topic, handlers) for topic, handlers in by_topic.items()),
+        Route(DIRECTORY.name, directory_copy_handlers()),
+        Route(NOTIFICATION_COMMANDS.name, manage.HANDLERS, replies_topic=NOTIFICATION_REPLIES.name),
+    ]
 
 
 def mailer(settings: NotificationSettings) -> SmtpMailer:
@@ -45,20 +50,19 @@ def spec(
 ) -> ServiceSpec:
     settings = settings or NotificationSettings()
     smtp = mailer(settings)
+    channels = Channels(smtp, WebhookSender(timeout=settings.webhook_timeout_seconds))
 
     async def seed_staff(runtime: Runtime) -> None:
         async with NotificationsUnitOfWork(runtime.pool) as uow:
             await load_staff(uow, read_staff())
 
-    async def email_worker(runtime: Runtime) -> None:
-        new_uow = lambda: NotificationsUnitOfWork(runtime.pool)  # noqa: E731
-        while True:
-            try:
-                if await deliver_due_emails(new_uow, smtp) == 0:
-                    await asyncio.sleep(settings.delivery_poll_seconds)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("e-mail worker paused", error=repr(exc))
-                await asyncio.sleep(1.0)
+    async def deliveries(runtime: Runtime) -> int:
+        return await deliver_due(lambda: NotificationsUnitOfWork(runtime.pool), channels)
+
+    async def digests(runtime: Runtime) -> int:
+        await send_due_digests(lambda: NotificationsUnitOfWork(runtime.pool), smtp, now=datetime.now(UTC),
+                               send_at=settings.digest_at)
+        return 0  # all due digests are done in one pass
 
     return ServiceSpec(
         name=SERVICE,
@@ -66,5 +70,7 @@ def spec(
         routes=routes(settings.base_url),
         uow_factory=uow_factory or (lambda pool: lambda: NotificationsUnitOfWork(pool)),
         on_start=[seed_staff],
-        workers=[email_worker],
+        workers=[every(settings.delivery_poll_seconds, deliveries, "deliveries"),
+                 every(settings.digest_check_seconds, digests, "digests")],
+        http_routes=http.ROUTES,
     )

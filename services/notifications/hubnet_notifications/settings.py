@@ -1,5 +1,7 @@
 """Settings of the notifications service (`HUBNET_*`), beyond what every service has."""
 
+from datetime import time
+
 from hubnet_common.settings import Settings
 
 
@@ -13,3 +15,6 @@ class NotificationSettings(Settings):
     # Where staff open a referral or hub event: links in mails are `<base_url>/referrals/<id>`.
     base_url: str = "https://hubnet.example.org"
     delivery_poll_seconds: float = 0.2
+    webhook_timeout_seconds: float = 5.0
+    digest_at: time = time(7, 30)  # local time (Europe/Stockholm) of the daily digest
+    digest_check_seconds: float = 30.0

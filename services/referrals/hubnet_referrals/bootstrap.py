@@ -1,7 +1,6 @@
 """Wires the referrals service: which handler answers which command, on which unit of work, and
 the SLA scheduler."""
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,8 +9,8 @@ import asyncpg
 import structlog
 from hubnet_common.messages.directory_commands import UpdateCapacity, UpdatePartner, UpsertService
 from hubnet_common.messages.referral_commands import CreateReferral, RecordConsent, WithdrawConsent
-from hubnet_common.processing import TRANSIENT, Route
-from hubnet_common.runtime import Runtime, ServiceSpec
+from hubnet_common.processing import Route
+from hubnet_common.runtime import Runtime, ServiceSpec, every
 from hubnet_common.topics import REFERRAL_COMMANDS, REFERRAL_REPLIES
 from hubnet_common.uow import UnitOfWork
 
@@ -48,21 +47,13 @@ async def load_seed(runtime: Runtime) -> None:
         await load_directory(uow, *read_network())
 
 
-def sla_scheduler(every_seconds: float):
-    async def watch_sla(runtime: Runtime) -> None:
-        """Announce SLA breaches as they fall due (and those missed while the service was down)."""
-        while True:
-            try:
-                async with ReferralsUnitOfWork(runtime.pool) as uow:
-                    announced = await announce_overdue(uow, datetime.now(UTC))
-                if announced:
-                    log.info("overdue referrals announced", count=announced)
-                    continue
-            except TRANSIENT as exc:
-                log.warning("SLA check failed, will retry", error=repr(exc))
-            await asyncio.sleep(every_seconds)
-
-    return watch_sla
+async def announce_due_breaches(runtime: Runtime) -> int:
+    """Announce SLA breaches as they fall due (and those missed while the service was down)."""
+    async with ReferralsUnitOfWork(runtime.pool) as uow:
+        announced = await announce_overdue(uow, datetime.now(UTC))
+    if announced:
+        log.info("overdue referrals announced", count=announced)
+    return announced
 
 
 def spec(
@@ -76,6 +67,6 @@ def spec(
         routes=[COMMANDS],
         uow_factory=uow_factory or (lambda pool: lambda: ReferralsUnitOfWork(pool)),
         on_start=[load_seed],
-        workers=[sla_scheduler(settings.sla_check_seconds)],
+        workers=[every(settings.sla_check_seconds, announce_due_breaches, "sla-breaches")],
         http_routes=http.ROUTES,
     )

@@ -183,7 +183,7 @@ class Demo:
         email = await self.watch.wait_for(lambda s: isinstance(s.body, NotificationDelivered)
                                           and s.body.source_id == source_id and s.body.channel == "email")
         await asyncio.sleep(0.3)  # the other recipients' deliveries arrive together
-        told = sorted({s.body.staff_id for s in self.watch.seen if isinstance(s.body, NotificationDelivered)
+        told = sorted({s.body.recipient_id for s in self.watch.seen if isinstance(s.body, NotificationDelivered)
                        and s.body.source_id == source_id})
         self.steps.say("notifications", f"mail + inbox delivered to {', '.join(told)} (attempt {email.body.attempts})")
 

@@ -5,6 +5,7 @@ from hubnet_common.messages import (  # noqa: F401  (imported to register their 
     directory_commands,
     hubevent_commands,
     hubevent_events,
+    notification_commands,
     notification_events,
     outcome_events,
     referral_commands,

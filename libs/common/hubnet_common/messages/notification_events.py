@@ -1,4 +1,5 @@
-"""Facts on `notification.events.v1`: what became of each delivery. No personal data."""
+"""Facts on `notification.events.v1`: what became of each delivery. No personal data: the
+recipient is a staff id or a webhook id."""
 
 from typing import Literal
 
@@ -15,7 +16,7 @@ class NotificationDelivered(Fact):
     notification_id: str
     source_id: str
     source_type: str
-    staff_id: str
+    recipient_id: str
     channel: Channel
     attempts: int
 
@@ -30,7 +31,7 @@ class NotificationFailed(Fact):
     notification_id: str
     source_id: str
     source_type: str
-    staff_id: str
+    recipient_id: str
     channel: Channel
     attempts: int
     reason: str

@@ -1,13 +1,21 @@
-"""Staff and notifications in PostgreSQL."""
+"""Staff, subscriptions, webhook endpoints and notifications in PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import date, datetime
 
 import asyncpg
 
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember
+from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
+
+STAFF = ("id", "name", "email", "partner_id", "hubs", "roles", "language", "delivery", "active")
+
+
+def _staff(row: asyncpg.Record) -> StaffMember:
+    return StaffMember(**{**dict(row), "hubs": tuple(row["hubs"]), "roles": tuple(row["roles"])})
 
 
 class PgStaff:
@@ -15,17 +23,82 @@ class PgStaff:
         self.conn = conn
 
     async def all(self) -> list[StaffMember]:
-        rows = await self.conn.fetch("SELECT id, name, email, partner_id, hubs, roles, language FROM staff")
-        return [StaffMember(**{**dict(r), "hubs": tuple(r["hubs"]), "roles": tuple(r["roles"])}) for r in rows]
+        return [_staff(r) for r in await self.conn.fetch(f"SELECT {', '.join(STAFF)} FROM staff")]
 
-    async def upsert(self, member: StaffMember) -> None:
+    async def get(self, staff_id: str) -> StaffMember | None:
+        row = await self.conn.fetchrow(f"SELECT {', '.join(STAFF)} FROM staff WHERE id = $1", staff_id)
+        return _staff(row) if row else None
+
+    async def upsert(self, m: StaffMember, *, replace: bool = True) -> None:
+        """Store the member; with `replace=False` one already stored is left as it is."""
+        change = (" DO UPDATE SET name = $2, email = $3, partner_id = $4, hubs = $5, roles = $6, language = $7,"
+                  " delivery = $8, active = $9") if replace else " DO NOTHING"
         await self.conn.execute(
-            "INSERT INTO staff (id, name, email, partner_id, hubs, roles, language)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE"
-            " SET name = $2, email = $3, partner_id = $4, hubs = $5, roles = $6, language = $7",
-            member.id, member.name, member.email, member.partner_id, list(member.hubs), list(member.roles),
-            member.language,
+            f"INSERT INTO staff ({', '.join(STAFF)}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            f" ON CONFLICT (id){change}",
+            m.id, m.name, m.email, m.partner_id, list(m.hubs), list(m.roles), m.language, m.delivery, m.active,
         )
+
+    async def digest_readers(self) -> list[StaffMember]:
+        rows = await self.conn.fetch(f"SELECT {', '.join(STAFF)} FROM staff WHERE delivery = 'digest' AND active")
+        return [_staff(r) for r in rows]
+
+
+class PgSubscriptions:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def all(self) -> list[Subscription]:
+        rows = await self.conn.fetch("SELECT id, staff_id, kinds, partner_id, service_id, hub_id FROM subscriptions")
+        return [Subscription(**{**dict(r), "kinds": tuple(r["kinds"])}) for r in rows]
+
+    async def add(self, s: Subscription) -> bool:
+        return bool(await self.conn.fetchval(
+            "INSERT INTO subscriptions (id, staff_id, kinds, partner_id, service_id, hub_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING true",
+            s.id, s.staff_id, list(s.kinds), s.partner_id, s.service_id, s.hub_id,
+        ))
+
+    async def remove(self, subscription_id: str, staff_id: str) -> bool:
+        return bool(await self.conn.fetchval(
+            "DELETE FROM subscriptions WHERE id = $1 AND staff_id = $2 RETURNING true", subscription_id, staff_id
+        ))
+
+
+class PgWebhooks:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def of_partners(self, partner_ids: frozenset[str]) -> list[WebhookEndpoint]:
+        rows = await self.conn.fetch(
+            "SELECT id, partner_id, url, secret, kinds, active FROM webhook_endpoints"
+            " WHERE active AND partner_id = ANY($1)", list(partner_ids),
+        )
+        return [WebhookEndpoint(**{**dict(r), "kinds": tuple(r["kinds"])}) for r in rows]
+
+    async def owner(self, webhook_id: str) -> str | None:
+        return await self.conn.fetchval("SELECT partner_id FROM webhook_endpoints WHERE id = $1", webhook_id)
+
+    async def deactivate(self, webhook_id: str) -> None:
+        await self.conn.execute("UPDATE webhook_endpoints SET active = false WHERE id = $1", webhook_id)
+
+    async def upsert(self, w: WebhookEndpoint) -> None:
+        await self.conn.execute(
+            "INSERT INTO webhook_endpoints (id, partner_id, url, secret, kinds, active) VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT (id) DO UPDATE SET url = $3, secret = $4, kinds = $5, active = $6",
+            w.id, w.partner_id, w.url, w.secret, list(w.kinds), w.active,
+        )
+
+
+NOTIFICATION = ("id", "source_id", "source_type", "recipient_id", "channel", "subject", "body", "link", "status",
+                "attempts", "mode", "document", "traceparent")
+
+
+def _notification(row: asyncpg.Record) -> Notification:
+    values = {k: row[k] for k in NOTIFICATION}
+    values["id"] = str(values["id"])
+    values["document"] = json.loads(values["document"]) if values["document"] else None
+    return Notification(**values)
 
 
 class PgNotifications:
@@ -33,42 +106,80 @@ class PgNotifications:
         self.conn = conn
 
     async def add(self, n: Notification) -> bool:
-        """Store it unless this source already notified this staff member on this channel."""
-        return bool(
-            await self.conn.fetchval(
-                "INSERT INTO notifications (id, source_id, source_type, staff_id, channel, subject, body, link,"
-                " status, attempts, delivered_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $9 = 'delivered' THEN now() END)"
-                " ON CONFLICT (source_id, staff_id, channel) DO NOTHING RETURNING true",
-                n.id, n.source_id, n.source_type, n.staff_id, n.channel, n.subject, n.body, n.link, n.status,
-                n.attempts,
-            )
-        )
+        """Store it unless this source already notified this recipient on this channel."""
+        return bool(await self.conn.fetchval(
+            f"INSERT INTO notifications ({', '.join(NOTIFICATION)}, delivered_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13,"
+            " CASE WHEN $9 = 'delivered' THEN now() END)"
+            " ON CONFLICT (source_id, recipient_id, channel) DO NOTHING RETURNING true",
+            n.id, n.source_id, n.source_type, n.recipient_id, n.channel, n.subject, n.body, n.link, n.status,
+            n.attempts, n.mode, json.dumps(n.document) if n.document else None, n.traceparent,
+        ))
 
-    async def claim_due_emails(self, limit: int) -> list[tuple[Notification, str]]:
-        """Due e-mails with their addresses, locked until this transaction ends."""
+    async def claim_due(self, limit: int) -> list[tuple[Notification, str, str | None]]:
+        """Due e-mails and webhooks with their address (e-mail or URL) and webhook secret, locked
+        until this transaction ends so no other worker sends them too."""
         rows = await self.conn.fetch(
-            "SELECT n.id::text AS id, n.source_id, n.source_type, n.staff_id, n.channel, n.subject, n.body,"
-            " n.link, n.status, n.attempts, s.email"
-            " FROM notifications n JOIN staff s ON s.id = n.staff_id"
-            " WHERE n.status = 'pending' AND n.channel = 'email' AND n.next_attempt_at <= now()"
+            f"SELECT {', '.join('n.' + c for c in NOTIFICATION)}, coalesce(s.email, w.url) AS address, w.secret"
+            " FROM notifications n"
+            " LEFT JOIN staff s ON n.channel = 'email' AND s.id = n.recipient_id"
+            " LEFT JOIN webhook_endpoints w ON n.channel = 'webhook' AND w.id = n.recipient_id"
+            " WHERE n.status = 'pending' AND n.mode = 'immediate' AND n.next_attempt_at <= now()"
             " ORDER BY n.next_attempt_at LIMIT $1 FOR UPDATE OF n SKIP LOCKED",
             limit,
         )
-        return [(Notification(**{k: v for k, v in dict(r).items() if k != "email"}), r["email"]) for r in rows]
+        return [(_notification(r), r["address"], r["secret"]) for r in rows]
 
-    async def record_attempt(self, n: Notification, *, error: str | None = None, retry_at: datetime | None = None) -> None:
+    async def record_attempt(self, n: Notification, *, error: str | None = None, retry_at: datetime | None = None,
+                             digest_day: date | None = None) -> None:
         await self.conn.execute(
             "UPDATE notifications SET status = $2, attempts = $3, last_error = $4,"
-            " next_attempt_at = coalesce($5, next_attempt_at),"
+            " next_attempt_at = coalesce($5, next_attempt_at), digest_day = coalesce($6, digest_day),"
             " delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1::uuid",
-            n.id, n.status, n.attempts, error, retry_at,
+            n.id, n.status, n.attempts, error, retry_at, digest_day,
         )
 
-    async def for_staff(self, staff_id: str, limit: int = 50) -> list[dict]:
+    async def waiting_for_digest(self, staff_id: str) -> list[tuple[Notification, datetime]]:
         rows = await self.conn.fetch(
-            "SELECT id::text, source_type, subject, link, created_at, read_at FROM notifications"
-            " WHERE staff_id = $1 AND channel = 'inbox' ORDER BY read_at IS NOT NULL, created_at DESC LIMIT $2",
-            staff_id, limit,
+            f"SELECT {', '.join(NOTIFICATION)}, created_at FROM notifications WHERE recipient_id = $1"
+            " AND channel = 'email' AND mode = 'digest' AND status = 'pending' ORDER BY created_at FOR UPDATE",
+            staff_id,
+        )
+        return [(_notification(r), r["created_at"]) for r in rows]
+
+    async def digest_sent(self, staff_id: str, day: date) -> bool:
+        return bool(await self.conn.fetchval(
+            "SELECT true FROM digests_sent WHERE staff_id = $1 AND day = $2", staff_id, day))
+
+    async def record_digest(self, staff_id: str, day: date, items: int) -> None:
+        await self.conn.execute(
+            "INSERT INTO digests_sent (staff_id, day, items) VALUES ($1, $2, $3)", staff_id, day, items)
+
+    async def inbox(self, staff_id: str, *, page: int, size: int) -> list[dict]:
+        rows = await self.conn.fetch(
+            "SELECT id::text, source_type, subject, body, link, created_at, read_at FROM notifications"
+            " WHERE recipient_id = $1 AND channel = 'inbox'"
+            " ORDER BY read_at IS NOT NULL, created_at DESC, id LIMIT $2 OFFSET $3",
+            staff_id, size, (page - 1) * size,
+        )
+        return [dict(r) for r in rows]
+
+    async def unread(self, staff_id: str) -> int:
+        return await self.conn.fetchval(
+            "SELECT count(*) FROM notifications WHERE recipient_id = $1 AND channel = 'inbox' AND read_at IS NULL",
+            staff_id,
+        )
+
+    async def mark_read(self, staff_id: str, notification_id: str) -> bool:
+        """Mark an inbox entry read (again is harmless); False when it is not this member's."""
+        return bool(await self.conn.fetchval(
+            "UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1::uuid AND recipient_id = $2"
+            " AND channel = 'inbox' RETURNING true", notification_id, staff_id,
+        ))
+
+    async def failed(self, limit: int = 100) -> list[dict]:
+        rows = await self.conn.fetch(
+            "SELECT id::text, source_id, source_type, recipient_id, channel, attempts, last_error, created_at"
+            " FROM notifications WHERE status = 'failed' ORDER BY created_at DESC LIMIT $1", limit,
         )
         return [dict(r) for r in rows]

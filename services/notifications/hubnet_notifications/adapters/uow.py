@@ -6,13 +6,15 @@ import asyncpg
 from hubnet_common.directory_copy import PgDirectoryCopy
 from hubnet_common.uow import PgUnitOfWork
 
-from hubnet_notifications.adapters.repository import PgNotifications, PgStaff
+from hubnet_notifications.adapters.repository import PgNotifications, PgStaff, PgSubscriptions, PgWebhooks
 
 SERVICE = "notifications"
 
 
 class NotificationsUnitOfWork(PgUnitOfWork):
     staff: PgStaff
+    subscriptions: PgSubscriptions
+    webhooks: PgWebhooks
     notifications: PgNotifications
     directory: PgDirectoryCopy
 
@@ -22,6 +24,8 @@ class NotificationsUnitOfWork(PgUnitOfWork):
     async def __aenter__(self) -> NotificationsUnitOfWork:
         await super().__aenter__()
         self.staff = PgStaff(self.conn)
+        self.subscriptions = PgSubscriptions(self.conn)
+        self.webhooks = PgWebhooks(self.conn)
         self.notifications = PgNotifications(self.conn)
         self.directory = PgDirectoryCopy(self.conn)
         return self

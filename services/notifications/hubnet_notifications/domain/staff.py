@@ -12,6 +12,8 @@ class StaffMember:
     hubs: tuple[str, ...]
     roles: tuple[str, ...]
     language: str = "sv"
+    delivery: str = "immediate"  # or "digest": e-mails gathered into one a day
+    active: bool = True
 
     def works_at(self, hub_id: str) -> bool:
         """Staff with no hubs listed work for their partner at every hub."""
@@ -20,6 +22,13 @@ class StaffMember:
     @property
     def handles_cases(self) -> bool:
         return bool(set(self.roles) - {"manager"})
+
+
+def add_subscribers(told: list[StaffMember], staff: list[StaffMember], wanted_by: set[str]) -> list[StaffMember]:
+    """Those the default rules chose, plus subscribers, each once; only active staff."""
+    chosen = {s.id: s for s in told}
+    chosen.update({s.id: s for s in staff if s.id in wanted_by})
+    return [s for s in chosen.values() if s.active]
 
 
 def receivers_of_referral(staff: list[StaffMember], partner_id: str, hub_id: str) -> list[StaffMember]:

@@ -1,4 +1,5 @@
-"""Load the staff of the real network from the seed (idempotent: an upsert per member)."""
+"""Load the staff of the real network from the seed: members not stored yet are added; those
+already there keep what their partner has changed since (UpsertStaffMember)."""
 
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 from hubnet_notifications.domain.staff import StaffMember
@@ -6,5 +7,5 @@ from hubnet_notifications.domain.staff import StaffMember
 
 async def load_staff(uow: NotificationsUnitOfWork, staff: list[StaffMember]) -> None:
     for member in staff:
-        await uow.staff.upsert(member)
+        await uow.staff.upsert(member, replace=False)
     await uow.commit()

@@ -5,22 +5,25 @@
 - an answer or any later step: the sending partner's staff at that hub (the loop closes);
 - a cancellation by the sender: the receiving staff;
 - an overdue referral: the receiving staff, and from the second breach their managers too;
-- a hub event scheduled: the hub's hosts.
+- a hub event scheduled: the hub's hosts;
+- and anyone who subscribed to that kind of fact (for that partner, service or hub), and every
+  webhook endpoint of a partner the fact concerns that asked for that kind.
 """
 
 from collections.abc import Callable
 
-from hubnet_common.envelope import Envelope
+from hubnet_common.envelope import Envelope, uuid7
 from hubnet_common.messages import referral_events as f
 from hubnet_common.messages.hubevent_events import HubEventScheduled
-from hubnet_common.messages.notification_events import NotificationDelivered
 
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 from hubnet_notifications.domain import wording
+from hubnet_notifications.handlers.deliver import delivered
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import (
-    StaffMember, hosts_of_hub, managers_of, receivers_of_referral, senders_of_referral,
+    StaffMember, add_subscribers, hosts_of_hub, managers_of, receivers_of_referral, senders_of_referral,
 )
+from hubnet_notifications.domain.subscription import About, kind_of, webhook_document
 from hubnet_notifications.domain.wording import Wording
 
 CHANNELS = ("email", "inbox")
@@ -42,8 +45,8 @@ def notifier(base_url: str) -> dict:
         )
         recipients = receivers_of_referral(await uow.staff.all(), fact.receiver_partner_id, fact.hub_id)
         link = link_to(fact.referral_id)
-        await _notify(uow, envelope, recipients, link, lambda lang: wording.new_referral(
-            lang, referral_id=fact.referral_id, service=service, hub=hub, sender=sender, link=link))
+        await _notify(uow, envelope, _about(fact), recipients, link, lambda lang: wording.new_referral(
+            lang, referral_id=fact.referral_id, service=service, hub=hub, sender=sender, link=link), fact.status)
 
     async def referral_changed(fact, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
         names, staff = _Names(uow), await uow.staff.all()
@@ -56,9 +59,9 @@ def notifier(base_url: str) -> dict:
         )
         reason = getattr(fact, "reason_code", None) or ""  # codes only: free text may name the resident
         link = link_to(fact.referral_id)
-        await _notify(uow, envelope, recipients, link, lambda lang: wording.referral_changed(
+        await _notify(uow, envelope, _about(fact), recipients, link, lambda lang: wording.referral_changed(
             lang, referral_id=fact.referral_id, status=fact.status, service=service, hub=hub, by=by,
-            reason=str(reason), link=link))
+            reason=str(reason), link=link), fact.status)
 
     async def referral_overdue(fact: f.ReferralOverdue, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
         names, staff = _Names(uow), await uow.staff.all()
@@ -67,17 +70,18 @@ def notifier(base_url: str) -> dict:
             recipients += managers_of(staff, fact.receiver_partner_id)
         service, hub = await names.service(fact.service_id), await names.hub(fact.hub_id)
         link = link_to(fact.referral_id)
-        await _notify(uow, envelope, recipients, link, lambda lang: wording.referral_overdue(
+        await _notify(uow, envelope, _about(fact), recipients, link, lambda lang: wording.referral_overdue(
             lang, referral_id=fact.referral_id, kind=fact.kind, breach=fact.breach, due_at=fact.due_at,
-            service=service, hub=hub, link=link))
+            service=service, hub=hub, link=link), fact.status)
 
     async def hub_event_scheduled(fact: HubEventScheduled, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
         names = _Names(uow)
         hub, organiser = await names.hub(fact.hub_id), await names.partner(fact.organiser_partner_id)
         recipients = hosts_of_hub(await uow.staff.all(), fact.hub_id)
         link = f"{base_url}/hub-events/{fact.hub_event_id}"
-        await _notify(uow, envelope, recipients, link, lambda lang: wording.hub_event_scheduled(
-            lang, title=fact.title, hub=hub, starts_at=fact.starts_at, organiser=organiser, link=link))
+        about = About(frozenset({fact.organiser_partner_id}), hub_id=fact.hub_id)
+        await _notify(uow, envelope, about, recipients, link, lambda lang: wording.hub_event_scheduled(
+            lang, title=fact.title, hub=hub, starts_at=fact.starts_at, organiser=organiser, link=link), "scheduled")
 
     return {
         f.ReferralRequested: referral_requested,
@@ -87,25 +91,31 @@ def notifier(base_url: str) -> dict:
     }
 
 
+def _about(fact) -> About:
+    return About(frozenset({fact.sender_partner_id, fact.receiver_partner_id}), fact.service_id, fact.hub_id)
+
+
 async def _notify(
-    uow: NotificationsUnitOfWork, envelope: Envelope, recipients: list[StaffMember], link: str,
-    wording_in: Callable[[str], Wording],
+    uow: NotificationsUnitOfWork, envelope: Envelope, about: About, told: list[StaffMember], link: str,
+    wording_in: Callable[[str], Wording], status: str | None = None,
 ) -> None:
-    for member in recipients:
+    kind = kind_of(envelope.type)
+    wanted = {s.staff_id for s in await uow.subscriptions.all() if s.matches(kind, about)}
+    for member in add_subscribers(told, await uow.staff.all() if wanted else [], wanted):
         for channel in CHANNELS:
-            notification = Notification.for_staff(
-                member, channel, wording_in(member.language), link=link, source_id=envelope.id,
-                source_type=envelope.type,
-            )
+            notification = Notification.for_staff(member, channel, wording_in(member.language), link=link,
+                                                  source=envelope)
             if await uow.notifications.add(notification) and notification.status == "delivered":
-                uow.emit(_delivered(notification), caused_by=envelope)
-
-
-def _delivered(n: Notification) -> NotificationDelivered:
-    return NotificationDelivered(
-        notification_id=n.id, source_id=n.source_id, source_type=n.source_type, staff_id=n.staff_id,
-        channel=n.channel, attempts=max(n.attempts, 1),
-    )
+                uow.emit(delivered(notification), caused_by=envelope)
+    for endpoint in await uow.webhooks.of_partners(about.partner_ids):
+        if endpoint.wants(kind, about):
+            notification_id = uuid7()
+            document = webhook_document(
+                notification_id, kind, fact_id=envelope.id, subject=envelope.subject, about=about,
+                status=status, link=link, at=envelope.time.isoformat(),
+            )
+            await uow.notifications.add(
+                Notification.for_webhook(notification_id, endpoint.id, document, link=link, source=envelope))
 
 
 class _Names:

@@ -1,0 +1,96 @@
+"""HTTP for staff and operators (JSON):
+
+    GET  /inbox?staff=ID[&page=1][&size=20]   a staff member's inbox, unread first, newest first
+    GET  /inbox/unread?staff=ID               {"unread": n}
+    POST /inbox/read?staff=ID&id=NOTIFICATION mark one entry read (again is harmless)
+    GET  /deliveries/failed                   deliveries that failed for good, for operators
+
+`staff` says who asks (a claim until requests are authenticated: see the trust issue).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from faststream.asgi import AsgiResponse, get, post
+from hubnet_common.runtime import Runtime
+
+from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
+
+
+def _json(data: Any, status: int = 200) -> AsgiResponse:
+    body = json.dumps(data, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v), ensure_ascii=False)
+    return AsgiResponse(body.encode(), status_code=status, headers={"content-type": "application/json"})
+
+
+def _query(scope: Any) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+
+
+def _paging(q: dict[str, str]) -> tuple[int, int]:
+    page, size = int(q.get("page", "1")), int(q.get("size", "20"))
+    if page < 1 or not 1 <= size <= 100:
+        raise ValueError("page ≥ 1 and 1 ≤ size ≤ 100")
+    return page, size
+
+
+def inbox_route(runtime: Runtime):
+    @get
+    async def inbox(scope: Any) -> AsgiResponse:
+        q = _query(scope)
+        if not q.get("staff"):
+            return _json({"error": "give staff"}, 400)
+        try:
+            page, size = _paging(q)
+        except ValueError as exc:
+            return _json({"error": str(exc)}, 400)
+        async with NotificationsUnitOfWork(runtime.pool) as uow:
+            items = await uow.notifications.inbox(q["staff"], page=page, size=size)
+            unread = await uow.notifications.unread(q["staff"])
+        return _json({"staff": q["staff"], "page": page, "size": size, "unread": unread, "items": items})
+
+    return "/inbox", inbox
+
+
+def unread_route(runtime: Runtime):
+    @get
+    async def unread(scope: Any) -> AsgiResponse:
+        q = _query(scope)
+        if not q.get("staff"):
+            return _json({"error": "give staff"}, 400)
+        async with NotificationsUnitOfWork(runtime.pool) as uow:
+            return _json({"unread": await uow.notifications.unread(q["staff"])})
+
+    return "/inbox/unread", unread
+
+
+def read_route(runtime: Runtime):
+    @post
+    async def mark_read(scope: Any) -> AsgiResponse:
+        q = _query(scope)
+        if not q.get("staff") or not q.get("id"):
+            return _json({"error": "give staff and id"}, 400)
+        async with NotificationsUnitOfWork(runtime.pool) as uow:
+            try:
+                found = await uow.notifications.mark_read(q["staff"], q["id"])
+            except Exception:  # not a notification id at all
+                found = False
+            await uow.commit()
+        return _json({"read": q["id"]}) if found else _json({"error": f"no inbox entry {q['id']}"}, 404)
+
+    return "/inbox/read", mark_read
+
+
+def failed_route(runtime: Runtime):
+    @get
+    async def failed(scope: Any) -> AsgiResponse:
+        async with NotificationsUnitOfWork(runtime.pool) as uow:
+            return _json(await uow.notifications.failed())
+
+    return "/deliveries/failed", failed
+
+
+ROUTES = (inbox_route, unread_route, read_route, failed_route)

@@ -1,0 +1,89 @@
+"""Partners manage their own staff, subscriptions and webhook endpoints (notification.commands.v1)."""
+
+from dataclasses import replace
+
+from hubnet_common.envelope import Envelope, partner_of
+from hubnet_common.errors import Refused
+from hubnet_common.messages import notification_commands as c
+
+from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
+from hubnet_notifications.domain.staff import StaffMember
+from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
+
+
+class NotPermitted(Refused):
+    code = "not-permitted"
+
+
+class Unknown(Refused):
+    code = "unknown"
+
+
+def _partner(envelope: Envelope) -> str:
+    partner_id = partner_of(envelope.source)
+    if not partner_id:
+        raise NotPermitted(f"{envelope.source} is not a partner")
+    return partner_id
+
+
+async def _own_staff(uow: NotificationsUnitOfWork, envelope: Envelope, staff_id: str) -> StaffMember:
+    member = await uow.staff.get(staff_id)
+    if member is None:
+        raise Unknown(f"there is no staff member {staff_id}")
+    if member.partner_id != _partner(envelope):
+        raise NotPermitted(f"{staff_id} works for {member.partner_id}, not for {_partner(envelope)}")
+    return member
+
+
+async def upsert_staff_member(command: c.UpsertStaffMember, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+    partner_id = _partner(envelope)
+    existing = await uow.staff.get(command.staff_id)
+    if existing is not None and existing.partner_id != partner_id:
+        raise NotPermitted(f"{command.staff_id} works for {existing.partner_id}")
+    await uow.staff.upsert(StaffMember(
+        id=command.staff_id, name=command.name, email=command.email, partner_id=partner_id,
+        hubs=tuple(command.hubs), roles=tuple(command.roles), language=command.language, delivery=command.delivery,
+    ))
+
+
+async def remove_staff_member(command: c.RemoveStaffMember, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+    member = await _own_staff(uow, envelope, command.staff_id)
+    await uow.staff.upsert(replace(member, active=False))
+
+
+async def subscribe(command: c.Subscribe, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+    await _own_staff(uow, envelope, command.staff_id)
+    await uow.subscriptions.add(Subscription(
+        id=command.subscription_id, staff_id=command.staff_id, kinds=tuple(command.kinds),
+        partner_id=command.partner_id, service_id=command.service_id, hub_id=command.hub_id,
+    ))
+
+
+async def unsubscribe(command: c.Unsubscribe, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+    await _own_staff(uow, envelope, command.staff_id)
+    if not await uow.subscriptions.remove(command.subscription_id, command.staff_id):
+        raise Unknown(f"{command.staff_id} has no subscription {command.subscription_id}")
+
+
+async def register_webhook(command: c.RegisterWebhook, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+    partner_id = _partner(envelope)
+    owner = await uow.webhooks.owner(command.webhook_id)
+    if owner is not None and owner != partner_id:
+        raise NotPermitted(f"the webhook {command.webhook_id} belongs to {owner}")
+    await uow.webhooks.upsert(WebhookEndpoint(command.webhook_id, partner_id, command.url, command.secret,
+                                              tuple(command.kinds)))
+
+
+async def remove_webhook(command: c.RemoveWebhook, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+    owner = await uow.webhooks.owner(command.webhook_id)
+    if owner is None:
+        raise Unknown(f"there is no webhook {command.webhook_id}")
+    if owner != _partner(envelope):
+        raise NotPermitted(f"the webhook {command.webhook_id} belongs to {owner}")
+    await uow.webhooks.deactivate(command.webhook_id)
+
+
+HANDLERS = {
+    c.UpsertStaffMember: upsert_staff_member, c.RemoveStaffMember: remove_staff_member, c.Subscribe: subscribe,
+    c.Unsubscribe: unsubscribe, c.RegisterWebhook: register_webhook, c.RemoveWebhook: remove_webhook,
+}
