@@ -17,6 +17,7 @@ help:
 	@echo "make run      set everything up, start the three services, drive the demo (ONCE=1: then stop)"
 	@echo "make test     set everything up and run the whole test suite"
 	@echo "make up|down|status   local Kafka, PostgreSQL and SMTP sink"
+	@echo "make bench    benchmarks on the local stack (never part of make test)"
 	@echo "make lock     re-pin requirements.lock from requirements.in"
 
 $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
@@ -49,6 +50,9 @@ run: up
 
 test: up
 	@source $(ENV_FILE) && $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: up
+	@source $(ENV_FILE) && $(PY) -m bench.notification_latency $(BENCH_ARGS)
 
 test-unit: venv
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)

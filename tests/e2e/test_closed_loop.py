@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from hubnet_common.envelope import Envelope, partner_source
-from hubnet_common.kafka import start_group_at_end
+from hubnet_common.local.history import skip_history
 from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.local.services import LocalServices
 from hubnet_common.local.watch import TopicWatcher
@@ -30,7 +30,7 @@ from hubnet_common.partner import PartnerClient, public_key_of
 from hubnet_common.sealing import (
     ContactDetails, open_contact, read_private_key, read_public_key, seal_contact, write_key_pair,
 )
-from hubnet_common.topics import DIRECTORY, MAIN_TOPICS
+from hubnet_common.topics import MAIN_TOPICS
 from hubnet_events import bootstrap as events
 from hubnet_notifications import bootstrap as notifications
 from hubnet_referrals import bootstrap as referrals
@@ -50,11 +50,7 @@ async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
     prefix = f"e2e-{uuid.uuid4().hex[:8]}"
     dsns = {name: await new_database(name) for name in ("referrals", "events", "notifications")}
     start_offsets = await end_offsets(kafka_bootstrap)
-    for spec in (referrals.spec(), events.spec(), notifications.spec()):
-        for route in spec.routes:
-            if route.topic != DIRECTORY.name:  # shared broker: start after earlier runs' messages
-                topic = next(t for t in MAIN_TOPICS if t.name == route.topic)
-                await start_group_at_end(kafka_bootstrap, f"{prefix}-{spec.name}-{route.topic}", [topic])
+    await skip_history(kafka_bootstrap, prefix, [referrals.spec(), events.spec(), notifications.spec()])
     local = LocalServices(
         log_dir=tmp_path_factory.mktemp("logs"),
         databases={name: dsn.rpartition("/")[2] for name, dsn in dsns.items()},

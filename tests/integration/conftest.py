@@ -10,8 +10,8 @@ import pytest
 from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.partner import PartnerClient
 from hubnet_common.runtime import build_app
-from hubnet_common.kafka import start_group_at_end
-from hubnet_common.topics import DIRECTORY, MAIN_TOPICS
+from hubnet_common.local.history import skip_history
+from hubnet_common.topics import MAIN_TOPICS
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,7 @@ async def running(spec, settings):
     It runs in a task of its own: FastStream's task group must be left by the task that entered it,
     and pytest may tear fixtures down in another task."""
     app, runtime = build_app(spec, settings)
-    await skip_history(settings.kafka_bootstrap, runtime)
+    await skip_history(settings.kafka_bootstrap, settings.group_prefix, [spec])
     started, stop = asyncio.Event(), asyncio.Event()
 
     async def serve() -> None:
@@ -43,16 +43,6 @@ async def running(spec, settings):
     finally:
         stop.set()
         await task
-
-
-async def skip_history(bootstrap: str, runtime) -> None:
-    """The broker is shared by every test run: a service under test starts at the end of the
-    command and fact topics (earlier runs' messages are not its business) and reads the compacted
-    directory from its beginning, as a new deployment would."""
-    for route in runtime.spec.routes:
-        if route.topic != DIRECTORY.name:
-            topic = next(t for t in MAIN_TOPICS if t.name == route.topic)
-            await start_group_at_end(bootstrap, runtime.consumer_group(route), [topic])
 
 
 async def _wait_until_assigned(app, timeout: float = 30.0) -> None:

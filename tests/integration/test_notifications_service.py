@@ -8,7 +8,9 @@ from aiokafka import AIOKafkaProducer
 from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.messages.notification_events import NotificationDelivered
-from hubnet_common.messages.referral_events import ReferralAccepted, ReferralOverdue, ReferralRequested
+from hubnet_common.messages.referral_events import (
+    ReferralAccepted, ReferralCancelled, ReferralOverdue, ReferralRequested,
+)
 from hubnet_notifications import bootstrap
 from hubnet_notifications.settings import NotificationSettings
 from hubnet_referrals import bootstrap as referrals
@@ -128,3 +130,16 @@ async def test_an_overdue_referral_escalates_to_the_manager_on_the_second_breach
     first = {m.to for m in kept_mails(mail_dir) if rid in m.subject and "igen" not in m.subject
              and "again" not in m.subject}
     assert first == {"sara.nilsson@brg.example.org", "johan.berg@brg.example.org"}
+
+
+async def test_a_cancellation_by_the_sender_is_told_to_the_receiving_staff(notifications, kafka_bootstrap):
+    _, mail_dir = notifications
+    fact = changed(ReferralCancelled, f"R-it-cancel-{uuid.uuid4().hex[:8]}", status="cancelled",
+                   reason_code="no-longer-interested")
+    fact = fact.model_copy(update={"actor_partner_id": "bostadsbolaget"})
+    await publish_fact(kafka_bootstrap, fact, Envelope.new(type=fact.ce_type, source=service_source("referrals"),
+                                                           subject=fact.referral_id))
+    johan = await wait_for_mail(mail_dir, fact.referral_id, to="johan.berg@brg.example.org")
+    assert johan.subject.endswith("has been cancelled") and "no-longer-interested" in johan.text
+    assert "Bostadsbolaget" in johan.text  # who did it, by name from the directory
+    assert not [m for m in kept_mails(mail_dir) if fact.referral_id in m.subject and "amina" in m.to]

@@ -6,74 +6,22 @@ import asyncio
 import contextlib
 import json
 import time
-from dataclasses import dataclass, field
 
 import pytest
-from hubnet_common.webhook_signature import SignatureInvalid, new_secret, verify
+from hubnet_common.webhook_signature import new_secret
 from hubnet_notifications.adapters.webhook import WebhookRejected, WebhookSender, WebhookUnavailable
+
+from tests.integration.webhook_receiver import receiving
 
 pytestmark = pytest.mark.integration
 
 DOCUMENT = {"event": "referral.requested", "referral_id": "r-42", "partner": "brg", "note": "Välkommen"}
 
 
-@dataclass
-class Request:
-    method: str
-    target: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """A tiny HTTP/1.1 server: records each request and answers `status` (None: never answers)."""
-
-    secret: str
-    status: int | None = 204
-    extra_headers: dict[str, str] = field(default_factory=dict)
-    requests: list[Request] = field(default_factory=list)
-    verified: list[bool] = field(default_factory=list)
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-    url: str = ""
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            method, target, _ = (await reader.readuntil(b"\r\n")).decode("latin-1").split(" ", 2)
-            headers = {}
-            while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
-                name, _, value = line.decode("latin-1").partition(":")
-                headers[name.strip().lower()] = value.strip()
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.requests.append(Request(method, target, headers, body))
-            try:  # what a partner system does with the raw body and its endpoint secret
-                verify(body, headers.get("hubnet-signature", ""), self.secret)
-                self.verified.append(True)
-            except SignatureInvalid:
-                self.verified.append(False)
-            if self.status is None:
-                await self.release.wait()
-                return
-            extra = "".join(f"{k}: {v}\r\n" for k, v in self.extra_headers.items())
-            writer.write(f"HTTP/1.1 {self.status} Whatever\r\n{extra}Content-Length: 2\r\n"
-                         f"Connection: close\r\n\r\nok".encode())
-            await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-
 @pytest.fixture
 async def receiver():
-    rec = Receiver(secret=new_secret())
-    server = await asyncio.start_server(rec.handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    rec.url = f"http://127.0.0.1:{port}/hooks/hubnet?tenant=brg"
-    yield rec
-    rec.release.set()
-    server.close()
-    await server.wait_closed()
+    async with receiving() as rec:
+        yield rec
 
 
 async def test_delivers_signed_document(receiver):

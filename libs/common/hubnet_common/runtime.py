@@ -32,6 +32,10 @@ from hubnet_common.uow import UnitOfWork
 log = structlog.get_logger(__name__)
 
 
+def consumer_group(prefix: str, service: str, topic: str) -> str:
+    return f"{prefix}-{service}-{topic}"
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     """What makes one service: its name, schema, consumed topics and background work."""
@@ -58,7 +62,7 @@ class Runtime:
         self.stopping = asyncio.Event()
 
     def consumer_group(self, route: Route) -> str:
-        return f"{self.settings.group_prefix}-{self.spec.name}-{route.topic}"
+        return consumer_group(self.settings.group_prefix, self.spec.name, route.topic)
 
     @asynccontextmanager
     async def lifespan(self, *_args: Any, **_kwargs: Any):

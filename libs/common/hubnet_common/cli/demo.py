@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hubnet_common.envelope import Envelope, partner_source
-from hubnet_common.local.mail import wait_for_mail
+from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.local.services import LocalServices
 from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.messages import referral_commands as c
@@ -94,8 +94,6 @@ class Demo:
             lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id)
         self.steps.say("referrals", f"published {fact.envelope.type} (version {fact.body.version}) via its outbox")
         await self.deliveries(fact.envelope.id)
-        mail = await wait_for_mail(self.mail_dir, command.referral_id, to="sara.nilsson@brg.example.org")
-        self.steps.say("smtp sink", f"kept {mail.path.name} to {mail.to}: \"{mail.subject}\"")
         return command.referral_id
 
     async def work_the_case(self, brg: PartnerClient, referral_id: str) -> None:
@@ -180,12 +178,18 @@ class Demo:
         return f"name, phone, language={opened.language} (shown only here, never on Kafka or in logs)"
 
     async def deliveries(self, source_id: str) -> None:
-        email = await self.watch.wait_for(lambda s: isinstance(s.body, NotificationDelivered)
-                                          and s.body.source_id == source_id and s.body.channel == "email")
+        """Each staff member told about a fact: the inbox entries, and each mail as the SMTP server kept it."""
+        await self.watch.wait_for(lambda s: isinstance(s.body, NotificationDelivered)
+                                  and s.body.source_id == source_id and s.body.channel == "email")
         await asyncio.sleep(0.3)  # the other recipients' deliveries arrive together
-        told = sorted({s.body.recipient_id for s in self.watch.seen if isinstance(s.body, NotificationDelivered)
-                       and s.body.source_id == source_id})
-        self.steps.say("notifications", f"mail + inbox delivered to {', '.join(told)} (attempt {email.body.attempts})")
+        done = [s.body for s in self.watch.seen
+                if isinstance(s.body, NotificationDelivered) and s.body.source_id == source_id]
+        inboxes = sorted(d.recipient_id for d in done if d.channel == "inbox")
+        self.steps.say("notifications", f"inbox entries for {', '.join(inboxes)}")
+        mails = {m.message_id: m for m in kept_mails(self.mail_dir)}
+        for d in done:
+            if d.channel == "email" and (mail := mails.get(f"<{d.notification_id}@hubnet>")):
+                self.steps.say("smtp sink", f"mail to {mail.to} (attempt {d.attempts}): \"{mail.subject}\"")
 
     def answer(self, who: str, what: str, reply) -> None:
         verdict = "accepted" if reply.ce_type.endswith("accepted.v1") else f"refused [{reply.code}] {reply.reason}"

@@ -16,6 +16,7 @@ class KeptMail:
     to: str
     subject: str
     text: str
+    message_id: str
 
 
 def kept_mails(mail_dir: Path) -> list[KeptMail]:
@@ -23,7 +24,8 @@ def kept_mails(mail_dir: Path) -> list[KeptMail]:
     for path in sorted(mail_dir.glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         body = message.get_body(preferencelist=("plain",))
-        mails.append(KeptMail(path, str(message["To"]), str(message["Subject"]), body.get_content() if body else ""))
+        mails.append(KeptMail(path, str(message["To"]), " ".join(str(message["Subject"]).split()),
+                              body.get_content() if body else "", str(message["Message-ID"] or "")))
     return mails
 
 
