@@ -23,10 +23,10 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from hubnet_common.envelope import Envelope, service_source
-from hubnet_common.local.history import skip_history
+from hubnet_common.kafka import delete_topics, ensure_topics
 from hubnet_common.local.services import LocalServices
 from hubnet_common.messages.referral_events import ReferralRequested
-from hubnet_notifications import bootstrap as notifications
+from hubnet_common.topics import on_broker
 
 from tests.conftest import free_port
 
@@ -59,6 +59,7 @@ def fact(referral_id: str) -> ReferralRequested:
 
 async def publish(bootstrap: str, count: int, rate: float) -> dict[str, float]:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+    prefix = os.environ["HUBNET_TOPIC_PREFIX"]
     await producer.start()
     sent: dict[str, float] = {}
     try:
@@ -68,7 +69,7 @@ async def publish(bootstrap: str, count: int, rate: float) -> dict[str, float]:
             body = fact(f"R-bench-{uuid.uuid4().hex[:12]}")
             envelope = Envelope.new(type=body.ce_type, source=service_source("referrals"), subject=body.referral_id)
             sent[body.referral_id] = time.monotonic()
-            await producer.send_and_wait(body.topic, body.model_dump_json().encode(),
+            await producer.send_and_wait(on_broker(body.topic, prefix), body.model_dump_json().encode(),
                                          key=body.referral_id.encode(), headers=envelope.to_headers())
     finally:
         await producer.stop()
@@ -84,7 +85,8 @@ async def run(count: int, rate: float, keep_database: bool = False) -> dict:
     smtp = Controller(times, hostname="127.0.0.1", port=free_port())
     smtp.start()
     prefix = f"bench-{uuid.uuid4().hex[:6]}"
-    await skip_history(bootstrap, prefix, [notifications.spec()])
+    os.environ["HUBNET_TOPIC_PREFIX"] = f"{prefix}."  # topics of its own, read by the service it starts
+    await ensure_topics(bootstrap, prefix=f"{prefix}.")
     service = LocalServices(
         log_dir=RESULTS / "logs", databases={"notifications": database}, ports={"notifications": free_port()},
         extra_env={"HUBNET_GROUP_PREFIX": prefix, "HUBNET_SMTP_PORT": str(smtp.port), "HUBNET_LOG_LEVEL": "WARNING"},
@@ -102,6 +104,7 @@ async def run(count: int, rate: float, keep_database: bool = False) -> dict:
         smtp.stop()
         if not keep_database:
             await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            await delete_topics(bootstrap, f"{prefix}.")
         await conn.close()
     return {
         "benchmark": "fact on referral.events.v1 -> SMTP accept (notifications service)",

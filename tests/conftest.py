@@ -2,8 +2,10 @@
 
 Kafka and PostgreSQL come from HUBNET_KAFKA_BOOTSTRAP / HUBNET_PG_DSN when set (`make test` sets
 them), else from testcontainers when a Docker engine answers, else the tests fail and say how to
-start them. Each test module gets its own databases and consumer groups; SMTP is a real sink
-(`deploy/local/mailsink.py`) started per test session on a free port.
+start them. A test session has topics of its own on the broker (HUBNET_TOPIC_PREFIX, deleted at the
+end), so it neither sees nor disturbs what `make run` or another run left there; each test module
+gets its own databases and consumer groups; SMTP is a real sink (`deploy/local/mailsink.py`)
+started per test session on a free port.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 import pytest_asyncio
+from hubnet_common.kafka import delete_topics, ensure_topics
 from hubnet_common.local.services import database_dsn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,13 +56,20 @@ def infrastructure():
     with KafkaContainer("apache/kafka:4.1.1").with_kraft() as k, PostgresContainer("postgres:15") as p:
         os.environ["HUBNET_KAFKA_BOOTSTRAP"] = k.get_bootstrap_server()
         os.environ["HUBNET_PG_DSN"] = p.get_connection_url(driver=None)
-        subprocess.run([sys.executable, "-m", "hubnet_common.cli.main", "admin", "topics"], check=True)
         yield os.environ["HUBNET_KAFKA_BOOTSTRAP"], os.environ["HUBNET_PG_DSN"]
 
 
-@pytest.fixture(scope="session")
-def kafka_bootstrap(infrastructure) -> str:
-    return infrastructure[0]
+@pytest_asyncio.fixture(scope="session")
+async def kafka_bootstrap(infrastructure):
+    """The broker, with this session's own topics: services, partner clients and watchers started
+    from here (in this process or as child processes) all read HUBNET_TOPIC_PREFIX."""
+    bootstrap = infrastructure[0]
+    prefix = f"test-{uuid.uuid4().hex[:8]}."
+    await ensure_topics(bootstrap, prefix=prefix)
+    os.environ["HUBNET_TOPIC_PREFIX"] = prefix
+    yield bootstrap
+    os.environ.pop("HUBNET_TOPIC_PREFIX", None)
+    await delete_topics(bootstrap, prefix)
 
 
 @pytest.fixture(scope="session")

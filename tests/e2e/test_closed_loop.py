@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from hubnet_common.envelope import Envelope, partner_source
-from hubnet_common.local.history import skip_history
 from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.local.services import LocalServices
 from hubnet_common.local.watch import TopicWatcher
@@ -37,7 +36,7 @@ from hubnet_referrals import bootstrap as referrals
 
 from tests.conftest import free_port
 from tests.e2e.topics import end_offsets, records_since
-from tests.integration.conftest import rows, until
+from tests.integration.conftest import rows, skip_history, until
 from tests.integration.referral_steps import accepted, consent, referral
 
 pytestmark = pytest.mark.e2e

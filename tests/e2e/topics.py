@@ -1,11 +1,13 @@
 """Read back everything a test run put on the topics."""
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from hubnet_common.topics import ALL_TOPICS
+from hubnet_common.settings import Settings
+from hubnet_common.topics import ALL_TOPICS, on_broker
 
 
 def _partitions() -> list[TopicPartition]:
-    return [TopicPartition(t.name, p) for t in ALL_TOPICS for p in range(t.partitions)]
+    prefix = Settings().topic_prefix
+    return [TopicPartition(on_broker(t.name, prefix), p) for t in ALL_TOPICS for p in range(t.partitions)]
 
 
 async def end_offsets(bootstrap: str) -> dict[TopicPartition, int]:

@@ -7,11 +7,12 @@ import contextlib
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.partner import PartnerClient
-from hubnet_common.runtime import build_app
-from hubnet_common.local.history import skip_history
-from hubnet_common.topics import MAIN_TOPICS
+from hubnet_common.runtime import build_app, consumer_group
+from hubnet_common.settings import Settings
+from hubnet_common.topics import DIRECTORY, MAIN_TOPICS, on_broker
 
 pytestmark = pytest.mark.integration
 
@@ -43,6 +44,33 @@ async def running(spec, settings):
     finally:
         stop.set()
         await task
+
+
+async def skip_history(bootstrap: str, group_prefix: str, specs) -> None:
+    """A test run has topics of its own, but its modules share them: a service a module starts
+    begins at the end of the command and fact topics (what earlier modules sent is not its
+    business) and reads the compacted directory from its beginning, as a new deployment would.
+    A group that has committed offsets already (a restarted service) keeps them."""
+    prefix = Settings().topic_prefix
+    for spec in specs:
+        for route in spec.routes:
+            if route.topic == DIRECTORY.name:
+                continue
+            topic = next(t for t in MAIN_TOPICS if t.name == route.topic)
+            await _start_at_end(bootstrap, consumer_group(group_prefix, spec.name, route.topic),
+                                [TopicPartition(on_broker(topic.name, prefix), p) for p in range(topic.partitions)])
+
+
+async def _start_at_end(bootstrap: str, group: str, partitions: list) -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        if any([await consumer.committed(tp) is not None for tp in partitions]):
+            return
+        await consumer.commit(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
 
 
 async def _wait_until_assigned(app, timeout: float = 30.0) -> None:

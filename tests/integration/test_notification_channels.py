@@ -13,6 +13,8 @@ from datetime import time as clock
 import pytest
 from aiokafka import AIOKafkaProducer
 from hubnet_common.envelope import Envelope, service_source
+from hubnet_common.settings import Settings
+from hubnet_common.topics import on_broker
 from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.messages.notification_commands import RegisterWebhook, Subscribe, UpsertStaffMember
 from hubnet_common.messages.notification_events import NotificationDelivered, NotificationFailed
@@ -59,7 +61,8 @@ async def publish(kafka_bootstrap, *facts) -> list[Envelope]:
     try:
         for fact in facts:
             envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject())
-            await producer.send_and_wait(fact.topic, fact.model_dump_json().encode(), key=fact.subject().encode(),
+            await producer.send_and_wait(on_broker(fact.topic, Settings().topic_prefix), fact.model_dump_json().encode(),
+                                         key=fact.subject().encode(),
                                          headers=envelope.to_headers())
             envelopes.append(envelope)
     finally:

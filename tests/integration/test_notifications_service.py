@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from aiokafka import AIOKafkaProducer
 from hubnet_common.envelope import Envelope, service_source
+from hubnet_common.settings import Settings
+from hubnet_common.topics import on_broker
 from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.messages.notification_events import NotificationDelivered
 from hubnet_common.messages.referral_events import (
@@ -42,7 +44,8 @@ async def publish_fact(kafka_bootstrap, fact, envelope):
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
     await producer.start()
     try:
-        await producer.send_and_wait(fact.topic, fact.model_dump_json().encode(), key=fact.subject().encode(),
+        await producer.send_and_wait(on_broker(fact.topic, Settings().topic_prefix), fact.model_dump_json().encode(),
+                                         key=fact.subject().encode(),
                                      headers=envelope.to_headers())
     finally:
         await producer.stop()

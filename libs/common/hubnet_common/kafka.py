@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from hubnet_common.topics import ALL_TOPICS, Topic
+from hubnet_common.topics import ALL_TOPICS, Topic, on_broker
 
 log = structlog.get_logger(__name__)
 
@@ -19,7 +19,7 @@ def idempotent_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
 
 
 async def ensure_topics(
-    bootstrap: str, topics: tuple[Topic, ...] = ALL_TOPICS, *, replication_factor: int = 1
+    bootstrap: str, topics: tuple[Topic, ...] = ALL_TOPICS, *, replication_factor: int = 1, prefix: str = ""
 ) -> list[str]:
     """Create the topics that do not exist yet and bring the settings of the others back to the
     topic list (no drift); returns the names created."""
@@ -27,35 +27,36 @@ async def ensure_topics(
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [t for t in topics if t.name not in existing]
+        missing = [t for t in topics if on_broker(t.name, prefix) not in existing]
         if missing:
-            await admin.create_topics(
-                [NewTopic(t.name, t.partitions, replication_factor, topic_configs=t.configs) for t in missing]
-            )
+            await admin.create_topics([
+                NewTopic(on_broker(t.name, prefix), t.partitions, replication_factor, topic_configs=t.configs)
+                for t in missing
+            ])
         for topic in missing:
-            log.info("topic created", topic=topic.name, partitions=topic.partitions, cleanup=topic.cleanup_policy)
-        present = [t for t in topics if t.name in existing]
+            log.info("topic created", topic=on_broker(topic.name, prefix), partitions=topic.partitions,
+                     cleanup=topic.cleanup_policy)
+        present = [t for t in topics if on_broker(t.name, prefix) in existing]
         if present:
-            await admin.alter_configs(
-                [ConfigResource(ConfigResourceType.TOPIC, t.name, configs=t.configs) for t in present]
-            )
+            await admin.alter_configs([
+                ConfigResource(ConfigResourceType.TOPIC, on_broker(t.name, prefix), configs=t.configs)
+                for t in present
+            ])
         return [t.name for t in missing]
     finally:
         await admin.close()
 
 
-async def start_group_at_end(bootstrap: str, group: str, topics: list[Topic]) -> None:
-    """Commit the current end offsets for a consumer group that has none yet, so that it starts
-    with what is published from now on instead of the whole history (a new test environment on a
-    shared broker; an operator adding a consumer that must not replay)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
+async def delete_topics(bootstrap: str, prefix: str) -> list[str]:
+    """Delete every topic of an environment (a test run's, a benchmark's); never the unprefixed ones."""
+    if not prefix:
+        raise ValueError("refusing to delete the topics of the environment without a prefix")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hubnet-admin")
+    await admin.start()
     try:
-        partitions = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
-        consumer.assign(partitions)
-        if any([await consumer.committed(tp) is not None for tp in partitions]):
-            return  # the group has started already: leave its offsets alone
-        ends = await consumer.end_offsets(partitions)
-        await consumer.commit({tp: offset for tp, offset in ends.items()})
+        doomed = [name for name in await admin.list_topics() if name.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed)
+        return doomed
     finally:
-        await consumer.stop()
+        await admin.close()

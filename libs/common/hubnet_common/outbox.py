@@ -15,6 +15,8 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
 
+from hubnet_common.topics import on_broker
+
 log = structlog.get_logger(__name__)
 RELAY_LOCK = 7_311_002
 CHANNEL = "hubnet_outbox"
@@ -22,9 +24,11 @@ CHANNEL = "hubnet_outbox"
 
 class OutboxRelay:
     def __init__(
-        self, pool: asyncpg.Pool, producer: AIOKafkaProducer, *, poll_seconds: float = 1.0, batch_size: int = 500
+        self, pool: asyncpg.Pool, producer: AIOKafkaProducer, *, poll_seconds: float = 1.0, batch_size: int = 500,
+        topic_prefix: str = "",
     ) -> None:
         self.pool = pool
+        self.topic_prefix = topic_prefix
         self.producer = producer
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
@@ -86,7 +90,7 @@ class OutboxRelay:
                 return 0
             deliveries = [
                 await self.producer.send(
-                    row["topic"],
+                    on_broker(row["topic"], self.topic_prefix),
                     value=row["body"],
                     key=row["key"].encode(),
                     headers=[(name, value.encode()) for name, value in json.loads(row["headers"])],

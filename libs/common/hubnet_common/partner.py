@@ -16,15 +16,22 @@ from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.kafka import idempotent_producer
 from hubnet_common.messages.base import MESSAGE_TYPES, Command, Fact
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
-from hubnet_common.topics import DIRECTORY, HUBEVENT_REPLIES, NOTIFICATION_REPLIES, REFERRAL_REPLIES
+from hubnet_common.settings import Settings
+from hubnet_common.topics import DIRECTORY, HUBEVENT_REPLIES, NOTIFICATION_REPLIES, REFERRAL_REPLIES, on_broker
 
 Reply = CommandAccepted | CommandRejected
 REPLY_TOPICS = (REFERRAL_REPLIES, HUBEVENT_REPLIES, NOTIFICATION_REPLIES)
 
 
+def _prefix(topic_prefix: str | None) -> str:
+    """Topics on the broker carry the environment's prefix (HUBNET_TOPIC_PREFIX) unless given."""
+    return Settings().topic_prefix if topic_prefix is None else topic_prefix
+
+
 class PartnerClient:
-    def __init__(self, bootstrap: str, partner_id: str) -> None:
+    def __init__(self, bootstrap: str, partner_id: str, *, topic_prefix: str | None = None) -> None:
         self.source = partner_source(partner_id)
+        self.prefix = _prefix(topic_prefix)
         self.producer = idempotent_producer(bootstrap, f"partner-{partner_id}")
         self.replies = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
         self._waiting: dict[str, asyncio.Future[Reply]] = {}
@@ -33,7 +40,7 @@ class PartnerClient:
     async def __aenter__(self) -> PartnerClient:
         await self.producer.start()
         await self.replies.start()
-        partitions = [TopicPartition(t.name, p) for t in REPLY_TOPICS for p in range(t.partitions)]
+        partitions = [TopicPartition(on_broker(t.name, self.prefix), p) for t in REPLY_TOPICS for p in range(t.partitions)]
         self.replies.assign(partitions)
         await self.replies.seek_to_end(*partitions)
         for tp in partitions:  # resolve the end offsets now, so no answer sent after this is missed
@@ -53,7 +60,7 @@ class PartnerClient:
         """Send a command without waiting for its answer."""
         envelope = Envelope.new(type=command.ce_type, source=self.source, subject=command.subject())
         await self.producer.send_and_wait(
-            command.topic,
+            on_broker(command.topic, self.prefix),
             value=command.model_dump_json().encode(),
             key=command.subject().encode(),
             headers=headers if headers is not None else envelope.to_headers(),
@@ -75,7 +82,7 @@ class PartnerClient:
         waiter = self._waiting[envelope.id] = asyncio.get_running_loop().create_future()
         try:
             await self.producer.send_and_wait(
-                topic, value=body, key=key.encode(),
+                on_broker(topic, self.prefix), value=body, key=key.encode(),
                 headers=headers if headers is not None else envelope.to_headers(),
             )
             return await asyncio.wait_for(waiter, timeout)
@@ -92,13 +99,14 @@ class PartnerClient:
                 waiter.set_result(reply)
 
 
-async def read_directory(bootstrap: str, timeout: float = 10.0) -> dict[str, Fact]:
+async def read_directory(bootstrap: str, timeout: float = 10.0, *, topic_prefix: str | None = None) -> dict[str, Fact]:
     """The current directory from the log-compacted directory.v1: the latest entry per key
     (`partner:<id>`, `hub:<id>`, `service:<id>`)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(DIRECTORY.name, p) for p in range(DIRECTORY.partitions)]
+        topic = on_broker(DIRECTORY.name, _prefix(topic_prefix))
+        partitions = [TopicPartition(topic, p) for p in range(DIRECTORY.partitions)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
@@ -115,9 +123,9 @@ async def read_directory(bootstrap: str, timeout: float = 10.0) -> dict[str, Fac
         await consumer.stop()
 
 
-async def public_key_of(bootstrap: str, partner_id: str) -> str:
+async def public_key_of(bootstrap: str, partner_id: str, *, topic_prefix: str | None = None) -> str:
     """The X25519 key contact details for `partner_id` are sealed to, from the directory."""
-    entry = (await read_directory(bootstrap)).get(f"partner:{partner_id}")
+    entry = (await read_directory(bootstrap, topic_prefix=topic_prefix)).get(f"partner:{partner_id}")
     key = getattr(entry, "encryption_public_key", None)
     if not key:
         raise LookupError(f"{partner_id} has published no encryption key in the directory")

@@ -27,6 +27,7 @@ from hubnet_common.logging import configure_logging
 from hubnet_common.outbox import OutboxRelay
 from hubnet_common.processing import TRANSIENT, Processor, Record, Route
 from hubnet_common.settings import Settings
+from hubnet_common.topics import on_broker
 from hubnet_common.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -81,7 +82,8 @@ class Runtime:
                 )
             for hook in self.spec.on_start:
                 await hook(self)
-            relay = OutboxRelay(self.pool, self.producer, poll_seconds=self.settings.outbox_poll_seconds)
+            relay = OutboxRelay(self.pool, self.producer, poll_seconds=self.settings.outbox_poll_seconds,
+                                topic_prefix=self.settings.topic_prefix)
             workers = [asyncio.create_task(worker(self), name=worker.__name__) for worker in self.spec.workers]
             relaying = asyncio.create_task(relay.run(), name="outbox-relay")
             self._tasks = [*workers, relaying]
@@ -162,7 +164,7 @@ def _subscribe(broker: KafkaBroker, runtime: Runtime, route: Route) -> None:
         await runtime.processors[route.topic].process(Record.of(message.raw_message))
 
     broker.subscriber(
-        route.topic,
+        on_broker(route.topic, runtime.settings.topic_prefix),
         group_id=runtime.consumer_group(route),
         ack_policy=AckPolicy.ACK,
         auto_offset_reset="earliest",

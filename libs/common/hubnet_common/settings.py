@@ -13,6 +13,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Consumer groups are `<prefix>-<service>-<topic>`; tests set a unique prefix per run.
     group_prefix: str = "hubnet"
+    # Put before every topic name on the broker, so that environments (a test run, a benchmark,
+    # a staging copy) can share one Kafka cluster without seeing each other's messages.
+    topic_prefix: str = ""
     graceful_timeout: float = 15.0
     # How long the outbox relay sleeps when no NOTIFY wakes it.
     outbox_poll_seconds: float = 1.0

@@ -61,3 +61,8 @@ ALL_TOPICS = MAIN_TOPICS + tuple(t.dlq for t in MAIN_TOPICS if t.dead_letter)
 
 def dead_letter_topic(name: str) -> str:
     return f"{name}.dlq"
+
+
+def on_broker(name: str, prefix: str) -> str:
+    """The topic's name on the broker in an environment with that topic prefix."""
+    return f"{prefix}{name}"

@@ -131,7 +131,8 @@ def topics(args: Namespace) -> int:
     from hubnet_common.kafka import ensure_topics
     from hubnet_common.topics import ALL_TOPICS
 
-    created = asyncio.run(ensure_topics(Settings().kafka_bootstrap))
+    settings = Settings()
+    created = asyncio.run(ensure_topics(settings.kafka_bootstrap, prefix=settings.topic_prefix))
     print(f"topics: {len(created)} created, {len(ALL_TOPICS) - len(created)} already there (settings reconciled)")
     return 0
 

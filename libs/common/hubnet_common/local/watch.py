@@ -13,7 +13,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hubnet_common.envelope import Envelope, EnvelopeInvalid
 from hubnet_common.messages.base import MESSAGE_TYPES
-from hubnet_common.topics import Topic
+from hubnet_common.settings import Settings
+from hubnet_common.topics import Topic, on_broker
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,11 @@ class Seen:
 
 
 class TopicWatcher:
-    def __init__(self, bootstrap: str, topics: list[Topic], *, from_beginning: bool = False) -> None:
+    def __init__(
+        self, bootstrap: str, topics: list[Topic], *, from_beginning: bool = False, topic_prefix: str | None = None
+    ) -> None:
         self.topics = topics
+        self.prefix = Settings().topic_prefix if topic_prefix is None else topic_prefix
         self.from_beginning = from_beginning
         self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
         self.seen: list[Seen] = []
@@ -35,7 +39,7 @@ class TopicWatcher:
 
     async def __aenter__(self) -> TopicWatcher:
         await self.consumer.start()
-        partitions = [TopicPartition(t.name, p) for t in self.topics for p in range(t.partitions)]
+        partitions = [TopicPartition(on_broker(t.name, self.prefix), p) for t in self.topics for p in range(t.partitions)]
         self.consumer.assign(partitions)
         if self.from_beginning:
             await self.consumer.seek_to_beginning(*partitions)
@@ -62,7 +66,8 @@ class TopicWatcher:
             model = MESSAGE_TYPES.get(envelope.type)
             body = model.model_validate_json(record.value) if model else record.value
             async with self._changed:
-                self.seen.append(Seen(record.topic, envelope, body, (record.key or b"").decode()))
+                topic = record.topic.removeprefix(self.prefix)
+                self.seen.append(Seen(topic, envelope, body, (record.key or b"").decode()))
                 self._changed.notify_all()
 
     async def wait_for(self, match: Callable[[Seen], bool], timeout: float = 30.0) -> Seen:
