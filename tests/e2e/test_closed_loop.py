@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -214,6 +216,36 @@ async def test_staff_work_a_referral_from_the_command_line(services, kafka_boots
     assert header.startswith("hub,partner,service,month,sent,")
     [hjallbo] = [line.split(",") for line in lines if line.startswith("hjallbo,")]
     assert hjallbo[4] == "<5"  # this module made four referrals at Hjällbo: too few to show
+
+
+def http(local, service: str, path: str, method: str = "GET") -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{local.ports[service]}{path}", method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+async def test_staff_read_their_inbox_over_http(services):
+    _, _, local, _ = services
+    status, inbox = await asyncio.to_thread(http, local, "notifications", "/inbox?staff=brg-sara&size=50")
+    assert status == 200 and inbox["unread"] >= 3 and len(inbox["items"]) == inbox["unread"]
+    newest = inbox["items"][0]
+    assert newest["subject"].startswith("Ny remiss") and newest["read_at"] is None
+    for _ in range(2):  # marking read twice is harmless
+        status, _ = await asyncio.to_thread(http, local, "notifications", f"/inbox/read?staff=brg-sara&id={newest['id']}",
+                                            "POST")
+        assert status == 200
+    _, unread = await asyncio.to_thread(http, local, "notifications", "/inbox/unread?staff=brg-sara")
+    assert unread["unread"] == inbox["unread"] - 1
+    _, again = await asyncio.to_thread(http, local, "notifications", "/inbox?staff=brg-sara&size=50")
+    assert again["items"][-1]["id"] == newest["id"]  # read entries come after the unread ones
+    assert (await asyncio.to_thread(http, local, "notifications", f"/inbox/read?staff=brg-johan&id={newest['id']}",
+                                    "POST"))[0] == 404  # not Johan's
+    assert (await asyncio.to_thread(http, local, "notifications", "/inbox?staff=brg-sara&size=0"))[0] == 400
+    status, failed = await asyncio.to_thread(http, local, "notifications", "/deliveries/failed")
+    assert status == 200 and failed == []
 
 
 async def test_no_personal_data_in_any_message_or_log_line(services, kafka_bootstrap):

@@ -6,6 +6,8 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
+from hubnet_notifications.domain.wording import Wording
+
 
 class MailRejected(Exception):
     """The server refused the mail for good (5xx): retrying will not help."""
@@ -19,12 +21,14 @@ class SmtpMailer:
         self.host, self.port, self.sender = host, port, sender
         self.starttls, self.user, self.password, self.timeout = starttls, user, password, timeout
 
-    async def send(self, to: str, subject: str, text: str, *, message_id: str) -> None:
-        """Send one mail; raises MailRejected when refused for good, anything else is transient."""
+    async def send(self, to: str, wording: Wording, *, message_id: str) -> None:
+        """Send one mail, plain text with an HTML alternative; raises MailRejected when refused
+        for good, anything else is transient."""
         mail = EmailMessage()
-        mail["From"], mail["To"], mail["Subject"] = self.sender, to, subject
+        mail["From"], mail["To"], mail["Subject"] = self.sender, to, wording.subject
         mail["Message-ID"] = f"<{message_id}@hubnet>"
-        mail.set_content(text)
+        mail.set_content(wording.text)
+        mail.add_alternative(wording.html, subtype="html")
         try:
             await aiosmtplib.send(
                 mail, hostname=self.host, port=self.port, start_tls=self.starttls, username=self.user,

@@ -1,7 +1,9 @@
 """What a notification says, in Swedish or English. Never anything about the resident: staff
 open the referral in their own system to see who it concerns."""
 
+import re
 from dataclasses import dataclass
+from html import escape
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,6 +27,19 @@ STATUS_WORDS = {
 class Wording:
     subject: str
     text: str
+
+    @property
+    def html(self) -> str:
+        """The same words as HTML: one paragraph per block, links clickable."""
+        paragraphs = []
+        for block in self.text.split("\n\n"):
+            lines = [_linked(escape(line)) for line in block.splitlines()]
+            paragraphs.append(f"<p>{'<br>'.join(lines)}</p>")
+        return f"<!doctype html><html><body>{''.join(paragraphs)}</body></html>"
+
+
+def _linked(line: str) -> str:
+    return re.sub(r"(https?://[^\s<]+)", r'<a href="\1">\1</a>', line)
 
 
 def _sv(language: str) -> bool:

@@ -16,6 +16,7 @@ from hubnet_notifications.adapters.mailer import MailRejected
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 from hubnet_notifications.adapters.webhook import WebhookRejected
 from hubnet_notifications.domain.notification import Notification
+from hubnet_notifications.domain.wording import Wording
 
 log = structlog.get_logger(__name__)
 
@@ -28,7 +29,7 @@ class Channels:
 
     async def send(self, n: Notification, address: str, secret: str | None) -> None:
         if n.channel == "email":
-            await self.mailer.send(address, n.subject, n.body, message_id=n.id)
+            await self.mailer.send(address, Wording(n.subject, n.body), message_id=n.id)
         else:
             await self.webhooks.send(address, secret, n.document, delivery_id=n.id)
 

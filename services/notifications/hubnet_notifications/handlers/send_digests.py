@@ -33,7 +33,7 @@ async def send_due_digests(
             waiting = await uow.notifications.waiting_for_digest(member.id)
             mail = compose_digest(member.language, day, [DigestItem(n.subject, n.link, at) for n, at in waiting])
             if mail is not None:
-                await mailer.send(member.email, mail.subject, mail.text, message_id=f"digest-{member.id}-{day}")
+                await mailer.send(member.email, mail, message_id=f"digest-{member.id}-{day}")
                 sent += 1
             for notification, _ in waiting:
                 notification.delivered()
