@@ -4,7 +4,6 @@ and `/healthz` + `/readyz`, wired from a `ServiceSpec` that each service's boots
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from hubnet_common.db import create_pool, migrate, pending_migrations
 from hubnet_common.deadletter import DeadLetters
+from hubnet_common.http import json_response
 from hubnet_common.kafka import idempotent_producer
 from hubnet_common.logging import configure_logging
 from hubnet_common.outbox import OutboxRelay
@@ -146,9 +146,7 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Ru
     @get
     async def readyz(scope: Any) -> AsgiResponse:
         checks = await runtime.readiness()
-        ready = all(value == "ok" for value in checks.values())
-        return AsgiResponse(json.dumps(checks).encode(), status_code=200 if ready else 503,
-                            headers={"content-type": "application/json"})
+        return json_response(checks, 200 if all(value == "ok" for value in checks.values()) else 503)
 
     routes = [("/healthz", healthz), ("/readyz", readyz), *(route(runtime) for route in spec.http_routes)]
     app = AsgiFastStream(broker, asgi_routes=routes, lifespan=runtime.lifespan, logger=logging.getLogger("hubnet.faststream"))

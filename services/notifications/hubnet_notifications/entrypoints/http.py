@@ -10,24 +10,13 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs
 
 from faststream.asgi import AsgiResponse, get, post
+from hubnet_common.http import json_response, problem, query
 from hubnet_common.runtime import Runtime
 
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
-
-
-def _json(data: Any, status: int = 200) -> AsgiResponse:
-    body = json.dumps(data, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v), ensure_ascii=False)
-    return AsgiResponse(body.encode(), status_code=status, headers={"content-type": "application/json"})
-
-
-def _query(scope: Any) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
 
 
 def _paging(q: dict[str, str]) -> tuple[int, int]:
@@ -40,17 +29,17 @@ def _paging(q: dict[str, str]) -> tuple[int, int]:
 def inbox_route(runtime: Runtime):
     @get
     async def inbox(scope: Any) -> AsgiResponse:
-        q = _query(scope)
+        q = query(scope)
         if not q.get("staff"):
-            return _json({"error": "give staff"}, 400)
+            return problem("give staff", 400)
         try:
             page, size = _paging(q)
         except ValueError as exc:
-            return _json({"error": str(exc)}, 400)
+            return problem(str(exc), 400)
         async with NotificationsUnitOfWork(runtime.pool) as uow:
             items = await uow.notifications.inbox(q["staff"], page=page, size=size)
             unread = await uow.notifications.unread(q["staff"])
-        return _json({"staff": q["staff"], "page": page, "size": size, "unread": unread, "items": items})
+        return json_response({"staff": q["staff"], "page": page, "size": size, "unread": unread, "items": items})
 
     return "/inbox", inbox
 
@@ -58,11 +47,11 @@ def inbox_route(runtime: Runtime):
 def unread_route(runtime: Runtime):
     @get
     async def unread(scope: Any) -> AsgiResponse:
-        q = _query(scope)
+        q = query(scope)
         if not q.get("staff"):
-            return _json({"error": "give staff"}, 400)
+            return problem("give staff", 400)
         async with NotificationsUnitOfWork(runtime.pool) as uow:
-            return _json({"unread": await uow.notifications.unread(q["staff"])})
+            return json_response({"unread": await uow.notifications.unread(q["staff"])})
 
     return "/inbox/unread", unread
 
@@ -70,16 +59,16 @@ def unread_route(runtime: Runtime):
 def read_route(runtime: Runtime):
     @post
     async def mark_read(scope: Any) -> AsgiResponse:
-        q = _query(scope)
+        q = query(scope)
         if not q.get("staff") or not q.get("id"):
-            return _json({"error": "give staff and id"}, 400)
+            return problem("give staff and id", 400)
         async with NotificationsUnitOfWork(runtime.pool) as uow:
             try:
                 found = await uow.notifications.mark_read(q["staff"], q["id"])
             except Exception:  # not a notification id at all
                 found = False
             await uow.commit()
-        return _json({"read": q["id"]}) if found else _json({"error": f"no inbox entry {q['id']}"}, 404)
+        return json_response({"read": q["id"]}) if found else problem(f"no inbox entry {q['id']}", 404)
 
     return "/inbox/read", mark_read
 
@@ -88,7 +77,7 @@ def failed_route(runtime: Runtime):
     @get
     async def failed(scope: Any) -> AsgiResponse:
         async with NotificationsUnitOfWork(runtime.pool) as uow:
-            return _json(await uow.notifications.failed())
+            return json_response(await uow.notifications.failed())
 
     return "/deliveries/failed", failed
 

@@ -11,12 +11,11 @@ until requests are authenticated: see the trust issue.)
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from urllib.parse import parse_qs
 
 from faststream.asgi import AsgiResponse, get
+from hubnet_common.http import json_response, problem, query
 from hubnet_common.runtime import Runtime
 
 from hubnet_referrals.adapters import read_model
@@ -24,32 +23,15 @@ from hubnet_referrals.adapters.follow_up_query import load_records
 from hubnet_referrals.domain import follow_up
 
 
-def _json(data: Any, status: int = 200) -> AsgiResponse:
-    return AsgiResponse(json.dumps(data, default=_jsonable, ensure_ascii=False).encode(), status_code=status,
-                        headers={"content-type": "application/json"})
-
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
-
-
-def _query(scope: Any) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
-
-
-def _problem(message: str, status: int) -> AsgiResponse:
-    return _json({"error": message}, status)
-
-
 def referral_route(runtime: Runtime):
     @get
     async def referral(scope: Any) -> AsgiResponse:
-        q = _query(scope)
+        q = query(scope)
         if not q.get("id") or not q.get("partner"):
-            return _problem("give id and partner", 400)
+            return problem("give id and partner", 400)
         async with runtime.pool.acquire() as conn:
             found = await read_model.referral_with_history(conn, q["id"], q["partner"])
-        return _json(found) if found else _problem(f"no referral {q['id']} for {q['partner']}", 404)
+        return json_response(found) if found else problem(f"no referral {q['id']} for {q['partner']}", 404)
 
     return "/referral", referral
 
@@ -57,14 +39,14 @@ def referral_route(runtime: Runtime):
 def referrals_route(runtime: Runtime):
     @get
     async def referrals(scope: Any) -> AsgiResponse:
-        q = _query(scope)
+        q = query(scope)
         if not q.get("partner"):
-            return _problem("give partner", 400)
+            return problem("give partner", 400)
         if q.get("role") not in (None, "sender", "receiver"):
-            return _problem("role is sender or receiver", 400)
+            return problem("role is sender or receiver", 400)
         async with runtime.pool.acquire() as conn:
             found = await read_model.referrals_of(conn, q["partner"], role=q.get("role"), status=q.get("status"))
-        return _json(found)
+        return json_response(found)
 
     return "/referrals", referrals
 
@@ -73,7 +55,7 @@ def directory_route(runtime: Runtime):
     @get
     async def directory(scope: Any) -> AsgiResponse:
         async with runtime.pool.acquire() as conn:
-            return _json(await read_model.directory(conn))
+            return json_response(await read_model.directory(conn))
 
     return "/directory", directory
 
@@ -81,7 +63,7 @@ def directory_route(runtime: Runtime):
 def report_route(runtime: Runtime):
     @get
     async def report(scope: Any) -> AsgiResponse:
-        q = _query(scope)
+        q = query(scope)
         try:
             group_by = tuple(k for k in q.get("group_by", ",".join(follow_up.KEYS)).split(",") if k)
             since = date.fromisoformat(q["since"]) if q.get("since") else None
@@ -89,13 +71,13 @@ def report_route(runtime: Runtime):
             async with runtime.pool.acquire() as conn:
                 rows = follow_up.figures(await load_records(conn, since=since, until=until), group_by=group_by)
         except ValueError as exc:
-            return _problem(str(exc), 400)
+            return problem(str(exc), 400)
         shape = q.get("format", "json")
         if shape == "csv":
             return AsgiResponse(follow_up.to_csv(rows).encode(), headers={"content-type": "text/csv"})
         if shape == "table":
             return AsgiResponse(follow_up.to_table(rows).encode(), headers={"content-type": "text/plain"})
-        return _json({"suppressed_below": follow_up.SUPPRESS_BELOW, "group_by": list(group_by),
+        return json_response({"suppressed_below": follow_up.SUPPRESS_BELOW, "group_by": list(group_by),
                       "rows": [{**{k: r.key(k) for k in group_by}, **r.figures} for r in rows]})
 
     return "/report", report
