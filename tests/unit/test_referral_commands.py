@@ -134,3 +134,18 @@ async def test_a_record_without_cloudevents_headers_is_dead_lettered_and_answere
 async def test_an_unknown_type_is_dead_lettered(processor, dead_letters):
     assert await processor.process(record(create(), type_="se.hubnet.referral.teleport.v1")) == "dead-lettered"
     assert dead_letters.sent[0][1] == "unknown-type"
+
+
+async def test_a_command_whose_handler_keeps_failing_is_dead_lettered_and_answered(uow, dead_letters):
+    async def broken(*_args):
+        raise KeyError("a bug")
+
+    spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
+    [route] = spec.routes
+    route = type(route)(route.topic, {**route.handlers, CreateReferral: broken}, route.replies_topic)
+    failing = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead_letters,
+                        max_backoff=0.01)
+    assert await failing.process(record(create())) == "dead-lettered"
+    assert dead_letters.sent[0][1] == "handler-error"
+    [reply] = published(uow, CommandRejected)
+    assert reply.code == "processing-failed" and uow.referrals.by_id == {}

@@ -108,7 +108,11 @@ class Processor:
             message = model.model_validate_json(record.value or b"")
         except ValidationError as exc:
             return await self._unreadable(record, envelope, "invalid-body", _summary(exc), _field_errors(exc))
-        return await self._with_retries(record, lambda: self._apply(envelope, message, handler))
+        outcome = await self._with_retries(record, lambda: self._apply(envelope, message, handler))
+        if outcome == "dead-lettered" and self.route.replies_topic:  # do not leave the sender waiting
+            failed = Refused("the command could not be processed; it is kept for the operators", code="processing-failed")
+            await self._with_retries(record, lambda: self._refuse(envelope, message.subject(), failed))
+        return outcome
 
     async def _apply(self, envelope: Envelope, message: Message, handler: Handler) -> str:
         refusal: Refused | None = None
@@ -175,7 +179,8 @@ class Processor:
         if self.route.replies_topic:
             envelope = envelope or _stand_in_envelope(record)
             aggregate_id = envelope.subject or (record.key or b"").decode("utf-8", "replace") or envelope.id
-            await self._with_retries(record, lambda: self._refuse(envelope, aggregate_id, Refused(reason, code=code, errors=errors)))
+            refusal = Refused(reason, code=code, errors=errors)
+            await self._with_retries(record, lambda: self._refuse(envelope, aggregate_id, refusal))
         return outcome
 
     async def _with_retries(self, record: Record, attempt: Callable[[], Awaitable[str]]) -> str:
