@@ -7,6 +7,7 @@ import copy
 from hubnet_common.directory_copy import FakeDirectoryCopy
 from hubnet_common.uow import FakeUnitOfWork
 from hubnet_events.domain.hub_event import HubEvent
+from hubnet_events.domain.occurrence import Occurrence
 from hubnet_referrals.adapters.seed import read_network
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.consent import Consent
@@ -130,8 +131,27 @@ class FakeHubEvents:
         self.by_id[event.id] = event
 
 
+class FakeOccurrences:
+    def __init__(self) -> None:
+        self.by_key: dict[tuple, Occurrence] = {}
+
+    async def add(self, occurrences: list[Occurrence]) -> None:
+        self.by_key.update({(o.hub_event_id, o.starts_at): copy.deepcopy(o) for o in occurrences})
+
+    async def starts(self, hub_event_id: str) -> list:
+        return sorted(start for event_id, start in self.by_key if event_id == hub_event_id)
+
+    async def get(self, hub_event_id: str, starts_at) -> Occurrence | None:
+        stored = self.by_key.get((hub_event_id, starts_at))
+        return copy.deepcopy(stored) if stored else None
+
+    async def save(self, occurrence: Occurrence) -> None:
+        self.by_key[(occurrence.hub_event_id, occurrence.starts_at)] = copy.deepcopy(occurrence)
+
+
 class FakeEventsUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__("events")
         self.hub_events = FakeHubEvents()
+        self.occurrences = FakeOccurrences()
         self.directory = FakeDirectoryCopy()

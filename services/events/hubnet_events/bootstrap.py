@@ -5,18 +5,30 @@ from pathlib import Path
 
 import asyncpg
 from hubnet_common.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
-from hubnet_common.messages.hubevent_commands import ScheduleHubEvent
+from hubnet_common.messages import hubevent_commands as c
 from hubnet_common.processing import Route
 from hubnet_common.runtime import ServiceSpec
 from hubnet_common.topics import DIRECTORY, HUBEVENT_COMMANDS, HUBEVENT_REPLIES
 from hubnet_common.uow import UnitOfWork
 
 from hubnet_events.adapters.uow import SERVICE, EventsUnitOfWork
+from hubnet_events.handlers import change_hub_event, registrations
 from hubnet_events.handlers.schedule_hub_event import schedule_hub_event
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-COMMANDS = Route(HUBEVENT_COMMANDS.name, {ScheduleHubEvent: schedule_hub_event}, replies_topic=HUBEVENT_REPLIES.name)
+COMMANDS = Route(
+    HUBEVENT_COMMANDS.name,
+    {
+        c.ScheduleHubEvent: schedule_hub_event,
+        c.RegisterForHubEvent: registrations.register,
+        c.CancelRegistration: registrations.cancel_registration,
+        c.RecordAttendance: registrations.record_attendance,
+        c.ChangeHubEventCapacity: change_hub_event.change_capacity,
+        c.CancelHubEvent: change_hub_event.cancel_hub_event,
+    },
+    replies_topic=HUBEVENT_REPLIES.name,
+)
 DIRECTORY_COPY = Route(DIRECTORY.name, directory_copy_handlers())
 
 

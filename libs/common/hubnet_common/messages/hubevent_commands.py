@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from hubnet_common.envelope import uuid7
-from hubnet_common.messages.base import Command, Id, LongText, ShortText
+from hubnet_common.messages.base import Command, Id, LongText, ParticipantRef, ShortText
 
 TOPIC = "hubevent.commands.v1"
 
@@ -30,6 +30,8 @@ class ScheduleHubEvent(Command):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     capacity: int = Field(ge=1, le=10_000)
+    # RFC 5545 RRULE (FREQ=DAILY|WEEKLY|MONTHLY with COUNT or UNTIL), expanded in Stockholm time.
+    rrule: str | None = Field(default=None, max_length=300)
 
     def subject(self) -> str:
         return self.hub_event_id
@@ -39,3 +41,59 @@ class ScheduleHubEvent(Command):
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
         return self
+
+
+class _OccurrenceCommand(Command):
+    topic = TOPIC
+
+    hub_event_id: Id
+    # Which occurrence; may be left out when the hub event has only one.
+    occurrence_starts_at: AwareDatetime | None = None
+
+    def subject(self) -> str:
+        return self.hub_event_id
+
+
+class RegisterForHubEvent(_OccurrenceCommand):
+    """A partner registers a resident (by participant_ref); beyond capacity, on the waitlist."""
+
+    ce_type = "se.hubnet.hubevent.register.v1"
+    registration_id: Id = Field(default_factory=lambda: f"G-{uuid7()}")
+    participant_ref: ParticipantRef
+    referral_id: Id | None = None
+
+
+class CancelRegistration(_OccurrenceCommand):
+    ce_type = "se.hubnet.hubevent.cancel-registration.v1"
+    participant_ref: ParticipantRef
+
+
+class RecordAttendance(_OccurrenceCommand):
+    """Who came (and who did not) among the registered, plus anonymous walk-ins by number."""
+
+    ce_type = "se.hubnet.hubevent.record-attendance.v1"
+    attended: list[ParticipantRef] = []
+    no_shows: list[ParticipantRef] = []
+    walk_ins: int = Field(default=0, ge=0, le=10_000)
+
+
+class ChangeHubEventCapacity(Command):
+    ce_type = "se.hubnet.hubevent.change-capacity.v1"
+    topic = TOPIC
+
+    hub_event_id: Id
+    capacity: int = Field(ge=1, le=10_000)
+
+    def subject(self) -> str:
+        return self.hub_event_id
+
+
+class CancelHubEvent(Command):
+    ce_type = "se.hubnet.hubevent.cancel.v1"
+    topic = TOPIC
+
+    hub_event_id: Id
+    reason: ShortText
+
+    def subject(self) -> str:
+        return self.hub_event_id

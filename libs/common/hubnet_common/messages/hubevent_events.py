@@ -20,6 +20,83 @@ class HubEventScheduled(Fact):
     starts_at: datetime
     ends_at: datetime
     capacity: int
+    rrule: str | None = None
+    occurrences: int = 1
+
+    def subject(self) -> str:
+        return self.hub_event_id
+
+
+class _OccurrenceFact(Fact):
+    topic = TOPIC
+
+    hub_event_id: str
+    hub_id: str
+    occurrence_starts_at: datetime
+
+    def subject(self) -> str:
+        return self.hub_event_id
+
+
+class RegistrationConfirmed(_OccurrenceFact):
+    ce_type = "se.hubnet.hubevent.registration-confirmed.v1"
+    registration_id: str
+    referral_id: str | None = None
+    registered: int
+    capacity: int
+
+
+class RegistrationWaitlisted(_OccurrenceFact):
+    ce_type = "se.hubnet.hubevent.registration-waitlisted.v1"
+    registration_id: str
+    referral_id: str | None = None
+    waitlist_position: int
+
+
+class RegistrationCancelled(_OccurrenceFact):
+    ce_type = "se.hubnet.hubevent.registration-cancelled.v1"
+    registration_id: str
+    was: str  # registered | waitlisted
+
+
+class WaitlistPromoted(_OccurrenceFact):
+    """Someone on the waitlist got the place a cancellation (or more capacity) freed."""
+
+    ce_type = "se.hubnet.hubevent.waitlist-promoted.v1"
+    registration_id: str
+    referral_id: str | None = None
+
+
+class AttendanceRecorded(_OccurrenceFact):
+    ce_type = "se.hubnet.hubevent.attendance-recorded.v1"
+    registered: int
+    attended: int
+    no_shows: int
+    walk_ins: int
+
+
+class HubEventCapacityChanged(Fact):
+    ce_type = "se.hubnet.hubevent.capacity-changed.v1"
+    topic = TOPIC
+
+    hub_event_id: str
+    hub_id: str
+    version: int
+    capacity: int
+
+    def subject(self) -> str:
+        return self.hub_event_id
+
+
+class HubEventCancelled(Fact):
+    ce_type = "se.hubnet.hubevent.cancelled.v1"
+    topic = TOPIC
+
+    hub_event_id: str
+    hub_id: str
+    version: int
+    reason: str
+    registrations_cancelled: int
 
     def subject(self) -> str:
         return self.hub_event_id

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncpg
 
 from hubnet_events.domain.hub_event import HubEvent
+from hubnet_events.domain.occurrence import Occurrence, Registration
 
 COLUMNS = (
     "id", "hub_id", "organiser_partner_id", "kind", "title", "description", "starts_at", "ends_at", "capacity",
-    "status", "version",
+    "status", "version", "rrule",
 )
 
 
@@ -20,9 +21,59 @@ class PgHubEvents:
         row = await self.conn.fetchrow(f"SELECT {', '.join(COLUMNS)} FROM hub_events WHERE id = $1", hub_event_id)
         return HubEvent(**row) if row else None
 
+    async def get_for_update(self, hub_event_id: str) -> HubEvent | None:
+        row = await self.conn.fetchrow(
+            f"SELECT {', '.join(COLUMNS)} FROM hub_events WHERE id = $1 FOR UPDATE", hub_event_id)
+        return HubEvent(**row) if row else None
+
+    async def save(self, event: HubEvent) -> None:
+        await self.conn.execute(
+            "UPDATE hub_events SET capacity = $2, status = $3, version = $4, cancel_reason = $5 WHERE id = $1",
+            event.id, event.capacity, event.status, event.version, event.cancel_reason)
+
     async def add(self, event: HubEvent) -> None:
         await self.conn.execute(
             f"INSERT INTO hub_events ({', '.join(COLUMNS)})"
             f" VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})",
             *(getattr(event, column) for column in COLUMNS),
+        )
+
+
+class PgOccurrences:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def add(self, occurrences: list[Occurrence]) -> None:
+        await self.conn.executemany(
+            "INSERT INTO occurrences (hub_event_id, starts_at, ends_at, capacity) VALUES ($1, $2, $3, $4)",
+            [(o.hub_event_id, o.starts_at, o.ends_at, o.capacity) for o in occurrences],
+        )
+
+    async def starts(self, hub_event_id: str) -> list:
+        rows = await self.conn.fetch(
+            "SELECT starts_at FROM occurrences WHERE hub_event_id = $1 ORDER BY starts_at", hub_event_id)
+        return [r["starts_at"] for r in rows]
+
+    async def get(self, hub_event_id: str, starts_at) -> Occurrence | None:
+        """The occurrence with its registrations in arrival order, locked for this transaction."""
+        row = await self.conn.fetchrow(
+            "SELECT hub_event_id, starts_at, ends_at, capacity, status, walk_ins FROM occurrences"
+            " WHERE hub_event_id = $1 AND starts_at = $2 FOR UPDATE", hub_event_id, starts_at)
+        if row is None:
+            return None
+        registrations = await self.conn.fetch(
+            "SELECT id, participant_ref, status, at, referral_id, attendance, seq FROM registrations"
+            " WHERE hub_event_id = $1 AND occurrence_starts_at = $2 ORDER BY seq", hub_event_id, starts_at)
+        return Occurrence(**dict(row), registrations=[Registration(**dict(r)) for r in registrations])
+
+    async def save(self, o: Occurrence) -> None:
+        await self.conn.execute(
+            "UPDATE occurrences SET capacity = $3, status = $4, walk_ins = $5 WHERE hub_event_id = $1 AND starts_at = $2",
+            o.hub_event_id, o.starts_at, o.capacity, o.status, o.walk_ins)
+        await self.conn.executemany(
+            "INSERT INTO registrations (id, hub_event_id, occurrence_starts_at, participant_ref, status, at,"
+            " referral_id, attendance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT (id) DO UPDATE SET status = $5, attendance = $8",
+            [(r.id, o.hub_event_id, o.starts_at, r.participant_ref, r.status, r.at, r.referral_id, r.attendance)
+             for r in o.registrations],
         )

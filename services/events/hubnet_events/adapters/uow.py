@@ -6,13 +6,14 @@ import asyncpg
 from hubnet_common.directory_copy import PgDirectoryCopy
 from hubnet_common.uow import PgUnitOfWork
 
-from hubnet_events.adapters.repository import PgHubEvents
+from hubnet_events.adapters.repository import PgHubEvents, PgOccurrences
 
 SERVICE = "events"
 
 
 class EventsUnitOfWork(PgUnitOfWork):
     hub_events: PgHubEvents
+    occurrences: PgOccurrences
     directory: PgDirectoryCopy
 
     def __init__(self, pool: asyncpg.Pool) -> None:
@@ -21,5 +22,6 @@ class EventsUnitOfWork(PgUnitOfWork):
     async def __aenter__(self) -> EventsUnitOfWork:
         await super().__aenter__()
         self.hub_events = PgHubEvents(self.conn)
+        self.occurrences = PgOccurrences(self.conn)
         self.directory = PgDirectoryCopy(self.conn)
         return self

@@ -24,6 +24,18 @@ class HubEventExists(Refused):
     code = "hub-event-exists"
 
 
+class HubEventUnknown(Refused):
+    code = "hub-event-unknown"
+
+
+class HubEventClosed(Refused):
+    code = "hub-event-cancelled"
+
+
+class NotOrganiser(Refused):
+    code = "not-permitted"
+
+
 @dataclass
 class HubEvent:
     id: str
@@ -37,6 +49,22 @@ class HubEvent:
     capacity: int
     status: str
     version: int
+    rrule: str | None = None
+    cancel_reason: str | None = None
+
+    def _by_organiser(self, partner_id: str | None) -> None:
+        if partner_id != self.organiser_partner_id:
+            raise NotOrganiser(f"only the organiser ({self.organiser_partner_id}) may change {self.id}")
+        if self.status == "cancelled":
+            raise HubEventClosed(f"{self.id} was cancelled: {self.cancel_reason}")
+
+    def change_capacity(self, capacity: int, *, by: str | None) -> None:
+        self._by_organiser(by)
+        self.capacity, self.version = capacity, self.version + 1
+
+    def cancel(self, reason: str, *, by: str | None) -> None:
+        self._by_organiser(by)
+        self.status, self.cancel_reason, self.version = "cancelled", reason, self.version + 1
 
     @classmethod
     def schedule(
@@ -53,6 +81,7 @@ class HubEvent:
         starts_at: datetime,
         ends_at: datetime,
         capacity: int,
+        rrule: str | None = None,
     ) -> HubEvent:
         if organiser is None or not organiser.active:
             raise OrganiserUnknown(f"{organiser_id or 'the sender'} is not a partner in the directory")
@@ -70,4 +99,5 @@ class HubEvent:
             capacity=capacity,
             status="scheduled",
             version=1,
+            rrule=rrule,
         )

@@ -6,6 +6,8 @@ from hubnet_common.messages.hubevent_events import HubEventScheduled
 
 from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.domain.hub_event import HubEvent, HubEventExists
+from hubnet_events.domain.occurrence import Occurrence
+from hubnet_events.domain.recurrence import occurrences, validate_rrule
 
 
 async def schedule_hub_event(command: ScheduleHubEvent, envelope: Envelope, uow: EventsUnitOfWork) -> None:
@@ -24,8 +26,11 @@ async def schedule_hub_event(command: ScheduleHubEvent, envelope: Envelope, uow:
         starts_at=command.starts_at,
         ends_at=command.ends_at,
         capacity=command.capacity,
+        rrule=validate_rrule(command.rrule) if command.rrule else None,
     )
+    times = occurrences(event.starts_at, event.ends_at, event.rrule)
     await uow.hub_events.add(event)
+    await uow.occurrences.add([Occurrence(event.id, start, end, event.capacity) for start, end in times])
     uow.emit(
         HubEventScheduled(
             hub_event_id=event.id,
@@ -37,6 +42,8 @@ async def schedule_hub_event(command: ScheduleHubEvent, envelope: Envelope, uow:
             starts_at=event.starts_at,
             ends_at=event.ends_at,
             capacity=event.capacity,
+            rrule=event.rrule,
+            occurrences=len(times),
         ),
         caused_by=envelope,
     )

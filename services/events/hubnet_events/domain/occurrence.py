@@ -1,0 +1,126 @@
+"""One occurrence of a hub event and who comes to it: registrations within capacity, a waitlist
+in arrival order, and attendance. Pure domain, no I/O.
+
+A registration beyond capacity goes on the waitlist; a cancellation frees a place, and the first
+on the waitlist takes it (a promotion). Capacity may grow (promoting from the waitlist) but never
+shrink below the registrations already confirmed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hubnet_common.errors import Refused
+
+
+class AlreadyRegistered(Refused):
+    code = "already-registered"
+
+
+class NotRegistered(Refused):
+    code = "not-registered"
+
+
+class OccurrenceClosed(Refused):
+    code = "occurrence-closed"
+
+
+class CapacityBelowRegistrations(Refused):
+    code = "capacity-below-registrations"
+
+
+@dataclass
+class Registration:
+    id: str
+    participant_ref: str
+    status: str  # registered | waitlisted | cancelled
+    at: datetime
+    referral_id: str | None = None
+    attendance: str | None = None  # attended | no-show
+    seq: int | None = None  # arrival order, given when stored
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("registered", "waitlisted")
+
+
+@dataclass
+class Occurrence:
+    hub_event_id: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    status: str = "scheduled"  # scheduled | cancelled
+    walk_ins: int = 0
+    registrations: list[Registration] = field(default_factory=list)
+
+    @property
+    def registered(self) -> list[Registration]:
+        return [r for r in self.registrations if r.status == "registered"]
+
+    @property
+    def waitlist(self) -> list[Registration]:
+        return [r for r in self.registrations if r.status == "waitlisted"]  # kept in arrival order
+
+    def find(self, participant_ref: str) -> Registration | None:
+        return next((r for r in self.registrations if r.participant_ref == participant_ref and r.active), None)
+
+    def register(self, registration_id: str, participant_ref: str, at: datetime,
+                 referral_id: str | None = None) -> Registration:
+        """A place if there is one, else the end of the waitlist."""
+        if self.status != "scheduled":
+            raise OccurrenceClosed(f"{self.hub_event_id} on {self.starts_at.isoformat()} is {self.status}")
+        if self.find(participant_ref):
+            raise AlreadyRegistered(f"the resident is already registered for {self.hub_event_id} on "
+                                    f"{self.starts_at.isoformat()}")
+        status = "registered" if len(self.registered) < self.capacity else "waitlisted"
+        registration = Registration(registration_id, participant_ref, status, at, referral_id)
+        self.registrations.append(registration)
+        return registration
+
+    def cancel(self, participant_ref: str) -> tuple[Registration, Registration | None]:
+        """Cancel a registration; returns it and whoever was promoted to the freed place."""
+        registration = self.find(participant_ref)
+        if registration is None:
+            raise NotRegistered(f"the resident is not registered for {self.hub_event_id} on "
+                                f"{self.starts_at.isoformat()}")
+        freed = registration.status == "registered"
+        registration.status = "cancelled"
+        return registration, self._promote_one() if freed else None
+
+    def change_capacity(self, capacity: int) -> list[Registration]:
+        """Set a new capacity; returns those promoted from the waitlist to the new places."""
+        if capacity < len(self.registered):
+            raise CapacityBelowRegistrations(
+                f"{len(self.registered)} residents are registered for {self.starts_at.isoformat()}; "
+                f"capacity cannot be {capacity}")
+        self.capacity = capacity
+        promoted = []
+        while (one := self._promote_one()) is not None:
+            promoted.append(one)
+        return promoted
+
+    def record_attendance(self, attended: list[str], no_shows: list[str], walk_ins: int) -> None:
+        for refs, mark in ((attended, "attended"), (no_shows, "no-show")):
+            for ref in refs:
+                registration = self.find(ref)
+                if registration is None or registration.status != "registered":
+                    raise NotRegistered(f"a resident marked {mark} has no place at this occurrence")
+                registration.attendance = mark
+        self.walk_ins = walk_ins
+
+    def close(self) -> int:
+        """The hub event is cancelled: so is this occurrence and everyone's place; returns how many."""
+        self.status = "cancelled"
+        active = [r for r in self.registrations if r.active]
+        for registration in active:
+            registration.status = "cancelled"
+        return len(active)
+
+    def _promote_one(self) -> Registration | None:
+        if len(self.registered) >= self.capacity or not self.waitlist:
+            return None
+        first = self.waitlist[0]
+        first.status = "registered"
+        return first

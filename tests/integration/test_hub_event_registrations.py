@@ -1,0 +1,145 @@
+"""Registrations for hub events against the real broker and database: capacity under concurrency,
+the waitlist in arrival order, promotion, attendance, capacity changes, cancellation, recurrence."""
+
+import asyncio
+import contextlib
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hubnet_common.messages import hubevent_commands as c
+from hubnet_common.messages import hubevent_events as f
+from hubnet_common.settings import Settings
+from hubnet_events import bootstrap as events
+from hubnet_referrals import bootstrap as referrals
+from hubnet_referrals.settings import ReferralSettings
+
+from tests.integration.conftest import rows, running, until
+from tests.integration.referral_steps import accepted
+
+pytestmark = pytest.mark.integration
+STARTS = datetime(2026, 12, 10, 17, 0, tzinfo=UTC)
+
+
+def resident(n: int) -> str:
+    return f"{n:064x}"
+
+
+@pytest.fixture(scope="module")
+async def events_service(new_database, kafka_bootstrap):
+    referrals_dsn, dsn = await new_database("referrals"), await new_database("events")
+    prefix = f"it-{dsn[-8:]}"
+    directory = ReferralSettings(pg_dsn=referrals_dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=prefix)
+    settings = Settings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=prefix)
+    async with running(referrals.spec(directory), directory), running(events.spec(), settings):
+        await until(dsn, "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")
+        await until(dsn, "SELECT 1 FROM known_partners WHERE id = 'goteborgs-stad-arbvux'")
+        yield dsn
+
+
+async def schedule(client, capacity: int, **overrides) -> c.ScheduleHubEvent:
+    command = c.ScheduleHubEvent(**{"hub_id": "bergsjon", "kind": "information-evening", "capacity": capacity,
+                                    "title": "Informationskväll om vuxenutbildning", "starts_at": STARTS,
+                                    "ends_at": STARTS + timedelta(hours=2), **overrides})
+    accepted(await client.request(command))
+    return command
+
+
+async def test_200_simultaneous_registrations_for_50_places(events_service, partner, watcher):
+    async with partner("goteborgs-stad-arbvux") as arbvux, contextlib.AsyncExitStack() as stack:
+        evening = await schedule(arbvux, capacity=50)
+        senders = [await stack.enter_async_context(partner(p)) for p in
+                   ("bostadsbolaget", "familjebostader", "stadsmissionen", "poseidon")]
+        commands = [c.RegisterForHubEvent(hub_event_id=evening.hub_event_id, participant_ref=resident(i))
+                    for i in range(200)]
+        replies = await asyncio.gather(*(senders[i % 4].request(cmd) for i, cmd in enumerate(commands)))
+    assert all(r.ce_type.endswith("accepted.v1") for r in replies)
+    stored = await rows(events_service, "SELECT id, status FROM registrations WHERE hub_event_id = $1 ORDER BY seq",
+                        evening.hub_event_id)
+    assert [r["status"] for r in stored] == ["registered"] * 50 + ["waitlisted"] * 150  # arrival order
+    await watcher.wait_for(lambda s: isinstance(s.body, f.RegistrationWaitlisted)
+                           and s.body.hub_event_id == evening.hub_event_id and s.body.waitlist_position == 150)
+    facts = [s.body for s in watcher.seen if getattr(s.body, "hub_event_id", None) == evening.hub_event_id
+             and isinstance(s.body, (f.RegistrationConfirmed, f.RegistrationWaitlisted))]
+    assert [x.registration_id for x in facts] == [r["id"] for r in stored]  # facts in the same order
+    assert [x.waitlist_position for x in facts[50:]] == list(range(1, 151))
+    assert [x.registered for x in facts[:50]] == list(range(1, 51))
+
+
+async def test_a_cancellation_promotes_the_first_on_the_waitlist(events_service, partner, watcher):
+    async with partner("goteborgs-stad-arbvux") as arbvux:
+        evening = await schedule(arbvux, capacity=2)
+        for i in range(4):
+            accepted(await arbvux.request(c.RegisterForHubEvent(hub_event_id=evening.hub_event_id,
+                                                                participant_ref=resident(1000 + i))))
+        accepted(await arbvux.request(c.CancelRegistration(hub_event_id=evening.hub_event_id,
+                                                           participant_ref=resident(1000))))
+        again = await arbvux.request(c.CancelRegistration(hub_event_id=evening.hub_event_id,
+                                                          participant_ref=resident(1000)))
+        twice = await arbvux.request(c.RegisterForHubEvent(hub_event_id=evening.hub_event_id,
+                                                           participant_ref=resident(1001)))
+    assert again.code == "not-registered" and twice.code == "already-registered"
+    moved = await watcher.wait_for(lambda s: isinstance(s.body, f.WaitlistPromoted)
+                                   and s.body.hub_event_id == evening.hub_event_id)
+    stored = await rows(events_service, "SELECT id, participant_ref, status FROM registrations"
+                                        " WHERE hub_event_id = $1 ORDER BY seq", evening.hub_event_id)
+    assert [r["status"] for r in stored] == ["cancelled", "registered", "registered", "waitlisted"]
+    assert moved.body.registration_id == stored[2]["id"]  # the first on the waitlist, not the last
+
+
+async def test_capacity_changes_and_attendance(events_service, partner, watcher):
+    async with partner("goteborgs-stad-arbvux") as arbvux, partner("brg") as brg:
+        evening = await schedule(arbvux, capacity=3)
+        for i in range(5):
+            accepted(await arbvux.request(c.RegisterForHubEvent(hub_event_id=evening.hub_event_id,
+                                                                participant_ref=resident(2000 + i))))
+        too_small = await arbvux.request(c.ChangeHubEventCapacity(hub_event_id=evening.hub_event_id, capacity=2))
+        not_theirs = await brg.request(c.ChangeHubEventCapacity(hub_event_id=evening.hub_event_id, capacity=9))
+        accepted(await arbvux.request(c.ChangeHubEventCapacity(hub_event_id=evening.hub_event_id, capacity=4)))
+        accepted(await arbvux.request(c.RecordAttendance(
+            hub_event_id=evening.hub_event_id, attended=[resident(2000), resident(2001), resident(2002)],
+            no_shows=[resident(2003)], walk_ins=6)))
+        waitlisted = await arbvux.request(c.RecordAttendance(hub_event_id=evening.hub_event_id,
+                                                             attended=[resident(2004)]))
+    assert too_small.code == "capacity-below-registrations" and not_theirs.code == "not-permitted"
+    assert waitlisted.code == "not-registered"
+    moved = await watcher.wait_for(lambda s: isinstance(s.body, f.WaitlistPromoted)
+                                   and s.body.hub_event_id == evening.hub_event_id)
+    came = await watcher.wait_for(lambda s: isinstance(s.body, f.AttendanceRecorded)
+                                  and s.body.hub_event_id == evening.hub_event_id)
+    assert moved.body.registration_id
+    assert (came.body.registered, came.body.attended, came.body.no_shows, came.body.walk_ins) == (4, 3, 1, 6)
+
+
+async def test_a_cancelled_hub_event_takes_no_registrations(events_service, partner):
+    async with partner("goteborgs-stad-arbvux") as arbvux:
+        evening = await schedule(arbvux, capacity=10)
+        accepted(await arbvux.request(c.RegisterForHubEvent(hub_event_id=evening.hub_event_id,
+                                                            participant_ref=resident(3000))))
+        accepted(await arbvux.request(c.CancelHubEvent(hub_event_id=evening.hub_event_id, reason="Sjukdom")))
+        late = await arbvux.request(c.RegisterForHubEvent(hub_event_id=evening.hub_event_id,
+                                                          participant_ref=resident(3001)))
+        unknown = await arbvux.request(c.RegisterForHubEvent(hub_event_id=f"E-{uuid.uuid4()}",
+                                                             participant_ref=resident(3002)))
+    assert late.code == "occurrence-closed" and unknown.code == "hub-event-unknown"
+    [row] = await rows(events_service, "SELECT status FROM registrations WHERE participant_ref = $1", resident(3000))
+    assert row["status"] == "cancelled"
+
+
+async def test_a_weekly_evening_keeps_its_local_time_across_the_change_to_winter_time(events_service, partner):
+    starts = datetime(2026, 10, 13, 16, 0, tzinfo=UTC)  # Tuesday 18:00 in Stockholm (summer time)
+    async with partner("goteborgs-stad-arbvux") as arbvux:
+        weekly = await schedule(arbvux, capacity=20, starts_at=starts, ends_at=starts + timedelta(hours=2),
+                                rrule="FREQ=WEEKLY;COUNT=4")
+        ambiguous = await arbvux.request(c.RegisterForHubEvent(hub_event_id=weekly.hub_event_id,
+                                                               participant_ref=resident(4000)))
+        third = datetime(2026, 10, 27, 17, 0, tzinfo=UTC)  # 18:00 in winter time
+        accepted(await arbvux.request(c.RegisterForHubEvent(hub_event_id=weekly.hub_event_id,
+                                                            occurrence_starts_at=third, participant_ref=resident(4000))))
+        bad_rule = await arbvux.request(c.ScheduleHubEvent(hub_id="bergsjon", kind="pop-up", title="Varje timme",
+                                                           starts_at=starts, ends_at=starts + timedelta(hours=1),
+                                                           capacity=5, rrule="FREQ=HOURLY;COUNT=3"))
+    assert ambiguous.code == "occurrence-unknown" and bad_rule.code == "recurrence-invalid"
+    stored = await rows(events_service, "SELECT starts_at FROM occurrences WHERE hub_event_id = $1 ORDER BY starts_at",
+                        weekly.hub_event_id)
+    assert [r["starts_at"].hour for r in stored] == [16, 16, 17, 17]  # UTC; 18:00 local every time
