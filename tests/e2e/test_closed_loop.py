@@ -11,13 +11,15 @@ import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.local.services import LocalServices
 from hubnet_common.local.watch import TopicWatcher
-from hubnet_common.messages.hubevent_commands import ScheduleHubEvent
+from hubnet_common.messages.hubevent_commands import RecordAttendance, RegisterForHubEvent, ScheduleHubEvent
 from hubnet_common.messages.notification_events import NotificationDelivered
 from hubnet_common.messages.referral_commands import CreateReferral
 from hubnet_common.messages.referral_events import ReferralRequested
@@ -246,6 +248,52 @@ async def test_staff_read_their_inbox_over_http(services):
     assert (await asyncio.to_thread(http, local, "notifications", "/inbox?staff=brg-sara&size=0"))[0] == 400
     status, failed = await asyncio.to_thread(http, local, "notifications", "/deliveries/failed")
     assert status == 200 and failed == []
+
+
+def get_text(local, service: str, path: str) -> tuple[int, bytes, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{local.ports[service]}{path}", timeout=10) as response:
+            return response.status, response.read(), response.headers["content-type"]
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), exc.headers["content-type"]
+
+
+async def test_a_hubs_calendar_feed_and_figures(services, kafka_bootstrap):
+    _, _, local, _ = services
+    yesterday = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    weekly = datetime(2026, 10, 13, 16, 0, tzinfo=UTC)
+    async with PartnerClient(kafka_bootstrap, "goteborgs-stad-arbvux") as arbvux:
+        held = ScheduleHubEvent(hub_id="bergsjon", kind="study-guidance", title="Studiecafé, Bergsjön",
+                                starts_at=yesterday, ends_at=yesterday + timedelta(hours=2), capacity=10)
+        series = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title="SFI-kväll",
+                                  starts_at=weekly, ends_at=weekly + timedelta(hours=2), capacity=25,
+                                  rrule="FREQ=WEEKLY;COUNT=6")
+        for command in (held, series):
+            accepted(await arbvux.request(command))
+        for i in range(6):
+            accepted(await arbvux.request(RegisterForHubEvent(hub_event_id=held.hub_event_id,
+                                                              participant_ref=f"{7000 + i:064x}")))
+        accepted(await arbvux.request(RecordAttendance(
+            hub_event_id=held.hub_event_id, attended=[f"{7000 + i:064x}" for i in range(3)],
+            no_shows=[f"{7003:064x}"], walk_ins=2)))
+    status, body, kind = await asyncio.to_thread(get_text, local, "events", "/calendar.ics?hub=bergsjon")
+    assert status == 200 and kind.startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(body)
+    found = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    assert f"{series.hub_event_id}@hubnet" in found and f"{held.hub_event_id}@hubnet" in found
+    assert str(found[f"{series.hub_event_id}@hubnet"]["SUMMARY"]) == "SFI-kväll"
+    assert found[f"{series.hub_event_id}@hubnet"]["RRULE"]["COUNT"] == [6]
+    assert found[f"{held.hub_event_id}@hubnet"].decoded("DTSTART") == yesterday
+    status, _, _ = await asyncio.to_thread(get_text, local, "events", "/calendar.ics?hub=kortedala")
+    assert status == 404
+    status, body, _ = await asyncio.to_thread(get_text, local, "events", "/calendar.ics?partner=goteborgs-stad-arbvux")
+    assert status == 200 and held.hub_event_id.encode() in body
+
+    status, body, _ = await asyncio.to_thread(get_text, local, "events", "/figures")
+    month = yesterday.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m")
+    [row] = [r for r in json.loads(body) if (r["hub"], r["month"], r["kind"]) == ("bergsjon", month, "study-guidance")]
+    assert (row["held"], row["registrations"], row["attended"], row["walk_ins"]) == (1, 6, 3, 2)
+    assert row["attendance_rate"] == 0.75  # 3 of the 4 whose attendance was recorded
 
 
 async def test_no_personal_data_in_any_message_or_log_line(services, kafka_bootstrap):

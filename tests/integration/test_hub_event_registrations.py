@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hubnet_common.messages import hubevent_commands as c
 from hubnet_common.messages import hubevent_events as f
-from hubnet_common.settings import Settings
 from hubnet_events import bootstrap as events
+from hubnet_common.messages.referral_commands import CancelReferral
+from hubnet_common.messages.vocabulary import Purpose, ReasonCode
+from hubnet_events.settings import EventSettings
 from hubnet_referrals import bootstrap as referrals
 from hubnet_referrals.settings import ReferralSettings
 
 from tests.integration.conftest import rows, running, until
-from tests.integration.referral_steps import accepted
+from tests.integration.referral_steps import accepted, consent, referral
 
 pytestmark = pytest.mark.integration
 STARTS = datetime(2026, 12, 10, 17, 0, tzinfo=UTC)
@@ -30,8 +32,8 @@ async def events_service(new_database, kafka_bootstrap):
     referrals_dsn, dsn = await new_database("referrals"), await new_database("events")
     prefix = f"it-{dsn[-8:]}"
     directory = ReferralSettings(pg_dsn=referrals_dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=prefix)
-    settings = Settings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=prefix)
-    async with running(referrals.spec(directory), directory), running(events.spec(), settings):
+    settings = EventSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=prefix)
+    async with running(referrals.spec(directory), directory), running(events.spec(settings), settings):
         await until(dsn, "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")
         await until(dsn, "SELECT 1 FROM known_partners WHERE id = 'goteborgs-stad-arbvux'")
         yield dsn
@@ -143,3 +145,52 @@ async def test_a_weekly_evening_keeps_its_local_time_across_the_change_to_winter
     stored = await rows(events_service, "SELECT starts_at FROM occurrences WHERE hub_event_id = $1 ORDER BY starts_at",
                         weekly.hub_event_id)
     assert [r["starts_at"].hour for r in stored] == [16, 16, 17, 17]  # UTC; 18:00 local every time
+
+
+async def test_a_referral_to_a_hub_event_registers_and_its_cancellation_unregisters(events_service, partner, watcher):
+    async with partner("goteborgs-stad-arbvux") as arbvux, partner("bostadsbolaget") as sender:
+        evening = await schedule(arbvux, capacity=1, title="Studievägledning")
+        accepted(await arbvux.request(c.RegisterForHubEvent(hub_event_id=evening.hub_event_id,
+                                                            participant_ref=resident(5000))))
+        given = consent(participant_ref=resident(5001), partners=("goteborgs-stad-arbvux",),
+                        purposes=(Purpose.STUDIES,))
+        accepted(await sender.request(given))
+        referred = referral(given.consent_id, participant_ref=resident(5001), service_id="arbvux-sfi-guidance",
+                            hub_id="bergsjon", purpose=Purpose.STUDIES, hub_event_id=evening.hub_event_id)
+        accepted(await sender.request(referred))
+        waiting = await watcher.wait_for(lambda s: isinstance(s.body, f.RegistrationWaitlisted)
+                                         and s.body.referral_id == referred.referral_id)
+        accepted(await arbvux.request(c.CancelRegistration(hub_event_id=evening.hub_event_id,
+                                                           participant_ref=resident(5000))))
+        moved = await watcher.wait_for(lambda s: isinstance(s.body, f.WaitlistPromoted)
+                                       and s.body.hub_event_id == evening.hub_event_id)
+        accepted(await sender.request(CancelReferral(referral_id=referred.referral_id,
+                                                     reason_code=ReasonCode.NO_LONGER_INTERESTED)))
+        gone = await watcher.wait_for(lambda s: isinstance(s.body, f.RegistrationCancelled)
+                                      and s.body.registration_id == waiting.body.registration_id)
+    assert waiting.body.waitlist_position == 1 and moved.body.referral_id == referred.referral_id
+    assert gone.body.was == "referral cancelled"
+    [row] = await rows(events_service, "SELECT status FROM registrations WHERE referral_id = $1", referred.referral_id)
+    assert row["status"] == "cancelled"
+
+
+async def test_one_reminder_before_each_occurrence_whatever_the_restarts(new_database, kafka_bootstrap, partner,
+                                                                         watcher, events_service):
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=3)
+    async with partner("goteborgs-stad-arbvux") as arbvux:
+        evening = await schedule(arbvux, capacity=30, starts_at=soon, ends_at=soon + timedelta(hours=2),
+                                 title="Infokväll snart")
+        accepted(await arbvux.request(c.RegisterForHubEvent(hub_event_id=evening.hub_event_id,
+                                                            participant_ref=resident(6000))))
+    settings = EventSettings(pg_dsn=events_service, kafka_bootstrap=kafka_bootstrap,
+                             group_prefix=f"it-rem-{uuid.uuid4().hex[:6]}", reminder_lead_hours=4,
+                             reminder_check_seconds=0.2)
+    for _ in range(2):  # a second instance of the service (or a restart) does not remind again
+        async with running(events.spec(settings), settings):
+            reminder = await watcher.wait_for(lambda s: isinstance(s.body, f.HubEventReminder)
+                                              and s.body.hub_event_id == evening.hub_event_id)
+            await asyncio.sleep(0.6)
+    reminders = {s.envelope.id for s in watcher.seen if isinstance(s.body, f.HubEventReminder)
+                 and s.body.hub_event_id == evening.hub_event_id}
+    assert len(reminders) == 1
+    assert (reminder.body.registered, reminder.body.capacity, reminder.body.title) == (1, 30, "Infokväll snart")

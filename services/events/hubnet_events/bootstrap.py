@@ -1,19 +1,23 @@
 """Wires the events service: which handler answers which message, on which unit of work."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 from hubnet_common.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
 from hubnet_common.messages import hubevent_commands as c
 from hubnet_common.processing import Route
-from hubnet_common.runtime import ServiceSpec
-from hubnet_common.topics import DIRECTORY, HUBEVENT_COMMANDS, HUBEVENT_REPLIES
+from hubnet_common.runtime import Runtime, ServiceSpec, every
+from hubnet_common.topics import DIRECTORY, HUBEVENT_COMMANDS, HUBEVENT_REPLIES, REFERRAL_EVENTS
 from hubnet_common.uow import UnitOfWork
 
 from hubnet_events.adapters.uow import SERVICE, EventsUnitOfWork
-from hubnet_events.handlers import change_hub_event, registrations
+from hubnet_events.entrypoints import http
+from hubnet_events.handlers import change_hub_event, referred, registrations
+from hubnet_events.handlers.reminders import remind_upcoming
 from hubnet_events.handlers.schedule_hub_event import schedule_hub_event
+from hubnet_events.settings import EventSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -30,12 +34,25 @@ COMMANDS = Route(
     replies_topic=HUBEVENT_REPLIES.name,
 )
 DIRECTORY_COPY = Route(DIRECTORY.name, directory_copy_handlers())
+REFERRALS = Route(REFERRAL_EVENTS.name, referred.HANDLERS)
 
 
-def spec(uow_factory: Callable[[asyncpg.Pool], Callable[[], UnitOfWork]] | None = None) -> ServiceSpec:
+def spec(
+    settings: EventSettings | None = None,
+    uow_factory: Callable[[asyncpg.Pool], Callable[[], UnitOfWork]] | None = None,
+) -> ServiceSpec:
+    settings = settings or EventSettings()
+    lead = timedelta(hours=settings.reminder_lead_hours)
+
+    async def reminders(runtime: Runtime) -> int:
+        async with EventsUnitOfWork(runtime.pool) as uow:
+            return await remind_upcoming(uow, datetime.now(UTC), lead)
+
     return ServiceSpec(
         name=SERVICE,
         migrations=[DIRECTORY_COPY_MIGRATIONS, MIGRATIONS],
-        routes=[COMMANDS, DIRECTORY_COPY],
+        routes=[COMMANDS, DIRECTORY_COPY, REFERRALS],
         uow_factory=uow_factory or (lambda pool: lambda: EventsUnitOfWork(pool)),
+        http_routes=http.ROUTES,
+        workers=[every(settings.reminder_check_seconds, reminders, "reminders")],
     )

@@ -5,7 +5,9 @@
 2. BRG acknowledges, accepts, starts and completes it with the outcome "own business"; the sender
    is told at each step. BRG opens the contact details with its private key.
 3. A second referral is declined (no capacity); a third is refused for want of consent.
-4. Familjebostäder schedules an employer meetup at Bergsjön; its hub host is told.
+4. Familjebostäder schedules an information evening at Bergsjön with two places; its hub host is
+   told; three residents register (one waits), a cancellation promotes the waiting one, and
+   attendance is recorded.
 5. A command that is not JSON is refused; the follow-up report is printed.
 """
 
@@ -28,7 +30,10 @@ from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.messages import referral_commands as c
 from hubnet_common.messages.directory_commands import UpdatePartner
 from hubnet_common.messages.hubevent_commands import ScheduleHubEvent
-from hubnet_common.messages.hubevent_events import HubEventScheduled
+from hubnet_common.messages import hubevent_commands as c_ev
+from hubnet_common.messages.hubevent_events import (
+    AttendanceRecorded, HubEventScheduled, RegistrationConfirmed, RegistrationWaitlisted, WaitlistPromoted,
+)
 from hubnet_common.messages.notification_events import NotificationDelivered
 from hubnet_common.messages.referral_events import ReferralRequested
 from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode
@@ -43,6 +48,7 @@ from hubnet_common.topics import HUBEVENT_EVENTS, NOTIFICATION_EVENTS, REFERRAL_
 # The demo's network key and a made-up resident (a valid check digit, no real person).
 DEMO_NETWORK_KEY = b"hubnet-demo-network-key"
 DEMO_PERSONNUMMER = "19900101-0017"
+EVENING_RESIDENTS = ("19850312-1231", "19920615-4560", "19780101-9873")
 DEMO_CONTACT = ContactDetails(name="Demo Person", phone="070-000 00 00", language="ar",
                               note="Föredrar samtal på förmiddagen.")
 
@@ -127,14 +133,35 @@ class Demo:
         self.answer("referrals", "CreateReferral to SFI guidance (consent covers BRG only)", await sender.request(third))
 
     async def hub_event(self, familjebostader: PartnerClient) -> None:
-        self.steps.start("Familjebostäder schedules an employer meetup at the Bergsjön hub")
-        starts = (datetime.now(UTC) + timedelta(days=7)).replace(hour=15, minute=0, second=0, microsecond=0)
-        event = ScheduleHubEvent(hub_id="bergsjon", kind="employer-meetup", title="Träffa arbetsgivare i Bergsjön",
-                                 starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=40)
-        self.answer("events", f"ScheduleHubEvent {event.hub_event_id}", await familjebostader.request(event))
+        self.steps.start("Familjebostäder schedules an information evening at the Bergsjön hub (2 places)")
+        starts = (datetime.now(UTC) + timedelta(days=7)).replace(hour=16, minute=0, second=0, microsecond=0)
+        event = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", capacity=2,
+                                 title="Informationskväll: vuxenutbildning och SFI",
+                                 starts_at=starts, ends_at=starts + timedelta(hours=2))
+        self.answer("familjebostader", f"ScheduleHubEvent {event.hub_event_id}", await familjebostader.request(event))
         fact = await self.watch.wait_for(lambda s: isinstance(s.body, HubEventScheduled) and s.key == event.hub_event_id)
         self.steps.say("events", f"published {fact.envelope.type} via its outbox")
         await self.deliveries(fact.envelope.id)
+        residents = [participant_ref(number, DEMO_NETWORK_KEY) for number in EVENING_RESIDENTS]
+        for n, ref in enumerate(residents, 1):
+            await familjebostader.request(c_ev.RegisterForHubEvent(hub_event_id=event.hub_event_id, participant_ref=ref))
+            placed = await self.watch.wait_for(lambda s, n=n: _placements(self.watch, event.hub_event_id) >= n)
+            placed = [x for x in self.watch.seen if _is_placement(x, event.hub_event_id)][n - 1]
+            where = ("a place" if isinstance(placed.body, RegistrationConfirmed)
+                     else f"waitlist position {placed.body.waitlist_position}")
+            self.steps.say("events", f"resident {n} registered: {where}")
+        await familjebostader.request(c_ev.CancelRegistration(hub_event_id=event.hub_event_id,
+                                                              participant_ref=residents[0]))
+        promoted = await self.watch.wait_for(lambda s: isinstance(s.body, WaitlistPromoted)
+                                             and s.body.hub_event_id == event.hub_event_id)
+        self.steps.say("events", f"resident 1 cancelled; {promoted.envelope.type}: the first waiting got the place")
+        self.answer("familjebostader", "RecordAttendance (2 came, 3 walk-ins)", await familjebostader.request(
+            c_ev.RecordAttendance(hub_event_id=event.hub_event_id, attended=residents[1:], walk_ins=3)))
+        came = await self.watch.wait_for(lambda s: isinstance(s.body, AttendanceRecorded)
+                                         and s.body.hub_event_id == event.hub_event_id)
+        self.steps.say("events", f"attendance: {came.body.attended} of {came.body.registered} registered, "
+                                 f"{came.body.walk_ins} walk-ins")
+        self.steps.say("events", "calendar feed: http://127.0.0.1:8182/calendar.ics?hub=bergsjon")
 
     async def not_json(self, partner: PartnerClient) -> None:
         self.steps.start("A partner system sends a command that is not JSON")
@@ -194,6 +221,14 @@ class Demo:
     def answer(self, who: str, what: str, reply) -> None:
         verdict = "accepted" if reply.ce_type.endswith("accepted.v1") else f"refused [{reply.code}] {reply.reason}"
         self.steps.say(who, f"{what}: {verdict}")
+
+
+def _is_placement(seen, hub_event_id: str) -> bool:
+    return isinstance(seen.body, (RegistrationConfirmed, RegistrationWaitlisted)) and seen.body.hub_event_id == hub_event_id
+
+
+def _placements(watch: TopicWatcher, hub_event_id: str) -> int:
+    return sum(_is_placement(x, hub_event_id) for x in watch.seen)
 
 
 def run_demo(*, once: bool) -> int:

@@ -94,9 +94,21 @@ class HubEventCancelled(Fact):
 
     hub_event_id: str
     hub_id: str
+    title: str
     version: int
     reason: str
     registrations_cancelled: int
 
     def subject(self) -> str:
         return self.hub_event_id
+
+
+class HubEventReminder(_OccurrenceFact):
+    """An occurrence is coming up (the lead time is a setting of the events service)."""
+
+    ce_type = "se.hubnet.hubevent.reminder-due.v1"
+    organiser_partner_id: str
+    title: str
+    registered: int
+    waitlisted: int
+    capacity: int

@@ -37,6 +37,9 @@ class CreateReferral(Command):
     need: LongText = ""
     # Contact details sealed to the receiving partner's key; hubnet only carries the ciphertext.
     sealed_contact: Sealed | None = None
+    # A referral to a hub event (e.g. an information evening): the resident is registered for it.
+    hub_event_id: Id | None = None
+    occurrence_starts_at: AwareDatetime | None = None
 
     def subject(self) -> str:
         return self.referral_id

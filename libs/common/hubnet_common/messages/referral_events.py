@@ -39,6 +39,8 @@ class ReferralRequested(_ReferralFact):
     consent_id: str
     sealed_contact: str | None = None
     ack_due_at: datetime | None = None
+    hub_event_id: str | None = None
+    occurrence_starts_at: datetime | None = None
 
 
 class ReferralReceived(_ReferralFact):

@@ -66,6 +66,26 @@ class PgOccurrences:
             " WHERE hub_event_id = $1 AND occurrence_starts_at = $2 ORDER BY seq", hub_event_id, starts_at)
         return Occurrence(**dict(row), registrations=[Registration(**dict(r)) for r in registrations])
 
+    async def to_remind(self, now, until, limit: int) -> list[tuple[HubEvent, Occurrence]]:
+        """Scheduled occurrences starting between now and `until` not yet reminded of, locked."""
+        rows = await self.conn.fetch(
+            "SELECT hub_event_id, starts_at FROM occurrences WHERE reminded_at IS NULL AND status = 'scheduled'"
+            " AND starts_at > $1 AND starts_at <= $2 ORDER BY starts_at LIMIT $3 FOR UPDATE SKIP LOCKED",
+            now, until, limit)
+        events = PgHubEvents(self.conn)
+        return [(await events.get(r["hub_event_id"]), await self.get(r["hub_event_id"], r["starts_at"])) for r in rows]
+
+    async def reminded(self, occurrence: Occurrence, at) -> None:
+        await self.conn.execute("UPDATE occurrences SET reminded_at = $3 WHERE hub_event_id = $1 AND starts_at = $2",
+                                occurrence.hub_event_id, occurrence.starts_at, at)
+
+    async def registration_of_referral(self, referral_id: str) -> tuple | None:
+        """(hub event, occurrence start, participant_ref) of the registration a referral made."""
+        row = await self.conn.fetchrow(
+            "SELECT hub_event_id, occurrence_starts_at, participant_ref FROM registrations WHERE referral_id = $1"
+            " ORDER BY seq DESC LIMIT 1", referral_id)
+        return tuple(row) if row else None
+
     async def save(self, o: Occurrence) -> None:
         await self.conn.execute(
             "UPDATE occurrences SET capacity = $3, status = $4, walk_ins = $5 WHERE hub_event_id = $1 AND starts_at = $2",

@@ -3,7 +3,9 @@
 from hubnet_common.runtime import run_service
 
 from hubnet_events import bootstrap
+from hubnet_events.settings import EventSettings
 
 
 def main() -> None:
-    run_service(bootstrap.spec())
+    settings = EventSettings()
+    run_service(bootstrap.spec(settings), settings)

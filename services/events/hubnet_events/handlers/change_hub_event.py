@@ -38,5 +38,5 @@ async def cancel_hub_event(command: c.CancelHubEvent, envelope: Envelope, uow: E
         cancelled += occurrence.close()
         await uow.occurrences.save(occurrence)
     await uow.hub_events.save(event)
-    uow.emit(f.HubEventCancelled(hub_event_id=event.id, hub_id=event.hub_id, version=event.version,
+    uow.emit(f.HubEventCancelled(hub_event_id=event.id, hub_id=event.hub_id, title=event.title, version=event.version,
                                  reason=command.reason, registrations_cancelled=cancelled), caused_by=envelope)

@@ -99,6 +99,28 @@ def referral_overdue(
     )
 
 
+def hub_event_reminder(language: str, *, title: str, hub: str, starts_at: datetime, registered: int,
+                       capacity: int, waitlisted: int, link: str) -> Wording:
+    when = starts_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    if not _sv(language):
+        return Wording(
+            f"Reminder: {title} at {hub}, {when}",
+            f"\"{title}\" at the {hub} hub starts {when}: {registered} of {capacity} places taken, "
+            f"{waitlisted} waiting.\n\nDetails: {link}",
+        )
+    return Wording(
+        f"Påminnelse: {title} i {hub}, {when}",
+        f"\"{title}\" på hubben i {hub} börjar {when}: {registered} av {capacity} platser bokade, "
+        f"{waitlisted} på väntelistan.\n\nMer information: {link}",
+    )
+
+
+def hub_event_cancelled(language: str, *, title: str, hub: str, reason: str, link: str) -> Wording:
+    if not _sv(language):
+        return Wording(f"Cancelled at {hub}: {title}", f"\"{title}\" at the {hub} hub is cancelled ({reason}).\n\n{link}")
+    return Wording(f"Inställt i {hub}: {title}", f"\"{title}\" på hubben i {hub} är inställt ({reason}).\n\n{link}")
+
+
 def hub_event_scheduled(language: str, *, title: str, hub: str, starts_at: datetime, organiser: str, link: str) -> Wording:
     when = starts_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
     if not _sv(language):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from hubnet_common.envelope import Envelope, uuid7
 from hubnet_common.messages import referral_events as f
-from hubnet_common.messages.hubevent_events import HubEventScheduled
+from hubnet_common.messages.hubevent_events import HubEventCancelled, HubEventReminder, HubEventScheduled
 
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 from hubnet_notifications.domain import wording
@@ -83,11 +83,31 @@ def notifier(base_url: str) -> dict:
         await _notify(uow, envelope, about, recipients, link, lambda lang: wording.hub_event_scheduled(
             lang, title=fact.title, hub=hub, starts_at=fact.starts_at, organiser=organiser, link=link), "scheduled")
 
+    async def hub_event_reminder(fact: HubEventReminder, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+        staff, hub = await uow.staff.all(), await _Names(uow).hub(fact.hub_id)
+        recipients = hosts_of_hub(staff, fact.hub_id) + senders_of_referral(staff, fact.organiser_partner_id, fact.hub_id)
+        link = f"{base_url}/hub-events/{fact.hub_event_id}"
+        about = About(frozenset({fact.organiser_partner_id}), hub_id=fact.hub_id)
+        await _notify(uow, envelope, about, list({s.id: s for s in recipients}.values()), link,
+                      lambda lang: wording.hub_event_reminder(
+                          lang, title=fact.title, hub=hub, starts_at=fact.occurrence_starts_at,
+                          registered=fact.registered, capacity=fact.capacity, waitlisted=fact.waitlisted, link=link),
+                      "scheduled")
+
+    async def hub_event_cancelled(fact: HubEventCancelled, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+        hub = await _Names(uow).hub(fact.hub_id)
+        link = f"{base_url}/hub-events/{fact.hub_event_id}"
+        await _notify(uow, envelope, About(frozenset(), hub_id=fact.hub_id), hosts_of_hub(await uow.staff.all(), fact.hub_id),
+                      link, lambda lang: wording.hub_event_cancelled(lang, title=fact.title, hub=hub,
+                                                                     reason=fact.reason, link=link), "cancelled")
+
     return {
         f.ReferralRequested: referral_requested,
         **{fact: referral_changed for fact in TOLD_TO_SENDER + TOLD_TO_RECEIVER},
         f.ReferralOverdue: referral_overdue,
         HubEventScheduled: hub_event_scheduled,
+        HubEventReminder: hub_event_reminder,
+        HubEventCancelled: hub_event_cancelled,
     }
 
 

@@ -43,6 +43,7 @@ async def create_referral(command: CreateReferral, envelope: Envelope, uow: Refe
             **common_fields(referral, referral.history[-1]),
             participant_ref=referral.participant_ref, purpose=command.purpose, consent_id=command.consent_id,
             sealed_contact=referral.sealed_contact, ack_due_at=clock.due_at,
+            hub_event_id=command.hub_event_id, occurrence_starts_at=command.occurrence_starts_at,
         ),
         caused_by=envelope,
     )

@@ -1,0 +1,59 @@
+"""What calendars and follow-up read: hub events for a feed, and figures per hub and month."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from hubnet_events.adapters.ical import FeedEvent
+
+FEED = """
+SELECT e.id AS hub_event_id, e.title, e.description, coalesce(h.name, e.hub_id) AS hub_name, e.kind,
+       e.starts_at, e.ends_at, e.rrule, e.status, e.version, e.capacity,
+       coalesce(p.name, e.organiser_partner_id) AS organiser
+FROM hub_events e
+LEFT JOIN known_hubs h ON h.id = e.hub_id
+LEFT JOIN known_partners p ON p.id = e.organiser_partner_id
+WHERE ($1::text IS NULL OR e.hub_id = $1) AND ($2::text IS NULL OR e.organiser_partner_id = $2)
+ORDER BY e.starts_at
+"""
+
+
+async def feed_events(conn: asyncpg.Connection, *, hub_id: str | None = None,
+                      partner_id: str | None = None) -> list[FeedEvent]:
+    return [FeedEvent(**dict(r)) for r in await conn.fetch(FEED, hub_id, partner_id)]
+
+
+async def name_of(conn: asyncpg.Connection, table: str, id_: str) -> str | None:
+    return await conn.fetchval(f"SELECT name FROM {table} WHERE id = $1", id_)
+
+
+# Per hub, month (Stockholm) and kind: occurrences held (not cancelled, already begun), the
+# registrations they had, how many came (of those registered, plus walk-ins) and who waited.
+FIGURES = """
+WITH held AS (
+    SELECT e.hub_id, to_char(o.starts_at AT TIME ZONE 'Europe/Stockholm', 'YYYY-MM') AS month, e.kind,
+           o.hub_event_id, o.starts_at, o.walk_ins
+    FROM occurrences o JOIN hub_events e ON e.id = o.hub_event_id
+    WHERE o.status = 'scheduled' AND o.starts_at <= $1
+), regs AS (
+    SELECT r.hub_event_id, r.occurrence_starts_at,
+           count(*) FILTER (WHERE r.status = 'registered') AS registered,
+           count(*) FILTER (WHERE r.status = 'waitlisted') AS waitlisted,
+           count(*) FILTER (WHERE r.attendance = 'attended') AS attended,
+           count(*) FILTER (WHERE r.attendance IS NOT NULL) AS marked
+    FROM registrations r GROUP BY 1, 2
+)
+SELECT held.hub_id AS hub, held.month, held.kind, count(*) AS held,
+       coalesce(sum(regs.registered), 0)::int AS registrations,
+       coalesce(sum(regs.waitlisted), 0)::int AS waitlisted,
+       coalesce(sum(regs.attended), 0)::int AS attended,
+       sum(held.walk_ins)::int AS walk_ins,
+       round(sum(regs.attended)::numeric / nullif(sum(regs.marked), 0), 2)::float AS attendance_rate
+FROM held LEFT JOIN regs ON regs.hub_event_id = held.hub_event_id AND regs.occurrence_starts_at = held.starts_at
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+"""
+
+
+async def figures(conn: asyncpg.Connection, now) -> list[dict]:
+    """`attendance_rate` is attended ÷ registered residents whose attendance was recorded."""
+    return [dict(r) for r in await conn.fetch(FIGURES, now)]

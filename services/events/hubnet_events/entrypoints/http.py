@@ -1,0 +1,50 @@
+"""HTTP for calendars and follow-up:
+
+    GET /calendar.ics?hub=ID       an iCalendar feed of a hub's events (any calendar client)
+    GET /calendar.ics?partner=ID   the feed of the events a partner organises
+    GET /figures                   per hub, month and kind: held, registrations, waitlisted,
+                                   attended, walk-ins, attendance rate (JSON)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream.asgi import AsgiResponse, get
+from hubnet_common.http import json_response, problem, query
+from hubnet_common.runtime import Runtime
+
+from hubnet_events.adapters import read_model
+from hubnet_events.adapters.ical import calendar_feed
+
+
+def calendar_route(runtime: Runtime):
+    @get
+    async def calendar(scope: Any) -> AsgiResponse:
+        q = query(scope)
+        hub, partner = q.get("hub"), q.get("partner")
+        if bool(hub) == bool(partner):
+            return problem("give either hub or partner", 400)
+        async with runtime.pool.acquire() as conn:
+            table, key = ("known_hubs", hub) if hub else ("known_partners", partner)
+            name = await read_model.name_of(conn, table, key)
+            if name is None:
+                return problem(f"no {'hub' if hub else 'partner'} {key}", 404)
+            events = await read_model.feed_events(conn, hub_id=hub, partner_id=partner)
+        body = calendar_feed(f"hubnet: {name}", events)
+        return AsgiResponse(body, headers={"content-type": "text/calendar; charset=utf-8"})
+
+    return "/calendar.ics", calendar
+
+
+def figures_route(runtime: Runtime):
+    @get
+    async def figures(scope: Any) -> AsgiResponse:
+        async with runtime.pool.acquire() as conn:
+            return json_response(await read_model.figures(conn, datetime.now(UTC)))
+
+    return "/figures", figures
+
+
+ROUTES = (calendar_route, figures_route)
