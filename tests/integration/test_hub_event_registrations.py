@@ -194,3 +194,32 @@ async def test_one_reminder_before_each_occurrence_whatever_the_restarts(new_dat
                  and s.body.hub_event_id == evening.hub_event_id}
     assert len(reminders) == 1
     assert (reminder.body.registered, reminder.body.capacity, reminder.body.title) == (1, 30, "Infokväll snart")
+
+
+async def test_organisers_update_and_move_an_occurrence_with_its_registrations(events_service, partner, watcher):
+    async with partner("goteborgs-stad-arbvux") as arbvux, partner("stadsmissionen") as co, \
+            partner("brg") as other:
+        evening = await schedule(arbvux, capacity=5, co_organiser_ids=["stadsmissionen"], languages=["sv", "ar"],
+                                 title_en="Information evening", audience="alla")
+        accepted(await arbvux.request(c.RegisterForHubEvent(hub_event_id=evening.hub_event_id,
+                                                            participant_ref=resident(8000))))
+        accepted(await co.request(c.UpdateHubEvent(hub_event_id=evening.hub_event_id,
+                                                   title="Informationskväll (ny lokal)")))
+        later = STARTS + timedelta(days=1)
+        accepted(await co.request(c.RescheduleOccurrence(hub_event_id=evening.hub_event_id, starts_at=later,
+                                                         ends_at=later + timedelta(hours=2))))
+        refused = await other.request(c.UpdateHubEvent(hub_event_id=evening.hub_event_id, title="Kapad"))
+        taken = await arbvux.request(c.RescheduleOccurrence(hub_event_id=evening.hub_event_id,
+                                                            occurrence_starts_at=STARTS, starts_at=later,
+                                                            ends_at=later + timedelta(hours=2)))
+    assert refused.code == "not-permitted" and taken.code == "occurrence-unknown"  # it moved away from STARTS
+    moved = await watcher.wait_for(lambda s: isinstance(s.body, f.OccurrenceRescheduled)
+                                   and s.body.hub_event_id == evening.hub_event_id)
+    assert (moved.body.was_starts_at, moved.body.starts_at, moved.body.registered) == (STARTS, later, 1)
+    assert moved.body.title == "Informationskväll (ny lokal)" and moved.body.version == 3
+    [row] = await rows(events_service, "SELECT occurrence_starts_at FROM registrations WHERE participant_ref = $1",
+                       resident(8000))
+    assert row[0] == later  # the registration moved with the occurrence
+    [event] = await rows(events_service, "SELECT starts_at, languages, audience FROM hub_events WHERE id = $1",
+                         evening.hub_event_id)
+    assert tuple(event) == (later, ["sv", "ar"], "alla")

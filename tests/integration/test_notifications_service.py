@@ -9,6 +9,7 @@ from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.settings import Settings
 from hubnet_common.topics import on_broker
 from hubnet_common.local.mail import kept_mails, wait_for_mail
+from hubnet_common.messages.hubevent_events import HubEventReminder
 from hubnet_common.messages.notification_events import NotificationDelivered
 from hubnet_common.messages.referral_events import (
     ReferralAccepted, ReferralCancelled, ReferralOverdue, ReferralRequested,
@@ -146,3 +147,17 @@ async def test_a_cancellation_by_the_sender_is_told_to_the_receiving_staff(notif
     assert johan.subject.endswith("has been cancelled") and "no-longer-interested" in johan.text
     assert "Bostadsbolaget" in johan.text  # who did it, by name from the directory
     assert not [m for m in kept_mails(mail_dir) if fact.referral_id in m.subject and "amina" in m.to]
+
+
+async def test_a_reminder_before_a_hub_event_reaches_its_hosts(notifications, kafka_bootstrap):
+    _, mail_dir = notifications
+    starts = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
+    fact = HubEventReminder(hub_event_id=f"E-it-{uuid.uuid4().hex[:8]}", hub_id="bergsjon", occurrence_starts_at=starts,
+                            organiser_partner_id="goteborgs-stad-arbvux", title=f"SFI-kväll {uuid.uuid4().hex[:4]}",
+                            registered=12, waitlisted=3, capacity=12)
+    await publish_fact(kafka_bootstrap, fact, Envelope.new(type=fact.ce_type, source=service_source("events"),
+                                                           subject=fact.hub_event_id))
+    host = await wait_for_mail(mail_dir, fact.title, to="karin.holm@familjebostader.example.org")
+    organiser = await wait_for_mail(mail_dir, fact.title, to="per.ek@arbvux.example.org")
+    assert host.subject.startswith("Påminnelse") and "12 av 12 platser bokade, 3 på väntelistan" in host.text
+    assert "18:00" in organiser.subject  # Stockholm time

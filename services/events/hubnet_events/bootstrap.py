@@ -28,6 +28,8 @@ COMMANDS = Route(
         c.RegisterForHubEvent: registrations.register,
         c.CancelRegistration: registrations.cancel_registration,
         c.RecordAttendance: registrations.record_attendance,
+        c.UpdateHubEvent: change_hub_event.update_hub_event,
+        c.RescheduleOccurrence: change_hub_event.reschedule_occurrence,
         c.ChangeHubEventCapacity: change_hub_event.change_capacity,
         c.CancelHubEvent: change_hub_event.cancel_hub_event,
     },

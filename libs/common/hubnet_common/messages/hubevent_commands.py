@@ -1,8 +1,8 @@
 """Commands on `hubevent.commands.v1`."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from hubnet_common.envelope import uuid7
 from hubnet_common.messages.base import Command, Id, LongText, ParticipantRef, ShortText
@@ -32,6 +32,11 @@ class ScheduleHubEvent(Command):
     capacity: int = Field(ge=1, le=10_000)
     # RFC 5545 RRULE (FREQ=DAILY|WEEKLY|MONTHLY with COUNT or UNTIL), expanded in Stockholm time.
     rrule: str | None = Field(default=None, max_length=300)
+    co_organiser_ids: list[Id] = []
+    title_en: ShortText | None = None
+    description_en: LongText = ""
+    languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]] = ["sv"]
+    audience: ShortText | None = None  # e.g. "unga vuxna 18–25", "alla"
 
     def subject(self) -> str:
         return self.hub_event_id
@@ -75,6 +80,44 @@ class RecordAttendance(_OccurrenceCommand):
     attended: list[ParticipantRef] = []
     no_shows: list[ParticipantRef] = []
     walk_ins: int = Field(default=0, ge=0, le=10_000)
+
+
+class UpdateHubEvent(Command):
+    """New words for a hub event; fields left out stay as they are."""
+
+    ce_type = "se.hubnet.hubevent.update.v1"
+    topic = TOPIC
+
+    hub_event_id: Id
+    title: ShortText | None = None
+    description: LongText | None = None
+    title_en: ShortText | None = None
+    description_en: LongText | None = None
+    audience: ShortText | None = None
+
+    def subject(self) -> str:
+        return self.hub_event_id
+
+
+class RescheduleOccurrence(Command):
+    """Move one occurrence to another time; its registrations move with it."""
+
+    ce_type = "se.hubnet.hubevent.reschedule.v1"
+    topic = TOPIC
+
+    hub_event_id: Id
+    occurrence_starts_at: AwareDatetime | None = None  # left out: the hub event's only occurrence
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+    def subject(self) -> str:
+        return self.hub_event_id
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> "RescheduleOccurrence":
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
 
 
 class ChangeHubEventCapacity(Command):

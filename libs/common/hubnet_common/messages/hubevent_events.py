@@ -75,6 +75,37 @@ class AttendanceRecorded(_OccurrenceFact):
     walk_ins: int
 
 
+class HubEventUpdated(Fact):
+    ce_type = "se.hubnet.hubevent.updated.v1"
+    topic = TOPIC
+
+    hub_event_id: str
+    hub_id: str
+    version: int
+    title: str
+    changed: list[str]
+
+    def subject(self) -> str:
+        return self.hub_event_id
+
+
+class OccurrenceRescheduled(Fact):
+    ce_type = "se.hubnet.hubevent.rescheduled.v1"
+    topic = TOPIC
+
+    hub_event_id: str
+    hub_id: str
+    version: int
+    title: str
+    was_starts_at: datetime
+    starts_at: datetime
+    ends_at: datetime
+    registered: int
+
+    def subject(self) -> str:
+        return self.hub_event_id
+
+
 class HubEventCapacityChanged(Fact):
     ce_type = "se.hubnet.hubevent.capacity-changed.v1"
     topic = TOPIC

@@ -9,8 +9,16 @@ from hubnet_events.domain.occurrence import Occurrence, Registration
 
 COLUMNS = (
     "id", "hub_id", "organiser_partner_id", "kind", "title", "description", "starts_at", "ends_at", "capacity",
-    "status", "version", "rrule",
+    "status", "version", "rrule", "cancel_reason", "co_organiser_ids", "title_en", "description_en", "languages",
+    "audience",
 )
+CHANGEABLE = ("title", "description", "capacity", "status", "version", "cancel_reason", "title_en", "description_en",
+              "audience", "starts_at", "ends_at")
+
+
+def _event(row: asyncpg.Record) -> HubEvent:
+    return HubEvent(**{**dict(row), "co_organiser_ids": tuple(row["co_organiser_ids"]),
+                       "languages": tuple(row["languages"])})
 
 
 class PgHubEvents:
@@ -19,23 +27,23 @@ class PgHubEvents:
 
     async def get(self, hub_event_id: str) -> HubEvent | None:
         row = await self.conn.fetchrow(f"SELECT {', '.join(COLUMNS)} FROM hub_events WHERE id = $1", hub_event_id)
-        return HubEvent(**row) if row else None
+        return _event(row) if row else None
 
     async def get_for_update(self, hub_event_id: str) -> HubEvent | None:
         row = await self.conn.fetchrow(
             f"SELECT {', '.join(COLUMNS)} FROM hub_events WHERE id = $1 FOR UPDATE", hub_event_id)
-        return HubEvent(**row) if row else None
+        return _event(row) if row else None
 
     async def save(self, event: HubEvent) -> None:
         await self.conn.execute(
-            "UPDATE hub_events SET capacity = $2, status = $3, version = $4, cancel_reason = $5 WHERE id = $1",
-            event.id, event.capacity, event.status, event.version, event.cancel_reason)
+            f"UPDATE hub_events SET {', '.join(f'{c} = ${i}' for i, c in enumerate(CHANGEABLE, 2))} WHERE id = $1",
+            event.id, *(getattr(event, c) for c in CHANGEABLE))
 
     async def add(self, event: HubEvent) -> None:
         await self.conn.execute(
             f"INSERT INTO hub_events ({', '.join(COLUMNS)})"
             f" VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})",
-            *(getattr(event, column) for column in COLUMNS),
+            *(list(v) if isinstance(v := getattr(event, column), tuple) else v for column in COLUMNS),
         )
 
 
@@ -85,6 +93,12 @@ class PgOccurrences:
             "SELECT hub_event_id, occurrence_starts_at, participant_ref FROM registrations WHERE referral_id = $1"
             " ORDER BY seq DESC LIMIT 1", referral_id)
         return tuple(row) if row else None
+
+    async def move(self, o: Occurrence, was_starts_at) -> None:
+        """Store the occurrence's new times; its registrations follow (ON UPDATE CASCADE)."""
+        await self.conn.execute(
+            "UPDATE occurrences SET starts_at = $3, ends_at = $4 WHERE hub_event_id = $1 AND starts_at = $2",
+            o.hub_event_id, was_starts_at, o.starts_at, o.ends_at)
 
     async def save(self, o: Occurrence) -> None:
         await self.conn.execute(

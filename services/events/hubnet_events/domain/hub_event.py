@@ -51,12 +51,32 @@ class HubEvent:
     version: int
     rrule: str | None = None
     cancel_reason: str | None = None
+    co_organiser_ids: tuple[str, ...] = ()
+    title_en: str | None = None
+    description_en: str = ""
+    languages: tuple[str, ...] = ("sv",)
+    audience: str | None = None
 
     def _by_organiser(self, partner_id: str | None) -> None:
-        if partner_id != self.organiser_partner_id:
-            raise NotOrganiser(f"only the organiser ({self.organiser_partner_id}) may change {self.id}")
+        if partner_id != self.organiser_partner_id and partner_id not in self.co_organiser_ids:
+            raise NotOrganiser(f"only the organisers ({self.organiser_partner_id}) may change {self.id}")
         if self.status == "cancelled":
             raise HubEventClosed(f"{self.id} was cancelled: {self.cancel_reason}")
+
+    def update(self, changes: dict, *, by: str | None) -> list[str]:
+        """New words (title, description, …); returns the names of the fields that changed."""
+        self._by_organiser(by)
+        changed = [name for name, value in changes.items() if value is not None and getattr(self, name) != value]
+        for name in changed:
+            setattr(self, name, changes[name])
+        if changed:
+            self.version += 1
+        return changed
+
+    def moved(self, *, by: str | None) -> None:
+        """One of its occurrences was moved."""
+        self._by_organiser(by)
+        self.version += 1
 
     def change_capacity(self, capacity: int, *, by: str | None) -> None:
         self._by_organiser(by)
@@ -82,6 +102,7 @@ class HubEvent:
         ends_at: datetime,
         capacity: int,
         rrule: str | None = None,
+        **details,
     ) -> HubEvent:
         if organiser is None or not organiser.active:
             raise OrganiserUnknown(f"{organiser_id or 'the sender'} is not a partner in the directory")
@@ -100,4 +121,5 @@ class HubEvent:
             status="scheduled",
             version=1,
             rrule=rrule,
+            **details,
         )

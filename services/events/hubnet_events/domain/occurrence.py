@@ -110,6 +110,11 @@ class Occurrence:
                 registration.attendance = mark
         self.walk_ins = walk_ins
 
+    def move(self, starts_at: datetime, ends_at: datetime) -> None:
+        if self.status != "scheduled":
+            raise OccurrenceClosed(f"{self.hub_event_id} on {self.starts_at.isoformat()} is {self.status}")
+        self.starts_at, self.ends_at = starts_at, ends_at
+
     def close(self) -> int:
         """The hub event is cancelled: so is this occurrence and everyone's place; returns how many."""
         self.status = "cancelled"

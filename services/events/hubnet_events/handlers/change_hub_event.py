@@ -1,13 +1,19 @@
-"""The organiser changes a hub event: its capacity (waitlisted residents move up into new places;
-never below the registrations already confirmed), or cancels it with a reason."""
+"""The organisers change a hub event: its words, the time of an occurrence (registrations move
+with it), its capacity (waitlisted residents move up into new places; never below the
+registrations already confirmed), or cancel it with a reason."""
 
 from hubnet_common.envelope import Envelope, partner_of
+from hubnet_common.errors import Refused
 from hubnet_common.messages import hubevent_commands as c
 from hubnet_common.messages import hubevent_events as f
 
 from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.domain.hub_event import HubEventUnknown
-from hubnet_events.handlers.registrations import promoted
+from hubnet_events.handlers.registrations import occurrence_of, promoted
+
+
+class OccurrenceTaken(Refused):
+    code = "occurrence-taken"
 
 
 async def change_capacity(command: c.ChangeHubEventCapacity, envelope: Envelope, uow: EventsUnitOfWork) -> None:
@@ -40,3 +46,35 @@ async def cancel_hub_event(command: c.CancelHubEvent, envelope: Envelope, uow: E
     await uow.hub_events.save(event)
     uow.emit(f.HubEventCancelled(hub_event_id=event.id, hub_id=event.hub_id, title=event.title, version=event.version,
                                  reason=command.reason, registrations_cancelled=cancelled), caused_by=envelope)
+
+
+async def update_hub_event(command: c.UpdateHubEvent, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+    event = await uow.hub_events.get_for_update(command.hub_event_id)
+    if event is None:
+        raise HubEventUnknown(f"there is no hub event {command.hub_event_id}")
+    changed = event.update(command.model_dump(exclude={"hub_event_id"}), by=partner_of(envelope.source))
+    if not changed:
+        return  # nothing new: no fact
+    await uow.hub_events.save(event)
+    uow.emit(f.HubEventUpdated(hub_event_id=event.id, hub_id=event.hub_id, version=event.version, title=event.title,
+                               changed=changed), caused_by=envelope)
+
+
+async def reschedule_occurrence(command: c.RescheduleOccurrence, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+    event = await uow.hub_events.get_for_update(command.hub_event_id)
+    if event is None:
+        raise HubEventUnknown(f"there is no hub event {command.hub_event_id}")
+    event.moved(by=partner_of(envelope.source))
+    _, occurrence = await occurrence_of(uow, event.id, command.occurrence_starts_at)
+    if command.starts_at != occurrence.starts_at and command.starts_at in await uow.occurrences.starts(event.id):
+        raise OccurrenceTaken(f"{event.id} already takes place at {command.starts_at.isoformat()}")
+    was = occurrence.starts_at
+    occurrence.move(command.starts_at, command.ends_at)
+    await uow.occurrences.move(occurrence, was)
+    if event.rrule is None:  # a one-off: the event's own times are the occurrence's
+        event.starts_at, event.ends_at = command.starts_at, command.ends_at
+    await uow.hub_events.save(event)
+    uow.emit(f.OccurrenceRescheduled(
+        hub_event_id=event.id, hub_id=event.hub_id, version=event.version, title=event.title, was_starts_at=was,
+        starts_at=occurrence.starts_at, ends_at=occurrence.ends_at, registered=len(occurrence.registered),
+    ), caused_by=envelope)

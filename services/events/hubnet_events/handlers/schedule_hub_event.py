@@ -27,6 +27,8 @@ async def schedule_hub_event(command: ScheduleHubEvent, envelope: Envelope, uow:
         ends_at=command.ends_at,
         capacity=command.capacity,
         rrule=validate_rrule(command.rrule) if command.rrule else None,
+        co_organiser_ids=tuple(command.co_organiser_ids), title_en=command.title_en,
+        description_en=command.description_en, languages=tuple(command.languages), audience=command.audience,
     )
     times = occurrences(event.starts_at, event.ends_at, event.rrule)
     await uow.hub_events.add(event)
