@@ -296,6 +296,16 @@ async def test_a_hubs_calendar_feed_and_figures(services, kafka_bootstrap):
     assert row["attendance_rate"] == 0.75  # 3 of the 4 whose attendance was recorded
 
 
+async def test_every_service_serves_prometheus_metrics(services):
+    _, _, local, _ = services
+    for service in ("referrals", "events", "notifications"):
+        status, body, kind = await asyncio.to_thread(get_text, local, service, "/metrics")
+        assert status == 200 and kind.startswith("text/plain")
+        assert b"hubnet_outbox_backlog" in body and b"hubnet_handler_seconds_count" in body
+    _, body, _ = await asyncio.to_thread(get_text, local, "referrals", "/metrics")
+    assert b'hubnet_messages_total{topic="referral.commands.v1",outcome="accepted"}' in body
+
+
 async def test_no_personal_data_in_any_message_or_log_line(services, kafka_bootstrap):
     """Runs last in this module: every record the run put on any topic, and every line the three
     services logged, is searched for the resident's number, name, phone and e-mail."""

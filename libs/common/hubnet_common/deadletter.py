@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import structlog
 from aiokafka import AIOKafkaProducer
 
+from hubnet_common.metrics import Metrics
 from hubnet_common.topics import dead_letter_topic
 
 if TYPE_CHECKING:
@@ -32,8 +33,9 @@ def dead_letter_headers(record: Record, group: str, code: str, reason: str) -> l
 
 
 class DeadLetters:
-    def __init__(self, producer: AIOKafkaProducer) -> None:
+    def __init__(self, producer: AIOKafkaProducer, metrics: Metrics | None = None) -> None:
         self.producer = producer
+        self.metrics = metrics
 
     async def send(self, record: Record, group: str, code: str, reason: str) -> str:
         await self.producer.send_and_wait(
@@ -42,6 +44,8 @@ class DeadLetters:
             key=record.key,
             headers=dead_letter_headers(record, group, code, reason),
         )
+        if self.metrics is not None:
+            self.metrics.dead_lettered(record.topic, code)
         log.warning("dead-lettered", code=code, reason=reason, topic=record.topic, offset=record.offset)
         return "dead-lettered"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from hubnet_common.deadletter import DeadLetters
 from hubnet_common.http import json_response
 from hubnet_common.kafka import idempotent_producer
 from hubnet_common.logging import configure_logging
+from hubnet_common.metrics import Metrics
 from hubnet_common.outbox import OutboxRelay
 from hubnet_common.processing import TRANSIENT, Processor, Record, Route
 from hubnet_common.settings import Settings
@@ -58,6 +60,7 @@ class Runtime:
         self.settings = settings
         self.pool: asyncpg.Pool
         self.processors: dict[str, Processor] = {}
+        self.metrics = Metrics()
         self._tasks: list[asyncio.Task] = []
         # Set at shutdown: workers finish the work in hand and return (see `every`).
         self.stopping = asyncio.Event()
@@ -74,7 +77,7 @@ class Runtime:
                 await migrate(conn, *self.spec.migrations)
             await self.producer.start()
             uow_factory = self.spec.uow_factory(self.pool)
-            dead_letters = DeadLetters(self.producer)
+            dead_letters = DeadLetters(self.producer, self.metrics)
             for route in self.spec.routes:
                 self.processors[route.topic] = Processor(
                     route=route, consumer_group=self.consumer_group(route), uow_factory=uow_factory,
@@ -108,6 +111,13 @@ class Runtime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def metrics_text(self) -> str:
+        async with self.pool.acquire(timeout=2) as conn:
+            backlog, oldest = await conn.fetchrow(
+                "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float"
+                " FROM outbox WHERE published_at IS NULL")
+        return self.metrics.render(outbox_backlog=backlog, outbox_oldest_seconds=oldest)
 
     async def readiness(self) -> dict[str, str]:
         checks: dict[str, str] = {}
@@ -148,7 +158,13 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Ru
         checks = await runtime.readiness()
         return json_response(checks, 200 if all(value == "ok" for value in checks.values()) else 503)
 
-    routes = [("/healthz", healthz), ("/readyz", readyz), *(route(runtime) for route in spec.http_routes)]
+    @get
+    async def metrics(scope: Any) -> AsgiResponse:
+        return AsgiResponse((await runtime.metrics_text()).encode(),
+                            headers={"content-type": "text/plain; version=0.0.4"})
+
+    routes = [("/healthz", healthz), ("/readyz", readyz), ("/metrics", metrics),
+              *(route(runtime) for route in spec.http_routes)]
     app = AsgiFastStream(broker, asgi_routes=routes, lifespan=runtime.lifespan, logger=logging.getLogger("hubnet.faststream"))
     return app, runtime
 
@@ -159,7 +175,9 @@ def _subscribe(broker: KafkaBroker, runtime: Runtime, route: Route) -> None:
     from the earliest record a new group has not seen."""
 
     async def consume(message: KafkaMessage) -> None:
-        await runtime.processors[route.topic].process(Record.of(message.raw_message))
+        began = time.perf_counter()
+        outcome = await runtime.processors[route.topic].process(Record.of(message.raw_message))
+        runtime.metrics.processed(route.topic, outcome, time.perf_counter() - began)
 
     broker.subscriber(
         on_broker(route.topic, runtime.settings.topic_prefix),

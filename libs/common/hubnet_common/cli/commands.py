@@ -127,6 +127,71 @@ def generate_keys(args: Namespace) -> int:
     return 0
 
 
+def _dead_letters(args: Namespace):
+    from hubnet_common import dlq
+
+    settings = Settings()
+    if args.offset is not None and not args.topic:
+        raise Failure("--offset needs --topic")
+    try:
+        letters = asyncio.run(dlq.read(settings.kafka_bootstrap, settings.topic_prefix, topic=args.topic,
+                                       group=args.group, reason=args.reason, since=args.since, until=args.until))
+    except ValueError as exc:
+        raise Failure(str(exc)) from exc
+    return [d for d in letters if args.offset is None or d.offset == args.offset]
+
+
+def dlq_list(args: Namespace) -> int:
+    letters = _dead_letters(args)
+    for d in letters:
+        topic, partition, offset = d.original
+        print(f"{d.topic}@{d.offset}  {d.header('dlq_time')[:19]}  {d.reason:<20} from {topic}/{partition}/{offset}"
+              f"  group={d.header('dlq_group')}  type={d.header('ce_type') or '-'}  id={d.header('ce_id') or '-'}")
+    print(f"{len(letters)} dead letter(s)")
+    return 0
+
+
+def dlq_show(args: Namespace) -> int:
+    from hubnet_common import dlq
+
+    settings = Settings()
+    try:
+        letters = asyncio.run(dlq.read(settings.kafka_bootstrap, settings.topic_prefix, topic=args.topic))
+    except ValueError as exc:
+        raise Failure(str(exc)) from exc
+    letter = next((d for d in letters if d.offset == args.offset), None)
+    if letter is None:
+        raise Failure(f"no dead letter at offset {args.offset} of {args.topic}")
+    print(f"{letter.topic}@{letter.offset}  key={letter.key!r}")
+    for name, value in letter.headers:
+        print(f"  {name}: {value.decode('utf-8', 'replace')}")
+    print((letter.value or b"").decode("utf-8", "replace"))
+    return 0
+
+
+def dlq_replay(args: Namespace) -> int:
+    from hubnet_common import dlq
+
+    letters = _dead_letters(args)
+    settings = Settings()
+    sent = asyncio.run(dlq.replay(settings.kafka_bootstrap, settings.topic_prefix, letters))
+    print(f"{sent} dead letter(s) replayed to their topics")
+    return 0
+
+
+def dlq_purge(args: Namespace) -> int:
+    from hubnet_common import dlq
+
+    settings = Settings()
+    try:
+        kept_from = asyncio.run(dlq.purge(settings.kafka_bootstrap, settings.topic_prefix, args.topic,
+                                          before=args.before))
+    except ValueError as exc:
+        raise Failure(str(exc)) from exc
+    print(f"purged {args.topic}: records before offset {kept_from} deleted")
+    return 0
+
+
 def topics(args: Namespace) -> int:
     from hubnet_common.kafka import ensure_topics
     from hubnet_common.topics import ALL_TOPICS

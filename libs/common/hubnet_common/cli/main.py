@@ -7,6 +7,8 @@
     hubnet report [--group-by hub,month] [--since D] [--until D] [--csv|--json]
     hubnet participant-ref PERSONNUMMER          the pseudonymous reference (needs HUBNET_NETWORK_KEY)
     hubnet keys generate NAME [--dir DIR]         an X25519 key pair for sealed contact details
+    hubnet dlq list|replay [--topic T] [--group G] [--reason R] [--since T] [--until T] [--offset N]
+    hubnet dlq show TOPIC OFFSET | hubnet dlq purge --topic T [--before N]
     hubnet admin topics                           create missing topics, reconcile their settings
     hubnet demo [--once]                          start the three services and drive the demo
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 
 from hubnet_common.cli import commands
 
@@ -60,6 +63,26 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument("name")
     generate.add_argument("--dir", default=".")
     generate.set_defaults(run=commands.generate_keys)
+
+    dlq = sub.add_parser("dlq", help="dead letters").add_subparsers(dest="what", required=True)
+    for name, run, text in (("list", commands.dlq_list, "list dead letters"),
+                            ("replay", commands.dlq_replay, "send dead letters again to the topic they came from")):
+        verb = dlq.add_parser(name, help=text)
+        verb.add_argument("--topic", help="e.g. referral.commands.v1 (default: every dead-letter topic)")
+        verb.add_argument("--group", help="the consumer group that dead-lettered them")
+        verb.add_argument("--reason", help="e.g. invalid-envelope, unknown-type, invalid-body, handler-error")
+        verb.add_argument("--since", type=datetime.fromisoformat, help="ISO time, e.g. 2026-11-25T08:00+01:00")
+        verb.add_argument("--until", type=datetime.fromisoformat)
+        verb.add_argument("--offset", type=int, help="only the dead letter at this offset (with --topic)")
+        verb.set_defaults(run=run)
+    show = dlq.add_parser("show", help="one dead letter: headers and body")
+    show.add_argument("topic")
+    show.add_argument("offset", type=int)
+    show.set_defaults(run=commands.dlq_show)
+    purge = dlq.add_parser("purge", help="delete a dead-letter topic's records (those dealt with)")
+    purge.add_argument("--topic", required=True)
+    purge.add_argument("--before", type=int, help="keep this offset and later (default: delete all)")
+    purge.set_defaults(run=commands.dlq_purge)
 
     admin = sub.add_parser("admin", help="operator tasks").add_subparsers(dest="task", required=True)
     admin.add_parser("topics", help="create missing topics, reconcile settings").set_defaults(run=commands.topics)
