@@ -29,6 +29,7 @@ from hubnet_common.metrics import Metrics
 from hubnet_common.outbox import OutboxRelay
 from hubnet_common.processing import TRANSIENT, Processor, Record, Route
 from hubnet_common.settings import Settings
+from hubnet_common.startup import wait_for_dependencies
 from hubnet_common.topics import on_broker
 from hubnet_common.uow import UnitOfWork
 
@@ -196,6 +197,7 @@ async def _keep_bytes(message: Any) -> bytes:
 def run_service(spec: ServiceSpec, settings: Settings | None = None) -> None:
     settings = settings or Settings()
     configure_logging(spec.name, settings.log_level)
+    asyncio.run(wait_for_dependencies(settings))
     app, _ = build_app(spec, settings)
     uvicorn.run(
         app,

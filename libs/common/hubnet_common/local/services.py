@@ -30,6 +30,7 @@ class LocalServices:
     databases: dict[str, str] = field(default_factory=lambda: {name: name for name in SERVICES})
     ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
     extra_env: dict[str, str] = field(default_factory=dict)
+    pg_server_dsn: str | None = None  # default: HUBNET_PG_DSN
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     ready_after: dict[str, float] = field(default_factory=dict)
 
@@ -37,7 +38,7 @@ class LocalServices:
         env = {
             **os.environ,
             **self.extra_env,
-            "HUBNET_PG_DSN": database_dsn(os.environ["HUBNET_PG_DSN"], self.databases[name]),
+            "HUBNET_PG_DSN": database_dsn(self.pg_server_dsn or os.environ["HUBNET_PG_DSN"], self.databases[name]),
             "HUBNET_HTTP_PORT": str(self.ports[name]),
         }
         self.log_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,129 @@
+"""A service process as an orchestrator sees it: it waits for dependencies that are not up yet
+(alive, not ready, no crash), and on SIGTERM it finishes what it holds and exits promptly,
+losing nothing and doing nothing twice."""
+
+import asyncio
+import json
+import signal
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+from hubnet_common.local.services import LocalServices
+from hubnet_common.partner import PartnerClient
+from hubnet_referrals import bootstrap as referrals
+
+from tests.conftest import free_port
+from tests.integration.conftest import rows, skip_history
+from tests.integration.referral_steps import accepted, consent, referral
+
+pytestmark = pytest.mark.e2e
+
+
+class Proxy:
+    """A TCP forwarder that can be switched on later, standing for a database not up yet."""
+
+    def __init__(self, target_port: int) -> None:
+        self.port, self.target_port, self.server = free_port(), target_port, None
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port)
+
+    async def _pipe(self, reader, writer) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def copy(src, dst):
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except ConnectionError:
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))
+
+    async def stop(self) -> None:
+        if self.server:
+            self.server.close()
+
+
+def probe(port: int, path: str) -> tuple[int, dict | str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=3) as response:
+            body = response.read().decode()
+            return response.status, json.loads(body) if body.startswith("{") else body
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+    except OSError:
+        return 0, "no answer"
+
+
+async def test_a_service_waits_for_its_database_and_is_not_ready_meanwhile(new_database, pg_server_dsn, tmp_path):
+    dsn = await new_database("referrals")
+    proxy = Proxy(int(pg_server_dsn.rsplit(":", 1)[1].split("/")[0]))
+    local = LocalServices(
+        log_dir=tmp_path, databases={"referrals": dsn.rpartition("/")[2]}, ports={"referrals": free_port()},
+        extra_env={"HUBNET_GROUP_PREFIX": f"life-{uuid.uuid4().hex[:6]}"},
+        pg_server_dsn=pg_server_dsn.replace(f":{proxy.target_port}/", f":{proxy.port}/"),  # nothing there yet
+    )
+    port = local.ports["referrals"]
+    local.start("referrals")
+    try:
+        async with asyncio.timeout(20):
+            while (answer := await asyncio.to_thread(probe, port, "/readyz"))[0] != 503:
+                await asyncio.sleep(0.2)
+        assert "unreachable" in answer[1]["postgres"] and answer[1]["kafka"] == "ok"
+        assert (await asyncio.to_thread(probe, port, "/healthz"))[0] == 200
+        await asyncio.sleep(2)
+        assert local.processes["referrals"].poll() is None  # still alive: no crash loop
+        await proxy.start()  # the database comes up
+        async with asyncio.timeout(40):
+            while (await asyncio.to_thread(probe, port, "/readyz"))[0] != 200:
+                await asyncio.sleep(0.3)
+    finally:
+        await asyncio.to_thread(local.stop_all)
+        await proxy.stop()
+
+
+async def test_sigterm_mid_batch_finishes_in_hand_exits_fast_and_loses_nothing(new_database, kafka_bootstrap,
+                                                                               tmp_path):
+    dsn, prefix = await new_database("referrals"), f"term-{uuid.uuid4().hex[:6]}"
+    local = LocalServices(log_dir=tmp_path, databases={"referrals": dsn.rpartition("/")[2]},
+                          ports={"referrals": free_port()}, extra_env={"HUBNET_GROUP_PREFIX": prefix})
+    await skip_history(kafka_bootstrap, prefix, [referrals.spec()])
+    await asyncio.to_thread(local.start_all)
+    async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
+        given = consent()
+        accepted(await sender.request(given))
+        commands = [referral(given.consent_id) for _ in range(300)]
+        for command in commands:
+            await sender.send(command)
+        async with asyncio.timeout(30):
+            while not await rows(dsn, "SELECT 1 FROM referrals LIMIT 1"):
+                await asyncio.sleep(0.05)
+        began = time.monotonic()
+        local.processes["referrals"].send_signal(signal.SIGTERM)  # mid-batch
+        code = await asyncio.to_thread(local.processes["referrals"].wait, 15)
+        took = time.monotonic() - began
+        stopped_with = len(await rows(dsn, "SELECT id FROM referrals"))
+        await asyncio.to_thread(local.start_all)  # back again: it carries on where it stopped
+        try:
+            async with asyncio.timeout(60):
+                while len(await rows(dsn, "SELECT id FROM referrals")) < len(commands):
+                    await asyncio.sleep(0.2)
+            await asyncio.sleep(1.0)
+        finally:
+            await asyncio.to_thread(local.stop_all)
+    # uvicorn re-raises the SIGTERM it handled once it has shut down, hence -15 rather than 0
+    assert code in (0, -signal.SIGTERM) and took < 10
+    assert '"service stopped"' in (tmp_path / "referrals.log").read_text()  # the lifespan ran to its end
+    assert 0 < stopped_with < len(commands)
+    stored = await rows(dsn, "SELECT id, version FROM referrals")
+    assert sorted(r["id"] for r in stored) == sorted(c.referral_id for c in commands)  # none lost, none twice
+    [unsent] = await rows(dsn, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    [published] = await rows(dsn, "SELECT count(*) FROM outbox WHERE topic = 'referral.events.v1'")
+    assert unsent[0] == 0 and published[0] == len(commands) + 1  # one fact each (and the consent), all relayed
