@@ -11,7 +11,7 @@ PACKAGES := libs/common services/referrals services/events services/notification
 LOCAL := .local
 ENV_FILE := $(LOCAL)/env
 
-.PHONY: help venv lock up down status topics run test test-unit bench clean
+.PHONY: help venv lock up down status topics run test test-unit bench faults clean
 
 help:
 	@echo "make run      set everything up, start the three services, drive the demo (ONCE=1: then stop)"
@@ -53,6 +53,9 @@ test: up
 
 bench: up
 	@source $(ENV_FILE) && $(PY) -m bench.notification_latency $(BENCH_ARGS)
+
+faults: up
+	@source $(ENV_FILE) && $(PY) -m faults.run $(FAULTS_ARGS)
 
 test-unit: venv
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)

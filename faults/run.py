@@ -1,0 +1,271 @@
+"""Fault runs (`make faults`): a steady stream of real partner commands through the three services,
+running as separate processes, while a fault is injected; then count from the databases, the topics
+and the SMTP server what was sent, processed, lost, duplicated and out of order.
+
+Each referral case is consent → create → acknowledge → accept → start → complete, so it must end
+`completed` at version 5 with five facts in version order, one outcome, and six mails (two to
+BRG's staff, four to the sender's hub host). Scenarios implemented so far: `none` (the baseline),
+`kill` (kill -9 of a random service, again and again) and `bad-input` (garbage on the command
+topics between the real commands).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiosmtpd.controller import Controller
+from hubnet_common.envelope import Envelope
+from hubnet_common.kafka import delete_topics, ensure_topics
+from hubnet_common.local.services import LocalServices
+from hubnet_common.messages import referral_commands as c
+from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose
+from hubnet_common.partner import PartnerClient
+from hubnet_common.topics import REFERRAL_EVENTS, on_broker
+
+from tests.conftest import free_port
+
+SERVICES = ("referrals", "events", "notifications")
+STEPS_PER_CASE = 5  # create, acknowledge, accept, start, complete (the consent is shared)
+
+
+class Mails:
+    """The SMTP server: counts each mail by its Message-ID (one per notification)."""
+
+    def __init__(self) -> None:
+        self.by_id: Counter[str] = Counter()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        for line in (envelope.original_content or b"").splitlines():
+            if line.lower().startswith(b"message-id:"):
+                self.by_id[line.split(b":", 1)[1].strip().decode()] += 1
+                break
+        return "250 OK"
+
+
+async def drive(bootstrap: str, cases: int, rate: float, chaos, prefix: str) -> tuple[list[str], int]:
+    """Send every case's commands at `rate` commands a second; returns (referral ids, commands sent)."""
+    async with PartnerClient(bootstrap, "bostadsbolaget") as sender, PartnerClient(bootstrap, "brg") as brg:
+        now = datetime_now()
+        consents = [c.RecordConsent(participant_ref=f"{i:064x}", partner_ids=["brg"], purposes=[Purpose.OWN_BUSINESS],
+                                    method=ConsentMethod.WRITTEN, noted_by="fault run", given_at=now,
+                                    valid_until=now.replace(year=now.year + 1)) for i in range(10)]
+        for consent in consents:  # consents first: referrals need them recorded
+            await sender.request(consent, timeout=120)
+        ids, sent, began = [], len(consents), time.monotonic()
+        outcome = c.OutcomeReport(main_activity=MainActivity.OWN_BUSINESS)
+        for n in range(cases):
+            consent = consents[n % len(consents)]
+            create = c.CreateReferral(service_id="brg-business-coaching", hub_id="hjallbo", purpose=Purpose.OWN_BUSINESS,
+                                      participant_ref=consent.participant_ref, consent_id=consent.consent_id)
+            rid = create.referral_id
+            steps = [(sender, create), (brg, c.AcknowledgeReferral(referral_id=rid)), (brg, c.AcceptReferral(referral_id=rid)),
+                     (brg, c.StartReferral(referral_id=rid)), (brg, c.CompleteReferral(referral_id=rid, outcome=outcome))]
+            for who, command in steps:
+                await asyncio.sleep(max(0.0, began + sent / rate - time.monotonic()))
+                await who.send(command)
+                sent += 1
+                await chaos.between_commands(sent)
+            ids.append(rid)
+        return ids, sent
+
+
+def datetime_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class NoChaos:
+    name = "none"
+    last_fault = None
+
+    def __init__(self, *_args) -> None:
+        pass
+
+    async def between_commands(self, sent: int) -> None:
+        pass
+
+
+class KillRandomService(NoChaos):
+    """kill -9 a random service every `every` commands, and start it again at once."""
+
+    name = "kill"
+
+    def __init__(self, local: LocalServices, every: int = 400) -> None:
+        self.local, self.every, self.kills = local, every, Counter()
+
+    async def between_commands(self, sent: int) -> None:
+        if sent % self.every:
+            return
+        victim = random.choice(SERVICES)
+        self.local.processes[victim].kill()
+        self.local.processes[victim].wait()
+        self.kills[victim] += 1
+        self.last_fault = time.monotonic()
+        self.local.start(victim)
+
+
+class BadInput(NoChaos):
+    """Garbage between the real commands: not JSON, bad UTF-8, wrong schema, unknown type, no headers."""
+
+    name = "bad-input"
+
+    def __init__(self, bootstrap: str, prefix: str, every: int = 25) -> None:
+        self.bootstrap, self.prefix, self.every, self.sent = bootstrap, prefix, every, 0
+        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+
+    async def stop(self) -> None:
+        if self.sent:
+            await self.producer.stop()
+
+    async def between_commands(self, sent: int) -> None:
+        if sent % self.every:
+            return
+        if self.sent == 0:
+            await self.producer.start()
+        kind = self.sent % 5
+        envelope = Envelope.new(type=c.CreateReferral.ce_type, source="urn:hubnet:partner:bostadsbolaget",
+                                subject=f"R-bad-{self.sent}")
+        headers = envelope.to_headers()
+        body, headers = [
+            (b"{not json", headers),
+            (b'{"service_id": "\xff\xfe"}', headers),
+            (b'{"service_id": 42}', headers),
+            (b"{}", [(n, v if n != "ce_type" else b"se.hubnet.referral.teleport.v1") for n, v in headers]),
+            (b'{"x": 1}', []),
+        ][kind]
+        await self.producer.send_and_wait(on_broker("referral.commands.v1", self.prefix), body,
+                                          key=f"R-bad-{self.sent}".encode(), headers=headers)
+        self.sent += 1
+        self.last_fault = time.monotonic()
+
+
+async def facts_in_order(bootstrap: str, prefix: str, ids: set[str]) -> tuple[int, int]:
+    """(out-of-order referral facts, duplicate deliveries) as read from referral.events.v1."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(on_broker(REFERRAL_EVENTS.name, prefix), p) for p in range(REFERRAL_EVENTS.partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        last: dict[str, int] = defaultdict(int)
+        seen: set[str] = set()
+        out_of_order = duplicates = 0
+        while any([await consumer.position(tp) < end for tp, end in ends.items()]):
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    envelope = Envelope.from_headers(record.headers)
+                    if envelope.subject not in ids or envelope.type.startswith("se.hubnet.consent"):
+                        continue
+                    if envelope.id in seen:
+                        duplicates += 1  # the same fact again (at-least-once relay): consumers dedupe it
+                        continue
+                    seen.add(envelope.id)
+                    version = _version(record.value)
+                    out_of_order += version <= last[envelope.subject]
+                    last[envelope.subject] = version
+        return out_of_order, duplicates
+    finally:
+        await consumer.stop()
+
+
+def _version(value: bytes) -> int:
+    return int(json.loads(value)["version"])
+
+
+async def scenario(name: str, cases: int, rate: float, *, fault_every: int | None = None) -> dict:
+    """Run one scenario; `fault_every` (commands between faults) defaults to the scenario's own."""
+    bootstrap, server_dsn = os.environ["HUBNET_KAFKA_BOOTSTRAP"], os.environ["HUBNET_PG_DSN"]
+    run = uuid.uuid4().hex[:6]
+    prefix = f"faults-{run}."
+    await ensure_topics(bootstrap, prefix=prefix)
+    conn = await asyncpg.connect(server_dsn)
+    databases = {s: f"faults_{run}_{s}" for s in SERVICES}
+    for database in databases.values():
+        await conn.execute(f'CREATE DATABASE "{database}"')
+    mails = Mails()
+    smtp = Controller(mails, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    outer_prefix = os.environ.get("HUBNET_TOPIC_PREFIX")
+    os.environ["HUBNET_TOPIC_PREFIX"] = prefix  # read by the services it starts and the partner clients
+    local = LocalServices(log_dir=Path(f".local/faults/{run}"), databases=databases,
+                          ports={s: free_port() for s in SERVICES},
+                          extra_env={"HUBNET_SMTP_PORT": str(smtp.port), "HUBNET_LOG_LEVEL": "WARNING",
+                                     "HUBNET_GROUP_PREFIX": f"faults-{run}"})
+    try:
+        await asyncio.to_thread(local.start_all)
+        every = {"every": fault_every} if fault_every else {}
+        chaos = (KillRandomService(local, **every) if name == "kill"
+                 else BadInput(bootstrap, prefix, **every) if name == "bad-input" else NoChaos())
+        began = time.monotonic()
+        ids, sent = await drive(bootstrap, cases, rate, chaos, prefix)
+        referrals_db = await asyncpg.connect(server_dsn.rpartition("/")[0] + "/" + databases["referrals"])
+        expected_mails = 6 * len(ids)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            done = await referrals_db.fetchval(
+                "SELECT count(*) FROM referrals WHERE id = ANY($1) AND status = 'completed' AND version = 5", ids)
+            if done == len(ids) and sum(mails.by_id.values()) >= expected_mails:
+                break
+            await asyncio.sleep(1.0)
+        settled = time.monotonic()
+        history = await referrals_db.fetch("SELECT referral_id, count(*) AS n FROM referral_history"
+                                           " WHERE referral_id = ANY($1) GROUP BY 1", ids)
+        await referrals_db.close()
+        out_of_order, redelivered = await facts_in_order(bootstrap, prefix, set(ids))
+        per_case = {r["referral_id"]: r["n"] for r in history}
+        lost_steps = sum(max(0, STEPS_PER_CASE - per_case.get(i, 0)) for i in ids)
+        doubled_steps = sum(max(0, n - STEPS_PER_CASE) for n in per_case.values())
+        doubled_mails = sum(n - 1 for n in mails.by_id.values() if n > 1)
+        if isinstance(chaos, BadInput):
+            await chaos.stop()
+        return {
+            "scenario": name, "sent": sent, "processed": sent - lost_steps, "lost": lost_steps,
+            "duplicated": doubled_steps + doubled_mails, "out_of_order": out_of_order,
+            "mails": f"{len(mails.by_id)}/{expected_mails}", "facts_redelivered": redelivered,
+            "faults": dict(getattr(chaos, "kills", {})) or getattr(chaos, "sent", 0),
+            "recovery_s": round(settled - (chaos.last_fault or settled), 1), "run_s": round(settled - began, 1),
+        }
+    finally:
+        await asyncio.to_thread(local.stop_all)
+        smtp.stop()
+        for database in databases.values():
+            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await conn.close()
+        await delete_topics(bootstrap, prefix)
+        if outer_prefix is None:
+            os.environ.pop("HUBNET_TOPIC_PREFIX", None)
+        else:
+            os.environ["HUBNET_TOPIC_PREFIX"] = outer_prefix
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="fault runs against the local stack")
+    parser.add_argument("--scenario", action="append", choices=["none", "kill", "bad-input"])
+    parser.add_argument("--commands", type=int, default=5000, help="lifecycle commands per scenario")
+    parser.add_argument("--rate", type=float, default=60.0, help="commands per second")
+    args = parser.parse_args()
+    rows = [asyncio.run(scenario(name, args.commands // STEPS_PER_CASE, args.rate))
+            for name in args.scenario or ["kill", "bad-input"]]
+    columns = ("scenario", "sent", "processed", "lost", "duplicated", "out_of_order", "mails", "facts_redelivered",
+               "faults", "recovery_s", "run_s")
+    print("  ".join(f"{c:>12}" for c in columns))
+    for row in rows:
+        print("  ".join(f"{str(row[c]):>12}" for c in columns))
+    failed = [r["scenario"] for r in rows if r["lost"] or r["duplicated"] or r["out_of_order"]]
+    if failed:
+        raise SystemExit(f"faults: {', '.join(failed)} lost, doubled or reordered work")
+
+
+if __name__ == "__main__":
+    main()
