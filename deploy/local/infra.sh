@@ -460,8 +460,15 @@ case "${1:-}" in
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
+stop)  # one part only, for fault runs; `up` starts it again
+    case "${2:-}" in
+    postgres) pg_down ;;
+    kafka) kafka_down ;;
+    *) echo "usage: $0 stop postgres|kafka" >&2; exit 2 ;;
+    esac
+    ;;
 *)
-    echo "usage: $0 up|down|status" >&2
+    echo "usage: $0 up|down|status|stop postgres|kafka" >&2
     exit 2
     ;;
 esac
