@@ -25,11 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiosmtpd.controller import Controller
 from hubnet_common.envelope import Envelope
-from hubnet_common.kafka import delete_topics, ensure_topics
+from hubnet_common.kafka import delete_topics, ensure_topics, records_until_now
 from hubnet_common.local.services import LocalServices
 from hubnet_common.messages import referral_commands as c
 from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose
@@ -75,7 +75,7 @@ class Mails:
 async def drive(bootstrap: str, cases: int, rate: float, chaos, prefix: str) -> tuple[list[str], int]:
     """Send every case's commands at `rate` commands a second; returns (referral ids, commands sent)."""
     async with PartnerClient(bootstrap, "bostadsbolaget") as sender, PartnerClient(bootstrap, "brg") as brg:
-        now = datetime_now()
+        now = datetime.now(UTC)
         consents = [c.RecordConsent(participant_ref=f"{i:064x}", partner_ids=["brg"], purposes=[Purpose.OWN_BUSINESS],
                                     method=ConsentMethod.WRITTEN, noted_by="fault run", given_at=now,
                                     valid_until=now.replace(year=now.year + 1)) for i in range(10)]
@@ -109,10 +109,6 @@ async def send_until_taken(who: PartnerClient, command) -> None:
             return
         except KafkaError:
             await asyncio.sleep(1.0)
-
-
-def datetime_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class NoChaos:
@@ -211,32 +207,22 @@ class BadInput(NoChaos):
 
 async def facts_in_order(bootstrap: str, prefix: str, ids: set[str]) -> tuple[int, int]:
     """(out-of-order referral facts, duplicate deliveries) as read from referral.events.v1."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(on_broker(REFERRAL_EVENTS.name, prefix), p) for p in range(REFERRAL_EVENTS.partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        last: dict[str, int] = defaultdict(int)
-        seen: set[str] = set()
-        out_of_order = duplicates = 0
-        while any([await consumer.position(tp) < end for tp, end in ends.items()]):
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    envelope = Envelope.from_headers(record.headers)
-                    if envelope.subject not in ids or envelope.type.startswith("se.hubnet.consent"):
-                        continue
-                    if envelope.id in seen:
-                        duplicates += 1  # the same fact again (at-least-once relay): consumers dedupe it
-                        continue
-                    seen.add(envelope.id)
-                    version = _version(record.value)
-                    out_of_order += version <= last[envelope.subject]
-                    last[envelope.subject] = version
-        return out_of_order, duplicates
-    finally:
-        await consumer.stop()
+    tps = [TopicPartition(on_broker(REFERRAL_EVENTS.name, prefix), p) for p in range(REFERRAL_EVENTS.partitions)]
+    last: dict[str, int] = defaultdict(int)
+    seen: set[str] = set()
+    out_of_order = duplicates = 0
+    for record in await records_until_now(bootstrap, tps, timeout=120):
+        envelope = Envelope.from_headers(record.headers)
+        if envelope.subject not in ids or envelope.type.startswith("se.hubnet.consent"):
+            continue
+        if envelope.id in seen:
+            duplicates += 1  # the same fact again (at-least-once relay): consumers dedupe it
+            continue
+        seen.add(envelope.id)
+        version = _version(record.value)
+        out_of_order += version <= last[envelope.subject]
+        last[envelope.subject] = version
+    return out_of_order, duplicates
 
 
 def _async(action):

@@ -1,6 +1,7 @@
 """Read back everything a test run put on the topics."""
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from hubnet_common.kafka import records_until_now
 from hubnet_common.settings import Settings
 from hubnet_common.topics import ALL_TOPICS, on_broker
 
@@ -21,18 +22,5 @@ async def end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
 
 async def records_since(bootstrap: str, offsets: dict[TopicPartition, int]) -> list[tuple[str, list, bytes]]:
     """(topic, headers, value) of every record after `offsets`, up to the current ends."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(list(offsets))
-        for tp, offset in offsets.items():
-            consumer.seek(tp, offset)
-        ends = await consumer.end_offsets(list(offsets))
-        found = []
-        while any([await consumer.position(tp) < end for tp, end in ends.items()]):
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                found += [(r.topic, list(r.headers), r.value or b"") for r in records if r.offset < ends[
-                    TopicPartition(r.topic, r.partition)]]
-        return found
-    finally:
-        await consumer.stop()
+    records = await records_until_now(bootstrap, list(offsets), start=offsets)
+    return [(r.topic, list(r.headers), r.value or b"") for r in records]

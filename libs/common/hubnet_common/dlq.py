@@ -4,7 +4,6 @@ what has been dealt with."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +11,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
-from hubnet_common.kafka import idempotent_producer
+from hubnet_common.kafka import idempotent_producer, records_until_now
 from hubnet_common.topics import MAIN_TOPICS, on_broker
 
 log = structlog.get_logger(__name__)
@@ -68,21 +67,10 @@ async def read(bootstrap: str, prefix: str, *, topic: str | None = None, group: 
                timeout: float = 15.0) -> list[DeadLetter]:
     """Every dead letter on the chosen topics that matches the filters, oldest first per topic."""
     partitions = [TopicPartition(on_broker(name, prefix), 0) for name in _topics(topic)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        found: list[DeadLetter] = []
-        async with asyncio.timeout(timeout):
-            while any([await consumer.position(tp) < end for tp, end in ends.items()]):
-                for tp, records in (await consumer.getmany(timeout_ms=500)).items():
-                    found += [DeadLetter(r.topic.removeprefix(prefix), r.partition, r.offset, r.key, r.value,
-                                         tuple(r.headers or ())) for r in records if r.offset < ends[tp]]
-        return [d for d in found if d.matches(group=group, reason=reason, since=since, until=until)]
-    finally:
-        await consumer.stop()
+    records = await records_until_now(bootstrap, partitions, timeout=timeout)
+    found = [DeadLetter(r.topic.removeprefix(prefix), r.partition, r.offset, r.key, r.value, tuple(r.headers or ()))
+             for r in records]
+    return [d for d in found if d.matches(group=group, reason=reason, since=since, until=until)]
 
 
 async def replay(bootstrap: str, prefix: str, letters: list[DeadLetter]) -> int:

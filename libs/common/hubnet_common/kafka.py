@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import structlog
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
@@ -60,3 +62,27 @@ async def delete_topics(bootstrap: str, prefix: str) -> list[str]:
         return doomed
     finally:
         await admin.close()
+
+
+async def records_until_now(bootstrap: str, partitions: list[TopicPartition], *,
+                            start: dict[TopicPartition, int] | None = None, timeout: float = 30.0) -> list:
+    """Every record of the partitions from `start` (default: the beginning) up to their end as it
+    is now, in offset order per partition; records written meanwhile are left out."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        if start is None:
+            await consumer.seek_to_beginning(*partitions)
+        else:
+            for tp, offset in start.items():
+                consumer.seek(tp, offset)
+        ends = await consumer.end_offsets(partitions)
+        found = []
+        async with asyncio.timeout(timeout):
+            while any([await consumer.position(tp) < end for tp, end in ends.items()]):
+                for tp, records in (await consumer.getmany(timeout_ms=500)).items():
+                    found += [r for r in records if r.offset < ends[tp]]
+        return found
+    finally:
+        await consumer.stop()

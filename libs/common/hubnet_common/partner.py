@@ -13,7 +13,7 @@ import contextlib
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hubnet_common.envelope import Envelope, partner_source
-from hubnet_common.kafka import idempotent_producer
+from hubnet_common.kafka import idempotent_producer, records_until_now
 from hubnet_common.messages.base import MESSAGE_TYPES, Command, Fact
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.settings import Settings
@@ -102,25 +102,15 @@ class PartnerClient:
 async def read_directory(bootstrap: str, timeout: float = 10.0, *, topic_prefix: str | None = None) -> dict[str, Fact]:
     """The current directory from the log-compacted directory.v1: the latest entry per key
     (`partner:<id>`, `hub:<id>`, `service:<id>`)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        topic = on_broker(DIRECTORY.name, _prefix(topic_prefix))
-        partitions = [TopicPartition(topic, p) for p in range(DIRECTORY.partitions)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        entries: dict[str, Fact] = {}
-        async with asyncio.timeout(timeout):
-            while any([await consumer.position(tp) < end for tp, end in ends.items()]):
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    for record in records:
-                        model = MESSAGE_TYPES.get(Envelope.from_headers(record.headers).type)
-                        if model is not None and record.key:
-                            entries[record.key.decode()] = model.model_validate_json(record.value)
-        return entries
-    finally:
-        await consumer.stop()
+    topic = on_broker(DIRECTORY.name, _prefix(topic_prefix))
+    records = await records_until_now(bootstrap, [TopicPartition(topic, p) for p in range(DIRECTORY.partitions)],
+                                      timeout=timeout)
+    entries: dict[str, Fact] = {}
+    for record in records:
+        model = MESSAGE_TYPES.get(Envelope.from_headers(record.headers).type)
+        if model is not None and record.key:
+            entries[record.key.decode()] = model.model_validate_json(record.value)
+    return entries
 
 
 async def public_key_of(bootstrap: str, partner_id: str, *, topic_prefix: str | None = None) -> str:
