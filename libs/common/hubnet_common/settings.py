@@ -6,8 +6,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUBNET_", extra="ignore")
 
-    kafka_bootstrap: str = "127.0.0.1:59092"
-    pg_dsn: str = "postgresql://hubnet@127.0.0.1:55432/postgres"
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    pg_dsn: str = "postgresql://hubnet@127.0.0.1:15432/postgres"
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     log_level: str = "INFO"
