@@ -57,8 +57,12 @@ class PgUnitOfWork(UnitOfWork):
 
     async def __aenter__(self) -> PgUnitOfWork:
         self.conn = await self._pool.acquire()
-        self._tx = self.conn.transaction()
-        await self._tx.start()
+        try:
+            self._tx = self.conn.transaction()
+            await self._tx.start()
+        except BaseException:  # e.g. the database went away: __aexit__ will not run, so give it back here
+            await self._pool.release(self.conn)
+            raise
         return self
 
     async def __aexit__(self, *exc_info) -> None:

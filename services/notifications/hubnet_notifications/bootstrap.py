@@ -1,7 +1,7 @@
 """Wires the notifications service: facts in, staff told by e-mail, inbox and webhooks."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -17,7 +17,7 @@ from hubnet_notifications.adapters.uow import SERVICE, NotificationsUnitOfWork
 from hubnet_notifications.adapters.webhook import WebhookSender
 from hubnet_notifications.entrypoints import http
 from hubnet_notifications.handlers import manage
-from hubnet_notifications.handlers.deliver import Channels, deliver_due
+from hubnet_notifications.handlers.deliver import Channels, Deliveries
 from hubnet_notifications.handlers.load_staff import load_staff
 from hubnet_notifications.handlers.notify import notifier
 from hubnet_notifications.handlers.send_digests import send_due_digests
@@ -56,8 +56,10 @@ def spec(
         async with NotificationsUnitOfWork(runtime.pool) as uow:
             await load_staff(uow, read_staff())
 
+    delivery = Deliveries(channels, lease=timedelta(seconds=settings.delivery_lease_seconds))
+
     async def deliveries(runtime: Runtime) -> int:
-        return await deliver_due(lambda: NotificationsUnitOfWork(runtime.pool), channels)
+        return await delivery.deliver_due(lambda: NotificationsUnitOfWork(runtime.pool))
 
     async def digests(runtime: Runtime) -> int:
         await send_due_digests(lambda: NotificationsUnitOfWork(runtime.pool), smtp, now=datetime.now(UTC),

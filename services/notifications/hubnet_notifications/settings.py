@@ -16,5 +16,8 @@ class NotificationSettings(Settings):
     base_url: str = "https://hubnet.example.org"
     delivery_poll_seconds: float = 0.2
     webhook_timeout_seconds: float = 5.0
+    # A batch of deliveries is leased to one worker for this long: long enough to send it and record
+    # the outcome through a short database outage; a killed worker's batch is retried after it.
+    delivery_lease_seconds: float = 30.0
     digest_at: time = time(7, 30)  # local time (Europe/Stockholm) of the daily digest
     digest_check_seconds: float = 30.0

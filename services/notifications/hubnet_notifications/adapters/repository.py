@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import asyncpg
 
@@ -116,9 +116,9 @@ class PgNotifications:
             n.attempts, n.mode, json.dumps(n.document) if n.document else None, n.traceparent,
         ))
 
-    async def claim_due(self, limit: int) -> list[tuple[Notification, str, str | None]]:
-        """Due e-mails and webhooks with their address (e-mail or URL) and webhook secret, locked
-        until this transaction ends so no other worker sends them too."""
+    async def claim_due(self, limit: int, lease: timedelta) -> list[tuple[Notification, str, str | None]]:
+        """Due e-mails and webhooks with their address (e-mail or URL) and webhook secret, leased to
+        this worker: no other worker takes them before the lease ends, even after this transaction."""
         rows = await self.conn.fetch(
             f"SELECT {', '.join('n.' + c for c in NOTIFICATION)}, coalesce(s.email, w.url) AS address, w.secret"
             " FROM notifications n"
@@ -128,16 +128,21 @@ class PgNotifications:
             " ORDER BY n.next_attempt_at LIMIT $1 FOR UPDATE OF n SKIP LOCKED",
             limit,
         )
+        await self.conn.execute("UPDATE notifications SET next_attempt_at = now() + $2 WHERE id = ANY($1::uuid[])",
+                                [r["id"] for r in rows], lease)
         return [(_notification(r), r["address"], r["secret"]) for r in rows]
 
     async def record_attempt(self, n: Notification, *, error: str | None = None, retry_at: datetime | None = None,
-                             digest_day: date | None = None) -> None:
-        await self.conn.execute(
+                             digest_day: date | None = None) -> bool:
+        """Store what became of an attempt; False when the notification was no longer pending
+        (its outcome was recorded already), so nothing is recorded twice."""
+        return bool(await self.conn.fetchval(
             "UPDATE notifications SET status = $2, attempts = $3, last_error = $4,"
             " next_attempt_at = coalesce($5, next_attempt_at), digest_day = coalesce($6, digest_day),"
-            " delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1::uuid",
+            " delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1::uuid AND status = 'pending'"
+            " RETURNING true",
             n.id, n.status, n.attempts, error, retry_at, digest_day,
-        )
+        ))
 
     async def waiting_for_digest(self, staff_id: str) -> list[tuple[Notification, datetime]]:
         rows = await self.conn.fetch(

@@ -1,12 +1,20 @@
 """Send what is due: e-mails and webhooks, each tried until delivered, refused for good or out of
 attempts. The batch is sent concurrently, so one slow receiver does not hold up the others, and
-every outcome is recorded and published on notification.events.v1 (without personal data)."""
+every outcome is recorded and published on notification.events.v1 (without personal data).
+
+A batch is leased (committed) before it is sent and its outcomes recorded afterwards in a second
+transaction, so no transaction stays open while a mail server answers. Outcomes that cannot be
+recorded (the database went away) are kept and recorded first when it answers again: a mail that
+was accepted is never sent again because its record was lost. Only a process killed between the
+send and the record leaves a notification to be sent again after the lease (same Message-ID), and
+with several instances an outage longer than the lease could let a second one send it too."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from hubnet_common.envelope import Envelope
@@ -34,17 +42,34 @@ class Channels:
             await self.webhooks.send(address, secret, n.document, delivery_id=n.id)
 
 
-async def deliver_due(uow_factory: Callable[[], NotificationsUnitOfWork], channels: Channels, *, batch: int = 20) -> int:
-    """Try every due delivery once; returns how many were tried."""
-    async with uow_factory() as uow:
-        due = await uow.notifications.claim_due(batch)
+class Deliveries:
+    """The delivery worker's state: outcomes sent but not yet recorded."""
+
+    def __init__(self, channels: Channels, *, batch: int = 20, lease: timedelta = timedelta(seconds=30)) -> None:
+        self.channels, self.batch, self.lease = channels, batch, lease
+        self.unrecorded: list[tuple[Notification, BaseException | None]] = []
+
+    async def deliver_due(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> int:
+        """Try every due delivery once; returns how many were tried."""
+        await self._record_outcomes(uow_factory)
+        async with uow_factory() as uow:
+            due = await uow.notifications.claim_due(self.batch, self.lease)
+            await uow.commit()
         outcomes = await asyncio.gather(
-            *(channels.send(n, address, secret) for n, address, secret in due), return_exceptions=True
+            *(self.channels.send(n, address, secret) for n, address, secret in due), return_exceptions=True
         )
-        for (notification, _, _), outcome in zip(due, outcomes):
-            await record(uow, notification, outcome)
-        await uow.commit()
-    return len(due)
+        self.unrecorded = [(n, outcome) for (n, _, _), outcome in zip(due, outcomes)]
+        await self._record_outcomes(uow_factory)
+        return len(due)
+
+    async def _record_outcomes(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> None:
+        if not self.unrecorded:
+            return
+        async with uow_factory() as uow:
+            for notification, outcome in self.unrecorded:
+                await record(uow, replace(notification), outcome)  # a copy: a failed try must not count twice
+            await uow.commit()
+        self.unrecorded = []
 
 
 async def record(uow: NotificationsUnitOfWork, n: Notification, outcome: BaseException | None) -> None:
@@ -52,8 +77,8 @@ async def record(uow: NotificationsUnitOfWork, n: Notification, outcome: BaseExc
     bound = log.bind(notification_id=n.id, source_id=n.source_id, recipient_id=n.recipient_id, channel=n.channel)
     if outcome is None:
         n.delivered()
-        await uow.notifications.record_attempt(n)
-        uow.emit(delivered(n), caused_by=_cause(n))
+        if await uow.notifications.record_attempt(n):
+            uow.emit(delivered(n), caused_by=_cause(n))
         bound.info("delivered", attempt=n.attempts)
     elif isinstance(outcome, (MailRejected, WebhookRejected)):
         n.refused()
@@ -75,7 +100,8 @@ def delivered(n: Notification) -> NotificationDelivered:
 
 
 async def _failed(uow: NotificationsUnitOfWork, n: Notification, reason: str) -> None:
-    await uow.notifications.record_attempt(n, error=reason)
+    if not await uow.notifications.record_attempt(n, error=reason):
+        return
     uow.emit(
         NotificationFailed(notification_id=n.id, source_id=n.source_id, source_type=n.source_type,
                            recipient_id=n.recipient_id, channel=n.channel, attempts=n.attempts, reason=reason[:500]),
