@@ -1,10 +1,13 @@
 """The FastStream edge: every subscriber follows DESIGN §5's offset rules and hands the processor
-the record untouched, even when the body is not JSON (FastStream's in-memory TestKafkaBroker)."""
+the record untouched, even when the body is not JSON or a header not UTF-8 (FastStream's in-memory TestKafkaBroker)."""
 
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import TestKafkaBroker
+from faststream.kafka.message import KafkaMessage
+from faststream.kafka.parser import AioKafkaParser
 from hubnet_common.processing import Record
-from hubnet_common.runtime import build_app
+from hubnet_common.runtime import build_app, keep_raw_headers
 from hubnet_common.settings import Settings
 from hubnet_events import bootstrap as events
 from hubnet_notifications import bootstrap as notifications
@@ -42,3 +45,12 @@ async def test_a_body_that_is_not_json_reaches_the_processor_as_it_was():
     [record] = recording.records
     assert record.value == b"{not json" and record.key == b"R-1"
     assert ("ce_id", b"x") in record.headers
+
+
+async def test_a_record_with_a_header_that_is_not_utf8_reaches_the_processor_as_it_was():
+    record = ConsumerRecord(topic="referral.commands.v1", partition=0, offset=3, timestamp=0, timestamp_type=0,
+                            key=b"R-1", value=b"{}", checksum=None, serialized_key_size=3, serialized_value_size=2,
+                            headers=[("ce_source", b"urn:\xc3\x28"), ("ce_id", b"x")])
+    message = await keep_raw_headers(record, AioKafkaParser(KafkaMessage, None).parse_message)
+    assert message.headers["ce_id"] == "x"
+    assert Record.of(message.raw_message).headers == (("ce_source", b"urn:\xc3\x28"), ("ce_id", b"x"))

@@ -115,11 +115,21 @@ async def test_a_second_referral_with_a_taken_id_is_refused(processor, uow):
     ],
 )
 async def test_a_malformed_command_gets_a_rejection_naming_what_is_wrong(processor, uow, dead_letters, body, field):
-    assert await processor.process(record(body)) == "refused"
+    assert await processor.process(record(body)) == "dead-lettered"
     [reply] = published(uow, CommandRejected)
     assert reply.code == "invalid-body"
     assert field in {e.field for e in reply.errors}
-    assert uow.referrals.by_id == {} and dead_letters.sent == []
+    [(kept, code, _)] = dead_letters.sent  # and kept for the operators, as it came
+    assert code == "invalid-body" and kept.value == body
+    assert uow.referrals.by_id == {}
+
+
+async def test_a_huge_command_is_dead_lettered_unread_and_answered(processor, uow, dead_letters):
+    huge = json.dumps({"service_id": "brg-business-coaching", "note": "x" * 600_000}).encode()
+    assert await processor.process(record(huge)) == "dead-lettered"
+    [reply] = published(uow, CommandRejected)
+    assert reply.code == "too-large" and "bytes" in reply.reason
+    assert [code for _, code, _ in dead_letters.sent] == ["too-large"]
 
 
 async def test_a_record_without_cloudevents_headers_is_dead_lettered_and_answered(processor, uow, dead_letters):

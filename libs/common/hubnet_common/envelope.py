@@ -8,6 +8,7 @@ causes.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 import uuid
@@ -17,6 +18,13 @@ from datetime import UTC, datetime
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type")
+# Not in any hubnet header; NUL cannot even be stored in PostgreSQL text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def readable(text: str) -> str:
+    """`text` without control characters, for a value that must be stored or logged anyway."""
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 class EnvelopeInvalid(ValueError):
@@ -103,7 +111,9 @@ class Envelope:
             try:
                 values[name] = raw.decode("utf-8") if raw is not None else ""
             except UnicodeDecodeError as exc:
-                raise EnvelopeInvalid(f"header {name} is not valid UTF-8") from exc
+                raise EnvelopeInvalid(f"header {readable(name)} is not valid UTF-8") from exc
+            if CONTROL_CHARACTERS.search(values[name]):
+                raise EnvelopeInvalid(f"header {readable(name)} contains control characters")
         missing = [name for name in REQUIRED if not values.get(name)]
         if missing:
             raise EnvelopeInvalid(f"missing CloudEvents header(s): {', '.join(missing)}")

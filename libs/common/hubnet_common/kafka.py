@@ -9,14 +9,16 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from hubnet_common.topics import ALL_TOPICS, Topic, on_broker
+from hubnet_common.topics import ALL_TOPICS, DLQ_MAX_RECORD_BYTES, Topic, on_broker
 
 log = structlog.get_logger(__name__)
 
 
 def idempotent_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+    """The services' producer; it also copies records of up to 1 MiB to their dead-letter topic."""
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap, client_id=client_id, enable_idempotence=True, acks="all", linger_ms=2
+        bootstrap_servers=bootstrap, client_id=client_id, enable_idempotence=True, acks="all", linger_ms=2,
+        max_request_size=DLQ_MAX_RECORD_BYTES,
     )
 
 

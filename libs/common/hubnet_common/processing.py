@@ -27,7 +27,7 @@ from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
 from hubnet_common.deadletter import DeadLetters
-from hubnet_common.envelope import Envelope, EnvelopeInvalid, new_traceparent
+from hubnet_common.envelope import Envelope, EnvelopeInvalid, new_traceparent, readable
 from hubnet_common.messages.base import MESSAGE_TYPES, Command, Message
 from hubnet_common.errors import FieldError, Refused
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
@@ -40,7 +40,8 @@ TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asy
              asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
              asyncpg.SerializationError, asyncpg.DeadlockDetectedError, KafkaError)
 HANDLER_ATTEMPTS = 3  # a handler that keeps raising something unexpected is dead-lettered
-UNRECOGNISED = {"invalid-envelope", "unknown-type", "unsupported-command"}
+# No hubnet message comes near this; a bigger body is dead-lettered unread rather than parsed.
+MAX_BODY_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,11 @@ class Processor:
         structlog.contextvars.bind_contextvars(
             ce_id=envelope.id, ce_type=envelope.type, aggregate_id=envelope.subject, trace_id=envelope.trace_id
         )
+        body = record.value or b""
+        if len(body) > MAX_BODY_BYTES:
+            return await self._unreadable(record, envelope, "too-large", f"body of {len(body)} bytes, more than {MAX_BODY_BYTES}")
+        if b"\x00" in body or b"\\u0000" in body:  # PostgreSQL cannot store NUL in text or jsonb
+            return await self._unreadable(record, envelope, "invalid-body", "the body contains NUL characters")
         model = MESSAGE_TYPES.get(envelope.type)
         if model is None:
             return await self._unreadable(record, envelope, "unknown-type", f"unknown ce_type {envelope.type!r}")
@@ -105,7 +111,7 @@ class Processor:
                 )
             return "ignored"
         try:
-            message = model.model_validate_json(record.value or b"")
+            message = model.model_validate_json(body)
         except ValidationError as exc:
             return await self._unreadable(record, envelope, "invalid-body", _summary(exc), _field_errors(exc))
         outcome = await self._with_retries(record, lambda: self._apply(envelope, message, handler))
@@ -169,19 +175,16 @@ class Processor:
     async def _unreadable(
         self, record: Record, envelope: Envelope | None, code: str, reason: str, errors: list[FieldError] | None = None
     ) -> str:
-        """A record that cannot be processed. A command is answered with what is wrong; what cannot
-        be recognised as a hubnet message at all (and any unreadable fact) is also dead-lettered."""
+        """A record that cannot be processed is dead-lettered with its reason, and a command is
+        also answered with what is wrong, so its sender is not left waiting."""
         log.warning("unprocessable record", code=code, reason=reason, topic=record.topic, offset=record.offset)
-        outcome = "refused"
-        if not self.route.replies_topic or code in UNRECOGNISED:
-            await self._with_retries(record, lambda: self.dead_letters.send(record, self.group, code, reason))
-            outcome = "dead-lettered"
+        await self._with_retries(record, lambda: self.dead_letters.send(record, self.group, code, reason))
         if self.route.replies_topic:
             envelope = envelope or _stand_in_envelope(record)
-            aggregate_id = envelope.subject or (record.key or b"").decode("utf-8", "replace") or envelope.id
+            aggregate_id = envelope.subject or readable((record.key or b"").decode("utf-8", "replace")) or envelope.id
             refusal = Refused(reason, code=code, errors=errors)
             await self._with_retries(record, lambda: self._refuse(envelope, aggregate_id, refusal))
-        return outcome
+        return "dead-lettered"
 
     async def _with_retries(self, record: Record, attempt: Callable[[], Awaitable[str]]) -> str:
         delay, failures = 0.2, 0
@@ -205,7 +208,7 @@ class Processor:
 def _stand_in_envelope(record: Record) -> Envelope:
     """For a command whose headers cannot be read: ids derived from its place in the log, so a
     redelivery is recognised and answered once."""
-    headers = {name: value.decode("utf-8", "replace") for name, value in record.headers if value is not None}
+    headers = {name: readable(value.decode("utf-8", "replace")) for name, value in record.headers if value is not None}
     return Envelope(
         id=headers.get("ce_id") or f"{record.topic}/{record.partition}/{record.offset}",
         source=headers.get("ce_source", ""),

@@ -8,13 +8,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import structlog
 import uvicorn
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
@@ -185,8 +186,19 @@ def _subscribe(broker: KafkaBroker, runtime: Runtime, route: Route) -> None:
         group_id=runtime.consumer_group(route),
         ack_policy=AckPolicy.ACK,
         auto_offset_reset="earliest",
+        parser=keep_raw_headers,
         decoder=_keep_bytes,
     )(consume)
+
+
+async def keep_raw_headers(record: ConsumerRecord, parse: Callable[[ConsumerRecord], Awaitable[Any]]) -> Any:
+    """FastStream's parser decodes every header as UTF-8 and gives up on the record when one is
+    not, so the processor would never see it to dead-letter it. It parses a copy with readable
+    headers instead, and the processor gets the record as it came."""
+    readable = [(name, (value or b"").decode("utf-8", "replace").encode()) for name, value in record.headers]
+    message = await parse(replace(record, headers=readable))
+    message.raw_message = record
+    return message
 
 
 async def _keep_bytes(message: Any) -> bytes:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 DAY_MS = 24 * 60 * 60 * 1000
+DLQ_MAX_RECORD_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,9 @@ class Topic:
 
     @property
     def dlq(self) -> "Topic":
-        return Topic(f"{self.name}.dlq", partitions=1, retention_ms=30 * DAY_MS)
+        # Room for any record of the source topic (at most the broker's 1 MiB) plus the dlq_ headers.
+        return Topic(f"{self.name}.dlq", partitions=1, retention_ms=30 * DAY_MS,
+                     extra={"max.message.bytes": str(DLQ_MAX_RECORD_BYTES)})
 
 
 FACTS_RETENTION_MS = 10 * 365 * DAY_MS  # facts are the network's memory: kept for ten years

@@ -1,0 +1,55 @@
+"""Whatever arrives on a command topic, the processor neither crashes nor drops it: garbage is
+dead-lettered with its reason and its sender (when it can be told) gets a rejection."""
+
+import asyncio
+
+import pytest
+from hubnet_common.deadletter import CollectedDeadLetters
+from hubnet_common.envelope import readable
+from hubnet_common.messages.replies import CommandAccepted, CommandRejected
+from hubnet_common.processing import Processor, Record
+from hubnet_referrals import bootstrap
+from hubnet_referrals.settings import ReferralSettings
+from hypothesis import HealthCheck, given, settings
+
+from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage
+from tests.unit.fakes import FakeReferralsUnitOfWork
+
+
+async def process(body: bytes, headers, offset: int = 0) -> tuple[str, CollectedDeadLetters, FakeReferralsUnitOfWork]:
+    uow, dead = FakeReferralsUnitOfWork(), CollectedDeadLetters()
+    await uow.seed_network()
+    spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
+    [route] = spec.routes
+    processor = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead)
+    outcome = await processor.process(Record("referral.commands.v1", 0, offset, b"R-fuzz", body, tuple(headers)))
+    return outcome, dead, uow
+
+
+def replies(uow) -> list[str]:
+    return [o.envelope.type for o in uow.committed if o.envelope.type in (CommandAccepted.ce_type, CommandRejected.ce_type)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_each_kind_of_garbage_is_dead_lettered_with_its_reason_and_answered(kind):
+    body, headers = garbage(kind, "R-bad-1")
+    outcome, dead, uow = await process(body, headers, offset=11)
+    assert outcome == "dead-lettered"
+    [(kept, reason, detail)] = dead.sent
+    assert reason == REASONS[kind] and detail
+    assert (kept.value, kept.key, kept.offset) == (body, b"R-fuzz", 11)  # kept as it came
+    assert replies(uow) == [CommandRejected.ce_type]
+    assert uow.referrals.by_id == {}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(fuzzed_commands())
+def test_fuzzed_commands_are_dead_lettered_never_crash_and_change_nothing(command):
+    body, headers = command
+    outcome, dead, uow = asyncio.run(process(body, headers))
+    assert outcome == "dead-lettered"
+    assert len(dead.sent) == 1 and dead.sent[0][1] in {"invalid-envelope", "unknown-type", "invalid-body"}
+    assert len(replies(uow)) <= 1
+    assert uow.referrals.by_id == {}
+    stored = [ce_id for _, ce_id in uow.inbox] + [text for o in uow.committed for text in (o.key, o.envelope.id)]
+    assert all(readable(text) == text for text in stored)  # nothing PostgreSQL would refuse to store
