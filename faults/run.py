@@ -4,11 +4,14 @@ and the SMTP server what was sent, processed, lost, duplicated and out of order.
 
 Each referral case is consent → create → acknowledge → accept → start → complete, so it must end
 `completed` at version 5 with five facts in version order, one outcome, and six mails (two to
-BRG's staff, four to the sender's hub host). Scenarios: `none` (the baseline), `kill` (kill -9 of
-a random service, again and again), `smtp-down` (the SMTP server away for 20 s) and `bad-input`
-(garbage on the command topic between the real commands) pass. `db-stop` (PostgreSQL stopped for
-30 s) and `broker-stop` (Kafka stopped for 30 s) can be run by name but do not pass yet: db-stop
-has shown mails sent twice and once did not settle; broker-stop has not been run to the end.
+BRG's staff, four to the sender's hub host). Scenarios:
+- `none`: the baseline;
+- `kill`: kill -9 of a random service, again and again, each started again at once;
+- `broker-stop` / `db-stop` / `smtp-down`: Kafka, PostgreSQL or the SMTP server away for 30 s;
+- `scale`: every service from one instance to three and back (consumer-group rebalances);
+- `bad-input`: garbage between the real commands (`faults.garbage`, half of it from a hypothesis
+  fuzzer); each record must reach the dead-letter topic once, with its reason.
+A scenario fails when anything is lost, doubled, reordered or misfiled, or a service died.
 """
 
 from __future__ import annotations
@@ -16,15 +19,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import random
+import sys
 import time
+import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+import hypothesis
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiosmtpd.controller import Controller
@@ -34,11 +41,13 @@ from hubnet_common.local.services import LocalServices
 from hubnet_common.messages import referral_commands as c
 from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose
 from hubnet_common.partner import PartnerClient
-from hubnet_common.topics import REFERRAL_EVENTS, on_broker
+from hubnet_common.topics import REFERRAL_COMMANDS, REFERRAL_EVENTS, on_broker
 
+from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage
 from tests.conftest import free_port
 
 SERVICES = ("referrals", "events", "notifications")
+SCENARIOS = ["none", "kill", "broker-stop", "db-stop", "smtp-down", "scale", "bad-input"]
 STEPS_PER_CASE = 5  # create, acknowledge, accept, start, complete (the consent is shared)
 
 
@@ -121,6 +130,14 @@ class NoChaos:
     async def between_commands(self, sent: int) -> None:
         pass
 
+    async def wait(self) -> None:
+        """Until the fault is over (the part that went away is back)."""
+
+    @property
+    def faults(self):
+        """What was injected, for the table."""
+        return 0
+
 
 class KillRandomService(NoChaos):
     """kill -9 a random service every `every` commands, and start it again at once."""
@@ -139,6 +156,65 @@ class KillRandomService(NoChaos):
         self.kills[victim] += 1
         self.last_fault = time.monotonic()
         self.local.start(victim)
+
+    @property
+    def faults(self):
+        return dict(self.kills)
+
+
+class ScaleOutAndIn(NoChaos):
+    """Each service goes from one instance to three at the first third of the run and back to one
+    (SIGTERM) from the second third on, once the extra instances have taken work: its consumer
+    groups rebalance twice while commands flow."""
+
+    name = "scale"
+
+    def __init__(self, local: LocalServices, total: int) -> None:
+        self.local, self.out_at, self.in_at = local, total // 3, 2 * total // 3
+        self.extras: dict[str, int] = {}
+        self.processed_by_extras = 0
+        self._scaling_in: asyncio.Task | None = None
+        self._checked = 0.0
+
+    async def between_commands(self, sent: int) -> None:
+        if sent == self.out_at:
+            for service in SERVICES:
+                for n in (2, 3):
+                    self.extras[f"{service}#{n}"] = port = free_port()
+                    self.local.start(f"{service}#{n}", port=port)
+            self.last_fault = time.monotonic()
+        elif sent >= self.in_at and self._scaling_in is None and time.monotonic() - self._checked > 1.0:
+            self._checked = time.monotonic()
+            if await asyncio.to_thread(self._extras_took_work):
+                self._scaling_in = asyncio.create_task(asyncio.to_thread(self._scale_in))
+
+    def _extras_took_work(self) -> bool:
+        return sum(map(_processed, self.extras.values())) > 0
+
+    def _scale_in(self) -> None:
+        for name, port in self.extras.items():
+            self.processed_by_extras += _processed(port)
+            self.local.stop(name)
+        self.last_fault = time.monotonic()
+
+    async def wait(self) -> None:
+        if self._scaling_in is None:  # the run ended first: scale in now
+            self._scaling_in = asyncio.create_task(asyncio.to_thread(self._scale_in))
+        await self._scaling_in
+
+    @property
+    def faults(self):
+        return {"extras took": self.processed_by_extras}
+
+
+def _processed(port: int) -> int:
+    """Records an instance has processed, from its /metrics."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            lines = response.read().decode().splitlines()
+    except OSError:
+        return 0
+    return sum(int(float(line.rsplit(" ", 1)[1])) for line in lines if line.startswith("hubnet_messages_total{"))
 
 
 class Outage(NoChaos):
@@ -163,6 +239,10 @@ class Outage(NoChaos):
         if self._back:
             await self._back
 
+    @property
+    def faults(self):
+        return self.outages
+
 
 async def _infra(*args: str) -> None:
     process = await asyncio.create_subprocess_exec("bash", "deploy/local/infra.sh", *args,
@@ -171,13 +251,16 @@ async def _infra(*args: str) -> None:
 
 
 class BadInput(NoChaos):
-    """Garbage between the real commands: not JSON, bad UTF-8, wrong schema, unknown type, no headers."""
+    """Garbage between the real commands: every kind in `faults.garbage` in turn, and every other
+    one a record from the hypothesis fuzzer. Each must reach the dead-letter topic with its reason."""
 
     name = "bad-input"
 
     def __init__(self, bootstrap: str, prefix: str, every: int = 25) -> None:
         self.bootstrap, self.prefix, self.every, self.sent = bootstrap, prefix, every, 0
-        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=2 * 1024 * 1024)
+        self.expected: dict[str, str | None] = {}  # key -> reason (None: any reason, for fuzzed records)
+        self.fuzzed = _fuzzed_records(500)
 
     async def stop(self) -> None:
         if self.sent:
@@ -188,21 +271,43 @@ class BadInput(NoChaos):
             return
         if self.sent == 0:
             await self.producer.start()
-        kind = self.sent % 5
-        envelope = Envelope.new(type=c.CreateReferral.ce_type, source="urn:hubnet:partner:bostadsbolaget",
-                                subject=f"R-bad-{self.sent}")
-        headers = envelope.to_headers()
-        body, headers = [
-            (b"{not json", headers),
-            (b'{"service_id": "\xff\xfe"}', headers),
-            (b'{"service_id": 42}', headers),
-            (b"{}", [(n, v if n != "ce_type" else b"se.hubnet.referral.teleport.v1") for n, v in headers]),
-            (b'{"x": 1}', []),
-        ][kind]
-        await self.producer.send_and_wait(on_broker("referral.commands.v1", self.prefix), body,
-                                          key=f"R-bad-{self.sent}".encode(), headers=headers)
+        key = f"R-bad-{self.sent}"
+        if self.sent % 2:
+            body, headers = self.fuzzed[(self.sent // 2) % len(self.fuzzed)]
+            self.expected[key] = None
+        else:
+            kind = KINDS[(self.sent // 2) % len(KINDS)]
+            body, headers = garbage(kind, key)
+            self.expected[key] = REASONS[kind]
+        await self.producer.send_and_wait(on_broker("referral.commands.v1", self.prefix), body, key=key.encode(),
+                                          headers=headers)
         self.sent += 1
         self.last_fault = time.monotonic()
+
+    async def misfiled(self) -> list[str]:
+        """Garbage records not on the dead-letter topic exactly once with the reason they deserve."""
+        tps = [TopicPartition(on_broker(REFERRAL_COMMANDS.dlq.name, self.prefix), 0)]
+        reasons: dict[str, list[str]] = defaultdict(list)
+        for record in await records_until_now(self.bootstrap, tps, timeout=60):
+            reasons[record.key.decode()].append(dict(record.headers)["dlq_reason"].decode())
+        return [f"{key}: {reason or 'any reason'} expected, {reasons[key] or 'none'} found"
+                for key, reason in self.expected.items() if len(reasons[key]) != 1 or reason not in (None, reasons[key][0])]
+
+    @property
+    def faults(self):
+        return self.sent
+
+
+def _fuzzed_records(n: int) -> list:
+    found: list = []
+
+    @hypothesis.settings(max_examples=n, database=None, deadline=None)
+    @hypothesis.given(fuzzed_commands())
+    def collect(record) -> None:
+        found.append(record)
+
+    collect()
+    return found
 
 
 async def facts_in_order(bootstrap: str, prefix: str, ids: set[str]) -> tuple[int, int]:
@@ -236,7 +341,8 @@ def _version(value: bytes) -> int:
     return int(json.loads(value)["version"])
 
 
-async def scenario(name: str, cases: int, rate: float, *, fault_every: int | None = None) -> dict:
+async def scenario(name: str, cases: int, rate: float, *, fault_every: int | None = None,
+                   outage_seconds: float = 30.0) -> dict:
     """Run one scenario; `fault_every` (commands between faults) defaults to the scenario's own."""
     bootstrap, server_dsn = os.environ["HUBNET_KAFKA_BOOTSTRAP"], os.environ["HUBNET_PG_DSN"]
     run = uuid.uuid4().hex[:6]
@@ -254,32 +360,38 @@ async def scenario(name: str, cases: int, rate: float, *, fault_every: int | Non
     os.environ["HUBNET_TOPIC_PREFIX"] = prefix  # read by the services it starts and the partner clients
     local = LocalServices(log_dir=Path(f".local/faults/{run}"), databases=databases,
                           ports={s: free_port() for s in SERVICES},
-                          extra_env={"HUBNET_SMTP_PORT": str(smtp.port), "HUBNET_LOG_LEVEL": "WARNING",
+                          extra_env={"HUBNET_SMTP_PORT": str(smtp.port), "HUBNET_LOG_LEVEL": os.environ.get("FAULTS_LOG_LEVEL", "WARNING"),
                                      "HUBNET_GROUP_PREFIX": f"faults-{run}"})
     try:
         await asyncio.to_thread(local.start_all)
         every = {"every": fault_every} if fault_every else {}
         total = cases * STEPS_PER_CASE
         outages = {
-            "broker-stop": lambda: Outage(name, lambda: _infra("stop", "kafka"), lambda: _infra("up"), total),
-            "db-stop": lambda: Outage(name, lambda: _infra("stop", "postgres"), lambda: _infra("up"), total),
-            "smtp-down": lambda: Outage(name, _async(smtp.stop), _async(smtp.start), total, seconds=20.0),
+            "broker-stop": lambda: Outage(name, lambda: _infra("stop", "kafka"), lambda: _infra("up"), total,
+                                          outage_seconds),
+            "db-stop": lambda: Outage(name, lambda: _infra("stop", "postgres"), lambda: _infra("up"), total,
+                                      outage_seconds),
+            "smtp-down": lambda: Outage(name, _async(smtp.stop), _async(smtp.start), total, outage_seconds),
         }
         chaos = (KillRandomService(local, **every) if name == "kill"
                  else BadInput(bootstrap, prefix, **every) if name == "bad-input"
+                 else ScaleOutAndIn(local, total) if name == "scale"
                  else outages[name]() if name in outages else NoChaos())
         began = time.monotonic()
         ids, sent = await drive(bootstrap, cases, rate, chaos, prefix)
-        if isinstance(chaos, Outage):
-            await chaos.wait()
+        await chaos.wait()
         referrals_db = await asyncpg.connect(server_dsn.rpartition("/")[0] + "/" + databases["referrals"])
         expected_mails = 6 * len(ids)
-        deadline = time.monotonic() + 600
+        deadline, waited = time.monotonic() + 600, time.monotonic()
         while time.monotonic() < deadline:
             done = await referrals_db.fetchval(
                 "SELECT count(*) FROM referrals WHERE id = ANY($1) AND status = 'completed' AND version = 5", ids)
             if done == len(ids) and sum(mails.by_id.values()) >= expected_mails:
                 break
+            if time.monotonic() - waited > 30:
+                waited = time.monotonic()
+                print(f"{name}: waiting for {len(ids) - done} cases and {expected_mails - len(mails.by_id)} mails",
+                      file=sys.stderr, flush=True)
             await asyncio.sleep(1.0)
         settled = time.monotonic()
         history = await referrals_db.fetch("SELECT referral_id, count(*) AS n FROM referral_history"
@@ -290,14 +402,18 @@ async def scenario(name: str, cases: int, rate: float, *, fault_every: int | Non
         lost_steps = sum(max(0, STEPS_PER_CASE - per_case.get(i, 0)) for i in ids)
         doubled_steps = sum(max(0, n - STEPS_PER_CASE) for n in per_case.values())
         doubled_mails = sum(n - 1 for n in mails.by_id.values() if n > 1)
+        misfiled: list[str] = []
         if isinstance(chaos, BadInput):
+            misfiled = await chaos.misfiled()
             await chaos.stop()
+        crashed = sorted(n for n, process in local.processes.items() if process.poll() is not None)
         return {
             "scenario": name, "sent": sent, "processed": sent - lost_steps, "lost": lost_steps,
             "duplicated": doubled_steps + doubled_mails, "out_of_order": out_of_order,
             "doubled": f"{doubled_steps} steps, {doubled_mails} mails",
             "mails": f"{len(mails.by_id)}/{expected_mails}", "facts_redelivered": redelivered,
-            "faults": dict(getattr(chaos, "kills", {})) or getattr(chaos, "sent", 0) or getattr(chaos, "outages", 0),
+            "faults": chaos.faults, "misfiled": len(misfiled), "misfiled_records": misfiled,
+            "crashed": len(crashed),
             "recovery_s": round(settled - (chaos.last_fault or settled), 1), "run_s": round(settled - began, 1),
         }
     finally:
@@ -316,24 +432,29 @@ async def scenario(name: str, cases: int, rate: float, *, fault_every: int | Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="fault runs against the local stack")
-    parser.add_argument("--scenario", action="append",
-                        choices=["none", "kill", "bad-input", "broker-stop", "db-stop", "smtp-down"])
+    parser.add_argument("--scenario", action="append", choices=SCENARIOS)
     parser.add_argument("--commands", type=int, default=5000, help="lifecycle commands per scenario")
     parser.add_argument("--rate", type=float, default=60.0, help="commands per second")
+    parser.add_argument("--outage-seconds", type=float, default=30.0, help="how long broker, database or SMTP is away")
     args = parser.parse_args()
-    rows = [asyncio.run(scenario(name, args.commands // STEPS_PER_CASE, args.rate))
-            for name in args.scenario or ["kill", "smtp-down", "bad-input"]]
+    # While the broker is away the harness's own clients would print every failed reconnect.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    rows = [asyncio.run(scenario(name, args.commands // STEPS_PER_CASE, args.rate, outage_seconds=args.outage_seconds))
+            for name in args.scenario or SCENARIOS[1:]]
     columns = ("scenario", "sent", "processed", "lost", "duplicated", "out_of_order", "mails", "facts_redelivered",
-               "faults", "recovery_s", "run_s")
+               "misfiled", "crashed", "faults", "recovery_s", "run_s")
     for row in rows:
         if row["duplicated"]:
             print(f"{row['scenario']}: doubled {row['doubled']}")
+        for misfiled in row["misfiled_records"]:
+            print(f"{row['scenario']}: misfiled {misfiled}")
     print("  ".join(f"{c:>12}" for c in columns))
     for row in rows:
         print("  ".join(f"{str(row[c]):>12}" for c in columns))
-    failed = [r["scenario"] for r in rows if r["lost"] or r["duplicated"] or r["out_of_order"]]
+    failed = [r["scenario"] for r in rows if r["lost"] or r["duplicated"] or r["out_of_order"] or r["misfiled"]
+              or r["crashed"]]
     if failed:
-        raise SystemExit(f"faults: {', '.join(failed)} lost, doubled or reordered work")
+        raise SystemExit(f"faults: {', '.join(failed)} lost, doubled, reordered or misfiled work, or crashed")
 
 
 if __name__ == "__main__":

@@ -34,16 +34,20 @@ class LocalServices:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     ready_after: dict[str, float] = field(default_factory=dict)
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, port: int | None = None) -> None:
+        """Start a service; `name` may be an extra instance `<service>#<n>` (same database, same
+        consumer groups) on its own `port`."""
+        service = name.partition("#")[0]
         env = {
             **os.environ,
             **self.extra_env,
-            "HUBNET_PG_DSN": database_dsn(self.pg_server_dsn or os.environ["HUBNET_PG_DSN"], self.databases[name]),
-            "HUBNET_HTTP_PORT": str(self.ports[name]),
+            "HUBNET_PG_DSN": database_dsn(self.pg_server_dsn or os.environ["HUBNET_PG_DSN"], self.databases[service]),
+            "HUBNET_HTTP_PORT": str(port or self.ports[name]),
         }
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (the child keeps it open)
-        self.processes[name] = subprocess.Popen([str(Path(sys.executable).parent / f"hubnet-{name}")], env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = subprocess.Popen([str(Path(sys.executable).parent / f"hubnet-{service}")], env=env,
+                                                stdout=log, stderr=subprocess.STDOUT)
 
     def start_all(self, timeout: float = 60.0) -> dict[str, float]:
         """Start every service; returns the seconds each took to answer /readyz."""
