@@ -1,0 +1,189 @@
+"""The rules every rendered hubnet deployment keeps. Each check takes the rendered objects and
+returns what breaks its rule, one sentence per violation ([] when all is well)."""
+
+from __future__ import annotations
+
+from hubnet_common.access import SERVICES, principals
+from hubnet_common.runtime import consumer_group
+from hubnet_common.topics import ALL_TOPICS
+
+from tests.k8s.manifests import of_kind
+
+GROUP_PREFIX, TOPIC_PREFIX = "hubnet", ""
+
+
+def _workloads(objects: list[dict]) -> list[tuple[str, dict, dict]]:
+    """(deployment name, pod spec, container) for every container and init container."""
+    out = []
+    for deployment in of_kind(objects, "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        for container in pod.get("initContainers", []) + pod.get("containers", []):
+            out.append((deployment["metadata"]["name"], pod, container))
+    return out
+
+
+def probes(objects: list[dict]) -> list[str]:
+    wrong = []
+    for deployment in of_kind(objects, "Deployment"):
+        for c in deployment["spec"]["template"]["spec"]["containers"]:
+            for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+                got = c.get(probe, {}).get("httpGet", {}).get("path")
+                if got != path:
+                    wrong.append(f"{deployment['metadata']['name']}/{c['name']}: {probe} is {got!r}, not {path}")
+    return wrong
+
+
+def limits(objects: list[dict]) -> list[str]:
+    return [
+        f"{name}/{c['name']}: no {kind}.{resource}"
+        for name, _, c in _workloads(objects)
+        for kind in ("requests", "limits") for resource in ("cpu", "memory")
+        if not c.get("resources", {}).get(kind, {}).get(resource)
+    ]
+
+
+def non_root(objects: list[dict]) -> list[str]:
+    wrong = []
+    for name, pod, c in _workloads(objects):
+        pod_sc, sc = pod.get("securityContext", {}), c.get("securityContext", {})
+        if not (sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is True):
+            wrong.append(f"{name}/{c['name']}: runAsNonRoot is not true")
+        if sc.get("runAsUser", pod_sc.get("runAsUser")) == 0:
+            wrong.append(f"{name}/{c['name']}: runs as uid 0")
+        if sc.get("readOnlyRootFilesystem") is not True:
+            wrong.append(f"{name}/{c['name']}: root filesystem is writable")
+        if sc.get("allowPrivilegeEscalation") is not False:
+            wrong.append(f"{name}/{c['name']}: privilege escalation allowed")
+        if "ALL" not in sc.get("capabilities", {}).get("drop", []) or sc.get("capabilities", {}).get("add"):
+            wrong.append(f"{name}/{c['name']}: capabilities not all dropped")
+    return wrong
+
+
+def image_tags(objects: list[dict]) -> list[str]:
+    wrong = []
+    for name, _, c in _workloads(objects):
+        image = c["image"]
+        tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else None
+        if "@sha256:" not in image and (tag is None or tag == "latest"):
+            wrong.append(f"{name}/{c['name']}: image {image} has no fixed tag")
+    return wrong
+
+
+def topics(objects: list[dict]) -> list[str]:
+    """The KafkaTopics are exactly the code's topic list, with its partitions and settings."""
+    want = {t.name: t for t in ALL_TOPICS}
+    have = {o["spec"].get("topicName", o["metadata"]["name"]): o["spec"] for o in of_kind(objects, "KafkaTopic")}
+    wrong = [f"topic {n} is in topics.py but has no KafkaTopic" for n in sorted(want.keys() - have.keys())]
+    wrong += [f"KafkaTopic {n} is not in topics.py" for n in sorted(have.keys() - want.keys())]
+    for name in sorted(want.keys() & have.keys()):
+        topic, spec = want[name], have[name]
+        if spec.get("partitions") != topic.partitions:
+            wrong.append(f"KafkaTopic {name}: {spec.get('partitions')} partitions, topics.py says {topic.partitions}")
+        config = {k: str(v) for k, v in spec.get("config", {}).items()}
+        for key, value in topic.configs.items():
+            if config.get(key) != value:
+                wrong.append(f"KafkaTopic {name}: {key} is {config.get(key)!r}, topics.py says {value!r}")
+    return wrong
+
+
+def _acl_set(spec: dict) -> set[tuple]:
+    return {
+        (a["resource"]["type"], a["resource"]["name"], a["resource"].get("patternType", "literal"), op,
+         a.get("type", "allow"))
+        for a in spec.get("authorization", {}).get("acls", []) for op in a["operations"]
+    }
+
+
+def acls(objects: list[dict]) -> list[str]:
+    """One KafkaUser per principal of `hubnet_common.access`, with exactly its ACLs."""
+    want = {p.user: {(a.resource, a.name, a.pattern, op, "allow") for a in p.acls for op in a.operations}
+            for p in principals(topic_prefix=TOPIC_PREFIX, group_prefix=GROUP_PREFIX)}
+    have = {o["metadata"]["name"]: _acl_set(o["spec"]) for o in of_kind(objects, "KafkaUser")}
+    wrong = [f"principal {u} has no KafkaUser" for u in sorted(want.keys() - have.keys())]
+    wrong += [f"KafkaUser {u} is not a principal of access.py" for u in sorted(have.keys() - want.keys())]
+    for user in sorted(want.keys() & have.keys()):
+        wrong += [f"KafkaUser {user}: extra ACL {acl}" for acl in sorted(have[user] - want[user])]
+        wrong += [f"KafkaUser {user}: missing ACL {acl}" for acl in sorted(want[user] - have[user])]
+    return wrong
+
+
+def scaling(objects: list[dict]) -> list[str]:
+    """Each service scales on the lag of exactly the groups it consumes with, never beyond the
+    partitions of a topic it consumes (extra consumers would sit idle)."""
+    partitions = {o["spec"].get("topicName", o["metadata"]["name"]): o["spec"]["partitions"]
+                  for o in of_kind(objects, "KafkaTopic")}
+    scaled = {o["spec"]["scaleTargetRef"]["name"]: o["spec"] for o in of_kind(objects, "ScaledObject")}
+    wrong = []
+    for service in SERVICES:
+        name = f"hubnet-{service.name}"
+        spec = scaled.get(name)
+        if spec is None:
+            wrong.append(f"{name}: no ScaledObject")
+            continue
+        triggers = {(t["metadata"].get("topic"), t["metadata"].get("consumerGroup")) for t in spec["triggers"]
+                    if t["type"] == "kafka"}
+        expected = {(t.name, consumer_group(GROUP_PREFIX, service.name, t.name)) for t in service.consumes}
+        if triggers != expected:
+            wrong.append(f"{name}: scales on {sorted(triggers)}, consumes {sorted(expected)}")
+        top = spec.get("maxReplicaCount", 100)  # KEDA's default
+        for topic, _ in triggers:
+            if top > partitions.get(topic, 0):
+                wrong.append(f"{name}: maxReplicaCount {top} > {partitions.get(topic, 0)} partitions of {topic}")
+    for deployment in of_kind(objects, "Deployment"):
+        if "replicas" in deployment["spec"]:
+            wrong.append(f"{deployment['metadata']['name']}: sets replicas, which its ScaledObject owns")
+    return wrong
+
+
+def companions(objects: list[dict]) -> list[str]:
+    """Every service Deployment has its Service, PodDisruptionBudget, NetworkPolicy and ServiceMonitor."""
+    wrong = []
+    for deployment in of_kind(objects, "Deployment"):
+        name = deployment["metadata"]["name"]
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        for kind in ("PodDisruptionBudget", "NetworkPolicy"):
+            selects = [o for o in of_kind(objects, kind)
+                       if _selects(o["spec"].get("selector", o["spec"].get("podSelector", {})), labels)]
+            if not selects:
+                wrong.append(f"{name}: no {kind}")
+        monitors = [o for o in of_kind(objects, "ServiceMonitor") if _selects(o["spec"]["selector"], labels)]
+        if not any(e.get("path") == "/metrics" for m in monitors for e in m["spec"]["endpoints"]):
+            wrong.append(f"{name}: no ServiceMonitor scraping /metrics")
+    return wrong
+
+
+def _selects(selector: dict, labels: dict) -> bool:
+    match = selector.get("matchLabels", {})
+    return bool(match) and all(labels.get(k) == v for k, v in match.items())
+
+
+def egress(objects: list[dict]) -> list[str]:
+    """Services talk to DNS, the Kafka brokers and their own database; only notifications goes
+    outside the cluster, and only to SMTP and HTTPS (webhooks)."""
+    wrong = []
+    for policy in of_kind(objects, "NetworkPolicy"):
+        name = policy["metadata"]["name"]
+        service = name.removeprefix("hubnet-")
+        if "Egress" not in policy["spec"].get("policyTypes", []):
+            wrong.append(f"{name}: egress is not restricted")
+        for rule in policy["spec"].get("egress", []):
+            ports = {p.get("port") for p in rule.get("ports", [])}
+            for peer in rule.get("to", [{}]):
+                pods = peer.get("podSelector", {}).get("matchLabels", {})
+                if pods.get("k8s-app") == "kube-dns" and ports <= {53}:
+                    continue
+                if pods.get("strimzi.io/kind") == "Kafka" and ports == {9093}:
+                    continue
+                if pods == {"cnpg.io/cluster": f"{service}-db"} and ports == {5432}:
+                    continue
+                if service == "notifications" and "ipBlock" in peer and ports and ports <= {25, 465, 587, 2525, 443}:
+                    continue
+                wrong.append(f"{name}: egress to {peer or 'anywhere'} on {sorted(ports) or 'any port'} is not allowed")
+    return wrong
+
+
+RULES = (probes, limits, non_root, image_tags, topics, acls, scaling, companions, egress)
+
+
+def violations(objects: list[dict]) -> list[str]:
+    return [v for rule in RULES for v in rule(objects)]

@@ -1,0 +1,100 @@
+"""The policy rules hold for every overlay, and each of them reports a manifest that breaks it."""
+
+import pytest
+
+from tests.k8s import policy
+from tests.k8s.manifests import OVERLAYS, named, of_kind, render
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_rule_holds(overlay):
+    assert policy.violations(render(overlay)) == []
+
+
+def _container(objects, name="hubnet-referrals"):
+    return named(objects, "Deployment", name)["spec"]["template"]["spec"]["containers"][0]
+
+
+def drop_readiness(objects):
+    del _container(objects)["readinessProbe"]
+
+
+def drop_limits(objects):
+    del _container(objects, "hubnet-events")["resources"]["limits"]
+
+
+def run_as_root(objects):
+    pod = named(objects, "Deployment", "hubnet-notifications")["spec"]["template"]["spec"]
+    pod["initContainers"][0]["securityContext"]["runAsNonRoot"] = False
+
+
+def latest_tag(objects):
+    _container(objects)["image"] = "ghcr.io/hubnet/hubnet:latest"
+
+
+def more_partitions(objects):
+    named(objects, "KafkaTopic", "referral.commands.v1.dlq")["spec"]["partitions"] = 3
+
+
+def compact_facts(objects):
+    named(objects, "KafkaTopic", "referral.events.v1")["spec"]["config"]["cleanup.policy"] = "compact"
+
+
+def missing_topic(objects):
+    objects.remove(named(objects, "KafkaTopic", "hubevent.replies.v1"))
+
+
+def partner_reads_commands(objects):
+    acls = named(objects, "KafkaUser", "partner-brg")["spec"]["authorization"]["acls"]
+    acls.append({"resource": {"type": "topic", "name": "referral.commands.v1", "patternType": "literal"},
+                 "operations": ["Read"]})
+
+
+def service_loses_its_group(objects):
+    acls = named(objects, "KafkaUser", "hubnet-events")["spec"]["authorization"]["acls"]
+    acls[:] = [a for a in acls if a["resource"]["type"] != "group"]
+
+
+def too_many_replicas(objects):
+    named(objects, "ScaledObject", "hubnet-events")["spec"]["maxReplicaCount"] = 4
+
+
+def no_pdb(objects):
+    objects.remove(named(objects, "PodDisruptionBudget", "hubnet-referrals"))
+
+
+def egress_anywhere(objects):
+    named(objects, "NetworkPolicy", "hubnet-referrals")["spec"]["egress"].append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]})
+
+
+BROKEN = [
+    (drop_readiness, "hubnet-referrals/referrals: readinessProbe is None, not /readyz"),
+    (drop_limits, "hubnet-events/events: no limits.cpu"),
+    (run_as_root, "hubnet-notifications/migrate: runAsNonRoot is not true"),
+    (latest_tag, "image ghcr.io/hubnet/hubnet:latest has no fixed tag"),
+    (more_partitions, "KafkaTopic referral.commands.v1.dlq: 3 partitions, topics.py says 1"),
+    (compact_facts, "KafkaTopic referral.events.v1: cleanup.policy is 'compact', topics.py says 'delete'"),
+    (missing_topic, "topic hubevent.replies.v1 is in topics.py but has no KafkaTopic"),
+    (partner_reads_commands, "KafkaUser partner-brg: extra ACL ('topic', 'referral.commands.v1', 'literal', 'Read'"),
+    (service_loses_its_group, "KafkaUser hubnet-events: missing ACL ('group', 'hubnet-events-', 'prefix', 'Read'"),
+    (too_many_replicas, "hubnet-events: maxReplicaCount 4 > 3 partitions of"),
+    (no_pdb, "hubnet-referrals: no PodDisruptionBudget"),
+    (egress_anywhere, "hubnet-referrals: egress to {'ipBlock': {'cidr': '0.0.0.0/0'}} on any port is not allowed"),
+]
+
+
+@pytest.mark.parametrize(("breaking", "reported"), BROKEN, ids=[b.__name__ for b, _ in BROKEN])
+def test_a_broken_rule_is_reported(breaking, reported):
+    objects = render("prod")
+    breaking(objects)
+    found = policy.violations(objects)
+    assert any(v.startswith(reported) or reported in v for v in found), found
+
+
+def test_replicas_stay_within_partitions():
+    for overlay in OVERLAYS:
+        objects = render(overlay)
+        partitions = {t["spec"]["topicName"]: t["spec"]["partitions"] for t in of_kind(objects, "KafkaTopic")}
+        for scaled in of_kind(objects, "ScaledObject"):
+            topics = [t["metadata"]["topic"] for t in scaled["spec"]["triggers"]]
+            assert 1 <= scaled["spec"]["maxReplicaCount"] <= min(partitions[t] for t in topics)
