@@ -213,6 +213,15 @@ async def test_staff_work_a_referral_from_the_command_line(services, kafka_boots
     hidden = await asyncio.to_thread(hubnet, local, "referral", "show", rid, "--partner", "poseidon")
     assert hidden.returncode == 2 and "404" in hidden.stderr
 
+    audit = await asyncio.to_thread(hubnet, local, "audit", rid, "--partner", "brg")
+    created, acknowledged, refused = audit.stdout.splitlines()[:3]
+    assert "bostadsbolaget" in created and "se.hubnet.referral.create.v1" in created and "accepted" in created
+    assert "brg" in acknowledged and "acknowledge" in acknowledged and "accepted" in acknowledged
+    assert "accept.v1" in refused and "refused (stale-version)" in refused
+    assert "3 entries" in audit.stdout
+    hidden_audit = await asyncio.to_thread(hubnet, local, "audit", rid, "--partner", "poseidon")
+    assert hidden_audit.returncode == 2 and "404" in hidden_audit.stderr
+
     report = await asyncio.to_thread(hubnet, local, "report", "--group-by", "hub", "--csv")
     header, *lines = report.stdout.splitlines()
     assert header.startswith("hub,partner,service,month,sent,")

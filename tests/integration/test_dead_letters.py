@@ -43,7 +43,7 @@ def hubnet(*args: str) -> subprocess.CompletedProcess:
 
 
 async def dead_letters(kafka_bootstrap, **filters):
-    return await dlq.read(kafka_bootstrap, Settings().topic_prefix, topic="referral.commands.v1", **filters)
+    return await dlq.read(Settings(kafka_bootstrap=kafka_bootstrap), topic="referral.commands.v1", **filters)
 
 
 async def test_a_dead_letter_keeps_the_record_and_says_why_who_and_where_from(referrals, kafka_bootstrap):

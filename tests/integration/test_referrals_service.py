@@ -1,13 +1,15 @@
 """The referrals service against the real Kafka broker and PostgreSQL."""
 
+import asyncpg
 import pytest
 from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.messages.directory import HubUpserted, ServiceUpserted
-from hubnet_common.messages.referral_commands import CreateReferral
+from hubnet_common.messages.referral_commands import AcknowledgeReferral, CreateReferral
 from hubnet_common.messages.referral_events import ReferralRequested
 from hubnet_common.topics import DIRECTORY
 from hubnet_referrals import bootstrap
+from hubnet_referrals.adapters import read_model
 from hubnet_referrals.settings import ReferralSettings
 
 from tests.integration.conftest import rows, running
@@ -105,3 +107,23 @@ async def test_the_directory_is_published_keyed_for_compaction(referrals, kafka_
         service = await directory.wait_for(lambda s: s.key == "service:brg-business-coaching")
     assert isinstance(hub.body, HubUpserted) and hub.body.name == "Hjällbo"
     assert isinstance(service.body, ServiceUpserted) and "hjallbo" in service.body.hub_ids
+
+
+async def test_the_audit_log_keeps_every_answer_and_cannot_be_changed(referrals, partner, a_referral):
+    dsn, runtime = referrals
+    command = a_referral()
+    async with partner("bostadsbolaget") as bostadsbolaget, partner("poseidon") as poseidon:
+        accepted(await bostadsbolaget.request(command))
+        refused = await poseidon.request(AcknowledgeReferral(referral_id=command.referral_id))
+    assert refused.code == "not-permitted"
+    async with runtime.pool.acquire() as conn:
+        entries = await read_model.audit_of(conn, command.referral_id, "brg")
+        assert await read_model.audit_of(conn, command.referral_id, "poseidon") is None  # not its referral
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await conn.execute("UPDATE audit_log SET outcome = 'accepted' WHERE aggregate_id = $1", command.referral_id)
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await conn.execute("DELETE FROM audit_log WHERE aggregate_id = $1", command.referral_id)
+    assert [(e["actor"], e["command_type"], e["outcome"], e["code"]) for e in entries] == [
+        ("bostadsbolaget", CreateReferral.ce_type, "accepted", None),
+        ("poseidon", AcknowledgeReferral.ce_type, "refused", "not-permitted"),
+    ]

@@ -102,9 +102,18 @@ class FakeDirectory:
         return changed
 
 
+class FakeAudit:
+    def __init__(self) -> None:
+        self.entries: list[dict] = []
+
+    async def append(self, **entry) -> None:
+        self.entries.append(entry)
+
+
 class FakeReferralsUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__("referrals")
+        self.audit = FakeAudit()
         self.referrals = FakeReferrals()
         self.consents = FakeConsents()
         self.sla = FakeSlaClocks()

@@ -12,6 +12,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from hubnet_common.kafka import idempotent_producer, records_until_now
+from hubnet_common.kafka_security import client_security
+from hubnet_common.settings import Settings
 from hubnet_common.topics import MAIN_TOPICS, on_broker
 
 log = structlog.get_logger(__name__)
@@ -62,20 +64,23 @@ def _topics(topic: str | None) -> list[str]:
     return [name]
 
 
-async def read(bootstrap: str, prefix: str, *, topic: str | None = None, group: str | None = None,
+async def read(settings: Settings, *, topic: str | None = None, group: str | None = None,
                reason: str | None = None, since: datetime | None = None, until: datetime | None = None,
                timeout: float = 15.0) -> list[DeadLetter]:
     """Every dead letter on the chosen topics that matches the filters, oldest first per topic."""
+    prefix = settings.topic_prefix
     partitions = [TopicPartition(on_broker(name, prefix), 0) for name in _topics(topic)]
-    records = await records_until_now(bootstrap, partitions, timeout=timeout)
+    records = await records_until_now(settings.kafka_bootstrap, partitions, timeout=timeout,
+                                      **client_security(settings))
     found = [DeadLetter(r.topic.removeprefix(prefix), r.partition, r.offset, r.key, r.value, tuple(r.headers or ()))
              for r in records]
     return [d for d in found if d.matches(group=group, reason=reason, since=since, until=until)]
 
 
-async def replay(bootstrap: str, prefix: str, letters: list[DeadLetter]) -> int:
+async def replay(settings: Settings, letters: list[DeadLetter]) -> int:
     """Send each record again, as it was, to the topic it came from; returns how many."""
-    producer = idempotent_producer(bootstrap, "hubnet-dlq-replay")
+    prefix = settings.topic_prefix
+    producer = idempotent_producer(settings.kafka_bootstrap, "hubnet-dlq-replay", **client_security(settings))
     await producer.start()
     try:
         for letter in letters:
@@ -91,19 +96,20 @@ async def replay(bootstrap: str, prefix: str, letters: list[DeadLetter]) -> int:
         await producer.stop()
 
 
-async def purge(bootstrap: str, prefix: str, topic: str, *, before: int | None = None) -> int:
+async def purge(settings: Settings, topic: str, *, before: int | None = None) -> int:
     """Delete a dead-letter topic's records before `before` (all of them when not given); returns
     the offset from which records remain. Kafka deletes only from the start of a log."""
     [name] = _topics(topic)
-    tp = TopicPartition(on_broker(name, prefix), 0)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    tp = TopicPartition(on_broker(name, settings.topic_prefix), 0)
+    security = client_security(settings)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, **security)
     await consumer.start()
     try:
         end = (await consumer.end_offsets([tp]))[tp]
     finally:
         await consumer.stop()
     upto = end if before is None else min(before, end)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hubnet-dlq")
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="hubnet-dlq", **security)
     await admin.start()
     try:
         await admin.delete_records({tp: RecordsToDelete(before_offset=upto)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -14,11 +15,12 @@ from hubnet_common.topics import ALL_TOPICS, DLQ_MAX_RECORD_BYTES, Topic, on_bro
 log = structlog.get_logger(__name__)
 
 
-def idempotent_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
-    """The services' producer; it also copies records of up to 1 MiB to their dead-letter topic."""
+def idempotent_producer(bootstrap: str, client_id: str, **security: Any) -> AIOKafkaProducer:
+    """The services' producer; it also copies records of up to 1 MiB to their dead-letter topic.
+    `security`: `kafka_security.client_security(settings)` where the broker wants authentication."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap, client_id=client_id, enable_idempotence=True, acks="all", linger_ms=2,
-        max_request_size=DLQ_MAX_RECORD_BYTES,
+        max_request_size=DLQ_MAX_RECORD_BYTES, **security,
     )
 
 
@@ -67,10 +69,11 @@ async def delete_topics(bootstrap: str, prefix: str) -> list[str]:
 
 
 async def records_until_now(bootstrap: str, partitions: list[TopicPartition], *,
-                            start: dict[TopicPartition, int] | None = None, timeout: float = 30.0) -> list:
+                            start: dict[TopicPartition, int] | None = None, timeout: float = 30.0,
+                            **security: Any) -> list:
     """Every record of the partitions from `start` (default: the beginning) up to their end as it
     is now, in offset order per partition; records written meanwhile are left out."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **security)
     await consumer.start()
     try:
         consumer.assign(partitions)

@@ -67,6 +67,9 @@ class Route:
     topic: str
     handlers: Mapping[type[Message], Handler]
     replies_topic: str | None = None  # set for command topics
+    # Called in the transaction that answers a command: (uow, envelope, aggregate id, "accepted" or
+    # "refused", refusal code), e.g. to keep an audit of who asked what.
+    on_answered: Callable[[Any, Envelope, str, str, str | None], Awaitable[None]] | None = None
 
 
 class Processor:
@@ -131,6 +134,8 @@ class Processor:
             except Refused as exc:
                 refusal = exc  # answered below, after this transaction is rolled back
             else:
+                if self.route.on_answered is not None:
+                    await self.route.on_answered(uow, envelope, message.subject(), "accepted", None)
                 if self.route.replies_topic:
                     uow.emit(
                         CommandAccepted(
@@ -155,6 +160,8 @@ class Processor:
         async with self.uow_factory() as uow:
             if not await uow.first_delivery(self.group, envelope):
                 return "duplicate"
+            if self.route.on_answered is not None:
+                await self.route.on_answered(uow, envelope, aggregate_id, "refused", refusal.code)
             uow.emit(
                 CommandRejected(
                     command_id=envelope.id,

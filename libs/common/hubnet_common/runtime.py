@@ -25,6 +25,7 @@ from hubnet_common.db import create_pool, migrate, pending_migrations
 from hubnet_common.deadletter import DeadLetters
 from hubnet_common.http import json_response
 from hubnet_common.kafka import idempotent_producer
+from hubnet_common.kafka_security import broker_security, client_security
 from hubnet_common.logging import configure_logging
 from hubnet_common.metrics import Metrics
 from hubnet_common.outbox import OutboxRelay
@@ -73,7 +74,8 @@ class Runtime:
     @asynccontextmanager
     async def lifespan(self, *_args: Any, **_kwargs: Any):
         self.pool = await create_pool(self.settings.pg_dsn)
-        self.producer = idempotent_producer(self.settings.kafka_bootstrap, f"hubnet-{self.spec.name}")
+        self.producer = idempotent_producer(self.settings.kafka_bootstrap, f"hubnet-{self.spec.name}",
+                                            **client_security(self.settings))
         try:
             async with self.pool.acquire() as conn:
                 await migrate(conn, *self.spec.migrations)
@@ -143,6 +145,7 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Ru
     broker = KafkaBroker(
         settings.kafka_bootstrap,
         client_id=f"hubnet-{spec.name}",
+        security=broker_security(settings),
         graceful_timeout=settings.graceful_timeout,
         allow_auto_create_topics=False,
         logger=logging.getLogger("hubnet.faststream"),  # rendered as JSON like every other line

@@ -1,5 +1,8 @@
 """Configuration from `HUBNET_*` environment variables, read once per process."""
 
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -7,6 +10,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HUBNET_", extra="ignore")
 
     kafka_bootstrap: str = "127.0.0.1:19092"
+    # How the services authenticate to Kafka: PLAINTEXT on the local broker, SASL_SSL with SCRAM on a
+    # cluster (each service its own user; DESIGN §6). The password is never logged.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None  # the cluster's CA certificate; the system's CAs when unset
     pg_dsn: str = "postgresql://hubnet@127.0.0.1:15432/postgres"
     http_host: str = "127.0.0.1"
     http_port: int = 8080
@@ -23,3 +33,10 @@ class Settings(BaseSettings):
     # participant references are made with (DESIGN §6; a secret shared by the partners).
     referrals_url: str = "http://127.0.0.1:8181"
     network_key: str | None = None
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> "Settings":
+        if self.kafka_security_protocol.startswith("SASL") and not (self.kafka_sasl_username and self.kafka_sasl_password):
+            raise ValueError(f"HUBNET_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                             "HUBNET_KAFKA_SASL_USERNAME and HUBNET_KAFKA_SASL_PASSWORD")
+        return self

@@ -12,6 +12,7 @@ import structlog
 import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient
 
+from hubnet_common.kafka_security import client_security
 from hubnet_common.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -26,7 +27,8 @@ async def dependencies(settings: Settings) -> dict[str, str]:
         checks["postgres"] = "ok"
     except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
         checks["postgres"] = f"unreachable: {exc!r}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=3000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=3000,
+                                **client_security(settings))
     try:
         await asyncio.wait_for(admin.start(), 5)
         await asyncio.wait_for(admin.list_topics(), 5)

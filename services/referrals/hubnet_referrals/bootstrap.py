@@ -18,6 +18,7 @@ from hubnet_referrals.adapters.seed import read_network
 from hubnet_referrals.adapters.uow import SERVICE, ReferralsUnitOfWork
 from hubnet_referrals.entrypoints import http
 from hubnet_referrals.handlers import change_referral
+from hubnet_referrals.handlers.audit import record_answer
 from hubnet_referrals.handlers.consent import record_consent, withdraw_consent
 from hubnet_referrals.handlers.create_referral import create_referral
 from hubnet_referrals.handlers.directory import load_directory, update_capacity, update_partner, upsert_service
@@ -39,6 +40,7 @@ COMMANDS = Route(
         UpdatePartner: update_partner,
     },
     replies_topic=REFERRAL_REPLIES.name,
+    on_answered=record_answer,
 )
 
 

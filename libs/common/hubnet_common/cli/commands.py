@@ -85,6 +85,15 @@ def show_referral(args: Namespace) -> int:
     return 0
 
 
+def show_audit(args: Namespace) -> int:
+    entries = json.loads(_get("/audit", id=args.referral_id, partner=args.partner))
+    for e in entries:
+        answer = e["outcome"] + (f" ({e['code']})" if e["code"] else "")
+        print(f"{e['answered_at'][:19]}  {e['actor']:<22} {e['command_type']:<40} {answer:<28} {e['command_id']}")
+    print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} for {args.referral_id}")
+    return 0
+
+
 def _opened(sealed: str | None, key_file: Path) -> str:
     from hubnet_common.sealing import SealedContactError, open_contact, read_private_key
 
@@ -134,7 +143,7 @@ def _dead_letters(args: Namespace):
     if args.offset is not None and not args.topic:
         raise Failure("--offset needs --topic")
     try:
-        letters = asyncio.run(dlq.read(settings.kafka_bootstrap, settings.topic_prefix, topic=args.topic,
+        letters = asyncio.run(dlq.read(settings, topic=args.topic,
                                        group=args.group, reason=args.reason, since=args.since, until=args.until))
     except ValueError as exc:
         raise Failure(str(exc)) from exc
@@ -156,7 +165,7 @@ def dlq_show(args: Namespace) -> int:
 
     settings = Settings()
     try:
-        letters = asyncio.run(dlq.read(settings.kafka_bootstrap, settings.topic_prefix, topic=args.topic))
+        letters = asyncio.run(dlq.read(settings, topic=args.topic))
     except ValueError as exc:
         raise Failure(str(exc)) from exc
     letter = next((d for d in letters if d.offset == args.offset), None)
@@ -174,7 +183,7 @@ def dlq_replay(args: Namespace) -> int:
 
     letters = _dead_letters(args)
     settings = Settings()
-    sent = asyncio.run(dlq.replay(settings.kafka_bootstrap, settings.topic_prefix, letters))
+    sent = asyncio.run(dlq.replay(settings, letters))
     print(f"{sent} dead letter(s) replayed to their topics")
     return 0
 
@@ -184,8 +193,7 @@ def dlq_purge(args: Namespace) -> int:
 
     settings = Settings()
     try:
-        kept_from = asyncio.run(dlq.purge(settings.kafka_bootstrap, settings.topic_prefix, args.topic,
-                                          before=args.before))
+        kept_from = asyncio.run(dlq.purge(settings, args.topic, before=args.before))
     except ValueError as exc:
         raise Failure(str(exc)) from exc
     print(f"purged {args.topic}: records before offset {kept_from} deleted")

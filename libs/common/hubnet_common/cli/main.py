@@ -4,6 +4,7 @@
     hubnet referral list --partner P [--role sender|receiver] [--status S]
     hubnet referral show ID --partner P [--key FILE]   one referral and its history; --key opens the
                                                         sealed contact details with P's private key
+    hubnet audit ID --partner P                  who asked what of a referral, when, and the answers
     hubnet report [--group-by hub,month] [--since D] [--until D] [--csv|--json]
     hubnet participant-ref PERSONNUMMER          the pseudonymous reference (needs HUBNET_NETWORK_KEY)
     hubnet keys generate NAME [--dir DIR]         an X25519 key pair for sealed contact details
@@ -44,6 +45,11 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--partner", required=True, help="who asks: the sender or the receiver")
     show.add_argument("--key", help="the receiver's private key file, to open the contact details")
     show.set_defaults(run=commands.show_referral)
+
+    audit = sub.add_parser("audit", help="the audit log of one referral")
+    audit.add_argument("referral_id")
+    audit.add_argument("--partner", required=True, help="who asks: the sender or the receiver")
+    audit.set_defaults(run=commands.show_audit)
 
     report = sub.add_parser("report", help="follow-up figures; cells under 5 are suppressed")
     report.add_argument("--group-by", default="hub,partner,service,month")

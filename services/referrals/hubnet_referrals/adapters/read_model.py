@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import asyncpg
 
+from hubnet_referrals.adapters import audit
 from hubnet_referrals.adapters.repository import HISTORY
 
 LISTED = "id, sender_partner_id, receiver_partner_id, service_id, hub_id, purpose, status, version, requested_at"
+
+
+async def audit_of(conn: asyncpg.Connection, referral_id: str, partner_id: str) -> list[dict] | None:
+    """The referral's audit log, if `partner_id` sent or received it."""
+    if not await conn.fetchval("SELECT true FROM referrals WHERE id = $1 AND $2 IN (sender_partner_id, receiver_partner_id)",
+                               referral_id, partner_id):
+        return None
+    return await audit.entries(conn, referral_id)
 
 
 async def referral_with_history(conn: asyncpg.Connection, referral_id: str, partner_id: str) -> dict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 from hubnet_common.uow import PgUnitOfWork
 
+from hubnet_referrals.adapters.audit import PgAudit
 from hubnet_referrals.adapters.repository import PgConsents, PgDirectory, PgReferrals, PgSlaClocks
 
 SERVICE = "referrals"
@@ -15,6 +16,7 @@ class ReferralsUnitOfWork(PgUnitOfWork):
     consents: PgConsents
     sla: PgSlaClocks
     directory: PgDirectory
+    audit: PgAudit
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         super().__init__(SERVICE, pool)
@@ -25,4 +27,5 @@ class ReferralsUnitOfWork(PgUnitOfWork):
         self.consents = PgConsents(self.conn)
         self.sla = PgSlaClocks(self.conn)
         self.directory = PgDirectory(self.conn)
+        self.audit = PgAudit(self.conn)
         return self

@@ -1,6 +1,7 @@
 """Read-only HTTP for staff and partner systems (JSON):
 
     GET /referral?id=R-…&partner=P                one referral with its full history
+    GET /audit?id=R-…&partner=P                   who asked what of it, when, and the answers
     GET /referrals?partner=P[&role=sender|receiver][&status=S]
     GET /directory                                 partners (with public keys), hubs, services
     GET /report[?group_by=hub,month][&since=YYYY-MM-DD][&until=…][&format=json|csv|table]
@@ -34,6 +35,19 @@ def referral_route(runtime: Runtime):
         return json_response(found) if found else problem(f"no referral {q['id']} for {q['partner']}", 404)
 
     return "/referral", referral
+
+
+def audit_route(runtime: Runtime):
+    @get
+    async def audit(scope: Any) -> AsgiResponse:
+        q = query(scope)
+        if not q.get("id") or not q.get("partner"):
+            return problem("give id and partner", 400)
+        async with runtime.pool.acquire() as conn:
+            found = await read_model.audit_of(conn, q["id"], q["partner"])
+        return json_response(found) if found is not None else problem(f"no referral {q['id']} for {q['partner']}", 404)
+
+    return "/audit", audit
 
 
 def referrals_route(runtime: Runtime):
@@ -83,4 +97,4 @@ def report_route(runtime: Runtime):
     return "/report", report
 
 
-ROUTES = (referral_route, referrals_route, directory_route, report_route)
+ROUTES = (referral_route, audit_route, referrals_route, directory_route, report_route)
