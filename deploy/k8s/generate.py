@@ -135,11 +135,7 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
     common = {"image": "hubnet", "imagePullPolicy": "IfNotPresent", "env": env, "envFrom": env_from,
               "securityContext": container_security, "volumeMounts": mounts,
               "resources": RESOURCES[service.name]}
-    migrate = {
-        "name": "migrate", **common,
-        "command": ["python", "/opt/hubnet-migrate/migrate.py", f"hubnet_{service.name}"],
-        "volumeMounts": [*mounts, {"name": "migrate", "mountPath": "/opt/hubnet-migrate", "readOnly": True}],
-    }
+    migrate = {"name": "migrate", **common, "command": ["hubnet", "admin", "migrate", service.name]}
     probe = {"periodSeconds": 10, "timeoutSeconds": 3, "failureThreshold": 3}
     app = {
         "name": service.name, **common,
@@ -170,7 +166,6 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
                         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
                         {"name": "kafka-ca", "secret": {"secretName": f"{CLUSTER}-cluster-ca-cert",
                                                         "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-                        {"name": "migrate", "configMap": {"name": "hubnet-migrate"}},
                     ],
                 },
             },

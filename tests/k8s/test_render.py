@@ -3,6 +3,9 @@ kinds against the Kubernetes schemas, custom resources against their operator's 
 
 import pytest
 import yaml
+from hubnet_common.cli import commands
+from hubnet_common.cli.main import parser
+from hubnet_common.cli.migrate import migration_dirs
 
 from tests.k8s.manifests import CRDS, K8S, OVERLAYS, ROOT, load_module, named, of_kind, render, schema_errors
 
@@ -84,18 +87,13 @@ def test_one_database_per_service_and_backups_in_prod():
 
 @pytest.mark.parametrize("service", ["referrals", "events", "notifications"])
 def test_migrations_run_before_the_service_serves(service):
-    """An init container applies the service's own migrations (the folders its bootstrap names)
-    with the script the ConfigMap carries; the service container starts only after it succeeded."""
-    objects = render("prod")
-    pod = named(objects, "Deployment", f"hubnet-{service}")["spec"]["template"]["spec"]
+    """An init container of the same image applies the service's own migrations (`hubnet admin
+    migrate`, the folders its bootstrap names); the service container starts only after it succeeded."""
+    pod = named(render("prod"), "Deployment", f"hubnet-{service}")["spec"]["template"]["spec"]
     [init] = pod["initContainers"]
-    assert init["command"] == ["python", "/opt/hubnet-migrate/migrate.py", f"hubnet_{service}"]
+    assert init["command"] == ["hubnet", "admin", "migrate", service]
     assert init["image"] == pod["containers"][0]["image"]
-    [volume] = [v for v in pod["volumes"] if v["name"] == "migrate"]
-    [config] = [c for c in of_kind(objects, "ConfigMap") if c["metadata"]["name"] == volume["configMap"]["name"]]
-    script = K8S / "base" / "migrate.py"
-    assert config["data"]["migrate.py"] == script.read_text()
-    migrate = load_module(script, "hubnet_k8s_migrate")
+    assert parser().parse_args(init["command"][1:]).run is commands.migrate
     bootstrap = __import__(f"hubnet_{service}.bootstrap", fromlist=["spec"])
-    assert migrate.migration_dirs(f"hubnet_{service}") == list(bootstrap.spec().migrations)
-    assert all(d.is_dir() and any(d.glob("*.sql")) for d in migrate.migration_dirs(f"hubnet_{service}"))
+    assert migration_dirs(service) == list(bootstrap.spec().migrations)
+    assert all(d.is_dir() and any(d.glob("*.sql")) for d in migration_dirs(service))

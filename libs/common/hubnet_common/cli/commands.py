@@ -136,6 +136,14 @@ def generate_keys(args: Namespace) -> int:
     return 0
 
 
+def migrate(args: Namespace) -> int:
+    from hubnet_common.cli.migrate import migrate_service
+
+    applied = asyncio.run(migrate_service(args.service))
+    print(f"{args.service}: {len(applied)} migration(s) applied: {', '.join(applied) or 'none pending'}")
+    return 0
+
+
 def _dead_letters(args: Namespace):
     from hubnet_common import dlq
 

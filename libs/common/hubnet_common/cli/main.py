@@ -11,6 +11,7 @@
     hubnet dlq list|replay [--topic T] [--group G] [--reason R] [--since T] [--until T] [--offset N]
     hubnet dlq show TOPIC OFFSET | hubnet dlq purge --topic T [--before N]
     hubnet admin topics                           create missing topics, reconcile their settings
+    hubnet admin migrate SERVICE                  apply the service's pending database migrations
     hubnet demo [--once]                          start the three services and drive the demo
 """
 
@@ -92,6 +93,9 @@ def parser() -> argparse.ArgumentParser:
 
     admin = sub.add_parser("admin", help="operator tasks").add_subparsers(dest="task", required=True)
     admin.add_parser("topics", help="create missing topics, reconcile settings").set_defaults(run=commands.topics)
+    migrate = admin.add_parser("migrate", help="apply a service's pending migrations (HUBNET_PG_DSN)")
+    migrate.add_argument("service", choices=["referrals", "events", "notifications"])
+    migrate.set_defaults(run=commands.migrate)
 
     demo = sub.add_parser("demo", help="start the services and drive the demo flow")
     demo.add_argument("--once", action="store_true", help="stop everything after the demo")

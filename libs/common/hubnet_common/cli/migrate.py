@@ -1,5 +1,5 @@
-"""Apply one service's database migrations, then exit: the init step that runs before a new
-version of the service serves (`python migrate.py hubnet_referrals`).
+"""`hubnet admin migrate SERVICE`: apply one service's database migrations, then exit — the init
+step that runs before a new version of the service serves (on Kubernetes an init container).
 
 It uses the migrator the service itself runs at start-up (`hubnet_common.db.migrate`: each file
 once, in order, under an advisory lock, so pods starting together do not collide), on the
@@ -19,9 +19,9 @@ from hubnet_common.settings import Settings
 WAIT_SECONDS = 300
 
 
-def migration_dirs(package: str) -> list[Path]:
+def migration_dirs(service: str) -> list[Path]:
     """The service's migration folders, as its bootstrap declares them."""
-    return list(importlib.import_module(f"{package}.bootstrap").spec().migrations)
+    return list(importlib.import_module(f"hubnet_{service}.bootstrap").spec().migrations)
 
 
 async def connect(dsn: str) -> asyncpg.Connection:
@@ -37,15 +37,11 @@ async def connect(dsn: str) -> asyncpg.Connection:
             delay = min(delay * 2, 15)
 
 
-async def main(package: str) -> None:
-    dirs = migration_dirs(package)
+async def migrate_service(service: str) -> list[str]:
+    """Apply what is pending on the service's own database (HUBNET_PG_DSN); returns the names."""
+    dirs = migration_dirs(service)
     conn = await connect(Settings().pg_dsn)
     try:
-        applied = await migrate(conn, *dirs)
+        return await migrate(conn, *dirs)
     finally:
         await conn.close()
-    print(f"{package}: {len(applied)} migration(s) applied: {', '.join(applied) or 'none pending'}", flush=True)
-
-
-if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
