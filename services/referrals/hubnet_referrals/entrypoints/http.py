@@ -12,9 +12,11 @@ until requests are authenticated: see the trust issue.)
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+import asyncpg
 from faststream.asgi import AsgiResponse, get
 from hubnet_common.http import json_response, problem, query
 from hubnet_common.runtime import Runtime
@@ -24,30 +26,28 @@ from hubnet_referrals.adapters.follow_up_query import load_records
 from hubnet_referrals.domain import follow_up
 
 
-def referral_route(runtime: Runtime):
-    @get
-    async def referral(scope: Any) -> AsgiResponse:
-        q = query(scope)
-        if not q.get("id") or not q.get("partner"):
-            return problem("give id and partner", 400)
-        async with runtime.pool.acquire() as conn:
-            found = await read_model.referral_with_history(conn, q["id"], q["partner"])
-        return json_response(found) if found else problem(f"no referral {q['id']} for {q['partner']}", 404)
+def _about_one_referral(path: str, read: Callable[[asyncpg.Connection, str, str], Awaitable[Any]]):
+    """A route about one referral (`?id=…&partner=…`), answered only to its sender and receiver."""
 
-    return "/referral", referral
+    def route(runtime: Runtime):
+        @get
+        async def about_one_referral(scope: Any) -> AsgiResponse:
+            q = query(scope)
+            if not q.get("id") or not q.get("partner"):
+                return problem("give id and partner", 400)
+            async with runtime.pool.acquire() as conn:
+                found = await read(conn, q["id"], q["partner"])
+            if found is None:
+                return problem(f"no referral {q['id']} for {q['partner']}", 404)
+            return json_response(found)
+
+        return path, about_one_referral
+
+    return route
 
 
-def audit_route(runtime: Runtime):
-    @get
-    async def audit(scope: Any) -> AsgiResponse:
-        q = query(scope)
-        if not q.get("id") or not q.get("partner"):
-            return problem("give id and partner", 400)
-        async with runtime.pool.acquire() as conn:
-            found = await read_model.audit_of(conn, q["id"], q["partner"])
-        return json_response(found) if found is not None else problem(f"no referral {q['id']} for {q['partner']}", 404)
-
-    return "/audit", audit
+referral_route = _about_one_referral("/referral", read_model.referral_with_history)
+audit_route = _about_one_referral("/audit", read_model.audit_of)
 
 
 def referrals_route(runtime: Runtime):
