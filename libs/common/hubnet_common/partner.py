@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -29,11 +30,13 @@ def _prefix(topic_prefix: str | None) -> str:
 
 
 class PartnerClient:
-    def __init__(self, bootstrap: str, partner_id: str, *, topic_prefix: str | None = None) -> None:
+    def __init__(self, bootstrap: str, partner_id: str, *, topic_prefix: str | None = None, **security: Any) -> None:
+        """`security`: the partner's own Kafka login where the broker asks for one, e.g.
+        `client_security(Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_username=…, …))`."""
         self.source = partner_source(partner_id)
         self.prefix = _prefix(topic_prefix)
-        self.producer = idempotent_producer(bootstrap, f"partner-{partner_id}")
-        self.replies = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self.producer = idempotent_producer(bootstrap, f"partner-{partner_id}", **security)
+        self.replies = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **security)
         self._waiting: dict[str, asyncio.Future[Reply]] = {}
         self._reader: asyncio.Task | None = None
 
@@ -99,12 +102,13 @@ class PartnerClient:
                 waiter.set_result(reply)
 
 
-async def read_directory(bootstrap: str, timeout: float = 10.0, *, topic_prefix: str | None = None) -> dict[str, Fact]:
+async def read_directory(bootstrap: str, timeout: float = 10.0, *, topic_prefix: str | None = None,
+                         **security: Any) -> dict[str, Fact]:
     """The current directory from the log-compacted directory.v1: the latest entry per key
     (`partner:<id>`, `hub:<id>`, `service:<id>`)."""
     topic = on_broker(DIRECTORY.name, _prefix(topic_prefix))
     records = await records_until_now(bootstrap, [TopicPartition(topic, p) for p in range(DIRECTORY.partitions)],
-                                      timeout=timeout)
+                                      timeout=timeout, **security)
     entries: dict[str, Fact] = {}
     for record in records:
         model = MESSAGE_TYPES.get(Envelope.from_headers(record.headers).type)
