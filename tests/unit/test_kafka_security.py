@@ -5,6 +5,7 @@ import ssl
 
 import pytest
 from hubnet_common.kafka_security import broker_security, client_security
+from hubnet_common.partner import PartnerClient
 from hubnet_common.runtime import build_app
 from hubnet_common.settings import Settings
 from hubnet_referrals import bootstrap as referrals
@@ -39,3 +40,11 @@ def test_sasl_without_credentials_is_refused_at_start_naming_what_is_missing():
 
 def test_the_password_does_not_show_in_the_settings_as_logged():
     assert "s3cret" not in repr(Settings(**ON_A_CLUSTER)) and "s3cret" not in str(Settings(**ON_A_CLUSTER))
+
+
+async def test_a_partner_system_logs_in_with_its_own_user():
+    client = PartnerClient("127.0.0.1:1", "brg", topic_prefix="", **client_security(Settings(
+        kafka_security_protocol="SASL_SSL", kafka_sasl_username="partner-brg", kafka_sasl_password="pw")))
+    for kafka in (client.producer.client, client.replies._client):
+        assert (kafka._security_protocol, kafka._sasl_mechanism, kafka._sasl_plain_username) == (
+            "SASL_SSL", "SCRAM-SHA-512", "partner-brg")
