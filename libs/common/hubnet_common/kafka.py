@@ -3,16 +3,70 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import InvalidProducerEpoch, InvalidProducerIdMapping, OutOfOrderSequenceNumber, UnknownProducerId
 
 from hubnet_common.topics import ALL_TOPICS, DLQ_MAX_RECORD_BYTES, Topic, on_broker
 
 log = structlog.get_logger(__name__)
+
+
+# After one of these the idempotent producer's sequence numbers are out of step with the broker
+# (seen after a broker restart with sends in flight): every further send fails the same way.
+PRODUCER_BROKEN = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerIdMapping, InvalidProducerEpoch)
+
+
+class RenewingProducer:
+    """An idempotent producer that replaces itself (a new producer id) when it is broken, so the
+    outbox relay and the dead letters go on after a broker restart instead of failing until the
+    process is restarted. The send that found it broken still fails: its caller sends again."""
+
+    def __init__(self, make: Callable[[], AIOKafkaProducer]) -> None:
+        self._make, self._producer, self._renewing = make, make(), asyncio.Lock()
+
+    @property
+    def client(self):
+        return self._producer.client
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def send(self, topic: str, **record: Any) -> asyncio.Future:
+        """Like AIOKafkaProducer.send: returns a future of the record's metadata."""
+        producer = self._producer
+        delivery = await producer.send(topic, **record)
+        return asyncio.ensure_future(self._watch(producer, delivery))
+
+    async def send_and_wait(self, topic: str, **record: Any):
+        return await (await self.send(topic, **record))
+
+    async def _watch(self, producer: AIOKafkaProducer, delivery: asyncio.Future):
+        try:
+            return await delivery
+        except PRODUCER_BROKEN as exc:
+            await self._renew(producer, exc)
+            raise
+
+    async def _renew(self, broken: AIOKafkaProducer, cause: Exception) -> None:
+        async with self._renewing:
+            if self._producer is not broken:
+                return  # another failed send of the same producer renewed it already
+            log.warning("kafka producer renewed", cause=repr(cause))
+            with contextlib.suppress(Exception):
+                await broken.stop()
+            fresh = self._make()
+            await fresh.start()
+            self._producer = fresh
 
 
 def idempotent_producer(bootstrap: str, client_id: str, **security: Any) -> AIOKafkaProducer:

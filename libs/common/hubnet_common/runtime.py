@@ -24,7 +24,7 @@ from faststream.kafka.annotations import KafkaMessage
 from hubnet_common.db import create_pool, migrate, pending_migrations
 from hubnet_common.deadletter import DeadLetters
 from hubnet_common.http import json_response
-from hubnet_common.kafka import idempotent_producer
+from hubnet_common.kafka import RenewingProducer, idempotent_producer
 from hubnet_common.kafka_security import broker_security, client_security
 from hubnet_common.logging import configure_logging
 from hubnet_common.metrics import Metrics
@@ -74,8 +74,8 @@ class Runtime:
     @asynccontextmanager
     async def lifespan(self, *_args: Any, **_kwargs: Any):
         self.pool = await create_pool(self.settings.pg_dsn)
-        self.producer = idempotent_producer(self.settings.kafka_bootstrap, f"hubnet-{self.spec.name}",
-                                            **client_security(self.settings))
+        self.producer = RenewingProducer(lambda: idempotent_producer(
+            self.settings.kafka_bootstrap, f"hubnet-{self.spec.name}", **client_security(self.settings)))
         try:
             async with self.pool.acquire() as conn:
                 await migrate(conn, *self.spec.migrations)
