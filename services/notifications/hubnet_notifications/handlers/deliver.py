@@ -47,7 +47,7 @@ class Deliveries:
 
     def __init__(self, channels: Channels, *, batch: int = 20, lease: timedelta = timedelta(seconds=30)) -> None:
         self.channels, self.batch, self.lease = channels, batch, lease
-        self.unrecorded: list[tuple[Notification, BaseException | None]] = []
+        self.unrecorded: dict[str, tuple[Notification, BaseException | None]] = {}
 
     async def deliver_due(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> int:
         """Try every due delivery once; returns how many were tried."""
@@ -55,21 +55,34 @@ class Deliveries:
         async with uow_factory() as uow:
             due = await uow.notifications.claim_due(self.batch, self.lease)
             await uow.commit()
-        outcomes = await asyncio.gather(
-            *(self.channels.send(n, address, secret) for n, address, secret in due), return_exceptions=True
+        failures = await asyncio.gather(
+            *(self._send(uow_factory, n, address, secret) for n, address, secret in due), return_exceptions=True
         )
-        self.unrecorded = [(n, outcome) for (n, _, _), outcome in zip(due, outcomes)]
-        await self._record_outcomes(uow_factory)
+        for failure in failures:
+            if failure is not None:
+                raise failure  # the database is away: the worker pauses, the outcomes are kept
         return len(due)
 
-    async def _record_outcomes(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> None:
-        if not self.unrecorded:
+    async def _send(self, uow_factory, n: Notification, address: str, secret: str | None) -> None:
+        """Send one and record its outcome at once: a process killed right after a mail server
+        accepted the mail is the only way it goes out twice, so that moment is kept short."""
+        try:
+            await self.channels.send(n, address, secret)
+            self.unrecorded[n.id] = (n, None)
+        except Exception as exc:  # every failure is an outcome to record (retry, refused, given up)
+            self.unrecorded[n.id] = (n, exc)
+        await self._record_outcomes(uow_factory, only=n.id)
+
+    async def _record_outcomes(self, uow_factory: Callable[[], NotificationsUnitOfWork], only: str | None = None) -> None:
+        ids = [only] if only else list(self.unrecorded)
+        if not ids:
             return
         async with uow_factory() as uow:
-            for notification, outcome in self.unrecorded:
+            for notification, outcome in (self.unrecorded[i] for i in ids):
                 await record(uow, replace(notification), outcome)  # a copy: a failed try must not count twice
             await uow.commit()
-        self.unrecorded = []
+        for i in ids:
+            del self.unrecorded[i]
 
 
 async def record(uow: NotificationsUnitOfWork, n: Notification, outcome: BaseException | None) -> None:
