@@ -21,18 +21,15 @@ import asyncio
 import json
 import logging
 import os
-import random
 import sys
 import time
-import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-import hypothesis
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 from aiosmtpd.controller import Controller
 from hubnet_common.envelope import Envelope
@@ -41,12 +38,10 @@ from hubnet_common.local.services import LocalServices
 from hubnet_common.messages import referral_commands as c
 from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose
 from hubnet_common.partner import PartnerClient
-from hubnet_common.topics import REFERRAL_COMMANDS, REFERRAL_EVENTS, on_broker
+from hubnet_common.topics import REFERRAL_EVENTS, on_broker
 
-from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage
+from faults.chaos import SERVICES, BadInput, KillRandomService, NoChaos, Outage, ScaleOutAndIn, in_thread, infra
 from tests.conftest import free_port
-
-SERVICES = ("referrals", "events", "notifications")
 SCENARIOS = ["none", "kill", "broker-stop", "db-stop", "smtp-down", "scale", "bad-input"]
 STEPS_PER_CASE = 5  # create, acknowledge, accept, start, complete (the consent is shared)
 
@@ -120,196 +115,6 @@ async def send_until_taken(who: PartnerClient, command) -> None:
             await asyncio.sleep(1.0)
 
 
-class NoChaos:
-    name = "none"
-    last_fault = None
-
-    def __init__(self, *_args) -> None:
-        pass
-
-    async def between_commands(self, sent: int) -> None:
-        pass
-
-    async def wait(self) -> None:
-        """Until the fault is over (the part that went away is back)."""
-
-    @property
-    def faults(self):
-        """What was injected, for the table."""
-        return 0
-
-
-class KillRandomService(NoChaos):
-    """kill -9 a random service every `every` commands, and start it again at once."""
-
-    name = "kill"
-
-    def __init__(self, local: LocalServices, every: int = 400) -> None:
-        self.local, self.every, self.kills = local, every, Counter()
-
-    async def between_commands(self, sent: int) -> None:
-        if sent % self.every:
-            return
-        victim = random.choice(SERVICES)
-        self.local.processes[victim].kill()
-        self.local.processes[victim].wait()
-        self.kills[victim] += 1
-        self.last_fault = time.monotonic()
-        self.local.start(victim)
-
-    @property
-    def faults(self):
-        return dict(self.kills)
-
-
-class ScaleOutAndIn(NoChaos):
-    """Each service goes from one instance to three at the first third of the run and back to one
-    (SIGTERM) from the second third on, once the extra instances have taken work: its consumer
-    groups rebalance twice while commands flow."""
-
-    name = "scale"
-
-    def __init__(self, local: LocalServices, total: int) -> None:
-        self.local, self.out_at, self.in_at = local, total // 3, 2 * total // 3
-        self.extras: dict[str, int] = {}
-        self.processed_by_extras = 0
-        self._scaling_in: asyncio.Task | None = None
-        self._checked = 0.0
-
-    async def between_commands(self, sent: int) -> None:
-        if sent == self.out_at:
-            for service in SERVICES:
-                for n in (2, 3):
-                    self.extras[f"{service}#{n}"] = port = free_port()
-                    self.local.start(f"{service}#{n}", port=port)
-            self.last_fault = time.monotonic()
-        elif sent >= self.in_at and self._scaling_in is None and time.monotonic() - self._checked > 1.0:
-            self._checked = time.monotonic()
-            if await asyncio.to_thread(self._extras_took_work):
-                self._scaling_in = asyncio.create_task(asyncio.to_thread(self._scale_in))
-
-    def _extras_took_work(self) -> bool:
-        return sum(map(_processed, self.extras.values())) > 0
-
-    def _scale_in(self) -> None:
-        for name, port in self.extras.items():
-            self.processed_by_extras += _processed(port)
-            self.local.stop(name)
-        self.last_fault = time.monotonic()
-
-    async def wait(self) -> None:
-        if self._scaling_in is None:  # the run ended first: scale in now
-            self._scaling_in = asyncio.create_task(asyncio.to_thread(self._scale_in))
-        await self._scaling_in
-
-    @property
-    def faults(self):
-        return {"extras took": self.processed_by_extras}
-
-
-def _processed(port: int) -> int:
-    """Records an instance has processed, from its /metrics."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-            lines = response.read().decode().splitlines()
-    except OSError:
-        return 0
-    return sum(int(float(line.rsplit(" ", 1)[1])) for line in lines if line.startswith("hubnet_messages_total{"))
-
-
-class Outage(NoChaos):
-    """One part of the platform goes away at the first third of the run and comes back `seconds` later."""
-
-    def __init__(self, name: str, stop, start, total: int, seconds: float = 30.0) -> None:
-        self.name, self.stop, self.start, self.at, self.seconds = name, stop, start, total // 3, seconds
-        self.outages, self._back = 0, None
-
-    async def between_commands(self, sent: int) -> None:
-        if sent == self.at:
-            await self.stop()
-            self.outages += 1
-            self._back = asyncio.create_task(self._come_back())
-
-    async def _come_back(self) -> None:
-        await asyncio.sleep(self.seconds)
-        await self.start()
-        self.last_fault = time.monotonic()
-
-    async def wait(self) -> None:
-        if self._back:
-            await self._back
-
-    @property
-    def faults(self):
-        return self.outages
-
-
-async def _infra(*args: str) -> None:
-    process = await asyncio.create_subprocess_exec("bash", "deploy/local/infra.sh", *args,
-                                                   stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-    await process.wait()
-
-
-class BadInput(NoChaos):
-    """Garbage between the real commands: every kind in `faults.garbage` in turn, and every other
-    one a record from the hypothesis fuzzer. Each must reach the dead-letter topic with its reason."""
-
-    name = "bad-input"
-
-    def __init__(self, bootstrap: str, prefix: str, every: int = 25) -> None:
-        self.bootstrap, self.prefix, self.every, self.sent = bootstrap, prefix, every, 0
-        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=2 * 1024 * 1024)
-        self.expected: dict[str, str | None] = {}  # key -> reason (None: any reason, for fuzzed records)
-        self.fuzzed = _fuzzed_records(500)
-
-    async def stop(self) -> None:
-        if self.sent:
-            await self.producer.stop()
-
-    async def between_commands(self, sent: int) -> None:
-        if sent % self.every:
-            return
-        if self.sent == 0:
-            await self.producer.start()
-        key = f"R-bad-{self.sent}"
-        if self.sent % 2:
-            body, headers = self.fuzzed[(self.sent // 2) % len(self.fuzzed)]
-            self.expected[key] = None
-        else:
-            kind = KINDS[(self.sent // 2) % len(KINDS)]
-            body, headers = garbage(kind, key)
-            self.expected[key] = REASONS[kind]
-        await self.producer.send_and_wait(on_broker("referral.commands.v1", self.prefix), body, key=key.encode(),
-                                          headers=headers)
-        self.sent += 1
-        self.last_fault = time.monotonic()
-
-    async def misfiled(self) -> list[str]:
-        """Garbage records not on the dead-letter topic exactly once with the reason they deserve."""
-        tps = [TopicPartition(on_broker(REFERRAL_COMMANDS.dlq.name, self.prefix), 0)]
-        reasons: dict[str, list[str]] = defaultdict(list)
-        for record in await records_until_now(self.bootstrap, tps, timeout=60):
-            reasons[record.key.decode()].append(dict(record.headers)["dlq_reason"].decode())
-        return [f"{key}: {reason or 'any reason'} expected, {reasons[key] or 'none'} found"
-                for key, reason in self.expected.items() if len(reasons[key]) != 1 or reason not in (None, reasons[key][0])]
-
-    @property
-    def faults(self):
-        return self.sent
-
-
-def _fuzzed_records(n: int) -> list:
-    found: list = []
-
-    @hypothesis.settings(max_examples=n, database=None, deadline=None)
-    @hypothesis.given(fuzzed_commands())
-    def collect(record) -> None:
-        found.append(record)
-
-    collect()
-    return found
-
-
 async def facts_in_order(bootstrap: str, prefix: str, ids: set[str]) -> tuple[int, int]:
     """(out-of-order referral facts, duplicate deliveries) as read from referral.events.v1."""
     tps = [TopicPartition(on_broker(REFERRAL_EVENTS.name, prefix), p) for p in range(REFERRAL_EVENTS.partitions)]
@@ -328,13 +133,6 @@ async def facts_in_order(bootstrap: str, prefix: str, ids: set[str]) -> tuple[in
         out_of_order += version <= last[envelope.subject]
         last[envelope.subject] = version
     return out_of_order, duplicates
-
-
-def _async(action):
-    async def run() -> None:
-        await asyncio.to_thread(action)
-
-    return run
 
 
 def _version(value: bytes) -> int:
@@ -367,11 +165,11 @@ async def scenario(name: str, cases: int, rate: float, *, fault_every: int | Non
         every = {"every": fault_every} if fault_every else {}
         total = cases * STEPS_PER_CASE
         outages = {
-            "broker-stop": lambda: Outage(name, lambda: _infra("stop", "kafka"), lambda: _infra("up"), total,
+            "broker-stop": lambda: Outage(name, lambda: infra("stop", "kafka"), lambda: infra("up"), total,
                                           outage_seconds),
-            "db-stop": lambda: Outage(name, lambda: _infra("stop", "postgres"), lambda: _infra("up"), total,
+            "db-stop": lambda: Outage(name, lambda: infra("stop", "postgres"), lambda: infra("up"), total,
                                       outage_seconds),
-            "smtp-down": lambda: Outage(name, _async(smtp.stop), _async(smtp.start), total, outage_seconds),
+            "smtp-down": lambda: Outage(name, in_thread(smtp.stop), in_thread(smtp.start), total, outage_seconds),
         }
         chaos = (KillRandomService(local, **every) if name == "kill"
                  else BadInput(bootstrap, prefix, **every) if name == "bad-input"
