@@ -226,7 +226,8 @@ def run_service(spec: ServiceSpec, settings: Settings | None = None) -> None:
 
 def every(seconds: float, work: Callable[[Runtime], Awaitable[int]], name: str):
     """A background worker: runs `work` again at once while it finds something to do, else waits
-    `seconds`; transient failures (database, broker) pause it. At shutdown it finishes the piece of
+    `seconds`; failures pause it (transient ones, database or broker away, as a warning; others
+    as an error with the traceback) and it never dies of one. At shutdown it finishes the piece of
     work in hand and returns, so nothing is cut off halfway (e.g. a mail sent but not recorded)."""
 
     async def worker(runtime: Runtime) -> None:
@@ -236,6 +237,8 @@ def every(seconds: float, work: Callable[[Runtime], Awaitable[int]], name: str):
                     continue
             except TRANSIENT as exc:
                 log.warning("worker paused", worker=name, error=repr(exc))
+            except Exception:  # e.g. a connection left unusable by a database restart: a worker must not die of it
+                log.exception("worker failed; it goes on after a pause", worker=name)
             try:
                 await asyncio.wait_for(runtime.stopping.wait(), seconds)
             except TimeoutError:
