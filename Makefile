@@ -34,6 +34,7 @@ lock: $(STAMP)
 
 up: venv
 	@PYTHON=$(abspath $(PY)) bash deploy/local/infra.sh up
+	@$(VENV)/bin/hubnet keys generate --network --dir $(LOCAL)/keys | tail -1
 	@$(MAKE) --no-print-directory topics
 
 topics:

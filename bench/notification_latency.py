@@ -26,6 +26,8 @@ from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.kafka import delete_topics, ensure_topics
 from hubnet_common.local.services import LocalServices
 from hubnet_common.messages.referral_events import ReferralRequested
+from hubnet_common.runtime import service_signer
+from hubnet_common.settings import Settings
 from hubnet_common.topics import on_broker
 
 from tests.conftest import free_port
@@ -62,6 +64,7 @@ async def publish(bootstrap: str, count: int, rate: float) -> dict[str, float]:
     prefix = os.environ["HUBNET_TOPIC_PREFIX"]
     await producer.start()
     sent: dict[str, float] = {}
+    signer = service_signer("referrals", Settings())
     try:
         began = time.monotonic()
         for i in range(count):
@@ -69,8 +72,9 @@ async def publish(bootstrap: str, count: int, rate: float) -> dict[str, float]:
             body = fact(f"R-bench-{uuid.uuid4().hex[:12]}")
             envelope = Envelope.new(type=body.ce_type, source=service_source("referrals"), subject=body.referral_id)
             sent[body.referral_id] = time.monotonic()
-            await producer.send_and_wait(on_broker(body.topic, prefix), body.model_dump_json().encode(),
-                                         key=body.referral_id.encode(), headers=envelope.to_headers())
+            key, value = body.referral_id.encode(), body.model_dump_json().encode()
+            await producer.send_and_wait(on_broker(body.topic, prefix), value, key=key,
+                                         headers=signer.sign(key, envelope.to_headers(), value))
     finally:
         await producer.stop()
     return sent

@@ -14,9 +14,10 @@ import hypothesis
 from aiokafka import AIOKafkaProducer, TopicPartition
 from hubnet_common.kafka import records_until_now
 from hubnet_common.local.services import LocalServices
+from hubnet_common.partner import partner_signer
 from hubnet_common.topics import REFERRAL_COMMANDS, on_broker
 
-from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage
+from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage, signed_if_possible
 from tests.conftest import free_port
 
 SERVICES = ("referrals", "events", "notifications")
@@ -163,6 +164,7 @@ class BadInput(NoChaos):
         self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=2 * 1024 * 1024)
         self.expected: dict[str, str | None] = {}  # key -> reason (None: any reason, for fuzzed records)
         self.fuzzed = _fuzzed_records(500)
+        self.sender, self.impostor = partner_signer("bostadsbolaget"), partner_signer("brg")
 
     async def stop(self) -> None:
         if self.sent:
@@ -176,10 +178,11 @@ class BadInput(NoChaos):
         key = f"R-bad-{self.sent}"
         if self.sent % 2:
             body, headers = self.fuzzed[(self.sent // 2) % len(self.fuzzed)]
+            headers = signed_if_possible(self.sender, key, body, headers)
             self.expected[key] = None
         else:
             kind = KINDS[(self.sent // 2) % len(KINDS)]
-            body, headers = garbage(kind, key)
+            body, headers = garbage(kind, key, self.sender, self.impostor)
             self.expected[key] = REASONS[kind]
         await self.producer.send_and_wait(on_broker("referral.commands.v1", self.prefix), body, key=key.encode(),
                                           headers=headers)

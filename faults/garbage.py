@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 
 from hubnet_common.envelope import Envelope
 from hubnet_common.messages import referral_commands as c
+from hubnet_common.signing import SignatureRefused, Signer
 
 Headers = list[tuple[str, bytes]]
 SENDER = "urn:hubnet:partner:bostadsbolaget"
 HUGE_BODY_BYTES = 600_000  # over the processor's limit, within Kafka's 1 MiB
+VALID_BODY = b'{"service_id": "brg-starta-eget"}'  # whatever its schema says, it is never read
 
 
 def _valid_headers(subject: str) -> Headers:
@@ -24,19 +26,28 @@ def _replaced(headers: Headers, name: str, value: bytes) -> Headers:
     return [(n, value if n == name else v) for n, v in headers]
 
 
-def garbage(kind: str, subject: str) -> tuple[bytes, Headers]:
-    """(body, headers) of one kind of garbage; the dead-letter reason it must get is `REASONS[kind]`."""
+def garbage(kind: str, subject: str, sender: Signer, impostor: Signer) -> tuple[bytes, Headers]:
+    """(body, headers) of one kind of garbage, keyed by `subject`, signed by `sender` (the partner
+    of SENDER) where a partner's buggy system would have signed it; the dead-letter reason it
+    must get is `REASONS[kind]`. Send it as it is (not signed again)."""
     headers = _valid_headers(subject)
+
+    def signed(body: bytes, headers: Headers, signer: Signer = sender) -> tuple[bytes, Headers]:
+        return body, signer.sign(subject.encode(), headers, body)
+
     return {
-        "not-json": lambda: (b"{not json", headers),
-        "invalid-utf8-body": lambda: (b'{"service_id": "\xff\xfe"}', headers),
-        "wrong-schema": lambda: (b'{"service_id": 42}', headers),
-        "unknown-type": lambda: (b"{}", _replaced(headers, "ce_type", b"se.hubnet.referral.teleport.v1")),
+        "not-json": lambda: signed(b"{not json", headers),
+        "invalid-utf8-body": lambda: signed(b'{"service_id": "\xff\xfe"}', headers),
+        "wrong-schema": lambda: signed(b'{"service_id": 42}', headers),
+        "unknown-type": lambda: signed(b"{}", _replaced(headers, "ce_type", b"se.hubnet.referral.teleport.v1")),
         "no-headers": lambda: (b'{"x": 1}', []),
         "invalid-utf8-header": lambda: (b"{}", _replaced(headers, "ce_source", b"urn:\xc3\x28")),
-        "huge": lambda: (json.dumps({"service_id": "x", "note": "x" * HUGE_BODY_BYTES}).encode(), headers),
+        "huge": lambda: signed(json.dumps({"service_id": "x", "note": "x" * HUGE_BODY_BYTES}).encode(), headers),
         "control-character-header": lambda: (b"{}", _replaced(headers, "ce_subject", b"R-\x00-1")),
-        "nul-in-body": lambda: (b'{"service_id": "brg\\u0000"}', headers),
+        "nul-in-body": lambda: signed(b'{"service_id": "brg\\u0000"}', headers),
+        "unsigned": lambda: (VALID_BODY, headers),
+        "tampered": lambda: (VALID_BODY.replace(b"brg", b"grb"), signed(VALID_BODY, headers)[1]),
+        "forged": lambda: signed(VALID_BODY, headers, impostor),  # another partner's key, SENDER's name
     }[kind]()
 
 
@@ -44,6 +55,7 @@ REASONS = {
     "not-json": "invalid-body", "invalid-utf8-body": "invalid-body", "wrong-schema": "invalid-body",
     "unknown-type": "unknown-type", "no-headers": "invalid-envelope", "invalid-utf8-header": "invalid-envelope",
     "huge": "too-large", "control-character-header": "invalid-envelope", "nul-in-body": "invalid-body",
+    "unsigned": "unsigned", "tampered": "bad-signature", "forged": "source-mismatch",
 }
 KINDS = tuple(REASONS)
 
@@ -59,7 +71,8 @@ _header_values = st.binary(max_size=40) | st.text(max_size=40).map(str.encode)
 
 @st.composite
 def fuzzed_commands(draw) -> tuple[bytes, Headers]:
-    """A real CreateReferral's headers and body, with some of both replaced, dropped or added."""
+    """A real CreateReferral's headers and body, with some of both replaced, dropped or added
+    (to be signed as they are, so that what is past the signature check is fuzzed too)."""
     headers = _valid_headers(draw(st.text(min_size=1, max_size=12)))
     for _ in range(draw(st.integers(0, 3))):
         action, name = draw(st.sampled_from(["replace", "drop", "add"])), draw(_header_names)
@@ -76,3 +89,11 @@ def fuzzed_commands(draw) -> tuple[bytes, Headers]:
                                          "consent_id", "note"]), _json, max_size=7).map(lambda d: json.dumps(d).encode()),
     ))
     return body, headers
+
+
+def signed_if_possible(signer: Signer, key: str, body: bytes, headers: Headers) -> Headers:
+    """Fuzzed headers signed, unless they cannot be (a signed header twice, or not UTF-8)."""
+    try:
+        return signer.sign(key.encode(), headers, body)
+    except SignatureRefused:
+        return headers

@@ -22,6 +22,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from hubnet_common.kafka import delete_topics, ensure_topics
+from hubnet_common.keys import ensure_key_pairs, network_key_names
 from hubnet_common.local.services import database_dsn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,21 @@ def _docker_answers() -> bool:
         return True
     except Exception:
         return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_keys(tmp_path_factory) -> Path:
+    """Signing and sealing keys of every service and partner, made for this session:
+    HUBNET_KEYS_DIR names them to the services, partner clients and tools it starts."""
+    directory = tmp_path_factory.mktemp("keys")
+    ensure_key_pairs(directory, network_key_names())
+    before = os.environ.get("HUBNET_KEYS_DIR")
+    os.environ["HUBNET_KEYS_DIR"] = str(directory)
+    yield directory
+    if before is None:
+        os.environ.pop("HUBNET_KEYS_DIR")
+    else:
+        os.environ["HUBNET_KEYS_DIR"] = before
 
 
 @pytest.fixture(scope="session")

@@ -121,6 +121,7 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
         {"name": "HUBNET_PG_DSN", "valueFrom": {"secretKeyRef": {"name": f"{database}-app", "key": "uri"}}},
         {"name": "HUBNET_KAFKA_SASL_USERNAME", "value": name},
         {"name": "HUBNET_KAFKA_SASL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}},
+        {"name": "HUBNET_SIGNING_KEY_FILE", "value": "/etc/hubnet/signing-key/ed25519.key"},
     ]
     env_from = [{"configMapRef": {"name": "hubnet-config"}}]
     if service.name == "notifications":
@@ -131,7 +132,9 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
         "capabilities": {"drop": ["ALL"]},
     }
     mounts = [{"name": "tmp", "mountPath": "/tmp"},
-              {"name": "kafka-ca", "mountPath": "/etc/hubnet/kafka-ca", "readOnly": True}]
+              {"name": "kafka-ca", "mountPath": "/etc/hubnet/kafka-ca", "readOnly": True},
+              {"name": "public-keys", "mountPath": "/etc/hubnet/keys", "readOnly": True},
+              {"name": "signing-key", "mountPath": "/etc/hubnet/signing-key", "readOnly": True}]
     common = {"image": "hubnet", "imagePullPolicy": "IfNotPresent", "env": env, "envFrom": env_from,
               "securityContext": container_security, "volumeMounts": mounts,
               "resources": RESOURCES[service.name]}
@@ -166,6 +169,11 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
                         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
                         {"name": "kafka-ca", "secret": {"secretName": f"{CLUSTER}-cluster-ca-cert",
                                                         "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                        # The services' and partners' public keys, and this service's private one
+                        # (docs/operations.md, "Signing keys").
+                        {"name": "public-keys", "configMap": {"name": "hubnet-public-keys"}},
+                        {"name": "signing-key", "secret": {"secretName": f"{name}-signing-key", "defaultMode": 0o400,
+                                                           "items": [{"key": "ed25519.key", "path": "ed25519.key"}]}},
                     ],
                 },
             },

@@ -443,6 +443,7 @@ export HUBNET_PG_DSN=postgresql://$PG_USER@127.0.0.1:$PG_PORT/postgres
 export HUBNET_SMTP_HOST=127.0.0.1
 export HUBNET_SMTP_PORT=$SMTP_PORT
 export HUBNET_MAIL_DIR=$MAIL_INBOX
+export HUBNET_KEYS_DIR=$LOCAL/keys
 EOF
     mv "$LOCAL/env.tmp" "$LOCAL/env"
 }

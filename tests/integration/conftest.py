@@ -7,12 +7,18 @@ import contextlib
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from hubnet_common.envelope import Envelope, service_source
+from hubnet_common.keys import owner_name, read_key
+from hubnet_common.messages.directory import PartnerUpserted, SigningKeyEntry
 from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.partner import PartnerClient
-from hubnet_common.runtime import build_app, consumer_group
+from hubnet_common.runtime import build_app, consumer_group, service_signer
 from hubnet_common.settings import Settings
+from hubnet_common.signing import Signer
 from hubnet_common.topics import DIRECTORY, MAIN_TOPICS, on_broker
+from hubnet_referrals.adapters.seed import read_network
 
 pytestmark = pytest.mark.integration
 
@@ -82,6 +88,18 @@ async def _wait_until_assigned(app, timeout: float = 30.0) -> None:
                 await asyncio.sleep(0.05)
 
 
+@pytest_asyncio.fixture(scope="session", autouse=True)
+async def enrolled_partners(kafka_bootstrap, network_keys):
+    """Every partner with its signing key on directory.v1, as the referrals service publishes them
+    when it first starts: a service tested without it still knows who signs what."""
+    partners, _, _ = read_network()
+    for partner in partners:
+        key = read_key(network_keys / f"partner-{partner.id}.ed25519.pub")
+        fact = PartnerUpserted(partner_id=partner.id, name=partner.name, signing_keys=[SigningKeyEntry(public_key=key)])
+        await publish_fact(kafka_bootstrap, fact,
+                           Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject()))
+
+
 @pytest.fixture
 async def watcher(kafka_bootstrap):
     async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
@@ -96,6 +114,20 @@ def partner(kafka_bootstrap):
             yield client
 
     return as_partner
+
+
+async def publish_fact(kafka_bootstrap: str, fact, envelope, *, signer: Signer | None = None) -> None:
+    """Publish a fact as the service its envelope names would: signed with that service's key
+    (or with `signer`'s, to forge one)."""
+    signer = signer or service_signer(owner_name(envelope.source).removeprefix("service-"), Settings())
+    key, body = fact.subject().encode(), fact.model_dump_json().encode()
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(on_broker(fact.topic, Settings().topic_prefix), body, key=key,
+                                     headers=signer.sign(key, envelope.to_headers(), body))
+    finally:
+        await producer.stop()
 
 
 async def until(dsn: str, sql: str, timeout: float = 30.0) -> None:

@@ -9,6 +9,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from hubnet_common import dlq
 from hubnet_common.envelope import Envelope, partner_source
+from hubnet_common.partner import partner_signer
 from hubnet_common.settings import Settings
 from hubnet_common.topics import on_broker
 from hubnet_referrals import bootstrap
@@ -68,12 +69,13 @@ async def test_a_replayed_dead_letter_takes_effect_once(referrals, kafka_bootstr
     command = referral(given.consent_id)
     envelope = Envelope.new(type=command.ce_type, source=partner_source("bostadsbolaget"), subject=command.referral_id)
     # As an earlier version of the service left it: dead-lettered for a bug since fixed.
-    headers = envelope.to_headers() + [(n, v.encode()) for n, v in {
+    body = command.model_dump_json().encode()
+    signed = partner_signer("bostadsbolaget").sign(command.referral_id.encode(), envelope.to_headers(), body)
+    headers = signed + [(n, v.encode()) for n, v in {
         "dlq_reason": "handler-error", "dlq_detail": "KeyError('bug')", "dlq_group": "hubnet-referrals-old",
         "dlq_topic": "referral.commands.v1", "dlq_partition": "0", "dlq_offset": "7",
         "dlq_time": "2026-11-25T08:00:00+00:00"}.items()]
-    await produce(kafka_bootstrap, "referral.commands.v1.dlq", command.model_dump_json().encode(),
-                  command.referral_id.encode(), headers)
+    await produce(kafka_bootstrap, "referral.commands.v1.dlq", body, command.referral_id.encode(), headers)
 
     listed = await asyncio.to_thread(hubnet, "dlq", "list", "--topic", "referral.commands.v1", "--reason", "handler-error")
     assert envelope.id in listed.stdout and "1 dead letter(s)" in listed.stdout

@@ -11,10 +11,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from hubnet_common.envelope import Envelope, service_source
-from hubnet_common.settings import Settings
-from hubnet_common.topics import on_broker
 from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.messages.notification_commands import RegisterWebhook, Subscribe, UpsertStaffMember
 from hubnet_common.messages.notification_events import NotificationDelivered, NotificationFailed
@@ -25,7 +22,7 @@ from hubnet_notifications.domain.digest import STOCKHOLM
 from hubnet_notifications.settings import NotificationSettings
 
 from tests.conftest import ROOT, free_port
-from tests.integration.conftest import rows, running, until
+from tests.integration.conftest import publish_fact, rows, running, until
 from tests.integration.referral_steps import accepted
 from tests.integration.webhook_receiver import receiving
 
@@ -55,18 +52,10 @@ def requested(hub_id="hjallbo", receiver="brg", service="brg-business-coaching")
 
 
 async def publish(kafka_bootstrap, *facts) -> list[Envelope]:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
-    await producer.start()
     envelopes = []
-    try:
-        for fact in facts:
-            envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject())
-            await producer.send_and_wait(on_broker(fact.topic, Settings().topic_prefix), fact.model_dump_json().encode(),
-                                         key=fact.subject().encode(),
-                                         headers=envelope.to_headers())
-            envelopes.append(envelope)
-    finally:
-        await producer.stop()
+    for fact in facts:
+        envelopes.append(Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject()))
+        await publish_fact(kafka_bootstrap, fact, envelopes[-1])
     return envelopes
 
 

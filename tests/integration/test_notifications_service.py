@@ -4,10 +4,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from hubnet_common.envelope import Envelope, service_source
-from hubnet_common.settings import Settings
-from hubnet_common.topics import on_broker
 from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.messages.hubevent_events import HubEventReminder
 from hubnet_common.messages.notification_events import NotificationDelivered
@@ -19,7 +16,7 @@ from hubnet_notifications.settings import NotificationSettings
 from hubnet_referrals import bootstrap as referrals
 from hubnet_referrals.settings import ReferralSettings
 
-from tests.integration.conftest import rows, running, until
+from tests.integration.conftest import publish_fact, rows, running, until
 
 pytestmark = pytest.mark.integration
 
@@ -39,17 +36,6 @@ async def notifications(new_database, kafka_bootstrap, mail_sink):
                     "SELECT 1 FROM known_services WHERE id = 'brg-business-coaching'"):
             await until(dsn, sql)
         yield dsn, mail_dir
-
-
-async def publish_fact(kafka_bootstrap, fact, envelope):
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
-    await producer.start()
-    try:
-        await producer.send_and_wait(on_broker(fact.topic, Settings().topic_prefix), fact.model_dump_json().encode(),
-                                         key=fact.subject().encode(),
-                                     headers=envelope.to_headers())
-    finally:
-        await producer.stop()
 
 
 def requested(referral_id: str) -> ReferralRequested:

@@ -64,7 +64,7 @@ def test_a_partner_writes_commands_and_reads_replies_and_facts_only(partner):
 def test_the_operator_and_the_scaler_get_only_their_tools():
     operator, scaler = BY_USER["hubnet-operator"], BY_USER["hubnet-keda"]
     dead_letters = {t.name for t in ALL_TOPICS if t.name.endswith(".dlq")}
-    assert {t.name for t in ALL_TOPICS if allowed(operator, READ, "topic", t.name)} == dead_letters
+    assert {t.name for t in ALL_TOPICS if allowed(operator, READ, "topic", t.name)} == dead_letters | {"audit.events.v1"}
     assert {t.name for t in ALL_TOPICS if allowed(operator, WRITE, "topic", t.name)} == {
         t.name for t in MAIN_TOPICS if t.dead_letter}
     assert not any(allowed(scaler, op, "topic", t.name) for t in ALL_TOPICS for op in (READ, WRITE))

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 from hubnet_common.directory_copy import FakeDirectoryCopy
+from hubnet_common.keys import owner_source, read_key
+from hubnet_common.processing import Record
+from hubnet_common.settings import Settings
+from hubnet_common.signing import PublicSigningKey, Signer
+from hubnet_common.trust import StaticKeyRing, Verifier
 from hubnet_common.uow import FakeUnitOfWork
 from hubnet_events.domain.hub_event import HubEvent
 from hubnet_events.domain.occurrence import Occurrence
@@ -13,6 +19,21 @@ from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.domain.referral import Referral
 from hubnet_referrals.domain.sla import SlaClock
+
+
+def network_verifier() -> Verifier:
+    """Verifies with every key of the session's network (tests/conftest.py `network_keys`)."""
+    keys = [PublicSigningKey(owner_source(path.name.removesuffix(".ed25519.pub")), read_key(path))
+            for path in Settings().keys_dir.glob("*.ed25519.pub")]
+    return Verifier(StaticKeyRing(keys), unknown_key_grace=0)
+
+
+def signer(name: str) -> Signer:
+    return Signer(read_key(Settings().keys_dir / f"{name}.ed25519.key"))
+
+
+def signed(record: Record, by: str = "partner-bostadsbolaget") -> Record:
+    return replace(record, headers=tuple(signer(by).sign(record.key, record.headers, record.value)))
 
 
 class FakeReferrals:

@@ -12,8 +12,10 @@ from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 from hypothesis import HealthCheck, given, settings
 
-from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage
-from tests.unit.fakes import FakeReferralsUnitOfWork
+from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage, signed_if_possible
+from tests.unit.fakes import FakeReferralsUnitOfWork, network_verifier, signer
+
+KEY = "R-bad-1"
 
 
 async def process(body: bytes, headers, offset: int = 0) -> tuple[str, CollectedDeadLetters, FakeReferralsUnitOfWork]:
@@ -21,8 +23,9 @@ async def process(body: bytes, headers, offset: int = 0) -> tuple[str, Collected
     await uow.seed_network()
     spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
-    processor = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead)
-    outcome = await processor.process(Record("referral.commands.v1", 0, offset, b"R-fuzz", body, tuple(headers)))
+    processor = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead,
+                          verifier=network_verifier())
+    outcome = await processor.process(Record("referral.commands.v1", 0, offset, KEY.encode(), body, tuple(headers)))
     return outcome, dead, uow
 
 
@@ -32,12 +35,12 @@ def replies(uow) -> list[str]:
 
 @pytest.mark.parametrize("kind", KINDS)
 async def test_each_kind_of_garbage_is_dead_lettered_with_its_reason_and_answered(kind):
-    body, headers = garbage(kind, "R-bad-1")
+    body, headers = garbage(kind, KEY, signer("partner-bostadsbolaget"), signer("partner-brg"))
     outcome, dead, uow = await process(body, headers, offset=11)
     assert outcome == "dead-lettered"
     [(kept, reason, detail)] = dead.sent
     assert reason == REASONS[kind] and detail
-    assert (kept.value, kept.key, kept.offset) == (body, b"R-fuzz", 11)  # kept as it came
+    assert (kept.value, kept.key, kept.offset, kept.headers) == (body, KEY.encode(), 11, tuple(headers))  # as it came
     assert replies(uow) == [CommandRejected.ce_type]
     assert uow.referrals.by_id == {}
 
@@ -46,9 +49,10 @@ async def test_each_kind_of_garbage_is_dead_lettered_with_its_reason_and_answere
 @given(fuzzed_commands())
 def test_fuzzed_commands_are_dead_lettered_never_crash_and_change_nothing(command):
     body, headers = command
-    outcome, dead, uow = asyncio.run(process(body, headers))
+    outcome, dead, uow = asyncio.run(process(body, signed_if_possible(signer("partner-bostadsbolaget"), KEY, body, headers)))
     assert outcome == "dead-lettered"
-    assert len(dead.sent) == 1 and dead.sent[0][1] in {"invalid-envelope", "unknown-type", "invalid-body"}
+    assert len(dead.sent) == 1 and dead.sent[0][1] in {
+        "invalid-envelope", "unknown-type", "invalid-body", "unsigned", "bad-signature", "source-mismatch", "replay"}
     assert len(replies(uow)) <= 1
     assert uow.referrals.by_id == {}
     stored = [ce_id for _, ce_id in uow.inbox] + [text for o in uow.committed for text in (o.key, o.envelope.id)]

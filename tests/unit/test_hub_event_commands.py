@@ -12,7 +12,7 @@ from hubnet_common.messages.replies import CommandRejected
 from hubnet_common.processing import Processor, Record
 from hubnet_events import bootstrap
 
-from tests.unit.fakes import FakeEventsUnitOfWork
+from tests.unit.fakes import FakeEventsUnitOfWork, network_verifier, signed
 
 STARTS = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 
@@ -30,7 +30,7 @@ def processor(uow):
     spec = bootstrap.spec(uow_factory=lambda _pool: lambda: uow)
     route = next(r for r in spec.routes if r.topic == "hubevent.commands.v1")
     return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None),
-                     dead_letters=CollectedDeadLetters())
+                     dead_letters=CollectedDeadLetters(), verifier=network_verifier())
 
 
 def command(partner: str, **overrides) -> Record:
@@ -38,7 +38,8 @@ def command(partner: str, **overrides) -> Record:
                                "starts_at": STARTS, "ends_at": STARTS + timedelta(hours=3), "capacity": 20,
                                **overrides})
     envelope = Envelope.new(type=body.ce_type, source=partner_source(partner), subject=body.hub_event_id)
-    return Record(body.topic, 0, 0, b"E-1", body.model_dump_json().encode(), tuple(envelope.to_headers()))
+    return signed(Record(body.topic, 0, 0, b"E-1", body.model_dump_json().encode(), tuple(envelope.to_headers())),
+                  by=f"partner-{partner}")
 
 
 def published(uow, model):
@@ -54,7 +55,7 @@ async def test_a_partner_schedules_a_hub_event_at_a_known_hub(processor, uow):
 
 @pytest.mark.parametrize(("partner", "overrides", "code"), [
     ("familjebostader", {"hub_id": "kortedala"}, "hub-unknown"),
-    ("not-in-directory", {}, "organiser-unknown"),
+    ("poseidon", {}, "organiser-unknown"),  # a partner this copy of the directory does not have yet
 ])
 async def test_a_hub_event_breaking_a_rule_is_refused(processor, uow, partner, overrides, code):
     assert await processor.process(command(partner, **overrides)) == "refused"

@@ -7,17 +7,19 @@ from hubnet_common.messages.directory import HubUpserted
 from hubnet_common.processing import Processor, Record, Route
 from hubnet_common.uow import FakeUnitOfWork
 
+from tests.unit.fakes import network_verifier, signed
+
 
 def fact_record(body: bytes, type_=HubUpserted.ce_type) -> Record:
     envelope = Envelope.new(type=type_, source="urn:hubnet:service:referrals", subject="hub:hjallbo")
-    return Record("directory.v1", 0, 7, b"hub:hjallbo", body, tuple(envelope.to_headers()))
+    return signed(Record("directory.v1", 0, 7, b"hub:hjallbo", body, tuple(envelope.to_headers())), by="service-referrals")
 
 
 def processor(handler, dead_letters, uow=None):
     uow = uow or FakeUnitOfWork("test")
     route = Route("directory.v1", {HubUpserted: handler})
     return Processor(route=route, consumer_group="g", uow_factory=lambda: uow, dead_letters=dead_letters,
-                     max_backoff=0.01)
+                     verifier=network_verifier(), max_backoff=0.01)
 
 
 GOOD = b'{"hub_id": "hjallbo", "name": "Hj\\u00e4llbo"}'

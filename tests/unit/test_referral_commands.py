@@ -15,7 +15,7 @@ from hubnet_referrals import bootstrap
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.settings import ReferralSettings
 
-from tests.unit.fakes import FakeReferralsUnitOfWork
+from tests.unit.fakes import FakeReferralsUnitOfWork, network_verifier, signed
 
 REF = "ab" * 32
 
@@ -42,12 +42,14 @@ def dead_letters():
 def processor(uow, dead_letters):
     spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
-    return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead_letters)
+    return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead_letters,
+                     verifier=network_verifier())
 
 
 def record(body: bytes, *, partner="bostadsbolaget", type_=CreateReferral.ce_type, headers=None, offset=0):
     envelope = Envelope.new(type=type_, source=partner_source(partner), subject="R-1")
-    return Record("referral.commands.v1", 0, offset, b"R-1", body, tuple(headers or envelope.to_headers()))
+    unsigned = Record("referral.commands.v1", 0, offset, b"R-1", body, tuple(headers or envelope.to_headers()))
+    return signed(unsigned, by=f"partner-{partner}")
 
 
 def create(**overrides) -> bytes:
@@ -84,7 +86,6 @@ async def test_the_same_command_delivered_twice_has_one_effect(processor, uow):
     [
         (create(service_id="no-such-service"), "bostadsbolaget", "service-unknown"),
         (create(hub_id="bergsjon", service_id="bostadsbolaget-local-jobs"), "brg", "service-not-at-hub"),
-        (create(), "not-a-partner", "sender-unknown"),
         (create(consent_id="C-none"), "bostadsbolaget", "consent-missing"),
         (create(purpose="work"), "bostadsbolaget", "consent-missing"),
         (create(service_id="stadsmissionen-job-coaching"), "bostadsbolaget", "consent-missing"),
@@ -154,7 +155,7 @@ async def test_a_command_whose_handler_keeps_failing_is_dead_lettered_and_answer
     [route] = spec.routes
     route = type(route)(route.topic, {**route.handlers, CreateReferral: broken}, route.replies_topic)
     failing = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead_letters,
-                        max_backoff=0.01)
+                        verifier=network_verifier(), max_backoff=0.01)
     assert await failing.process(record(create())) == "dead-lettered"
     assert dead_letters.sent[0][1] == "handler-error"
     [reply] = published(uow, CommandRejected)

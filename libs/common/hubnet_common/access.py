@@ -9,7 +9,7 @@ from this module, and a test holds the two equal.
   directory and the facts about referrals, outcomes and hub events; its own consumer groups start
   with `partner.<id>.` (the partner SDK reads replies without a group, by assigned partitions).
 - The **operator** (the `hubnet dlq` tools) reads and purges the dead-letter topics and may write
-  a dead letter back to the topic it came from.
+  a dead letter back to the topic it came from; it reads the audit facts (`audit.events.v1`).
 - The **scaler** (KEDA) only describes the consumed topics and the services' groups, to see lag.
 
 What the topic layout allows and what it does not. Kafka ACLs are per topic (or topic prefix) and
@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hubnet_common.topics import (
+    AUDIT_EVENTS,
     DIRECTORY,
     HUBEVENT_COMMANDS,
     HUBEVENT_EVENTS,
@@ -77,11 +78,11 @@ class Service:
 
 SERVICES = (
     Service("referrals", consumes=(REFERRAL_COMMANDS,),
-            produces=(REFERRAL_EVENTS, OUTCOME_EVENTS, DIRECTORY, REFERRAL_REPLIES)),
+            produces=(REFERRAL_EVENTS, OUTCOME_EVENTS, DIRECTORY, REFERRAL_REPLIES, AUDIT_EVENTS)),
     Service("events", consumes=(HUBEVENT_COMMANDS, DIRECTORY, REFERRAL_EVENTS),
-            produces=(HUBEVENT_EVENTS, HUBEVENT_REPLIES)),
+            produces=(HUBEVENT_EVENTS, HUBEVENT_REPLIES, AUDIT_EVENTS)),
     Service("notifications", consumes=(REFERRAL_EVENTS, HUBEVENT_EVENTS, DIRECTORY, NOTIFICATION_COMMANDS),
-            produces=(NOTIFICATION_EVENTS, NOTIFICATION_REPLIES)),
+            produces=(NOTIFICATION_EVENTS, NOTIFICATION_REPLIES, AUDIT_EVENTS)),
 )
 
 
@@ -136,6 +137,7 @@ def operator_principal(*, topic_prefix: str = "") -> Principal:
     return Principal("hubnet-operator", "operator", (
         *_topics([dead_letter_topic(name) for name in consumed], (READ, DESCRIBE, DELETE), topic_prefix),
         *_topics(consumed, (WRITE, DESCRIBE), topic_prefix),  # replay
+        *_topics([AUDIT_EVENTS.name], (READ, DESCRIBE), topic_prefix),
     ))
 
 

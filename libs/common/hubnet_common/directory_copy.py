@@ -11,8 +11,10 @@ from pathlib import Path
 
 import asyncpg
 
-from hubnet_common.envelope import Envelope
+from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted
+from hubnet_common.signing import PublicSigningKey
+from hubnet_common.trust import keep_signing_keys
 
 DIRECTORY_COPY_MIGRATIONS = Path(__file__).parent / "directory_copy_migrations"
 
@@ -49,6 +51,7 @@ class PgDirectoryCopy:
             " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3",
             fact.partner_id, fact.name, fact.active,
         )
+        await keep_signing_keys(self.conn, partner_source(fact.partner_id), signing_keys_of(fact))
 
     async def keep_hub(self, fact: HubUpserted) -> None:
         await self.conn.execute(
@@ -65,9 +68,15 @@ class PgDirectoryCopy:
         )
 
 
+def signing_keys_of(fact: PartnerUpserted) -> list[PublicSigningKey]:
+    owner = partner_source(fact.partner_id)
+    return [PublicSigningKey(owner, k.public_key, k.valid_from, k.valid_until) for k in fact.signing_keys]
+
+
 class FakeDirectoryCopy:
     def __init__(self) -> None:
         self.partners: dict[str, Known] = {}
+        self.signing_keys: dict[str, list[PublicSigningKey]] = {}
         self.hubs: dict[str, Known] = {}
         self.services: dict[str, Known] = {}
 
@@ -82,6 +91,7 @@ class FakeDirectoryCopy:
 
     async def keep_partner(self, fact: PartnerUpserted) -> None:
         self.partners[fact.partner_id] = Known(fact.partner_id, fact.name, fact.active)
+        self.signing_keys[fact.partner_id] = signing_keys_of(fact)
 
     async def keep_hub(self, fact: HubUpserted) -> None:
         self.hubs[fact.hub_id] = Known(fact.hub_id, fact.name, fact.active)

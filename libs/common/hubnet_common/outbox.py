@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
 
+from hubnet_common.signing import Signer
 from hubnet_common.topics import on_broker
 
 log = structlog.get_logger(__name__)
@@ -24,10 +25,11 @@ CHANNEL = "hubnet_outbox"
 
 class OutboxRelay:
     def __init__(
-        self, pool: asyncpg.Pool, producer: AIOKafkaProducer, *, poll_seconds: float = 1.0, batch_size: int = 500,
-        topic_prefix: str = "",
+        self, pool: asyncpg.Pool, producer: AIOKafkaProducer, signer: Signer, *, poll_seconds: float = 1.0,
+        batch_size: int = 500, topic_prefix: str = "",
     ) -> None:
         self.pool = pool
+        self.signer = signer
         self.topic_prefix = topic_prefix
         self.producer = producer
         self.poll_seconds = poll_seconds
@@ -88,18 +90,16 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            deliveries = [
-                await self.producer.send(
-                    on_broker(row["topic"], self.topic_prefix),
-                    value=row["body"],
-                    key=row["key"].encode(),
-                    headers=[(name, value.encode()) for name, value in json.loads(row["headers"])],
-                )
-                for row in rows
-            ]
+            deliveries = [await self._send(row) for row in rows]
             await asyncio.gather(*deliveries)
             await conn.execute(
                 "UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])", [row["id"] for row in rows]
             )
         log.debug("outbox published", count=len(rows))
         return len(rows)
+
+    async def _send(self, row: asyncpg.Record) -> asyncio.Future:
+        """Queue one row, signed as this service (the signature is made here, not stored)."""
+        key, body = row["key"].encode(), row["body"]
+        headers = self.signer.sign(key, [(name, value.encode()) for name, value in json.loads(row["headers"])], body)
+        return await self.producer.send(on_broker(row["topic"], self.topic_prefix), value=body, key=key, headers=headers)

@@ -1,25 +1,32 @@
 """The partner SDK: send commands as a partner and wait for the answer on the replies topic.
 
 Any Python partner system (and the `hubnet` command line) uses this: it wraps a command in the
-CloudEvents envelope with the partner's `ce_source`, keys it by its aggregate id, and matches the
-answer by `command_id`.
+CloudEvents envelope with the partner's `ce_source`, keys it by its aggregate id, signs it with the
+partner's Ed25519 key (DESIGN §6) and matches the answer by `command_id`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 from typing import Any
 
+import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import ValidationError
 
-from hubnet_common.envelope import Envelope, partner_source
+from hubnet_common.envelope import Envelope, EnvelopeInvalid, partner_source
 from hubnet_common.kafka import idempotent_producer, records_until_now
+from hubnet_common.keys import read_key
+from hubnet_common.signing import SignatureRefused, Signer
+from hubnet_common.trust import StaticKeyRing, Verifier, trusted_service_keys
 from hubnet_common.messages.base import MESSAGE_TYPES, Command, Fact
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.settings import Settings
 from hubnet_common.topics import DIRECTORY, HUBEVENT_REPLIES, NOTIFICATION_REPLIES, REFERRAL_REPLIES, on_broker
 
+log = structlog.get_logger(__name__)
 Reply = CommandAccepted | CommandRejected
 REPLY_TOPICS = (REFERRAL_REPLIES, HUBEVENT_REPLIES, NOTIFICATION_REPLIES)
 
@@ -29,11 +36,36 @@ def _prefix(topic_prefix: str | None) -> str:
     return Settings().topic_prefix if topic_prefix is None else topic_prefix
 
 
+def partner_signer(partner_id: str, settings: Settings | None = None) -> Signer:
+    """The partner's signing key: HUBNET_SIGNING_KEY_FILE, else `partner-<id>.ed25519.key` in
+    HUBNET_KEYS_DIR (how the local tools act as any partner)."""
+    settings = settings or Settings()
+    path = settings.signing_key_file or (settings.keys_dir and settings.keys_dir / f"partner-{partner_id}.ed25519.key")
+    if not path or not Path(path).exists():
+        raise LookupError(f"no signing key for partner {partner_id}: set HUBNET_SIGNING_KEY_FILE, or HUBNET_KEYS_DIR "
+                          f"to a directory with partner-{partner_id}.ed25519.key (`hubnet keys generate`)")
+    return Signer(read_key(path))
+
+
+def trusted_answers(settings: Settings | None = None) -> Verifier:
+    """Answers count only when signed by a hubnet service whose public key the partner holds."""
+    keys = trusted_service_keys((settings or Settings()).keys_dir)
+    if not keys:
+        raise LookupError("no hubnet service public keys to check answers with: set HUBNET_KEYS_DIR to a directory "
+                          "with service-<name>.ed25519.pub files")
+    return Verifier(StaticKeyRing(keys), unknown_key_grace=0)
+
+
 class PartnerClient:
-    def __init__(self, bootstrap: str, partner_id: str, *, topic_prefix: str | None = None, **security: Any) -> None:
-        """`security`: the partner's own Kafka login where the broker asks for one, e.g.
+    def __init__(self, bootstrap: str, partner_id: str, *, topic_prefix: str | None = None,
+                 signer: Signer | None = None, answers: Verifier | None = None, **security: Any) -> None:
+        """`signer`: the partner's signing key (default: `partner_signer`); `answers`: how answers
+        are checked (default: `trusted_answers`). `security`: the partner's own Kafka login where
+        the broker asks for one, e.g.
         `client_security(Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_username=…, …))`."""
         self.source = partner_source(partner_id)
+        self.signer = signer or partner_signer(partner_id)
+        self.answers = answers or trusted_answers()
         self.prefix = _prefix(topic_prefix)
         self.producer = idempotent_producer(bootstrap, f"partner-{partner_id}", **security)
         self.replies = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **security)
@@ -60,15 +92,21 @@ class PartnerClient:
         await self.producer.stop()
 
     async def send(self, command: Command, *, headers: list[tuple[str, bytes]] | None = None) -> Envelope:
-        """Send a command without waiting for its answer."""
+        """Send a command without waiting for its answer (with these headers, e.g. to send one
+        command twice: they are signed like any)."""
         envelope = Envelope.new(type=command.ce_type, source=self.source, subject=command.subject())
-        await self.producer.send_and_wait(
-            on_broker(command.topic, self.prefix),
-            value=command.model_dump_json().encode(),
-            key=command.subject().encode(),
-            headers=headers if headers is not None else envelope.to_headers(),
-        )
+        await self.send_raw(command.topic, command.model_dump_json().encode(), key=command.subject(),
+                            headers=headers if headers is not None else envelope.to_headers())
         return envelope
+
+    async def send_raw(self, topic: str, body: bytes, *, key: str, headers: list[tuple[str, bytes]],
+                       sign: bool = True) -> None:
+        """Send any bytes with any headers (for tools and tests), signed unless `sign` is False."""
+        key_bytes = key.encode()
+        await self.producer.send_and_wait(
+            on_broker(topic, self.prefix), value=body, key=key_bytes,
+            headers=self.signer.sign(key_bytes, headers, body) if sign else headers,
+        )
 
     async def request(self, command: Command, *, timeout: float = 30.0) -> Reply:
         """Send a command and wait for its answer."""
@@ -79,27 +117,34 @@ class PartnerClient:
 
     async def request_raw(
         self, topic: str, body: bytes, envelope: Envelope, *, key: str, timeout: float = 30.0,
-        headers: list[tuple[str, bytes]] | None = None,
+        headers: list[tuple[str, bytes]] | None = None, sign: bool = True,
     ) -> Reply:
         """Send any bytes as a command (for tools and tests) and wait for the answer to its ce_id."""
         waiter = self._waiting[envelope.id] = asyncio.get_running_loop().create_future()
         try:
-            await self.producer.send_and_wait(
-                on_broker(topic, self.prefix), value=body, key=key.encode(),
-                headers=headers if headers is not None else envelope.to_headers(),
-            )
+            await self.send_raw(topic, body, key=key, headers=headers if headers is not None else envelope.to_headers(),
+                                sign=sign)
             return await asyncio.wait_for(waiter, timeout)
         finally:
             self._waiting.pop(envelope.id, None)
 
     async def _read_replies(self) -> None:
         async for record in self.replies:
-            envelope = Envelope.from_headers(record.headers)
-            model = CommandAccepted if envelope.type == CommandAccepted.ce_type else CommandRejected
-            reply = model.model_validate_json(record.value)
+            try:
+                reply = await self._trusted_reply(record)
+            except (EnvelopeInvalid, SignatureRefused, ValidationError) as exc:
+                log.warning("an answer that is not from a hubnet service was ignored", error=str(exc),
+                            topic=record.topic, offset=record.offset)
+                continue
             waiter = self._waiting.get(reply.command_id)
             if waiter and not waiter.done():
                 waiter.set_result(reply)
+
+    async def _trusted_reply(self, record) -> Reply:
+        envelope = Envelope.from_headers(record.headers)
+        await self.answers.verify(record.key, record.headers, record.value, envelope, received_at=None, command=False)
+        model = CommandAccepted if envelope.type == CommandAccepted.ce_type else CommandRejected
+        return model.model_validate_json(record.value)
 
 
 async def read_directory(bootstrap: str, timeout: float = 10.0, *, topic_prefix: str | None = None,

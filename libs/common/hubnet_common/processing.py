@@ -1,13 +1,17 @@
 """How every consumer turns one Kafka record into exactly one effect (DESIGN §5).
 
-Per record: read the CloudEvents envelope, find the model and handler for its type, validate the
-body, then in one transaction claim the inbox row, run the handler and write the outbox. The
+Per record: read the CloudEvents envelope, verify who signed it, find the model and handler for its
+type, validate the body, then in one transaction claim the inbox row, run the handler and write the
+outbox. The
 offset is committed by FastStream only after `Processor.process` returns, so delivery is
 at-least-once and effects exactly-once.
 
 - A command that breaks a rule (`Refused`) or cannot be read is answered on the replies topic
   with a code and a sentence; nothing else changes.
 - A record that can never be processed goes to `<topic>.dlq` with its reason.
+- A record whose signature does not prove its sender is dead-lettered too, and an audit fact says
+  so (`MessageRejected`); it never claims its `ce_id` in the inbox, so a forgery cannot stop the
+  real message with that id from being processed.
 - Transient failures (database or broker unreachable) are retried in place with capped
   exponential backoff, so the partition waits instead of skipping work.
 """
@@ -17,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,9 +32,12 @@ from pydantic import ValidationError
 
 from hubnet_common.deadletter import DeadLetters
 from hubnet_common.envelope import Envelope, EnvelopeInvalid, new_traceparent, readable
-from hubnet_common.messages.base import MESSAGE_TYPES, Command, Message
 from hubnet_common.errors import FieldError, Refused
+from hubnet_common.messages.audit import MessageRejected
+from hubnet_common.messages.base import MESSAGE_TYPES, Command, Message
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
+from hubnet_common.signing import SignatureRefused
+from hubnet_common.trust import Verifier
 from hubnet_common.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -54,10 +61,15 @@ class Record:
     key: bytes | None
     value: bytes | None
     headers: tuple[tuple[str, bytes], ...] = ()
+    timestamp: int | None = None  # milliseconds; on command topics the broker's (LogAppendTime)
 
     @classmethod
     def of(cls, raw: Any) -> Record:
-        return cls(raw.topic, raw.partition, raw.offset, raw.key, raw.value, tuple(raw.headers or ()))
+        return cls(raw.topic, raw.partition, raw.offset, raw.key, raw.value, tuple(raw.headers or ()), raw.timestamp)
+
+    @property
+    def received_at(self) -> datetime | None:
+        return datetime.fromtimestamp(self.timestamp / 1000, UTC) if self.timestamp is not None else None
 
 
 @dataclass(frozen=True)
@@ -80,9 +92,11 @@ class Processor:
         consumer_group: str,
         uow_factory: Callable[[], UnitOfWork],
         dead_letters: DeadLetters,
+        verifier: Verifier,
         max_backoff: float = 30.0,
     ) -> None:
         self.route = route
+        self.verifier = verifier
         self.group = consumer_group
         self.uow_factory = uow_factory
         self.dead_letters = dead_letters
@@ -98,6 +112,11 @@ class Processor:
         structlog.contextvars.bind_contextvars(
             ce_id=envelope.id, ce_type=envelope.type, aggregate_id=envelope.subject, trace_id=envelope.trace_id
         )
+        try:
+            await self.verifier.verify(record.key, record.headers, record.value, envelope,
+                                       received_at=record.received_at, command=self.route.replies_topic is not None)
+        except SignatureRefused as refused:
+            return await self._untrusted(record, envelope, refused)
         body = record.value or b""
         if len(body) > MAX_BODY_BYTES:
             return await self._unreadable(record, envelope, "too-large", f"body of {len(body)} bytes, more than {MAX_BODY_BYTES}")
@@ -191,6 +210,31 @@ class Processor:
             aggregate_id = envelope.subject or readable((record.key or b"").decode("utf-8", "replace")) or envelope.id
             refusal = Refused(reason, code=code, errors=errors)
             await self._with_retries(record, lambda: self._refuse(envelope, aggregate_id, refusal))
+        return "dead-lettered"
+
+    async def _untrusted(self, record: Record, envelope: Envelope, refused: SignatureRefused) -> str:
+        log.warning("untrusted record", code=refused.code, reason=refused.reason, topic=record.topic,
+                    offset=record.offset, claimed_source=envelope.source)
+        await self._with_retries(record, lambda: self.dead_letters.send(record, self.group, refused.code, refused.reason))
+        return await self._with_retries(record, lambda: self._report_untrusted(record, envelope, refused))
+
+    async def _report_untrusted(self, record: Record, envelope: Envelope, refused: SignatureRefused) -> str:
+        """The audit fact, and for a command the answer to whoever it claims to be from; claimed in
+        the inbox by the record's place in the log, never by its (unproven) ce_id."""
+        position = f"{record.topic}/{record.partition}/{record.offset}"
+        async with self.uow_factory() as uow:
+            if not await uow.first_delivery(self.group, replace(envelope, id=f"untrusted:{position}")):
+                return "dead-lettered"
+            uow.emit(MessageRejected(
+                topic_name=record.topic, partition=record.partition, offset=record.offset, consumer=self.group,
+                code=refused.code, reason=refused.reason, claimed_source=envelope.source,
+                claimed_type=envelope.type, claimed_id=envelope.id), caused_by=envelope)
+            if self.route.replies_topic:
+                uow.emit(CommandRejected(
+                    command_id=envelope.id, command_type=envelope.type, recipient=envelope.source,
+                    aggregate_id=envelope.subject or envelope.id, code=refused.code, reason=refused.reason),
+                    caused_by=envelope, topic=self.route.replies_topic)
+            await uow.commit()
         return "dead-lettered"
 
     async def _with_retries(self, record: Record, attempt: Callable[[], Awaitable[str]]) -> str:

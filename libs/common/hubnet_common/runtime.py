@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,11 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from hubnet_common.db import create_pool, migrate, pending_migrations
+from hubnet_common.signing import Signer
+from hubnet_common.trust import DirectoryKeyRing, Verifier, trusted_service_keys
 from hubnet_common.deadletter import DeadLetters
 from hubnet_common.http import json_response
+from hubnet_common.keys import read_key
 from hubnet_common.kafka import RenewingProducer, idempotent_producer
 from hubnet_common.kafka_security import broker_security, client_security
 from hubnet_common.logging import configure_logging
@@ -82,15 +86,19 @@ class Runtime:
             await self.producer.start()
             uow_factory = self.spec.uow_factory(self.pool)
             dead_letters = DeadLetters(self.producer, self.metrics)
+            verifier = Verifier(
+                DirectoryKeyRing(trusted_service_keys(self.settings.keys_dir), self.pool),
+                window=timedelta(seconds=self.settings.signature_window_seconds),
+                unknown_key_grace=self.settings.unknown_key_grace_seconds)
             for route in self.spec.routes:
                 self.processors[route.topic] = Processor(
                     route=route, consumer_group=self.consumer_group(route), uow_factory=uow_factory,
-                    dead_letters=dead_letters,
+                    dead_letters=dead_letters, verifier=verifier,
                 )
             for hook in self.spec.on_start:
                 await hook(self)
-            relay = OutboxRelay(self.pool, self.producer, poll_seconds=self.settings.outbox_poll_seconds,
-                                topic_prefix=self.settings.topic_prefix)
+            relay = OutboxRelay(self.pool, self.producer, service_signer(self.spec.name, self.settings),
+                                poll_seconds=self.settings.outbox_poll_seconds, topic_prefix=self.settings.topic_prefix)
             workers = [asyncio.create_task(worker(self), name=worker.__name__) for worker in self.spec.workers]
             relaying = asyncio.create_task(relay.run(), name="outbox-relay")
             self._tasks = [*workers, relaying]
@@ -138,6 +146,14 @@ class Runtime:
         except Exception as exc:
             checks["kafka"] = f"unreachable: {exc!r}"
         return checks
+
+
+def service_signer(name: str, settings: Settings) -> Signer:
+    """The service's own signing key, from HUBNET_SIGNING_KEY_FILE or the keys directory."""
+    path = settings.signing_key_file or (settings.keys_dir and settings.keys_dir / f"service-{name}.ed25519.key")
+    if not path:
+        raise RuntimeError(f"the {name} service needs its signing key: set HUBNET_SIGNING_KEY_FILE or HUBNET_KEYS_DIR")
+    return Signer(read_key(path))
 
 
 def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Runtime]:

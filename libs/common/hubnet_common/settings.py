@@ -1,5 +1,6 @@
 """Configuration from `HUBNET_*` environment variables, read once per process."""
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr, model_validator
@@ -33,6 +34,17 @@ class Settings(BaseSettings):
     # participant references are made with (DESIGN §6; a secret shared by the partners).
     referrals_url: str = "http://127.0.0.1:8181"
     network_key: str | None = None
+    # Message signing (DESIGN §6). The directory of key files: the hubnet services' public keys
+    # (`service-<name>.ed25519.pub`, trusted), the partners' first public keys (read by the
+    # referrals service, which enrols them in the directory) and, for the local tools acting as
+    # partners, their private keys. `make up` makes a local set in .local/keys.
+    keys_dir: Path | None = None
+    # This service's (or tool's) own Ed25519 private key; default `<keys_dir>/service-<name>.ed25519.key`.
+    signing_key_file: Path | None = None
+    # A command's ce_time must be this close to the time the broker took it (a replay otherwise).
+    signature_window_seconds: float = 300.0
+    # How long a record signed with a key not (yet) in this service's directory copy waits for it.
+    unknown_key_grace_seconds: float = 5.0
 
     @model_validator(mode="after")
     def _sasl_needs_credentials(self) -> "Settings":

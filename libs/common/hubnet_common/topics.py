@@ -29,8 +29,12 @@ class Topic:
 FACTS_RETENTION_MS = 10 * 365 * DAY_MS  # facts are the network's memory: kept for ten years
 REPLIES_RETENTION_MS = 7 * DAY_MS
 COMMANDS_RETENTION_MS = 7 * DAY_MS
+AUDIT_RETENTION_MS = 2 * 365 * DAY_MS
+# The broker stamps a command with the time it took it, which the sender cannot set: a command's
+# signed ce_time must lie near it, so an old command sent again is refused (DESIGN §6).
+BROKER_TIME = {"message.timestamp.type": "LogAppendTime"}
 
-REFERRAL_COMMANDS = Topic("referral.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True)
+REFERRAL_COMMANDS = Topic("referral.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
 REFERRAL_EVENTS = Topic("referral.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
 REFERRAL_REPLIES = Topic("referral.replies.v1", retention_ms=REPLIES_RETENTION_MS)
 OUTCOME_EVENTS = Topic("outcome.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
@@ -39,12 +43,13 @@ DIRECTORY = Topic(
     "directory.v1", cleanup_policy="compact", retention_ms=-1, dead_letter=True,
     extra={"segment.ms": str(60 * 60 * 1000), "min.cleanable.dirty.ratio": "0.1"},
 )
-HUBEVENT_COMMANDS = Topic("hubevent.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True)
+HUBEVENT_COMMANDS = Topic("hubevent.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
 HUBEVENT_EVENTS = Topic("hubevent.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
 HUBEVENT_REPLIES = Topic("hubevent.replies.v1", retention_ms=REPLIES_RETENTION_MS)
-NOTIFICATION_COMMANDS = Topic("notification.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True)
+NOTIFICATION_COMMANDS = Topic("notification.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
 NOTIFICATION_EVENTS = Topic("notification.events.v1", retention_ms=FACTS_RETENTION_MS)
 NOTIFICATION_REPLIES = Topic("notification.replies.v1", retention_ms=REPLIES_RETENTION_MS)
+AUDIT_EVENTS = Topic("audit.events.v1", retention_ms=AUDIT_RETENTION_MS)
 
 MAIN_TOPICS = (
     REFERRAL_COMMANDS,
@@ -58,6 +63,7 @@ MAIN_TOPICS = (
     NOTIFICATION_COMMANDS,
     NOTIFICATION_EVENTS,
     NOTIFICATION_REPLIES,
+    AUDIT_EVENTS,
 )
 ALL_TOPICS = MAIN_TOPICS + tuple(t.dlq for t in MAIN_TOPICS if t.dead_letter)
 

@@ -7,21 +7,27 @@ from pathlib import Path
 
 import asyncpg
 import structlog
-from hubnet_common.messages.directory_commands import UpdateCapacity, UpdatePartner, UpsertService
+from hubnet_common.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
 from hubnet_common.messages.referral_commands import CreateReferral, RecordConsent, WithdrawConsent
 from hubnet_common.processing import Route
 from hubnet_common.runtime import Runtime, ServiceSpec, every
 from hubnet_common.topics import REFERRAL_COMMANDS, REFERRAL_REPLIES
 from hubnet_common.uow import UnitOfWork
 
-from hubnet_referrals.adapters.seed import read_network
+from hubnet_referrals.adapters.seed import read_enrolments, read_network
 from hubnet_referrals.adapters.uow import SERVICE, ReferralsUnitOfWork
 from hubnet_referrals.entrypoints import http
 from hubnet_referrals.handlers import change_referral
 from hubnet_referrals.handlers.audit import record_answer
 from hubnet_referrals.handlers.consent import record_consent, withdraw_consent
 from hubnet_referrals.handlers.create_referral import create_referral
-from hubnet_referrals.handlers.directory import load_directory, update_capacity, update_partner, upsert_service
+from hubnet_referrals.handlers.directory import (
+    load_directory,
+    rotate_signing_key,
+    update_capacity,
+    update_partner,
+    upsert_service,
+)
 from hubnet_referrals.handlers.overdue import announce_overdue
 from hubnet_referrals.settings import ReferralSettings
 
@@ -38,6 +44,7 @@ COMMANDS = Route(
         UpsertService: upsert_service,
         UpdateCapacity: update_capacity,
         UpdatePartner: update_partner,
+        RotateSigningKey: rotate_signing_key,
     },
     replies_topic=REFERRAL_REPLIES.name,
     on_answered=record_answer,
@@ -46,7 +53,7 @@ COMMANDS = Route(
 
 async def load_seed(runtime: Runtime) -> None:
     async with ReferralsUnitOfWork(runtime.pool) as uow:
-        await load_directory(uow, *read_network())
+        await load_directory(uow, *read_network(), enrolments=read_enrolments(runtime.settings.keys_dir))
 
 
 async def announce_due_breaches(runtime: Runtime) -> int:

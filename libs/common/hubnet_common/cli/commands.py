@@ -126,13 +126,22 @@ def participant_reference(args: Namespace) -> int:
 
 
 def generate_keys(args: Namespace) -> int:
-    from hubnet_common.sealing import write_key_pair
+    from hubnet_common.keys import KINDS, KeyInvalid, ensure_key_pairs, network_key_names, owner_source, write_key_pair
 
+    if not args.names and not args.network:
+        raise Failure("name the key pairs (partner-<id> or service-<name>), or give --network")
+    made = []
     try:
-        public, private = write_key_pair(Path(args.dir), args.name)
-    except FileExistsError as exc:
+        for name in args.names:
+            owner_source(name)
+            made += [write_key_pair(Path(args.dir), name, kind)[1] for kind in KINDS]
+        if args.network:
+            made += ensure_key_pairs(Path(args.dir), network_key_names())
+    except (FileExistsError, KeyInvalid) as exc:
         raise Failure(str(exc)) from exc
-    print(f"public key:  {public}\nprivate key: {private} (keep it secret; mode 0600)")
+    for private in made:
+        print(f"{private} (keep it secret; mode 0600) and its public key {private.with_suffix('.pub').name}")
+    print(f"{len(made)} key pair(s) made in {args.dir}")
     return 0
 
 

@@ -7,7 +7,8 @@
     hubnet audit ID --partner P                  who asked what of a referral, when, and the answers
     hubnet report [--group-by hub,month] [--since D] [--until D] [--csv|--json]
     hubnet participant-ref PERSONNUMMER          the pseudonymous reference (needs HUBNET_NETWORK_KEY)
-    hubnet keys generate NAME [--dir DIR]         an X25519 key pair for sealed contact details
+    hubnet keys generate NAME… [--network] [--dir DIR]
+                                                  Ed25519 + X25519 key pairs of partners/services
     hubnet dlq list|replay [--topic T] [--group G] [--reason R] [--since T] [--until T] [--offset N]
     hubnet dlq show TOPIC OFFSET | hubnet dlq purge --topic T [--before N]
     hubnet admin topics                           create missing topics, reconcile their settings
@@ -66,8 +67,10 @@ def parser() -> argparse.ArgumentParser:
     ref.set_defaults(run=commands.participant_reference)
 
     keys = sub.add_parser("keys", help="key pairs").add_subparsers(dest="what", required=True)
-    generate = keys.add_parser("generate", help="an X25519 key pair for sealed contact details")
-    generate.add_argument("name")
+    generate = keys.add_parser("generate", help="Ed25519 (signing) and X25519 (sealing) key pairs")
+    generate.add_argument("names", nargs="*", metavar="NAME", help="partner-<id> or service-<name>")
+    generate.add_argument("--network", action="store_true",
+                          help="also every service and partner of the network, keeping the pairs that exist")
     generate.add_argument("--dir", default=".")
     generate.set_defaults(run=commands.generate_keys)
 

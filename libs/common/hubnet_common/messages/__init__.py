@@ -1,6 +1,7 @@
 """Message models, one module per topic; importing this package registers every type."""
 
 from hubnet_common.messages import (  # noqa: F401  (imported to register their types)
+    audit,
     directory,
     directory_commands,
     hubevent_commands,

@@ -5,9 +5,21 @@ The key is `<kind>:<id>`, so compaction keeps the latest entry of every partner,
 
 from datetime import datetime
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
 from hubnet_common.messages.base import Fact
 
 TOPIC = "directory.v1"
+
+
+class SigningKeyEntry(BaseModel):
+    """One of a partner's Ed25519 message-signing keys (base64), valid from/until (None: open)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    public_key: str
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
 
 
 class PartnerUpserted(Fact):
@@ -18,6 +30,8 @@ class PartnerUpserted(Fact):
     name: str
     active: bool = True
     encryption_public_key: str | None = None
+    # The keys its messages are signed with; a rotated-out key stays until its valid_until.
+    signing_keys: list[SigningKeyEntry] = []
 
     def subject(self) -> str:
         return f"partner:{self.partner_id}"

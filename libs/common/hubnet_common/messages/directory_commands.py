@@ -6,7 +6,7 @@ log-compacted `directory.v1` topic.
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from hubnet_common.messages.base import Command, Id, LongText, ShortText
 
@@ -55,6 +55,22 @@ class UpdatePartner(Command):
     partner_id: Id  # must be the sender's own
     name: ShortText | None = None
     encryption_public_key: PublicKey | None = None
+
+    def subject(self) -> str:
+        return f"partner:{self.partner_id}"
+
+
+class RotateSigningKey(Command):
+    """A partner's new message-signing key. Signed with a key still valid; the partner's other keys
+    stay valid until `previous_valid_until` (default: a day after the rotation), so messages
+    already on their way are still accepted."""
+
+    ce_type = "se.hubnet.directory.rotate-signing-key.v1"
+    topic = TOPIC
+
+    partner_id: Id  # must be the sender's own
+    public_key: PublicKey
+    previous_valid_until: AwareDatetime | None = None
 
     def subject(self) -> str:
         return f"partner:{self.partner_id}"

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
+from hubnet_common.envelope import partner_source
 from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode, Status
+from hubnet_common.signing import PublicSigningKey
+from hubnet_common.trust import keep_signing_keys
 
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.domain.directory import Hub, Partner, Service
@@ -182,7 +185,12 @@ class PgDirectory:
         row = await self.conn.fetchrow(
             "SELECT id, name, active, encryption_public_key FROM partners WHERE id = $1", partner_id
         )
-        return Partner(**row) if row else None
+        if row is None:
+            return None
+        keys = await self.conn.fetch(
+            "SELECT owner, public_key, valid_from, valid_until FROM signing_keys WHERE owner = $1"
+            " ORDER BY valid_from NULLS FIRST, key_id", partner_source(partner_id))
+        return Partner(**row, signing_keys=tuple(PublicSigningKey(**key) for key in keys))
 
     async def service(self, service_id: str) -> Service | None:
         row = await self.conn.fetchrow(
@@ -200,14 +208,16 @@ class PgDirectory:
         return bool(await self.conn.fetchval("SELECT active FROM hubs WHERE id = $1", hub_id))
 
     async def upsert_partner(self, partner: Partner) -> bool:
-        """Store the partner; True when it is new or changed."""
-        return bool(await self.conn.fetchval(
+        """Store the partner and its signing keys; True when it is new or changed."""
+        if await self.partner(partner.id) == partner:
+            return False
+        await self.conn.execute(
             "INSERT INTO partners (id, name, active, encryption_public_key) VALUES ($1, $2, $3, $4)"
-            " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3, encryption_public_key = $4"
-            " WHERE (partners.name, partners.active, partners.encryption_public_key) IS DISTINCT FROM ($2, $3, $4)"
-            " RETURNING true",
+            " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3, encryption_public_key = $4",
             partner.id, partner.name, partner.active, partner.encryption_public_key,
-        ))
+        )
+        await keep_signing_keys(self.conn, partner.source, partner.signing_keys)
+        return True
 
     async def upsert_hub(self, hub: Hub) -> bool:
         return bool(await self.conn.fetchval(

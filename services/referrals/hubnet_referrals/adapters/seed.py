@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+from hubnet_common.keys import read_key
+
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 
 NETWORK = Path(__file__).parents[1] / "seed" / "network.json"
@@ -16,3 +18,11 @@ def read_network(text: str | None = None) -> tuple[list[Partner], list[Hub], lis
         [Service(**{**s, "hub_ids": tuple(s["hub_ids"]), "languages": tuple(s.get("languages", ("sv",)))})
          for s in data["services"]],
     )
+
+
+def read_enrolments(keys_dir: Path | None) -> dict[str, str]:
+    """The partners' first signing keys the operators placed as `partner-<id>.ed25519.pub`."""
+    if keys_dir is None:
+        return {}
+    return {path.name.removeprefix("partner-").removesuffix(".ed25519.pub"): read_key(path)
+            for path in sorted(Path(keys_dir).glob("partner-*.ed25519.pub"))}

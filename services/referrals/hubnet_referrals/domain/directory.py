@@ -1,8 +1,13 @@
 """The directory (HSDS-shaped, DESIGN §1): partners (organizations), hubs (locations) and the
 services partners offer at hubs (service_at_location)."""
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from hubnet_common.signing import PublicSigningKey
+
+# How long a partner's previous signing keys stay valid after it rotates, unless it says.
+ROTATION_OVERLAP = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -12,6 +17,28 @@ class Partner:
     active: bool = True
     # X25519 public key (base64) that contact details for this partner are sealed to (DESIGN §6).
     encryption_public_key: str | None = None
+    # The Ed25519 keys its messages are signed with (DESIGN §6), oldest first.
+    signing_keys: tuple[PublicSigningKey, ...] = ()
+
+    def enrol(self, public_key: str) -> "Partner":
+        """The partner's first signing key, given by the operators; later ones it rotates in itself."""
+        return self if self.signing_keys else replace(self, signing_keys=(PublicSigningKey(self.source, public_key),))
+
+    def rotate_signing_key(self, public_key: str, at: datetime, previous_valid_until: datetime | None) -> "Partner":
+        """Add a key valid from `at`; the others stay valid until `previous_valid_until` (default
+        a day on), so what is already signed and on its way still counts. Rotating to a key the
+        partner already has changes nothing."""
+        new = PublicSigningKey(self.source, public_key, valid_from=at)
+        if any(key.id == new.id for key in self.signing_keys):
+            return self
+        until = previous_valid_until or at + ROTATION_OVERLAP
+        kept = tuple(key if key.valid_until is not None and key.valid_until <= until else replace(key, valid_until=until)
+                     for key in self.signing_keys)
+        return replace(self, signing_keys=(*kept, new))
+
+    @property
+    def source(self) -> str:
+        return f"urn:hubnet:partner:{self.id}"
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
 """The directory: loaded from the seed of the real network, changed by partners' commands, and
 every new or changed entry published on the log-compacted directory.v1 topic."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from hubnet_common.envelope import Envelope, partner_of
 from hubnet_common.errors import Refused
-from hubnet_common.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted
-from hubnet_common.messages.directory_commands import UpdateCapacity, UpdatePartner, UpsertService
+from hubnet_common.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted, SigningKeyEntry
+from hubnet_common.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
 
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.directory import Hub, Partner, Service
@@ -20,17 +20,22 @@ class HubUnknown(Refused):
 
 
 async def load_directory(
-    uow: ReferralsUnitOfWork, partners: Iterable[Partner], hubs: Iterable[Hub], services: Iterable[Service]
+    uow: ReferralsUnitOfWork, partners: Iterable[Partner], hubs: Iterable[Hub], services: Iterable[Service],
+    enrolments: Mapping[str, str] | None = None,
 ) -> int:
     """Store and announce every new or changed seed entry (idempotent); returns how many changed.
 
-    A partner's key and a service's capacity are the partners' own business: the seed does not
-    overwrite what they have set."""
+    `enrolments`: the operators' first signing key of each partner (partner id → public key),
+    taken only by a partner that has none yet. A partner's keys and a service's capacity are the
+    partners' own business: the seed does not overwrite what they have set."""
     changed = 0
     for partner in partners:
         stored = await uow.directory.partner(partner.id)
         if stored is not None:
-            partner = replace(partner, encryption_public_key=stored.encryption_public_key)
+            partner = replace(partner, encryption_public_key=stored.encryption_public_key,
+                              signing_keys=stored.signing_keys)
+        if partner.id in (enrolments or {}):
+            partner = partner.enrol(enrolments[partner.id])
         changed += await _store_partner(uow, partner, None)
     for hub in hubs:
         if await uow.directory.upsert_hub(hub):
@@ -87,6 +92,15 @@ async def update_partner(command: UpdatePartner, envelope: Envelope, uow: Referr
     await _store_partner(uow, replace(stored, **changes), envelope)
 
 
+async def rotate_signing_key(command: RotateSigningKey, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
+    owner = await _sender(uow, envelope)
+    if command.partner_id != owner:
+        raise NotPermitted(f"{owner} may rotate only its own signing key, not {command.partner_id}'s")
+    stored = await uow.directory.partner(owner)
+    await _store_partner(uow, stored.rotate_signing_key(command.public_key, envelope.time, command.previous_valid_until),
+                         envelope)
+
+
 async def _sender(uow: ReferralsUnitOfWork, envelope: Envelope) -> str:
     partner_id = partner_of(envelope.source)
     partner = await uow.directory.partner(partner_id) if partner_id else None
@@ -98,8 +112,10 @@ async def _sender(uow: ReferralsUnitOfWork, envelope: Envelope) -> str:
 async def _store_partner(uow: ReferralsUnitOfWork, partner: Partner, envelope: Envelope | None) -> int:
     if not await uow.directory.upsert_partner(partner):
         return 0
+    keys = [SigningKeyEntry(public_key=k.public_key, valid_from=k.valid_from, valid_until=k.valid_until)
+            for k in partner.signing_keys]
     uow.emit(PartnerUpserted(partner_id=partner.id, name=partner.name, active=partner.active,
-                             encryption_public_key=partner.encryption_public_key), caused_by=envelope)
+                             encryption_public_key=partner.encryption_public_key, signing_keys=keys), caused_by=envelope)
     return 1
 
 

@@ -1,0 +1,124 @@
+"""Checking who sent a record before it is processed (DESIGN §6).
+
+Verification keys come from two places:
+- the hubnet services' own keys, trusted from files (`HUBNET_KEYS_DIR/service-<name>.ed25519.pub`,
+  a mounted ConfigMap in a cluster): they sign every fact and answer, the directory's included;
+- the partners' keys, from the directory (`PartnerUpserted.signing_keys` on directory.v1), which
+  each service keeps in its `signing_keys` table. A rotation there (a key's `valid_until`) also
+  overrides a trusted file for the same key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+import asyncpg
+
+from hubnet_common.envelope import Envelope
+from hubnet_common.keys import owner_source, read_key
+from hubnet_common.signing import (
+    PublicSigningKey,
+    SignatureRefused,
+    check_fresh,
+    check_sender,
+    check_signature,
+    signature_of,
+)
+
+PARTNER_PREFIX, SERVICE_PREFIX = "urn:hubnet:partner:", "urn:hubnet:service:"
+
+
+class KeyRing(Protocol):
+    async def find(self, key_id: str) -> PublicSigningKey | None: ...
+
+
+class StaticKeyRing:
+    """Keys known in advance: the trusted service keys, or every key in a unit test."""
+
+    def __init__(self, keys: Iterable[PublicSigningKey]) -> None:
+        self.keys = {key.id: key for key in keys}
+
+    async def find(self, key_id: str) -> PublicSigningKey | None:
+        return self.keys.get(key_id)
+
+
+def trusted_service_keys(keys_dir: Path | None) -> list[PublicSigningKey]:
+    """The services' public keys from `service-*.ed25519.pub` files."""
+    if keys_dir is None:
+        return []
+    return [PublicSigningKey(owner_source(path.name.removesuffix(".ed25519.pub")), read_key(path))
+            for path in sorted(Path(keys_dir).glob("service-*.ed25519.pub"))]
+
+
+class DirectoryKeyRing:
+    """The trusted keys, and the partners' keys from the service's `signing_keys` table (kept a few
+    seconds in memory: a rotation takes effect within `cache_seconds`)."""
+
+    def __init__(self, trusted: Iterable[PublicSigningKey], pool: asyncpg.Pool, *, cache_seconds: float = 10.0) -> None:
+        self.trusted = StaticKeyRing(trusted)
+        self.pool = pool
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, PublicSigningKey]] = {}
+
+    async def find(self, key_id: str) -> PublicSigningKey | None:
+        cached = self._cache.get(key_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        found = await find_signing_key(self.pool, key_id) or await self.trusted.find(key_id)
+        if found is not None:
+            self._cache[key_id] = (time.monotonic() + self.cache_seconds, found)
+        return found
+
+
+async def find_signing_key(conn: asyncpg.Pool | asyncpg.Connection, key_id: str) -> PublicSigningKey | None:
+    row = await conn.fetchrow(
+        "SELECT owner, public_key, valid_from, valid_until FROM signing_keys WHERE key_id = $1", key_id)
+    return PublicSigningKey(**row) if row else None
+
+
+async def keep_signing_keys(conn: asyncpg.Connection, owner: str, keys: Iterable[PublicSigningKey]) -> None:
+    """Make the table hold exactly these keys for `owner` (from a directory entry)."""
+    keys = list(keys)
+    await conn.execute("DELETE FROM signing_keys WHERE owner = $1 AND NOT key_id = ANY($2::text[])",
+                       owner, [key.id for key in keys])
+    await conn.executemany(
+        "INSERT INTO signing_keys (key_id, owner, public_key, valid_from, valid_until) VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT (key_id) DO UPDATE SET owner = $2, public_key = $3, valid_from = $4, valid_until = $5",
+        [(key.id, owner, key.public_key, key.valid_from, key.valid_until) for key in keys])
+
+
+class Verifier:
+    """Proves a record was sent by its `ce_source`, or raises `SignatureRefused` saying why."""
+
+    def __init__(self, keys: KeyRing, *, window: timedelta = timedelta(minutes=5), unknown_key_grace: float = 5.0) -> None:
+        self.keys = keys
+        self.window = window
+        # A partner's new key reaches this service's directory copy a moment after the directory
+        # publishes it: a command signed with it may arrive first.
+        self.unknown_key_grace = unknown_key_grace
+
+    async def verify(self, key: bytes | None, headers, body: bytes | None, envelope: Envelope, *,
+                     received_at: datetime | None, command: bool) -> PublicSigningKey:
+        key_id, signature = signature_of(headers)
+        public = await self._find(key_id)
+        check_signature(public, signature, key, headers, body)
+        check_sender(public, envelope.source, envelope.time)
+        expected, who = (PARTNER_PREFIX, "partners") if command else (SERVICE_PREFIX, "hubnet services")
+        if not public.owner.startswith(expected):
+            raise SignatureRefused("source-mismatch", f"these messages come from {who}, not from {public.owner}")
+        if command:
+            check_fresh(envelope.time, received_at or datetime.now(UTC), self.window)
+        return public
+
+    async def _find(self, key_id: str) -> PublicSigningKey:
+        deadline = time.monotonic() + self.unknown_key_grace
+        while (public := await self.keys.find(key_id)) is None:
+            if time.monotonic() >= deadline:
+                raise SignatureRefused("unknown-key", f"no partner or service has the key {key_id[:40]}")
+            await asyncio.sleep(0.25)
+        return public
