@@ -14,7 +14,7 @@ from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.partner import PartnerClient
 from hubnet_common.processing import Processor, Record
 from hubnet_common.signing import PublicSigningKey, SignatureRefused, Signer, canonical_form
-from hubnet_common.trust import StaticKeyRing, Verifier
+from hubnet_common.trust import StaticKeyRing, Verifier, trusted_service_keys
 from hubnet_referrals import bootstrap
 from hubnet_referrals.domain.directory import Partner
 from hubnet_referrals.settings import ReferralSettings
@@ -177,3 +177,10 @@ async def test_a_partner_takes_only_answers_a_hubnet_service_signed():
     assert await client._trusted_reply(record("service-referrals")) == answer
     with pytest.raises(SignatureRefused):
         await client._trusted_reply(record("partner-stadsmissionen"))  # another partner posing as the service
+
+
+def test_a_service_may_have_two_trusted_keys_while_it_rotates(tmp_path):
+    for name in ("service-events", "service-events.2027", "partner-brg"):
+        (tmp_path / f"{name}.ed25519.pub").write_text(generate("ed25519").public + "\n")
+    keys = trusted_service_keys(tmp_path)
+    assert [key.owner for key in keys] == [service_source("events")] * 2  # partners are never trusted from files

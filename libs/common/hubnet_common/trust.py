@@ -48,10 +48,11 @@ class StaticKeyRing:
 
 
 def trusted_service_keys(keys_dir: Path | None) -> list[PublicSigningKey]:
-    """The services' public keys from `service-*.ed25519.pub` files."""
+    """The services' public keys from `service-<name>[.<label>].ed25519.pub` files (a label, e.g.
+    `service-events.2027.ed25519.pub`, lets a service have a second key while it rotates)."""
     if keys_dir is None:
         return []
-    return [PublicSigningKey(owner_source(path.name.removesuffix(".ed25519.pub")), read_key(path))
+    return [PublicSigningKey(owner_source(path.name.removesuffix(".ed25519.pub").split(".")[0]), read_key(path))
             for path in sorted(Path(keys_dir).glob("service-*.ed25519.pub"))]
 
 
