@@ -53,7 +53,7 @@ test: up
 	@source $(ENV_FILE) && $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: up
-	@source $(ENV_FILE) && $(PY) -m bench.notification_latency $(BENCH_ARGS)
+	@source $(ENV_FILE) && $(PY) -m bench.run $(BENCH_ARGS)
 
 faults: up
 	@source $(ENV_FILE) && $(PY) -m faults.run $(FAULTS_ARGS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ class Seen:
     envelope: Envelope
     body: Any  # the message model, or the raw bytes when the type is unknown
     key: str
+    at: float = 0.0  # time.monotonic() when the watcher read it
 
 
 class TopicWatcher:
@@ -67,7 +69,7 @@ class TopicWatcher:
             body = model.model_validate_json(record.value) if model else record.value
             async with self._changed:
                 topic = record.topic.removeprefix(self.prefix)
-                self.seen.append(Seen(topic, envelope, body, (record.key or b"").decode()))
+                self.seen.append(Seen(topic, envelope, body, (record.key or b"").decode(), time.monotonic()))
                 self._changed.notify_all()
 
     async def wait_for(self, match: Callable[[Seen], bool], timeout: float = 30.0) -> Seen:
