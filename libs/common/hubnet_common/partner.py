@@ -1,4 +1,4 @@
-"""The partner SDK: send commands as a partner and wait for the answer on the replies topic.
+"""The partner SDK: send commands as a partner and wait for the answer on its own replies topic.
 
 Any Python partner system (and the `hubnet` command line) uses this: it wraps a command in the
 CloudEvents envelope with the partner's `ce_source`, keys it by its aggregate id, and matches the
@@ -18,10 +18,9 @@ from hubnet_common.kafka import idempotent_producer, records_until_now
 from hubnet_common.messages.base import MESSAGE_TYPES, Command, Fact
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.settings import Settings
-from hubnet_common.topics import DIRECTORY, HUBEVENT_REPLIES, NOTIFICATION_REPLIES, REFERRAL_REPLIES, on_broker
+from hubnet_common.topics import DIRECTORY, on_broker, replies_topic
 
 Reply = CommandAccepted | CommandRejected
-REPLY_TOPICS = (REFERRAL_REPLIES, HUBEVENT_REPLIES, NOTIFICATION_REPLIES)
 
 
 def _prefix(topic_prefix: str | None) -> str:
@@ -35,6 +34,7 @@ class PartnerClient:
         `client_security(Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_username=…, …))`."""
         self.source = partner_source(partner_id)
         self.prefix = _prefix(topic_prefix)
+        self.replies_topic = replies_topic(partner_id)
         self.producer = idempotent_producer(bootstrap, f"partner-{partner_id}", **security)
         self.replies = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **security)
         self._waiting: dict[str, asyncio.Future[Reply]] = {}
@@ -43,7 +43,8 @@ class PartnerClient:
     async def __aenter__(self) -> PartnerClient:
         await self.producer.start()
         await self.replies.start()
-        partitions = [TopicPartition(on_broker(t.name, self.prefix), p) for t in REPLY_TOPICS for p in range(t.partitions)]
+        topic = on_broker(self.replies_topic.name, self.prefix)
+        partitions = [TopicPartition(topic, p) for p in range(self.replies_topic.partitions)]
         self.replies.assign(partitions)
         await self.replies.seek_to_end(*partitions)
         for tp in partitions:  # resolve the end offsets now, so no answer sent after this is missed

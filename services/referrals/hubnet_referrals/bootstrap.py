@@ -11,7 +11,7 @@ from hubnet_common.messages.directory_commands import UpdateCapacity, UpdatePart
 from hubnet_common.messages.referral_commands import CreateReferral, RecordConsent, WithdrawConsent
 from hubnet_common.processing import Route
 from hubnet_common.runtime import Runtime, ServiceSpec, every
-from hubnet_common.topics import REFERRAL_COMMANDS, REFERRAL_REPLIES
+from hubnet_common.topics import REFERRAL_COMMANDS
 from hubnet_common.uow import UnitOfWork
 
 from hubnet_referrals.adapters.seed import read_network
@@ -39,7 +39,7 @@ COMMANDS = Route(
         UpdateCapacity: update_capacity,
         UpdatePartner: update_partner,
     },
-    replies_topic=REFERRAL_REPLIES.name,
+    answers=True,
     on_answered=record_answer,
 )
 

@@ -95,7 +95,7 @@ class Demo:
             need="Vill starta en cateringfirma och behöver hjälp med affärsplan.",
         )
         self.steps.say("bostadsbolaget", f"sends CreateReferral {command.referral_id} (participant_ref, sealed contact)")
-        self.answer("referrals", "answers on referral.replies.v1", await sender.request(command))
+        self.answer("referrals", "answers on partner.bostadsbolaget.replies.v1", await sender.request(command))
         fact = await self.watch.wait_for(
             lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id)
         self.steps.say("referrals", f"published {fact.envelope.type} (version {fact.body.version}) via its outbox")
