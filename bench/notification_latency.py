@@ -24,6 +24,8 @@ from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.kafka import delete_topics, ensure_topics
+from hubnet_common.local.credentials import login
+from hubnet_common.local.kafka_users import admin_login, grant, revoke
 from hubnet_common.local.services import LocalServices
 from hubnet_common.messages.referral_events import ReferralRequested
 from hubnet_common.topics import on_broker
@@ -58,7 +60,7 @@ def fact(referral_id: str) -> ReferralRequested:
 
 
 async def publish(bootstrap: str, count: int, rate: float) -> dict[str, float]:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0, **login("hubnet-referrals"))  # its facts
     prefix = os.environ["HUBNET_TOPIC_PREFIX"]
     await producer.start()
     sent: dict[str, float] = {}
@@ -84,12 +86,13 @@ async def run(count: int, rate: float, keep_database: bool = False) -> dict:
     times = AcceptTimes()
     smtp = Controller(times, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    prefix = f"bench-{uuid.uuid4().hex[:6]}"
-    os.environ["HUBNET_TOPIC_PREFIX"] = f"{prefix}."  # topics of its own, read by the service it starts
-    await ensure_topics(bootstrap, prefix=f"{prefix}.")
+    prefix = f"bench-{uuid.uuid4().hex[:6]}."
+    os.environ["HUBNET_TOPIC_PREFIX"] = prefix  # topics of its own, read by the service it starts
+    await ensure_topics(bootstrap, prefix=prefix, **admin_login())
+    await grant(bootstrap, topic_prefix=prefix, group_prefix=f"{prefix}hubnet")
     service = LocalServices(
         log_dir=RESULTS / "logs", databases={"notifications": database}, ports={"notifications": free_port()},
-        extra_env={"HUBNET_GROUP_PREFIX": prefix, "HUBNET_SMTP_PORT": str(smtp.port), "HUBNET_LOG_LEVEL": "WARNING"},
+        extra_env={"HUBNET_GROUP_PREFIX": f"{prefix}hubnet", "HUBNET_SMTP_PORT": str(smtp.port), "HUBNET_LOG_LEVEL": "WARNING"},
     )
     try:
         ready = (await asyncio.to_thread(service.start_all))["notifications"]
@@ -104,7 +107,8 @@ async def run(count: int, rate: float, keep_database: bool = False) -> dict:
         smtp.stop()
         if not keep_database:
             await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            await delete_topics(bootstrap, f"{prefix}.")
+            await delete_topics(bootstrap, prefix, **admin_login())
+            await revoke(bootstrap, prefix)
         await conn.close()
     return {
         "benchmark": "fact on referral.events.v1 -> SMTP accept (notifications service)",

@@ -8,6 +8,8 @@ import contextlib
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from hubnet_common.local.credentials import logged_in
+from hubnet_common.local.kafka_users import admin_login, grant
 from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.partner import PartnerClient
 from hubnet_common.runtime import build_app, consumer_group
@@ -19,10 +21,12 @@ pytestmark = pytest.mark.integration
 
 @contextlib.asynccontextmanager
 async def running(spec, settings):
-    """The service's lifespan and its Kafka subscribers, as `hubnet-<service>` would run them.
+    """The service's lifespan and its Kafka subscribers, as `hubnet-<service>` would run them, logged
+    in as its own Kafka user.
 
     It runs in a task of its own: FastStream's task group must be left by the task that entered it,
     and pytest may tear fixtures down in another task."""
+    settings = logged_in(f"hubnet-{spec.name}", settings)
     app, runtime = build_app(spec, settings)
     await skip_history(settings.kafka_bootstrap, settings.group_prefix, [spec])
     started, stop = asyncio.Event(), asyncio.Event()
@@ -50,8 +54,10 @@ async def skip_history(bootstrap: str, group_prefix: str, specs) -> None:
     """A test run has topics of its own, but its modules share them: a service a module starts
     begins at the end of the command and fact topics (what earlier modules sent is not its
     business) and reads the compacted directory from its beginning, as a new deployment would.
-    A group that has committed offsets already (a restarted service) keeps them."""
+    A group that has committed offsets already (a restarted service) keeps them. The services may
+    use groups with this prefix from now on (ACLs until the session ends)."""
     prefix = Settings().topic_prefix
+    await grant(bootstrap, topic_prefix=prefix, group_prefix=group_prefix)
     for spec in specs:
         for route in spec.routes:
             if route.topic == DIRECTORY.name:
@@ -62,7 +68,8 @@ async def skip_history(bootstrap: str, group_prefix: str, specs) -> None:
 
 
 async def _start_at_end(bootstrap: str, group: str, partitions: list) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                                **admin_login())
     await consumer.start()
     try:
         consumer.assign(partitions)

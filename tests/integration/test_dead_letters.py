@@ -9,11 +9,14 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from hubnet_common import dlq
 from hubnet_common.envelope import Envelope, partner_source
+from hubnet_common.local.credentials import logged_in
+from hubnet_common.partner import partner_login
 from hubnet_common.settings import Settings
 from hubnet_common.topics import on_broker
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 
+from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
 from tests.integration.referral_steps import accepted, consent, referral
 
@@ -23,13 +26,13 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 async def referrals(new_database, kafka_bootstrap):
     dsn = await new_database("referrals")
-    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}")
+    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"))
     async with running(bootstrap.spec(settings), settings):
         yield dsn, settings
 
 
 async def produce(bootstrap: str, topic: str, value: bytes, key: bytes, headers: list) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **partner_login("bostadsbolaget"))
     await producer.start()
     try:
         await producer.send_and_wait(on_broker(topic, Settings().topic_prefix), value, key=key, headers=headers)
@@ -43,7 +46,7 @@ def hubnet(*args: str) -> subprocess.CompletedProcess:
 
 
 async def dead_letters(kafka_bootstrap, **filters):
-    return await dlq.read(Settings(kafka_bootstrap=kafka_bootstrap), topic="referral.commands.v1", **filters)
+    return await dlq.read(logged_in("hubnet-operator", Settings(kafka_bootstrap=kafka_bootstrap)), topic="referral.commands.v1", **filters)
 
 
 async def test_a_dead_letter_keeps_the_record_and_says_why_who_and_where_from(referrals, kafka_bootstrap):

@@ -16,6 +16,7 @@ from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.settings import Settings
 from hubnet_common.topics import on_broker
 from hubnet_common.local.mail import kept_mails, wait_for_mail
+from hubnet_common.local.credentials import login
 from hubnet_common.messages.notification_commands import RegisterWebhook, Subscribe, UpsertStaffMember
 from hubnet_common.messages.notification_events import NotificationDelivered, NotificationFailed
 from hubnet_common.messages.referral_events import ReferralRequested
@@ -24,6 +25,7 @@ from hubnet_notifications import bootstrap
 from hubnet_notifications.domain.digest import STOCKHOLM
 from hubnet_notifications.settings import NotificationSettings
 
+from tests.conftest import fresh_group_prefix
 from tests.conftest import ROOT, free_port
 from tests.integration.conftest import rows, running, until
 from tests.integration.referral_steps import accepted
@@ -33,7 +35,7 @@ pytestmark = pytest.mark.integration
 
 
 def settings_for(dsn, kafka_bootstrap, smtp_port, **overrides) -> NotificationSettings:
-    return NotificationSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}",
+    return NotificationSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"),
                                 smtp_port=smtp_port, base_url="https://hubnet.test", **overrides)
 
 
@@ -55,7 +57,7 @@ def requested(hub_id="hjallbo", receiver="brg", service="brg-business-coaching")
 
 
 async def publish(kafka_bootstrap, *facts) -> list[Envelope]:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **login("hubnet-referrals"))  # its facts
     await producer.start()
     envelopes = []
     try:

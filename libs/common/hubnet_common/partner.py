@@ -15,12 +15,19 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.kafka import idempotent_producer, records_until_now
+from hubnet_common.local.credentials import login
 from hubnet_common.messages.base import MESSAGE_TYPES, Command, Fact
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.settings import Settings
 from hubnet_common.topics import DIRECTORY, on_broker, replies_topic
 
 Reply = CommandAccepted | CommandRejected
+
+
+def partner_login(partner_id: str) -> dict[str, Any]:
+    """A partner's Kafka login from the HUBNET_KAFKA_* settings, or on a machine with local Kafka
+    users (`make up`) its user `partner-<id>` there."""
+    return login(f"partner-{partner_id}")
 
 
 def _prefix(topic_prefix: str | None) -> str:
@@ -30,8 +37,9 @@ def _prefix(topic_prefix: str | None) -> str:
 
 class PartnerClient:
     def __init__(self, bootstrap: str, partner_id: str, *, topic_prefix: str | None = None, **security: Any) -> None:
-        """`security`: the partner's own Kafka login where the broker asks for one, e.g.
-        `client_security(Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_username=…, …))`."""
+        """`security`: the partner's own Kafka login, e.g. `client_security(Settings(
+        kafka_security_protocol="SASL_SSL", kafka_sasl_username=…, …))`; by default `partner_login`."""
+        security = security or partner_login(partner_id)
         self.source = partner_source(partner_id)
         self.prefix = _prefix(topic_prefix)
         self.replies_topic = replies_topic(partner_id)
@@ -118,9 +126,10 @@ async def read_directory(bootstrap: str, timeout: float = 10.0, *, topic_prefix:
     return entries
 
 
-async def public_key_of(bootstrap: str, partner_id: str, *, topic_prefix: str | None = None) -> str:
+async def public_key_of(bootstrap: str, partner_id: str, *, topic_prefix: str | None = None,
+                        **security: Any) -> str:
     """The X25519 key contact details for `partner_id` are sealed to, from the directory."""
-    entry = (await read_directory(bootstrap, topic_prefix=topic_prefix)).get(f"partner:{partner_id}")
+    entry = (await read_directory(bootstrap, topic_prefix=topic_prefix, **security)).get(f"partner:{partner_id}")
     key = getattr(entry, "encryption_public_key", None)
     if not key:
         raise LookupError(f"{partner_id} has published no encryption key in the directory")
