@@ -9,8 +9,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from hubnet_common import dlq
 from hubnet_common.envelope import Envelope, partner_source
-from hubnet_common.local.credentials import logged_in
-from hubnet_common.partner import partner_login
+from hubnet_common.local.credentials import logged_in, login
 from hubnet_common.settings import Settings
 from hubnet_common.topics import on_broker
 from hubnet_referrals import bootstrap
@@ -31,8 +30,9 @@ async def referrals(new_database, kafka_bootstrap):
         yield dsn, settings
 
 
-async def produce(bootstrap: str, topic: str, value: bytes, key: bytes, headers: list) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **partner_login("bostadsbolaget"))
+async def produce(bootstrap: str, topic: str, value: bytes, key: bytes, headers: list, *,
+                  user: str = "partner-bostadsbolaget") -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **login(user))
     await producer.start()
     try:
         await producer.send_and_wait(on_broker(topic, Settings().topic_prefix), value, key=key, headers=headers)
@@ -76,7 +76,7 @@ async def test_a_replayed_dead_letter_takes_effect_once(referrals, kafka_bootstr
         "dlq_topic": "referral.commands.v1", "dlq_partition": "0", "dlq_offset": "7",
         "dlq_time": "2026-11-25T08:00:00+00:00"}.items()]
     await produce(kafka_bootstrap, "referral.commands.v1.dlq", command.model_dump_json().encode(),
-                  command.referral_id.encode(), headers)
+                  command.referral_id.encode(), headers, user="hubnet-referrals")
 
     listed = await asyncio.to_thread(hubnet, "dlq", "list", "--topic", "referral.commands.v1", "--reason", "handler-error")
     assert envelope.id in listed.stdout and "1 dead letter(s)" in listed.stdout

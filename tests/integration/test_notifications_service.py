@@ -44,7 +44,9 @@ async def notifications(new_database, kafka_bootstrap, mail_sink):
 
 
 async def publish_fact(kafka_bootstrap, fact, envelope):
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **login("hubnet-referrals"))  # its facts
+    """Publish a fact as the service its envelope names (logged in as that service)."""
+    service = envelope.source.removeprefix("urn:hubnet:service:")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **login(f"hubnet-{service}"))
     await producer.start()
     try:
         await producer.send_and_wait(on_broker(fact.topic, Settings().topic_prefix), fact.model_dump_json().encode(),
