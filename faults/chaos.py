@@ -13,8 +13,9 @@ from collections import Counter, defaultdict
 import hypothesis
 from aiokafka import AIOKafkaProducer, TopicPartition
 from hubnet_common.kafka import records_until_now
+from hubnet_common.local.kafka_users import admin_login
 from hubnet_common.local.services import LocalServices
-from hubnet_common.partner import partner_signer
+from hubnet_common.partner import partner_login, partner_signer
 from hubnet_common.topics import REFERRAL_COMMANDS, on_broker
 
 from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage, signed_if_possible
@@ -161,7 +162,8 @@ class BadInput(NoChaos):
 
     def __init__(self, bootstrap: str, prefix: str, every: int = 25) -> None:
         self.bootstrap, self.prefix, self.every, self.sent = bootstrap, prefix, every, 0
-        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=2 * 1024 * 1024)
+        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=2 * 1024 * 1024,
+                                         **partner_login("bostadsbolaget"))  # the garbage's sender
         self.expected: dict[str, str | None] = {}  # key -> reason (None: any reason, for fuzzed records)
         self.fuzzed = _fuzzed_records(500)
         self.sender, self.impostor = partner_signer("bostadsbolaget"), partner_signer("brg")
@@ -193,7 +195,7 @@ class BadInput(NoChaos):
         """Garbage records not on the dead-letter topic exactly once with the reason they deserve."""
         tps = [TopicPartition(on_broker(REFERRAL_COMMANDS.dlq.name, self.prefix), 0)]
         reasons: dict[str, list[str]] = defaultdict(list)
-        for record in await records_until_now(self.bootstrap, tps, timeout=60):
+        for record in await records_until_now(self.bootstrap, tps, timeout=60, **admin_login()):
             reasons[record.key.decode()].append(dict(record.headers)["dlq_reason"].decode())
         return [f"{key}: {reason or 'any reason'} expected, {reasons[key] or 'none'} found"
                 for key, reason in self.expected.items() if len(reasons[key]) != 1 or reason not in (None, reasons[key][0])]

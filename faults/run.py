@@ -33,7 +33,8 @@ from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 from aiosmtpd.controller import Controller
 from hubnet_common.envelope import Envelope
-from hubnet_common.kafka import delete_topics, ensure_topics, records_until_now
+from hubnet_common.kafka import records_until_now
+from hubnet_common.local.kafka_users import admin_login, environment
 from hubnet_common.local.services import LocalServices
 from hubnet_common.messages import referral_commands as c
 from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose
@@ -121,7 +122,7 @@ async def facts_in_order(bootstrap: str, prefix: str, ids: set[str]) -> tuple[in
     last: dict[str, int] = defaultdict(int)
     seen: set[str] = set()
     out_of_order = duplicates = 0
-    for record in await records_until_now(bootstrap, tps, timeout=120):
+    for record in await records_until_now(bootstrap, tps, timeout=120, **admin_login()):
         envelope = Envelope.from_headers(record.headers)
         if envelope.subject not in ids or envelope.type.startswith("se.hubnet.consent"):
             continue
@@ -142,10 +143,15 @@ def _version(value: bytes) -> int:
 async def scenario(name: str, cases: int, rate: float, *, fault_every: int | None = None,
                    outage_seconds: float = 30.0) -> dict:
     """Run one scenario; `fault_every` (commands between faults) defaults to the scenario's own."""
-    bootstrap, server_dsn = os.environ["HUBNET_KAFKA_BOOTSTRAP"], os.environ["HUBNET_PG_DSN"]
     run = uuid.uuid4().hex[:6]
-    prefix = f"faults-{run}."
-    await ensure_topics(bootstrap, prefix=prefix)
+    prefix = f"faults-{run}."  # its topics, consumer groups and their ACLs
+    async with environment(os.environ["HUBNET_KAFKA_BOOTSTRAP"], topic_prefix=prefix, group_prefix=f"{prefix}hubnet"):
+        return await _scenario(name, run, prefix, cases, rate, fault_every=fault_every, outage_seconds=outage_seconds)
+
+
+async def _scenario(name: str, run: str, prefix: str, cases: int, rate: float, *, fault_every: int | None,
+                    outage_seconds: float) -> dict:
+    bootstrap, server_dsn = os.environ["HUBNET_KAFKA_BOOTSTRAP"], os.environ["HUBNET_PG_DSN"]
     databases = {s: f"faults_{run}_{s}" for s in SERVICES}
     conn = await asyncpg.connect(server_dsn)
     for database in databases.values():
@@ -159,7 +165,7 @@ async def scenario(name: str, cases: int, rate: float, *, fault_every: int | Non
     local = LocalServices(log_dir=Path(f".local/faults/{run}"), databases=databases,
                           ports={s: free_port() for s in SERVICES},
                           extra_env={"HUBNET_SMTP_PORT": str(smtp.port), "HUBNET_LOG_LEVEL": os.environ.get("FAULTS_LOG_LEVEL", "WARNING"),
-                                     "HUBNET_GROUP_PREFIX": f"faults-{run}"})
+                                     "HUBNET_GROUP_PREFIX": f"{prefix}hubnet"})
     try:
         await asyncio.to_thread(local.start_all)
         every = {"every": fault_every} if fault_every else {}
@@ -221,7 +227,6 @@ async def scenario(name: str, cases: int, rate: float, *, fault_every: int | Non
         for database in databases.values():
             await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await conn.close()
-        await delete_topics(bootstrap, prefix)
         if outer_prefix is None:
             os.environ.pop("HUBNET_TOPIC_PREFIX", None)
         else:

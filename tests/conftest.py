@@ -4,7 +4,9 @@ Kafka and PostgreSQL come from HUBNET_KAFKA_BOOTSTRAP / HUBNET_PG_DSN when set (
 them), else from testcontainers when a Docker engine answers, else the tests fail and say how to
 start them. A test session has topics of its own on the broker (HUBNET_TOPIC_PREFIX, deleted at the
 end), so it neither sees nor disturbs what `make run` or another run left there; each test module
-gets its own databases and consumer groups; SMTP is a real sink (`deploy/local/mailsink.py`)
+gets its own databases and consumer groups (named with the topic prefix); every client logs in as
+its own Kafka user, and the ACLs of the access matrix on the session's topics and groups live as
+long as the session; SMTP is a real sink (`deploy/local/mailsink.py`)
 started per test session on a free port.
 """
 
@@ -21,8 +23,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 import pytest_asyncio
-from hubnet_common.kafka import delete_topics, ensure_topics
 from hubnet_common.keys import ensure_key_pairs, network_key_names
+from hubnet_common.local.kafka_users import environment
 from hubnet_common.local.services import database_dsn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,11 +83,10 @@ async def kafka_bootstrap(infrastructure):
     from here (in this process or as child processes) all read HUBNET_TOPIC_PREFIX."""
     bootstrap = infrastructure[0]
     prefix = f"test-{uuid.uuid4().hex[:8]}."
-    await ensure_topics(bootstrap, prefix=prefix)
-    os.environ["HUBNET_TOPIC_PREFIX"] = prefix
-    yield bootstrap
-    os.environ.pop("HUBNET_TOPIC_PREFIX", None)
-    await delete_topics(bootstrap, prefix)
+    async with environment(bootstrap, topic_prefix=prefix, group_prefix=f"{prefix}hubnet"):
+        os.environ["HUBNET_TOPIC_PREFIX"] = prefix
+        yield bootstrap
+        os.environ.pop("HUBNET_TOPIC_PREFIX", None)
 
 
 @pytest.fixture(scope="session")
@@ -147,6 +148,11 @@ def mail_sink(tmp_path_factory):
     process.wait(10)
 
 
+def fresh_group_prefix(label: str) -> str:
+    """Consumer groups of their own, named with the session's prefix so that its ACLs go with it."""
+    return f"{os.environ['HUBNET_TOPIC_PREFIX']}{label}-{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture
-def group_prefix() -> str:
-    return f"test-{uuid.uuid4().hex[:10]}"
+def group_prefix(kafka_bootstrap) -> str:
+    return fresh_group_prefix("test")

@@ -29,7 +29,7 @@ from hubnet_common.messages.referral_commands import (
 )
 from hubnet_common.messages.vocabulary import MainActivity
 from hubnet_common.participant import participant_ref
-from hubnet_common.partner import PartnerClient, public_key_of
+from hubnet_common.partner import PartnerClient, partner_login, public_key_of
 from hubnet_common.sealing import (
     ContactDetails, open_contact, read_private_key, read_public_key, seal_contact, write_key_pair,
 )
@@ -38,6 +38,7 @@ from hubnet_events import bootstrap as events
 from hubnet_notifications import bootstrap as notifications
 from hubnet_referrals import bootstrap as referrals
 
+from tests.conftest import fresh_group_prefix
 from tests.conftest import free_port
 from tests.e2e.topics import end_offsets, records_since
 from tests.integration.conftest import rows, skip_history, until
@@ -50,7 +51,7 @@ REF = "0a" * 32
 @pytest.fixture(scope="module")
 async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
     port, mail_dir = mail_sink
-    prefix = f"e2e-{uuid.uuid4().hex[:8]}"
+    prefix = fresh_group_prefix("e2e")
     dsns = {name: await new_database(name) for name in ("referrals", "events", "notifications")}
     start_offsets = await end_offsets(kafka_bootstrap)
     await skip_history(kafka_bootstrap, prefix, [referrals.spec(), events.spec(), notifications.spec()])
@@ -176,7 +177,7 @@ async def test_the_whole_loop_with_sealed_contact_details(services, kafka_bootst
 async def _published_key(bootstrap: str, expected: str) -> str:
     for _ in range(100):
         try:
-            if (key := await public_key_of(bootstrap, "brg")) == expected:
+            if (key := await public_key_of(bootstrap, "brg", **partner_login("bostadsbolaget"))) == expected:
                 return key
         except LookupError:
             pass

@@ -8,13 +8,13 @@ import signal
 import time
 import urllib.error
 import urllib.request
-import uuid
 
 import pytest
 from hubnet_common.local.services import LocalServices
 from hubnet_common.partner import PartnerClient
 from hubnet_referrals import bootstrap as referrals
 
+from tests.conftest import fresh_group_prefix
 from tests.conftest import free_port
 from tests.integration.conftest import rows, skip_history
 from tests.integration.referral_steps import accepted, consent, referral
@@ -62,12 +62,14 @@ def probe(port: int, path: str) -> tuple[int, dict | str]:
         return 0, "no answer"
 
 
-async def test_a_service_waits_for_its_database_and_is_not_ready_meanwhile(new_database, pg_server_dsn, tmp_path):
-    dsn = await new_database("referrals")
+async def test_a_service_waits_for_its_database_and_is_not_ready_meanwhile(new_database, pg_server_dsn, tmp_path,
+                                                                         kafka_bootstrap):
+    dsn, prefix = await new_database("referrals"), fresh_group_prefix("life")
+    await skip_history(kafka_bootstrap, prefix, [referrals.spec()])
     proxy = Proxy(int(pg_server_dsn.rsplit(":", 1)[1].split("/")[0]))
     local = LocalServices(
         log_dir=tmp_path, databases={"referrals": dsn.rpartition("/")[2]}, ports={"referrals": free_port()},
-        extra_env={"HUBNET_GROUP_PREFIX": f"life-{uuid.uuid4().hex[:6]}"},
+        extra_env={"HUBNET_GROUP_PREFIX": prefix},
         pg_server_dsn=pg_server_dsn.replace(f":{proxy.target_port}/", f":{proxy.port}/"),  # nothing there yet
     )
     port = local.ports["referrals"]
@@ -91,7 +93,7 @@ async def test_a_service_waits_for_its_database_and_is_not_ready_meanwhile(new_d
 
 async def test_sigterm_mid_batch_finishes_in_hand_exits_fast_and_loses_nothing(new_database, kafka_bootstrap,
                                                                                tmp_path):
-    dsn, prefix = await new_database("referrals"), f"term-{uuid.uuid4().hex[:6]}"
+    dsn, prefix = await new_database("referrals"), fresh_group_prefix("term")
     local = LocalServices(log_dir=tmp_path, databases={"referrals": dsn.rpartition("/")[2]},
                           ports={"referrals": free_port()}, extra_env={"HUBNET_GROUP_PREFIX": prefix})
     await skip_history(kafka_bootstrap, prefix, [referrals.spec()])

@@ -1,7 +1,8 @@
-"""Read back everything a test run put on the topics."""
+"""Read back everything a test run put on the topics (as the local super user: every partner's replies too)."""
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from hubnet_common.kafka import records_until_now
+from hubnet_common.local.kafka_users import admin_login
 from hubnet_common.settings import Settings
 from hubnet_common.topics import ALL_TOPICS, on_broker
 
@@ -12,7 +13,7 @@ def _partitions() -> list[TopicPartition]:
 
 
 async def end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **admin_login())
     await consumer.start()
     try:
         return await consumer.end_offsets(_partitions())
@@ -22,5 +23,5 @@ async def end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
 
 async def records_since(bootstrap: str, offsets: dict[TopicPartition, int]) -> list[tuple[str, list, bytes]]:
     """(topic, headers, value) of every record after `offsets`, up to the current ends."""
-    records = await records_until_now(bootstrap, list(offsets), start=offsets)
+    records = await records_until_now(bootstrap, list(offsets), start=offsets, **admin_login())
     return [(r.topic, list(r.headers), r.value or b"") for r in records]

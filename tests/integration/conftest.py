@@ -11,6 +11,8 @@ import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.keys import owner_name, read_key
+from hubnet_common.local.credentials import logged_in, login
+from hubnet_common.local.kafka_users import admin_login, grant
 from hubnet_common.messages.directory import PartnerUpserted, SigningKeyEntry
 from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.partner import PartnerClient
@@ -25,10 +27,12 @@ pytestmark = pytest.mark.integration
 
 @contextlib.asynccontextmanager
 async def running(spec, settings):
-    """The service's lifespan and its Kafka subscribers, as `hubnet-<service>` would run them.
+    """The service's lifespan and its Kafka subscribers, as `hubnet-<service>` would run them, logged
+    in as its own Kafka user.
 
     It runs in a task of its own: FastStream's task group must be left by the task that entered it,
     and pytest may tear fixtures down in another task."""
+    settings = logged_in(f"hubnet-{spec.name}", settings)
     app, runtime = build_app(spec, settings)
     await skip_history(settings.kafka_bootstrap, settings.group_prefix, [spec])
     started, stop = asyncio.Event(), asyncio.Event()
@@ -56,8 +60,10 @@ async def skip_history(bootstrap: str, group_prefix: str, specs) -> None:
     """A test run has topics of its own, but its modules share them: a service a module starts
     begins at the end of the command and fact topics (what earlier modules sent is not its
     business) and reads the compacted directory from its beginning, as a new deployment would.
-    A group that has committed offsets already (a restarted service) keeps them."""
+    A group that has committed offsets already (a restarted service) keeps them. The services may
+    use groups with this prefix from now on (ACLs until the session ends)."""
     prefix = Settings().topic_prefix
+    await grant(bootstrap, topic_prefix=prefix, group_prefix=group_prefix)
     for spec in specs:
         for route in spec.routes:
             if route.topic == DIRECTORY.name:
@@ -68,7 +74,8 @@ async def skip_history(bootstrap: str, group_prefix: str, specs) -> None:
 
 
 async def _start_at_end(bootstrap: str, group: str, partitions: list) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                                **admin_login())
     await consumer.start()
     try:
         consumer.assign(partitions)
@@ -119,9 +126,10 @@ def partner(kafka_bootstrap):
 async def publish_fact(kafka_bootstrap: str, fact, envelope, *, signer: Signer | None = None) -> None:
     """Publish a fact as the service its envelope names would: signed with that service's key
     (or with `signer`'s, to forge one)."""
-    signer = signer or service_signer(owner_name(envelope.source).removeprefix("service-"), Settings())
     key, body = fact.subject().encode(), fact.model_dump_json().encode()
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    service = owner_name(envelope.source).removeprefix("service-")
+    signer = signer or service_signer(service, Settings())
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **login(f"hubnet-{service}"))
     await producer.start()
     try:
         await producer.send_and_wait(on_broker(fact.topic, Settings().topic_prefix), body, key=key,

@@ -9,12 +9,14 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from hubnet_common import dlq
 from hubnet_common.envelope import Envelope, partner_source
+from hubnet_common.local.credentials import logged_in, login
 from hubnet_common.partner import partner_signer
 from hubnet_common.settings import Settings
 from hubnet_common.topics import on_broker
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 
+from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
 from tests.integration.referral_steps import accepted, consent, referral
 
@@ -24,13 +26,14 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 async def referrals(new_database, kafka_bootstrap):
     dsn = await new_database("referrals")
-    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}")
+    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"))
     async with running(bootstrap.spec(settings), settings):
         yield dsn, settings
 
 
-async def produce(bootstrap: str, topic: str, value: bytes, key: bytes, headers: list) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+async def produce(bootstrap: str, topic: str, value: bytes, key: bytes, headers: list, *,
+                  user: str = "partner-bostadsbolaget") -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **login(user))
     await producer.start()
     try:
         await producer.send_and_wait(on_broker(topic, Settings().topic_prefix), value, key=key, headers=headers)
@@ -44,7 +47,7 @@ def hubnet(*args: str) -> subprocess.CompletedProcess:
 
 
 async def dead_letters(kafka_bootstrap, **filters):
-    return await dlq.read(Settings(kafka_bootstrap=kafka_bootstrap), topic="referral.commands.v1", **filters)
+    return await dlq.read(logged_in("hubnet-operator", Settings(kafka_bootstrap=kafka_bootstrap)), topic="referral.commands.v1", **filters)
 
 
 async def test_a_dead_letter_keeps_the_record_and_says_why_who_and_where_from(referrals, kafka_bootstrap):
@@ -75,7 +78,8 @@ async def test_a_replayed_dead_letter_takes_effect_once(referrals, kafka_bootstr
         "dlq_reason": "handler-error", "dlq_detail": "KeyError('bug')", "dlq_group": "hubnet-referrals-old",
         "dlq_topic": "referral.commands.v1", "dlq_partition": "0", "dlq_offset": "7",
         "dlq_time": "2026-11-25T08:00:00+00:00"}.items()]
-    await produce(kafka_bootstrap, "referral.commands.v1.dlq", body, command.referral_id.encode(), headers)
+    await produce(kafka_bootstrap, "referral.commands.v1.dlq", body, command.referral_id.encode(), headers,
+                  user="hubnet-referrals")
 
     listed = await asyncio.to_thread(hubnet, "dlq", "list", "--topic", "referral.commands.v1", "--reason", "handler-error")
     assert envelope.id in listed.stdout and "1 dead letter(s)" in listed.stdout

@@ -9,6 +9,7 @@ from hubnet_common.settings import Settings
 from hubnet_events import bootstrap as events
 from hubnet_referrals import bootstrap as referrals
 
+from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running, until
 
 pytestmark = pytest.mark.integration
@@ -19,7 +20,7 @@ STARTS = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 async def events_service(new_database, kafka_bootstrap):
     """The events service, with the directory it learns from a referrals service on directory.v1."""
     referrals_dsn, events_dsn = await new_database("referrals"), await new_database("events")
-    prefix = f"it-{events_dsn[-8:]}"
+    prefix = fresh_group_prefix("it")
     async with running(referrals.spec(), Settings(pg_dsn=referrals_dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=prefix)):
         async with running(events.spec(), Settings(pg_dsn=events_dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=prefix)):
             await until(events_dsn, "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")

@@ -16,6 +16,7 @@ from hubnet_events.settings import EventSettings
 from hubnet_referrals import bootstrap as referrals
 from hubnet_referrals.settings import ReferralSettings
 
+from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running, until
 from tests.integration.referral_steps import accepted, consent, referral
 
@@ -30,7 +31,7 @@ def resident(n: int) -> str:
 @pytest.fixture(scope="module")
 async def events_service(new_database, kafka_bootstrap):
     referrals_dsn, dsn = await new_database("referrals"), await new_database("events")
-    prefix = f"it-{dsn[-8:]}"
+    prefix = fresh_group_prefix("it")
     directory = ReferralSettings(pg_dsn=referrals_dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=prefix)
     settings = EventSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=prefix)
     async with running(referrals.spec(directory), directory), running(events.spec(settings), settings):
@@ -183,7 +184,7 @@ async def test_one_reminder_before_each_occurrence_whatever_the_restarts(new_dat
         accepted(await arbvux.request(c.RegisterForHubEvent(hub_event_id=evening.hub_event_id,
                                                             participant_ref=resident(6000))))
     settings = EventSettings(pg_dsn=events_service, kafka_bootstrap=kafka_bootstrap,
-                             group_prefix=f"it-rem-{uuid.uuid4().hex[:6]}", reminder_lead_hours=4,
+                             group_prefix=fresh_group_prefix("it-rem"), reminder_lead_hours=4,
                              reminder_check_seconds=0.2)
     for _ in range(2):  # a second instance of the service (or a restart) does not remind again
         async with running(events.spec(settings), settings):

@@ -13,6 +13,7 @@ from datetime import time as clock
 import pytest
 from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.local.mail import kept_mails, wait_for_mail
+from hubnet_common.local.credentials import login
 from hubnet_common.messages.notification_commands import RegisterWebhook, Subscribe, UpsertStaffMember
 from hubnet_common.messages.notification_events import NotificationDelivered, NotificationFailed
 from hubnet_common.messages.referral_events import ReferralRequested
@@ -21,6 +22,7 @@ from hubnet_notifications import bootstrap
 from hubnet_notifications.domain.digest import STOCKHOLM
 from hubnet_notifications.settings import NotificationSettings
 
+from tests.conftest import fresh_group_prefix
 from tests.conftest import ROOT, free_port
 from tests.integration.conftest import publish_fact, rows, running, until
 from tests.integration.referral_steps import accepted
@@ -30,7 +32,7 @@ pytestmark = pytest.mark.integration
 
 
 def settings_for(dsn, kafka_bootstrap, smtp_port, **overrides) -> NotificationSettings:
-    return NotificationSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}",
+    return NotificationSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"),
                                 smtp_port=smtp_port, base_url="https://hubnet.test", **overrides)
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.local.mail import kept_mails, wait_for_mail
+from hubnet_common.local.credentials import login
 from hubnet_common.messages.hubevent_events import HubEventReminder
 from hubnet_common.messages.notification_events import NotificationDelivered
 from hubnet_common.messages.referral_events import (
@@ -16,6 +17,7 @@ from hubnet_notifications.settings import NotificationSettings
 from hubnet_referrals import bootstrap as referrals
 from hubnet_referrals.settings import ReferralSettings
 
+from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import publish_fact, rows, running, until
 
 pytestmark = pytest.mark.integration
@@ -26,7 +28,7 @@ async def notifications(new_database, kafka_bootstrap, mail_sink):
     """The notifications service, with the directory a referrals service publishes on directory.v1."""
     port, mail_dir = mail_sink
     dsn, referrals_dsn = await new_database("notifications"), await new_database("referrals")
-    settings = NotificationSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}",
+    settings = NotificationSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"),
                                     smtp_port=port, base_url="https://hubnet.test")
     directory_source = ReferralSettings(pg_dsn=referrals_dsn, kafka_bootstrap=kafka_bootstrap,
                                         group_prefix=settings.group_prefix)

@@ -12,6 +12,7 @@ from hubnet_common.sealing import ContactDetails, generate_encryption_keys, seal
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 
+from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
 from tests.integration.referral_steps import REF, accepted, consent, new_referral, referral
 
@@ -22,7 +23,7 @@ OWN_BUSINESS = c.OutcomeReport(main_activity=MainActivity.OWN_BUSINESS, public_s
 @pytest.fixture(scope="module")
 async def service(new_database, kafka_bootstrap):
     dsn = await new_database("referrals")
-    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}")
+    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"))
     async with running(bootstrap.spec(settings), settings):
         yield dsn
 

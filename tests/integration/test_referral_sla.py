@@ -8,6 +8,7 @@ from hubnet_common.messages.referral_events import ReferralOverdue
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 
+from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
 from tests.integration.referral_steps import new_referral
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.integration
 async def test_a_breach_during_downtime_is_announced_once_after_restart(new_database, kafka_bootstrap, partner,
                                                                          watcher):
     dsn = await new_database("referrals")
-    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}",
+    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"),
                                 sla_check_seconds=0.2)
     async with running(bootstrap.spec(settings), settings), partner("bostadsbolaget") as sender:
         command = await new_referral(sender)

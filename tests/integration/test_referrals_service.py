@@ -12,6 +12,7 @@ from hubnet_referrals import bootstrap
 from hubnet_referrals.adapters import read_model
 from hubnet_referrals.settings import ReferralSettings
 
+from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
 from tests.integration.referral_steps import REF, accepted, consent, referral
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 async def referrals(new_database, kafka_bootstrap):
     dsn = await new_database("referrals")
-    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsn[-8:]}")
+    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"))
     async with running(bootstrap.spec(settings), settings) as runtime:
         yield dsn, runtime
 

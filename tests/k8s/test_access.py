@@ -8,7 +8,7 @@ import pytest
 from hubnet_common import access
 from hubnet_common.access import DESCRIBE, READ, WRITE, allowed, partner_principal, principals
 from hubnet_common.runtime import consumer_group
-from hubnet_common.topics import ALL_TOPICS, MAIN_TOPICS, dead_letter_topic
+from hubnet_common.topics import ALL_TOPICS, MAIN_TOPICS, REPLIES_TOPICS, dead_letter_topic
 
 NETWORK = Path(__import__("hubnet_referrals").__file__).parent / "seed" / "network.json"
 BY_USER = {p.user: p for p in principals()}
@@ -32,9 +32,9 @@ def test_a_service_reads_exactly_what_its_bootstrap_consumes(service):
         assert allowed(principal, READ, "group", consumer_group("hubnet", service.name, topic))
         assert allowed(principal, WRITE, "topic", dead_letter_topic(topic)), "dead letters need a topic"
         assert dead_letter_topic(topic) in {t.name for t in ALL_TOPICS}
-    for route in bootstrap.spec().routes:
-        if route.replies_topic:
-            assert allowed(principal, WRITE, "topic", route.replies_topic)
+    answering = any(route.answers for route in bootstrap.spec().routes)
+    assert service.answers == answering
+    assert all(allowed(principal, WRITE, "topic", t.name) == answering for t in REPLIES_TOPICS)
 
 
 def test_services_write_only_their_own_facts():
@@ -52,7 +52,7 @@ def test_a_partner_writes_commands_and_reads_replies_and_facts_only(partner):
     writable = {t.name for t in ALL_TOPICS if allowed(p, WRITE, "topic", t.name)}
     readable = {t.name for t in ALL_TOPICS if allowed(p, READ, "topic", t.name)}
     assert writable == {"referral.commands.v1", "hubevent.commands.v1", "notification.commands.v1"}
-    assert readable == {"referral.replies.v1", "hubevent.replies.v1", "notification.replies.v1", "directory.v1",
+    assert readable == {f"partner.{partner}.replies.v1", "directory.v1",
                         "referral.events.v1", "outcome.events.v1", "hubevent.events.v1"}
     assert not any(name.endswith(".dlq") for name in readable | writable)
     assert allowed(p, READ, "group", f"partner.{partner}.facts")
@@ -74,7 +74,9 @@ def test_the_operator_and_the_scaler_get_only_their_tools():
 def test_every_acl_names_a_real_topic_and_prefixes_apply():
     names = {t.name for t in ALL_TOPICS}
     for principal in principals():
-        assert {a.name for a in principal.acls if a.resource == "topic"} <= names, principal.user
+        topic_acls = [a for a in principal.acls if a.resource == "topic"]
+        assert {a.name for a in topic_acls if a.pattern == "literal"} <= names, principal.user
+        assert all(any(n.startswith(a.name) for n in names) for a in topic_acls if a.pattern == "prefix")
     prefixed = {p.user: p for p in principals(topic_prefix="staging.", group_prefix="stg")}
     assert allowed(prefixed["partner-brg"], WRITE, "topic", "staging.referral.commands.v1")
     assert not allowed(prefixed["partner-brg"], WRITE, "topic", "referral.commands.v1")

@@ -41,7 +41,7 @@ def compact_facts(objects):
 
 
 def missing_topic(objects):
-    objects.remove(named(objects, "KafkaTopic", "hubevent.replies.v1"))
+    objects.remove(named(objects, "KafkaTopic", "partner.brg.replies.v1"))
 
 
 def partner_reads_commands(objects):
@@ -74,7 +74,7 @@ BROKEN = [
     (latest_tag, "image ghcr.io/hubnet/hubnet:latest has no fixed tag"),
     (more_partitions, "KafkaTopic referral.commands.v1.dlq: 3 partitions, topics.py says 1"),
     (compact_facts, "KafkaTopic referral.events.v1: cleanup.policy is 'compact', topics.py says 'delete'"),
-    (missing_topic, "topic hubevent.replies.v1 is in topics.py but has no KafkaTopic"),
+    (missing_topic, "topic partner.brg.replies.v1 is in topics.py but has no KafkaTopic"),
     (partner_reads_commands, "KafkaUser partner-brg: extra ACL ('topic', 'referral.commands.v1', 'literal', 'Read'"),
     (service_loses_its_group, "KafkaUser hubnet-events: missing ACL ('group', 'hubnet-events-', 'prefix', 'Read'"),
     (too_many_replicas, "hubnet-events: maxReplicaCount 4 > 3 partitions of"),

@@ -55,7 +55,7 @@ async def test_a_partner_schedules_a_hub_event_at_a_known_hub(processor, uow):
 
 @pytest.mark.parametrize(("partner", "overrides", "code"), [
     ("familjebostader", {"hub_id": "kortedala"}, "hub-unknown"),
-    ("poseidon", {}, "organiser-unknown"),  # a partner this copy of the directory does not have yet
+    ("poseidon", {}, "organiser-unknown"),  # a partner of the network this directory copy lacks
 ])
 async def test_a_hub_event_breaking_a_rule_is_refused(processor, uow, partner, overrides, code):
     assert await processor.process(command(partner, **overrides)) == "refused"

@@ -1,10 +1,11 @@
-"""Kafka authentication from settings: plain on the local broker, SCRAM over TLS on a cluster, the
+"""Kafka authentication from settings: SCRAM on the local broker, SCRAM over TLS on a cluster, the
 same for FastStream's subscribers and the producer, start-up and admin clients."""
 
 import ssl
 
 import pytest
 from hubnet_common.kafka_security import broker_security, client_security
+from hubnet_common.local.credentials import ensure_password, logged_in
 from hubnet_common.partner import PartnerClient
 from hubnet_common.runtime import build_app
 from hubnet_common.settings import Settings
@@ -48,3 +49,19 @@ async def test_a_partner_system_logs_in_with_its_own_user():
     for kafka in (client.producer.client, client.replies._client):
         assert (kafka._security_protocol, kafka._sasl_mechanism, kafka._sasl_plain_username) == (
             "SASL_SSL", "SCRAM-SHA-512", "partner-brg")
+
+
+def test_a_deployment_keeps_its_own_login_and_reads_no_local_files(monkeypatch):
+    monkeypatch.delenv("HUBNET_LOCAL_KAFKA_USERS", raising=False)
+    settings = Settings(**ON_A_CLUSTER)
+    assert logged_in("hubnet-referrals", settings) is settings
+
+
+async def test_on_a_machine_with_local_users_a_tool_logs_in_as_the_user_it_acts_for(monkeypatch, tmp_path):
+    monkeypatch.setenv("HUBNET_LOCAL_KAFKA_USERS", str(tmp_path))
+    assert ensure_password(tmp_path, "partner-brg") and not ensure_password(tmp_path, "partner-brg")  # made once
+    assert (tmp_path / "partner-brg").stat().st_mode & 0o777 == 0o600
+    client = PartnerClient("127.0.0.1:1", "brg", topic_prefix="")
+    assert (client.producer.client._security_protocol, client.producer.client._sasl_plain_username) == (
+        "SASL_PLAINTEXT", "partner-brg")
+    assert client.producer.client._sasl_plain_password == (tmp_path / "partner-brg").read_text()

@@ -100,6 +100,13 @@ async def test_a_command_that_breaks_a_rule_is_refused_and_changes_nothing(proce
     assert published(uow, ReferralRequested) == []
 
 
+async def test_a_command_from_no_partner_of_the_network_is_refused_and_not_answered(processor, uow):
+    """There is no replies topic only such a sender could read, so the refusal stays in the log."""
+    assert await processor.process(record(create(), partner="not-a-partner")) == "refused"
+    assert uow.referrals.by_id == {}
+    assert published(uow, CommandRejected) == [] and published(uow, ReferralRequested) == []
+
+
 async def test_a_second_referral_with_a_taken_id_is_refused(processor, uow):
     await processor.process(record(create(), offset=0))
     assert await processor.process(record(create(), offset=1)) == "refused"
@@ -133,13 +140,16 @@ async def test_a_huge_command_is_dead_lettered_unread_and_answered(processor, uo
     assert [code for _, code, _ in dead_letters.sent] == ["too-large"]
 
 
-async def test_a_record_without_cloudevents_headers_is_dead_lettered_and_answered(processor, uow, dead_letters):
-    outcome = await processor.process(Record("referral.commands.v1", 2, 41, b"R-9", create(), ()))
+async def test_a_record_with_only_its_sender_in_cloudevents_headers_is_dead_lettered_and_answered(
+        processor, uow, dead_letters):
+    sender = (("ce_source", partner_source("brg").encode()),)
+    outcome = await processor.process(Record("referral.commands.v1", 2, 41, b"R-9", create(), sender))
     assert outcome == "dead-lettered"
     [(_, code, reason)] = [(r, c, why) for r, c, why in dead_letters.sent]
     assert code == "invalid-envelope" and "ce_id" in reason
     [reply] = published(uow, CommandRejected)
     assert reply.command_id == "referral.commands.v1/2/41" and reply.aggregate_id == "R-9"
+    assert [o.topic for o in uow.committed if o.envelope.type == CommandRejected.ce_type] == ["partner.brg.replies.v1"]
 
 
 async def test_an_unknown_type_is_dead_lettered(processor, dead_letters):
@@ -153,7 +163,7 @@ async def test_a_command_whose_handler_keeps_failing_is_dead_lettered_and_answer
 
     spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
-    route = type(route)(route.topic, {**route.handlers, CreateReferral: broken}, route.replies_topic)
+    route = type(route)(route.topic, {**route.handlers, CreateReferral: broken}, route.answers)
     failing = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead_letters,
                         verifier=network_verifier(), max_backoff=0.01)
     assert await failing.process(record(create())) == "dead-lettered"

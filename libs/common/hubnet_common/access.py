@@ -3,27 +3,28 @@ the topic and consumer-group ACLs of each, as data. `deploy/k8s` renders its Str
 from this module, and a test holds the two equal.
 
 - A **service** reads the topics it consumes (with consumer groups `<group prefix>-<service>-…`,
-  see `runtime.consumer_group`), writes the topics its outbox relay publishes to, the replies of
-  the commands it answers and the dead-letter topics (`<topic>.dlq`) of what it consumes.
-- A **partner** writes the three command topics and reads the three replies topics, the
-  directory and the facts about referrals, outcomes and hub events; its own consumer groups start
-  with `partner.<id>.` (the partner SDK reads replies without a group, by assigned partitions).
+  see `runtime.consumer_group`), writes the topics its outbox relay publishes to, the dead-letter
+  topics (`<topic>.dlq`) of what it consumes and, when it answers commands, every partner's replies
+  topic (`partner.<id>.replies.v1`, one prefixed ACL on `partner.`).
+- A **partner** writes the three command topics and reads its own replies topic, the directory and
+  the facts about referrals, outcomes and hub events; its own consumer groups start with
+  `partner.<id>.` (the partner SDK reads its replies without a group, by assigned partitions).
 - The **operator** (the `hubnet dlq` tools) reads and purges the dead-letter topics and may write
   a dead letter back to the topic it came from; it reads the audit facts (`audit.events.v1`).
 - The **scaler** (KEDA) only describes the consumed topics and the services' groups, to see lag.
 
 What the topic layout allows and what it does not. Kafka ACLs are per topic (or topic prefix) and
-cannot look at a record's key or headers, so with one replies topic and one facts topic per
-aggregate shared by every partner:
+cannot look at a record's key or headers:
 - a partner can write only command topics, but on them it can send a command under any partner's
-  name (`ce_source`); the referrals service refuses what that partner may not do, and message
-  signing (issue 7) is what ties a command to its sender;
-- a partner reads every partner's replies (command ids, accept/refuse, reason codes; no personal
-  data) and every referral, outcome and hub-event fact, not only those that concern it. Contact
-  details in them are sealed to the receiving partner's key and participants are pseudonymous
-  (`participant_ref`), so what leaks is case metadata, not identities. "Only its replies and the
-  facts meant for it" needs per-partner topics (e.g. `referral.replies.<partner>.v1`), which
-  issue 7 may introduce; `PARTNER_READS` is then the one place to change;
+  name (`ce_source`): the broker enforces which topics, the message signature (Ed25519, issue 7)
+  enforces who. The referrals service refuses what the named partner may not do;
+- a partner reads only its own replies: the services answer each command on the replies topic of
+  the partner its `ce_source` names (a command from no known partner is not answered);
+- the facts (`referral.events.v1`, `outcome.events.v1`, `hubevent.events.v1`) and the directory
+  stay on topics shared by the network and are readable by every partner: that is the deliberate
+  limit. They carry no personal data in clear (participants by pseudonymous `participant_ref`,
+  contact details sealed to the receiving partner's key), so what a partner sees of others' cases
+  is case metadata, not identities;
 - `notification.events.v1` (delivery outcomes per staff member or webhook) is for operators and
   the notifications service, not partners.
 """
@@ -37,52 +38,41 @@ from hubnet_common.topics import (
     DIRECTORY,
     HUBEVENT_COMMANDS,
     HUBEVENT_EVENTS,
-    HUBEVENT_REPLIES,
     MAIN_TOPICS,
     NOTIFICATION_COMMANDS,
     NOTIFICATION_EVENTS,
-    NOTIFICATION_REPLIES,
     OUTCOME_EVENTS,
+    PARTNERS,
     REFERRAL_COMMANDS,
     REFERRAL_EVENTS,
-    REFERRAL_REPLIES,
+    REPLIES_PREFIX,
     Topic,
     dead_letter_topic,
     on_broker,
+    replies_topic,
 )
 
 READ, WRITE, DESCRIBE, DELETE = "Read", "Write", "Describe", "Delete"
 
-# The partners of the network (services/referrals seed `network.json`; a test keeps them equal).
-PARTNERS = (
-    "goteborgs-stad-arbvux",
-    "stadsmissionen",
-    "brg",
-    "bostadsbolaget",
-    "familjebostader",
-    "poseidon",
-    "gardstensbostader",
-)
-
 PARTNER_WRITES = (REFERRAL_COMMANDS, HUBEVENT_COMMANDS, NOTIFICATION_COMMANDS)
-PARTNER_READS = (REFERRAL_REPLIES, HUBEVENT_REPLIES, NOTIFICATION_REPLIES, DIRECTORY,
-                 REFERRAL_EVENTS, OUTCOME_EVENTS, HUBEVENT_EVENTS)
+PARTNER_READS = (DIRECTORY, REFERRAL_EVENTS, OUTCOME_EVENTS, HUBEVENT_EVENTS)  # and its own replies
 
 
 @dataclass(frozen=True)
 class Service:
     name: str
     consumes: tuple[Topic, ...]  # each with a consumer group and a dead-letter topic
-    produces: tuple[Topic, ...]  # facts from the outbox and the replies to commands
+    produces: tuple[Topic, ...]  # facts from the outbox
+    answers: bool = False  # answers commands on the partners' replies topics
 
 
 SERVICES = (
     Service("referrals", consumes=(REFERRAL_COMMANDS,),
-            produces=(REFERRAL_EVENTS, OUTCOME_EVENTS, DIRECTORY, REFERRAL_REPLIES, AUDIT_EVENTS)),
+            produces=(REFERRAL_EVENTS, OUTCOME_EVENTS, DIRECTORY, AUDIT_EVENTS), answers=True),
     Service("events", consumes=(HUBEVENT_COMMANDS, DIRECTORY, REFERRAL_EVENTS),
-            produces=(HUBEVENT_EVENTS, HUBEVENT_REPLIES, AUDIT_EVENTS)),
+            produces=(HUBEVENT_EVENTS, AUDIT_EVENTS), answers=True),
     Service("notifications", consumes=(REFERRAL_EVENTS, HUBEVENT_EVENTS, DIRECTORY, NOTIFICATION_COMMANDS),
-            produces=(NOTIFICATION_EVENTS, NOTIFICATION_REPLIES, AUDIT_EVENTS)),
+            produces=(NOTIFICATION_EVENTS, AUDIT_EVENTS), answers=True),
 )
 
 
@@ -118,6 +108,7 @@ def service_principal(service: Service, *, topic_prefix: str = "", group_prefix:
     return Principal(f"hubnet-{service.name}", "service", (
         *_topics(reads, (READ, DESCRIBE), topic_prefix),
         *_topics(writes, (WRITE, DESCRIBE), topic_prefix),
+        *([Acl("topic", on_broker(REPLIES_PREFIX, topic_prefix), (WRITE, DESCRIBE), "prefix")] if service.answers else []),
         Acl("group", service_group_prefix(service.name, group_prefix), (READ,), "prefix"),
     ))
 
@@ -127,7 +118,7 @@ def partner_principal(partner_id: str, *, topic_prefix: str = "") -> Principal:
         raise ValueError(f"a partner id has no dots (its group prefix would be ambiguous): {partner_id}")
     return Principal(f"partner-{partner_id}", "partner", (
         *_topics([t.name for t in PARTNER_WRITES], (WRITE, DESCRIBE), topic_prefix),
-        *_topics([t.name for t in PARTNER_READS], (READ, DESCRIBE), topic_prefix),
+        *_topics([t.name for t in PARTNER_READS] + [replies_topic(partner_id).name], (READ, DESCRIBE), topic_prefix),
         Acl("group", f"partner.{partner_id}.", (READ,), "prefix"),
     ))
 

@@ -79,11 +79,12 @@ def idempotent_producer(bootstrap: str, client_id: str, **security: Any) -> AIOK
 
 
 async def ensure_topics(
-    bootstrap: str, topics: tuple[Topic, ...] = ALL_TOPICS, *, replication_factor: int = 1, prefix: str = ""
+    bootstrap: str, topics: tuple[Topic, ...] = ALL_TOPICS, *, replication_factor: int = 1, prefix: str = "",
+    **security: Any,
 ) -> list[str]:
     """Create the topics that do not exist yet and bring the settings of the others back to the
-    topic list (no drift); returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hubnet-admin")
+    topic list (no drift); returns the names created. `security`: an admin's login."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hubnet-admin", **security)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -107,11 +108,11 @@ async def ensure_topics(
         await admin.close()
 
 
-async def delete_topics(bootstrap: str, prefix: str) -> list[str]:
+async def delete_topics(bootstrap: str, prefix: str, **security: Any) -> list[str]:
     """Delete every topic of an environment (a test run's, a benchmark's); never the unprefixed ones."""
     if not prefix:
         raise ValueError("refusing to delete the topics of the environment without a prefix")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hubnet-admin")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="hubnet-admin", **security)
     await admin.start()
     try:
         doomed = [name for name in await admin.list_topics() if name.startswith(prefix)]

@@ -1,4 +1,4 @@
-"""The partner SDK: send commands as a partner and wait for the answer on the replies topic.
+"""The partner SDK: send commands as a partner and wait for the answer on its own replies topic.
 
 Any Python partner system (and the `hubnet` command line) uses this: it wraps a command in the
 CloudEvents envelope with the partner's `ce_source`, keys it by its aggregate id, signs it with the
@@ -19,16 +19,22 @@ from pydantic import ValidationError
 from hubnet_common.envelope import Envelope, EnvelopeInvalid, partner_source
 from hubnet_common.kafka import idempotent_producer, records_until_now
 from hubnet_common.keys import read_key
+from hubnet_common.local.credentials import login
 from hubnet_common.signing import SignatureRefused, Signer
-from hubnet_common.trust import StaticKeyRing, Verifier, trusted_service_keys
 from hubnet_common.messages.base import MESSAGE_TYPES, Command, Fact
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.settings import Settings
-from hubnet_common.topics import DIRECTORY, HUBEVENT_REPLIES, NOTIFICATION_REPLIES, REFERRAL_REPLIES, on_broker
+from hubnet_common.topics import DIRECTORY, on_broker, replies_topic
+from hubnet_common.trust import StaticKeyRing, Verifier, trusted_service_keys
 
 log = structlog.get_logger(__name__)
 Reply = CommandAccepted | CommandRejected
-REPLY_TOPICS = (REFERRAL_REPLIES, HUBEVENT_REPLIES, NOTIFICATION_REPLIES)
+
+
+def partner_login(partner_id: str) -> dict[str, Any]:
+    """A partner's Kafka login from the HUBNET_KAFKA_* settings, or on a machine with local Kafka
+    users (`make up`) its user `partner-<id>` there."""
+    return login(f"partner-{partner_id}")
 
 
 def _prefix(topic_prefix: str | None) -> str:
@@ -60,13 +66,15 @@ class PartnerClient:
     def __init__(self, bootstrap: str, partner_id: str, *, topic_prefix: str | None = None,
                  signer: Signer | None = None, answers: Verifier | None = None, **security: Any) -> None:
         """`signer`: the partner's signing key (default: `partner_signer`); `answers`: how answers
-        are checked (default: `trusted_answers`). `security`: the partner's own Kafka login where
-        the broker asks for one, e.g.
-        `client_security(Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_username=…, …))`."""
+        are checked (default: `trusted_answers`). `security`: the partner's own Kafka login, e.g.
+        `client_security(Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_username=…, …))`;
+        by default `partner_login`."""
+        security = security or partner_login(partner_id)
         self.source = partner_source(partner_id)
         self.signer = signer or partner_signer(partner_id)
         self.answers = answers or trusted_answers()
         self.prefix = _prefix(topic_prefix)
+        self.replies_topic = replies_topic(partner_id)
         self.producer = idempotent_producer(bootstrap, f"partner-{partner_id}", **security)
         self.replies = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **security)
         self._waiting: dict[str, asyncio.Future[Reply]] = {}
@@ -75,7 +83,8 @@ class PartnerClient:
     async def __aenter__(self) -> PartnerClient:
         await self.producer.start()
         await self.replies.start()
-        partitions = [TopicPartition(on_broker(t.name, self.prefix), p) for t in REPLY_TOPICS for p in range(t.partitions)]
+        topic = on_broker(self.replies_topic.name, self.prefix)
+        partitions = [TopicPartition(topic, p) for p in range(self.replies_topic.partitions)]
         self.replies.assign(partitions)
         await self.replies.seek_to_end(*partitions)
         for tp in partitions:  # resolve the end offsets now, so no answer sent after this is missed
@@ -162,9 +171,10 @@ async def read_directory(bootstrap: str, timeout: float = 10.0, *, topic_prefix:
     return entries
 
 
-async def public_key_of(bootstrap: str, partner_id: str, *, topic_prefix: str | None = None) -> str:
+async def public_key_of(bootstrap: str, partner_id: str, *, topic_prefix: str | None = None,
+                        **security: Any) -> str:
     """The X25519 key contact details for `partner_id` are sealed to, from the directory."""
-    entry = (await read_directory(bootstrap, topic_prefix=topic_prefix)).get(f"partner:{partner_id}")
+    entry = (await read_directory(bootstrap, topic_prefix=topic_prefix, **security)).get(f"partner:{partner_id}")
     key = getattr(entry, "encryption_public_key", None)
     if not key:
         raise LookupError(f"{partner_id} has published no encryption key in the directory")

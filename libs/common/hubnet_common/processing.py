@@ -6,8 +6,9 @@ outbox. The
 offset is committed by FastStream only after `Processor.process` returns, so delivery is
 at-least-once and effects exactly-once.
 
-- A command that breaks a rule (`Refused`) or cannot be read is answered on the replies topic
-  with a code and a sentence; nothing else changes.
+- A command that breaks a rule (`Refused`) or cannot be read is answered with a code and a
+  sentence on the replies topic of the partner its `ce_source` names; nothing else changes. A
+  command from no known partner is not answered (there is no topic only it could read).
 - A record that can never be processed goes to `<topic>.dlq` with its reason.
 - A record whose signature does not prove its sender is dead-lettered too, and an audit fact says
   so (`MessageRejected`); it never claims its `ce_id` in the inbox, so a forgery cannot stop the
@@ -31,12 +32,13 @@ from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
 from hubnet_common.deadletter import DeadLetters
-from hubnet_common.envelope import Envelope, EnvelopeInvalid, new_traceparent, readable
+from hubnet_common.envelope import Envelope, EnvelopeInvalid, new_traceparent, partner_of, readable
 from hubnet_common.errors import FieldError, Refused
 from hubnet_common.messages.audit import MessageRejected
 from hubnet_common.messages.base import MESSAGE_TYPES, Command, Message
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.signing import SignatureRefused
+from hubnet_common.topics import PARTNERS, replies_topic
 from hubnet_common.trust import Verifier
 from hubnet_common.uow import UnitOfWork
 
@@ -74,11 +76,11 @@ class Record:
 
 @dataclass(frozen=True)
 class Route:
-    """One consumed topic: the handler per message model, and where commands are answered."""
+    """One consumed topic: the handler per message model, and whether it answers commands."""
 
     topic: str
     handlers: Mapping[type[Message], Handler]
-    replies_topic: str | None = None  # set for command topics
+    answers: bool = False  # set for command topics
     # Called in the transaction that answers a command: (uow, envelope, aggregate id, "accepted" or
     # "refused", refusal code), e.g. to keep an audit of who asked what.
     on_answered: Callable[[Any, Envelope, str, str, str | None], Awaitable[None]] | None = None
@@ -114,7 +116,7 @@ class Processor:
         )
         try:
             await self.verifier.verify(record.key, record.headers, record.value, envelope,
-                                       received_at=record.received_at, command=self.route.replies_topic is not None)
+                                       received_at=record.received_at, command=self.route.answers)
         except SignatureRefused as refused:
             return await self._untrusted(record, envelope, refused)
         body = record.value or b""
@@ -137,7 +139,7 @@ class Processor:
         except ValidationError as exc:
             return await self._unreadable(record, envelope, "invalid-body", _summary(exc), _field_errors(exc))
         outcome = await self._with_retries(record, lambda: self._apply(envelope, message, handler))
-        if outcome == "dead-lettered" and self.route.replies_topic:  # do not leave the sender waiting
+        if outcome == "dead-lettered" and self.route.answers:  # do not leave the sender waiting
             failed = Refused("the command could not be processed; it is kept for the operators", code="processing-failed")
             await self._with_retries(record, lambda: self._refuse(envelope, message.subject(), failed))
         return outcome
@@ -155,45 +157,37 @@ class Processor:
             else:
                 if self.route.on_answered is not None:
                     await self.route.on_answered(uow, envelope, message.subject(), "accepted", None)
-                if self.route.replies_topic:
-                    uow.emit(
-                        CommandAccepted(
-                            command_id=envelope.id,
-                            command_type=envelope.type,
-                            recipient=envelope.source,
-                            aggregate_id=message.subject(),
-                        ),
-                        caused_by=envelope,
-                        topic=self.route.replies_topic,
-                    )
+                if self.route.answers:
+                    _answer(uow, envelope, CommandAccepted(
+                        command_id=envelope.id,
+                        command_type=envelope.type,
+                        recipient=envelope.source,
+                        aggregate_id=message.subject(),
+                    ))
                 await uow.commit()
         if refusal is not None:
             return await self._refuse(envelope, message.subject(), refusal)
         log.info("processed")
-        return "accepted" if self.route.replies_topic else "processed"
+        return "accepted" if self.route.answers else "processed"
 
     async def _refuse(self, envelope: Envelope, aggregate_id: str, refusal: Refused) -> str:
         """Answer a refused command in a fresh transaction, so nothing the handler did remains."""
-        if not self.route.replies_topic:
+        if not self.route.answers:
             raise RuntimeError(f"{self.route.topic} carries facts, which are never refused")
         async with self.uow_factory() as uow:
             if not await uow.first_delivery(self.group, envelope):
                 return "duplicate"
             if self.route.on_answered is not None:
                 await self.route.on_answered(uow, envelope, aggregate_id, "refused", refusal.code)
-            uow.emit(
-                CommandRejected(
-                    command_id=envelope.id,
-                    command_type=envelope.type,
-                    recipient=envelope.source,
-                    aggregate_id=aggregate_id,
-                    code=refusal.code,
-                    reason=refusal.reason,
-                    errors=refusal.errors,
-                ),
-                caused_by=envelope,
-                topic=self.route.replies_topic,
-            )
+            _answer(uow, envelope, CommandRejected(
+                command_id=envelope.id,
+                command_type=envelope.type,
+                recipient=envelope.source,
+                aggregate_id=aggregate_id,
+                code=refusal.code,
+                reason=refusal.reason,
+                errors=refusal.errors,
+            ))
             await uow.commit()
         log.info("command refused", code=refusal.code, reason=refusal.reason)
         return "refused"
@@ -205,7 +199,7 @@ class Processor:
         also answered with what is wrong, so its sender is not left waiting."""
         log.warning("unprocessable record", code=code, reason=reason, topic=record.topic, offset=record.offset)
         await self._with_retries(record, lambda: self.dead_letters.send(record, self.group, code, reason))
-        if self.route.replies_topic:
+        if self.route.answers:
             envelope = envelope or _stand_in_envelope(record)
             aggregate_id = envelope.subject or readable((record.key or b"").decode("utf-8", "replace")) or envelope.id
             refusal = Refused(reason, code=code, errors=errors)
@@ -229,11 +223,10 @@ class Processor:
                 topic_name=record.topic, partition=record.partition, offset=record.offset, consumer=self.group,
                 code=refused.code, reason=refused.reason, claimed_source=envelope.source,
                 claimed_type=envelope.type, claimed_id=envelope.id), caused_by=envelope)
-            if self.route.replies_topic:
-                uow.emit(CommandRejected(
+            if self.route.answers:
+                _answer(uow, envelope, CommandRejected(
                     command_id=envelope.id, command_type=envelope.type, recipient=envelope.source,
-                    aggregate_id=envelope.subject or envelope.id, code=refused.code, reason=refused.reason),
-                    caused_by=envelope, topic=self.route.replies_topic)
+                    aggregate_id=envelope.subject or envelope.id, code=refused.code, reason=refused.reason))
             await uow.commit()
         return "dead-lettered"
 
@@ -254,6 +247,15 @@ class Processor:
                     return "dead-lettered"
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
             delay = min(delay * 2, self.max_backoff)
+
+
+def _answer(uow: UnitOfWork, command: Envelope, reply: CommandAccepted | CommandRejected) -> None:
+    """Put the answer on the replies topic of the partner that sent the command, if it is one."""
+    partner = partner_of(command.source)
+    if partner not in PARTNERS:
+        log.warning("command from no known partner left unanswered", source=command.source)
+        return
+    uow.emit(reply, caused_by=command, topic=replies_topic(partner).name)
 
 
 def _stand_in_envelope(record: Record) -> Envelope:

@@ -36,7 +36,6 @@ BROKER_TIME = {"message.timestamp.type": "LogAppendTime"}
 
 REFERRAL_COMMANDS = Topic("referral.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
 REFERRAL_EVENTS = Topic("referral.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
-REFERRAL_REPLIES = Topic("referral.replies.v1", retention_ms=REPLIES_RETENTION_MS)
 OUTCOME_EVENTS = Topic("outcome.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
 # Hourly segments so the log cleaner can compact the directory down to its latest entries.
 DIRECTORY = Topic(
@@ -45,25 +44,41 @@ DIRECTORY = Topic(
 )
 HUBEVENT_COMMANDS = Topic("hubevent.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
 HUBEVENT_EVENTS = Topic("hubevent.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
-HUBEVENT_REPLIES = Topic("hubevent.replies.v1", retention_ms=REPLIES_RETENTION_MS)
 NOTIFICATION_COMMANDS = Topic("notification.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
 NOTIFICATION_EVENTS = Topic("notification.events.v1", retention_ms=FACTS_RETENTION_MS)
-NOTIFICATION_REPLIES = Topic("notification.replies.v1", retention_ms=REPLIES_RETENTION_MS)
 AUDIT_EVENTS = Topic("audit.events.v1", retention_ms=AUDIT_RETENTION_MS)
 
+# The partners of the network (services/referrals seed `network.json`; a test keeps them equal).
+PARTNERS = (
+    "goteborgs-stad-arbvux",
+    "stadsmissionen",
+    "brg",
+    "bostadsbolaget",
+    "familjebostader",
+    "poseidon",
+    "gardstensbostader",
+)
+# Each partner has a replies topic of its own, with the answers to all its commands (referral, hub
+# event and notification ones), so that a Kafka ACL can keep it from reading another's answers.
+REPLIES_PREFIX = "partner."
+
+
+def replies_topic(partner_id: str) -> Topic:
+    return Topic(f"{REPLIES_PREFIX}{partner_id}.replies.v1", retention_ms=REPLIES_RETENTION_MS)
+
+
+REPLIES_TOPICS = tuple(replies_topic(p) for p in PARTNERS)
 MAIN_TOPICS = (
     REFERRAL_COMMANDS,
     REFERRAL_EVENTS,
-    REFERRAL_REPLIES,
     OUTCOME_EVENTS,
     DIRECTORY,
     HUBEVENT_COMMANDS,
     HUBEVENT_EVENTS,
-    HUBEVENT_REPLIES,
     NOTIFICATION_COMMANDS,
     NOTIFICATION_EVENTS,
-    NOTIFICATION_REPLIES,
     AUDIT_EVENTS,
+    *REPLIES_TOPICS,
 )
 ALL_TOPICS = MAIN_TOPICS + tuple(t.dlq for t in MAIN_TOPICS if t.dead_letter)
 

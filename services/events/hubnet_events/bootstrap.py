@@ -9,7 +9,7 @@ from hubnet_common.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_co
 from hubnet_common.messages import hubevent_commands as c
 from hubnet_common.processing import Route
 from hubnet_common.runtime import Runtime, ServiceSpec, every
-from hubnet_common.topics import DIRECTORY, HUBEVENT_COMMANDS, HUBEVENT_REPLIES, REFERRAL_EVENTS
+from hubnet_common.topics import DIRECTORY, HUBEVENT_COMMANDS, REFERRAL_EVENTS
 from hubnet_common.uow import UnitOfWork
 
 from hubnet_events.adapters.uow import SERVICE, EventsUnitOfWork
@@ -33,7 +33,7 @@ COMMANDS = Route(
         c.ChangeHubEventCapacity: change_hub_event.change_capacity,
         c.CancelHubEvent: change_hub_event.cancel_hub_event,
     },
-    replies_topic=HUBEVENT_REPLIES.name,
+    answers=True,
 )
 DIRECTORY_COPY = Route(DIRECTORY.name, directory_copy_handlers())
 REFERRALS = Route(REFERRAL_EVENTS.name, referred.HANDLERS)

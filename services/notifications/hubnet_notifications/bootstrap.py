@@ -8,7 +8,7 @@ import asyncpg
 from hubnet_common.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
 from hubnet_common.processing import Route
 from hubnet_common.runtime import Runtime, ServiceSpec, every
-from hubnet_common.topics import DIRECTORY, NOTIFICATION_COMMANDS, NOTIFICATION_REPLIES
+from hubnet_common.topics import DIRECTORY, NOTIFICATION_COMMANDS
 from hubnet_common.uow import UnitOfWork
 
 from hubnet_notifications.adapters.mailer import SmtpMailer
@@ -33,7 +33,7 @@ def routes(base_url: str) -> list[Route]:
     return [
         *(Route(topic, handlers) for topic, handlers in by_topic.items()),
         Route(DIRECTORY.name, directory_copy_handlers()),
-        Route(NOTIFICATION_COMMANDS.name, manage.HANDLERS, replies_topic=NOTIFICATION_REPLIES.name),
+        Route(NOTIFICATION_COMMANDS.name, manage.HANDLERS, answers=True),
     ]
 
 

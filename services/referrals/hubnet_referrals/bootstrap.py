@@ -11,7 +11,7 @@ from hubnet_common.messages.directory_commands import RotateSigningKey, UpdateCa
 from hubnet_common.messages.referral_commands import CreateReferral, RecordConsent, WithdrawConsent
 from hubnet_common.processing import Route
 from hubnet_common.runtime import Runtime, ServiceSpec, every
-from hubnet_common.topics import REFERRAL_COMMANDS, REFERRAL_REPLIES
+from hubnet_common.topics import REFERRAL_COMMANDS
 from hubnet_common.uow import UnitOfWork
 
 from hubnet_referrals.adapters.seed import read_enrolments, read_network
@@ -46,7 +46,7 @@ COMMANDS = Route(
         UpdatePartner: update_partner,
         RotateSigningKey: rotate_signing_key,
     },
-    replies_topic=REFERRAL_REPLIES.name,
+    answers=True,
     on_answered=record_answer,
 )
 

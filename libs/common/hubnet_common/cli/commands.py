@@ -36,7 +36,7 @@ def send(args: Namespace) -> int:
             f"{'.'.join(map(str, e['loc'])) or '(body)'}: {e['msg']}" for e in exc.errors())) from exc
 
     async def request():
-        async with PartnerClient(Settings().kafka_bootstrap, args.partner) as client:
+        async with PartnerClient(Settings().kafka_bootstrap, args.partner) as client:  # as partner-<id>
             return await client.request(command, timeout=args.timeout)
 
     try:
@@ -153,10 +153,17 @@ def migrate(args: Namespace) -> int:
     return 0
 
 
+def operator_settings() -> Settings:
+    """The dlq tools log in as the operator (locally its user in .local/kafka/users)."""
+    from hubnet_common.local.credentials import logged_in
+
+    return logged_in("hubnet-operator")
+
+
 def _dead_letters(args: Namespace):
     from hubnet_common import dlq
 
-    settings = Settings()
+    settings = operator_settings()
     if args.offset is not None and not args.topic:
         raise Failure("--offset needs --topic")
     try:
@@ -180,7 +187,7 @@ def dlq_list(args: Namespace) -> int:
 def dlq_show(args: Namespace) -> int:
     from hubnet_common import dlq
 
-    settings = Settings()
+    settings = operator_settings()
     try:
         letters = asyncio.run(dlq.read(settings, topic=args.topic))
     except ValueError as exc:
@@ -199,7 +206,7 @@ def dlq_replay(args: Namespace) -> int:
     from hubnet_common import dlq
 
     letters = _dead_letters(args)
-    settings = Settings()
+    settings = operator_settings()
     sent = asyncio.run(dlq.replay(settings, letters))
     print(f"{sent} dead letter(s) replayed to their topics")
     return 0
@@ -208,7 +215,7 @@ def dlq_replay(args: Namespace) -> int:
 def dlq_purge(args: Namespace) -> int:
     from hubnet_common import dlq
 
-    settings = Settings()
+    settings = operator_settings()
     try:
         kept_from = asyncio.run(dlq.purge(settings, args.topic, before=args.before))
     except ValueError as exc:
@@ -219,10 +226,13 @@ def dlq_purge(args: Namespace) -> int:
 
 def topics(args: Namespace) -> int:
     from hubnet_common.kafka import ensure_topics
+    from hubnet_common.kafka_security import client_security
+    from hubnet_common.local.credentials import ADMIN, logged_in
     from hubnet_common.topics import ALL_TOPICS
 
-    settings = Settings()
-    created = asyncio.run(ensure_topics(settings.kafka_bootstrap, prefix=settings.topic_prefix))
+    settings = logged_in(ADMIN)
+    created = asyncio.run(ensure_topics(settings.kafka_bootstrap, prefix=settings.topic_prefix,
+                                        **client_security(settings)))
     print(f"topics: {len(created)} created, {len(ALL_TOPICS) - len(created)} already there (settings reconciled)")
     return 0
 

@@ -38,7 +38,7 @@ from hubnet_common.messages.notification_events import NotificationDelivered
 from hubnet_common.messages.referral_events import ReferralRequested
 from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode
 from hubnet_common.participant import participant_ref
-from hubnet_common.partner import PartnerClient, public_key_of
+from hubnet_common.partner import PartnerClient, partner_login, public_key_of
 from hubnet_common.sealing import (
     ContactDetails, open_contact, read_private_key, read_public_key, seal_contact, write_key_pair,
 )
@@ -95,7 +95,7 @@ class Demo:
             need="Vill starta en cateringfirma och behöver hjälp med affärsplan.",
         )
         self.steps.say("bostadsbolaget", f"sends CreateReferral {command.referral_id} (participant_ref, sealed contact)")
-        self.answer("referrals", "answers on referral.replies.v1", await sender.request(command))
+        self.answer("referrals", "answers on partner.bostadsbolaget.replies.v1", await sender.request(command))
         fact = await self.watch.wait_for(
             lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id)
         self.steps.say("referrals", f"published {fact.envelope.type} (version {fact.body.version}) via its outbox")
@@ -192,7 +192,8 @@ class Demo:
     async def sealed_to(self, partner_id: str) -> str:
         for _ in range(50):  # the key just published reaches directory.v1 through the outbox
             try:
-                return seal_contact(DEMO_CONTACT, await public_key_of(self.settings.kafka_bootstrap, partner_id))
+                return seal_contact(DEMO_CONTACT, await public_key_of(
+                    self.settings.kafka_bootstrap, partner_id, **partner_login("bostadsbolaget")))
             except LookupError:
                 await asyncio.sleep(0.1)
         raise LookupError(f"{partner_id}'s key did not reach the directory")

@@ -1,7 +1,8 @@
 """Start the three services as separate processes on this machine and wait until each is ready.
 
 Used by `make run` (the demo) and by the end-to-end tests. Each service gets its own database on
-the PostgreSQL server of `HUBNET_PG_DSN` and writes JSON logs to `<log_dir>/<service>.log`.
+the PostgreSQL server of `HUBNET_PG_DSN`, logs in to Kafka as its own user `hubnet-<service>` and
+writes JSON logs to `<log_dir>/<service>.log`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from hubnet_common.local.credentials import login_env
 
 SERVICES = {"referrals": 8181, "events": 8182, "notifications": 8183}
 
@@ -41,6 +44,7 @@ class LocalServices:
         env = {
             **os.environ,
             **self.extra_env,
+            **login_env(f"hubnet-{service}"),
             "HUBNET_PG_DSN": database_dsn(self.pg_server_dsn or os.environ["HUBNET_PG_DSN"], self.databases[service]),
             "HUBNET_HTTP_PORT": str(port or self.ports[name]),
         }

@@ -13,6 +13,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hubnet_common.envelope import Envelope, EnvelopeInvalid
+from hubnet_common.local.credentials import ADMIN, login
 from hubnet_common.messages.base import MESSAGE_TYPES
 from hubnet_common.settings import Settings
 from hubnet_common.topics import Topic, on_broker
@@ -34,7 +35,9 @@ class TopicWatcher:
         self.topics = topics
         self.prefix = Settings().topic_prefix if topic_prefix is None else topic_prefix
         self.from_beginning = from_beginning
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        # It reads every partner's replies: only the local super user may.
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                         **login(ADMIN))
         self.seen: list[Seen] = []
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task | None = None

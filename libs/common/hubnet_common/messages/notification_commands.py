@@ -1,5 +1,5 @@
 """Commands on `notification.commands.v1`: partners manage their own staff, what they are told,
-and their webhook endpoints. Answers on `notification.replies.v1`."""
+and their webhook endpoints. Answers on the partner's `partner.<id>.replies.v1`."""
 
 from typing import Annotated, Literal
 

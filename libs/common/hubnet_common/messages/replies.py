@@ -1,7 +1,7 @@
-"""Answers to commands, on `referral.replies.v1` and `hubevent.replies.v1`.
+"""Answers to commands, on the replies topic of the partner that sent them (`partner.<id>.replies.v1`).
 
 A partner finds the answer to its command by `command_id` (the command's `ce_id`); `recipient` is
-the `ce_source` of the command, so a partner can ignore answers meant for others.
+the `ce_source` of the command.
 """
 
 from hubnet_common.errors import FieldError
@@ -10,7 +10,7 @@ from hubnet_common.messages.base import Fact
 
 class CommandAccepted(Fact):
     ce_type = "se.hubnet.command.accepted.v1"
-    topic = "*.replies.v1"
+    topic = "partner.*.replies.v1"
 
     command_id: str
     command_type: str
@@ -23,7 +23,7 @@ class CommandAccepted(Fact):
 
 class CommandRejected(Fact):
     ce_type = "se.hubnet.command.rejected.v1"
-    topic = "*.replies.v1"
+    topic = "partner.*.replies.v1"
 
     command_id: str
     command_type: str
