@@ -28,8 +28,8 @@ def topic(name: str) -> str:
 
 async def write(user: str, name: str, **security) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=Settings().kafka_bootstrap, **(security or login(user)))
-    await producer.start()
     try:
+        await producer.start()
         await producer.send_and_wait(topic(name), b"{}", key=b"R-acl")
     finally:
         await producer.stop()
@@ -38,8 +38,8 @@ async def write(user: str, name: str, **security) -> None:
 async def read(user: str, name: str, group: str | None = None) -> None:
     consumer = AIOKafkaConsumer(topic(name), bootstrap_servers=Settings().kafka_bootstrap, group_id=group,
                                 enable_auto_commit=False, auto_offset_reset="earliest", **login(user))
-    await consumer.start()
     try:
+        await consumer.start()
         await consumer.getmany(timeout_ms=3000)
     finally:
         await consumer.stop()
