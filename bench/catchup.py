@@ -16,6 +16,7 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
+from hubnet_common.local.credentials import login
 from hubnet_common.local.services import LocalServices, database_dsn
 from hubnet_common.topics import REFERRAL_EVENTS, on_broker
 
@@ -33,7 +34,7 @@ async def replay(bootstrap: str, prefix: str, databases: dict[str, str], facts: 
     writing = asyncio.create_task(_write(bootstrap, on_broker(REFERRAL_EVENTS.name, prefix), facts, written))
     local = LocalServices(log_dir=Path(".local/bench/logs/catchup"), databases=databases,
                           ports={"notifications": free_port()},
-                          extra_env={"HUBNET_GROUP_PREFIX": prefix, "HUBNET_SMTP_PORT": str(smtp.port),
+                          extra_env={"HUBNET_GROUP_PREFIX": f"{prefix}hubnet", "HUBNET_SMTP_PORT": str(smtp.port),
                                      "HUBNET_LOG_LEVEL": "WARNING"})
     conn = await asyncpg.connect(database_dsn(os.environ["HUBNET_PG_DSN"], databases["notifications"]))
     try:
@@ -55,7 +56,7 @@ async def replay(bootstrap: str, prefix: str, databases: dict[str, str], facts: 
 
 
 async def _write(bootstrap: str, topic: str, facts: Iterator[Fact], written: list[int]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, acks=1)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, acks=1, **login("hubnet-referrals"))
     await producer.start()
     try:
         pending = []

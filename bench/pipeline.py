@@ -59,7 +59,7 @@ async def running_network(bootstrap: str, databases: dict[str, str], prefix: str
     smtp = Controller(times, hostname="127.0.0.1", port=free_port())
     smtp.start()
     local = LocalServices(log_dir=log_dir, databases=databases, ports={name: free_port() for name in databases},
-                          extra_env={"HUBNET_GROUP_PREFIX": prefix, "HUBNET_SMTP_PORT": str(smtp.port),
+                          extra_env={"HUBNET_GROUP_PREFIX": f"{prefix}hubnet", "HUBNET_SMTP_PORT": str(smtp.port),
                                      "HUBNET_LOG_LEVEL": "WARNING"})
     try:
         ready = await asyncio.to_thread(local.start_all)

@@ -5,6 +5,9 @@
 - `consume_store_publish`: the most a consume-store-publish service can do here: a consumer group
   reads a batch, stores it in PostgreSQL in one transaction, publishes one record per input and
   commits the offsets, batch after batch.
+
+The raw clients log in as the local broker's administrator: one SCRAM handshake per connection,
+as for any hubnet client, and no ACLs to set up for topics that are not hubnet's.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ import uuid
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from hubnet_common.local.kafka_users import admin_login
 
 PARTITIONS = 3
 
 
 async def make_topics(bootstrap: str, *names: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **admin_login())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, PARTITIONS, 1) for name in names])
@@ -31,7 +35,8 @@ async def make_topics(bootstrap: str, *names: str) -> None:
 
 def _producer(bootstrap: str) -> AIOKafkaProducer:
     # As the services' producer is set up (hubnet_common.kafka.idempotent_producer).
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=2)
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=2,
+                           **admin_login())
 
 
 async def fill(bootstrap: str, topic: str, records: int, value: bytes, headers: list) -> None:
@@ -53,7 +58,7 @@ async def produce_consume(bootstrap: str, prefix: str, records: int, value: byte
     topic = f"{prefix}raw-pc"
     await make_topics(bootstrap, topic)
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{prefix}raw-pc",
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+                                auto_offset_reset="earliest", enable_auto_commit=False, **admin_login())
     await consumer.start()
     try:
         while not consumer.assignment():
@@ -79,7 +84,8 @@ async def consume_store_publish(bootstrap: str, prefix: str, dsn: str, records: 
     conn = await asyncpg.connect(dsn)
     await conn.execute("CREATE TABLE IF NOT EXISTS raw_stored (id uuid PRIMARY KEY, key text, body bytea)")
     consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"{prefix}raw-csp",
-                                auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=500)
+                                auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=500,
+                                **admin_login())
     producer = _producer(bootstrap)
     await consumer.start()
     await producer.start()

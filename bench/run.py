@@ -21,7 +21,7 @@ from pathlib import Path
 
 import asyncpg
 from hubnet_common.envelope import Envelope, service_source
-from hubnet_common.kafka import delete_topics, ensure_topics
+from hubnet_common.local.kafka_users import environment as kafka_environment
 from hubnet_common.local.services import LocalServices, database_dsn
 from hubnet_common.messages.referral_events import ReferralRequested
 from hubnet_common.runtime import service_signer
@@ -57,13 +57,12 @@ async def environment(label: str, databases: tuple[str, ...]):
     conn = await asyncpg.connect(server)
     for name in names.values():
         await conn.execute(f'CREATE DATABASE "{name}"')
-    await ensure_topics(bootstrap, prefix=prefix)
     os.environ["HUBNET_TOPIC_PREFIX"] = prefix  # read by the services and clients it starts
     try:
-        yield prefix, names
+        async with kafka_environment(bootstrap, topic_prefix=prefix, group_prefix=f"{prefix}hubnet"):
+            yield prefix, names
     finally:
         os.environ.pop("HUBNET_TOPIC_PREFIX", None)
-        await delete_topics(bootstrap, prefix)
         for name in names.values():
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()

@@ -1,16 +1,20 @@
 """The referrals service's command handling, through its bootstrap with in-memory fakes."""
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from hubnet_common.messages.vocabulary import ConsentMethod, Purpose
 from hubnet_common.deadletter import CollectedDeadLetters
 from hubnet_common.envelope import Envelope, partner_source
+from hubnet_common.keys import generate
+from hubnet_common.messages.audit import MessageRejected
 from hubnet_common.messages.referral_commands import CreateReferral
 from hubnet_common.messages.referral_events import ReferralRequested
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.processing import Processor, Record
+from hubnet_common.signing import Signer
 from hubnet_referrals import bootstrap
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.settings import ReferralSettings
@@ -100,11 +104,19 @@ async def test_a_command_that_breaks_a_rule_is_refused_and_changes_nothing(proce
     assert published(uow, ReferralRequested) == []
 
 
-async def test_a_command_from_no_partner_of_the_network_is_refused_and_not_answered(processor, uow):
-    """There is no replies topic only such a sender could read, so the refusal stays in the log."""
-    assert await processor.process(record(create(), partner="not-a-partner")) == "refused"
+async def test_a_command_from_no_partner_of_the_network_is_refused_and_not_answered(processor, uow, dead_letters):
+    """No key of the network signed it; and there is no replies topic only such a sender could read,
+    so the refusal stays in the dead letters and the audit."""
+    stranger = Signer(generate("ed25519").private)
+    envelope = Envelope.new(type=CreateReferral.ce_type, source=partner_source("not-a-partner"), subject="R-1")
+    unsigned = Record("referral.commands.v1", 0, 0, b"R-1", create(), tuple(envelope.to_headers()))
+    signed_by_stranger = replace(unsigned, headers=tuple(stranger.sign(b"R-1", envelope.to_headers(), create())))
+    assert await processor.process(signed_by_stranger) == "dead-lettered"
+    assert [code for _, code, _ in dead_letters.sent] == ["unknown-key"]
     assert uow.referrals.by_id == {}
     assert published(uow, CommandRejected) == [] and published(uow, ReferralRequested) == []
+    [audit] = published(uow, MessageRejected)
+    assert (audit.code, audit.claimed_source) == ("unknown-key", partner_source("not-a-partner"))
 
 
 async def test_a_second_referral_with_a_taken_id_is_refused(processor, uow):
