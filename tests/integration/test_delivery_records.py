@@ -2,7 +2,6 @@
 when it is back and never sent again, and a leased batch is not taken by a second worker."""
 
 import uuid
-from datetime import UTC, datetime
 
 import asyncpg
 import pytest

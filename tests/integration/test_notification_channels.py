@@ -13,7 +13,6 @@ from datetime import time as clock
 import pytest
 from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.local.mail import kept_mails, wait_for_mail
-from hubnet_common.local.credentials import login
 from hubnet_common.messages.notification_commands import RegisterWebhook, Subscribe, UpsertStaffMember
 from hubnet_common.messages.notification_events import NotificationDelivered, NotificationFailed
 from hubnet_common.messages.referral_events import ReferralRequested

@@ -1,12 +1,12 @@
 """The notifications service against the real broker, PostgreSQL and a real SMTP server."""
 
 import uuid
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.local.mail import kept_mails, wait_for_mail
-from hubnet_common.local.credentials import login
 from hubnet_common.messages.hubevent_events import HubEventReminder
 from hubnet_common.messages.notification_events import NotificationDelivered
 from hubnet_common.messages.referral_events import (
@@ -72,6 +72,24 @@ async def test_the_receiving_partners_staff_get_a_mail_an_inbox_entry_and_a_deli
     assert delivered.body.attempts == 1
     inbox = await rows(dsn, "SELECT recipient_id FROM notifications WHERE source_id = $1 AND channel = 'inbox'", envelope.id)
     assert {r["recipient_id"] for r in inbox} == {"brg-sara", "brg-johan"}
+
+
+async def test_a_fact_read_days_late_makes_inbox_entries_but_sends_no_mail(notifications, kafka_bootstrap):
+    """As when a new instance replays the topic from its beginning: the inbox is rebuilt, nobody
+    gets a mail about a referral of last week."""
+    dsn, mail_dir = notifications
+    fact = requested(f"R-it-old-{uuid.uuid4().hex[:8]}")
+    envelope = replace(Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.referral_id),
+                       time=datetime.now(UTC) - timedelta(days=3))
+    await publish_fact(kafka_bootstrap, fact, envelope)
+    await until(dsn, f"SELECT 1 FROM inbox WHERE ce_id = '{envelope.id}'")
+    told = await rows(dsn, "SELECT recipient_id, channel FROM notifications WHERE source_id = $1", envelope.id)
+    assert {(r["recipient_id"], r["channel"]) for r in told} == {("brg-sara", "inbox"), ("brg-johan", "inbox")}
+    fresh = requested(f"R-it-new-{uuid.uuid4().hex[:8]}")  # sent after it: once its mail is there, the old one had its turn
+    await publish_fact(kafka_bootstrap, fresh, Envelope.new(type=fresh.ce_type, source=service_source("referrals"),
+                                                            subject=fresh.referral_id))
+    await wait_for_mail(mail_dir, fresh.referral_id, to="sara.nilsson@brg.example.org")
+    assert not [m for m in kept_mails(mail_dir) if fact.referral_id in m.subject]
 
 
 async def test_a_fact_delivered_twice_sends_each_mail_once(notifications, kafka_bootstrap):

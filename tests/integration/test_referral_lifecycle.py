@@ -14,7 +14,7 @@ from hubnet_referrals.settings import ReferralSettings
 
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
-from tests.integration.referral_steps import REF, accepted, consent, new_referral, referral
+from tests.integration.referral_steps import accepted, consent, new_referral, referral
 
 pytestmark = pytest.mark.integration
 OWN_BUSINESS = c.OutcomeReport(main_activity=MainActivity.OWN_BUSINESS, public_support_continues=False)

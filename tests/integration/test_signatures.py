@@ -11,6 +11,7 @@ from hubnet_common import dlq
 from hubnet_common.envelope import Envelope, partner_source, service_source
 from hubnet_common.kafka import records_until_now
 from hubnet_common.keys import generate, read_key
+from hubnet_common.local.credentials import logged_in, login
 from hubnet_common.messages.audit import MessageRejected
 from hubnet_common.messages.directory import PartnerUpserted
 from hubnet_common.messages.directory_commands import RotateSigningKey
@@ -27,6 +28,7 @@ from hubnet_notifications.settings import NotificationSettings
 from hubnet_referrals import bootstrap as referrals
 from hubnet_referrals.settings import ReferralSettings
 
+from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import publish_fact, rows, running
 from tests.integration.referral_steps import accepted, consent
 
@@ -37,7 +39,7 @@ pytestmark = pytest.mark.integration
 async def network(new_database, kafka_bootstrap, mail_sink):
     """The referrals, events and notifications services, each with its own database."""
     dsns = [await new_database(name) for name in ("referrals", "events", "notifications")]
-    common = dict(kafka_bootstrap=kafka_bootstrap, group_prefix=f"it-{dsns[0][-8:]}", unknown_key_grace_seconds=3)
+    common = dict(kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"), unknown_key_grace_seconds=3)
     settings = (ReferralSettings(pg_dsn=dsns[0], **common), EventSettings(pg_dsn=dsns[1], **common),
                 NotificationSettings(pg_dsn=dsns[2], smtp_port=mail_sink[0], **common))
     async with running(referrals.spec(settings[0]), settings[0]), running(events.spec(settings[1]), settings[1]), \
@@ -57,7 +59,8 @@ async def rejections(kafka_bootstrap, claimed_id: str, timeout: float = 20.0) ->
 
 async def _audit_records(kafka_bootstrap):
     topic = on_broker(AUDIT_EVENTS.name, Settings().topic_prefix)
-    return await records_until_now(kafka_bootstrap, [TopicPartition(topic, p) for p in range(AUDIT_EVENTS.partitions)])
+    return await records_until_now(kafka_bootstrap, [TopicPartition(topic, p) for p in range(AUDIT_EVENTS.partitions)],
+                                   **login("hubnet-operator"))  # the operators read the audit facts
 
 
 async def test_unsigned_and_forged_commands_are_refused_dead_lettered_and_audited(network, kafka_bootstrap, partner):
@@ -76,7 +79,8 @@ async def test_unsigned_and_forged_commands_are_refused_dead_lettered_and_audite
         [audit] = await rejections(kafka_bootstrap, envelope.id)
         assert (audit.code, audit.claimed_source, audit.topic_name) == (
             code, "urn:hubnet:partner:bostadsbolaget", f"{Settings().topic_prefix}referral.commands.v1")
-    letters = await dlq.read(Settings(kafka_bootstrap=kafka_bootstrap), topic="referral.commands.v1")
+    letters = await dlq.read(logged_in("hubnet-operator", Settings(kafka_bootstrap=kafka_bootstrap)),
+                             topic="referral.commands.v1")
     assert {(letter.reason, letter.header("ce_id")) for letter in letters} >= {
         ("unsigned", unsigned.id), ("source-mismatch", forged.id)}
     assert not await rows(network[0], "SELECT 1 FROM consents WHERE id = $1", given.consent_id)

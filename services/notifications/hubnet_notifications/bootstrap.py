@@ -26,9 +26,9 @@ from hubnet_notifications.settings import NotificationSettings
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def routes(base_url: str) -> list[Route]:
+def routes(settings: NotificationSettings) -> list[Route]:
     by_topic: dict[str, dict] = {}
-    for model, handler in notifier(base_url).items():
+    for model, handler in notifier(settings.base_url, timedelta(hours=settings.notify_within_hours)).items():
         by_topic.setdefault(model.topic, {})[model] = handler
     return [
         *(Route(topic, handlers) for topic, handlers in by_topic.items()),
@@ -69,7 +69,7 @@ def spec(
     return ServiceSpec(
         name=SERVICE,
         migrations=[DIRECTORY_COPY_MIGRATIONS, MIGRATIONS],
-        routes=routes(settings.base_url),
+        routes=routes(settings),
         uow_factory=uow_factory or (lambda pool: lambda: NotificationsUnitOfWork(pool)),
         on_start=[seed_staff],
         workers=[every(settings.delivery_poll_seconds, deliveries, "deliveries"),

@@ -21,3 +21,6 @@ class NotificationSettings(Settings):
     delivery_lease_seconds: float = 30.0
     digest_at: time = time(7, 30)  # local time (Europe/Stockholm) of the daily digest
     digest_check_seconds: float = 30.0
+    # A fact older than this when it is read (a replay from the beginning of a topic, a rebuilt
+    # projection, a long outage) still makes inbox entries, but no mail and no webhook call.
+    notify_within_hours: float = 24.0

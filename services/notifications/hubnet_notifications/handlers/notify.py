@@ -8,9 +8,15 @@
 - a hub event scheduled: the hub's hosts;
 - and anyone who subscribed to that kind of fact (for that partner, service or hub), and every
   webhook endpoint of a partner the fact concerns that asked for that kind.
+
+A fact older than `notify_within` when it is read is news to nobody: its inbox entries are made
+(the inbox is rebuilt whole from a replay) but no mail is sent and no webhook called.
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import structlog
 
 from hubnet_common.envelope import Envelope, uuid7
 from hubnet_common.messages import referral_events as f
@@ -26,14 +32,21 @@ from hubnet_notifications.domain.staff import (
 from hubnet_notifications.domain.subscription import About, kind_of, webhook_document
 from hubnet_notifications.domain.wording import Wording
 
+log = structlog.get_logger(__name__)
 CHANNELS = ("email", "inbox")
 TOLD_TO_SENDER = (f.ReferralReceived, f.ReferralAccepted, f.ReferralRejected, f.ReferralStarted,
                   f.ReferralPutOnHold, f.ReferralResumed, f.ReferralFailed, f.ReferralCompleted, f.ReferralReopened)
 TOLD_TO_RECEIVER = (f.ReferralCancelled, f.ReferralEnteredInError)
 
 
-def notifier(base_url: str) -> dict:
+def notifier(base_url: str, notify_within: timedelta = timedelta(hours=24)) -> dict:
     """The handlers of this service, by fact type, with links pointing at `base_url`."""
+
+    async def _notify(uow, envelope, about, told, link, wording_in, status=None) -> None:
+        fresh = datetime.now(UTC) - envelope.time <= notify_within
+        if not fresh:
+            log.info("too old to send: inbox entries only", fact_time=envelope.time.isoformat())
+        await _tell(uow, envelope, about, told, link, wording_in, status, fresh=fresh)
 
     def link_to(referral_id: str) -> str:
         return f"{base_url}/referrals/{referral_id}"
@@ -115,19 +128,19 @@ def _about(fact) -> About:
     return About(frozenset({fact.sender_partner_id, fact.receiver_partner_id}), fact.service_id, fact.hub_id)
 
 
-async def _notify(
+async def _tell(
     uow: NotificationsUnitOfWork, envelope: Envelope, about: About, told: list[StaffMember], link: str,
-    wording_in: Callable[[str], Wording], status: str | None = None,
+    wording_in: Callable[[str], Wording], status: str | None, *, fresh: bool,
 ) -> None:
     kind = kind_of(envelope.type)
     wanted = {s.staff_id for s in await uow.subscriptions.all() if s.matches(kind, about)}
     for member in add_subscribers(told, await uow.staff.all() if wanted else [], wanted):
-        for channel in CHANNELS:
+        for channel in CHANNELS if fresh else ("inbox",):
             notification = Notification.for_staff(member, channel, wording_in(member.language), link=link,
                                                   source=envelope)
             if await uow.notifications.add(notification) and notification.status == "delivered":
                 uow.emit(delivered(notification), caused_by=envelope)
-    for endpoint in await uow.webhooks.of_partners(about.partner_ids):
+    for endpoint in await uow.webhooks.of_partners(about.partner_ids) if fresh else ():
         if endpoint.wants(kind, about):
             notification_id = uuid7()
             document = webhook_document(
