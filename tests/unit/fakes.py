@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 from hubnet_common.directory_copy import FakeDirectoryCopy
 from hubnet_common.uow import FakeUnitOfWork
@@ -11,6 +12,7 @@ from hubnet_events.domain.occurrence import Occurrence
 from hubnet_referrals.adapters.seed import read_network
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.consent import Consent
+from hubnet_referrals.domain.data_key import DataKeyCopy
 from hubnet_referrals.domain.referral import Referral
 from hubnet_referrals.domain.sla import SlaClock
 
@@ -32,10 +34,21 @@ class FakeReferrals:
     async def open_under_consent(self, consent_id: str) -> list[str]:
         return sorted(r.id for r in self.by_id.values() if r.consent_id == consent_id and r.is_open)
 
-    async def erase_personal_data(self, consent_id: str) -> None:
+    async def open_of_participant(self, participant_ref: str) -> list[str]:
+        return sorted(r.id for r in self.by_id.values() if r.participant_ref == participant_ref and r.is_open)
+
+    async def ids_of_participant(self, participant_ref: str) -> list[str]:
+        return sorted(r.id for r in self.by_id.values() if r.participant_ref == participant_ref)
+
+    async def erase_personal_data(self, *, consent_id: str | None = None, participant_ref: str | None = None) -> int:
+        scrubbed = 0
         for r in self.by_id.values():
-            if r.consent_id == consent_id:
+            if consent_id in (None, r.consent_id) and participant_ref in (None, r.participant_ref):
+                scrubbed += bool(r.sealed_contact or r.need)
                 r.sealed_contact, r.need = None, ""
+                r.history = [dataclasses.replace(t, reason="", note="", outcome=t.outcome and dataclasses.replace(
+                    t.outcome, note="")) for t in r.history]
+        return scrubbed
 
 
 class FakeConsents:
@@ -51,6 +64,26 @@ class FakeConsents:
 
     async def save_withdrawal(self, consent: Consent) -> None:
         self.by_id[consent.id] = copy.deepcopy(consent)
+
+    async def of_participant(self, participant_ref: str, *, for_update: bool = False) -> list[Consent]:
+        return [copy.deepcopy(c) for _, c in sorted(self.by_id.items()) if c.participant_ref == participant_ref]
+
+
+class FakeDataKeys:
+    def __init__(self) -> None:
+        self.copies_by_ref: dict[str, dict[str, DataKeyCopy]] = {}
+
+    async def lock(self, participant_ref: str) -> None:
+        pass
+
+    async def copies(self, participant_ref: str) -> dict[str, DataKeyCopy]:
+        return dict(self.copies_by_ref.get(participant_ref, {}))
+
+    async def put(self, participant_ref: str, copy: DataKeyCopy) -> None:
+        self.copies_by_ref.setdefault(participant_ref, {})[copy.holder] = copy
+
+    async def destroy(self, participant_ref: str) -> int:
+        return len(self.copies_by_ref.pop(participant_ref, {}))
 
 
 class FakeSlaClocks:
@@ -118,6 +151,7 @@ class FakeReferralsUnitOfWork(FakeUnitOfWork):
         self.consents = FakeConsents()
         self.sla = FakeSlaClocks()
         self.directory = FakeDirectory()
+        self.data_keys = FakeDataKeys()
 
     async def seed_network(self) -> None:
         partners, hubs, services = read_network()
