@@ -35,6 +35,8 @@ async def unregister_referred(fact, envelope: Envelope, uow: EventsUnitOfWork) -
     if found is None:
         return
     hub_event_id, starts_at, participant_ref = found
+    if participant_ref is None:
+        return  # the resident was erased: their places are cancelled already
     hub_id, occurrence = await occurrence_of(uow, hub_event_id, starts_at)
     if occurrence.find(participant_ref) is None:
         return  # cancelled already
