@@ -132,6 +132,15 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
     }
     mounts = [{"name": "tmp", "mountPath": "/tmp"},
               {"name": "kafka-ca", "mountPath": "/etc/hubnet/kafka-ca", "readOnly": True}]
+    volumes = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+               {"name": "kafka-ca", "secret": {"secretName": f"{CLUSTER}-cluster-ca-cert",
+                                               "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]
+    if service.name == "referrals":  # the custodian of residents' data keys (docs/operations.md: back it up)
+        env.append({"name": "HUBNET_ENCRYPTION_KEY_FILE", "value": "/etc/hubnet/keys/referrals.x25519.key"})
+        mounts.append({"name": "encryption-key", "mountPath": "/etc/hubnet/keys", "readOnly": True})
+        volumes.append({"name": "encryption-key", "secret": {
+            "secretName": "hubnet-referrals-encryption-key", "defaultMode": 0o400,
+            "items": [{"key": "x25519.key", "path": "referrals.x25519.key"}]}})
     common = {"image": "hubnet", "imagePullPolicy": "IfNotPresent", "env": env, "envFrom": env_from,
               "securityContext": container_security, "volumeMounts": mounts,
               "resources": RESOURCES[service.name]}
@@ -162,11 +171,7 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
                                         "seccompProfile": {"type": "RuntimeDefault"}},
                     "initContainers": [migrate],
                     "containers": [app],
-                    "volumes": [
-                        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
-                        {"name": "kafka-ca", "secret": {"secretName": f"{CLUSTER}-cluster-ca-cert",
-                                                        "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-                    ],
+                    "volumes": volumes,
                 },
             },
         },
