@@ -191,6 +191,16 @@ class FakeOccurrences:
     async def save(self, occurrence: Occurrence) -> None:
         self.by_key[(occurrence.hub_event_id, occurrence.starts_at)] = copy.deepcopy(occurrence)
 
+    async def upcoming_of(self, participant_ref: str, after) -> list[tuple]:
+        return sorted((o.hub_event_id, o.starts_at) for o in self.by_key.values()
+                      if o.starts_at > after and o.find(participant_ref))
+
+    async def forget(self, participant_ref: str) -> None:
+        for o in self.by_key.values():
+            for r in o.registrations:
+                if r.participant_ref == participant_ref:
+                    r.participant_ref = None
+
 
 class FakeEventsUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
