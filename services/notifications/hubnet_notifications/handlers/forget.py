@@ -1,7 +1,8 @@
 """participant.erased: drop every notification about the erased resident's referrals.
 
 They never carried data about the resident, but an inbox entry or webhook document still ties a
-referral, a hub and a date to them; a mail not yet sent is not sent at all.
+referral, a hub and a date to them; a mail not yet sent is not sent at all, and a fact about one of
+those referrals arriving later (it may, from another partition) makes no new notification.
 """
 
 import structlog
@@ -14,5 +15,5 @@ log = structlog.get_logger(__name__)
 
 
 async def forget_participant(fact: ParticipantErased, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
-    dropped = await uow.notifications.drop_about(fact.referral_ids)
+    dropped = await uow.notifications.forget(fact.referral_ids)
     log.info("notifications about an erased resident's referrals dropped", count=dropped)
