@@ -1,5 +1,6 @@
 """A resident's data key and their erasure, in the referrals service through its bootstrap with fakes."""
 
+import stat
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from hubnet_common.sealing import (
     ContactDetails, SealingError, generate_encryption_keys, open_data_key, seal_with_data_key,
 )
 from hubnet_referrals import bootstrap
+from hubnet_referrals.adapters.custodian import KeyCustodian
 from hubnet_referrals.settings import ReferralSettings
 
 from tests.unit.fakes import FakeReferralsUnitOfWork
@@ -163,3 +165,12 @@ def test_free_text_and_contact_details_in_the_clear_are_refused(field):
 def test_every_note_and_reason_about_the_resident_must_be_sealed(command):
     with pytest.raises(ValueError, match="sealed"):
         command("Ebba har flyttat")
+
+
+def test_the_custodian_makes_its_key_file_once_and_every_instance_uses_it(tmp_path):
+    path = tmp_path / "keys" / "referrals.x25519.key"
+    first, second = KeyCustodian(path), KeyCustodian(path)
+    assert first.public_key == second.public_key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and list(path.parent.iterdir()) == [path]
+    key = first.new_key()
+    assert second.open(first.seal(key, second.public_key)) == key

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,20 +134,27 @@ def write_key_pair(directory: Path, name: str) -> tuple[Path, Path]:
 
 
 def create_private_key(path: Path) -> str:
-    """Generate an X25519 private key into a new file (0600; its directory 0700 when made)."""
+    """Generate an X25519 private key into a new file (0600; its directory 0700 when made).
+
+    The file appears whole or not at all (written aside, then linked), so a process starting at
+    the same moment never reads half a key; an existing file is never overwritten.
+    """
     path = Path(path)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     private = generate_encryption_keys().private
+    fd, aside = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            os.fchmod(f.fileno(), 0o600)
+            f.write(private + "\n")
+        os.link(aside, path)
     except FileExistsError:
         raise FileExistsError(
             f"{path} already exists; refusing to overwrite a private key (remove it first "
             "if you really mean to replace it, and publish the new public key)"
         ) from None
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        os.fchmod(f.fileno(), 0o600)
-        f.write(private + "\n")
+    finally:
+        os.unlink(aside)
     return private
 
 

@@ -26,11 +26,14 @@ class KeyCustodian:
 
     @cached_property
     def _keys(self) -> EncryptionKeyPair:
-        if self.key_file.exists():
+        try:
             private = read_private_key(self.key_file)
-        else:
-            private = create_private_key(self.key_file)
-            log.warning("generated a new encryption key for the referrals service", key_file=str(self.key_file))
+        except FileNotFoundError:
+            try:
+                private = create_private_key(self.key_file)
+                log.warning("generated a new encryption key for the referrals service", key_file=str(self.key_file))
+            except FileExistsError:  # another instance made it a moment ago
+                private = read_private_key(self.key_file)
         return EncryptionKeyPair(public=public_key_for(private), private=private)
 
     @property
