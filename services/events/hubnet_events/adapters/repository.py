@@ -102,9 +102,15 @@ class PgOccurrences:
             participant_ref, after)
         return [tuple(r) for r in rows]
 
-    async def forget(self, participant_ref: str) -> None:
+    async def forget(self, participant_ref: str, referral_ids: list[str]) -> None:
         await self.conn.execute("UPDATE registrations SET participant_ref = NULL WHERE participant_ref = $1",
                                 participant_ref)
+        await self.conn.execute("INSERT INTO forgotten_referrals (referral_id) SELECT unnest($1::text[])"
+                                " ON CONFLICT DO NOTHING", referral_ids)
+
+    async def forgotten(self, referral_id: str) -> bool:
+        return bool(await self.conn.fetchval("SELECT true FROM forgotten_referrals WHERE referral_id = $1",
+                                             referral_id))
 
     async def move(self, o: Occurrence, was_starts_at) -> None:
         """Store the occurrence's new times; its registrations follow (ON UPDATE CASCADE)."""

@@ -1,6 +1,7 @@
 """participant.erased: the resident's places at occurrences still to come are cancelled (the first
 waiting moves up), then their reference is dropped from every registration they had. The counts
-stay, so the figures (registrations, attendance) do not change."""
+stay, so the figures (registrations, attendance) do not change. A request for one of their
+referrals arriving later (from another partition) registers nobody."""
 
 from hubnet_common.envelope import Envelope
 from hubnet_common.messages import hubevent_events as f
@@ -19,4 +20,4 @@ async def forget_participant(fact: ParticipantErased, envelope: Envelope, uow: E
                                          registration_id=cancelled.id, was="participant erased"), caused_by=envelope)
         if moved_up is not None:
             uow.emit(promoted(hub_id, occurrence, moved_up), caused_by=envelope)
-    await uow.occurrences.forget(fact.participant_ref)
+    await uow.occurrences.forget(fact.participant_ref, fact.referral_ids)
