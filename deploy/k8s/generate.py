@@ -135,6 +135,20 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
               {"name": "kafka-ca", "mountPath": "/etc/hubnet/kafka-ca", "readOnly": True},
               {"name": "public-keys", "mountPath": "/etc/hubnet/keys", "readOnly": True},
               {"name": "signing-key", "mountPath": "/etc/hubnet/signing-key", "readOnly": True}]
+    volumes = [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+               {"name": "kafka-ca", "secret": {"secretName": f"{CLUSTER}-cluster-ca-cert",
+                                               "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+               # The services' and partners' public keys, and this service's private one
+               # (docs/operations.md, "Signing keys").
+               {"name": "public-keys", "configMap": {"name": "hubnet-public-keys"}},
+               {"name": "signing-key", "secret": {"secretName": f"{name}-signing-key", "defaultMode": 0o400,
+                                                  "items": [{"key": "ed25519.key", "path": "ed25519.key"}]}}]
+    if service.name == "referrals":  # the custodian of residents' data keys (docs/operations.md: back it up)
+        env.append({"name": "HUBNET_ENCRYPTION_KEY_FILE", "value": "/etc/hubnet/encryption-key/x25519.key"})
+        mounts.append({"name": "encryption-key", "mountPath": "/etc/hubnet/encryption-key", "readOnly": True})
+        volumes.append({"name": "encryption-key", "secret": {
+            "secretName": "hubnet-referrals-encryption-key", "defaultMode": 0o400,
+            "items": [{"key": "x25519.key", "path": "x25519.key"}]}})
     common = {"image": "hubnet", "imagePullPolicy": "IfNotPresent", "env": env, "envFrom": env_from,
               "securityContext": container_security, "volumeMounts": mounts,
               "resources": RESOURCES[service.name]}
@@ -165,16 +179,7 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
                                         "seccompProfile": {"type": "RuntimeDefault"}},
                     "initContainers": [migrate],
                     "containers": [app],
-                    "volumes": [
-                        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
-                        {"name": "kafka-ca", "secret": {"secretName": f"{CLUSTER}-cluster-ca-cert",
-                                                        "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-                        # The services' and partners' public keys, and this service's private one
-                        # (docs/operations.md, "Signing keys").
-                        {"name": "public-keys", "configMap": {"name": "hubnet-public-keys"}},
-                        {"name": "signing-key", "secret": {"secretName": f"{name}-signing-key", "defaultMode": 0o400,
-                                                           "items": [{"key": "ed25519.key", "path": "ed25519.key"}]}},
-                    ],
+                    "volumes": volumes,
                 },
             },
         },

@@ -29,10 +29,10 @@ from hubnet_common.messages.referral_commands import (
 )
 from hubnet_common.messages.vocabulary import MainActivity
 from hubnet_common.participant import participant_ref
-from hubnet_common.partner import PartnerClient, partner_login, public_key_of
-from hubnet_common.sealing import (
-    ContactDetails, open_contact, read_private_key, read_public_key, seal_contact, write_key_pair,
-)
+from hubnet_common.data_key import fetch_data_key
+from hubnet_common.partner import PartnerClient
+from hubnet_common.keys import read_key, write_key_pair
+from hubnet_common.sealing import ContactDetails, open_contact, seal_with_data_key
 from hubnet_common.topics import MAIN_TOPICS
 from hubnet_events import bootstrap as events
 from hubnet_notifications import bootstrap as notifications
@@ -153,15 +153,20 @@ NETWORK_KEY = b"e2e-network-key"
 
 
 async def test_the_whole_loop_with_sealed_contact_details(services, kafka_bootstrap, tmp_path):
-    dsns, mail_dir, *_ = services
-    public, private = write_key_pair(tmp_path, "brg")
+    dsns, mail_dir, local, _ = services
+    keys = {partner: write_key_pair(tmp_path, f"partner-{partner}", "x25519") for partner in ("brg", "bostadsbolaget")}
     resident = participant_ref(RESIDENT_NUMBER, NETWORK_KEY)
+    url = f"http://127.0.0.1:{local.ports['referrals']}"
     async with PartnerClient(kafka_bootstrap, "brg") as brg, PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
-        accepted(await brg.request(UpdatePartner(partner_id="brg", encryption_public_key=read_public_key(public))))
+        for partner, client in (("brg", brg), ("bostadsbolaget", sender)):
+            accepted(await client.request(UpdatePartner(partner_id=partner,
+                                                        encryption_public_key=read_key(keys[partner][0]))))
         given = consent(participant_ref=resident)
         accepted(await sender.request(given))
-        key = await _published_key(kafka_bootstrap, read_public_key(public))
-        command = referral(given.consent_id, participant_ref=resident, sealed_contact=seal_contact(RESIDENT, key))
+        data_key = await asyncio.to_thread(fetch_data_key, url, resident, "bostadsbolaget",
+                                           read_key(keys["bostadsbolaget"][1]))
+        command = referral(given.consent_id, participant_ref=resident,
+                           sealed_contact=seal_with_data_key(RESIDENT, data_key))
         accepted(await sender.request(command))
         rid = command.referral_id
         outcome = OutcomeReport(main_activity=MainActivity.OWN_BUSINESS, public_support_continues=False)
@@ -171,18 +176,8 @@ async def test_the_whole_loop_with_sealed_contact_details(services, kafka_bootst
     told = await wait_for_mail(mail_dir, f"{rid} är avslutad", to="amina.hassan@bostadsbolaget.example.org")
     assert "Business Region Göteborg" in told.text
     [stored] = await rows(dsns["referrals"], "SELECT sealed_contact FROM referrals WHERE id = $1", rid)
-    assert open_contact(stored[0], read_private_key(private)) == RESIDENT  # only BRG's key opens it
-
-
-async def _published_key(bootstrap: str, expected: str) -> str:
-    for _ in range(100):
-        try:
-            if (key := await public_key_of(bootstrap, "brg", **partner_login("bostadsbolaget"))) == expected:
-                return key
-        except LookupError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError("BRG's key did not reach directory.v1")
+    brg_key = await asyncio.to_thread(fetch_data_key, url, resident, "brg", read_key(keys["brg"][1]))
+    assert open_contact(stored[0], brg_key) == RESIDENT  # BRG opens it with its own copy of the data key
 
 
 def hubnet(local, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -4,8 +4,15 @@ from datetime import UTC, datetime, timedelta
 
 from hubnet_common.messages import referral_commands as c
 from hubnet_common.messages.vocabulary import ConsentMethod, Purpose
+from hubnet_common.sealing import new_data_key, seal_with_data_key
 
 REF = "cd" * 32
+# What concerns a resident travels sealed under their data key; these tests never open it.
+SOME_KEY = new_data_key()
+
+
+def sealed(text: str) -> str:
+    return seal_with_data_key(text, SOME_KEY)
 
 
 def consent(participant_ref: str = REF, partners=("brg",), purposes=(Purpose.OWN_BUSINESS,), **overrides):

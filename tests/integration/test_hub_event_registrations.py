@@ -10,7 +10,7 @@ import pytest
 from hubnet_common.messages import hubevent_commands as c
 from hubnet_common.messages import hubevent_events as f
 from hubnet_events import bootstrap as events
-from hubnet_common.messages.referral_commands import CancelReferral
+from hubnet_common.messages.referral_commands import CancelReferral, EraseParticipant
 from hubnet_common.messages.vocabulary import Purpose, ReasonCode
 from hubnet_events.settings import EventSettings
 from hubnet_referrals import bootstrap as referrals
@@ -224,3 +224,18 @@ async def test_organisers_update_and_move_an_occurrence_with_its_registrations(e
     [event] = await rows(events_service, "SELECT starts_at, languages, audience FROM hub_events WHERE id = $1",
                          evening.hub_event_id)
     assert tuple(event) == (later, ["sv", "ar"], "alla")
+
+
+async def test_an_erased_resident_loses_their_place_and_their_reference(events_service, partner, watcher):
+    async with partner("goteborgs-stad-arbvux") as arbvux, partner("bostadsbolaget") as sender:
+        evening = await schedule(arbvux, capacity=1, title="Öppet hus")
+        accepted(await sender.request(consent(participant_ref=resident(6000))))
+        for n in (6000, 6001):
+            accepted(await arbvux.request(c.RegisterForHubEvent(hub_event_id=evening.hub_event_id,
+                                                                participant_ref=resident(n))))
+        accepted(await sender.request(EraseParticipant(participant_ref=resident(6000), noted_by="Amina Hassan")))
+        await watcher.wait_for(lambda s: isinstance(s.body, f.WaitlistPromoted)
+                               and s.body.hub_event_id == evening.hub_event_id)
+    stored = await rows(events_service, "SELECT participant_ref, status FROM registrations WHERE hub_event_id = $1"
+                                        " ORDER BY seq", evening.hub_event_id)
+    assert [tuple(r) for r in stored] == [(None, "cancelled"), (resident(6001), "registered")]

@@ -15,7 +15,7 @@ from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.messages.notification_commands import RegisterWebhook, Subscribe, UpsertStaffMember
 from hubnet_common.messages.notification_events import NotificationDelivered, NotificationFailed
-from hubnet_common.messages.referral_events import ReferralRequested
+from hubnet_common.messages.referral_events import ParticipantErased, ReferralRequested
 from hubnet_common.webhook_signature import verify
 from hubnet_notifications import bootstrap
 from hubnet_notifications.domain.digest import STOCKHOLM
@@ -123,6 +123,20 @@ class OwnSink:
         if self.process:
             self.process.terminate()
             self.process.wait(10)
+
+
+async def test_nothing_is_kept_about_an_erased_residents_referrals_whatever_the_order(notifications, kafka_bootstrap):
+    dsn, _ = notifications
+    before, after = requested(), requested()
+    erased = ParticipantErased(participant_ref="ab" * 32, reason="requested", requested_by_partner_id="bostadsbolaget",
+                               erased_at=datetime.now(UTC), referral_ids=[before.referral_id, after.referral_id])
+    await publish(kafka_bootstrap, before)
+    await until(dsn, f"SELECT 1 FROM notifications WHERE about_id = '{before.referral_id}'")
+    await publish(kafka_bootstrap, erased)
+    await until(dsn, f"SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE about_id = '{before.referral_id}')")
+    [late] = await publish(kafka_bootstrap, after)  # a fact of another partition, processed after the erasure
+    await until(dsn, f"SELECT 1 FROM inbox WHERE ce_id = '{late.id}'")
+    assert await rows(dsn, "SELECT 1 FROM notifications WHERE about_id = ANY($1)", erased.referral_ids) == []
 
 
 async def test_mail_is_retried_until_the_smtp_server_is_back(new_database, kafka_bootstrap, tmp_path):

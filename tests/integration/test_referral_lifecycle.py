@@ -8,13 +8,13 @@ from hubnet_common.messages.directory import ServiceUpserted
 from hubnet_common.messages.directory_commands import UpdateCapacity, UpdatePartner, UpsertService
 from hubnet_common.messages.outcome_events import OutcomeRecorded
 from hubnet_common.messages.vocabulary import MainActivity, Purpose, ReasonCode
-from hubnet_common.sealing import ContactDetails, generate_encryption_keys, seal_contact
+from hubnet_common.sealing import ContactDetails, generate_encryption_keys
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
-from tests.integration.referral_steps import accepted, consent, new_referral, referral
+from tests.integration.referral_steps import accepted, consent, new_referral, referral, sealed
 
 pytestmark = pytest.mark.integration
 OWN_BUSINESS = c.OutcomeReport(main_activity=MainActivity.OWN_BUSINESS, public_support_continues=False)
@@ -45,8 +45,9 @@ async def test_the_closed_loop_publishes_one_fact_per_transition_and_the_outcome
     sender, receiver, _ = parties
     command = await new_referral(sender)
     rid = command.referral_id
+    sealed_hold = sealed("sick leave")
     for step in (c.AcknowledgeReferral(referral_id=rid, expected_version=1), c.AcceptReferral(referral_id=rid),
-                 c.StartReferral(referral_id=rid), c.HoldReferral(referral_id=rid, reason="sick leave"),
+                 c.StartReferral(referral_id=rid), c.HoldReferral(referral_id=rid, reason=sealed_hold),
                  c.ResumeReferral(referral_id=rid), c.CompleteReferral(referral_id=rid, outcome=OWN_BUSINESS)):
         accepted(await receiver.request(step))
     published = await facts_of(watcher, rid, 7)
@@ -63,7 +64,7 @@ async def test_the_closed_loop_publishes_one_fact_per_transition_and_the_outcome
     assert [(h["action"], h["actor_partner_id"]) for h in history] == [
         ("request", "bostadsbolaget"), ("acknowledge", "brg"), ("accept", "brg"), ("start", "brg"),
         ("hold", "brg"), ("resume", "brg"), ("complete", "brg")]
-    assert history[4]["reason"] == "sick leave"
+    assert history[4]["reason"] == sealed_hold  # stored as it came: sealed
     clocks = await rows(service, "SELECT kind, stopped_at IS NOT NULL AS stopped FROM referral_sla"
                                  " WHERE referral_id = $1 ORDER BY kind", rid)
     assert [tuple(r) for r in clocks] == [("acknowledge", True), ("answer", True)]
@@ -75,14 +76,14 @@ async def test_reject_fail_cancel_reopen_and_entered_in_error(service, parties, 
     accepted(await receiver.request(c.AcknowledgeReferral(referral_id=rejected.referral_id)))
     accepted(await receiver.request(c.RejectReferral(referral_id=rejected.referral_id,
                                                      reason_code=ReasonCode.NO_CAPACITY)))
-    accepted(await receiver.request(c.ReopenReferral(referral_id=rejected.referral_id, note="A place opened up")))
+    accepted(await receiver.request(c.ReopenReferral(referral_id=rejected.referral_id, note=sealed("A place opened up"))))
 
     failed = await new_referral(sender)
     for step in (c.AcknowledgeReferral, c.AcceptReferral, c.StartReferral):
         accepted(await receiver.request(step(referral_id=failed.referral_id)))
     accepted(await receiver.request(c.FailReferral(referral_id=failed.referral_id,
                                                    reason_code=ReasonCode.COULD_NOT_CONTACT)))
-    accepted(await sender.request(c.MarkReferralEnteredInError(referral_id=failed.referral_id, note="wrong person")))
+    accepted(await sender.request(c.MarkReferralEnteredInError(referral_id=failed.referral_id, note=sealed("wrong person"))))
 
     cancelled = await new_referral(sender)
     accepted(await sender.request(c.CancelReferral(referral_id=cancelled.referral_id,
@@ -111,7 +112,7 @@ async def test_refusals_name_the_rule_and_change_nothing(service, parties):
         (other, c.CancelReferral(referral_id=rid, reason_code=ReasonCode.OTHER), "not-permitted"),
         (receiver, c.AcknowledgeReferral(referral_id=rid, expected_version=3), "stale-version"),
         (receiver, c.AcknowledgeReferral(referral_id="R-does-not-exist"), "referral-unknown"),
-        (receiver, c.ReopenReferral(referral_id=rid, note="x"), "invalid-transition"),
+        (receiver, c.ReopenReferral(referral_id=rid, note=sealed("x")), "invalid-transition"),
     ]
     for who, step, code in cases:
         reply = await who.request(step)
@@ -142,12 +143,11 @@ async def test_no_consent_no_referral(service, parties):
 
 async def test_withdrawn_consent_cancels_open_referrals_and_erases_their_contact_details(service, parties, watcher):
     sender, receiver, _ = parties
-    keys = generate_encryption_keys()
-    sealed = seal_contact(ContactDetails(name="Test Person", phone="070-000 00 00"), keys.public)
+    contact = sealed(ContactDetails(name="Test Person", phone="070-000 00 00").model_dump_json())
     given = consent()
     accepted(await sender.request(given))
-    still_open = referral(given.consent_id, sealed_contact=sealed, need="Vill starta cateringfirma")
-    done = referral(given.consent_id, sealed_contact=sealed)
+    still_open = referral(given.consent_id, sealed_contact=contact, need=sealed("Vill starta cateringfirma"))
+    done = referral(given.consent_id, sealed_contact=contact)
     for command in (still_open, done):
         accepted(await sender.request(command))
     for step in (c.AcknowledgeReferral, c.AcceptReferral, c.StartReferral):

@@ -1,15 +1,20 @@
 """The referrals service against the real Kafka broker and PostgreSQL."""
 
+import base64
+
 import asyncpg
 import pytest
 from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.messages.directory import HubUpserted, ServiceUpserted
-from hubnet_common.messages.referral_commands import AcknowledgeReferral, CreateReferral
+from hubnet_common.messages.directory_commands import UpdatePartner
+from hubnet_common.messages.referral_commands import AcknowledgeReferral, CreateReferral, EraseParticipant
 from hubnet_common.messages.referral_events import ReferralRequested
 from hubnet_common.topics import DIRECTORY
 from hubnet_referrals import bootstrap
+from hubnet_common.sealing import generate_encryption_keys, open_data_key
 from hubnet_referrals.adapters import read_model
+from hubnet_referrals.adapters.data_keys import partners_copy
 from hubnet_referrals.settings import ReferralSettings
 
 from tests.conftest import fresh_group_prefix
@@ -128,3 +133,36 @@ async def test_the_audit_log_keeps_every_answer_and_cannot_be_changed(referrals,
         ("bostadsbolaget", CreateReferral.ce_type, "accepted", None),
         ("poseidon", AcknowledgeReferral.ce_type, "refused", "not-permitted"),
     ]
+
+
+async def test_a_residents_data_key_is_kept_only_sealed_and_destroyed_on_erasure(referrals, partner):
+    dsn, _ = referrals
+    resident = "e1" * 32
+    keys = {p: generate_encryption_keys() for p in ("bostadsbolaget", "brg")}
+    async with partner("bostadsbolaget") as sender, partner("brg") as brg:
+        for partner_id, client in (("bostadsbolaget", sender), ("brg", brg)):
+            accepted(await client.request(UpdatePartner(partner_id=partner_id,
+                                                        encryption_public_key=keys[partner_id].public)))
+        accepted(await sender.request(consent(participant_ref=resident, partners=("brg", "poseidon"))))
+        copies = await rows(dsn, "SELECT holder, sealed_key FROM data_key_copies WHERE participant_ref = $1", resident)
+        assert {r["holder"] for r in copies} == {"bostadsbolaget", "brg", "referrals"}  # poseidon published no key
+        conn = await asyncpg.connect(dsn)
+        try:
+            brg_copy = await partners_copy(conn, resident, "brg")
+            assert await partners_copy(conn, resident, "referrals") is None  # the custodian's own is not served
+        finally:
+            await conn.close()
+        data_key = open_data_key(brg_copy, keys["brg"].private)
+        assert open_data_key(await _copy_of(dsn, resident, "bostadsbolaget"), keys["bostadsbolaget"].private) == data_key
+        assert all(base64.b64encode(data_key).decode() not in r["sealed_key"] for r in copies)
+
+        accepted(await brg.request(EraseParticipant(participant_ref=resident, noted_by="Sara Nilsson")))
+    assert await rows(dsn, "SELECT 1 FROM data_key_copies WHERE participant_ref = $1", resident) == []
+    [withdrawn] = await rows(dsn, "SELECT withdrawn_at FROM consents WHERE participant_ref = $1", resident)
+    assert withdrawn[0] is not None
+
+
+async def _copy_of(dsn: str, resident: str, holder: str) -> str:
+    [row] = await rows(dsn, "SELECT sealed_key FROM data_key_copies WHERE participant_ref = $1 AND holder = $2",
+                       resident, holder)
+    return row[0]

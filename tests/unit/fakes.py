@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import replace
 
 from hubnet_common.directory_copy import FakeDirectoryCopy
@@ -17,6 +18,7 @@ from hubnet_events.domain.occurrence import Occurrence
 from hubnet_referrals.adapters.seed import read_network
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.consent import Consent
+from hubnet_referrals.domain.data_key import DataKeyCopy
 from hubnet_referrals.domain.referral import Referral
 from hubnet_referrals.domain.sla import SlaClock
 
@@ -53,10 +55,21 @@ class FakeReferrals:
     async def open_under_consent(self, consent_id: str) -> list[str]:
         return sorted(r.id for r in self.by_id.values() if r.consent_id == consent_id and r.is_open)
 
-    async def erase_personal_data(self, consent_id: str) -> None:
+    async def open_of_participant(self, participant_ref: str) -> list[str]:
+        return sorted(r.id for r in self.by_id.values() if r.participant_ref == participant_ref and r.is_open)
+
+    async def ids_of_participant(self, participant_ref: str) -> list[str]:
+        return sorted(r.id for r in self.by_id.values() if r.participant_ref == participant_ref)
+
+    async def erase_personal_data(self, *, consent_id: str | None = None, participant_ref: str | None = None) -> int:
+        scrubbed = 0
         for r in self.by_id.values():
-            if r.consent_id == consent_id:
+            if consent_id in (None, r.consent_id) and participant_ref in (None, r.participant_ref):
+                scrubbed += bool(r.sealed_contact or r.need)
                 r.sealed_contact, r.need = None, ""
+                r.history = [dataclasses.replace(t, reason="", note="", outcome=t.outcome and dataclasses.replace(
+                    t.outcome, note="")) for t in r.history]
+        return scrubbed
 
 
 class FakeConsents:
@@ -72,6 +85,26 @@ class FakeConsents:
 
     async def save_withdrawal(self, consent: Consent) -> None:
         self.by_id[consent.id] = copy.deepcopy(consent)
+
+    async def of_participant(self, participant_ref: str, *, for_update: bool = False) -> list[Consent]:
+        return [copy.deepcopy(c) for _, c in sorted(self.by_id.items()) if c.participant_ref == participant_ref]
+
+
+class FakeDataKeys:
+    def __init__(self) -> None:
+        self.copies_by_ref: dict[str, dict[str, DataKeyCopy]] = {}
+
+    async def lock(self, participant_ref: str) -> None:
+        pass
+
+    async def copies(self, participant_ref: str) -> dict[str, DataKeyCopy]:
+        return dict(self.copies_by_ref.get(participant_ref, {}))
+
+    async def put(self, participant_ref: str, copy: DataKeyCopy) -> None:
+        self.copies_by_ref.setdefault(participant_ref, {})[copy.holder] = copy
+
+    async def destroy(self, participant_ref: str) -> int:
+        return len(self.copies_by_ref.pop(participant_ref, {}))
 
 
 class FakeSlaClocks:
@@ -139,6 +172,7 @@ class FakeReferralsUnitOfWork(FakeUnitOfWork):
         self.consents = FakeConsents()
         self.sla = FakeSlaClocks()
         self.directory = FakeDirectory()
+        self.data_keys = FakeDataKeys()
 
     async def seed_network(self) -> None:
         partners, hubs, services = read_network()
@@ -164,6 +198,10 @@ class FakeHubEvents:
 class FakeOccurrences:
     def __init__(self) -> None:
         self.by_key: dict[tuple, Occurrence] = {}
+        self.forgotten_referrals: set[str] = set()
+
+    async def forgotten(self, referral_id: str) -> bool:
+        return referral_id in self.forgotten_referrals
 
     async def add(self, occurrences: list[Occurrence]) -> None:
         self.by_key.update({(o.hub_event_id, o.starts_at): copy.deepcopy(o) for o in occurrences})
@@ -177,6 +215,17 @@ class FakeOccurrences:
 
     async def save(self, occurrence: Occurrence) -> None:
         self.by_key[(occurrence.hub_event_id, occurrence.starts_at)] = copy.deepcopy(occurrence)
+
+    async def upcoming_of(self, participant_ref: str, after) -> list[tuple]:
+        return sorted((o.hub_event_id, o.starts_at) for o in self.by_key.values()
+                      if o.starts_at > after and o.find(participant_ref))
+
+    async def forget(self, participant_ref: str, referral_ids: list[str]) -> None:
+        self.forgotten_referrals.update(referral_ids)
+        for o in self.by_key.values():
+            for r in o.registrations:
+                if r.participant_ref == participant_ref:
+                    r.participant_ref = None
 
 
 class FakeEventsUnitOfWork(FakeUnitOfWork):

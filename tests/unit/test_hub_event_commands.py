@@ -7,10 +7,12 @@ from hubnet_common.deadletter import CollectedDeadLetters
 from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.messages.directory import HubUpserted, PartnerUpserted
 from hubnet_common.messages.hubevent_commands import ScheduleHubEvent
-from hubnet_common.messages.hubevent_events import HubEventScheduled
+from hubnet_common.messages.hubevent_events import HubEventScheduled, WaitlistPromoted
+from hubnet_common.messages.referral_events import ParticipantErased, ReferralRequested
 from hubnet_common.messages.replies import CommandRejected
 from hubnet_common.processing import Processor, Record
 from hubnet_events import bootstrap
+from hubnet_events.domain.occurrence import Occurrence
 
 from tests.unit.fakes import FakeEventsUnitOfWork, network_verifier, signed
 
@@ -61,3 +63,38 @@ async def test_a_hub_event_breaking_a_rule_is_refused(processor, uow, partner, o
     assert await processor.process(command(partner, **overrides)) == "refused"
     [reply] = published(uow, CommandRejected)
     assert reply.code == code and uow.hub_events.by_id == {}
+
+
+async def test_an_erased_resident_leaves_upcoming_places_keeps_past_counts_and_is_not_registered_again(processor, uow):
+    await processor.process(command("familjebostader"))
+    past = Occurrence("E-1", STARTS - timedelta(days=30), STARTS - timedelta(days=30, hours=-2), capacity=5)
+    upcoming = await uow.occurrences.get("E-1", STARTS)
+    upcoming.capacity = 1  # the second resident waits
+    for occurrence, refs in ((past, ["ab" * 32]), (upcoming, ["ab" * 32, "cd" * 32])):
+        for n, ref in enumerate(refs):
+            occurrence.register(f"G-{occurrence.starts_at:%d}-{n}", ref, STARTS)
+    await uow.occurrences.add([past])
+    await uow.occurrences.save(past)
+    await uow.occurrences.save(upcoming)
+    erased = ParticipantErased(participant_ref="ab" * 32, reason="requested", requested_by_partner_id="brg",
+                               erased_at=STARTS - timedelta(days=1), referral_ids=["R-late"])
+    envelope = Envelope.new(type=erased.ce_type, source="urn:hubnet:service:referrals", subject=erased.subject())
+    spec = bootstrap.spec(uow_factory=lambda _pool: lambda: uow)
+    route = next(r for r in spec.routes if r.topic == "referral.events.v1")
+    facts = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None),
+                      dead_letters=CollectedDeadLetters())
+    assert await facts.process(Record(erased.topic, 0, 0, b"x", erased.model_dump_json().encode(),
+                                      tuple(envelope.to_headers()))) == "processed"
+    now = await uow.occurrences.get("E-1", STARTS)
+    assert [(r.participant_ref, r.status) for r in now.registrations] == [(None, "cancelled"), ("cd" * 32, "registered")]
+    before = await uow.occurrences.get("E-1", past.starts_at)
+    assert [(r.participant_ref, r.status) for r in before.registrations] == [(None, "registered")]  # still counted
+    assert [f.registration_id for f in published(uow, WaitlistPromoted)] == [now.registrations[1].id]
+
+    late = ReferralRequested(referral_id="R-late", version=1, status="requested", sender_partner_id="bostadsbolaget",
+                             receiver_partner_id="familjebostader", service_id="s", hub_id="bergsjon",
+                             actor_partner_id="bostadsbolaget", at=STARTS, participant_ref="ab" * 32,
+                             purpose="work", consent_id="C-1", hub_event_id="E-1", occurrence_starts_at=STARTS)
+    envelope = Envelope.new(type=late.ce_type, source="urn:hubnet:service:referrals", subject=late.subject())
+    await facts.process(Record(late.topic, 1, 0, b"R-late", late.model_dump_json().encode(), tuple(envelope.to_headers())))
+    assert len((await uow.occurrences.get("E-1", STARTS)).registrations) == 2  # its request came too late: nobody

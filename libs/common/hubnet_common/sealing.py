@@ -1,33 +1,33 @@
-"""Sealing a resident's contact details to the receiving partner (DESIGN §6).
+"""Sealing what concerns a resident under their data key (DESIGN §6, envelope encryption).
 
-The sending partner encrypts `ContactDetails` to the receiving partner's X25519 public key with a
-libsodium sealed box (an ephemeral sender key per message, so two seals of the same details differ).
-hubnet services (referrals, notifications) store and forward only the resulting ciphertext string;
-only the receiving partner's private key opens it, and that key never leaves the partner.
+Every resident has one random 32-byte **data key**. The referrals service keeps it only as copies
+sealed (libsodium sealed box, X25519) to each partner that may read about the resident, and one to
+itself; a partner fetches its copy and opens it with its private key. Contact details and free
+text about the resident travel and are stored as ``"sealed:v2:" + base64(nonce + ciphertext)`` of
+a SecretBox (XSalsa20-Poly1305) under the data key, so destroying the key's copies makes every
+copy of every such value unreadable, on Kafka topics and in backups too (crypto-shredding).
 
-Format: ``"sealed:v1:" + base64(SealedBox(recipient).encrypt(ContactDetails JSON))``; the version
-tag lets the format evolve. Keys are base64 (standard alphabet) of the raw 32-byte X25519 keys.
-Errors never include plaintext or key material.
+Keys are base64 (standard alphabet) of the raw 32 bytes. Errors never include plaintext or keys.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
+from nacl.secret import SecretBox
+from nacl.utils import random as random_bytes
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-PREFIX = "sealed:v1:"
-_KEY_BYTES = 32
+from hubnet_common.keys import KeyInvalid, KeyPair, b64, decode, generate
+
+PREFIX = "sealed:v2:"
 
 
-class SealedContactError(ValueError):
-    """Sealed contact details (or a key) that cannot be used; the message says why, never what."""
+class SealingError(ValueError):
+    """A sealed value (or a key) that cannot be used; the message says why, never what."""
 
 
 class ContactDetails(BaseModel):
@@ -42,100 +42,75 @@ class ContactDetails(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-@dataclass(frozen=True)
-class EncryptionKeyPair:
-    """Base64 (standard alphabet) of the raw 32-byte X25519 keys. The private key is kept out of repr."""
-
-    public: str
-    private: str = field(repr=False)
+def generate_encryption_keys() -> KeyPair:
+    """An X25519 pair (key files: `hubnet keys generate`, hubnet_common.keys)."""
+    return generate("x25519")
 
 
-def generate_encryption_keys() -> EncryptionKeyPair:
-    key = PrivateKey.generate()
-    return EncryptionKeyPair(public=_b64(bytes(key.public_key)), private=_b64(bytes(key)))
+def new_data_key() -> bytes:
+    return random_bytes(SecretBox.KEY_SIZE)
 
 
-def seal_contact(details: ContactDetails, recipient_public_key_b64: str) -> str:
-    """Encrypt the details to the recipient's public key; returns the versioned ciphertext string."""
+def seal_data_key(data_key: bytes, recipient_public_key_b64: str) -> str:
+    """A copy of the data key only the holder of the recipient's private key can open (base64)."""
     public = PublicKey(_decode_key(recipient_public_key_b64, "the recipient public key"))
-    ciphertext = SealedBox(public).encrypt(details.model_dump_json().encode("utf-8"))
-    return PREFIX + _b64(ciphertext)
+    return b64(SealedBox(public).encrypt(data_key))
 
 
-def open_contact(sealed: str, private_key_b64: str) -> ContactDetails:
-    """Decrypt sealed details with the receiving partner's private key."""
-    if not sealed.startswith(PREFIX):
-        raise SealedContactError(f"sealed contact details must start with {PREFIX!r}")
-    try:
-        ciphertext = base64.b64decode(sealed[len(PREFIX) :], validate=True)
-    except (binascii.Error, ValueError):
-        raise SealedContactError("sealed contact details are not valid base64") from None
+def open_data_key(sealed_key: str, private_key_b64: str) -> bytes:
     private = PrivateKey(_decode_key(private_key_b64, "the private key"))
     try:
-        plaintext = SealedBox(private).decrypt(ciphertext)
+        key = SealedBox(private).decrypt(_unbase64(sealed_key, "the sealed data key"))
     except CryptoError:
-        raise SealedContactError(
-            "cannot open sealed contact details: wrong private key, or the ciphertext was altered"
-        ) from None
+        raise SealingError("cannot open the data key: it was sealed to another key, or altered") from None
+    if len(key) != SecretBox.KEY_SIZE:
+        raise SealingError("the opened data key has the wrong length")
+    return key
+
+
+def seal_with_data_key(value: str | ContactDetails, data_key: bytes) -> str:
+    """Free text, or contact details (as JSON), encrypted under the resident's data key."""
+    plaintext = value.model_dump_json() if isinstance(value, ContactDetails) else value
+    return PREFIX + b64(bytes(_box(data_key).encrypt(plaintext.encode("utf-8"))))
+
+
+def open_with_data_key(sealed: str, data_key: bytes) -> str:
+    if not sealed.startswith(PREFIX):
+        raise SealingError(f"a sealed value must start with {PREFIX!r}")
     try:
-        return ContactDetails.model_validate_json(plaintext)
+        return _box(data_key).decrypt(_unbase64(sealed[len(PREFIX):], "the sealed value")).decode("utf-8")
+    except CryptoError:
+        raise SealingError("cannot open the sealed value: another resident's data key, or it was altered") from None
+
+
+def open_contact(sealed: str, data_key: bytes) -> ContactDetails:
+    try:
+        return ContactDetails.model_validate_json(open_with_data_key(sealed, data_key))
     except ValidationError as exc:
         # Only field locations and error types: pydantic's own message would echo the input.
         problems = ", ".join(".".join(map(str, e["loc"])) + f": {e['type']}" for e in exc.errors())
-        raise SealedContactError(f"opened contact details do not match ContactDetails ({problems})") from None
+        raise SealingError(f"opened contact details do not match ContactDetails ({problems})") from None
 
 
-def write_key_pair(directory: Path, name: str) -> tuple[Path, Path]:
-    """Generate a key pair into `<name>.x25519.pub` (0644) and `<name>.x25519.key` (0600).
+def _box(data_key: bytes) -> SecretBox:
+    if len(data_key) != SecretBox.KEY_SIZE:
+        raise SealingError(f"a data key has {SecretBox.KEY_SIZE} bytes, not {len(data_key)}")
+    return SecretBox(data_key)
 
-    Never overwrites an existing private key. Makes the directory (0700) when it is missing.
-    Returns (public path, private path).
-    """
-    directory = Path(directory)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    public_path = directory / f"{name}.x25519.pub"
-    private_path = directory / f"{name}.x25519.key"
-    keys = generate_encryption_keys()
+
+def _unbase64(text: str, what: str) -> bytes:
     try:
-        fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise FileExistsError(
-            f"{private_path} already exists; refusing to overwrite a private key (remove it first "
-            "if you really mean to replace it, and publish the new public key)"
-        ) from None
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        os.fchmod(f.fileno(), 0o600)
-        f.write(keys.private + "\n")
-    fd = os.open(public_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        os.fchmod(f.fileno(), 0o644)  # regardless of the umask
-        f.write(keys.public + "\n")
-    return public_path, private_path
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise SealingError(f"{what} is not valid base64") from None
 
 
-def read_private_key(path: Path) -> str:
-    return _read_key(Path(path), "private key")
-
-
-def read_public_key(path: Path) -> str:
-    return _read_key(Path(path), "public key")
-
-
-def _read_key(path: Path, what: str) -> str:
-    text = path.read_text(encoding="ascii", errors="replace").strip()
-    _decode_key(text, f"the {what} in {path}")
-    return text
+def public_key_for(private_key_b64: str) -> str:
+    return b64(bytes(PrivateKey(_decode_key(private_key_b64, "the private key")).public_key))
 
 
 def _decode_key(key_b64: str, what: str) -> bytes:
     try:
-        raw = base64.b64decode(key_b64.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise SealedContactError(f"{what} is not valid base64") from None
-    if len(raw) != _KEY_BYTES:
-        raise SealedContactError(f"{what} must be base64 of {_KEY_BYTES} bytes, got {len(raw)}")
-    return raw
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+        return decode(key_b64, what)
+    except KeyInvalid as exc:
+        raise SealingError(str(exc)) from None

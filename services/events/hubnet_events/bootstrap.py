@@ -7,6 +7,7 @@ from pathlib import Path
 import asyncpg
 from hubnet_common.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
 from hubnet_common.messages import hubevent_commands as c
+from hubnet_common.messages.referral_events import ParticipantErased
 from hubnet_common.processing import Route
 from hubnet_common.runtime import Runtime, ServiceSpec, every
 from hubnet_common.topics import DIRECTORY, HUBEVENT_COMMANDS, REFERRAL_EVENTS
@@ -15,6 +16,7 @@ from hubnet_common.uow import UnitOfWork
 from hubnet_events.adapters.uow import SERVICE, EventsUnitOfWork
 from hubnet_events.entrypoints import http
 from hubnet_events.handlers import change_hub_event, referred, registrations
+from hubnet_events.handlers.forget import forget_participant
 from hubnet_events.handlers.reminders import remind_upcoming
 from hubnet_events.handlers.schedule_hub_event import schedule_hub_event
 from hubnet_events.settings import EventSettings
@@ -36,7 +38,7 @@ COMMANDS = Route(
     answers=True,
 )
 DIRECTORY_COPY = Route(DIRECTORY.name, directory_copy_handlers())
-REFERRALS = Route(REFERRAL_EVENTS.name, referred.HANDLERS)
+REFERRALS = Route(REFERRAL_EVENTS.name, {**referred.HANDLERS, ParticipantErased: forget_participant})
 
 
 def spec(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import asyncpg
 from hubnet_common.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
+from hubnet_common.messages.referral_events import ParticipantErased
 from hubnet_common.processing import Route
 from hubnet_common.runtime import Runtime, ServiceSpec, every
 from hubnet_common.topics import DIRECTORY, NOTIFICATION_COMMANDS
@@ -18,6 +19,7 @@ from hubnet_notifications.adapters.webhook import WebhookSender
 from hubnet_notifications.entrypoints import http
 from hubnet_notifications.handlers import manage
 from hubnet_notifications.handlers.deliver import Channels, Deliveries
+from hubnet_notifications.handlers.forget import forget_participant
 from hubnet_notifications.handlers.load_staff import load_staff
 from hubnet_notifications.handlers.notify import notifier
 from hubnet_notifications.handlers.send_digests import send_due_digests
@@ -28,7 +30,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def routes(settings: NotificationSettings) -> list[Route]:
     by_topic: dict[str, dict] = {}
-    for model, handler in notifier(settings.base_url, timedelta(hours=settings.notify_within_hours)).items():
+    told = notifier(settings.base_url, timedelta(hours=settings.notify_within_hours))
+    for model, handler in {**told, ParticipantErased: forget_participant}.items():
         by_topic.setdefault(model.topic, {})[model] = handler
     return [
         *(Route(topic, handlers) for topic, handlers in by_topic.items()),

@@ -3,17 +3,19 @@ the SLA scheduler."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import asyncpg
 import structlog
 from hubnet_common.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
-from hubnet_common.messages.referral_commands import CreateReferral, RecordConsent, WithdrawConsent
+from hubnet_common.messages.referral_commands import CreateReferral, EraseParticipant, RecordConsent, WithdrawConsent
 from hubnet_common.processing import Route
 from hubnet_common.runtime import Runtime, ServiceSpec, every
 from hubnet_common.topics import REFERRAL_COMMANDS
 from hubnet_common.uow import UnitOfWork
 
+from hubnet_referrals.adapters.custodian import KeyCustodian
 from hubnet_referrals.adapters.seed import read_enrolments, read_network
 from hubnet_referrals.adapters.uow import SERVICE, ReferralsUnitOfWork
 from hubnet_referrals.entrypoints import http
@@ -28,27 +30,32 @@ from hubnet_referrals.handlers.directory import (
     update_partner,
     upsert_service,
 )
+from hubnet_referrals.handlers.erase import erase_participant
 from hubnet_referrals.handlers.overdue import announce_overdue
 from hubnet_referrals.settings import ReferralSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = structlog.get_logger(__name__)
 
-COMMANDS = Route(
-    REFERRAL_COMMANDS.name,
-    {
-        CreateReferral: create_referral,
-        **change_referral.HANDLERS,
-        RecordConsent: record_consent,
-        WithdrawConsent: withdraw_consent,
-        UpsertService: upsert_service,
-        UpdateCapacity: update_capacity,
-        UpdatePartner: update_partner,
-        RotateSigningKey: rotate_signing_key,
-    },
-    answers=True,
-    on_answered=record_answer,
-)
+
+
+def commands(custodian: KeyCustodian) -> Route:
+    return Route(
+        REFERRAL_COMMANDS.name,
+        {
+            CreateReferral: create_referral,
+            **change_referral.HANDLERS,
+            RecordConsent: partial(record_consent, custodian=custodian),
+            WithdrawConsent: withdraw_consent,
+            EraseParticipant: erase_participant,
+            UpsertService: upsert_service,
+            UpdateCapacity: update_capacity,
+            UpdatePartner: update_partner,
+            RotateSigningKey: rotate_signing_key,
+        },
+        answers=True,
+        on_answered=record_answer,
+    )
 
 
 async def load_seed(runtime: Runtime) -> None:
@@ -73,7 +80,7 @@ def spec(
     return ServiceSpec(
         name=SERVICE,
         migrations=[MIGRATIONS],
-        routes=[COMMANDS],
+        routes=[commands(KeyCustodian(settings.custodian_key_file))],
         uow_factory=uow_factory or (lambda pool: lambda: ReferralsUnitOfWork(pool)),
         on_start=[load_seed],
         workers=[every(settings.sla_check_seconds, announce_due_breaches, "sla-breaches")],

@@ -1,7 +1,18 @@
 """Settings of the referrals service (`HUBNET_*`), beyond what every service has."""
 
+from pathlib import Path
+
 from hubnet_common.settings import Settings
 
 
 class ReferralSettings(Settings):
     sla_check_seconds: float = 30.0  # how often overdue referrals are looked for
+    # The service's X25519 private key, which its copy of every resident's data key is sealed to
+    # (adapters/custodian.py); default `<keys_dir>/service-referrals.x25519.key`.
+    encryption_key_file: Path | None = None
+
+    @property
+    def custodian_key_file(self) -> Path:
+        if self.encryption_key_file is None and self.keys_dir is None:
+            raise ValueError("the referrals service needs its X25519 key: set HUBNET_ENCRYPTION_KEY_FILE or HUBNET_KEYS_DIR")
+        return self.encryption_key_file or self.keys_dir / "service-referrals.x25519.key"

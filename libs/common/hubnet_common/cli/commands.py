@@ -22,8 +22,6 @@ class Failure(Exception):
 
 
 def send(args: Namespace) -> int:
-    from hubnet_common.partner import PartnerClient
-
     commands = {m.__name__: m for m in MESSAGE_TYPES.values() if issubclass(m, Command) and "ce_type" in m.__dict__}
     model = commands.get(args.name)
     if model is None:
@@ -34,15 +32,23 @@ def send(args: Namespace) -> int:
     except ValidationError as exc:
         raise Failure(f"{args.name}: {exc.error_count()} problem(s): " + "; ".join(
             f"{'.'.join(map(str, e['loc'])) or '(body)'}: {e['msg']}" for e in exc.errors())) from exc
+    return _answered(_request(args.partner, command, args.timeout))
+
+
+def _request(partner_id: str, command: Command, timeout: float):
+    from hubnet_common.partner import PartnerClient
 
     async def request():
-        async with PartnerClient(Settings().kafka_bootstrap, args.partner) as client:  # as partner-<id>
-            return await client.request(command, timeout=args.timeout)
+        async with PartnerClient(Settings().kafka_bootstrap, partner_id) as client:  # as partner-<id>
+            return await client.request(command, timeout=timeout)
 
     try:
-        reply = asyncio.run(request())
+        return asyncio.run(request())
     except TimeoutError as exc:
-        raise Failure(f"no answer within {args.timeout:.0f} s; is the service running?") from exc
+        raise Failure(f"no answer within {timeout:.0f} s; is the service running?") from exc
+
+
+def _answered(reply) -> int:
     print(json.dumps({"type": reply.ce_type, **reply.model_dump(mode="json")}, indent=2, ensure_ascii=False))
     return 0 if reply.ce_type.endswith("accepted.v1") else 1
 
@@ -74,11 +80,14 @@ def show_referral(args: Namespace) -> int:
     print(f"{r['id']}: {r['status']} (version {r['version']})")
     print(f"  from {r['sender_partner_id']} to {r['receiver_partner_id']}: {r['service_id']} at {r['hub_id']}")
     print(f"  purpose {r['purpose']}, consent {r['consent_id']}, participant_ref {r['participant_ref'][:12]}…")
+    opened = _opener(r["participant_ref"], args.partner, Path(args.key)) if args.key else _still_sealed
     if args.key:
-        print(f"  contact: {_opened(r.get('sealed_contact'), Path(args.key))}")
+        print(f"  contact: {_contact(r.get('sealed_contact'), opened)}")
+    print(f"  need: {opened(r.get('need')) or '-'}")
     print("  history:")
     for h in r["history"]:
-        why = " ".join(x for x in (h.get("reason_code") or "", h.get("reason") or "", h.get("note") or "") if x)
+        why = " ".join(x for x in (h.get("reason_code") or "", opened(h.get("reason")), opened(h.get("note")),
+                                   opened(h.get("outcome_note"))) if x)
         outcome = f" outcome={h['main_activity']}" if h.get("main_activity") else ""
         print(f"    v{h['version']} {h['at'][:19]} {h['action']:<22} -> {h['status']:<16} by {h['actor_partner_id']}"
               f"{outcome}{'  ' + why if why else ''}")
@@ -94,15 +103,42 @@ def show_audit(args: Namespace) -> int:
     return 0
 
 
-def _opened(sealed: str | None, key_file: Path) -> str:
-    from hubnet_common.sealing import SealedContactError, open_contact, read_private_key
+def _still_sealed(sealed: str | None) -> str:
+    return "(sealed)" if sealed else ""
+
+
+def _opener(participant_ref: str, partner_id: str, key_file: Path):
+    """Opens what is sealed about the resident with the partner's copy of their data key."""
+    from hubnet_common.data_key import DataKeyMissing, fetch_data_key
+    from hubnet_common.keys import KeyInvalid, read_key
+    from hubnet_common.sealing import SealingError, open_with_data_key
+
+    try:
+        data_key = fetch_data_key(Settings().referrals_url, participant_ref, partner_id, read_key(key_file))
+    except DataKeyMissing:
+        return lambda sealed: "(sealed; you hold no data key for this resident: never shared, or erased)" if sealed else ""
+    except (SealingError, KeyInvalid, OSError) as exc:
+        raise Failure(str(exc)) from exc
+
+    def opened(sealed: str | None) -> str:
+        try:
+            return open_with_data_key(sealed, data_key) if sealed else ""
+        except SealingError as exc:
+            raise Failure(str(exc)) from exc
+
+    return opened
+
+
+def _contact(sealed: str | None, opened) -> str:
+    from hubnet_common.sealing import ContactDetails
 
     if not sealed:
-        return "none (not given, erased, or not sealed to you)"
+        return "none (not given, or erased)"
+    text = opened(sealed)
     try:
-        details = open_contact(sealed, read_private_key(key_file))
-    except (SealedContactError, OSError) as exc:
-        raise Failure(str(exc)) from exc
+        details = ContactDetails.model_validate_json(text)
+    except ValidationError:
+        return text  # not opened: it says why
     return ", ".join(f"{k}={v}" for k, v in details.model_dump(exclude_none=True).items())
 
 
@@ -113,16 +149,27 @@ def report(args: Namespace) -> int:
 
 
 def participant_reference(args: Namespace) -> int:
+    print(_participant_ref(args.number))
+    return 0
+
+
+def erase_participant(args: Namespace) -> int:
+    from hubnet_common.messages.referral_commands import EraseParticipant
+
+    command = EraseParticipant(participant_ref=_participant_ref(args.personnummer), noted_by=args.noted_by)
+    return _answered(_request(args.partner, command, args.timeout))
+
+
+def _participant_ref(number: str) -> str:
     from hubnet_common.participant import InvalidPersonalNumber, participant_ref
 
     key = Settings().network_key
     if not key:
         raise Failure("set HUBNET_NETWORK_KEY to the network's key first")
     try:
-        print(participant_ref(args.number, key.encode()))
+        return participant_ref(number, key.encode())
     except InvalidPersonalNumber as exc:
         raise Failure(f"not a valid personnummer or samordningsnummer: {exc}") from exc
-    return 0
 
 
 def generate_keys(args: Namespace) -> int:

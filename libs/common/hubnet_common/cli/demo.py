@@ -1,14 +1,18 @@
 """The demo of `make run`, a full closed loop on the real services:
 
-1. BRG publishes its encryption key; a hub host of Bostadsbolaget at the Hjällbo hub records a
-   resident's consent and refers them to BRG's business coaching, contact details sealed to BRG.
+1. BRG and Bostadsbolaget publish their encryption keys; a hub host of Bostadsbolaget at the Hjällbo
+   hub records a resident's consent (the referrals service makes the resident's data key and seals
+   a copy to each of them), fetches its copy, seals the contact details and need under it and
+   refers the resident to BRG's business coaching.
 2. BRG acknowledges, accepts, starts and completes it with the outcome "own business"; the sender
-   is told at each step. BRG opens the contact details with its private key.
+   is told at each step. BRG opens the contact details with its own copy of the data key.
 3. A second referral is declined (no capacity); a third is refused for want of consent.
 4. Familjebostäder schedules an information evening at Bergsjön with two places; its hub host is
    told; three residents register (one waits), a cancellation promotes the waiting one, and
    attendance is recorded.
 5. A command that is not JSON is refused; the follow-up report is printed.
+6. The resident asks to be forgotten: their data key is destroyed, and BRG can no longer open
+   anything about them.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hubnet_common.data_key import DataKeyMissing, fetch_data_key
 from hubnet_common.envelope import Envelope, partner_source
+from hubnet_common.keys import read_key
 from hubnet_common.local.mail import kept_mails, wait_for_mail
 from hubnet_common.local.services import LocalServices
 from hubnet_common.local.watch import TopicWatcher
@@ -35,13 +41,11 @@ from hubnet_common.messages.hubevent_events import (
     AttendanceRecorded, HubEventScheduled, RegistrationConfirmed, RegistrationWaitlisted, WaitlistPromoted,
 )
 from hubnet_common.messages.notification_events import NotificationDelivered
-from hubnet_common.messages.referral_events import ReferralRequested
+from hubnet_common.messages.referral_events import ParticipantErased, ReferralRequested
 from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode
 from hubnet_common.participant import participant_ref
-from hubnet_common.partner import PartnerClient, partner_login, public_key_of
-from hubnet_common.sealing import (
-    ContactDetails, open_contact, read_private_key, read_public_key, seal_contact, write_key_pair,
-)
+from hubnet_common.partner import PartnerClient
+from hubnet_common.sealing import ContactDetails, open_contact, seal_with_data_key
 from hubnet_common.settings import Settings
 from hubnet_common.topics import HUBEVENT_EVENTS, NOTIFICATION_EVENTS, REFERRAL_EVENTS
 
@@ -76,25 +80,29 @@ class Demo:
             referral_id = await self.refer(sender, brg)
             await self.work_the_case(brg, referral_id)
             await self.decline_and_refuse(sender, brg)
-        async with PartnerClient(bootstrap, "familjebostader") as familjebostader:
-            await self.hub_event(familjebostader)
-            await self.not_json(familjebostader)
-        self.report()
+            async with PartnerClient(bootstrap, "familjebostader") as familjebostader:
+                await self.hub_event(familjebostader)
+                await self.not_json(familjebostader)
+            self.report()
+            await self.forget(sender, referral_id)
 
     async def refer(self, sender: PartnerClient, brg: PartnerClient) -> str:
         self.steps.start("A hub host of Bostadsbolaget at Hjällbo refers a resident to BRG's business coaching")
-        public_key = self.brg_key()
-        self.answer("brg", "publishes its encryption key", await brg.request(
-            UpdatePartner(partner_id="brg", encryption_public_key=public_key)))
+        for partner, client in (("brg", brg), ("bostadsbolaget", sender)):
+            self.answer(partner, "publishes its encryption key", await client.request(
+                UpdatePartner(partner_id=partner, encryption_public_key=self.public_key(partner))))
         consent = self.consent()
         self.answer("bostadsbolaget", f"records written consent {consent.consent_id}", await sender.request(consent))
-        sealed = await self.sealed_to("brg")
+        data_key = await self.data_key("bostadsbolaget")
+        self.steps.say("bostadsbolaget", "fetched its copy of the resident's data key from GET /data-key, opened it")
         command = c.CreateReferral(
             service_id="brg-business-coaching", hub_id="hjallbo", purpose=Purpose.OWN_BUSINESS,
-            participant_ref=consent.participant_ref, consent_id=consent.consent_id, sealed_contact=sealed,
-            need="Vill starta en cateringfirma och behöver hjälp med affärsplan.",
+            participant_ref=consent.participant_ref, consent_id=consent.consent_id,
+            sealed_contact=seal_with_data_key(DEMO_CONTACT, data_key),
+            need=seal_with_data_key("Vill starta en cateringfirma och behöver hjälp med affärsplan.", data_key),
         )
-        self.steps.say("bostadsbolaget", f"sends CreateReferral {command.referral_id} (participant_ref, sealed contact)")
+        self.steps.say("bostadsbolaget", f"sends CreateReferral {command.referral_id} (participant_ref; contact "
+                                         "and need sealed under the data key)")
         self.answer("referrals", "answers on partner.bostadsbolaget.replies.v1", await sender.request(command))
         fact = await self.watch.wait_for(
             lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id)
@@ -114,7 +122,7 @@ class Demo:
                                        to="amina.hassan@bostadsbolaget.example.org")
             self.steps.say("notifications", f"told the sender: \"{mail.subject}\"")
         details = await self.opened_by_brg(referral_id)
-        self.steps.say("brg", f"opens the contact details with its private key: {details}")
+        self.steps.say("brg", f"opens the contact details with its copy of the data key: {details}")
 
     async def decline_and_refuse(self, sender: PartnerClient, brg: PartnerClient) -> None:
         self.steps.start("BRG declines a second referral for want of capacity; a third has no consent")
@@ -184,25 +192,33 @@ class Demo:
             given_at=now, valid_until=now + timedelta(days=365),
         )
 
-    def brg_key(self) -> str:
-        if not (self.keys_dir / "brg.x25519.key").exists():
-            write_key_pair(self.keys_dir, "brg")
-        return read_public_key(self.keys_dir / "brg.x25519.pub")
+    async def forget(self, sender: PartnerClient, referral_id: str) -> None:
+        self.steps.start("The resident asks Bostadsbolaget to be forgotten")
+        ref = participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY)
+        self.answer("bostadsbolaget", "EraseParticipant", await sender.request(
+            c.EraseParticipant(participant_ref=ref, noted_by="Amina Hassan")))
+        fact = await self.watch.wait_for(lambda s: isinstance(s.body, ParticipantErased) and s.key == ref)
+        self.steps.say("referrals", f"destroyed every copy of the data key, scrubbed {len(fact.body.referral_ids)} "
+                                    f"referral(s), published {fact.envelope.type}")
+        try:
+            await self.opened_by_brg(referral_id)
+        except DataKeyMissing as missing:
+            self.steps.say("brg", f"can no longer open anything about the resident: {missing}")
 
-    async def sealed_to(self, partner_id: str) -> str:
-        for _ in range(50):  # the key just published reaches directory.v1 through the outbox
-            try:
-                return seal_contact(DEMO_CONTACT, await public_key_of(
-                    self.settings.kafka_bootstrap, partner_id, **partner_login("bostadsbolaget")))
-            except LookupError:
-                await asyncio.sleep(0.1)
-        raise LookupError(f"{partner_id}'s key did not reach the directory")
+    def public_key(self, partner_id: str) -> str:
+        return read_key(self.keys_dir / f"partner-{partner_id}.x25519.pub")
+
+    async def data_key(self, partner_id: str) -> bytes:
+        private = read_key(self.keys_dir / f"partner-{partner_id}.x25519.key")
+        return await asyncio.to_thread(fetch_data_key, self.settings.referrals_url,
+                                       participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY), partner_id, private)
 
     async def opened_by_brg(self, referral_id: str) -> str:
+        data_key = await self.data_key("brg")
         url = f"{self.settings.referrals_url}/referral?id={referral_id}&partner=brg"
         with urllib.request.urlopen(url, timeout=10) as response:
             sealed = json.loads(response.read())["sealed_contact"]
-        opened = open_contact(sealed, read_private_key(self.keys_dir / "brg.x25519.key"))
+        opened = open_contact(sealed, data_key)
         return f"name, phone, language={opened.language} (shown only here, never on Kafka or in logs)"
 
     async def deliveries(self, source_id: str) -> None:
@@ -254,4 +270,4 @@ def run_demo(*, once: bool) -> int:
 
 async def _drive(settings: Settings, mail_dir: Path) -> None:
     async with TopicWatcher(settings.kafka_bootstrap, [REFERRAL_EVENTS, HUBEVENT_EVENTS, NOTIFICATION_EVENTS]) as watch:
-        await Demo(settings, mail_dir, Path(".local/keys"), watch).run()
+        await Demo(settings, mail_dir, settings.keys_dir, watch).run()

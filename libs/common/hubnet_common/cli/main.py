@@ -2,11 +2,12 @@
 
     hubnet send --as PARTNER COMMAND [JSON|-]    send any command as a partner, print the answer
     hubnet referral list --partner P [--role sender|receiver] [--status S]
-    hubnet referral show ID --partner P [--key FILE]   one referral and its history; --key opens the
-                                                        sealed contact details with P's private key
+    hubnet referral show ID --partner P [--key FILE]   one referral and its history; --key opens what
+                                                        is sealed about the resident (P's data key copy)
     hubnet audit ID --partner P                  who asked what of a referral, when, and the answers
     hubnet report [--group-by hub,month] [--since D] [--until D] [--csv|--json]
     hubnet participant-ref PERSONNUMMER          the pseudonymous reference (needs HUBNET_NETWORK_KEY)
+    hubnet participant erase --partner P --personnummer N --noted-by NAME   forget a resident (crypto-shredding)
     hubnet keys generate NAME… [--network] [--dir DIR]
                                                   Ed25519 + X25519 key pairs of partners/services
     hubnet dlq list|replay [--topic T] [--group G] [--reason R] [--since T] [--until T] [--offset N]
@@ -45,7 +46,8 @@ def parser() -> argparse.ArgumentParser:
     show = referral.add_parser("show", help="one referral with its history")
     show.add_argument("referral_id")
     show.add_argument("--partner", required=True, help="who asks: the sender or the receiver")
-    show.add_argument("--key", help="the receiver's private key file, to open the contact details")
+    show.add_argument("--key", help="P's private key file: opens P's copy of the resident's data key, and with it "
+                                    "the contact details and free text")
     show.set_defaults(run=commands.show_referral)
 
     audit = sub.add_parser("audit", help="the audit log of one referral")
@@ -65,6 +67,15 @@ def parser() -> argparse.ArgumentParser:
     ref = sub.add_parser("participant-ref", help="the pseudonymous reference of a personnummer")
     ref.add_argument("number")
     ref.set_defaults(run=commands.participant_reference)
+
+    participant = sub.add_parser("participant", help="a resident").add_subparsers(dest="what", required=True)
+    erase = participant.add_parser("erase", help="forget a resident: their data key is destroyed, every service "
+                                                 "drops what it holds (needs HUBNET_NETWORK_KEY)")
+    erase.add_argument("--partner", required=True, help="the partner asking, holding a consent of the resident")
+    erase.add_argument("--personnummer", required=True)
+    erase.add_argument("--noted-by", required=True, help="the staff member who took the resident's request")
+    erase.add_argument("--timeout", type=float, default=30.0)
+    erase.set_defaults(run=commands.erase_participant)
 
     keys = sub.add_parser("keys", help="key pairs").add_subparsers(dest="what", required=True)
     generate = keys.add_parser("generate", help="Ed25519 (signing) and X25519 (sealing) key pairs")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 MESSAGE_TYPES: dict[str, type[Message]] = {}
 
@@ -13,6 +14,27 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[A
 ParticipantRef = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(max_length=4000, strip_whitespace=True)]
+
+# What concerns a resident (contact details, free text) is sealed under the resident's data key
+# (`hubnet_common.sealing`), so that destroying the key erases every copy, on Kafka too.
+_SEALED = re.compile(r"sealed:v2:[A-Za-z0-9+/]+={0,2}")
+_NOT_SEALED = ("must be sealed with the resident's data key ('sealed:v2:…', see hubnet_common.sealing): "
+               "what concerns a resident never travels in the clear")
+
+
+def _sealed(value: str) -> str:
+    if not _SEALED.fullmatch(value):
+        raise ValueError(_NOT_SEALED)
+    return value
+
+
+def _sealed_or_empty(value: str) -> str:
+    return _sealed(value) if value else value
+
+
+# Room for a LongText of multi-byte characters, sealed and in base64.
+Sealed = Annotated[str, Field(max_length=24000), AfterValidator(_sealed)]
+SealedText = Annotated[str, Field(max_length=24000), AfterValidator(_sealed_or_empty)]  # "" for none
 
 
 class Message(BaseModel):

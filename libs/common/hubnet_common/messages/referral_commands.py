@@ -2,18 +2,19 @@
 
 Every lifecycle command may carry `expected_version`: the referral's version the sender saw; a
 referral that has moved on since is refused (`stale-version`) instead of changed blindly.
+
+Contact details and every free text that may describe the resident (need, reasons, notes) are
+`Sealed`/`SealedText`: empty or sealed under the resident's data key, never plain text. Staff
+names (`noted_by`) are the partners' own business, not the resident's, and stay plain.
 """
 
-from typing import Annotated
-
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field
 
 from hubnet_common.envelope import uuid7
-from hubnet_common.messages.base import Command, Id, LongText, ParticipantRef, ShortText
+from hubnet_common.messages.base import Command, Id, ParticipantRef, Sealed, SealedText, ShortText
 from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode
 
 TOPIC = "referral.commands.v1"
-Sealed = Annotated[str, StringConstraints(pattern=r"^sealed:v1:[A-Za-z0-9+/=]+$", max_length=12000)]
 
 
 def new_referral_id() -> str:
@@ -34,8 +35,8 @@ class CreateReferral(Command):
     participant_ref: ParticipantRef
     purpose: Purpose
     consent_id: Id
-    need: LongText = ""
-    # Contact details sealed to the receiving partner's key; hubnet only carries the ciphertext.
+    need: SealedText = ""
+    # ContactDetails sealed under the resident's data key; hubnet only carries the ciphertext.
     sealed_contact: Sealed | None = None
     # A referral to a hub event (e.g. an information evening): the resident is registered for it.
     hub_event_id: Id | None = None
@@ -66,7 +67,7 @@ class AcceptReferral(_ChangeReferral):
 class RejectReferral(_ChangeReferral):
     ce_type = "se.hubnet.referral.reject.v1"
     reason_code: ReasonCode
-    reason: LongText = ""
+    reason: SealedText = ""
 
 
 class StartReferral(_ChangeReferral):
@@ -75,7 +76,7 @@ class StartReferral(_ChangeReferral):
 
 class HoldReferral(_ChangeReferral):
     ce_type = "se.hubnet.referral.hold.v1"
-    reason: LongText = ""
+    reason: SealedText = ""
 
 
 class ResumeReferral(_ChangeReferral):
@@ -85,7 +86,7 @@ class ResumeReferral(_ChangeReferral):
 class FailReferral(_ChangeReferral):
     ce_type = "se.hubnet.referral.fail.v1"
     reason_code: ReasonCode
-    reason: LongText = ""
+    reason: SealedText = ""
 
 
 class OutcomeReport(Command):
@@ -93,7 +94,7 @@ class OutcomeReport(Command):
 
     main_activity: MainActivity
     public_support_continues: bool | None = None
-    note: LongText = ""
+    note: SealedText = ""
 
 
 class CompleteReferral(_ChangeReferral):
@@ -104,17 +105,17 @@ class CompleteReferral(_ChangeReferral):
 class CancelReferral(_ChangeReferral):
     ce_type = "se.hubnet.referral.cancel.v1"
     reason_code: ReasonCode
-    reason: LongText = ""
+    reason: SealedText = ""
 
 
 class ReopenReferral(_ChangeReferral):
     ce_type = "se.hubnet.referral.reopen.v1"
-    note: ShortText
+    note: Sealed
 
 
 class MarkReferralEnteredInError(_ChangeReferral):
     ce_type = "se.hubnet.referral.mark-entered-in-error.v1"
-    note: ShortText
+    note: Sealed
 
 
 class RecordConsent(Command):
@@ -147,3 +148,18 @@ class WithdrawConsent(Command):
     def subject(self) -> str:
         return self.consent_id
 
+
+
+class EraseParticipant(Command):
+    """Forget a resident (their request): their data key is destroyed, so nothing sealed about
+    them can be opened any more; their open referrals end and every service drops what it holds.
+    Sent by a partner that recorded, or is named in, one of the resident's consents."""
+
+    ce_type = "se.hubnet.participant.erase.v1"
+    topic = TOPIC
+
+    participant_ref: ParticipantRef
+    noted_by: ShortText  # the staff member who took the request
+
+    def subject(self) -> str:
+        return self.participant_ref

@@ -3,7 +3,9 @@ referral (DESIGN §4), its overdue warnings, and consents recorded or withdrawn.
 
 Facts carry the pseudonymous `participant_ref` only where a consumer needs it (the request) and
 sealed contact details only in the request, so after consent is withdrawn no later fact carries
-more than the reference.
+more than the reference. Contact details, reasons and notes are sealed under the resident's data key
+(`sealed:v2:…`, or empty), as their commands carried them: once the resident is erased
+(`participant.erased`), no copy on the topic can be opened.
 """
 
 from datetime import datetime
@@ -137,3 +139,20 @@ class ConsentWithdrawn(Fact):
 
     def subject(self) -> str:
         return self.consent_id
+
+
+class ParticipantErased(Fact):
+    """A resident is forgotten: their data key is destroyed, their open referrals ended, and each
+    service drops what it holds about them (`referral_ids`: every referral made for them)."""
+
+    ce_type = "se.hubnet.participant.erased.v1"
+    topic = TOPIC
+
+    participant_ref: str
+    reason: Literal["requested", "consent-withdrawn"]
+    requested_by_partner_id: str
+    erased_at: datetime
+    referral_ids: list[str]
+
+    def subject(self) -> str:
+        return self.participant_ref

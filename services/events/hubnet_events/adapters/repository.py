@@ -94,6 +94,24 @@ class PgOccurrences:
             " ORDER BY seq DESC LIMIT 1", referral_id)
         return tuple(row) if row else None
 
+    async def upcoming_of(self, participant_ref: str, after) -> list[tuple]:
+        """(hub event, occurrence start) where the resident holds a place or waits, still to come."""
+        rows = await self.conn.fetch(
+            "SELECT DISTINCT hub_event_id, occurrence_starts_at FROM registrations WHERE participant_ref = $1"
+            " AND status IN ('registered', 'waitlisted') AND occurrence_starts_at > $2 ORDER BY 2, 1",
+            participant_ref, after)
+        return [tuple(r) for r in rows]
+
+    async def forget(self, participant_ref: str, referral_ids: list[str]) -> None:
+        await self.conn.execute("UPDATE registrations SET participant_ref = NULL WHERE participant_ref = $1",
+                                participant_ref)
+        await self.conn.execute("INSERT INTO forgotten_referrals (referral_id) SELECT unnest($1::text[])"
+                                " ON CONFLICT DO NOTHING", referral_ids)
+
+    async def forgotten(self, referral_id: str) -> bool:
+        return bool(await self.conn.fetchval("SELECT true FROM forgotten_referrals WHERE referral_id = $1",
+                                             referral_id))
+
     async def move(self, o: Occurrence, was_starts_at) -> None:
         """Store the occurrence's new times; its registrations follow (ON UPDATE CASCADE)."""
         await self.conn.execute(

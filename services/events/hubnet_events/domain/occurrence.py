@@ -33,7 +33,7 @@ class CapacityBelowRegistrations(Refused):
 @dataclass
 class Registration:
     id: str
-    participant_ref: str
+    participant_ref: str | None  # None once the resident is erased
     status: str  # registered | waitlisted | cancelled
     at: datetime
     referral_id: str | None = None

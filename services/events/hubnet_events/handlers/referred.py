@@ -16,7 +16,7 @@ log = structlog.get_logger(__name__)
 
 
 async def register_referred(fact: r.ReferralRequested, envelope: Envelope, uow: EventsUnitOfWork) -> None:
-    if fact.hub_event_id is None:
+    if fact.hub_event_id is None or await uow.occurrences.forgotten(fact.referral_id):
         return
     try:
         hub_id, occurrence = await occurrence_of(uow, fact.hub_event_id, fact.occurrence_starts_at)
@@ -35,6 +35,8 @@ async def unregister_referred(fact, envelope: Envelope, uow: EventsUnitOfWork) -
     if found is None:
         return
     hub_event_id, starts_at, participant_ref = found
+    if participant_ref is None:
+        return  # the resident was erased: their places are cancelled already
     hub_id, occurrence = await occurrence_of(uow, hub_event_id, starts_at)
     if occurrence.find(participant_ref) is None:
         return  # cancelled already

@@ -91,7 +91,7 @@ class PgWebhooks:
 
 
 NOTIFICATION = ("id", "source_id", "source_type", "recipient_id", "channel", "subject", "body", "link", "status",
-                "attempts", "mode", "document", "traceparent")
+                "attempts", "mode", "document", "traceparent", "about_id")
 
 
 def _notification(row: asyncpg.Record) -> Notification:
@@ -106,15 +106,26 @@ class PgNotifications:
         self.conn = conn
 
     async def add(self, n: Notification) -> bool:
-        """Store it unless this source already notified this recipient on this channel."""
+        """Store it unless this source already notified this recipient on this channel, or it is
+        about a referral of an erased resident."""
+        if await self.conn.fetchval("SELECT true FROM forgotten WHERE about_id = $1", n.about_id):
+            return False
         return bool(await self.conn.fetchval(
             f"INSERT INTO notifications ({', '.join(NOTIFICATION)}, delivered_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13,"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14,"
             " CASE WHEN $9 = 'delivered' THEN now() END)"
             " ON CONFLICT (source_id, recipient_id, channel) DO NOTHING RETURNING true",
             n.id, n.source_id, n.source_type, n.recipient_id, n.channel, n.subject, n.body, n.link, n.status,
-            n.attempts, n.mode, json.dumps(n.document) if n.document else None, n.traceparent,
+            n.attempts, n.mode, json.dumps(n.document) if n.document else None, n.traceparent, n.about_id,
         ))
+
+    async def forget(self, about_ids: list[str]) -> int:
+        """Delete every notification about these referrals (inbox entries, mails and webhook
+        documents, sent or waiting) and make none about them again. Returns how many there were."""
+        await self.conn.execute("INSERT INTO forgotten (about_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+                                about_ids)
+        deleted = await self.conn.execute("DELETE FROM notifications WHERE about_id = ANY($1::text[])", about_ids)
+        return int(deleted.split()[-1])
 
     async def claim_due(self, limit: int, lease: timedelta) -> list[tuple[Notification, str, str | None]]:
         """Due e-mails and webhooks with their address (e-mail or URL) and webhook secret, leased to

@@ -30,6 +30,7 @@ class Notification:
     mode: str = "immediate"
     document: dict | None = field(default=None)
     traceparent: str | None = None
+    about_id: str | None = None  # the fact's subject: a referral or hub event id
 
     @classmethod
     def for_staff(cls, member: StaffMember, channel: str, wording: Wording, *, link: str, source: Envelope) -> Notification:
@@ -40,6 +41,7 @@ class Notification:
             subject=wording.subject, body=wording.text, link=link,
             status="delivered" if channel == "inbox" else "pending",
             mode=member.delivery if channel == "email" else "immediate", traceparent=source.traceparent,
+            about_id=source.subject,
         )
 
     @classmethod
@@ -47,6 +49,7 @@ class Notification:
         return cls(
             id=id, source_id=source.id, source_type=source.type, recipient_id=endpoint_id, channel="webhook",
             subject=document["type"], body="", link=link, document=document, traceparent=source.traceparent,
+            about_id=source.subject,
         )
 
     def delivered(self) -> None:

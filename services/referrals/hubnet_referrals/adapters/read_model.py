@@ -31,10 +31,9 @@ async def referral_with_history(conn: asyncpg.Connection, referral_id: str, part
     history = await conn.fetch(
         f"SELECT {', '.join(HISTORY)} FROM referral_history WHERE referral_id = $1 ORDER BY version", referral_id
     )
-    referral = dict(row)
-    if partner_id != referral["receiver_partner_id"]:
-        referral["sealed_contact"] = None  # sealed to the receiver: of no use to anyone else
-    return {**referral, "history": [dict(h) for h in history]}
+    # Contact details and free text are sealed under the resident's data key: only partners holding
+    # a copy of it can open them.
+    return {**dict(row), "history": [dict(h) for h in history]}
 
 
 async def referrals_of(

@@ -51,11 +51,29 @@ class PgReferrals:
         )
         return [r["id"] for r in rows]
 
-    async def erase_personal_data(self, consent_id: str) -> None:
-        """Drop what identifies the resident from every referral made under a consent."""
-        await self.conn.execute(
-            "UPDATE referrals SET sealed_contact = NULL, need = '' WHERE consent_id = $1", consent_id
+    async def open_of_participant(self, participant_ref: str) -> list[str]:
+        rows = await self.conn.fetch(
+            "SELECT id FROM referrals WHERE participant_ref = $1"
+            " AND status IN ('requested', 'received', 'accepted', 'in-progress', 'on-hold') ORDER BY id FOR UPDATE",
+            participant_ref,
         )
+        return [r["id"] for r in rows]
+
+    async def ids_of_participant(self, participant_ref: str) -> list[str]:
+        rows = await self.conn.fetch("SELECT id FROM referrals WHERE participant_ref = $1 ORDER BY id", participant_ref)
+        return [r["id"] for r in rows]
+
+    async def erase_personal_data(self, *, consent_id: str | None = None, participant_ref: str | None = None) -> int:
+        """Drop the sealed contact details and free text of every referral made under a consent, or
+        for a resident, history included. Returns how many rows still held some."""
+        which = "SELECT id FROM referrals WHERE consent_id = $1 OR participant_ref = $2"
+        referrals = await self.conn.execute(
+            f"UPDATE referrals SET sealed_contact = NULL, need = '' WHERE id IN ({which})"
+            " AND (sealed_contact IS NOT NULL OR need <> '')", consent_id, participant_ref)
+        history = await self.conn.execute(
+            f"UPDATE referral_history SET reason = '', note = '', outcome_note = '' WHERE referral_id IN ({which})"
+            " AND (reason <> '' OR note <> '' OR outcome_note <> '')", consent_id, participant_ref)
+        return int(referrals.split()[-1]) + int(history.split()[-1])
 
     async def add(self, referral: Referral) -> None:
         await self.conn.execute(
@@ -128,6 +146,12 @@ class PgConsents:
             consent.method.value, consent.noted_by, consent.recorded_by_partner_id, consent.given_at,
             consent.valid_until, consent.withdrawn_at, consent.withdrawn_noted_by,
         )
+
+    async def of_participant(self, participant_ref: str, *, for_update: bool = False) -> list[Consent]:
+        lock = " FOR UPDATE" if for_update else ""
+        rows = await self.conn.fetch(
+            f"SELECT id FROM consents WHERE participant_ref = $1 ORDER BY id{lock}", participant_ref)
+        return [await self.get(r["id"]) for r in rows]
 
     async def save_withdrawal(self, consent: Consent) -> None:
         await self.conn.execute(

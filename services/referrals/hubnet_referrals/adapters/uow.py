@@ -6,6 +6,7 @@ import asyncpg
 from hubnet_common.uow import PgUnitOfWork
 
 from hubnet_referrals.adapters.audit import PgAudit
+from hubnet_referrals.adapters.data_keys import PgDataKeys
 from hubnet_referrals.adapters.repository import PgConsents, PgDirectory, PgReferrals, PgSlaClocks
 
 SERVICE = "referrals"
@@ -17,6 +18,7 @@ class ReferralsUnitOfWork(PgUnitOfWork):
     sla: PgSlaClocks
     directory: PgDirectory
     audit: PgAudit
+    data_keys: PgDataKeys
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         super().__init__(SERVICE, pool)
@@ -28,4 +30,5 @@ class ReferralsUnitOfWork(PgUnitOfWork):
         self.sla = PgSlaClocks(self.conn)
         self.directory = PgDirectory(self.conn)
         self.audit = PgAudit(self.conn)
+        self.data_keys = PgDataKeys(self.conn)
         return self

@@ -1,7 +1,8 @@
 """Consent (samtycke, DESIGN §6): who gave it, to which partners, for what, how, when, until when.
 
 No consent that covers the receiving partner and the purpose at that moment, no referral.
-Withdrawal ends the open referrals it covered and erases their personal data.
+Withdrawal ends the open referrals it covered and erases their personal data; withdrawing the
+resident's last consent in force erases the resident (their data key is destroyed).
 """
 
 from __future__ import annotations
@@ -58,9 +59,22 @@ class Consent:
         if purpose not in self.purposes:
             raise ConsentMissing(f"consent {self.id} does not cover the purpose {purpose.value}")
 
+    def involves(self, partner_id: str) -> bool:
+        return partner_id == self.recorded_by_partner_id or partner_id in self.partner_ids
+
+    def is_valid_at(self, at: datetime) -> bool:
+        return (self.withdrawn_at is None or at < self.withdrawn_at) and self.given_at <= at < self.valid_until
+
     def withdraw(self, *, by_partner: str, noted_by: str, at: datetime) -> None:
-        if by_partner != self.recorded_by_partner_id and by_partner not in self.partner_ids:
+        if not self.involves(by_partner):
             raise ConsentMissing(f"consent {self.id} was neither recorded by nor given to {by_partner}")
         if self.withdrawn_at is not None:
             raise ConsentInvalid(f"consent {self.id} was already withdrawn")
         self.withdrawn_at, self.withdrawn_noted_by = at, noted_by
+
+    def end_for_erasure(self, *, noted_by: str, at: datetime) -> bool:
+        """The resident is erased: a consent still in force ends now. True when it did."""
+        if self.withdrawn_at is not None or self.valid_until <= at:
+            return False
+        self.withdrawn_at, self.withdrawn_noted_by = at, noted_by
+        return True

@@ -5,9 +5,11 @@
     GET /referrals?partner=P[&role=sender|receiver][&status=S]
     GET /directory                                 partners (with public keys), hubs, services
     GET /report[?group_by=hub,month][&since=YYYY-MM-DD][&until=…][&format=json|csv|table]
+    GET /data-key?participant_ref=…&partner=P      the resident's data key sealed to P's public key
 
 `partner` says who asks: a referral is shown only to its sender and receiver. (It is a claim
-until requests are authenticated: see the trust issue.)
+until requests are authenticated: see the trust issue.) A data key copy needs no more than the
+claim: only P's private key opens it. 404 when P holds none (never shared, or the resident erased).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hubnet_common.http import json_response, problem, query
 from hubnet_common.runtime import Runtime
 
 from hubnet_referrals.adapters import read_model
+from hubnet_referrals.adapters.data_keys import partners_copy
 from hubnet_referrals.adapters.follow_up_query import load_records
 from hubnet_referrals.domain import follow_up
 
@@ -97,4 +100,19 @@ def report_route(runtime: Runtime):
     return "/report", report
 
 
-ROUTES = (referral_route, audit_route, referrals_route, directory_route, report_route)
+def data_key_route(runtime: Runtime):
+    @get
+    async def data_key(scope: Any) -> AsgiResponse:
+        q = query(scope)
+        if not q.get("participant_ref") or not q.get("partner"):
+            return problem("give participant_ref and partner", 400)
+        async with runtime.pool.acquire() as conn:
+            sealed_key = await partners_copy(conn, q["participant_ref"], q["partner"])
+        if sealed_key is None:
+            return problem(f"{q['partner']} holds no data key for this resident (none shared, or erased)", 404)
+        return json_response({"participant_ref": q["participant_ref"], "partner": q["partner"], "sealed_key": sealed_key})
+
+    return "/data-key", data_key
+
+
+ROUTES = (referral_route, audit_route, referrals_route, directory_route, report_route, data_key_route)

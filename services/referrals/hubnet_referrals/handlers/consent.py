@@ -1,18 +1,24 @@
-"""RecordConsent and WithdrawConsent. Withdrawal cancels the open referrals the consent covered
-(reason: consent withdrawn) and erases their personal data (sealed contact details, free text)."""
+"""RecordConsent and WithdrawConsent. Recording shares the resident's data key with the partners
+the consent involves. Withdrawal cancels the open referrals the consent covered (reason: consent
+withdrawn) and erases their personal data (sealed contact details, free text); withdrawing the
+resident's last consent in force erases the resident."""
 
 from hubnet_common.envelope import Envelope, partner_of
 from hubnet_common.messages.referral_commands import RecordConsent, WithdrawConsent
 from hubnet_common.messages.referral_events import ConsentRecorded, ConsentWithdrawn
 from hubnet_common.messages.vocabulary import ReasonCode
 
+from hubnet_referrals.adapters.custodian import KeyCustodian
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.consent import Consent, ConsentExists, ConsentMissing
 from hubnet_referrals.domain.referral import Action, Role, SenderUnknown
+from hubnet_referrals.handlers.data_key import share_data_key
+from hubnet_referrals.handlers.erase import erase
 from hubnet_referrals.handlers.facts import fact_of
 
 
-async def record_consent(command: RecordConsent, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
+async def record_consent(command: RecordConsent, envelope: Envelope, uow: ReferralsUnitOfWork, *,
+                         custodian: KeyCustodian) -> None:
     partner_id = partner_of(envelope.source)
     if not partner_id or await uow.directory.partner(partner_id) is None:
         raise SenderUnknown(f"{partner_id or envelope.source} is not a partner in the directory")
@@ -24,6 +30,7 @@ async def record_consent(command: RecordConsent, envelope: Envelope, uow: Referr
         recorded_by=partner_id, given_at=command.given_at, valid_until=command.valid_until,
     )
     await uow.consents.add(consent)
+    await share_data_key(uow, custodian, consent)
     uow.emit(
         ConsentRecorded(
             consent_id=consent.id, participant_ref=consent.participant_ref, partner_ids=list(consent.partner_ids),
@@ -39,7 +46,8 @@ async def withdraw_consent(command: WithdrawConsent, envelope: Envelope, uow: Re
     if consent is None:
         raise ConsentMissing(f"there is no consent {command.consent_id}")
     at = command.withdrawn_at or envelope.time
-    consent.withdraw(by_partner=partner_of(envelope.source) or envelope.source, noted_by=command.noted_by, at=at)
+    by = partner_of(envelope.source) or envelope.source
+    consent.withdraw(by_partner=by, noted_by=command.noted_by, at=at)
     await uow.consents.save_withdrawal(consent)
     cancelled = []
     for referral_id in await uow.referrals.open_under_consent(consent.id):
@@ -52,9 +60,13 @@ async def withdraw_consent(command: WithdrawConsent, envelope: Envelope, uow: Re
         await uow.sla.stop(referral.id, at)
         uow.emit(fact_of(referral, transition), caused_by=envelope)
         cancelled.append(referral.id)
-    await uow.referrals.erase_personal_data(consent.id)  # closed ones too
+    await uow.referrals.erase_personal_data(consent_id=consent.id)  # closed ones too
     uow.emit(
         ConsentWithdrawn(consent_id=consent.id, participant_ref=consent.participant_ref, withdrawn_at=at,
                          cancelled_referral_ids=cancelled),
         caused_by=envelope,
     )
+    others = await uow.consents.of_participant(consent.participant_ref)
+    if not any(other.is_valid_at(at) for other in others if other.id != consent.id):
+        await erase(uow, consent.participant_ref, reason="consent-withdrawn", by=by,
+                    noted_by=command.noted_by, at=at, caused_by=envelope)

@@ -1,0 +1,54 @@
+"""EraseParticipant, and the erasure that withdrawing a resident's last consent causes (DESIGN §6).
+
+In one transaction: every copy of the resident's data key is deleted (so nothing sealed about them,
+on any topic or in any backup, can be opened again), their consents in force end, their open
+referrals end as for withdrawn consent, the sealed contact details and free text of all their
+referrals are scrubbed, and `participant.erased` tells the other services to drop what they hold.
+The pseudonymous record stays: consents, referral statuses and history, the audit log.
+Erasing a resident erased already changes nothing and announces nothing.
+"""
+
+from datetime import datetime
+
+from hubnet_common.envelope import Envelope, partner_of
+from hubnet_common.messages.referral_commands import EraseParticipant
+from hubnet_common.messages.referral_events import ParticipantErased
+from hubnet_common.messages.vocabulary import ReasonCode
+
+from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
+from hubnet_referrals.domain.referral import Action, NotPermitted, Role
+from hubnet_referrals.handlers.facts import fact_of
+
+
+async def erase_participant(command: EraseParticipant, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
+    partner_id = partner_of(envelope.source) or envelope.source
+    consents = await uow.consents.of_participant(command.participant_ref)
+    if not any(consent.involves(partner_id) for consent in consents):
+        # Also what an unknown resident gets: a partner learns nothing of residents it has no consent of.
+        raise NotPermitted(f"{partner_id} holds no consent of this resident; only a partner that recorded or is "
+                           "named in one may ask to erase them")
+    await erase(uow, command.participant_ref, reason="requested", by=partner_id, noted_by=command.noted_by,
+                at=envelope.time, caused_by=envelope)
+
+
+async def erase(uow: ReferralsUnitOfWork, participant_ref: str, *, reason: str, by: str, noted_by: str,
+                at: datetime, caused_by: Envelope) -> None:
+    await uow.data_keys.lock(participant_ref)
+    changed = await uow.data_keys.destroy(participant_ref)
+    for consent in await uow.consents.of_participant(participant_ref, for_update=True):
+        if consent.end_for_erasure(noted_by=noted_by, at=at):
+            await uow.consents.save_withdrawal(consent)
+            changed += 1
+    for referral_id in await uow.referrals.open_of_participant(participant_ref):
+        referral = await uow.referrals.get(referral_id)
+        transition = referral.apply(Action.END_FOR_WITHDRAWN_CONSENT, actor="network", role=Role.NETWORK, at=at,
+                                    reason_code=ReasonCode.CONSENT_WITHDRAWN)
+        await uow.referrals.save(referral)
+        await uow.sla.stop(referral.id, at)
+        uow.emit(fact_of(referral, transition), caused_by=caused_by)
+        changed += 1
+    changed += await uow.referrals.erase_personal_data(participant_ref=participant_ref)
+    if changed:
+        uow.emit(ParticipantErased(participant_ref=participant_ref, reason=reason, requested_by_partner_id=by,
+                                   erased_at=at, referral_ids=await uow.referrals.ids_of_participant(participant_ref)),
+                 caused_by=caused_by)
