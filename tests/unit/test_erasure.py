@@ -1,6 +1,5 @@
 """A resident's data key and their erasure, in the referrals service through its bootstrap with fakes."""
 
-import stat
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -16,10 +15,11 @@ from hubnet_common.sealing import (
     ContactDetails, SealingError, generate_encryption_keys, open_data_key, seal_with_data_key,
 )
 from hubnet_referrals import bootstrap
+from hubnet_common.keys import KeyInvalid, read_key, write_key_pair
 from hubnet_referrals.adapters.custodian import KeyCustodian
 from hubnet_referrals.settings import ReferralSettings
 
-from tests.unit.fakes import FakeReferralsUnitOfWork
+from tests.unit.fakes import FakeReferralsUnitOfWork, network_verifier, signed
 
 RESIDENT, OTHER_RESIDENT = "ab" * 32, "cd" * 32
 NOW = datetime.now(UTC)
@@ -37,17 +37,18 @@ async def uow():
 
 @pytest.fixture
 def processor(uow, tmp_path):
-    settings = ReferralSettings(encryption_key_file=tmp_path / "referrals.x25519.key")
+    settings = ReferralSettings(encryption_key_file=write_key_pair(tmp_path, "service-referrals", "x25519")[1])
     spec = bootstrap.spec(settings, uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
     return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None),
-                     dead_letters=CollectedDeadLetters())
+                     dead_letters=CollectedDeadLetters(), verifier=network_verifier())
 
 
 async def send(processor, command, partner="bostadsbolaget") -> str:
     envelope = Envelope.new(type=command.ce_type, source=partner_source(partner), subject=command.subject())
-    return await processor.process(Record(command.topic, 0, 0, command.subject().encode(),
-                                          command.model_dump_json().encode(), tuple(envelope.to_headers())))
+    return await processor.process(signed(Record(command.topic, 0, 0, command.subject().encode(),
+                                                 command.model_dump_json().encode(), tuple(envelope.to_headers())),
+                                          by=f"partner-{partner}"))
 
 
 def consent(resident=RESIDENT, partners=("brg", "poseidon")) -> c.RecordConsent:
@@ -167,10 +168,13 @@ def test_every_note_and_reason_about_the_resident_must_be_sealed(command):
         command("Ebba har flyttat")
 
 
-def test_the_custodian_makes_its_key_file_once_and_every_instance_uses_it(tmp_path):
-    path = tmp_path / "keys" / "referrals.x25519.key"
+def test_the_custodian_opens_only_what_is_sealed_to_its_own_key(tmp_path):
+    _, path = write_key_pair(tmp_path, "service-referrals", "x25519")
     first, second = KeyCustodian(path), KeyCustodian(path)
-    assert first.public_key == second.public_key
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and list(path.parent.iterdir()) == [path]
+    assert first.public_key == second.public_key == read_key(tmp_path / "service-referrals.x25519.pub")
+    with pytest.raises(SealingError):
+        first.open(first.seal(first.new_key(), generate_encryption_keys().public))
+    with pytest.raises(KeyInvalid, match="nowhere.key"):
+        KeyCustodian(tmp_path / "nowhere.key").public_key
     key = first.new_key()
     assert second.open(first.seal(key, second.public_key)) == key

@@ -82,9 +82,9 @@ async def test_an_erased_resident_leaves_upcoming_places_keeps_past_counts_and_i
     spec = bootstrap.spec(uow_factory=lambda _pool: lambda: uow)
     route = next(r for r in spec.routes if r.topic == "referral.events.v1")
     facts = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None),
-                      dead_letters=CollectedDeadLetters())
-    assert await facts.process(Record(erased.topic, 0, 0, b"x", erased.model_dump_json().encode(),
-                                      tuple(envelope.to_headers()))) == "processed"
+                      dead_letters=CollectedDeadLetters(), verifier=network_verifier())
+    assert await facts.process(signed(Record(erased.topic, 0, 0, b"x", erased.model_dump_json().encode(),
+                                             tuple(envelope.to_headers())), by="service-referrals")) == "processed"
     now = await uow.occurrences.get("E-1", STARTS)
     assert [(r.participant_ref, r.status) for r in now.registrations] == [(None, "cancelled"), ("cd" * 32, "registered")]
     before = await uow.occurrences.get("E-1", past.starts_at)
@@ -96,5 +96,6 @@ async def test_an_erased_resident_leaves_upcoming_places_keeps_past_counts_and_i
                              actor_partner_id="bostadsbolaget", at=STARTS, participant_ref="ab" * 32,
                              purpose="work", consent_id="C-1", hub_event_id="E-1", occurrence_starts_at=STARTS)
     envelope = Envelope.new(type=late.ce_type, source="urn:hubnet:service:referrals", subject=late.subject())
-    await facts.process(Record(late.topic, 1, 0, b"R-late", late.model_dump_json().encode(), tuple(envelope.to_headers())))
+    await facts.process(signed(Record(late.topic, 1, 0, b"R-late", late.model_dump_json().encode(),
+                                      tuple(envelope.to_headers())), by="service-referrals"))
     assert len((await uow.occurrences.get("E-1", STARTS)).registrations) == 2  # its request came too late: nobody
