@@ -26,10 +26,9 @@ from hubnet_common.messages.vocabulary import MainActivity
 from hubnet_common.participant import participant_ref
 from hubnet_common.partner import PartnerClient
 from hubnet_common.local.watch import TopicWatcher
-from hubnet_common.sealing import (
-    ContactDetails, SealingError, open_contact, open_with_data_key, read_private_key, read_public_key,
-    seal_with_data_key, write_key_pair,
-)
+from hubnet_common.keys import read_key, write_key_pair
+from hubnet_common.local.kafka_users import admin_login
+from hubnet_common.sealing import ContactDetails, SealingError, open_contact, open_with_data_key, seal_with_data_key
 from hubnet_common.settings import Settings
 from hubnet_common.topics import REFERRAL_EVENTS
 
@@ -100,7 +99,7 @@ def hubnet(local, *args: str) -> subprocess.CompletedProcess:
 async def every_record(bootstrap: str) -> list:
     """Every record of every topic of this test run (its prefix), dead letters included, from the beginning."""
     prefix = Settings().topic_prefix
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **admin_login())
     await admin.start()
     try:
         topics = [t for t in await admin.list_topics() if t.startswith(prefix)]
@@ -109,7 +108,7 @@ async def every_record(bootstrap: str) -> list:
         await admin.close()
     partitions = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
     assert any(t.endswith(".dlq") for t in topics) and len(topics) >= 18
-    records = await records_until_now(bootstrap, partitions, timeout=60)
+    records = await records_until_now(bootstrap, partitions, timeout=60, **admin_login())
     return [r.value.decode("utf-8", "replace") + " " + " ".join(v.decode("utf-8", "replace") for _, v in r.headers)
             + " " + (r.key or b"").decode("utf-8", "replace") for r in records]
 
@@ -138,8 +137,8 @@ def http_json(url: str) -> dict:
 async def test_an_erased_resident_cannot_be_read_anywhere_and_another_still_can(services, kafka_bootstrap, tmp_path):
     dsns, _, local, _ = services
     url = f"http://127.0.0.1:{local.ports['referrals']}"
-    pairs = {p: write_key_pair(tmp_path, p) for p in ("bostadsbolaget", "brg")}
-    keys = {p: read_private_key(private) for p, (_, private) in pairs.items()}
+    pairs = {p: write_key_pair(tmp_path, f"partner-{p}", "x25519") for p in ("bostadsbolaget", "brg")}
+    keys = {p: read_key(private) for p, (_, private) in pairs.items()}
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
     evening = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title="Starta eget-kväll",
                                starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=1)
@@ -148,7 +147,7 @@ async def test_an_erased_resident_cannot_be_read_anywhere_and_another_still_can(
             TopicWatcher(kafka_bootstrap, [REFERRAL_EVENTS]) as watch:
         for partner, client in (("bostadsbolaget", sender), ("brg", brg)):
             accepted(await client.request(UpdatePartner(partner_id=partner,
-                                                        encryption_public_key=read_public_key(pairs[partner][0]))))
+                                                        encryption_public_key=read_key(pairs[partner][0]))))
         accepted(await familjebostader.request(evening))
         referrals = {}
         for resident in (ERASED, KEPT):

@@ -8,19 +8,22 @@ from dataclasses import replace
 
 from hubnet_common.directory_copy import FakeDirectoryCopy
 from hubnet_common.keys import owner_source, read_key
-from hubnet_common.processing import Record
+from hubnet_common.deadletter import CollectedDeadLetters
+from hubnet_common.processing import Processor, Record
 from hubnet_common.settings import Settings
 from hubnet_common.signing import PublicSigningKey, Signer
 from hubnet_common.trust import StaticKeyRing, Verifier
 from hubnet_common.uow import FakeUnitOfWork
 from hubnet_events.domain.hub_event import HubEvent
 from hubnet_events.domain.occurrence import Occurrence
+from hubnet_referrals import bootstrap
 from hubnet_referrals.adapters.seed import read_network
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.domain.data_key import DataKeyCopy
 from hubnet_referrals.domain.referral import Referral
 from hubnet_referrals.domain.sla import SlaClock
+from hubnet_referrals.settings import ReferralSettings
 
 
 def network_verifier() -> Verifier:
@@ -28,6 +31,16 @@ def network_verifier() -> Verifier:
     keys = [PublicSigningKey(owner_source(path.name.removesuffix(".ed25519.pub")), read_key(path))
             for path in Settings().keys_dir.glob("*.ed25519.pub")]
     return Verifier(StaticKeyRing(keys), unknown_key_grace=0)
+
+
+async def referrals_processor() -> tuple[Processor, FakeReferralsUnitOfWork, CollectedDeadLetters]:
+    """The referrals service's command processing on in-memory fakes, verifying with the session's keys."""
+    uow, dead = FakeReferralsUnitOfWork(), CollectedDeadLetters()
+    await uow.seed_network()
+    spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
+    [route] = spec.routes
+    return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead,
+                     verifier=network_verifier()), uow, dead
 
 
 def signer(name: str) -> Signer:

@@ -8,24 +8,17 @@ import pytest
 from hubnet_common.deadletter import CollectedDeadLetters
 from hubnet_common.envelope import readable
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
-from hubnet_common.processing import Processor, Record
-from hubnet_referrals import bootstrap
-from hubnet_referrals.settings import ReferralSettings
+from hubnet_common.processing import Record
 from hypothesis import HealthCheck, given, settings
 
 from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage, signed_if_possible
-from tests.unit.fakes import FakeReferralsUnitOfWork, network_verifier, signer
+from tests.unit.fakes import FakeReferralsUnitOfWork, referrals_processor, signer
 
 KEY = "R-bad-1"
 
 
 async def process(body: bytes, headers, offset: int = 0) -> tuple[str, CollectedDeadLetters, FakeReferralsUnitOfWork]:
-    uow, dead = FakeReferralsUnitOfWork(), CollectedDeadLetters()
-    await uow.seed_network()
-    spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
-    [route] = spec.routes
-    processor = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead,
-                          verifier=network_verifier())
+    processor, uow, dead = await referrals_processor()
     outcome = await processor.process(Record("referral.commands.v1", 0, offset, KEY.encode(), body, tuple(headers)))
     return outcome, dead, uow
 

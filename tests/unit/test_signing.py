@@ -6,20 +6,17 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from hubnet_common.deadletter import CollectedDeadLetters
 from hubnet_common.envelope import Envelope, partner_source, service_source
 from hubnet_common.keys import generate
 from hubnet_common.messages.audit import MessageRejected
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.partner import PartnerClient
-from hubnet_common.processing import Processor, Record
+from hubnet_common.processing import Record
 from hubnet_common.signing import PublicSigningKey, SignatureRefused, Signer, canonical_form
 from hubnet_common.trust import StaticKeyRing, Verifier, trusted_service_keys
-from hubnet_referrals import bootstrap
 from hubnet_referrals.domain.directory import Partner
-from hubnet_referrals.settings import ReferralSettings
 
-from tests.unit.fakes import FakeReferralsUnitOfWork, network_verifier, signed, signer
+from tests.unit.fakes import referrals_processor, signed, signer
 
 BRG, STADSMISSIONEN = partner_source("brg"), partner_source("stadsmissionen")
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -138,12 +135,7 @@ def test_rotating_to_a_key_the_partner_has_changes_nothing_and_the_default_overl
 
 
 async def test_a_forged_command_is_dead_lettered_audited_and_does_not_block_the_real_one():
-    uow, dead = FakeReferralsUnitOfWork(), CollectedDeadLetters()
-    await uow.seed_network()
-    spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
-    [route] = spec.routes
-    processor = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead,
-                          verifier=network_verifier())
+    processor, uow, dead = await referrals_processor()
     body = json.dumps({"partner_id": "bostadsbolaget", "name": "Taken over"}).encode()
     envelope = Envelope.new(type="se.hubnet.directory.update-partner.v1", source=partner_source("bostadsbolaget"),
                             subject="partner:bostadsbolaget")

@@ -29,28 +29,42 @@ from hubnet_referrals.adapters.follow_up_query import load_records
 from hubnet_referrals.domain import follow_up
 
 
-def _about_one_referral(path: str, read: Callable[[asyncpg.Connection, str, str], Awaitable[Any]]):
-    """A route about one referral (`?id=…&partner=…`), answered only to its sender and receiver."""
+def _lookup(path: str, names: tuple[str, str], read: Callable[[asyncpg.Connection, str, str], Awaitable[Any]],
+            not_found: Callable[[dict[str, str]], str]):
+    """A route that reads one thing named by two query parameters, 404 when there is none (e.g. a
+    referral answered only to its sender and receiver)."""
 
     def route(runtime: Runtime):
         @get
-        async def about_one_referral(scope: Any) -> AsgiResponse:
+        async def lookup(scope: Any) -> AsgiResponse:
             q = query(scope)
-            if not q.get("id") or not q.get("partner"):
-                return problem("give id and partner", 400)
+            if not all(q.get(name) for name in names):
+                return problem(f"give {' and '.join(names)}", 400)
             async with runtime.pool.acquire() as conn:
-                found = await read(conn, q["id"], q["partner"])
+                found = await read(conn, *(q[name] for name in names))
             if found is None:
-                return problem(f"no referral {q['id']} for {q['partner']}", 404)
+                return problem(not_found(q), 404)
             return json_response(found)
 
-        return path, about_one_referral
+        return path, lookup
 
     return route
 
 
-referral_route = _about_one_referral("/referral", read_model.referral_with_history)
-audit_route = _about_one_referral("/audit", read_model.audit_of)
+def _no_referral(q: dict[str, str]) -> str:
+    return f"no referral {q['id']} for {q['partner']}"
+
+
+async def _data_key_copy(conn: asyncpg.Connection, participant_ref: str, partner: str) -> dict | None:
+    sealed_key = await partners_copy(conn, participant_ref, partner)
+    return None if sealed_key is None else {"participant_ref": participant_ref, "partner": partner, "sealed_key": sealed_key}
+
+
+referral_route = _lookup("/referral", ("id", "partner"), read_model.referral_with_history, _no_referral)
+audit_route = _lookup("/audit", ("id", "partner"), read_model.audit_of, _no_referral)
+# The copy is sealed to the partner named: of no use to anyone else, so the query needs no more proof.
+data_key_route = _lookup("/data-key", ("participant_ref", "partner"), _data_key_copy,
+                         lambda q: f"{q['partner']} holds no data key for this resident (none shared, or erased)")
 
 
 def referrals_route(runtime: Runtime):
@@ -98,21 +112,6 @@ def report_route(runtime: Runtime):
                       "rows": [{**{k: r.key(k) for k in group_by}, **r.figures} for r in rows]})
 
     return "/report", report
-
-
-def data_key_route(runtime: Runtime):
-    @get
-    async def data_key(scope: Any) -> AsgiResponse:
-        q = query(scope)
-        if not q.get("participant_ref") or not q.get("partner"):
-            return problem("give participant_ref and partner", 400)
-        async with runtime.pool.acquire() as conn:
-            sealed_key = await partners_copy(conn, q["participant_ref"], q["partner"])
-        if sealed_key is None:
-            return problem(f"{q['partner']} holds no data key for this resident (none shared, or erased)", 404)
-        return json_response({"participant_ref": q["participant_ref"], "partner": q["partner"], "sealed_key": sealed_key})
-
-    return "/data-key", data_key
 
 
 ROUTES = (referral_route, audit_route, referrals_route, directory_route, report_route, data_key_route)
