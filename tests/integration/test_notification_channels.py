@@ -169,6 +169,8 @@ async def test_a_daily_digest_goes_out_once_a_day_whatever_the_restarts(new_data
         accepted(await brg.request(UpsertStaffMember(staff_id="brg-johan", name="Johan Berg", language="en",
                                                      email="johan.berg@brg.example.org", delivery="digest",
                                                      roles=["receives-referrals"])))
+        # the answer may come from another instance of this module (its own database, its own group)
+        await until(dsn, "SELECT 1 FROM staff WHERE id = 'brg-johan' AND delivery = 'digest'")
         first, second = requested(), requested()
         await publish(kafka_bootstrap, first, second)
         await wait_for_mail(mail_dir, second.referral_id, to="sara.nilsson@brg.example.org")
