@@ -131,16 +131,21 @@ def partner(kafka_bootstrap):
 
 
 async def publish_fact(kafka_bootstrap: str, fact, envelope, *, signer: Signer | None = None) -> None:
-    """Publish a fact as the service its envelope names would: signed with that service's key
-    (or with `signer`'s, to forge one)."""
-    key, body = fact.subject().encode(), fact.model_dump_json().encode()
-    service = owner_name(envelope.source).removeprefix("service-")
+    await publish_facts(kafka_bootstrap, [(fact, envelope)], signer=signer)
+
+
+async def publish_facts(kafka_bootstrap: str, facts: list, *, signer: Signer | None = None) -> None:
+    """Publish (fact, envelope) pairs as the service their envelopes name would, through one
+    producer: signed with that service's key (or with `signer`'s, to forge them)."""
+    service = owner_name(facts[0][1].source).removeprefix("service-")
     signer = signer or service_signer(service, Settings())
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **login(f"hubnet-{service}"))
     await producer.start()
     try:
-        await producer.send_and_wait(on_broker(fact.topic, Settings().topic_prefix), body, key=key,
-                                     headers=signer.sign(key, envelope.to_headers(), body))
+        for fact, envelope in facts:
+            key, body = fact.subject().encode(), fact.model_dump_json().encode()
+            await producer.send_and_wait(on_broker(fact.topic, Settings().topic_prefix), body, key=key,
+                                         headers=signer.sign(key, envelope.to_headers(), body))
     finally:
         await producer.stop()
 

@@ -23,7 +23,7 @@ from hubnet_notifications.settings import NotificationSettings
 
 from tests.conftest import fresh_group_prefix
 from tests.conftest import ROOT, free_port
-from tests.integration.conftest import publish_fact, rows, running, until
+from tests.integration.conftest import publish_facts, rows, running, until
 from tests.integration.referral_steps import accepted
 from tests.integration.webhook_receiver import receiving
 
@@ -53,10 +53,8 @@ def requested(hub_id="hjallbo", receiver="brg", service="brg-business-coaching")
 
 
 async def publish(kafka_bootstrap, *facts) -> list[Envelope]:
-    envelopes = []
-    for fact in facts:
-        envelopes.append(Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject()))
-        await publish_fact(kafka_bootstrap, fact, envelopes[-1])
+    envelopes = [Envelope.new(type=f.ce_type, source=service_source("referrals"), subject=f.subject()) for f in facts]
+    await publish_facts(kafka_bootstrap, list(zip(facts, envelopes, strict=True)))
     return envelopes
 
 
