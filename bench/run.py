@@ -12,11 +12,13 @@ import json
 import logging
 import os
 import platform
+import re
 import statistics
 import time
 import uuid
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -35,7 +37,7 @@ RESULTS = Path(".local/bench")
 SERVICES = ("referrals", "events", "notifications")
 
 
-def sample_fact(referral_id: str, signer: Signer) -> tuple[bytes, list]:
+def sample_fact(referral_id: str, signer: Signer, at: datetime | None = None) -> tuple[bytes, list]:
     """A real `referral.requested` fact as the referrals service publishes it: body and signed headers."""
     fact = ReferralRequested(
         referral_id=referral_id, version=1, status="requested", sender_partner_id="bostadsbolaget",
@@ -43,6 +45,7 @@ def sample_fact(referral_id: str, signer: Signer) -> tuple[bytes, list]:
         actor_partner_id="bostadsbolaget", at=datetime.now(UTC), participant_ref="ab" * 32, purpose="own-business",
         consent_id="C-bench")
     envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=referral_id)
+    envelope = replace(envelope, time=at) if at else envelope
     body = fact.model_dump_json().encode()
     return body, signer.sign(referral_id.encode(), envelope.to_headers(), body)
 
@@ -52,7 +55,7 @@ async def environment(label: str, databases: tuple[str, ...]):
     """Fresh topics (a prefix of their own) and databases; yields (prefix, {name: database})."""
     bootstrap, server = os.environ["HUBNET_KAFKA_BOOTSTRAP"], os.environ["HUBNET_PG_DSN"]
     run = uuid.uuid4().hex[:6]
-    prefix = f"bench-{label}-{run}."
+    prefix = f"bench{re.sub('[^a-z]', '', label)}-{run}."  # an environment's prefix (local.kafka_users)
     names = {name: f"bench_{label.replace('-', '_')}_{name}_{run}" for name in databases}
     conn = await asyncpg.connect(server)
     for name in names.values():
@@ -145,7 +148,8 @@ async def main(args: argparse.Namespace) -> dict:
     result["throughput"] = await throughput_phase(args.offered, args.seconds)
     signer = service_signer("referrals", Settings())
     async with environment("catchup", ("notifications",)) as (prefix, names):
-        facts = (sample_fact(f"R-c-{i:016x}", signer) for i in range(args.catchup_facts))
+        history = datetime.now(UTC) - timedelta(days=30)  # a replay reads what happened long ago
+        facts = (sample_fact(f"R-c-{i:016x}", signer, history) for i in range(args.catchup_facts))
         result["catch_up"] = await catchup.replay(os.environ["HUBNET_KAFKA_BOOTSTRAP"], prefix, names,
                                                   facts, args.catchup_seconds)
     csp = result["raw"]["consume_store_publish"]["per_second"]
