@@ -75,13 +75,18 @@ async def state(db: Database, notification_id: str) -> tuple[str, int, int]:
     return status, attempts, facts
 
 
-async def test_a_mail_accepted_while_the_database_is_away_is_recorded_later_and_sent_once(database):
+async def sent_as_the_database_goes_away(database: Database) -> tuple[str, Mailer, Deliveries]:
+    """A pending mail, and a worker whose mail server accepted it just as the database went away."""
     notification_id = await a_pending_mail(database)
     mailer = Mailer(while_sending=lambda: setattr(database, "away", True))
     deliveries = Deliveries(Channels(mailer, webhooks=None))
-
     with pytest.raises(ConnectionRefusedError):
         await deliveries.deliver_due(database)
+    return notification_id, mailer, deliveries
+
+
+async def test_a_mail_accepted_while_the_database_is_away_is_recorded_later_and_sent_once(database):
+    notification_id, mailer, deliveries = await sent_as_the_database_goes_away(database)
     with pytest.raises(ConnectionRefusedError):  # still away: tried again, nothing lost meanwhile
         await deliveries.deliver_due(database)
     database.away, mailer.while_sending = False, lambda: None
@@ -93,11 +98,7 @@ async def test_a_mail_accepted_while_the_database_is_away_is_recorded_later_and_
 
 
 async def test_a_batch_in_hand_is_not_taken_by_another_worker(database):
-    notification_id = await a_pending_mail(database)
-    mailer = Mailer(while_sending=lambda: setattr(database, "away", True))
-    first = Deliveries(Channels(mailer, webhooks=None))
-    with pytest.raises(ConnectionRefusedError):
-        await first.deliver_due(database)
+    notification_id, mailer, first = await sent_as_the_database_goes_away(database)
     database.away, mailer.while_sending = False, lambda: None
 
     other_worker = Deliveries(Channels(mailer, webhooks=None))

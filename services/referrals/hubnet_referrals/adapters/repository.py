@@ -44,18 +44,17 @@ class PgReferrals:
         )
 
     async def open_under_consent(self, consent_id: str) -> list[str]:
-        rows = await self.conn.fetch(
-            "SELECT id FROM referrals WHERE consent_id = $1"
-            " AND status IN ('requested', 'received', 'accepted', 'in-progress', 'on-hold') ORDER BY id FOR UPDATE",
-            consent_id,
-        )
-        return [r["id"] for r in rows]
+        return await self._open_where("consent_id", consent_id)
 
     async def open_of_participant(self, participant_ref: str) -> list[str]:
+        return await self._open_where("participant_ref", participant_ref)
+
+    async def _open_where(self, column: str, value: str) -> list[str]:
+        """Ids of the open referrals with this consent or participant, locked for the change."""
         rows = await self.conn.fetch(
-            "SELECT id FROM referrals WHERE participant_ref = $1"
+            f"SELECT id FROM referrals WHERE {column} = $1"
             " AND status IN ('requested', 'received', 'accepted', 'in-progress', 'on-hold') ORDER BY id FOR UPDATE",
-            participant_ref,
+            value,
         )
         return [r["id"] for r in rows]
 
