@@ -15,7 +15,6 @@ from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import TopicAuthorizationFailedError
 from aiosmtpd.controller import Controller
 from hubnet_common.local.credentials import login
 from hubnet_common.local.services import LocalServices, database_dsn
@@ -62,16 +61,6 @@ async def _write(bootstrap: str, topic: str, facts: Iterator[Fact], written: lis
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, acks=1, **login("hubnet-referrals"))
     await producer.start()
     try:
-        first_value, first_headers = next(facts)
-        async with asyncio.timeout(30):
-            while True:
-                try:  # the environment's ACLs, just made, take a moment to be in force
-                    await producer.send_and_wait(topic, first_value, key=dict(first_headers)["ce_subject"],
-                                                 headers=first_headers)
-                    break
-                except TopicAuthorizationFailedError:
-                    await asyncio.sleep(0.5)
-        written[0] += 1
         pending = []
         for value, headers in facts:
             pending.append(await producer.send(topic, value, key=dict(headers)["ce_subject"], headers=headers))

@@ -9,7 +9,6 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import TopicAuthorizationFailedError
 from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.keys import owner_name, read_key
 from hubnet_common.local.credentials import logged_in, login
@@ -104,14 +103,8 @@ async def enrolled_partners(kafka_bootstrap, network_keys):
     for partner in partners:
         key = read_key(network_keys / f"partner-{partner.id}.ed25519.pub")
         fact = PartnerUpserted(partner_id=partner.id, name=partner.name, signing_keys=[SigningKeyEntry(public_key=key)])
-        envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject())
-        async with asyncio.timeout(30):
-            while True:
-                try:
-                    await publish_fact(kafka_bootstrap, fact, envelope)
-                    break
-                except TopicAuthorizationFailedError:  # the session's ACLs, just made, are not in force yet
-                    await asyncio.sleep(0.5)
+        await publish_fact(kafka_bootstrap, fact,
+                           Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject()))
 
 
 @pytest.fixture

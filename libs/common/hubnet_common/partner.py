@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -18,9 +17,8 @@ from pydantic import ValidationError
 
 from hubnet_common.envelope import Envelope, EnvelopeInvalid, partner_source
 from hubnet_common.kafka import idempotent_producer, records_until_now
-from hubnet_common.keys import read_key
 from hubnet_common.local.credentials import login
-from hubnet_common.signing import SignatureRefused, Signer
+from hubnet_common.signing import SignatureRefused, Signer, own_signer
 from hubnet_common.messages.base import MESSAGE_TYPES, Command, Fact
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.settings import Settings
@@ -43,14 +41,8 @@ def _prefix(topic_prefix: str | None) -> str:
 
 
 def partner_signer(partner_id: str, settings: Settings | None = None) -> Signer:
-    """The partner's signing key: HUBNET_SIGNING_KEY_FILE, else `partner-<id>.ed25519.key` in
-    HUBNET_KEYS_DIR (how the local tools act as any partner)."""
     settings = settings or Settings()
-    path = settings.signing_key_file or (settings.keys_dir and settings.keys_dir / f"partner-{partner_id}.ed25519.key")
-    if not path or not Path(path).exists():
-        raise LookupError(f"no signing key for partner {partner_id}: set HUBNET_SIGNING_KEY_FILE, or HUBNET_KEYS_DIR "
-                          f"to a directory with partner-{partner_id}.ed25519.key (`hubnet keys generate`)")
-    return Signer(read_key(path))
+    return own_signer(f"partner-{partner_id}", settings.signing_key_file, settings.keys_dir)
 
 
 def trusted_answers(settings: Settings | None = None) -> Verifier:
@@ -169,13 +161,3 @@ async def read_directory(bootstrap: str, timeout: float = 10.0, *, topic_prefix:
         if model is not None and record.key:
             entries[record.key.decode()] = model.model_validate_json(record.value)
     return entries
-
-
-async def public_key_of(bootstrap: str, partner_id: str, *, topic_prefix: str | None = None,
-                        **security: Any) -> str:
-    """The X25519 key contact details for `partner_id` are sealed to, from the directory."""
-    entry = (await read_directory(bootstrap, topic_prefix=topic_prefix, **security)).get(f"partner:{partner_id}")
-    key = getattr(entry, "encryption_public_key", None)
-    if not key:
-        raise LookupError(f"{partner_id} has published no encryption key in the directory")
-    return key

@@ -23,11 +23,10 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from hubnet_common.db import create_pool, migrate, pending_migrations
-from hubnet_common.signing import Signer
+from hubnet_common.signing import Signer, own_signer
 from hubnet_common.trust import DirectoryKeyRing, Verifier, trusted_service_keys
 from hubnet_common.deadletter import DeadLetters
 from hubnet_common.http import json_response
-from hubnet_common.keys import read_key
 from hubnet_common.kafka import RenewingProducer, idempotent_producer
 from hubnet_common.kafka_security import broker_security, client_security
 from hubnet_common.logging import configure_logging
@@ -149,11 +148,7 @@ class Runtime:
 
 
 def service_signer(name: str, settings: Settings) -> Signer:
-    """The service's own signing key, from HUBNET_SIGNING_KEY_FILE or the keys directory."""
-    path = settings.signing_key_file or (settings.keys_dir and settings.keys_dir / f"service-{name}.ed25519.key")
-    if not path:
-        raise RuntimeError(f"the {name} service needs its signing key: set HUBNET_SIGNING_KEY_FILE or HUBNET_KEYS_DIR")
-    return Signer(read_key(path))
+    return own_signer(f"service-{name}", settings.signing_key_file, settings.keys_dir)
 
 
 def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Runtime]:

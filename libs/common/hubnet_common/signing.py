@@ -33,11 +33,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from hubnet_common.keys import decode
+from hubnet_common.keys import decode, read_key
 
 SIGNATURE_HEADER = "hubnet_signature"
 FORMAT = "v1"
@@ -113,6 +114,16 @@ class Signer:
         signature = self._key.sign(canonical_form(key, kept, body)).signature
         value = f"{FORMAT};key={self.key_id};sig={base64.b64encode(signature).decode()}"
         return [*kept, (SIGNATURE_HEADER, value.encode())]
+
+
+def own_signer(name: str, key_file: Path | None, keys_dir: Path | None) -> Signer:
+    """A process's signing key: `key_file` (HUBNET_SIGNING_KEY_FILE), else `<name>.ed25519.key` in
+    `keys_dir` (HUBNET_KEYS_DIR: how the local tools act as any partner or service)."""
+    path = key_file or (keys_dir and Path(keys_dir) / f"{name}.ed25519.key")
+    if not path or not Path(path).exists():
+        raise LookupError(f"no signing key for {name}: set HUBNET_SIGNING_KEY_FILE, or HUBNET_KEYS_DIR to a "
+                          f"directory with {name}.ed25519.key (`hubnet keys generate {name}`)")
+    return Signer(read_key(path))
 
 
 def signature_of(headers: Headers) -> tuple[str, bytes]:

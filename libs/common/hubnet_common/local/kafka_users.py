@@ -23,6 +23,8 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import TopicAuthorizationFailedError
 from kafka.admin import (
     ACL,
     ACLFilter,
@@ -40,6 +42,8 @@ from hubnet_common.access import Principal, principals
 from hubnet_common.kafka import delete_topics, ensure_topics
 from hubnet_common.local.credentials import ADMIN, MECHANISM, ensure_password, login, password, users_dir
 from hubnet_common.settings import Settings
+from hubnet_common.topics import DIRECTORY
+from hubnet_common.topics import on_broker as on_broker_topic
 
 ENVIRONMENT_PREFIX = re.compile(r"[a-z]+-[0-9a-f]{6,}\.")  # what `grant` takes; see the docstring
 _RESOURCES = {"topic": ResourceType.TOPIC, "group": ResourceType.GROUP}
@@ -166,10 +170,28 @@ async def environment(bootstrap: str, *, topic_prefix: str, group_prefix: str) -
     await ensure_topics(bootstrap, prefix=topic_prefix, **admin_login())
     try:
         await grant(bootstrap, topic_prefix=topic_prefix, group_prefix=group_prefix)
+        await _until_in_force(bootstrap, on_broker_topic(DIRECTORY.name, topic_prefix))
         yield
     finally:
         await delete_topics(bootstrap, topic_prefix, **admin_login())
         await revoke(bootstrap, topic_prefix)
+
+
+async def _until_in_force(bootstrap: str, topic: str) -> None:
+    """ACLs just made reach the broker's authorizer a moment later: wait until a principal of the
+    matrix (the referrals service, which writes the directory) is let in."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **login("hubnet-referrals"))
+    await producer.start()
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                try:
+                    await producer.partitions_for(topic)
+                    return
+                except TopicAuthorizationFailedError:
+                    await asyncio.sleep(0.5)
+    finally:
+        await producer.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
