@@ -95,15 +95,19 @@ async def test_sigterm_mid_batch_finishes_in_hand_exits_fast_and_loses_nothing(n
                                                                                tmp_path):
     dsn, prefix = await new_database("referrals"), fresh_group_prefix("term")
     local = LocalServices(log_dir=tmp_path, databases={"referrals": dsn.rpartition("/")[2]},
-                          ports={"referrals": free_port()}, extra_env={"HUBNET_GROUP_PREFIX": prefix})
+                          ports={"referrals": free_port()},
+                          # small batches, so that the backlog takes many of them and the signal comes mid-way
+                          extra_env={"HUBNET_GROUP_PREFIX": prefix, "HUBNET_CONSUME_BATCH_RECORDS": "10"})
     await skip_history(kafka_bootstrap, prefix, [referrals.spec()])
     await asyncio.to_thread(local.start_all)
     async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
         given = consent()
         accepted(await sender.request(given))
-        commands = [referral(given.consent_id) for _ in range(300)]
+        await asyncio.to_thread(local.stop_all)  # the commands wait for it as a backlog
+        commands = [referral(given.consent_id) for _ in range(1000)]
         for command in commands:
             await sender.send(command)
+        await asyncio.to_thread(local.start_all)
         async with asyncio.timeout(30):
             while not await rows(dsn, "SELECT 1 FROM referrals LIMIT 1"):
                 await asyncio.sleep(0.05)

@@ -62,7 +62,7 @@ async def a_pending_mail(db: Database) -> str:
                               subject=f"R-{uuid.uuid4().hex[:8]}")
         notification = Notification.for_staff(member, "email", Wording("Ny remiss", "En ny remiss till er."),
                                                link="https://hubnet.test/r", source=source)
-        await uow.notifications.add(notification)
+        await uow.notifications.add_all([notification])
         await uow.commit()
     return notification.id
 

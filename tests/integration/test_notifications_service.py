@@ -85,6 +85,8 @@ async def test_a_fact_read_days_late_makes_inbox_entries_but_sends_no_mail(notif
     await until(dsn, f"SELECT 1 FROM inbox WHERE ce_id = '{envelope.id}'")
     told = await rows(dsn, "SELECT recipient_id, channel FROM notifications WHERE source_id = $1", envelope.id)
     assert {(r["recipient_id"], r["channel"]) for r in told} == {("brg-sara", "inbox"), ("brg-johan", "inbox")}
+    announced = await rows(dsn, "SELECT id FROM outbox WHERE convert_from(body, 'UTF8') LIKE '%' || $1 || '%'", envelope.id)
+    assert announced == []  # its first reading announced these inbox entries; a replay does not again
     fresh = requested(f"R-it-new-{uuid.uuid4().hex[:8]}")  # sent after it: once its mail is there, the old one had its turn
     await publish_fact(kafka_bootstrap, fresh, Envelope.new(type=fresh.ce_type, source=service_source("referrals"),
                                                             subject=fresh.referral_id))

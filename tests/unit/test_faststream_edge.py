@@ -5,7 +5,7 @@ from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import TestKafkaBroker
 from faststream.kafka.message import KafkaMessage
-from faststream.kafka.parser import AioKafkaParser
+from faststream.kafka.parser import AioKafkaBatchParser
 from hubnet_common.processing import Record
 from hubnet_common.runtime import build_app, keep_raw_headers
 from hubnet_common.settings import Settings
@@ -18,9 +18,9 @@ class RecordingProcessor:
     def __init__(self) -> None:
         self.records: list[Record] = []
 
-    async def process(self, record: Record) -> str:
-        self.records.append(record)
-        return "processed"
+    async def process_batch(self, records: list[Record]) -> list[str]:
+        self.records += records
+        return ["processed"] * len(records)
 
 
 def test_every_subscriber_commits_after_processing_and_starts_at_the_earliest_record():
@@ -31,6 +31,7 @@ def test_every_subscriber_commits_after_processing_and_starts_at_the_earliest_re
         for subscriber in broker.subscribers:
             consumer_settings = subscriber._connection_args  # what FastStream hands to AIOKafkaConsumer
             assert subscriber.ack_policy is AckPolicy.ACK, spec.name
+            assert subscriber.max_records == 500  # a backlog is applied a batch at a time
             assert consumer_settings["enable_auto_commit"] is False
             assert consumer_settings["auto_offset_reset"] == "earliest"
             assert subscriber.group_id.startswith(f"unit-{spec.name}-")
@@ -51,6 +52,7 @@ async def test_a_record_with_a_header_that_is_not_utf8_reaches_the_processor_as_
     record = ConsumerRecord(topic="referral.commands.v1", partition=0, offset=3, timestamp=0, timestamp_type=0,
                             key=b"R-1", value=b"{}", checksum=None, serialized_key_size=3, serialized_value_size=2,
                             headers=[("ce_source", b"urn:\xc3\x28"), ("ce_id", b"x")])
-    message = await keep_raw_headers(record, AioKafkaParser(KafkaMessage, None).parse_message)
+    message = await keep_raw_headers((record,), AioKafkaBatchParser(KafkaMessage, None).parse_batch)
     assert message.headers["ce_id"] == "x"
-    assert Record.of(message.raw_message).headers == (("ce_source", b"urn:\xc3\x28"), ("ce_id", b"x"))
+    [raw] = message.raw_message
+    assert Record.of(raw).headers == (("ce_source", b"urn:\xc3\x28"), ("ce_id", b"x"))

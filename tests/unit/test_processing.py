@@ -1,5 +1,7 @@
 """The processing rules every consumer shares: retries, dead letters, facts never refused."""
 
+from dataclasses import replace
+
 import asyncpg
 from hubnet_common.deadletter import CollectedDeadLetters
 from hubnet_common.envelope import Envelope
@@ -65,3 +67,34 @@ async def test_a_known_fact_the_consumer_does_not_handle_is_skipped():
     record = fact_record(b"{}", type_="se.hubnet.partner.upserted.v1")
     assert await processor(handler, dead).process(record) == "ignored"
     assert dead.sent == []
+
+
+def hub_record(hub_id: str, offset: int) -> Record:
+    body = HubUpserted(hub_id=hub_id, name=hub_id.title()).model_dump_json().encode()
+    envelope = Envelope.new(type=HubUpserted.ce_type, source="urn:hubnet:service:referrals", subject=f"hub:{hub_id}")
+    return signed(Record("directory.v1", 0, offset, f"hub:{hub_id}".encode(), body, tuple(envelope.to_headers())),
+                  by="service-referrals")
+
+
+async def test_in_a_batch_a_failing_handler_dead_letters_only_its_record():
+    async def store(fact, envelope, uow):
+        uow.emit(HubUpserted(hub_id=fact.hub_id, name="copy"), caused_by=envelope)
+        if fact.hub_id == "broken":
+            raise KeyError("bug")
+
+    dead, uow = CollectedDeadLetters(), FakeUnitOfWork("test")
+    records = [hub_record("bergsjon", 1), hub_record("broken", 2), hub_record("hjallbo", 3)]
+    assert await processor(store, dead, uow).process_batch(records) == ["processed", "dead-lettered", "processed"]
+    assert [(record.offset, code) for record, code, _ in dead.sent] == [(2, "handler-error")]
+    assert [o.envelope.subject for o in uow.committed] == ["hub:bergsjon", "hub:hjallbo"]
+
+
+async def test_a_record_delivered_twice_in_one_batch_is_applied_once():
+    calls = []
+
+    async def store(fact, envelope, uow):
+        calls.append(fact.hub_id)
+
+    once = hub_record("bergsjon", 1)
+    outcomes = await processor(store, CollectedDeadLetters()).process_batch([once, replace(once, offset=2)])
+    assert outcomes == ["processed", "duplicate"] and calls == ["bergsjon"]

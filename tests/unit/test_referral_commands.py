@@ -182,3 +182,16 @@ async def test_a_command_whose_handler_keeps_failing_is_dead_lettered_and_answer
     assert dead_letters.sent[0][1] == "handler-error"
     [reply] = published(uow, CommandRejected)
     assert reply.code == "processing-failed" and uow.referrals.by_id == {}
+
+
+async def test_in_a_batch_a_refused_command_undoes_only_itself(processor, uow):
+    outcomes = await processor.process_batch([
+        record(create(referral_id="R-1"), offset=0),
+        record(create(referral_id="R-1"), offset=1),  # the id is taken by the record before it
+        record(create(referral_id="R-3"), offset=2),
+    ])
+    assert outcomes == ["accepted", "refused", "accepted"]
+    assert set(uow.referrals.by_id) == {"R-1", "R-3"}
+    assert [fact.referral_id for fact in published(uow, ReferralRequested)] == ["R-1", "R-3"]
+    assert [answer.code for answer in published(uow, CommandRejected)] == ["referral-exists"]
+    assert len(published(uow, CommandAccepted)) == 2

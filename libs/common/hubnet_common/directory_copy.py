@@ -29,8 +29,12 @@ class Known:
 
 
 class PgDirectoryCopy:
+    """Remembers what it read for its transaction (the facts of a batch name the same few hubs,
+    partners and services), until it writes."""
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
+        self._read: dict[tuple[str, str], Known | None] = {}
 
     async def hub(self, hub_id: str) -> Known | None:
         return await self._known("known_hubs", hub_id)
@@ -42,10 +46,13 @@ class PgDirectoryCopy:
         return await self._known("known_services", service_id)
 
     async def _known(self, table: str, id_: str) -> Known | None:
-        row = await self.conn.fetchrow(f"SELECT id, name, active FROM {table} WHERE id = $1", id_)
-        return Known(**row) if row else None
+        if (table, id_) not in self._read:
+            row = await self.conn.fetchrow(f"SELECT id, name, active FROM {table} WHERE id = $1", id_)
+            self._read[table, id_] = Known(**row) if row else None
+        return self._read[table, id_]
 
     async def keep_partner(self, fact: PartnerUpserted) -> None:
+        self._read.clear()
         await self.conn.execute(
             "INSERT INTO known_partners (id, name, active) VALUES ($1, $2, $3)"
             " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3",
@@ -54,6 +61,7 @@ class PgDirectoryCopy:
         await keep_signing_keys(self.conn, partner_source(fact.partner_id), signing_keys_of(fact))
 
     async def keep_hub(self, fact: HubUpserted) -> None:
+        self._read.clear()
         await self.conn.execute(
             "INSERT INTO known_hubs (id, name, active) VALUES ($1, $2, $3)"
             " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3",
@@ -61,6 +69,7 @@ class PgDirectoryCopy:
         )
 
     async def keep_service(self, fact: ServiceUpserted) -> None:
+        self._read.clear()
         await self.conn.execute(
             "INSERT INTO known_services (id, partner_id, name, hub_ids, active) VALUES ($1, $2, $3, $4, $5)"
             " ON CONFLICT (id) DO UPDATE SET partner_id = $2, name = $3, hub_ids = $4, active = $5",

@@ -4,6 +4,7 @@ and `/healthz` + `/readyz`, wired from a `ServiceSpec` that each service's boots
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -187,31 +188,39 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Ru
 
 def _subscribe(broker: KafkaBroker, runtime: Runtime, route: Route) -> None:
     """One subscriber per consumed topic, with the offset rules of DESIGN §5: a group, commit only
-    after the effect's transaction (AckPolicy.ACK; `Processor.process` never raises), and start
-    from the earliest record a new group has not seen."""
+    after the effects' transaction (AckPolicy.ACK; `Processor.process_batch` never raises), and
+    start from the earliest record a new group has not seen. It takes what one poll returns (up to
+    `consume_batch_records`), so a backlog costs one transaction and one commit per batch."""
 
     async def consume(message: KafkaMessage) -> None:
         began = time.perf_counter()
-        outcome = await runtime.processors[route.topic].process(Record.of(message.raw_message))
-        runtime.metrics.processed(route.topic, outcome, time.perf_counter() - began)
+        records = [Record.of(raw) for raw in message.raw_message]
+        outcomes = await runtime.processors[route.topic].process_batch(records)
+        share = (time.perf_counter() - began) / max(len(records), 1)
+        for outcome in outcomes:
+            runtime.metrics.processed(route.topic, outcome, share)
 
     broker.subscriber(
         on_broker(route.topic, runtime.settings.topic_prefix),
         group_id=runtime.consumer_group(route),
         ack_policy=AckPolicy.ACK,
         auto_offset_reset="earliest",
+        batch=True,
+        max_records=runtime.settings.consume_batch_records,
+        batch_timeout_ms=runtime.settings.consume_idle_ms,
         parser=keep_raw_headers,
         decoder=_keep_bytes,
     )(consume)
 
 
-async def keep_raw_headers(record: ConsumerRecord, parse: Callable[[ConsumerRecord], Awaitable[Any]]) -> Any:
-    """FastStream's parser decodes every header as UTF-8 and gives up on the record when one is
-    not, so the processor would never see it to dead-letter it. It parses a copy with readable
-    headers instead, and the processor gets the record as it came."""
-    readable = [(name, (value or b"").decode("utf-8", "replace").encode()) for name, value in record.headers]
-    message = await parse(replace(record, headers=readable))
-    message.raw_message = record
+async def keep_raw_headers(records: tuple[ConsumerRecord, ...], parse: Callable[[tuple], Awaitable[Any]]) -> Any:
+    """FastStream's parser decodes every header as UTF-8 and gives up on the batch when one is
+    not, so the processor would never see the record to dead-letter it. It parses copies with
+    readable headers instead, and the processor gets the records as they came."""
+    readable = tuple(replace(record, headers=[(name, (value or b"").decode("utf-8", "replace").encode())
+                                              for name, value in record.headers]) for record in records)
+    message = await parse(readable)
+    message.raw_message = records
     return message
 
 
@@ -235,25 +244,58 @@ def run_service(spec: ServiceSpec, settings: Settings | None = None) -> None:
     )
 
 
-def every(seconds: float, work: Callable[[Runtime], Awaitable[int]], name: str):
+def every(seconds: float, work: Callable[[Runtime], Awaitable[int]], name: str, *, wake_on: str | None = None):
     """A background worker: runs `work` again at once while it finds something to do, else waits
-    `seconds`; failures pause it (transient ones, database or broker away, as a warning; others
-    as an error with the traceback) and it never dies of one. At shutdown it finishes the piece of
-    work in hand and returns, so nothing is cut off halfway (e.g. a mail sent but not recorded)."""
+    `seconds` or until a NOTIFY on the PostgreSQL channel `wake_on`; failures pause it (transient
+    ones, database or broker away, as a warning; others as an error with the traceback) and it
+    never dies of one. At shutdown it finishes the piece of work in hand and returns, so nothing
+    is cut off halfway (e.g. a mail sent but not recorded)."""
 
     async def worker(runtime: Runtime) -> None:
-        while not runtime.stopping.is_set():
-            try:
-                if await work(runtime):
-                    continue
-            except TRANSIENT as exc:
-                log.warning("worker paused", worker=name, error=repr(exc))
-            except Exception:  # e.g. a connection left unusable by a database restart: a worker must not die of it
-                log.exception("worker failed; it goes on after a pause", worker=name)
-            try:
-                await asyncio.wait_for(runtime.stopping.wait(), seconds)
-            except TimeoutError:
-                pass
+        woken = asyncio.Event()
+        async with _listening(runtime, wake_on, woken):
+            while not runtime.stopping.is_set():
+                woken.clear()
+                try:
+                    if await work(runtime):
+                        continue
+                except TRANSIENT as exc:
+                    log.warning("worker paused", worker=name, error=repr(exc))
+                except Exception:  # e.g. a connection left unusable by a database restart: a worker must not die of it
+                    log.exception("worker failed; it goes on after a pause", worker=name)
+                await _first_of(runtime.stopping, woken, timeout=seconds)
 
     worker.__name__ = name
     return worker
+
+
+@asynccontextmanager
+async def _listening(runtime: Runtime, channel: str | None, woken: asyncio.Event):
+    """Sets `woken` on every NOTIFY on `channel`, from a connection of its own. Without one (no
+    channel, or the database away at start) the worker only polls."""
+    if channel is None:
+        yield
+        return
+    def wake(*_args) -> None:
+        woken.set()
+
+    try:
+        conn = await runtime.pool.acquire(timeout=5)
+        await conn.add_listener(channel, wake)
+    except Exception as exc:
+        log.warning("not listening; polling only", channel=channel, error=repr(exc))
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):  # the connection may be gone with the database
+            await conn.remove_listener(channel, wake)
+        await runtime.pool.release(conn)
+
+
+async def _first_of(*events: asyncio.Event, timeout: float) -> None:
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    for waiting in waits:
+        waiting.cancel()

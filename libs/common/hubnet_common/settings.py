@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # a staging copy) can share one Kafka cluster without seeing each other's messages.
     topic_prefix: str = ""
     graceful_timeout: float = 15.0
+    # A consumer applies what one poll returns, up to this many records, in one transaction with
+    # one offset commit; an idle consumer looks again after this many milliseconds.
+    consume_batch_records: int = 500
+    consume_idle_ms: int = 10
     # How long the outbox relay sleeps when no NOTIFY wakes it.
     outbox_poll_seconds: float = 1.0
     # For the `hubnet` command line: where the referrals service answers HTTP, and the network key

@@ -3,7 +3,10 @@ messages it announces (DESIGN §5). Handlers only see this interface; tests use 
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
@@ -44,6 +47,14 @@ class UnitOfWork:
         """Record the message in the inbox; False when this group has already processed it."""
         raise NotImplementedError
 
+    async def first_deliveries(self, consumer_group: str, envelopes: list[Envelope]) -> set[str]:
+        """Record the messages in the inbox; the ids this group has not processed before."""
+        return {envelope.id for envelope in envelopes if await self.first_delivery(consumer_group, envelope)}
+
+    def savepoint(self):
+        """An async context in which a failure undoes only what was done inside it."""
+        raise NotImplementedError
+
     async def commit(self) -> None:
         raise NotImplementedError
 
@@ -63,7 +74,12 @@ class PgUnitOfWork(UnitOfWork):
         except BaseException:  # e.g. the database went away: __aexit__ will not run, so give it back here
             await self._pool.release(self.conn)
             raise
+        self.open_repositories()
         return self
+
+    def open_repositories(self) -> None:
+        """Services make their repositories on `self.conn` here. It runs again after a savepoint
+        is rolled back, so nothing a repository remembered from inside it outlives it."""
 
     async def __aexit__(self, *exc_info) -> None:
         try:
@@ -71,6 +87,15 @@ class PgUnitOfWork(UnitOfWork):
                 await self._tx.rollback()
         finally:
             await self._pool.release(self.conn)
+
+    async def first_deliveries(self, consumer_group: str, envelopes: list[Envelope]) -> set[str]:
+        if not envelopes:
+            return set()
+        rows = await self.conn.fetch(
+            "INSERT INTO inbox (consumer_group, ce_id, ce_type) SELECT $1, id, type FROM unnest($2::text[], $3::text[])"
+            " AS m(id, type) ON CONFLICT DO NOTHING RETURNING ce_id",
+            consumer_group, [e.id for e in envelopes], [e.type for e in envelopes])
+        return {row["ce_id"] for row in rows}
 
     async def first_delivery(self, consumer_group: str, envelope: Envelope) -> bool:
         inserted = await self.conn.fetchval(
@@ -81,6 +106,17 @@ class PgUnitOfWork(UnitOfWork):
             envelope.type,
         )
         return bool(inserted)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        queued = len(self.pending)
+        try:
+            async with self.conn.transaction():  # nested: a SAVEPOINT
+                yield
+        except BaseException:
+            del self.pending[queued:]
+            self.open_repositories()
+            raise
 
     async def commit(self) -> None:
         if self.pending:
@@ -99,20 +135,40 @@ class PgUnitOfWork(UnitOfWork):
 
 
 class FakeUnitOfWork(UnitOfWork):
-    """In-memory unit of work for unit tests: `committed` holds what the outbox would publish."""
+    """In-memory unit of work for unit tests: `committed` holds what the outbox would publish.
+    Like a transaction, leaving it without `commit` (or a savepoint by an exception) puts its
+    repositories back as they were."""
+
+    LEDGER = ("service", "pending", "committed", "inbox", "_claimed")
 
     def __init__(self, service: str) -> None:
         super().__init__(service)
         self.committed: list[Outgoing] = []
         self.inbox: set[tuple[str, str]] = set()
         self._claimed: set[tuple[str, str]] = set()
+        self._began: dict | None = None
+
+    def _repositories(self) -> dict:
+        return {name: value for name, value in vars(self).items() if name not in self.LEDGER and name != "_began"}
+
+    def _restore(self, state: dict) -> None:
+        for name, saved in state.items():
+            current = getattr(self, name)
+            if hasattr(current, "__dict__") and type(current) is type(saved):  # in place: a test may hold it
+                vars(current).clear()
+                vars(current).update(vars(saved))
+            else:
+                setattr(self, name, saved)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self.pending, self._claimed = [], set()
+        self._began = copy.deepcopy(self._repositories())
         return self
 
     async def __aexit__(self, *exc_info) -> None:
-        self.pending, self._claimed = [], set()
+        if self._began is not None:
+            self._restore(self._began)
+        self.pending, self._claimed, self._began = [], set(), None
 
     async def first_delivery(self, consumer_group: str, envelope: Envelope) -> bool:
         key = (consumer_group, envelope.id)
@@ -121,7 +177,17 @@ class FakeUnitOfWork(UnitOfWork):
         self._claimed.add(key)
         return True
 
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        pending, claimed, state = list(self.pending), set(self._claimed), copy.deepcopy(self._repositories())
+        try:
+            yield
+        except BaseException:
+            self.pending, self._claimed = pending, claimed
+            self._restore(state)
+            raise
+
     async def commit(self) -> None:
         self.committed += self.pending
         self.inbox |= self._claimed
-        self.pending, self._claimed = [], set()
+        self.pending, self._claimed, self._began = [], set(), None

@@ -13,6 +13,7 @@ from hubnet_common.topics import DIRECTORY, NOTIFICATION_COMMANDS
 from hubnet_common.uow import UnitOfWork
 
 from hubnet_notifications.adapters.mailer import SmtpMailer
+from hubnet_notifications.adapters.repository import DELIVERIES_DUE
 from hubnet_notifications.adapters.seed import read_staff
 from hubnet_notifications.adapters.uow import SERVICE, NotificationsUnitOfWork
 from hubnet_notifications.adapters.webhook import WebhookSender
@@ -75,7 +76,7 @@ def spec(
         routes=routes(settings),
         uow_factory=uow_factory or (lambda pool: lambda: NotificationsUnitOfWork(pool)),
         on_start=[seed_staff],
-        workers=[every(settings.delivery_poll_seconds, deliveries, "deliveries"),
+        workers=[every(settings.delivery_poll_seconds, deliveries, "deliveries", wake_on=DELIVERIES_DUE),
                  every(settings.digest_check_seconds, digests, "digests")],
         http_routes=http.ROUTES,
     )

@@ -19,9 +19,7 @@ class EventsUnitOfWork(PgUnitOfWork):
     def __init__(self, pool: asyncpg.Pool) -> None:
         super().__init__(SERVICE, pool)
 
-    async def __aenter__(self) -> EventsUnitOfWork:
-        await super().__aenter__()
+    def open_repositories(self) -> None:
         self.hub_events = PgHubEvents(self.conn)
         self.occurrences = PgOccurrences(self.conn)
         self.directory = PgDirectoryCopy(self.conn)
-        return self

@@ -19,11 +19,16 @@ def _staff(row: asyncpg.Record) -> StaffMember:
 
 
 class PgStaff:
+    """Remembers `all()` for its transaction (every fact of a batch asks), until it writes."""
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
+        self._all: list[StaffMember] | None = None
 
     async def all(self) -> list[StaffMember]:
-        return [_staff(r) for r in await self.conn.fetch(f"SELECT {', '.join(STAFF)} FROM staff")]
+        if self._all is None:
+            self._all = [_staff(r) for r in await self.conn.fetch(f"SELECT {', '.join(STAFF)} FROM staff")]
+        return list(self._all)
 
     async def get(self, staff_id: str) -> StaffMember | None:
         row = await self.conn.fetchrow(f"SELECT {', '.join(STAFF)} FROM staff WHERE id = $1", staff_id)
@@ -31,6 +36,7 @@ class PgStaff:
 
     async def upsert(self, m: StaffMember, *, replace: bool = True) -> None:
         """Store the member; with `replace=False` one already stored is left as it is."""
+        self._all = None
         change = (" DO UPDATE SET name = $2, email = $3, partner_id = $4, hubs = $5, roles = $6, language = $7,"
                   " delivery = $8, active = $9") if replace else " DO NOTHING"
         await self.conn.execute(
@@ -45,14 +51,20 @@ class PgStaff:
 
 
 class PgSubscriptions:
+    """Remembers `all()` for its transaction, until it writes."""
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
+        self._all: list[Subscription] | None = None
 
     async def all(self) -> list[Subscription]:
-        rows = await self.conn.fetch("SELECT id, staff_id, kinds, partner_id, service_id, hub_id FROM subscriptions")
-        return [Subscription(**{**dict(r), "kinds": tuple(r["kinds"])}) for r in rows]
+        if self._all is None:
+            rows = await self.conn.fetch("SELECT id, staff_id, kinds, partner_id, service_id, hub_id FROM subscriptions")
+            self._all = [Subscription(**{**dict(r), "kinds": tuple(r["kinds"])}) for r in rows]
+        return list(self._all)
 
     async def add(self, s: Subscription) -> bool:
+        self._all = None
         return bool(await self.conn.fetchval(
             "INSERT INTO subscriptions (id, staff_id, kinds, partner_id, service_id, hub_id)"
             " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING true",
@@ -60,6 +72,7 @@ class PgSubscriptions:
         ))
 
     async def remove(self, subscription_id: str, staff_id: str) -> bool:
+        self._all = None
         return bool(await self.conn.fetchval(
             "DELETE FROM subscriptions WHERE id = $1 AND staff_id = $2 RETURNING true", subscription_id, staff_id
         ))
@@ -90,6 +103,7 @@ class PgWebhooks:
         )
 
 
+DELIVERIES_DUE = "hubnet_deliveries"  # the NOTIFY channel of newly stored e-mails and webhooks
 NOTIFICATION = ("id", "source_id", "source_type", "recipient_id", "channel", "subject", "body", "link", "status",
                 "attempts", "mode", "document", "traceparent", "about_id")
 
@@ -105,19 +119,29 @@ class PgNotifications:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
-    async def add(self, n: Notification) -> bool:
-        """Store it unless this source already notified this recipient on this channel, or it is
-        about a referral of an erased resident."""
-        if await self.conn.fetchval("SELECT true FROM forgotten WHERE about_id = $1", n.about_id):
-            return False
-        return bool(await self.conn.fetchval(
+    async def add_all(self, notifications: list[Notification]) -> set[str]:
+        """Store them in one statement, except where the source already notified the recipient on
+        the channel or the referral is of an erased resident; returns the ids stored."""
+        about = list({n.about_id for n in notifications if n.about_id})
+        forgotten = {r[0] for r in await self.conn.fetch(
+            "SELECT about_id FROM forgotten WHERE about_id = ANY($1::text[])", about)} if about else set()
+        kept = [n for n in notifications if n.about_id not in forgotten]
+        if not kept:
+            return set()
+        columns = [[getattr(n, c) for n in kept] for c in NOTIFICATION if c != "document"]
+        documents = [json.dumps(n.document) if n.document else None for n in kept]
+        rows = await self.conn.fetch(
             f"INSERT INTO notifications ({', '.join(NOTIFICATION)}, delivered_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14,"
-            " CASE WHEN $9 = 'delivered' THEN now() END)"
-            " ON CONFLICT (source_id, recipient_id, channel) DO NOTHING RETURNING true",
-            n.id, n.source_id, n.source_type, n.recipient_id, n.channel, n.subject, n.body, n.link, n.status,
-            n.attempts, n.mode, json.dumps(n.document) if n.document else None, n.traceparent, n.about_id,
-        ))
+            " SELECT id, source_id, source_type, recipient_id, channel, subject, body, link, status, attempts, mode,"
+            " document::jsonb, traceparent, about_id, CASE WHEN status = 'delivered' THEN now() END"
+            " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
+            " $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[])"
+            f" AS n({', '.join(NOTIFICATION)})"
+            " ON CONFLICT (source_id, recipient_id, channel) DO NOTHING RETURNING id, status",
+            *columns[:11], documents, *columns[11:])
+        if any(row["status"] == "pending" for row in rows):  # wakes the delivery worker at commit
+            await self.conn.execute(f"SELECT pg_notify('{DELIVERIES_DUE}', '')")
+        return {str(row["id"]) for row in rows}
 
     async def forget(self, about_ids: list[str]) -> int:
         """Delete every notification about these referrals (inbox entries, mails and webhook

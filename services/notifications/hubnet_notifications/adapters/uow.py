@@ -21,11 +21,9 @@ class NotificationsUnitOfWork(PgUnitOfWork):
     def __init__(self, pool: asyncpg.Pool) -> None:
         super().__init__(SERVICE, pool)
 
-    async def __aenter__(self) -> NotificationsUnitOfWork:
-        await super().__aenter__()
+    def open_repositories(self) -> None:
         self.staff = PgStaff(self.conn)
         self.subscriptions = PgSubscriptions(self.conn)
         self.webhooks = PgWebhooks(self.conn)
         self.notifications = PgNotifications(self.conn)
         self.directory = PgDirectoryCopy(self.conn)
-        return self

@@ -45,13 +45,15 @@ class Channels:
 class Deliveries:
     """The delivery worker's state: outcomes sent but not yet recorded."""
 
-    def __init__(self, channels: Channels, *, batch: int = 20, lease: timedelta = timedelta(seconds=30)) -> None:
+    def __init__(self, channels: Channels, *, batch: int = 100, lease: timedelta = timedelta(seconds=30)) -> None:
         self.channels, self.batch, self.lease = channels, batch, lease
         self.unrecorded: dict[str, tuple[Notification, BaseException | None]] = {}
+        self._recording = asyncio.Lock()
 
     async def deliver_due(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> int:
         """Try every due delivery once; returns how many were tried."""
-        await self._record_outcomes(uow_factory)
+        async with self._recording:
+            await self._record_outcomes(uow_factory)
         async with uow_factory() as uow:
             due = await uow.notifications.claim_due(self.batch, self.lease)
             await uow.commit()
@@ -65,16 +67,18 @@ class Deliveries:
 
     async def _send(self, uow_factory, n: Notification, address: str, secret: str | None) -> None:
         """Send one and record its outcome at once: a process killed right after a mail server
-        accepted the mail is the only way it goes out twice, so that moment is kept short."""
+        accepted the mail is the only way it goes out twice, so that moment is kept short. The
+        sends that finish while one transaction records are recorded together in the next."""
         try:
             await self.channels.send(n, address, secret)
             self.unrecorded[n.id] = (n, None)
         except Exception as exc:  # every failure is an outcome to record (retry, refused, given up)
             self.unrecorded[n.id] = (n, exc)
-        await self._record_outcomes(uow_factory, only=n.id)
+        async with self._recording:
+            await self._record_outcomes(uow_factory)
 
-    async def _record_outcomes(self, uow_factory: Callable[[], NotificationsUnitOfWork], only: str | None = None) -> None:
-        ids = [only] if only else list(self.unrecorded)
+    async def _record_outcomes(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> None:
+        ids = list(self.unrecorded)
         if not ids:
             return
         async with uow_factory() as uow:

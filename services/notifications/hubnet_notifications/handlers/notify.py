@@ -10,7 +10,8 @@
   webhook endpoint of a partner the fact concerns that asked for that kind.
 
 A fact older than `notify_within` when it is read is news to nobody: its inbox entries are made
-(the inbox is rebuilt whole from a replay) but no mail is sent and no webhook called.
+(the inbox is rebuilt whole from a replay) but no mail is sent, no webhook called, and no
+`notification.delivered` announced again (the first reading announced it).
 """
 
 from collections.abc import Callable
@@ -134,12 +135,11 @@ async def _tell(
 ) -> None:
     kind = kind_of(envelope.type)
     wanted = {s.staff_id for s in await uow.subscriptions.all() if s.matches(kind, about)}
-    for member in add_subscribers(told, await uow.staff.all() if wanted else [], wanted):
-        for channel in CHANNELS if fresh else ("inbox",):
-            notification = Notification.for_staff(member, channel, wording_in(member.language), link=link,
-                                                  source=envelope)
-            if await uow.notifications.add(notification) and notification.status == "delivered":
-                uow.emit(delivered(notification), caused_by=envelope)
+    notifications = [
+        Notification.for_staff(member, channel, wording_in(member.language), link=link, source=envelope)
+        for member in add_subscribers(told, await uow.staff.all() if wanted else [], wanted)
+        for channel in (CHANNELS if fresh else ("inbox",))
+    ]
     for endpoint in await uow.webhooks.of_partners(about.partner_ids) if fresh else ():
         if endpoint.wants(kind, about):
             notification_id = uuid7()
@@ -147,8 +147,12 @@ async def _tell(
                 notification_id, kind, fact_id=envelope.id, subject=envelope.subject, about=about,
                 status=status, link=link, at=envelope.time.isoformat(),
             )
-            await uow.notifications.add(
-                Notification.for_webhook(notification_id, endpoint.id, document, link=link, source=envelope))
+            notifications.append(Notification.for_webhook(notification_id, endpoint.id, document, link=link,
+                                                          source=envelope))
+    stored = await uow.notifications.add_all(notifications)
+    for notification in notifications:
+        if fresh and notification.id in stored and notification.status == "delivered":
+            uow.emit(delivered(notification), caused_by=envelope)
 
 
 class _Names:

@@ -201,10 +201,24 @@ SERVICE = (
 
 
 class PgDirectory:
+    """Remembers the partners and services it read for its transaction (the commands of a batch
+    name the same few), until it writes."""
+
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
+        self._read: dict[tuple[str, str], Partner | Service | None] = {}
 
     async def partner(self, partner_id: str) -> Partner | None:
+        if ("partner", partner_id) not in self._read:
+            self._read["partner", partner_id] = await self._partner(partner_id)
+        return self._read["partner", partner_id]
+
+    async def service(self, service_id: str) -> Service | None:
+        if ("service", service_id) not in self._read:
+            self._read["service", service_id] = await self._service(service_id)
+        return self._read["service", service_id]
+
+    async def _partner(self, partner_id: str) -> Partner | None:
         row = await self.conn.fetchrow(
             "SELECT id, name, active, encryption_public_key FROM partners WHERE id = $1", partner_id
         )
@@ -215,7 +229,7 @@ class PgDirectory:
             " ORDER BY valid_from NULLS FIRST, key_id", partner_source(partner_id))
         return Partner(**row, signing_keys=tuple(PublicSigningKey(**key) for key in keys))
 
-    async def service(self, service_id: str) -> Service | None:
+    async def _service(self, service_id: str) -> Service | None:
         row = await self.conn.fetchrow(
             f"SELECT {', '.join('s.' + c for c in SERVICE)},"
             " coalesce(array_agg(l.hub_id ORDER BY l.hub_id) FILTER (WHERE l.hub_id IS NOT NULL), '{}') AS hub_ids"
@@ -232,6 +246,7 @@ class PgDirectory:
 
     async def upsert_partner(self, partner: Partner) -> bool:
         """Store the partner and its signing keys; True when it is new or changed."""
+        self._read.clear()
         if await self.partner(partner.id) == partner:
             return False
         await self.conn.execute(
@@ -243,6 +258,7 @@ class PgDirectory:
         return True
 
     async def upsert_hub(self, hub: Hub) -> bool:
+        self._read.clear()
         return bool(await self.conn.fetchval(
             "INSERT INTO hubs (id, name, active) VALUES ($1, $2, $3)"
             " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3"
@@ -251,6 +267,7 @@ class PgDirectory:
         ))
 
     async def upsert_service(self, service: Service) -> bool:
+        self._read.clear()
         values = [getattr(service, c) for c in SERVICE]
         values[SERVICE.index("languages")] = list(service.languages)
         assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(SERVICE, 1) if c != "id")

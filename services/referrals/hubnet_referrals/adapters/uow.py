@@ -23,12 +23,10 @@ class ReferralsUnitOfWork(PgUnitOfWork):
     def __init__(self, pool: asyncpg.Pool) -> None:
         super().__init__(SERVICE, pool)
 
-    async def __aenter__(self) -> ReferralsUnitOfWork:
-        await super().__aenter__()
+    def open_repositories(self) -> None:
         self.referrals = PgReferrals(self.conn)
         self.consents = PgConsents(self.conn)
         self.sla = PgSlaClocks(self.conn)
         self.directory = PgDirectory(self.conn)
         self.audit = PgAudit(self.conn)
         self.data_keys = PgDataKeys(self.conn)
-        return self

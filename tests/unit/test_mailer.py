@@ -1,0 +1,56 @@
+"""The SMTP mailer against a real SMTP server in this process (aiosmtpd): mails arrive whole and
+readable, over kept sessions, and a session the server ended is replaced without losing a mail."""
+
+import email
+import email.policy
+
+from aiosmtpd.controller import Controller
+from hubnet_notifications.adapters.mailer import SmtpMailer
+from hubnet_notifications.domain.wording import Wording
+
+from tests.conftest import free_port
+
+
+class Kept:
+    def __init__(self) -> None:
+        self.mails: list[tuple[tuple, bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.mails.append((session.peer, envelope.original_content))
+        return "250 OK"
+
+
+def wording(n: int) -> Wording:
+    return Wording(f"Ny remiss till BRG – Hjällbo (R-{n})", f"En ny remiss väntar.\n\nhttps://hubnet.test/referrals/R-{n}\n")
+
+
+async def test_mails_arrive_readable_over_one_kept_session():
+    kept, port = Kept(), free_port()
+    server = Controller(kept, hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        mailer = SmtpMailer("127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1)
+        for n in range(3):
+            await mailer.send("sara.nilsson@brg.example.org", wording(n), message_id=f"m-{n}")
+    finally:
+        server.stop()
+    assert len({peer for peer, _ in kept.mails}) == 1  # one connection for all three
+    mail = email.message_from_bytes(kept.mails[2][1], policy=email.policy.default)
+    assert str(mail["Subject"]) == "Ny remiss till BRG – Hjällbo (R-2)"
+    assert (str(mail["To"]), str(mail["Message-ID"])) == ("sara.nilsson@brg.example.org", "<m-2@hubnet>")
+    assert "En ny remiss väntar." in mail.get_body(preferencelist=("plain",)).get_content()
+    assert 'href="https://hubnet.test/referrals/R-2"' in mail.get_body(preferencelist=("html",)).get_content()
+
+
+async def test_a_session_the_server_ended_is_replaced_and_the_mail_still_sent():
+    kept, port = Kept(), free_port()
+    mailer = SmtpMailer("127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1)
+    for n in range(2):  # the server restarts between the mails, ending the kept session
+        server = Controller(kept, hostname="127.0.0.1", port=port)
+        server.start()
+        try:
+            await mailer.send("sara.nilsson@brg.example.org", wording(n), message_id=f"m-{n}")
+        finally:
+            server.stop()
+    assert [b"R-0" in content for _, content in kept.mails] == [True, False]
+    assert len(kept.mails) == 2
