@@ -1,5 +1,5 @@
 """hubnet's own pipeline on the local stack: partner commands → referrals (stored, fact through the
-outbox) → notifications (inbox entry, mail accepted by an SMTP server in this process).
+outbox) → notifications (inbox entry, mail accepted by an SMTP server in a process of its own).
 
 The three services run as their own processes with fresh databases and topics of their own. A
 referral to BRG at Hjällbo makes one `referral.requested` fact and a mail to each of BRG's staff
@@ -9,13 +9,12 @@ who receive referrals; the first of those mails is what "delivered" means here.
 from __future__ import annotations
 
 import asyncio
-import re
+import sys
 import time
 import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from aiosmtpd.controller import Controller
 from hubnet_common.local.services import LocalServices
 from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.messages.referral_events import ReferralRequested
@@ -28,25 +27,40 @@ from tests.integration.referral_steps import accepted, consent, referral
 SENDER = "bostadsbolaget"
 
 
-class AcceptTimes:
-    """aiosmtpd handler: when the first mail about each referral was accepted."""
+class MailSink:
+    """The SMTP server (bench.smtp_sink, a process of its own): `first[referral id]` is when the
+    first mail about each referral was accepted, `mails` how many were."""
 
     def __init__(self) -> None:
+        self.port = free_port()
         self.first: dict[str, float] = {}
         self.mails = 0
 
-    async def handle_DATA(self, server, session, envelope) -> str:
-        now = time.monotonic()
-        self.mails += 1
-        found = re.search(rb"R-b-[0-9a-f]+", envelope.original_content or b"")
-        if found:
-            self.first.setdefault(found.group().decode(), now)
-        return "250 OK"
+    async def __aenter__(self) -> MailSink:
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.smtp_sink", str(self.port), stdout=asyncio.subprocess.PIPE)
+        if (await self._process.stdout.readline()).strip() != b"ready":
+            raise RuntimeError("the bench's SMTP server did not start")
+        self._reading = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self) -> None:
+        async for line in self._process.stdout:
+            referral_id, at = line.decode().split()
+            self.mails += 1
+            if referral_id != "-":
+                self.first.setdefault(referral_id, float(at))
+
+    async def __aexit__(self, *exc_info) -> None:
+        self._process.terminate()
+        await self._process.wait()
+        self._reading.cancel()
 
 
 @dataclass
 class Timeline:
-    """When each referral's command was sent, its fact seen on Kafka and its first mail accepted."""
+    """When (`time.time()`) each referral's command was sent and its fact published (the record's
+    timestamp, taken by the referrals service's producer)."""
 
     sent: dict[str, float] = field(default_factory=dict)
     published: dict[str, float] = field(default_factory=dict)
@@ -55,26 +69,23 @@ class Timeline:
 @asynccontextmanager
 async def running_network(bootstrap: str, databases: dict[str, str], prefix: str, log_dir):
     """The three services, an SMTP server and a watcher of referral facts."""
-    times = AcceptTimes()
-    smtp = Controller(times, hostname="127.0.0.1", port=free_port())
-    smtp.start()
-    local = LocalServices(log_dir=log_dir, databases=databases, ports={name: free_port() for name in databases},
-                          extra_env={"HUBNET_GROUP_PREFIX": f"{prefix}hubnet", "HUBNET_SMTP_PORT": str(smtp.port),
-                                     "HUBNET_LOG_LEVEL": "WARNING"})
-    try:
-        ready = await asyncio.to_thread(local.start_all)
-        async with TopicWatcher(bootstrap, [REFERRAL_EVENTS]) as watcher, PartnerClient(bootstrap, SENDER) as client:
-            yield Network(local, ready, times, watcher, client)
-    finally:
-        await asyncio.to_thread(local.stop_all)
-        smtp.stop()
+    async with MailSink() as mail:
+        local = LocalServices(log_dir=log_dir, databases=databases, ports={name: free_port() for name in databases},
+                              extra_env={"HUBNET_GROUP_PREFIX": f"{prefix}hubnet", "HUBNET_SMTP_PORT": str(mail.port),
+                                         "HUBNET_LOG_LEVEL": "WARNING"})
+        try:
+            ready = await asyncio.to_thread(local.start_all)
+            async with TopicWatcher(bootstrap, [REFERRAL_EVENTS], types={ReferralRequested.ce_type}) as watcher, PartnerClient(bootstrap, SENDER) as client:
+                yield Network(local, ready, mail, watcher, client)
+        finally:
+            await asyncio.to_thread(local.stop_all)
 
 
 @dataclass
 class Network:
     local: LocalServices
     ready: dict[str, float]
-    mail: AcceptTimes
+    mail: MailSink
     watcher: TopicWatcher
     client: PartnerClient
 
@@ -87,20 +98,20 @@ class Network:
         """Send CreateReferral commands at `rate` per second for `seconds` (each without waiting
         for the one before, as many partner systems would)."""
         timeline, sending = Timeline(), []
-        began = time.monotonic()
+        began = time.time()
         for i in range(int(rate * seconds)):
-            await asyncio.sleep(max(0.0, began + i / rate - time.monotonic()))
+            await asyncio.sleep(max(0.0, began + i / rate - time.time()))
             command = referral(consent_id, referral_id=f"R-b-{uuid.uuid4().hex[:16]}")
-            timeline.sent[command.referral_id] = time.monotonic()
+            timeline.sent[command.referral_id] = time.time()
             sending.append(asyncio.create_task(self.client.send(command)))
         await asyncio.gather(*sending)
         return timeline
 
     async def drain(self, timeline: Timeline, timeout: float) -> None:
-        """Wait until every referral has its mail, or `timeout`; note when each fact was seen."""
+        """Wait until every referral has its mail, or `timeout`; note when each fact was published."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not timeline.sent.keys() <= self.mail.first.keys():
             await asyncio.sleep(0.2)
         for seen in self.watcher.seen:
             if isinstance(seen.body, ReferralRequested) and seen.key in timeline.sent:
-                timeline.published.setdefault(seen.key, seen.at)
+                timeline.published.setdefault(seen.key, seen.published)

@@ -131,6 +131,8 @@ class PartnerClient:
 
     async def _read_replies(self) -> None:
         async for record in self.replies:
+            if not self._waiting:  # nobody waits for an answer (commands sent with `send`): nothing to check
+                continue
             try:
                 reply = await self._trusted_reply(record)
             except (EnvelopeInvalid, SignatureRefused, ValidationError) as exc:

@@ -26,13 +26,17 @@ class Seen:
     body: Any  # the message model, or the raw bytes when the type is unknown
     key: str
     at: float = 0.0  # time.monotonic() when the watcher read it
+    published: float = 0.0  # the record's timestamp (time.time() of its producer, or of the broker)
 
 
 class TopicWatcher:
     def __init__(
-        self, bootstrap: str, topics: list[Topic], *, from_beginning: bool = False, topic_prefix: str | None = None
+        self, bootstrap: str, topics: list[Topic], *, from_beginning: bool = False, topic_prefix: str | None = None,
+        types: set[str] | None = None,
     ) -> None:
+        """`types`: keep only messages of these ce_types (unset: all), e.g. to watch a busy topic cheaply."""
         self.topics = topics
+        self.types = types
         self.prefix = Settings().topic_prefix if topic_prefix is None else topic_prefix
         self.from_beginning = from_beginning
         # It reads every partner's replies: only the local super user may.
@@ -68,11 +72,14 @@ class TopicWatcher:
                 envelope = Envelope.from_headers(record.headers)
             except EnvelopeInvalid:
                 continue  # not a hubnet message: nothing to show
+            if self.types is not None and envelope.type not in self.types:
+                continue
             model = MESSAGE_TYPES.get(envelope.type)
             body = model.model_validate_json(record.value) if model else record.value
             async with self._changed:
                 topic = record.topic.removeprefix(self.prefix)
-                self.seen.append(Seen(topic, envelope, body, (record.key or b"").decode(), time.monotonic()))
+                self.seen.append(Seen(topic, envelope, body, (record.key or b"").decode(), time.monotonic(),
+                                      record.timestamp / 1000))
                 self._changed.notify_all()
 
     async def wait_for(self, match: Callable[[Seen], bool], timeout: float = 30.0) -> Seen:

@@ -122,14 +122,10 @@ class PgNotifications:
     async def add_all(self, notifications: list[Notification]) -> set[str]:
         """Store them in one statement, except where the source already notified the recipient on
         the channel or the referral is of an erased resident; returns the ids stored."""
-        about = list({n.about_id for n in notifications if n.about_id})
-        forgotten = {r[0] for r in await self.conn.fetch(
-            "SELECT about_id FROM forgotten WHERE about_id = ANY($1::text[])", about)} if about else set()
-        kept = [n for n in notifications if n.about_id not in forgotten]
-        if not kept:
+        if not notifications:
             return set()
-        columns = [[getattr(n, c) for n in kept] for c in NOTIFICATION if c != "document"]
-        documents = [json.dumps(n.document) if n.document else None for n in kept]
+        columns = [[getattr(n, c) for n in notifications] for c in NOTIFICATION if c != "document"]
+        documents = [json.dumps(n.document) if n.document else None for n in notifications]
         rows = await self.conn.fetch(
             f"INSERT INTO notifications ({', '.join(NOTIFICATION)}, delivered_at)"
             " SELECT id, source_id, source_type, recipient_id, channel, subject, body, link, status, attempts, mode,"
@@ -137,6 +133,7 @@ class PgNotifications:
             " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],"
             " $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[], $14::text[])"
             f" AS n({', '.join(NOTIFICATION)})"
+            " WHERE NOT EXISTS (SELECT 1 FROM forgotten f WHERE f.about_id = n.about_id)"
             " ON CONFLICT (source_id, recipient_id, channel) DO NOTHING RETURNING id, status",
             *columns[:11], documents, *columns[11:])
         if any(row["status"] == "pending" for row in rows):  # wakes the delivery worker at commit
