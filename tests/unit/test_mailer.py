@@ -4,8 +4,9 @@ readable, over kept sessions, and a session the server ended is replaced without
 import email
 import email.policy
 
+import pytest
 from aiosmtpd.controller import Controller
-from hubnet_notifications.adapters.mailer import SmtpMailer
+from hubnet_notifications.adapters.mailer import MailRejected, SmtpMailer
 from hubnet_notifications.domain.wording import Wording
 
 from tests.conftest import free_port
@@ -54,3 +55,9 @@ async def test_a_session_the_server_ended_is_replaced_and_the_mail_still_sent():
             server.stop()
     assert [b"R-0" in content for _, content in kept.mails] == [True, False]
     assert len(kept.mails) == 2
+
+
+async def test_an_address_that_could_break_the_headers_is_refused_for_good():
+    mailer = SmtpMailer("127.0.0.1", free_port(), sender="hubnet@goteborg.example")
+    with pytest.raises(MailRejected):
+        await mailer.send("sara@brg.example.org\r\nBcc: everyone@example.org", wording(1), message_id="m-1")

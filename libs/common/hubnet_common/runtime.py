@@ -273,25 +273,24 @@ def every(seconds: float, work: Callable[[Runtime], Awaitable[int]], name: str, 
 async def _listening(runtime: Runtime, channel: str | None, woken: asyncio.Event):
     """Sets `woken` on every NOTIFY on `channel`, from a connection of its own. Without one (no
     channel, or the database away at start) the worker only polls."""
-    if channel is None:
-        yield
-        return
+
     def wake(*_args) -> None:
         woken.set()
 
-    try:
-        conn = await runtime.pool.acquire(timeout=5)
-        await conn.add_listener(channel, wake)
-    except Exception as exc:
-        log.warning("not listening; polling only", channel=channel, error=repr(exc))
-        yield
-        return
+    conn = None
+    if channel is not None:
+        try:
+            conn = await runtime.pool.acquire(timeout=5)
+            await conn.add_listener(channel, wake)
+        except Exception as exc:
+            log.warning("not listening; polling only", channel=channel, error=repr(exc))
     try:
         yield
     finally:
-        with contextlib.suppress(Exception):  # the connection may be gone with the database
-            await conn.remove_listener(channel, wake)
-        await runtime.pool.release(conn)
+        if conn is not None:
+            with contextlib.suppress(Exception):  # the connection may be gone with the database
+                await conn.remove_listener(channel, wake)
+            await runtime.pool.release(conn)
 
 
 async def _first_of(*events: asyncio.Event, timeout: float) -> None:

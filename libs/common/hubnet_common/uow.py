@@ -139,7 +139,7 @@ class FakeUnitOfWork(UnitOfWork):
     Like a transaction, leaving it without `commit` (or a savepoint by an exception) puts its
     repositories back as they were."""
 
-    LEDGER = ("service", "pending", "committed", "inbox", "_claimed")
+    LEDGER = ("service", "pending", "committed", "inbox", "_claimed", "_began")  # the rest: its repositories
 
     def __init__(self, service: str) -> None:
         super().__init__(service)
@@ -149,7 +149,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._began: dict | None = None
 
     def _repositories(self) -> dict:
-        return {name: value for name, value in vars(self).items() if name not in self.LEDGER and name != "_began"}
+        return {name: value for name, value in vars(self).items() if name not in self.LEDGER}
 
     def _restore(self, state: dict) -> None:
         for name, saved in state.items():

@@ -12,6 +12,9 @@ import aiosmtplib
 from hubnet_notifications.domain.wording import Wording
 
 
+CRLF = "\r\n"
+
+
 class MailRejected(Exception):
     """The server refused the mail for good (5xx): retrying will not help."""
 
@@ -74,8 +77,9 @@ def compose(sender: str, to: str, wording: Wording, message_id: str) -> bytes:
     """The mail as sent: multipart/alternative, plain text and HTML, quoted-printable UTF-8.
     Written out here because the email package's message objects cost more CPU than everything
     else a notification needs (about 1.7 ms a mail)."""
-    if any(c in address for address in (sender, to) for c in "\r\n"):
-        raise MailRejected(f"not an address: {to!r}")
+    for address in (sender, to):  # nothing that could end a header early or needs SMTPUTF8
+        if not address.isascii() or "\r" in address or "\n" in address:
+            raise MailRejected(f"not an address this mailer can send to: {address!r}")
     boundary = f"hubnet-{message_id}"
     head = [f"From: {sender}", f"To: {to}", f"Subject: {Header(wording.subject, 'utf-8').encode(linesep=CRLF)}",
             f"Message-ID: <{message_id}@hubnet>", f"Date: {formatdate(usegmt=True)}", "MIME-Version: 1.0",
@@ -84,9 +88,6 @@ def compose(sender: str, to: str, wording: Wording, message_id: str) -> bytes:
              f"Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}{_quoted_printable(body)}"
              for kind, body in (("plain", wording.text), ("html", wording.html))]
     return f"{CRLF.join(head)}{CRLF}{CRLF}{CRLF.join(parts)}{CRLF}--{boundary}--{CRLF}".encode("ascii")
-
-
-CRLF = "\r\n"
 
 
 def _quoted_printable(text: str) -> str:
