@@ -75,7 +75,8 @@ async def running_network(bootstrap: str, databases: dict[str, str], prefix: str
                                          "HUBNET_LOG_LEVEL": "WARNING"})
         try:
             ready = await asyncio.to_thread(local.start_all)
-            async with TopicWatcher(bootstrap, [REFERRAL_EVENTS], types={ReferralRequested.ce_type}) as watcher, PartnerClient(bootstrap, SENDER) as client:
+            watching = TopicWatcher(bootstrap, [REFERRAL_EVENTS], types={ReferralRequested.ce_type})
+            async with watching as watcher, PartnerClient(bootstrap, SENDER) as client:
                 yield Network(local, ready, mail, watcher, client)
         finally:
             await asyncio.to_thread(local.stop_all)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -15,6 +17,22 @@ MIGRATION_LOCK = 7_311_001  # pg advisory lock id: one migrator at a time per da
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=30)
+
+
+class ReadMemo:
+    """What a repository read in its transaction (the messages of a batch ask for the same few
+    rows), kept until it writes; a savepoint rolled back makes the repository, and so this, anew."""
+
+    def __init__(self) -> None:
+        self._read: dict[Hashable, Any] = {}
+
+    async def get(self, key: Hashable, read: Callable[[], Awaitable[Any]]) -> Any:
+        if key not in self._read:
+            self._read[key] = await read()
+        return self._read[key]
+
+    def forget(self) -> None:
+        self._read.clear()
 
 
 def migration_files(*directories: Path) -> list[tuple[str, Path]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import asyncpg
 
+from hubnet_common.db import ReadMemo
 from hubnet_common.envelope import Envelope, partner_source
 from hubnet_common.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted
 from hubnet_common.signing import PublicSigningKey
@@ -29,12 +30,9 @@ class Known:
 
 
 class PgDirectoryCopy:
-    """Remembers what it read for its transaction (the facts of a batch name the same few hubs,
-    partners and services), until it writes."""
-
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
-        self._read: dict[tuple[str, str], Known | None] = {}
+        self._read = ReadMemo()
 
     async def hub(self, hub_id: str) -> Known | None:
         return await self._known("known_hubs", hub_id)
@@ -46,13 +44,13 @@ class PgDirectoryCopy:
         return await self._known("known_services", service_id)
 
     async def _known(self, table: str, id_: str) -> Known | None:
-        if (table, id_) not in self._read:
+        async def read() -> Known | None:
             row = await self.conn.fetchrow(f"SELECT id, name, active FROM {table} WHERE id = $1", id_)
-            self._read[table, id_] = Known(**row) if row else None
-        return self._read[table, id_]
+            return Known(**row) if row else None
+        return await self._read.get((table, id_), read)
 
     async def keep_partner(self, fact: PartnerUpserted) -> None:
-        self._read.clear()
+        self._read.forget()
         await self.conn.execute(
             "INSERT INTO known_partners (id, name, active) VALUES ($1, $2, $3)"
             " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3",
@@ -61,7 +59,7 @@ class PgDirectoryCopy:
         await keep_signing_keys(self.conn, partner_source(fact.partner_id), signing_keys_of(fact))
 
     async def keep_hub(self, fact: HubUpserted) -> None:
-        self._read.clear()
+        self._read.forget()
         await self.conn.execute(
             "INSERT INTO known_hubs (id, name, active) VALUES ($1, $2, $3)"
             " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3",
@@ -69,7 +67,7 @@ class PgDirectoryCopy:
         )
 
     async def keep_service(self, fact: ServiceUpserted) -> None:
-        self._read.clear()
+        self._read.forget()
         await self.conn.execute(
             "INSERT INTO known_services (id, partner_id, name, hub_ids, active) VALUES ($1, $2, $3, $4, $5)"
             " ON CONFLICT (id) DO UPDATE SET partner_id = $2, name = $3, hub_ids = $4, active = $5",

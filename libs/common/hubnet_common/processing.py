@@ -171,7 +171,7 @@ class Processor:
 
     async def _read(self, record: Record) -> Ready | Unfit:
         """Everything that can be decided about a record before the database is asked."""
-        structlog.contextvars.clear_contextvars()
+        self._bind(None)
         try:
             envelope = Envelope.from_headers(record.headers)
         except EnvelopeInvalid as exc:

@@ -51,20 +51,17 @@ class SmtpMailer:
 
     async def _send(self, to: str, mail: bytes) -> None:
         if self._idle:
-            session = self._idle.pop()
             try:
-                await session.sendmail(self.sender, [to], mail)
+                return await self._send_over(self._idle.pop(), to, mail)
             except aiosmtplib.SMTPServerDisconnected:
-                session.close()  # the server ended the kept session before this mail: a new one
-            except BaseException:
-                session.close()
-                raise
-            else:
-                self._idle.append(session)
-                return
+                pass  # the server ended the kept session before this mail: a new one
         session = aiosmtplib.SMTP(hostname=self.host, port=self.port, start_tls=self.starttls, username=self.user,
                                   password=self.password, timeout=self.timeout)
         await session.connect()
+        await self._send_over(session, to, mail)
+
+    async def _send_over(self, session: aiosmtplib.SMTP, to: str, mail: bytes) -> None:
+        """Send, then keep the session for the next mail; a session that failed is closed."""
         try:
             await session.sendmail(self.sender, [to], mail)
         except BaseException:

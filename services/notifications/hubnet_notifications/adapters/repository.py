@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime, timedelta
 
 import asyncpg
+from hubnet_common.db import ReadMemo
 
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember
@@ -19,16 +20,14 @@ def _staff(row: asyncpg.Record) -> StaffMember:
 
 
 class PgStaff:
-    """Remembers `all()` for its transaction (every fact of a batch asks), until it writes."""
-
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
-        self._all: list[StaffMember] | None = None
+        self._read = ReadMemo()
 
     async def all(self) -> list[StaffMember]:
-        if self._all is None:
-            self._all = [_staff(r) for r in await self.conn.fetch(f"SELECT {', '.join(STAFF)} FROM staff")]
-        return list(self._all)
+        async def read() -> list[StaffMember]:
+            return [_staff(r) for r in await self.conn.fetch(f"SELECT {', '.join(STAFF)} FROM staff")]
+        return list(await self._read.get("all", read))
 
     async def get(self, staff_id: str) -> StaffMember | None:
         row = await self.conn.fetchrow(f"SELECT {', '.join(STAFF)} FROM staff WHERE id = $1", staff_id)
@@ -36,7 +35,7 @@ class PgStaff:
 
     async def upsert(self, m: StaffMember, *, replace: bool = True) -> None:
         """Store the member; with `replace=False` one already stored is left as it is."""
-        self._all = None
+        self._read.forget()
         change = (" DO UPDATE SET name = $2, email = $3, partner_id = $4, hubs = $5, roles = $6, language = $7,"
                   " delivery = $8, active = $9") if replace else " DO NOTHING"
         await self.conn.execute(
@@ -51,20 +50,18 @@ class PgStaff:
 
 
 class PgSubscriptions:
-    """Remembers `all()` for its transaction, until it writes."""
-
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
-        self._all: list[Subscription] | None = None
+        self._read = ReadMemo()
 
     async def all(self) -> list[Subscription]:
-        if self._all is None:
+        async def read() -> list[Subscription]:
             rows = await self.conn.fetch("SELECT id, staff_id, kinds, partner_id, service_id, hub_id FROM subscriptions")
-            self._all = [Subscription(**{**dict(r), "kinds": tuple(r["kinds"])}) for r in rows]
-        return list(self._all)
+            return [Subscription(**{**dict(r), "kinds": tuple(r["kinds"])}) for r in rows]
+        return list(await self._read.get("all", read))
 
     async def add(self, s: Subscription) -> bool:
-        self._all = None
+        self._read.forget()
         return bool(await self.conn.fetchval(
             "INSERT INTO subscriptions (id, staff_id, kinds, partner_id, service_id, hub_id)"
             " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING true",
@@ -72,7 +69,7 @@ class PgSubscriptions:
         ))
 
     async def remove(self, subscription_id: str, staff_id: str) -> bool:
-        self._all = None
+        self._read.forget()
         return bool(await self.conn.fetchval(
             "DELETE FROM subscriptions WHERE id = $1 AND staff_id = $2 RETURNING true", subscription_id, staff_id
         ))

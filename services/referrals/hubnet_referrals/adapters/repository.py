@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
+from hubnet_common.db import ReadMemo
 from hubnet_common.envelope import partner_source
 from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode, Status
 from hubnet_common.signing import PublicSigningKey
@@ -201,22 +202,15 @@ SERVICE = (
 
 
 class PgDirectory:
-    """Remembers the partners and services it read for its transaction (the commands of a batch
-    name the same few), until it writes."""
-
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
-        self._read: dict[tuple[str, str], Partner | Service | None] = {}
+        self._read = ReadMemo()
 
     async def partner(self, partner_id: str) -> Partner | None:
-        if ("partner", partner_id) not in self._read:
-            self._read["partner", partner_id] = await self._partner(partner_id)
-        return self._read["partner", partner_id]
+        return await self._read.get(("partner", partner_id), lambda: self._partner(partner_id))
 
     async def service(self, service_id: str) -> Service | None:
-        if ("service", service_id) not in self._read:
-            self._read["service", service_id] = await self._service(service_id)
-        return self._read["service", service_id]
+        return await self._read.get(("service", service_id), lambda: self._service(service_id))
 
     async def _partner(self, partner_id: str) -> Partner | None:
         row = await self.conn.fetchrow(
@@ -246,7 +240,7 @@ class PgDirectory:
 
     async def upsert_partner(self, partner: Partner) -> bool:
         """Store the partner and its signing keys; True when it is new or changed."""
-        self._read.clear()
+        self._read.forget()
         if await self.partner(partner.id) == partner:
             return False
         await self.conn.execute(
@@ -258,7 +252,7 @@ class PgDirectory:
         return True
 
     async def upsert_hub(self, hub: Hub) -> bool:
-        self._read.clear()
+        self._read.forget()
         return bool(await self.conn.fetchval(
             "INSERT INTO hubs (id, name, active) VALUES ($1, $2, $3)"
             " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3"
@@ -267,7 +261,7 @@ class PgDirectory:
         ))
 
     async def upsert_service(self, service: Service) -> bool:
-        self._read.clear()
+        self._read.forget()
         values = [getattr(service, c) for c in SERVICE]
         values[SERVICE.index("languages")] = list(service.languages)
         assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(SERVICE, 1) if c != "id")
