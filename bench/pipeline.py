@@ -9,7 +9,6 @@ who receive referrals; the first of those mails is what "delivered" means here.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -22,39 +21,26 @@ from hubnet_common.partner import PartnerClient
 from hubnet_common.topics import REFERRAL_EVENTS
 
 from tests.conftest import free_port
+from bench.smtp_sink import SinkProcess
 from tests.integration.referral_steps import accepted, consent, referral
 
 SENDER = "bostadsbolaget"
 
 
-class MailSink:
-    """The SMTP server (bench.smtp_sink, a process of its own): `first[referral id]` is when the
-    first mail about each referral was accepted, `mails` how many were."""
+class MailSink(SinkProcess):
+    """The bench's SMTP server: `first[referral id]` is when the first mail about each referral
+    was accepted, `mails` how many were."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.first: dict[str, float] = {}
-        self.mails = 0
+        super().__init__(free_port())
+        self.first = self.first_about
 
     async def __aenter__(self) -> MailSink:
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.smtp_sink", str(self.port), stdout=asyncio.subprocess.PIPE)
-        if (await self._process.stdout.readline()).strip() != b"ready":
-            raise RuntimeError("the bench's SMTP server did not start")
-        self._reading = asyncio.create_task(self._read())
+        await self.start()
         return self
 
-    async def _read(self) -> None:
-        async for line in self._process.stdout:
-            referral_id, at = line.decode().split()
-            self.mails += 1
-            if referral_id != "-":
-                self.first.setdefault(referral_id, float(at))
-
     async def __aexit__(self, *exc_info) -> None:
-        self._process.terminate()
-        await self._process.wait()
-        self._reading.cancel()
+        await self.stop()
 
 
 @dataclass

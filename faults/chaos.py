@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import signal
+import socket
 import time
 import urllib.request
 from collections import Counter, defaultdict
@@ -44,22 +46,33 @@ class NoChaos:
 
 
 class KillRandomService(NoChaos):
-    """kill -9 a random service every `every` commands, and start it again at once."""
+    """kill -9 a service every `every` commands, chosen by a seeded draw from `victims`, and start
+    it again at once. A kill counts once the process is seen gone by its signal and the new one
+    answers /readyz; `kills_at` keeps when each victim died, to find the kills that landed inside
+    a window of its work."""
 
     name = "kill"
 
-    def __init__(self, local: LocalServices, every: int = 400) -> None:
-        self.local, self.every, self.kills = local, every, Counter()
+    def __init__(self, local: LocalServices, every: int = 400, *, victims: tuple[str, ...] = SERVICES,
+                 seed: int = 20261201) -> None:
+        self.local, self.every, self.victims, self.kills = local, every, victims, Counter()
+        self.draw = random.Random(seed)
+        self.kills_at: dict[str, list[float]] = defaultdict(list)
 
     async def between_commands(self, sent: int) -> None:
         if sent % self.every:
             return
-        victim = random.choice(SERVICES)
-        self.local.processes[victim].kill()
-        self.local.processes[victim].wait()
-        self.kills[victim] += 1
-        self.last_fault = time.monotonic()
+        victim = self.draw.choice(self.victims)
+        process = self.local.processes[victim]
+        process.kill()
+        killed_at = time.time()
+        if await asyncio.to_thread(process.wait) != -signal.SIGKILL:
+            raise RuntimeError(f"{victim} had exited before it was killed ({process.returncode})")
         self.local.start(victim)
+        await asyncio.to_thread(self.local.wait_ready, victim, time.monotonic(), 60.0)
+        self.kills[victim] += 1
+        self.kills_at[victim].append(killed_at)
+        self.last_fault = time.monotonic()
 
     @property
     def faults(self):
@@ -86,6 +99,9 @@ class ScaleOutAndIn(NoChaos):
                 for n in (2, 3):
                     self.extras[f"{service}#{n}"] = port = free_port()
                     self.local.start(f"{service}#{n}", port=port)
+            began = time.monotonic()  # the commands wait until the extras are up, so they see some
+            for name, port in self.extras.items():
+                await asyncio.to_thread(self.local.wait_ready, name, began, 90.0, port)
             self.last_fault = time.monotonic()
         elif sent >= self.in_at and self._scaling_in is None and time.monotonic() - self._checked > 1.0:
             self._checked = time.monotonic()
@@ -122,21 +138,29 @@ def _processed(port: int) -> int:
 
 
 class Outage(NoChaos):
-    """One part of the platform goes away at the first third of the run and comes back `seconds` later."""
+    """One part of the platform goes away at the first third of the run and comes back `seconds`
+    later. It counts only when its port was seen closed after the stop and open after the start."""
 
-    def __init__(self, name: str, stop, start, total: int, seconds: float = 30.0) -> None:
+    def __init__(self, name: str, stop, start, total: int, seconds: float = 30.0, *, port: int) -> None:
         self.name, self.stop, self.start, self.at, self.seconds = name, stop, start, total // 3, seconds
-        self.outages, self._back = 0, None
+        self.port, self.outages, self._back = port, 0, None
+        self.went_away = False
 
     async def between_commands(self, sent: int) -> None:
         if sent == self.at:
             await self.stop()
-            self.outages += 1
+            self.went_away = not await asyncio.to_thread(_port_open, self.port)
             self._back = asyncio.create_task(self._come_back())
 
     async def _come_back(self) -> None:
         await asyncio.sleep(self.seconds)
         await self.start()
+        deadline = time.monotonic() + 60
+        while not await asyncio.to_thread(_port_open, self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: port {self.port} did not open again")
+            await asyncio.sleep(0.2)
+        self.outages += self.went_away
         self.last_fault = time.monotonic()
 
     async def wait(self) -> None:
@@ -148,10 +172,20 @@ class Outage(NoChaos):
         return self.outages
 
 
+def _port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 async def infra(*args: str) -> None:
     process = await asyncio.create_subprocess_exec("bash", "deploy/local/infra.sh", *args,
-                                                   stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-    await process.wait()
+                                                   stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    _, err = await process.communicate()
+    if process.returncode:
+        raise RuntimeError(f"infra.sh {' '.join(args)} failed ({process.returncode}): {err.decode()[-500:]}")
 
 
 class BadInput(NoChaos):
@@ -215,12 +249,3 @@ def _fuzzed_records(n: int) -> list:
 
     collect()
     return found
-
-
-def in_thread(action):
-    """A blocking action as a coroutine function (run in a thread)."""
-
-    async def run() -> None:
-        await asyncio.to_thread(action)
-
-    return run

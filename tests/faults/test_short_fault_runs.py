@@ -1,8 +1,11 @@
 """Short versions of `make faults`: the same harness and services, a few hundred commands each,
-with 10 s outages instead of 30 s."""
+with 10 s outages instead of 30 s. They are guards, not dice: the kill run always kills the
+notifications service while it is mailing (a mail sent twice after a kill shows there), and the
+bad-input run sends every kind of garbage."""
 
 import pytest
 
+from faults.garbage import KINDS
 from faults.run import SCENARIOS, scenario
 
 pytestmark = pytest.mark.faults
@@ -11,11 +14,18 @@ pytestmark = pytest.mark.faults
 @pytest.mark.parametrize("name", SCENARIOS[1:])
 async def test_a_short_fault_run_loses_doubles_and_reorders_nothing(name, kafka_bootstrap, pg_server_dsn):
     # Slower for `scale`, so that the extra instances are up and have joined while commands flow.
-    row = await scenario(name, cases=60, rate=10.0 if name == "scale" else 40.0, fault_every=80, outage_seconds=10.0)
+    row = await scenario(name, cases=60, rate=10.0 if name == "scale" else 40.0,
+                         fault_every=10 if name == "bad-input" else 60 if name == "kill" else 80,
+                         outage_seconds=10.0, kill_only="notifications" if name == "kill" else None)
     assert row["sent"] == 60 * 5 + 10 and row["processed"] == row["sent"]
-    assert (row["lost"], row["duplicated"], row["out_of_order"]) == (0, 0, 0)
+    assert (row["lost"], row["duplicated"], row["out_of_order"]) == (0, 0, 0), (row["lost_detail"], row["doubled"])
     assert (row["misfiled"], row["crashed"]) == (0, 0)
     assert row["mails"] == "360/360"
-    assert row["faults"]  # the fault was really injected
-    if name == "scale":
+    if name == "kill":
+        assert row["faults"] == {"notifications": 5}  # each seen dead by its signal and back
+    elif name == "scale":
         assert row["faults"]["extras took"] > 0  # the extra instances did take work
+    elif name == "bad-input":
+        assert row["faults"] >= 2 * len(KINDS)  # every kind of garbage, and as many fuzzed records
+    else:
+        assert row["faults"] == 1  # the part was seen gone and back

@@ -1,13 +1,20 @@
-"""Deliveries against the real PostgreSQL: a mail accepted while the database goes away is recorded
-when it is back and never sent again, and a leased batch is not taken by a second worker."""
+"""Deliveries against the real PostgreSQL and the project's real SMTP sink: a mail accepted as its
+database goes away (its connections cut, new ones refused) is recorded when the database is back
+and never sent again, and a leased batch is not taken by a second worker."""
 
+import asyncio
+import importlib.util
 import uuid
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
+from aiosmtpd.controller import Controller
 from hubnet_common.db import create_pool, migrate
 from hubnet_common.envelope import Envelope, service_source
 from hubnet_notifications import bootstrap
+from hubnet_notifications.adapters.accepted import PgAcceptedOutcomes
+from hubnet_notifications.adapters.mailer import SmtpMailer
 from hubnet_notifications.adapters.seed import read_staff
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 from hubnet_notifications.domain.notification import Notification
@@ -15,44 +22,91 @@ from hubnet_notifications.domain.wording import Wording
 from hubnet_notifications.handlers.deliver import Channels, Deliveries
 from hubnet_notifications.handlers.load_staff import load_staff
 
+from tests.conftest import ROOT, free_port
+
 pytestmark = pytest.mark.integration
+
+_spec = importlib.util.spec_from_file_location("mailsink", ROOT / "deploy/local/mailsink.py")
+mailsink = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mailsink)
+
+
+class Sink(mailsink.MailDirHandler):
+    """The local sink, told of each mail it stored: `on_accept` runs before it answers 250."""
+
+    def __init__(self, mail_dir, on_accept=None) -> None:
+        super().__init__(mail_dir)
+        self.on_accept = on_accept
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        if self.on_accept:
+            await self.on_accept()
+        return answer
+
+    def message_ids(self) -> list[str]:
+        ids = []
+        for mail in sorted(self.mail_dir.glob("*.eml")):
+            ids += [line.split(":", 1)[1].strip() for line in mail.read_text().splitlines()
+                    if line.lower().startswith("message-id:")]
+        return ids
 
 
 class Database:
-    """Hands out units of work on a real pool, unless the test has taken the database away."""
+    """One real database, which the test can take away and give back."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool, self.away = pool, False
+    def __init__(self, server_dsn: str, name: str) -> None:
+        self.server_dsn, self.name = server_dsn, name
+        self.dsn = server_dsn.rpartition("/")[0] + "/" + name
+        self.pool: asyncpg.Pool
 
     def __call__(self) -> NotificationsUnitOfWork:
-        if self.away:
-            raise ConnectionRefusedError(111, "Connect call failed: the database is away")
         return NotificationsUnitOfWork(self.pool)
 
+    async def go_away(self) -> None:
+        """Every connection to it cut, and new ones refused, as in an outage."""
+        conn = await asyncpg.connect(self.server_dsn)
+        try:
+            await conn.execute(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false')
+            await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", self.name)
+        finally:
+            await conn.close()
 
-class Mailer:
-    """An SMTP server that accepts every mail; `while_sending` runs as it accepts one."""
-
-    def __init__(self, while_sending=lambda: None) -> None:
-        self.sent: list[str] = []
-        self.while_sending = while_sending
-
-    async def send(self, address, wording, *, message_id) -> None:
-        self.sent.append(message_id)
-        self.while_sending()
+    async def come_back(self) -> None:
+        conn = await asyncpg.connect(self.server_dsn)
+        try:
+            await conn.execute(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS true')
+        finally:
+            await conn.close()
 
 
 @pytest.fixture
-async def database(new_database):
+async def database(new_database, pg_server_dsn):
     dsn = await new_database("deliveries")
-    pool = await create_pool(dsn)
-    async with pool.acquire() as conn:
+    db = Database(pg_server_dsn, dsn.rpartition("/")[2])
+    db.pool = await create_pool(dsn)
+    async with db.pool.acquire() as conn:
         await migrate(conn, *bootstrap.spec().migrations)
-    db = Database(pool)
     async with db() as uow:
         await load_staff(uow, read_staff())
     yield db
-    await pool.close()
+    await db.come_back()
+    await db.pool.close()
+
+
+@asynccontextmanager
+async def sink(tmp_path, on_accept=None):
+    handler = Sink(tmp_path, on_accept)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield handler, SmtpMailer("127.0.0.1", controller.port, sender="hubnet <no-reply@hubnet.test>")
+    finally:
+        controller.stop()
+
+
+def worker(mailer, db: Database) -> Deliveries:
+    return Deliveries(Channels(mailer, webhooks=None), PgAcceptedOutcomes(lambda: asyncpg.connect(db.dsn)))
 
 
 async def a_pending_mail(db: Database) -> str:
@@ -75,35 +129,53 @@ async def state(db: Database, notification_id: str) -> tuple[str, int, int]:
     return status, attempts, facts
 
 
-async def sent_as_the_database_goes_away(database: Database) -> tuple[str, Mailer, Deliveries]:
-    """A pending mail, and a worker whose mail server accepted it just as the database went away."""
+async def test_a_mail_accepted_as_the_database_goes_away_is_recorded_later_and_sent_once(database, tmp_path):
     notification_id = await a_pending_mail(database)
-    mailer = Mailer(while_sending=lambda: setattr(database, "away", True))
-    deliveries = Deliveries(Channels(mailer, webhooks=None))
-    with pytest.raises(ConnectionRefusedError):
+    cut = asyncio.Event()
+
+    async def cut_once() -> None:
+        if not cut.is_set():
+            cut.set()
+            await database.go_away()
+
+    async with sink(tmp_path, cut_once) as (server, mailer):
+        deliveries = worker(mailer, database)
+        with pytest.raises((OSError, asyncpg.PostgresError, asyncpg.InterfaceError)):
+            await deliveries.deliver_due(database)
+        with pytest.raises((OSError, asyncpg.PostgresError, asyncpg.InterfaceError)):  # still away: kept
+            await deliveries.deliver_due(database)
+        await database.come_back()
         await deliveries.deliver_due(database)
-    return notification_id, mailer, deliveries
-
-
-async def test_a_mail_accepted_while_the_database_is_away_is_recorded_later_and_sent_once(database):
-    notification_id, mailer, deliveries = await sent_as_the_database_goes_away(database)
-    with pytest.raises(ConnectionRefusedError):  # still away: tried again, nothing lost meanwhile
         await deliveries.deliver_due(database)
-    database.away, mailer.while_sending = False, lambda: None
-    await deliveries.deliver_due(database)
-    await deliveries.deliver_due(database)
 
-    assert mailer.sent == [notification_id]
+    assert server.message_ids() == [f"<{notification_id}@hubnet>"]
     assert await state(database, notification_id) == ("delivered", 1, 1)
 
 
-async def test_a_batch_in_hand_is_not_taken_by_another_worker(database):
-    notification_id, mailer, first = await sent_as_the_database_goes_away(database)
-    database.away, mailer.while_sending = False, lambda: None
+async def test_a_batch_in_hand_is_not_taken_by_another_worker(database, tmp_path):
+    notification_id = await a_pending_mail(database)
+    cut = asyncio.Event()
 
-    other_worker = Deliveries(Channels(mailer, webhooks=None))
-    assert await other_worker.deliver_due(database) == 0
-    await first.deliver_due(database)
+    async def cut_once() -> None:
+        if not cut.is_set():
+            cut.set()
+            await database.go_away()
 
-    assert mailer.sent == [notification_id]
+    async with sink(tmp_path, cut_once) as (server, mailer):
+        first = worker(mailer, database)
+        with pytest.raises((OSError, asyncpg.PostgresError, asyncpg.InterfaceError)):
+            await first.deliver_due(database)
+        await database.come_back()
+        assert await worker(mailer, database).deliver_due(database) == 0
+        await first.deliver_due(database)
+
+    assert server.message_ids() == [f"<{notification_id}@hubnet>"]
     assert (await state(database, notification_id))[0] == "delivered"
+
+
+async def test_every_mail_of_a_batch_is_recorded_with_its_fact(database, tmp_path):
+    ids = [await a_pending_mail(database) for _ in range(30)]
+    async with sink(tmp_path) as (server, mailer):
+        assert await worker(mailer, database).deliver_due(database) == 30
+    assert sorted(server.message_ids()) == sorted(f"<{i}@hubnet>" for i in ids)
+    assert {await state(database, i) for i in ids} == {("delivered", 1, 1)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -267,6 +268,47 @@ def every(seconds: float, work: Callable[[Runtime], Awaitable[int]], name: str, 
 
     worker.__name__ = name
     return worker
+
+
+@dataclass
+class OwnLoop:
+    """What a worker on a loop of its own sees of the service: its settings, and a pool and a
+    stopping signal of that loop."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    stopping: asyncio.Event
+
+
+def on_own_loop(worker: Callable[[Any], Awaitable[None]], *, pool_size: int = 3):
+    """Runs a worker on an event loop of its own thread, with a database pool of its own, so that
+    none of its steps waits behind the service's other work (a consumer's batch can hold the
+    service's loop for tens of milliseconds). For work whose timing matters, such as recording at
+    once that a mail server accepted a mail."""
+
+    async def run(runtime: Runtime) -> None:
+        own: dict[str, Any] = {}
+        started = threading.Event()
+
+        async def main() -> None:
+            pool = await create_pool(runtime.settings.pg_dsn, min_size=1, max_size=pool_size)
+            own["loop"], own["stopping"] = asyncio.get_running_loop(), asyncio.Event()
+            started.set()
+            try:
+                await worker(OwnLoop(runtime.settings, pool, own["stopping"]))
+            finally:
+                await pool.close()
+
+        thread = asyncio.get_running_loop().run_in_executor(None, lambda: asyncio.run(main()))
+        stopping = asyncio.ensure_future(runtime.stopping.wait())
+        await asyncio.wait([thread, stopping], return_when=asyncio.FIRST_COMPLETED)
+        if started.is_set():
+            own["loop"].call_soon_threadsafe(own["stopping"].set)
+        stopping.cancel()
+        await thread
+
+    run.__name__ = worker.__name__
+    return run
 
 
 @asynccontextmanager

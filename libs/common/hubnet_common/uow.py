@@ -25,6 +25,16 @@ class Outgoing:
     def key(self) -> str:
         return self.envelope.subject
 
+    @classmethod
+    def of(cls, message: Message, *, source: str, caused_by: Envelope | None, topic: str | None = None) -> Outgoing:
+        envelope = Envelope.new(type=message.ce_type, source=source, subject=message.subject(), caused_by=caused_by)
+        return cls(topic or message.topic, envelope, message.model_dump_json().encode())
+
+
+def outbox_row(o: Outgoing) -> tuple[str, str, str, str, bytes]:
+    """The outbox columns (id, topic, key, headers as JSON, body) of one outgoing message."""
+    return o.envelope.id, o.topic, o.key, json.dumps([[n, v.decode()] for n, v in o.envelope.to_headers()]), o.body
+
 
 class UnitOfWork:
     """What every service's unit of work offers; services add their repositories."""
@@ -39,9 +49,9 @@ class UnitOfWork:
 
     def emit(self, message: Message, *, caused_by: Envelope | None, topic: str | None = None) -> Envelope:
         """Queue a message for the outbox; it is written when the unit of work commits."""
-        envelope = Envelope.new(type=message.ce_type, source=self.source, subject=message.subject(), caused_by=caused_by)
-        self.pending.append(Outgoing(topic or message.topic, envelope, message.model_dump_json().encode()))
-        return envelope
+        outgoing = Outgoing.of(message, source=self.source, caused_by=caused_by, topic=topic)
+        self.pending.append(outgoing)
+        return outgoing.envelope
 
     async def first_delivery(self, consumer_group: str, envelope: Envelope) -> bool:
         """Record the message in the inbox; False when this group has already processed it."""
@@ -122,10 +132,7 @@ class PgUnitOfWork(UnitOfWork):
         if self.pending:
             await self.conn.executemany(
                 "INSERT INTO outbox (id, topic, key, headers, body) VALUES ($1, $2, $3, $4::jsonb, $5)",
-                [
-                    (o.envelope.id, o.topic, o.key, json.dumps([[n, v.decode()] for n, v in o.envelope.to_headers()]), o.body)
-                    for o in self.pending
-                ],
+                [outbox_row(o) for o in self.pending],
             )
             # Wakes the relay when this transaction commits (NOTIFY is transactional).
             await self.conn.execute("SELECT pg_notify('hubnet_outbox', '')")

@@ -8,10 +8,11 @@ import asyncpg
 from hubnet_common.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
 from hubnet_common.messages.referral_events import ParticipantErased
 from hubnet_common.processing import Route
-from hubnet_common.runtime import Runtime, ServiceSpec, every
+from hubnet_common.runtime import OwnLoop, Runtime, ServiceSpec, every, on_own_loop
 from hubnet_common.topics import DIRECTORY, NOTIFICATION_COMMANDS
 from hubnet_common.uow import UnitOfWork
 
+from hubnet_notifications.adapters.accepted import RECORDER_SETTINGS, PgAcceptedOutcomes
 from hubnet_notifications.adapters.mailer import SmtpMailer
 from hubnet_notifications.adapters.repository import DELIVERIES_DUE
 from hubnet_notifications.adapters.seed import read_staff
@@ -53,17 +54,28 @@ def spec(
     uow_factory: Callable[[asyncpg.Pool], Callable[[], UnitOfWork]] | None = None,
 ) -> ServiceSpec:
     settings = settings or NotificationSettings()
-    smtp = mailer(settings)
-    channels = Channels(smtp, WebhookSender(timeout=settings.webhook_timeout_seconds))
+    smtp = mailer(settings)  # the digests'; the delivery worker's own is below
 
     async def seed_staff(runtime: Runtime) -> None:
         async with NotificationsUnitOfWork(runtime.pool) as uow:
             await load_staff(uow, read_staff())
 
-    delivery = Deliveries(channels, lease=timedelta(seconds=settings.delivery_lease_seconds))
+    # The delivery worker has a loop, a pool, a mailer and a recorder of its own (runtime.on_own_loop).
+    accepted = PgAcceptedOutcomes(lambda: asyncpg.connect(settings.pg_dsn, command_timeout=30,
+                                                          server_settings=RECORDER_SETTINGS))
+    delivery = Deliveries(Channels(mailer(settings), WebhookSender(timeout=settings.webhook_timeout_seconds)),
+                          accepted, lease=timedelta(seconds=settings.delivery_lease_seconds))
 
-    async def deliveries(runtime: Runtime) -> int:
-        return await delivery.deliver_due(lambda: NotificationsUnitOfWork(runtime.pool))
+    async def deliveries(own: OwnLoop) -> int:
+        return await delivery.deliver_due(lambda: NotificationsUnitOfWork(own.pool))
+
+    delivering = every(settings.delivery_poll_seconds, deliveries, "deliveries", wake_on=DELIVERIES_DUE)
+
+    async def deliveries_worker(own: OwnLoop) -> None:
+        try:
+            await delivering(own)
+        finally:
+            await accepted.close()
 
     async def digests(runtime: Runtime) -> int:
         await send_due_digests(lambda: NotificationsUnitOfWork(runtime.pool), smtp, now=datetime.now(UTC),
@@ -76,7 +88,7 @@ def spec(
         routes=routes(settings),
         uow_factory=uow_factory or (lambda pool: lambda: NotificationsUnitOfWork(pool)),
         on_start=[seed_staff],
-        workers=[every(settings.delivery_poll_seconds, deliveries, "deliveries", wake_on=DELIVERIES_DUE),
+        workers=[on_own_loop(deliveries_worker),
                  every(settings.digest_check_seconds, digests, "digests")],
         http_routes=http.ROUTES,
     )

@@ -60,8 +60,8 @@ class LocalServices:
             self.start(name)
         return {name: self.wait_ready(name, began, timeout) for name in self.ports}
 
-    def wait_ready(self, name: str, began: float, timeout: float) -> float:
-        url = f"http://127.0.0.1:{self.ports[name]}/readyz"
+    def wait_ready(self, name: str, began: float, timeout: float, port: int | None = None) -> float:
+        url = f"http://127.0.0.1:{port or self.ports[name]}/readyz"
         while time.monotonic() - began < timeout:
             if self.processes[name].poll() is not None:
                 raise RuntimeError(f"{name} exited with {self.processes[name].returncode}; see {self.log_dir}/{name}.log")

@@ -2,12 +2,14 @@
 attempts. The batch is sent concurrently, so one slow receiver does not hold up the others, and
 every outcome is recorded and published on notification.events.v1 (without personal data).
 
-A batch is leased (committed) before it is sent and its outcomes recorded afterwards in a second
-transaction, so no transaction stays open while a mail server answers. Outcomes that cannot be
-recorded (the database went away) are kept and recorded first when it answers again: a mail that
-was accepted is never sent again because its record was lost. Only a process killed between the
-send and the record leaves a notification to be sent again after the lease (same Message-ID), and
-with several instances an outage longer than the lease could let a second one send it too."""
+A batch is leased (committed) before it is sent, so no transaction stays open while a mail server
+answers. An acceptance is recorded the moment it arrives, by a recorder that does nothing else
+(`AcceptedOutcomes`): a process killed between the two sends that notification again after the
+lease, with the same Message-ID, and that window is kept as short as a database round trip
+(docs/adr/0001-delivery-outcomes.md). Failures are recorded together after the batch: losing one
+only means one more try. Outcomes that cannot be recorded (the database went away) are kept and
+recorded first when it answers again: an accepted mail is never sent again because its record
+was lost."""
 
 from __future__ import annotations
 
@@ -15,13 +17,15 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import structlog
-from hubnet_common.envelope import Envelope
+from hubnet_common.envelope import Envelope, service_source
 from hubnet_common.messages.notification_events import NotificationDelivered, NotificationFailed
+from hubnet_common.uow import Outgoing
 
 from hubnet_notifications.adapters.mailer import MailRejected
-from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
+from hubnet_notifications.adapters.uow import SERVICE, NotificationsUnitOfWork
 from hubnet_notifications.adapters.webhook import WebhookRejected
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.wording import Wording
@@ -42,73 +46,81 @@ class Channels:
             await self.webhooks.send(address, secret, n.document, delivery_id=n.id)
 
 
-class Deliveries:
-    """The delivery worker's state: outcomes sent but not yet recorded."""
+class AcceptedOutcomes(Protocol):
+    """Where acceptances are recorded at once (adapters/accepted.py)."""
 
-    def __init__(self, channels: Channels, *, batch: int = 100, lease: timedelta = timedelta(seconds=30)) -> None:
-        self.channels, self.batch, self.lease = channels, batch, lease
-        self.unrecorded: dict[str, tuple[Notification, BaseException | None]] = {}
-        self._recording = asyncio.Lock()
+    async def record(self, notification_id: str, attempts: int, fact: Outgoing) -> None: ...
+
+    async def flush(self) -> None: ...
+
+
+class Deliveries:
+    """The delivery worker's state: failed attempts not yet recorded."""
+
+    def __init__(self, channels: Channels, accepted: AcceptedOutcomes, *, batch: int = 100,
+                 lease: timedelta = timedelta(seconds=30)) -> None:
+        self.channels, self.accepted, self.batch, self.lease = channels, accepted, batch, lease
+        self.unrecorded: dict[str, tuple[Notification, BaseException]] = {}
 
     async def deliver_due(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> int:
         """Try every due delivery once; returns how many were tried."""
-        async with self._recording:
-            await self._record_outcomes(uow_factory)
+        await self.accepted.flush()
+        await self._record_failures(uow_factory)
         async with uow_factory() as uow:
             due = await uow.notifications.claim_due(self.batch, self.lease)
             await uow.commit()
-        failures = await asyncio.gather(
-            *(self._send(uow_factory, n, address, secret) for n, address, secret in due), return_exceptions=True
-        )
+        failures = await asyncio.gather(*(self._send(n, address, secret) for n, address, secret in due),
+                                        return_exceptions=True)
+        await self._record_failures(uow_factory)
         for failure in failures:
             if failure is not None:
                 raise failure  # the database is away: the worker pauses, the outcomes are kept
         return len(due)
 
-    async def _send(self, uow_factory, n: Notification, address: str, secret: str | None) -> None:
-        """Send one and record its outcome at once: a process killed right after a mail server
-        accepted the mail is the only way it goes out twice, so that moment is kept short. The
-        sends that finish while one transaction records are recorded together in the next."""
+    async def _send(self, n: Notification, address: str, secret: str | None) -> None:
         try:
             await self.channels.send(n, address, secret)
-            self.unrecorded[n.id] = (n, None)
         except Exception as exc:  # every failure is an outcome to record (retry, refused, given up)
             self.unrecorded[n.id] = (n, exc)
-        async with self._recording:
-            await self._record_outcomes(uow_factory)
+            return
+        sent = replace(n)
+        sent.delivered()
+        await self.accepted.record(n.id, sent.attempts, delivered_fact(sent))
+        log.info("delivered", notification_id=n.id, source_id=n.source_id, recipient_id=n.recipient_id,
+                 channel=n.channel, attempt=sent.attempts)
 
-    async def _record_outcomes(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> None:
+    async def _record_failures(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> None:
         ids = list(self.unrecorded)
         if not ids:
             return
         async with uow_factory() as uow:
             for notification, outcome in (self.unrecorded[i] for i in ids):
-                await record(uow, replace(notification), outcome)  # a copy: a failed try must not count twice
+                await record_failure(uow, replace(notification), outcome)  # a copy: a failed try must not count twice
             await uow.commit()
         for i in ids:
             del self.unrecorded[i]
 
 
-async def record(uow: NotificationsUnitOfWork, n: Notification, outcome: BaseException | None) -> None:
-    """What became of one attempt: delivered, to be retried later, or failed for good."""
+def delivered_fact(n: Notification) -> Outgoing:
+    """`notification.delivered` for a notification just accepted, ready for the outbox."""
+    return Outgoing.of(delivered(n), source=service_source(SERVICE), caused_by=_cause(n))
+
+
+async def record_failure(uow: NotificationsUnitOfWork, n: Notification, outcome: BaseException) -> None:
+    """What became of a failed attempt: to be retried later, or failed for good."""
     bound = log.bind(notification_id=n.id, source_id=n.source_id, recipient_id=n.recipient_id, channel=n.channel)
-    if outcome is None:
-        n.delivered()
-        if await uow.notifications.record_attempt(n):
-            uow.emit(delivered(n), caused_by=_cause(n))
-        bound.info("delivered", attempt=n.attempts)
-    elif isinstance(outcome, (MailRejected, WebhookRejected)):
+    if isinstance(outcome, (MailRejected, WebhookRejected)):
         n.refused()
         await _failed(uow, n, f"refused: {outcome}")
         bound.warning("refused for good", error=str(outcome))
+        return
+    retry_at = n.failed_attempt(datetime.now(UTC))
+    if retry_at is None:
+        await _failed(uow, n, f"gave up after {n.attempts} attempts: {outcome!r}")
+        bound.warning("failed for good", error=repr(outcome), attempts=n.attempts)
     else:
-        retry_at = n.failed_attempt(datetime.now(UTC))
-        if retry_at is None:
-            await _failed(uow, n, f"gave up after {n.attempts} attempts: {outcome!r}")
-            bound.warning("failed for good", error=repr(outcome), attempts=n.attempts)
-        else:
-            await uow.notifications.record_attempt(n, error=repr(outcome), retry_at=retry_at)
-            bound.info("will be retried", error=repr(outcome), attempt=n.attempts, retry_at=retry_at.isoformat())
+        await uow.notifications.record_attempt(n, error=repr(outcome), retry_at=retry_at)
+        bound.info("will be retried", error=repr(outcome), attempt=n.attempts, retry_at=retry_at.isoformat())
 
 
 def delivered(n: Notification) -> NotificationDelivered:

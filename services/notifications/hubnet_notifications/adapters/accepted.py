@@ -1,0 +1,131 @@
+"""Records that a mail server or webhook receiver accepted a notification, as soon as it did.
+
+A process killed after the acceptance and before the database has the record sends the
+notification again after its lease (docs/adr/0001-delivery-outcomes.md). So this recorder does
+nothing else. It has a few connections of its own (lanes) and never waits for a pool. An
+acceptance goes out at once on an idle lane; on a busy one it waits for the statement in flight
+and goes with every other acceptance that arrived meanwhile (group commit). One statement marks
+the notifications delivered and puts their `notification.delivered` facts in the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import structlog
+from hubnet_common.uow import Outgoing, outbox_row
+
+log = structlog.get_logger(__name__)
+
+# A record is safe from this process's death once the database has the statement; waiting for the
+# disk as well would make the window ten times longer. Only a crash of PostgreSQL itself within
+# about 0.6 s (three wal_writer_delay) could lose one, and that sends the mail again, never loses it.
+RECORDER_SETTINGS = {"synchronous_commit": "off", "application_name": "hubnet-delivery-recorder"}
+
+RECORD = """
+WITH outcome AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bytea[])
+        AS o(notification_id, attempts, id, topic, key, headers, body)
+), done AS (
+    UPDATE notifications n SET status = 'delivered', attempts = o.attempts, last_error = NULL,
+        delivered_at = clock_timestamp()
+    FROM outcome o WHERE n.id = o.notification_id AND n.status = 'pending'
+    RETURNING n.id
+), announced AS (
+    INSERT INTO outbox (id, topic, key, headers, body)
+    SELECT o.id, o.topic, o.key, o.headers::jsonb, o.body FROM outcome o JOIN done ON done.id = o.notification_id
+    RETURNING 1
+)
+SELECT count(*) AS announced, (SELECT pg_notify('hubnet_outbox', '') WHERE EXISTS (SELECT 1 FROM announced))
+FROM announced
+"""
+
+Accepted = tuple[str, int, Outgoing]  # notification id, attempts so far, its notification.delivered fact
+
+
+class PgAcceptedOutcomes:
+    """Acceptances recorded on the least busy of `lanes` connections."""
+
+    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], *, lanes: int = 4) -> None:
+        self._lanes = [Lane(connect) for _ in range(lanes)]
+
+    async def record(self, notification_id: str, attempts: int, fact: Outgoing) -> None:
+        """Returns once the acceptance is recorded; raises when the database is away (it stays kept)."""
+        lane = min(self._lanes, key=Lane.load)
+        await lane.record(notification_id, attempts, fact)
+
+    async def flush(self) -> None:
+        """Write what earlier writes could not; raises while the database is still away."""
+        for lane in self._lanes:
+            await lane.flush()
+
+    async def close(self) -> None:
+        for lane in self._lanes:
+            await lane.close()
+
+
+class Lane:
+    """Group commit of acceptances on a connection of its own; what a failed write could not
+    record is kept and written first by the next `flush` or `record`."""
+
+    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]]) -> None:
+        self._connect = connect
+        self._conn: asyncpg.Connection | None = None
+        self._queue: list[Accepted] = []
+        self._kept: list[Accepted] = []
+        self._writing = False
+        self._written = asyncio.Condition()
+
+    async def record(self, notification_id: str, attempts: int, fact: Outgoing) -> None:
+        self._queue.append((notification_id, attempts, fact))
+        await self._write_while_queued()
+
+    async def flush(self) -> None:
+        await self._write_while_queued()
+
+    def load(self) -> tuple[bool, int]:
+        return self._writing, len(self._queue) + len(self._kept)
+
+    async def _write_while_queued(self) -> None:
+        if self._writing:  # the writer in hand takes this one too, in its next statement
+            async with self._written:
+                await self._written.wait_for(lambda: not self._writing)
+            if self._kept:
+                raise ConnectionError("the delivery record could not be written; it is kept")
+            return
+        self._writing = True
+        try:
+            while self._queue or self._kept:
+                batch, self._kept, self._queue = self._kept + self._queue, [], []
+                try:
+                    await self._write(batch)
+                except BaseException:
+                    self._kept = batch + self._kept
+                    raise
+        finally:
+            self._writing = False
+            async with self._written:
+                self._written.notify_all()
+
+    async def _write(self, batch: list[Accepted]) -> None:
+        conn = await self._connection()
+        rows = [outbox_row(fact) for _, _, fact in batch]
+        try:
+            await conn.fetchrow(RECORD, [b[0] for b in batch], [b[1] for b in batch], *map(list, zip(*rows)))
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError):
+            await self.close()  # a new connection next time
+            raise
+        log.debug("acceptances recorded", count=len(batch))
+
+    async def _connection(self) -> asyncpg.Connection:
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await self._connect()
+        return self._conn
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            conn.terminate()
+
