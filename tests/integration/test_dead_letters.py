@@ -3,6 +3,7 @@
 import asyncio
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,7 @@ async def test_a_replayed_dead_letter_takes_effect_once(referrals, kafka_bootstr
     headers = signed + [(n, v.encode()) for n, v in {
         "dlq_reason": "handler-error", "dlq_detail": "KeyError('bug')", "dlq_group": "hubnet-referrals-old",
         "dlq_topic": "referral.commands.v1", "dlq_partition": "0", "dlq_offset": "7",
-        "dlq_time": "2026-11-25T08:00:00+00:00"}.items()]
+        "dlq_time": (datetime.now(UTC) - timedelta(days=6)).isoformat()}.items()]
     await produce(kafka_bootstrap, "referral.commands.v1.dlq", body, command.referral_id.encode(), headers,
                   user="hubnet-referrals")
 
