@@ -41,7 +41,7 @@ from hubnet_referrals import bootstrap as referrals
 from tests.conftest import fresh_group_prefix
 from tests.conftest import free_port
 from tests.e2e.topics import end_offsets, records_since
-from tests.integration.conftest import rows, skip_history, until
+from tests.integration.conftest import eventually, rows, skip_history, until
 from tests.integration.referral_steps import accepted, consent, referral
 
 pytestmark = pytest.mark.e2e
@@ -98,22 +98,40 @@ async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services
     assert {r["recipient_id"] for r in inbox} == {"brg-sara", "brg-johan"}
 
 
+async def send_twice(client: PartnerClient, command, envelope: Envelope, watch: TopicWatcher) -> None:
+    """The very same record twice (same ce_id, body and signature), as a producer retry or a
+    redelivery after a rebalance brings it; the second after the first was answered, so that
+    only the inbox can tell them apart."""
+    key, body = command.subject(), command.model_dump_json().encode()
+    headers = client.signer.sign(key.encode(), envelope.to_headers(), body)
+    await client.send_raw(command.topic, body, key=key, headers=headers, sign=False)
+    await watch.wait_for(lambda s: getattr(s.body, "command_id", None) == envelope.id)
+    await client.send_raw(command.topic, body, key=key, headers=headers, sign=False)
+
+
 async def test_the_same_command_twice_makes_one_referral_one_fact_one_mail(services, kafka_bootstrap):
     dsns, mail_dir, *_ = services
     async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
         async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
             command = await a_referral(bostadsbolaget)
-            envelope = Envelope.new(type=command.ce_type, source=partner_source("bostadsbolaget"),
-                                    subject=command.referral_id)
-            await bostadsbolaget.send(command, headers=envelope.to_headers())
-            await bostadsbolaget.send(command, headers=envelope.to_headers())
-        await wait_for_mail(mail_dir, command.referral_id, to="sara.nilsson@brg.example.org")
-        await wait_for_mail(mail_dir, command.referral_id, to="johan.berg@brg.example.org")
-        await asyncio.sleep(1.0)  # room for a second effect, were there one
-        facts = [s for s in watch.seen if isinstance(s.body, ReferralRequested) and s.key == command.referral_id]
-    assert len(facts) == 1
-    assert len(await rows(dsns["referrals"], "SELECT 1 FROM referrals WHERE id = $1", command.referral_id)) == 1
-    mails = [m for m in kept_mails(mail_dir) if command.referral_id in m.subject]
+            rid = command.referral_id
+            envelope = Envelope.new(type=command.ce_type, source=partner_source("bostadsbolaget"), subject=rid)
+            await send_twice(bostadsbolaget, command, envelope, watch)
+            # Same key, same partition: answered only after the second copy was dealt with.
+            later = await bostadsbolaget.request(AcknowledgeReferral(referral_id=rid))
+        fact = await watch.wait_for(lambda s: isinstance(s.body, ReferralRequested) and s.key == rid)
+        await eventually(lambda: {s.body.recipient_id for s in watch.seen if isinstance(s.body, NotificationDelivered)
+                                  and s.body.channel == "email" and s.body.source_id == fact.envelope.id}
+                         == {"brg-sara", "brg-johan"}, what="both staff mailed")
+        replies = [s.body for s in watch.seen if getattr(s.body, "command_id", None) == envelope.id]
+        facts = [s for s in watch.seen if s.key == rid and s.topic == "referral.events.v1"]
+    assert later.code == "not-permitted"  # only the receiver acknowledges: the sentinel changed nothing
+    assert [r.ce_type for r in replies] == ["se.hubnet.command.accepted.v1"]  # one answer, not a refusal after it
+    assert [type(f.body) for f in facts] == [ReferralRequested]
+    assert len(await rows(dsns["referrals"], "SELECT 1 FROM referrals WHERE id = $1", rid)) == 1
+    history = await rows(dsns["referrals"], "SELECT status FROM referral_history WHERE referral_id = $1", rid)
+    assert [h["status"] for h in history] == ["requested"]
+    mails = [m for m in kept_mails(mail_dir) if rid in m.subject]
     assert sorted(m.to for m in mails) == ["johan.berg@brg.example.org", "sara.nilsson@brg.example.org"]
 
 
