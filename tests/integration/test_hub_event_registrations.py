@@ -205,7 +205,7 @@ async def test_one_reminder_before_each_occurrence_whatever_the_restarts(new_dat
         async with running(events.spec(settings), settings):
             reminder = await watcher.wait_for(lambda s: isinstance(s.body, f.HubEventReminder)
                                               and s.body.hub_event_id == evening.hub_event_id)
-            await asyncio.sleep(0.6)
+            await asyncio.sleep(0.6)  # three reminder checks in which no second reminder may go out
     reminders = {s.envelope.id for s in watcher.seen if isinstance(s.body, f.HubEventReminder)
                  and s.body.hub_event_id == evening.hub_event_id}
     assert len(reminders) == 1
