@@ -16,7 +16,7 @@ from hubnet_referrals import bootstrap as referrals
 
 from tests.conftest import fresh_group_prefix
 from tests.conftest import free_port
-from tests.integration.conftest import rows, skip_history
+from tests.integration.conftest import eventually, rows, skip_history
 from tests.integration.referral_steps import accepted, consent, referral
 
 pytestmark = pytest.mark.e2e
@@ -62,6 +62,21 @@ def probe(port: int, path: str) -> tuple[int, dict | str]:
         return 0, "no answer"
 
 
+async def not_ready(port: int):
+    answer = await asyncio.to_thread(probe, port, "/readyz")
+    return answer if answer[0] == 503 else None
+
+
+async def ready(port: int) -> bool:
+    return (await asyncio.to_thread(probe, port, "/readyz"))[0] == 200
+
+
+async def all_stored_and_relayed(dsn: str, expected: int) -> bool:
+    [stored] = await rows(dsn, "SELECT count(*) FROM referrals")
+    [unsent] = await rows(dsn, "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    return stored[0] >= expected and unsent[0] == 0
+
+
 async def test_a_service_waits_for_its_database_and_is_not_ready_meanwhile(new_database, pg_server_dsn, tmp_path,
                                                                          kafka_bootstrap):
     dsn, prefix = await new_database("referrals"), fresh_group_prefix("life")
@@ -75,17 +90,13 @@ async def test_a_service_waits_for_its_database_and_is_not_ready_meanwhile(new_d
     port = local.ports["referrals"]
     local.start("referrals")
     try:
-        async with asyncio.timeout(20):
-            while (answer := await asyncio.to_thread(probe, port, "/readyz"))[0] != 503:
-                await asyncio.sleep(0.2)
+        answer = await eventually(lambda: not_ready(port), 20, what="/readyz answers 503")
         assert "unreachable" in answer[1]["postgres"] and answer[1]["kafka"] == "ok"
         assert (await asyncio.to_thread(probe, port, "/healthz"))[0] == 200
-        await asyncio.sleep(2)
+        await asyncio.sleep(2)  # a while without its database: it must not exit meanwhile
         assert local.processes["referrals"].poll() is None  # still alive: no crash loop
         await proxy.start()  # the database comes up
-        async with asyncio.timeout(40):
-            while (await asyncio.to_thread(probe, port, "/readyz"))[0] != 200:
-                await asyncio.sleep(0.3)
+        await eventually(lambda: ready(port), 40, what="/readyz answers 200")
     finally:
         await asyncio.to_thread(local.stop_all)
         await proxy.stop()
@@ -108,9 +119,7 @@ async def test_sigterm_mid_batch_finishes_in_hand_exits_fast_and_loses_nothing(n
         for command in commands:
             await sender.send(command)
         await asyncio.to_thread(local.start_all)
-        async with asyncio.timeout(30):
-            while not await rows(dsn, "SELECT 1 FROM referrals LIMIT 1"):
-                await asyncio.sleep(0.05)
+        await eventually(lambda: rows(dsn, "SELECT 1 FROM referrals LIMIT 1"), every=0.05, what="a first referral")
         began = time.monotonic()
         local.processes["referrals"].send_signal(signal.SIGTERM)  # mid-batch
         code = await asyncio.to_thread(local.processes["referrals"].wait, 15)
@@ -118,10 +127,7 @@ async def test_sigterm_mid_batch_finishes_in_hand_exits_fast_and_loses_nothing(n
         stopped_with = len(await rows(dsn, "SELECT id FROM referrals"))
         await asyncio.to_thread(local.start_all)  # back again: it carries on where it stopped
         try:
-            async with asyncio.timeout(60):
-                while len(await rows(dsn, "SELECT id FROM referrals")) < len(commands):
-                    await asyncio.sleep(0.2)
-            await asyncio.sleep(1.0)
+            await eventually(lambda: all_stored_and_relayed(dsn, len(commands)), 60, what="every referral relayed")
         finally:
             await asyncio.to_thread(local.stop_all)
     # uvicorn re-raises the SIGTERM it handled once it has shut down, hence -15 rather than 0

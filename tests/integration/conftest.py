@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
+from collections.abc import Callable
 
 import asyncpg
 import pytest
@@ -143,11 +145,24 @@ async def publish_facts(kafka_bootstrap: str, facts: list, *, signer: Signer | N
         await producer.stop()
 
 
+async def eventually(condition: Callable, timeout: float = 30.0, *, every: float = 0.1, what: str = ""):
+    """Wait until `condition()` (plain or async) gives something true, and return it: a wait for
+    what should happen instead of a fixed sleep. Fails the test after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = condition()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not so after {timeout} s: {what or getattr(condition, '__name__', condition)}")
+        await asyncio.sleep(every)
+
+
 async def until(dsn: str, sql: str, timeout: float = 30.0) -> None:
     """Wait until the query returns a row (e.g. a service's copy of the directory has arrived)."""
-    async with asyncio.timeout(timeout):
-        while not await rows(dsn, sql):
-            await asyncio.sleep(0.1)
+    await eventually(lambda: rows(dsn, sql), timeout, what=sql)
 
 
 async def rows(dsn: str, sql: str, *args) -> list[asyncpg.Record]:

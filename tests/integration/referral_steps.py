@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+from hubnet_common.envelope import Envelope
 from hubnet_common.messages import referral_commands as c
 from hubnet_common.messages.vocabulary import ConsentMethod, Purpose
 from hubnet_common.sealing import new_data_key, seal_with_data_key
@@ -42,3 +43,14 @@ async def new_referral(sender, **overrides) -> c.CreateReferral:
     command = referral(given.consent_id, **overrides)
     accepted(await sender.request(command))
     return command
+
+
+async def send_twice(client, command, envelope: Envelope, watch) -> None:
+    """The very same record twice (same ce_id, body and signature), as a producer retry or a
+    redelivery after a rebalance brings it; the second after the first was answered, so that
+    only the inbox can tell them apart."""
+    key, body = command.subject(), command.model_dump_json().encode()
+    headers = client.signer.sign(key.encode(), envelope.to_headers(), body)
+    await client.send_raw(command.topic, body, key=key, headers=headers, sign=False)
+    await watch.wait_for(lambda s: getattr(s.body, "command_id", None) == envelope.id)
+    await client.send_raw(command.topic, body, key=key, headers=headers, sign=False)

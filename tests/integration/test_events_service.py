@@ -13,7 +13,7 @@ from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running, until
 
 pytestmark = pytest.mark.integration
-STARTS = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+STARTS = (datetime.now(UTC) + timedelta(days=2)).replace(hour=14, minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ the waitlist in arrival order, promotion, attendance, capacity changes, cancella
 import asyncio
 import contextlib
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hubnet_common.messages import hubevent_commands as c
@@ -21,7 +22,19 @@ from tests.integration.conftest import rows, running, until
 from tests.integration.referral_steps import accepted, consent, referral
 
 pytestmark = pytest.mark.integration
-STARTS = datetime(2026, 12, 10, 17, 0, tzinfo=UTC)
+# Nine days ahead: still to come while the module runs, so erasure and reminders treat it as upcoming.
+STARTS = (datetime.now(UTC) + timedelta(days=9)).replace(hour=17, minute=0, second=0, microsecond=0)
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def next_change_to_winter_time(now: datetime) -> date:
+    """The last Sunday of October, Stockholm's change to winter time, at least three weeks ahead."""
+    year = now.year
+    while True:
+        sunday = date(year, 10, 31) - timedelta(days=(date(year, 10, 31).weekday() + 1) % 7)
+        if datetime.combine(sunday, time(), STOCKHOLM) > now + timedelta(weeks=3):
+            return sunday
+        year += 1
 
 
 def resident(n: int) -> str:
@@ -130,13 +143,15 @@ async def test_a_cancelled_hub_event_takes_no_registrations(events_service, part
 
 
 async def test_a_weekly_evening_keeps_its_local_time_across_the_change_to_winter_time(events_service, partner):
-    starts = datetime(2026, 10, 13, 16, 0, tzinfo=UTC)  # Tuesday 18:00 in Stockholm (summer time)
+    change = next_change_to_winter_time(datetime.now(UTC))
+    # Tuesday 18:00 in Stockholm, twelve days before the change (summer time)
+    starts = datetime.combine(change - timedelta(days=12), time(18), STOCKHOLM).astimezone(UTC)
     async with partner("goteborgs-stad-arbvux") as arbvux:
         weekly = await schedule(arbvux, capacity=20, starts_at=starts, ends_at=starts + timedelta(hours=2),
                                 rrule="FREQ=WEEKLY;COUNT=4")
         ambiguous = await arbvux.request(c.RegisterForHubEvent(hub_event_id=weekly.hub_event_id,
                                                                participant_ref=resident(4000)))
-        third = datetime(2026, 10, 27, 17, 0, tzinfo=UTC)  # 18:00 in winter time
+        third = datetime.combine(change + timedelta(days=2), time(18), STOCKHOLM).astimezone(UTC)  # winter time
         accepted(await arbvux.request(c.RegisterForHubEvent(hub_event_id=weekly.hub_event_id,
                                                             occurrence_starts_at=third, participant_ref=resident(4000))))
         bad_rule = await arbvux.request(c.ScheduleHubEvent(hub_id="bergsjon", kind="pop-up", title="Varje timme",
@@ -190,7 +205,7 @@ async def test_one_reminder_before_each_occurrence_whatever_the_restarts(new_dat
         async with running(events.spec(settings), settings):
             reminder = await watcher.wait_for(lambda s: isinstance(s.body, f.HubEventReminder)
                                               and s.body.hub_event_id == evening.hub_event_id)
-            await asyncio.sleep(0.6)
+            await asyncio.sleep(0.6)  # three reminder checks in which no second reminder may go out
     reminders = {s.envelope.id for s in watcher.seen if isinstance(s.body, f.HubEventReminder)
                  and s.body.hub_event_id == evening.hub_event_id}
     assert len(reminders) == 1

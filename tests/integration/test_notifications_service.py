@@ -2,7 +2,8 @@
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hubnet_common.envelope import Envelope, service_source
@@ -21,6 +22,7 @@ from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import publish_fact, rows, running, until
 
 pytestmark = pytest.mark.integration
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +161,8 @@ async def test_a_cancellation_by_the_sender_is_told_to_the_receiving_staff(notif
 
 async def test_a_reminder_before_a_hub_event_reaches_its_hosts(notifications, kafka_bootstrap):
     _, mail_dir = notifications
-    starts = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
+    tomorrow = datetime.now(STOCKHOLM).date() + timedelta(days=1)
+    starts = datetime.combine(tomorrow, time(18), STOCKHOLM).astimezone(UTC)
     fact = HubEventReminder(hub_event_id=f"E-it-{uuid.uuid4().hex[:8]}", hub_id="bergsjon", occurrence_starts_at=starts,
                             organiser_partner_id="goteborgs-stad-arbvux", title=f"SFI-kväll {uuid.uuid4().hex[:4]}",
                             registered=12, waitlisted=3, capacity=12)

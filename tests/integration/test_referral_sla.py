@@ -31,7 +31,7 @@ async def test_a_breach_during_downtime_is_announced_once_after_restart(new_data
     assert (overdue.body.kind, overdue.body.breach, overdue.body.receiver_partner_id) == ("acknowledge", 1, "brg")
 
     async with running(bootstrap.spec(settings), settings):  # and once more: nothing is announced twice
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1.0)  # five SLA checks in which nothing may be announced again
     announced = {s.envelope.id for s in watcher.seen if isinstance(s.body, ReferralOverdue) and s.key == rid}
     assert len(announced) == 1
     [after] = await rows(dsn, "SELECT breaches, due_at FROM referral_sla WHERE referral_id = $1"

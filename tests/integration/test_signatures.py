@@ -29,7 +29,7 @@ from hubnet_referrals import bootstrap as referrals
 from hubnet_referrals.settings import ReferralSettings
 
 from tests.conftest import fresh_group_prefix
-from tests.integration.conftest import publish_fact, rows, running
+from tests.integration.conftest import eventually, publish_fact, rows, running
 from tests.integration.referral_steps import accepted, consent
 
 pytestmark = pytest.mark.integration
@@ -49,12 +49,12 @@ async def network(new_database, kafka_bootstrap, mail_sink):
 
 async def rejections(kafka_bootstrap, claimed_id: str, at_least: int = 1, timeout: float = 20.0) -> list[MessageRejected]:
     """The audit facts about the record that claimed this ce_id, once there are `at_least` of them."""
-    async with asyncio.timeout(timeout):
-        while True:
-            found = [MessageRejected.model_validate_json(r.value) for r in await _audit_records(kafka_bootstrap)]
-            if len(mine := [f for f in found if f.claimed_id == claimed_id]) >= at_least:
-                return mine
-            await asyncio.sleep(0.3)
+    async def mine() -> list[MessageRejected] | None:
+        found = [MessageRejected.model_validate_json(r.value) for r in await _audit_records(kafka_bootstrap)]
+        about = [f for f in found if f.claimed_id == claimed_id]
+        return about if len(about) >= at_least else None
+
+    return await eventually(mine, timeout, every=0.3, what=f"{at_least} rejection(s) of {claimed_id}")
 
 
 async def _audit_records(kafka_bootstrap):
@@ -129,7 +129,9 @@ async def test_a_partner_rotates_its_key_and_every_service_follows(network, kafk
         accepted(await with_new.request(event))  # the events service knows the new key from its directory copy
     async with PartnerClient(kafka_bootstrap, "familjebostader", signer=old) as with_old:
         accepted(await with_old.request(replace_id(event)))  # the old one still counts until `until`
-        await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 11)  # and the key cache
+        # A wait for the clock, not for a condition: past `until` and the key cache's 10 s (trust.py).
+        # Polling would mean sending more commands, each one a hub event the count below would see.
+        await asyncio.sleep(max(0.0, (until - datetime.now(UTC)).total_seconds()) + 11)
         late = await with_old.request(replace_id(event))
     assert (late.ce_type, late.code) == ("se.hubnet.command.rejected.v1", "key-not-valid")
     [row] = await rows(network[1], "SELECT count(*) FROM hub_events WHERE organiser_partner_id = 'familjebostader'")

@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hubnet_common.messages.vocabulary import ConsentMethod, Purpose
@@ -31,8 +31,8 @@ async def uow():
     await fake.consents.add(Consent(
         id="C-1", participant_ref=REF, partner_ids=("brg", "goteborgs-stad-arbvux"),
         purposes=(Purpose.OWN_BUSINESS, Purpose.STUDIES), method=ConsentMethod.WRITTEN, noted_by="Amina Hassan",
-        recorded_by_partner_id="bostadsbolaget", given_at=datetime(2026, 1, 1, tzinfo=UTC),
-        valid_until=datetime(2030, 1, 1, tzinfo=UTC),
+        recorded_by_partner_id="bostadsbolaget", given_at=datetime.now(UTC) - timedelta(days=30),
+        valid_until=datetime.now(UTC) + timedelta(days=365),
     ))
     return fake
 
