@@ -165,6 +165,19 @@ async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, ka
                                                                       reason=seal_with_data_key(NEED, data_key))):
             accepted(await brg.request(step))
 
+        # A handler failing on the sealed details: PostgreSQL refuses the row and names what it holds
+        # ("Failing row contains …") in the error that is logged and dead-lettered.
+        doomed = referral(given.consent_id, participant_ref=ref, need=seal_with_data_key(NEED, data_key),
+                          sealed_contact=seal_with_data_key(RESIDENT, data_key))
+        conn = await asyncpg.connect(dsns["referrals"])
+        try:
+            await conn.execute(f"ALTER TABLE referrals ADD CONSTRAINT doomed CHECK (id <> '{doomed.referral_id}')")
+        finally:
+            await conn.close()
+        failed = await sender.request(doomed)
+        assert failed.code == "processing-failed", failed
+        await log_shows(local, "referrals", "Failing row contains")
+
         # The details in clear where they must be sealed: each refused, saying what is wrong, not echoing it.
         for topic, ce_type, body in plain_commands(ref, rid, evening.hub_event_id):
             envelope = Envelope.new(type=ce_type, source=partner_source("bostadsbolaget"), subject=rid)
