@@ -1,12 +1,14 @@
 """A refused or failing record undoes only itself, on PostgreSQL's own savepoints: a batch of
 consents the referrals service reads in one poll, one of which fails after it has written, is
 applied in one transaction; the others' consents, data key copies, answers and inbox rows are
-committed, and of the failing one only its inbox row and its answer remain (hubnet_common/processing.py)."""
+committed, and of the failing one only its inbox row, its answer, its audit entry and its dead letter
+remain (hubnet_common/processing.py, hubnet_common/uow.py)."""
 
 import asyncpg
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
-from hubnet_common.messages.referral_commands import RecordConsent, new_consent_id
+from hubnet_common.messages.referral_commands import new_consent_id
+from hubnet_common.messages.referral_events import ConsentRecorded
 from hubnet_common.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.local.watch import TopicWatcher
 from hubnet_common.topics import MAIN_TOPICS, REFERRAL_COMMANDS
@@ -81,5 +83,7 @@ async def test_a_failing_record_in_a_batch_undoes_only_its_own_writes(new_databa
     audit = await rows(dsn, "SELECT command_id, outcome, code FROM audit_log WHERE command_id = ANY($1)", ce_ids)
     assert sorted((r["command_id"], r["outcome"], r["code"]) for r in audit) == sorted(
         (ce_id, "refused" if code else "accepted", code) for ce_id, (_, code) in zip(ce_ids, kinds, strict=True))
+    facts = [s.body.consent_id for s in watcher.seen if isinstance(s.body, ConsentRecorded)]
+    assert sorted(facts) == sorted([ids[0], ids[2], ids[4]])  # announced before their answers, same key
     dead = [s for s in watcher.seen if s.topic == REFERRAL_COMMANDS.dlq.name]
     assert [s.envelope.id for s in dead] == [ce_ids[1]]
