@@ -76,8 +76,8 @@ async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
         await asyncio.to_thread(local.__exit__, None, None, None)
 
 
-def plain_commands(ref: str, referral_id: str, hub_event_id: str) -> list[tuple[str, str, dict]]:
-    """(topic, ce_type, body): what a careless partner system might send."""
+def plain_commands(ref: str, referral_id: str, hub_event_id: str) -> list[tuple[str, str, dict | str]]:
+    """(topic, ce_type, body): what a careless partner system might send (the last one not even JSON)."""
     now = datetime.now(UTC)
     given = {"participant_ref": ref, "partner_ids": ["brg"], "purposes": ["own-business"], "method": "written",
              "noted_by": "Amina Hassan", "given_at": (now - timedelta(minutes=1)).isoformat(),
@@ -99,7 +99,7 @@ def plain_commands(ref: str, referral_id: str, hub_event_id: str) -> list[tuple[
         (r, c.RecordConsent.ce_type, {**given, "given_at": NUMBER, "valid_until": RESIDENT.phone}),
         (h, RegisterForHubEvent.ce_type, {"hub_event_id": hub_event_id, "participant_ref": NUMBERS[1]}),
         (h, RecordAttendance.ce_type, {"hub_event_id": hub_event_id, "attended": NUMBERS[2:],
-                                                 "no_shows": [RESIDENT.phone], "walk_ins": 0}),
+                                       "no_shows": [RESIDENT.phone], "walk_ins": 0}),
     ]
     commands += [(r, c.RecordConsent.ce_type, {**given, "participant_ref": number}) for number in NUMBERS]
     commands += [(r, c.EraseParticipant.ce_type, {"participant_ref": number, "noted_by": "Amina Hassan"})
