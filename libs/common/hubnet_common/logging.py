@@ -15,6 +15,10 @@ SHARED = [
 ]
 
 
+def _not_a_record(line: logging.LogRecord) -> bool:
+    return line.msg != "Sending (key=%s value=%s) to %s"
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
     structlog.configure(
         # Lines below the level are dropped before any processor runs (they cost per message otherwise).
@@ -37,6 +41,11 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
+    # aiokafka's producer logs every record it sends, body and all, at DEBUG: a dead letter is the
+    # refused record as it came, personal data included (docs/security.md).
+    producer = logging.getLogger("aiokafka.producer.producer")
+    if _not_a_record not in producer.filters:
+        producer.addFilter(_not_a_record)
     structlog.contextvars.bind_contextvars(service=service)
 
 
