@@ -56,7 +56,10 @@ def _get(address: str) -> tuple[int, object]:
 
 
 def _body(raw: bytes, content_type: str) -> object:
-    return json.loads(raw) if content_type.startswith("application/json") else raw.decode()
+    try:  # the probes served while a service waits for its dependencies label "ok" as JSON too
+        return json.loads(raw) if content_type.startswith("application/json") else raw.decode()
+    except json.JSONDecodeError:
+        return raw.decode()
 
 
 async def until_answer(url: str, path: str, wanted, timeout: float = 30.0) -> tuple[int, object]:
