@@ -47,13 +47,16 @@ def migration_files(*directories: Path) -> list[tuple[str, Path]]:
 
 
 async def migrate(conn: asyncpg.Connection, *directories: Path) -> list[str]:
-    """Apply what has not been applied yet, each file in its own transaction; return their names."""
-    await conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-    )
+    """Apply what has not been applied yet, each file in its own transaction; return their names.
+
+    The lock comes first: two `CREATE TABLE IF NOT EXISTS` at once on a fresh database can both
+    find no table, and the second then fails on the catalog's unique index."""
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
         done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
         applied = []
         for name, path in migration_files(*directories):

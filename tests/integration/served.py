@@ -1,0 +1,70 @@
+"""A service in this process as `hubnet-<service>` serves it: its app under uvicorn on a free port,
+so that tests talk to its HTTP endpoints over a real socket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import urllib.error
+import urllib.request
+
+import uvicorn
+from hubnet_common.local.credentials import logged_in
+from hubnet_common.runtime import build_app
+
+from tests.conftest import free_port
+from tests.integration.conftest import skip_history
+
+
+@contextlib.asynccontextmanager
+async def serving(spec, settings, *, timeout: float = 60.0):
+    """Yields (base URL, runtime) once the service has started (uvicorn runs its lifespan first)."""
+    settings = logged_in(f"hubnet-{spec.name}", settings).model_copy(update={"http_port": free_port()})
+    await skip_history(settings.kafka_bootstrap, settings.group_prefix, [spec])
+    app, runtime = build_app(spec, settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.http_port, log_level="warning",
+                                           log_config=None))
+    task = asyncio.create_task(server.serve())
+    url = f"http://127.0.0.1:{settings.http_port}"
+    try:
+        async with asyncio.timeout(timeout):
+            while (await get(url, "/healthz"))[0] != 200:
+                if task.done():
+                    task.result()
+                    raise RuntimeError("the service stopped while starting")
+                await asyncio.sleep(0.1)
+        yield url, runtime
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def get(url: str, path: str) -> tuple[int, object]:
+    """(status, JSON body or text); status 0 when nothing answers."""
+    return await asyncio.to_thread(_get, url + path)
+
+
+def _get(address: str) -> tuple[int, object]:
+    try:
+        with urllib.request.urlopen(address, timeout=5) as response:
+            return response.status, _body(response.read(), response.headers.get("content-type", ""))
+    except urllib.error.HTTPError as exc:
+        return exc.code, _body(exc.read(), exc.headers.get("content-type", ""))
+    except OSError:
+        return 0, "no answer"
+
+
+def _body(raw: bytes, content_type: str) -> object:
+    try:  # the probes served while a service waits for its dependencies label "ok" as JSON too
+        return json.loads(raw) if content_type.startswith("application/json") else raw.decode()
+    except json.JSONDecodeError:
+        return raw.decode()
+
+
+async def until_answer(url: str, path: str, wanted, timeout: float = 30.0) -> tuple[int, object]:
+    """GET `path` until `wanted(status, body)` holds; the last answer."""
+    async with asyncio.timeout(timeout):
+        while not wanted(*(answer := await get(url, path))):
+            await asyncio.sleep(0.2)
+    return answer
