@@ -1,17 +1,24 @@
 """Deliveries against the real PostgreSQL and the project's real SMTP sink: a mail accepted as its
-database goes away (its connections cut, new ones refused) is recorded when the database is back
-and never sent again, and a leased batch is not taken by a second worker."""
+database goes away (its connections cut, new ones refused, as a restart looks to the service,
+without stopping the server other tests use) is recorded when the database is back and never sent
+again; a leased batch is not taken by a second worker; and a service killed (-9) while mails are in
+flight sends every one exactly once after it starts again."""
 
 import asyncio
 import importlib.util
+import signal
+import threading
 import uuid
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
 from hubnet_common.db import create_pool, migrate
 from hubnet_common.envelope import Envelope, service_source
+from hubnet_common.local.services import LocalServices
+from hubnet_common.messages.referral_events import ReferralRequested
 from hubnet_notifications import bootstrap
 from hubnet_notifications.adapters.accepted import PgAcceptedOutcomes
 from hubnet_notifications.adapters.mailer import SmtpMailer
@@ -21,8 +28,10 @@ from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.wording import Wording
 from hubnet_notifications.handlers.deliver import Channels, Deliveries
 from hubnet_notifications.handlers.load_staff import load_staff
+from hubnet_notifications.settings import NotificationSettings
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, fresh_group_prefix
+from tests.integration.conftest import eventually, publish_facts, rows, skip_history, until
 
 pytestmark = pytest.mark.integration
 
@@ -105,6 +114,19 @@ async def sink(tmp_path, on_accept=None):
         controller.stop()
 
 
+def requested() -> ReferralRequested:
+    return ReferralRequested(
+        referral_id=f"R-dr-{uuid.uuid4().hex[:10]}", version=1, status="requested", sender_partner_id="bostadsbolaget",
+        receiver_partner_id="brg", service_id="brg-business-coaching", hub_id="hjallbo",
+        actor_partner_id="bostadsbolaget", at=datetime.now(UTC), participant_ref="ab" * 32, purpose="own-business",
+        consent_id="C-dr")
+
+
+async def publish(kafka_bootstrap, *facts) -> None:
+    envelopes = [Envelope.new(type=f.ce_type, source=service_source("referrals"), subject=f.subject()) for f in facts]
+    await publish_facts(kafka_bootstrap, list(zip(facts, envelopes, strict=True)))
+
+
 def worker(mailer, db: Database) -> Deliveries:
     return Deliveries(Channels(mailer, webhooks=None), PgAcceptedOutcomes(lambda: asyncpg.connect(db.dsn)))
 
@@ -179,3 +201,65 @@ async def test_every_mail_of_a_batch_is_recorded_with_its_fact(database, tmp_pat
         assert await worker(mailer, database).deliver_due(database) == 30
     assert sorted(server.message_ids()) == sorted(f"<{i}@hubnet>" for i in ids)
     assert {await state(database, i) for i in ids} == {("delivered", 1, 1)}
+
+
+class HoldingSink(Sink):
+    """The sink, which after `accept` mails holds every further one at RCPT, before any of its
+    data is sent, until `release`: a service killed then has mails in flight that no server took."""
+
+    def __init__(self, mail_dir, accept: int) -> None:
+        super().__init__(mail_dir)
+        self.accept, self.accepted, self.held, self.passed = accept, 0, 0, 0
+        self.released = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if self.accepted + self.passed >= self.accept and not self.released.is_set():
+            self.held += 1
+            while not self.released.is_set():
+                await asyncio.sleep(0.05)
+        else:
+            self.passed += 1
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        self.accepted += 1
+        self.passed = max(0, self.passed - 1)
+        return answer
+
+
+async def test_a_service_killed_mid_delivery_sends_every_mail_once(database, kafka_bootstrap, tmp_path):
+    handler = HoldingSink(tmp_path, accept=20)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = NotificationSettings(pg_dsn=database.dsn, kafka_bootstrap=kafka_bootstrap,
+                                    group_prefix=fresh_group_prefix("kill"), smtp_port=controller.port)
+    await skip_history(kafka_bootstrap, settings.group_prefix, [bootstrap.spec(settings)])
+    local = LocalServices(log_dir=tmp_path / "logs", databases={"notifications": database.name},
+                          ports={"notifications": free_port()},
+                          extra_env={"HUBNET_SMTP_PORT": str(controller.port), "HUBNET_GROUP_PREFIX": settings.group_prefix,
+                                     "HUBNET_DELIVERY_LEASE_SECONDS": "3"})
+    facts = [requested() for _ in range(40)]  # a mail each to Sara and Johan
+    try:
+        await asyncio.to_thread(local.start_all)
+        await publish(kafka_bootstrap, *facts)
+        await eventually(lambda: handler.accepted == 20 and handler.held > 0, 60, what="20 mails taken, more held")
+
+        async def every_taken_mail_recorded() -> bool:
+            [row] = await rows(database.dsn, "SELECT count(*) AS n FROM notifications WHERE channel = 'email'"
+                                             " AND status = 'delivered'")
+            return row["n"] == 20
+
+        await eventually(every_taken_mail_recorded, what="every mail the server took recorded")
+        process = local.processes["notifications"]
+        process.kill()
+        assert await asyncio.to_thread(process.wait) == -signal.SIGKILL
+        handler.released.set()
+        await asyncio.to_thread(local.start_all)
+        await until(database.dsn, "SELECT 1 FROM notifications WHERE channel = 'email'"
+                                  " HAVING count(*) = 80 AND count(*) FILTER (WHERE status = 'delivered') = 80", 60)
+    finally:
+        await asyncio.to_thread(local.stop_all)
+        controller.stop()
+    ids = handler.message_ids()
+    assert len(ids) == len(set(ids)) == 80
