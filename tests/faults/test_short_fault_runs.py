@@ -11,6 +11,7 @@ from faults.run import SCENARIOS, scenario
 pytestmark = pytest.mark.faults
 
 
+@pytest.mark.timeout(360)  # a run waits past the lease after its last fault; a 10 s outage takes a minute more
 @pytest.mark.parametrize("name", SCENARIOS[1:])
 async def test_a_short_fault_run_loses_doubles_and_reorders_nothing(name, kafka_bootstrap, pg_server_dsn):
     # Slower for `scale`, so that the extra instances are up and have joined while commands flow.

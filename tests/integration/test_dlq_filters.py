@@ -71,10 +71,12 @@ async def test_list_shows_only_what_the_filters_select(letters):
     assert listed(await dlq("list", "--topic", TOPIC, "--group", first_group)) == {ids["garbled"], ids["unknown"]}
     assert listed(await dlq("list", "--topic", TOPIC, "--group", first_group, "--reason", "invalid-body")) == {
         ids["garbled"]}
+    # Other tests of the session may leave letters in the same hours: only this run's count.
+    ours = set(ids.values())
     assert listed(await dlq("list", "--topic", TOPIC, "--since", "2031-03-01T08:30+00:00",
-                            "--until", "2031-03-01T09:30+00:00")) == {ids["unknown"]}
+                            "--until", "2031-03-01T09:30+00:00")) & ours == {ids["unknown"]}
     # 10:30 in Stockholm is 09:30 UTC: only the 10:00 UTC one is later
-    assert listed(await dlq("list", "--topic", TOPIC, "--since", "2031-03-01T10:30+01:00")) == {ids["other-group"]}
+    assert listed(await dlq("list", "--topic", TOPIC, "--since", "2031-03-01T10:30+01:00")) & ours == {ids["other-group"]}
     everything = await dlq("list", "--topic", TOPIC, "--group", second_group)
     assert listed(everything) == {ids["other-group"]} and "1 dead letter(s)" in everything.stdout
 
@@ -84,5 +86,6 @@ async def test_purge_before_an_offset_deletes_only_the_dead_letters_before_it(le
     (garbled, _), (unknown, kept_from), (other, _) = made["garbled"], made["unknown"], made["other-group"]
     purged = await dlq("purge", "--topic", TOPIC, "--before", str(kept_from))
     assert f"before offset {kept_from}" in purged.stdout
-    assert listed(await dlq("list", "--topic", TOPIC, "--since", "2031-01-01T00:00+00:00")) == {unknown, other}
+    ours = {garbled, unknown, other}
+    assert listed(await dlq("list", "--topic", TOPIC, "--since", "2031-01-01T00:00+00:00")) & ours == {unknown, other}
     assert garbled not in listed(await dlq("list", "--topic", TOPIC, "--group", first_group))
