@@ -1,4 +1,4 @@
-"""The raw ceiling on this machine, measured beside hubnet in the same run (issue 9):
+"""The raw ceiling on this machine, measured beside hubnet in the same run (BENCHMARKS.md):
 
 - `produce_consume`: plain aiokafka, one producer and one consumer, records of a real fact's size
   and headers on a topic with a real topic's partitions;

@@ -1,4 +1,4 @@
-"""`make bench`: hubnet beside a raw Kafka/PostgreSQL baseline, in the same run (issue 9).
+"""`make bench`: hubnet beside a raw Kafka/PostgreSQL baseline, in the same run (BENCHMARKS.md).
 
 Each phase has topics and databases of its own (deleted afterwards), so one phase's backlog does
 not slow the next. Prints one table and writes it as JSON under .local/bench/.

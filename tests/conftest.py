@@ -1,4 +1,4 @@
-"""Real infrastructure for integration and end-to-end tests (DESIGN §9).
+"""Real infrastructure for integration and end-to-end tests.
 
 Kafka and PostgreSQL come from HUBNET_KAFKA_BOOTSTRAP / HUBNET_PG_DSN when set (`make test` sets
 them), else from testcontainers when a Docker engine answers, else the tests fail and say how to

@@ -1,4 +1,4 @@
-"""Follow-up figures from referrals and their history in PostgreSQL (DESIGN §4)."""
+"""Follow-up figures from referrals and their history in PostgreSQL."""
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path

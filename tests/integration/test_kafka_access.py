@@ -1,4 +1,4 @@
-"""The broker itself keeps each partner and service to its own topics (DESIGN §6, access.py): every
+"""The broker itself keeps each partner and service to its own topics (docs/security.md, access.py): every
 client logs in as its own user, and what no ACL allows is refused. Which partner a command is
 *from* is the signature's business; which topics it may touch is the broker's."""
 

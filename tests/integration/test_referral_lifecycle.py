@@ -1,5 +1,5 @@
 """The whole closed loop of a referral against the real broker and database: every transition and
-its fact, every refusal, consent coverage and withdrawal, directory changes (DESIGN §4)."""
+its fact, every refusal, consent coverage and withdrawal, directory changes."""
 
 import pytest
 from hubnet_common.messages import referral_commands as c

@@ -1,5 +1,6 @@
-"""The FastStream edge: every subscriber follows DESIGN §5's offset rules and hands the processor
-the record untouched, even when the body is not JSON or a header not UTF-8 (FastStream's in-memory TestKafkaBroker)."""
+"""The FastStream edge: every subscriber follows the offset rules of docs/adr/0002-own-batch-processor.md
+and hands the processor the record untouched, even when the body is not JSON or a header not UTF-8
+(FastStream's in-memory TestKafkaBroker)."""
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy

@@ -1,4 +1,4 @@
-"""Follow-up figures (DESIGN §4): counts, outcomes, medians in working days, small-cell suppression."""
+"""Follow-up figures: counts, outcomes, medians in working days, small-cell suppression."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo

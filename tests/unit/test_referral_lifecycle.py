@@ -1,4 +1,4 @@
-"""The referral state machine on its own (pure domain, DESIGN §4)."""
+"""The referral state machine on its own (pure domain)."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""Who may do what on Kafka (issue 7, DESIGN §6): one principal per service and per partner, and
+"""Who may do what on Kafka (docs/security.md, "Kafka"): one principal per service and per partner, and
 the topic and consumer-group ACLs of each, as data. `deploy/k8s` renders its Strimzi `KafkaUser`s
 from this module, and a test holds the two equal.
 
@@ -16,7 +16,7 @@ from this module, and a test holds the two equal.
 What the topic layout allows and what it does not. Kafka ACLs are per topic (or topic prefix) and
 cannot look at a record's key or headers:
 - a partner can write only command topics, but on them it can send a command under any partner's
-  name (`ce_source`): the broker enforces which topics, the message signature (Ed25519, issue 7)
+  name (`ce_source`): the broker enforces which topics, the message signature (Ed25519)
   enforces who. The referrals service refuses what the named partner may not do;
 - a partner reads only its own replies: the services answer each command on the replies topic of
   the partner its `ce_source` names (a command from no known partner is not answered);

@@ -1,4 +1,4 @@
-"""The CloudEvents 1.0 envelope in Kafka binary mode (DESIGN §3).
+"""The CloudEvents 1.0 envelope in Kafka binary mode.
 
 Attributes travel as `ce_*` record headers, the body is the JSON of a message model, the record key
 is the aggregate id. A W3C `traceparent` header carries the trace from a command to every fact it

@@ -1,4 +1,4 @@
-"""Kafka clients configured the way DESIGN §5 asks: an idempotent producer, topics made by us."""
+"""Kafka clients: an idempotent producer (docs/adr/0004-single-outbox-relay.md) and topics made by us."""
 
 from __future__ import annotations
 

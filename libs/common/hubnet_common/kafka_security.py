@@ -1,5 +1,5 @@
 """How a service's Kafka clients authenticate: not at all on the local broker, with SASL (SCRAM)
-over TLS on a cluster (DESIGN §6). The one place that turns the settings into aiokafka's client
+over TLS on a cluster (docs/security.md, "Kafka"). The one place that turns the settings into aiokafka's client
 arguments and FastStream's broker security."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Key files of partners and services (DESIGN §6): an Ed25519 pair to sign messages and an X25519
+"""Key files of partners and services (docs/security.md): an Ed25519 pair to sign messages and an X25519
 pair that contact details are sealed to.
 
 Files are named `<name>.ed25519.key|pub` and `<name>.x25519.key|pub`, where `<name>` says whose

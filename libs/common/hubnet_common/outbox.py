@@ -1,4 +1,5 @@
-"""The outbox relay (DESIGN §5): publishes what handlers committed to the outbox table, in order.
+"""The outbox relay (docs/adr/0004-single-outbox-relay.md): publishes what handlers committed to the
+outbox table, in order.
 
 One relay per database is active at a time (a PostgreSQL advisory lock): with a single publisher
 and an idempotent producer, messages with the same key reach Kafka in commit order. It wakes on

@@ -1,4 +1,4 @@
-"""`participant_ref` (DESIGN §6): a keyed hash of a resident's personal identity number, so
+"""`participant_ref` (docs/security.md): a keyed hash of a resident's personal identity number, so
 partners can see that two referrals concern one person without anyone sharing who it is.
 
 The number never leaves the partner that collected it: only the reference goes on Kafka.

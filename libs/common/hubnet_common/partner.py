@@ -2,7 +2,7 @@
 
 Any Python partner system (and the `hubnet` command line) uses this: it wraps a command in the
 CloudEvents envelope with the partner's `ce_source`, keys it by its aggregate id, signs it with the
-partner's Ed25519 key (DESIGN §6) and matches the answer by `command_id`.
+partner's Ed25519 key (docs/adr/0005-signed-form.md) and matches the answer by `command_id`.
 """
 
 from __future__ import annotations

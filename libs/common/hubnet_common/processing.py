@@ -1,4 +1,5 @@
-"""How every consumer turns Kafka records into exactly one effect each (DESIGN §5).
+"""How every consumer turns Kafka records into exactly one effect each
+(docs/adr/0002-own-batch-processor.md, docs/adr/0003-savepoint-replay.md).
 
 Records come in batches (what one poll of the consumer returns). Each record's envelope is read,
 its signature verified, its model and handler found and its body validated; then the whole batch

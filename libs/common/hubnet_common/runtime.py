@@ -188,7 +188,7 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Ru
 
 
 def _subscribe(broker: KafkaBroker, runtime: Runtime, route: Route) -> None:
-    """One subscriber per consumed topic, with the offset rules of DESIGN §5: a group, commit only
+    """One subscriber per consumed topic, offset rules of docs/adr/0002-own-batch-processor.md: a group, commit only
     after the effects' transaction (AckPolicy.ACK; `Processor.process_batch` never raises), and
     start from the earliest record a new group has not seen. It takes what one poll returns (up to
     `consume_batch_records`), so a backlog costs one transaction and one commit per batch."""

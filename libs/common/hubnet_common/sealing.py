@@ -1,4 +1,5 @@
-"""Sealing what concerns a resident under their data key (DESIGN §6, envelope encryption).
+"""Sealing what concerns a resident under their data key (envelope encryption,
+docs/adr/0006-crypto-shredding.md).
 
 Every resident has one random 32-byte **data key**. The referrals service keeps it only as copies
 sealed (libsodium sealed box, X25519) to each partner that may read about the resident, and one to

@@ -12,7 +12,7 @@ class Settings(BaseSettings):
 
     kafka_bootstrap: str = "127.0.0.1:19092"
     # How the services authenticate to Kafka: PLAINTEXT on the local broker, SASL_SSL with SCRAM on a
-    # cluster (each service its own user; DESIGN §6). The password is never logged.
+    # cluster (each service its own user; docs/security.md). The password is never logged.
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
     kafka_sasl_username: str | None = None
@@ -35,10 +35,10 @@ class Settings(BaseSettings):
     # How long the outbox relay sleeps when no NOTIFY wakes it.
     outbox_poll_seconds: float = 1.0
     # For the `hubnet` command line: where the referrals service answers HTTP, and the network key
-    # participant references are made with (DESIGN §6; a secret shared by the partners).
+    # participant references are made with (a secret shared by the partners; docs/security.md).
     referrals_url: str = "http://127.0.0.1:8181"
     network_key: str | None = None
-    # Message signing (DESIGN §6). The directory of key files: the hubnet services' public keys
+    # Message signing (docs/adr/0005-signed-form.md). The directory of key files: the hubnet services' public keys
     # (`service-<name>.ed25519.pub`, trusted), the partners' first public keys (read by the
     # referrals service, which enrols them in the directory) and, for the local tools acting as
     # partners, their private keys. `make up` makes a local set in .local/keys.

@@ -1,4 +1,4 @@
-"""Who sent it: every message is signed by the partner or service that sent it (DESIGN §6).
+"""Who sent it: every message is signed by the partner or service that sent it (docs/adr/0005-signed-form.md).
 
 The signature is Ed25519 over a canonical form of the record, carried in the header
 `hubnet_signature` as `v1;key=<key id>;sig=<base64 signature>`.

@@ -1,4 +1,4 @@
-"""Every Kafka topic hubnet uses, with the settings `hubnet admin topics` creates it with (DESIGN §3)."""
+"""Every Kafka topic hubnet uses, with the settings `hubnet admin topics` creates it with (docs/architecture.md)."""
 
 from dataclasses import dataclass, field
 
@@ -31,7 +31,7 @@ REPLIES_RETENTION_MS = 7 * DAY_MS
 COMMANDS_RETENTION_MS = 7 * DAY_MS
 AUDIT_RETENTION_MS = 2 * 365 * DAY_MS
 # The broker stamps a command with the time it took it, which the sender cannot set: a command's
-# signed ce_time must lie near it, so an old command sent again is refused (DESIGN §6).
+# signed ce_time must lie near it, so an old command sent again is refused (docs/security.md, "Who sent it").
 BROKER_TIME = {"message.timestamp.type": "LogAppendTime"}
 
 REFERRAL_COMMANDS = Topic("referral.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)

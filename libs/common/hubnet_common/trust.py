@@ -1,4 +1,4 @@
-"""Checking who sent a record before it is processed (DESIGN §6).
+"""Checking who sent a record before it is processed (docs/security.md, "Who sent it").
 
 Verification keys come from two places:
 - the hubnet services' own keys, trusted from files (`HUBNET_KEYS_DIR/service-<name>.ed25519.pub`,

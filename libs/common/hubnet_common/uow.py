@@ -1,5 +1,6 @@
 """Unit of work: one PostgreSQL transaction holding a state change, its inbox row and the
-messages it announces (DESIGN §5). Handlers only see this interface; tests use `FakeUnitOfWork`."""
+messages it announces (docs/adr/0004-single-outbox-relay.md). Handlers only see this interface;
+tests use `FakeUnitOfWork`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Audit facts on `audit.events.v1`: what a service refused to trust (DESIGN §6). For operators;
+"""Audit facts on `audit.events.v1`: what a service refused to trust (docs/security.md). For operators;
 no service consumes them."""
 
 from hubnet_common.messages.base import Fact

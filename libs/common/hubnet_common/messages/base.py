@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 MESSAGE_TYPES: dict[str, type[Message]] = {}
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._:-]+$")]
-# HMAC-SHA256 of a normalised personal identity number, hex (DESIGN §6): never the number itself.
+# HMAC-SHA256 of a normalised personal identity number, hex: never the number itself.
 ParticipantRef = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(max_length=4000, strip_whitespace=True)]

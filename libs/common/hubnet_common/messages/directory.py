@@ -1,4 +1,4 @@
-"""The directory on the log-compacted `directory.v1` topic (HSDS-shaped, DESIGN §1 and §4).
+"""The directory on the log-compacted `directory.v1` topic (HSDS-shaped).
 
 The key is `<kind>:<id>`, so compaction keeps the latest entry of every partner, hub and service.
 """

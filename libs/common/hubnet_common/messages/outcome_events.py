@@ -1,4 +1,4 @@
-"""Facts on `outcome.events.v1`: what a completed referral led to (DESIGN §4), for follow-up."""
+"""Facts on `outcome.events.v1`: what a completed referral led to, for follow-up."""
 
 from datetime import datetime
 

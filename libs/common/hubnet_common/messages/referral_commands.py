@@ -90,7 +90,7 @@ class FailReferral(_ChangeReferral):
 
 
 class OutcomeReport(Command):
-    """What the referral led to (DESIGN §4): the main activity after the intervention."""
+    """What the referral led to: the main activity after the intervention."""
 
     main_activity: MainActivity
     public_support_continues: bool | None = None

@@ -1,5 +1,5 @@
 """Facts on `referral.events.v1`, published by the referrals service: one per transition of a
-referral (DESIGN §4), its overdue warnings, and consents recorded or withdrawn.
+referral, its overdue warnings, and consents recorded or withdrawn.
 
 Facts carry the pseudonymous `participant_ref` only where a consumer needs it (the request) and
 sealed contact details only in the request, so after consent is withdrawn no later fact carries

@@ -1,4 +1,4 @@
-"""The closed lists partners share (DESIGN §4): referral status (HL7 FHIR Task codes), reason
+"""The closed lists partners share: referral status (HL7 FHIR Task codes), reason
 codes, purposes and the outcome a referral led to (as Swedish follow-up, SUS, records at exit)."""
 
 from enum import StrEnum

@@ -1,4 +1,4 @@
--- Transactional outbox (DESIGN §5): written in the same transaction as the state change it
+-- Transactional outbox (docs/adr/0004-single-outbox-relay.md): written in the same transaction as the state change it
 -- announces, published afterwards by the relay in `seq` order.
 CREATE TABLE outbox (
     id           uuid PRIMARY KEY,            -- the message's ce_id

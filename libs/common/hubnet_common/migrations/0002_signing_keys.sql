@@ -1,4 +1,4 @@
--- The partners' message-signing keys as the directory publishes them (DESIGN §6), so that every
+-- The partners' message-signing keys as the directory publishes them (docs/adr/0005-signed-form.md), so that every
 -- service can verify a command's signature without asking another service.
 CREATE TABLE signing_keys (
     key_id      text PRIMARY KEY,          -- ed25519:<first 16 hex of the SHA-256 of the key>

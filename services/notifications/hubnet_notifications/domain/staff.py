@@ -1,4 +1,4 @@
-"""Staff members and who among them is told what (DESIGN §1 and the notifications brief)."""
+"""Staff members and who among them is told what."""
 
 from dataclasses import dataclass
 

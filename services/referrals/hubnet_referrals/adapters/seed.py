@@ -1,4 +1,4 @@
-"""The seed file describing the real network (DESIGN §1)."""
+"""The seed file describing the real network."""
 
 import json
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Consent (samtycke, DESIGN §6): who gave it, to which partners, for what, how, when, until when.
+"""Consent (samtycke): who gave it, to which partners, for what, how, when, until when.
 
 No consent that covers the receiving partner and the purpose at that moment, no referral.
 Withdrawal ends the open referrals it covered and erases their personal data; withdrawing the

@@ -1,4 +1,4 @@
-"""A resident's data key (DESIGN §6): who holds a copy of it. Pure rules, no I/O, no keys.
+"""A resident's data key (docs/adr/0006-crypto-shredding.md): who holds a copy of it. Pure rules, no I/O, no keys.
 
 The referrals service is the key's custodian: it keeps the key only as copies sealed to each
 holder's X25519 public key, one of them its own (`CUSTODIAN`), so later consents can add partners.

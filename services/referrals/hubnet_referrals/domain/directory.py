@@ -1,4 +1,4 @@
-"""The directory (HSDS-shaped, DESIGN §1): partners (organizations), hubs (locations) and the
+"""The directory (HSDS-shaped): partners (organizations), hubs (locations) and the
 services partners offer at hubs (service_at_location)."""
 
 from dataclasses import dataclass, replace
@@ -15,9 +15,9 @@ class Partner:
     id: str
     name: str
     active: bool = True
-    # X25519 public key (base64) that contact details for this partner are sealed to (DESIGN §6).
+    # X25519 public key (base64) its copies of data keys are sealed to (docs/adr/0006-crypto-shredding.md).
     encryption_public_key: str | None = None
-    # The Ed25519 keys its messages are signed with (DESIGN §6), oldest first.
+    # The Ed25519 keys its messages are signed with (docs/adr/0005-signed-form.md), oldest first.
     signing_keys: tuple[PublicSigningKey, ...] = ()
 
     def enrol(self, public_key: str) -> "Partner":

@@ -1,4 +1,4 @@
-"""Follow-up figures ("uppföljning", DESIGN §4): what referrals led to, per hub, receiving partner,
+"""Follow-up figures ("uppföljning"): what referrals led to, per hub, receiving partner,
 service and month, with small cells suppressed. Pure domain, no I/O.
 
 Each referral counts in the month of its `requested_at` in Stockholm time ("YYYY-MM"); everything

@@ -1,4 +1,4 @@
-"""A referral: one partner refers a resident to another partner's service (DESIGN §4).
+"""A referral: one partner refers a resident to another partner's service.
 
 Pure domain, no I/O. The lifecycle follows the HL7 FHIR Task codes of closed-loop referrals:
 

@@ -1,4 +1,4 @@
-"""SLA clocks (DESIGN §4): a referral must be acknowledged, then answered (accepted or rejected),
+"""SLA clocks: a referral must be acknowledged, then answered (accepted or rejected),
 within the service's number of working days. Each period that passes is one breach, announced once.
 """
 

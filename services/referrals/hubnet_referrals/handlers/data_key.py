@@ -1,4 +1,5 @@
-"""Sharing a resident's data key with the partners a consent involves (DESIGN §6).
+"""Sharing a resident's data key with the partners a consent involves
+(docs/adr/0006-crypto-shredding.md).
 
 The key is made when the resident's first consent is recorded and lives only as sealed copies;
 the custodian opens its own copy to seal one for a partner that a later consent adds.

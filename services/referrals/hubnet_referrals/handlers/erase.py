@@ -1,4 +1,5 @@
-"""EraseParticipant, and the erasure that withdrawing a resident's last consent causes (DESIGN §6).
+"""EraseParticipant, and the erasure that withdrawing a resident's last consent causes
+(docs/adr/0006-crypto-shredding.md).
 
 In one transaction: every copy of the resident's data key is deleted (so nothing sealed about them,
 on any topic or in any backup, can be opened again), their consents in force end, their open

@@ -1,4 +1,4 @@
-"""The fact each referral transition publishes (DESIGN §4: every transition emits one fact)."""
+"""The fact each referral transition publishes (every transition emits one fact)."""
 
 from hubnet_common.messages import referral_events as facts
 from hubnet_common.messages.outcome_events import OutcomeRecorded

@@ -1,5 +1,5 @@
 -- Who asked what of which referral (or consent, or directory entry), when, and what was answered
--- (DESIGN §6). Append-only: no personal data, never changed, never deleted.
+-- (docs/security.md). Append-only: no personal data, never changed, never deleted.
 CREATE TABLE audit_log (
     seq          bigserial PRIMARY KEY,
     aggregate_id text NOT NULL,          -- the referral (or consent, service, partner) concerned

@@ -1,4 +1,4 @@
--- Each resident's data key (DESIGN §6, envelope encryption), kept only as copies sealed to the
+-- Each resident's data key (envelope encryption, docs/adr/0006-crypto-shredding.md), kept only as copies sealed to the
 -- X25519 key of each holder: the partners that may read about the resident, and this service
 -- ('referrals') so that later consents can add partners. Never the key itself. Deleting a
 -- resident's rows destroys the key: everything sealed under it, wherever it is, is unreadable.
