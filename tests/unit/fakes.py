@@ -211,10 +211,10 @@ class FakeHubEvents:
 class FakeOccurrences:
     def __init__(self) -> None:
         self.by_key: dict[tuple, Occurrence] = {}
-        self.forgotten_referrals: set[str] = set()
+        self.erased_referrals: set[str] = set()
 
-    async def forgotten(self, referral_id: str) -> bool:
-        return referral_id in self.forgotten_referrals
+    async def referral_erased(self, referral_id: str) -> bool:
+        return referral_id in self.erased_referrals
 
     async def add(self, occurrences: list[Occurrence]) -> None:
         self.by_key.update({(o.hub_event_id, o.starts_at): copy.deepcopy(o) for o in occurrences})
@@ -233,8 +233,8 @@ class FakeOccurrences:
         return sorted((o.hub_event_id, o.starts_at) for o in self.by_key.values()
                       if o.starts_at > after and o.find(participant_ref))
 
-    async def forget(self, participant_ref: str, referral_ids: list[str]) -> None:
-        self.forgotten_referrals.update(referral_ids)
+    async def erase_participant(self, participant_ref: str, referral_ids: list[str]) -> None:
+        self.erased_referrals.update(referral_ids)
         for o in self.by_key.values():
             for r in o.registrations:
                 if r.participant_ref == participant_ref:
