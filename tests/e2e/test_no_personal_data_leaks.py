@@ -26,7 +26,7 @@ from hubnet_common.messages.vocabulary import MainActivity
 from hubnet_common.participant import participant_ref
 from hubnet_common.partner import PartnerClient, partner_signer
 from hubnet_common.sealing import ContactDetails, seal_with_data_key
-from hubnet_common.topics import AUDIT_EVENTS, HUBEVENT_COMMANDS, REFERRAL_COMMANDS
+from hubnet_common.topics import AUDIT_EVENTS, HUB_EVENT_COMMANDS, REFERRAL_COMMANDS
 from hubnet_events import bootstrap as events
 from hubnet_notifications import bootstrap as notifications
 from hubnet_referrals import bootstrap as referrals
@@ -85,7 +85,7 @@ def plain_commands(ref: str, referral_id: str, hub_event_id: str) -> list[tuple[
     create = {"service_id": "brg-business-coaching", "hub_id": "hjallbo", "participant_ref": ref,
               "purpose": "own-business", "consent_id": "C-leaks"}
     contact = RESIDENT.model_dump_json()
-    r, h = REFERRAL_COMMANDS.name, HUBEVENT_COMMANDS.name
+    r, h = REFERRAL_COMMANDS.name, HUB_EVENT_COMMANDS.name
     commands = [
         (r, c.CreateReferral.ce_type, {**create, "need": NEED}),
         (r, c.CreateReferral.ce_type, {**create, "sealed_contact": contact}),

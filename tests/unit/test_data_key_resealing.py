@@ -18,7 +18,8 @@ from hubnet_common.sealing import SealingError, generate_encryption_keys, open_d
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 
-from tests.unit.fakes import FakeReferralsUnitOfWork, network_verifier, signed
+from tests.unit.fakes.network import network_verifier, signed
+from tests.unit.fakes.referrals import FakeReferralsUnitOfWork
 
 RESIDENT = "ab" * 32
 NOW = datetime.now(UTC)

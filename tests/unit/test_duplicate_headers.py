@@ -16,7 +16,8 @@ from hubnet_common.settings import Settings
 from hubnet_common.signing import SIGNATURE_HEADER, key_id
 from nacl.signing import SigningKey
 
-from tests.unit.fakes import referrals_processor, signed
+from tests.unit.fakes.network import signed
+from tests.unit.fakes.referrals import referrals_processor
 
 SENDER = "bostadsbolaget"
 UPDATE_PARTNER, CANCEL = "se.hubnet.directory.update-partner.v1", "se.hubnet.referral.cancel.v1"

@@ -19,7 +19,8 @@ from hubnet_common.keys import KeyInvalid, read_key, write_key_pair
 from hubnet_referrals.adapters.custodian import KeyCustodian
 from hubnet_referrals.settings import ReferralSettings
 
-from tests.unit.fakes import FakeReferralsUnitOfWork, network_verifier, signed
+from tests.unit.fakes.network import network_verifier, signed
+from tests.unit.fakes.referrals import FakeReferralsUnitOfWork
 
 RESIDENT, OTHER_RESIDENT = "ab" * 32, "cd" * 32
 NOW = datetime.now(UTC)

@@ -12,7 +12,8 @@ from hubnet_common.processing import Record
 from hypothesis import HealthCheck, given, settings
 
 from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage, signed_if_possible
-from tests.unit.fakes import FakeReferralsUnitOfWork, referrals_processor, signer
+from tests.unit.fakes.network import signer
+from tests.unit.fakes.referrals import FakeReferralsUnitOfWork, referrals_processor
 
 KEY = "R-bad-1"
 

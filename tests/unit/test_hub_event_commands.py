@@ -14,7 +14,8 @@ from hubnet_common.processing import Processor, Record
 from hubnet_events import bootstrap
 from hubnet_events.domain.occurrence import Occurrence
 
-from tests.unit.fakes import FakeEventsUnitOfWork, network_verifier, signed
+from tests.unit.fakes.events import FakeEventsUnitOfWork
+from tests.unit.fakes.network import network_verifier, signed
 
 STARTS = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 

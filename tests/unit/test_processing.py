@@ -9,7 +9,7 @@ from hubnet_common.messages.directory import HubUpserted
 from hubnet_common.processing import Processor, Record, Route
 from hubnet_common.uow import FakeUnitOfWork
 
-from tests.unit.fakes import network_verifier, signed
+from tests.unit.fakes.network import network_verifier, signed
 
 
 def fact_record(body: bytes, type_=HubUpserted.ce_type) -> Record:

@@ -19,7 +19,8 @@ from hubnet_referrals import bootstrap
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.settings import ReferralSettings
 
-from tests.unit.fakes import FakeReferralsUnitOfWork, network_verifier, signed
+from tests.unit.fakes.network import network_verifier, signed
+from tests.unit.fakes.referrals import FakeReferralsUnitOfWork
 
 REF = "ab" * 32
 

@@ -16,7 +16,8 @@ from hubnet_common.signing import PublicSigningKey, SignatureRefused, Signer, ca
 from hubnet_common.trust import StaticKeyRing, Verifier, trusted_service_keys
 from hubnet_referrals.domain.directory import Partner
 
-from tests.unit.fakes import referrals_processor, signed, signer
+from tests.unit.fakes.network import signed, signer
+from tests.unit.fakes.referrals import referrals_processor
 
 BRG, STADSMISSIONEN = partner_source("brg"), partner_source("stadsmissionen")
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from hubnet_common.topics import (
     AUDIT_EVENTS,
     DIRECTORY,
-    HUBEVENT_COMMANDS,
-    HUBEVENT_EVENTS,
+    HUB_EVENT_COMMANDS,
+    HUB_EVENT_EVENTS,
     MAIN_TOPICS,
     NOTIFICATION_COMMANDS,
     NOTIFICATION_EVENTS,
@@ -54,8 +54,8 @@ from hubnet_common.topics import (
 
 READ, WRITE, DESCRIBE, DELETE = "Read", "Write", "Describe", "Delete"
 
-PARTNER_WRITES = (REFERRAL_COMMANDS, HUBEVENT_COMMANDS, NOTIFICATION_COMMANDS)
-PARTNER_READS = (DIRECTORY, REFERRAL_EVENTS, OUTCOME_EVENTS, HUBEVENT_EVENTS)  # and its own replies
+PARTNER_WRITES = (REFERRAL_COMMANDS, HUB_EVENT_COMMANDS, NOTIFICATION_COMMANDS)
+PARTNER_READS = (DIRECTORY, REFERRAL_EVENTS, OUTCOME_EVENTS, HUB_EVENT_EVENTS)  # and its own replies
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,9 @@ class Service:
 SERVICES = (
     Service("referrals", consumes=(REFERRAL_COMMANDS,),
             produces=(REFERRAL_EVENTS, OUTCOME_EVENTS, DIRECTORY, AUDIT_EVENTS), answers=True),
-    Service("events", consumes=(HUBEVENT_COMMANDS, DIRECTORY, REFERRAL_EVENTS),
-            produces=(HUBEVENT_EVENTS, AUDIT_EVENTS), answers=True),
-    Service("notifications", consumes=(REFERRAL_EVENTS, HUBEVENT_EVENTS, DIRECTORY, NOTIFICATION_COMMANDS),
+    Service("events", consumes=(HUB_EVENT_COMMANDS, DIRECTORY, REFERRAL_EVENTS),
+            produces=(HUB_EVENT_EVENTS, AUDIT_EVENTS), answers=True),
+    Service("notifications", consumes=(REFERRAL_EVENTS, HUB_EVENT_EVENTS, DIRECTORY, NOTIFICATION_COMMANDS),
             produces=(NOTIFICATION_EVENTS, AUDIT_EVENTS), answers=True),
 )
 

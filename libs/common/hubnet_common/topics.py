@@ -42,8 +42,8 @@ DIRECTORY = Topic(
     "directory.v1", cleanup_policy="compact", retention_ms=-1, dead_letter=True,
     extra={"segment.ms": str(60 * 60 * 1000), "min.cleanable.dirty.ratio": "0.1"},
 )
-HUBEVENT_COMMANDS = Topic("hubevent.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
-HUBEVENT_EVENTS = Topic("hubevent.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
+HUB_EVENT_COMMANDS = Topic("hubevent.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
+HUB_EVENT_EVENTS = Topic("hubevent.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
 NOTIFICATION_COMMANDS = Topic("notification.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
 NOTIFICATION_EVENTS = Topic("notification.events.v1", retention_ms=FACTS_RETENTION_MS)
 AUDIT_EVENTS = Topic("audit.events.v1", retention_ms=AUDIT_RETENTION_MS)
@@ -73,8 +73,8 @@ MAIN_TOPICS = (
     REFERRAL_EVENTS,
     OUTCOME_EVENTS,
     DIRECTORY,
-    HUBEVENT_COMMANDS,
-    HUBEVENT_EVENTS,
+    HUB_EVENT_COMMANDS,
+    HUB_EVENT_EVENTS,
     NOTIFICATION_COMMANDS,
     NOTIFICATION_EVENTS,
     AUDIT_EVENTS,

@@ -10,13 +10,13 @@ from hubnet_common.messages import hubevent_commands as c
 from hubnet_common.messages.referral_events import ParticipantErased
 from hubnet_common.processing import Route
 from hubnet_common.runtime import Runtime, ServiceSpec, every
-from hubnet_common.topics import DIRECTORY, HUBEVENT_COMMANDS, REFERRAL_EVENTS
+from hubnet_common.topics import DIRECTORY, HUB_EVENT_COMMANDS, REFERRAL_EVENTS
 from hubnet_common.uow import UnitOfWork
 
 from hubnet_events.adapters.uow import SERVICE, EventsUnitOfWork
 from hubnet_events.entrypoints import http
 from hubnet_events.handlers import change_hub_event, referred, registrations
-from hubnet_events.handlers.forget import forget_participant
+from hubnet_events.handlers.erase import erase_participant
 from hubnet_events.handlers.reminders import remind_upcoming
 from hubnet_events.handlers.schedule_hub_event import schedule_hub_event
 from hubnet_events.settings import EventSettings
@@ -24,7 +24,7 @@ from hubnet_events.settings import EventSettings
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 COMMANDS = Route(
-    HUBEVENT_COMMANDS.name,
+    HUB_EVENT_COMMANDS.name,
     {
         c.ScheduleHubEvent: schedule_hub_event,
         c.RegisterForHubEvent: registrations.register,
@@ -38,7 +38,7 @@ COMMANDS = Route(
     answers=True,
 )
 DIRECTORY_COPY = Route(DIRECTORY.name, directory_copy_handlers())
-REFERRALS = Route(REFERRAL_EVENTS.name, {**referred.HANDLERS, ParticipantErased: forget_participant})
+REFERRALS = Route(REFERRAL_EVENTS.name, {**referred.HANDLERS, ParticipantErased: erase_participant})
 
 
 def spec(

@@ -21,7 +21,7 @@ from hubnet_notifications.adapters.webhook import WebhookSender
 from hubnet_notifications.entrypoints import http
 from hubnet_notifications.handlers import manage
 from hubnet_notifications.handlers.deliver import Channels, Deliveries
-from hubnet_notifications.handlers.forget import forget_participant
+from hubnet_notifications.handlers.erase import erase_participant
 from hubnet_notifications.handlers.load_staff import load_staff
 from hubnet_notifications.handlers.notify import notifier
 from hubnet_notifications.handlers.send_digests import send_due_digests
@@ -33,7 +33,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def routes(settings: NotificationSettings) -> list[Route]:
     by_topic: dict[str, dict] = {}
     told = notifier(settings.base_url, timedelta(hours=settings.notify_within_hours))
-    for model, handler in {**told, ParticipantErased: forget_participant}.items():
+    for model, handler in {**told, ParticipantErased: erase_participant}.items():
         by_topic.setdefault(model.topic, {})[model] = handler
     return [
         *(Route(topic, handlers) for topic, handlers in by_topic.items()),

@@ -47,7 +47,7 @@ from hubnet_common.participant import participant_ref
 from hubnet_common.partner import PartnerClient
 from hubnet_common.sealing import ContactDetails, open_contact, seal_with_data_key
 from hubnet_common.settings import Settings
-from hubnet_common.topics import HUBEVENT_EVENTS, NOTIFICATION_EVENTS, REFERRAL_EVENTS
+from hubnet_common.topics import HUB_EVENT_EVENTS, NOTIFICATION_EVENTS, REFERRAL_EVENTS
 
 # The demo's network key and a made-up resident (a valid check digit, no real person).
 DEMO_NETWORK_KEY = b"hubnet-demo-network-key"
@@ -84,7 +84,7 @@ class Demo:
                 await self.hub_event(familjebostader)
                 await self.not_json(familjebostader)
             self.report()
-            await self.forget(sender, referral_id)
+            await self.erase(sender, referral_id)
 
     async def refer(self, sender: PartnerClient, brg: PartnerClient) -> str:
         self.steps.start("A hub host of Bostadsbolaget at Hjällbo refers a resident to BRG's business coaching")
@@ -192,7 +192,7 @@ class Demo:
             given_at=now, valid_until=now + timedelta(days=365),
         )
 
-    async def forget(self, sender: PartnerClient, referral_id: str) -> None:
+    async def erase(self, sender: PartnerClient, referral_id: str) -> None:
         self.steps.start("The resident asks Bostadsbolaget to be forgotten")
         ref = participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY)
         self.answer("bostadsbolaget", "EraseParticipant", await sender.request(
@@ -269,5 +269,5 @@ def run_demo(*, once: bool) -> int:
 
 
 async def _drive(settings: Settings, mail_dir: Path) -> None:
-    async with TopicWatcher(settings.kafka_bootstrap, [REFERRAL_EVENTS, HUBEVENT_EVENTS, NOTIFICATION_EVENTS]) as watch:
+    async with TopicWatcher(settings.kafka_bootstrap, [REFERRAL_EVENTS, HUB_EVENT_EVENTS, NOTIFICATION_EVENTS]) as watch:
         await Demo(settings, mail_dir, settings.keys_dir, watch).run()

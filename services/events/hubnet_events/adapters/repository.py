@@ -102,13 +102,14 @@ class PgOccurrences:
             participant_ref, after)
         return [tuple(r) for r in rows]
 
-    async def forget(self, participant_ref: str, referral_ids: list[str]) -> None:
+    async def erase_participant(self, participant_ref: str, referral_ids: list[str]) -> None:
+        # The table keeps its first name: renaming it needs a migration of its own.
         await self.conn.execute("UPDATE registrations SET participant_ref = NULL WHERE participant_ref = $1",
                                 participant_ref)
         await self.conn.execute("INSERT INTO forgotten_referrals (referral_id) SELECT unnest($1::text[])"
                                 " ON CONFLICT DO NOTHING", referral_ids)
 
-    async def forgotten(self, referral_id: str) -> bool:
+    async def referral_erased(self, referral_id: str) -> bool:
         return bool(await self.conn.fetchval("SELECT true FROM forgotten_referrals WHERE referral_id = $1",
                                              referral_id))
 

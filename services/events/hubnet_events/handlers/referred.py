@@ -16,7 +16,7 @@ log = structlog.get_logger(__name__)
 
 
 async def register_referred(fact: r.ReferralRequested, envelope: Envelope, uow: EventsUnitOfWork) -> None:
-    if fact.hub_event_id is None or await uow.occurrences.forgotten(fact.referral_id):
+    if fact.hub_event_id is None or await uow.occurrences.referral_erased(fact.referral_id):
         return
     try:
         hub_id, occurrence = await occurrence_of(uow, fact.hub_event_id, fact.occurrence_starts_at)

@@ -137,9 +137,10 @@ class PgNotifications:
             await self.conn.execute(f"SELECT pg_notify('{DELIVERIES_DUE}', '')")
         return {str(row["id"]) for row in rows}
 
-    async def forget(self, about_ids: list[str]) -> int:
+    async def erase(self, about_ids: list[str]) -> int:
         """Delete every notification about these referrals (inbox entries, mails and webhook
         documents, sent or waiting) and make none about them again. Returns how many there were."""
+        # The table keeps its first name (`forgotten`): renaming it needs a migration of its own.
         await self.conn.execute("INSERT INTO forgotten (about_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
                                 about_ids)
         deleted = await self.conn.execute("DELETE FROM notifications WHERE about_id = ANY($1::text[])", about_ids)

@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from hubnet_common.errors import Refused
+from hubnet_common.lifecycle import Action
 from hubnet_common.messages.vocabulary import OPEN, MainActivity, ReasonCode, Status
 
 from hubnet_referrals.domain.directory import Partner, Service
@@ -29,22 +30,6 @@ class Role(StrEnum):
     SENDER = "sender"
     RECEIVER = "receiver"
     NETWORK = "network"  # the referrals service itself, e.g. when consent is withdrawn
-
-
-class Action(StrEnum):
-    REQUEST = "request"
-    ACKNOWLEDGE = "acknowledge"
-    ACCEPT = "accept"
-    REJECT = "reject"
-    START = "start"
-    HOLD = "hold"
-    RESUME = "resume"
-    FAIL = "fail"
-    COMPLETE = "complete"
-    CANCEL = "cancel"
-    REOPEN = "reopen"
-    MARK_ENTERED_IN_ERROR = "mark-entered-in-error"
-    END_FOR_WITHDRAWN_CONSENT = "end-for-withdrawn-consent"
 
 
 @dataclass(frozen=True)
@@ -57,6 +42,7 @@ class Rule:
     needs_outcome: bool = False
 
 
+# The domain's half of each step in hubnet_common/lifecycle.py: from which statuses, to which, who may.
 S = Status
 RULES: dict[Action, Rule] = {
     Action.ACKNOWLEDGE: Rule(frozenset({S.REQUESTED}), S.RECEIVED, Role.RECEIVER),

@@ -1,28 +1,14 @@
-"""Every lifecycle command after creation: acknowledge, accept, reject, start, hold, resume, fail,
-complete, cancel, reopen, mark entered-in-error. The domain decides; this loads, saves, moves the
-SLA clocks and publishes the fact (and, on completion, the outcome)."""
+"""Every lifecycle command after creation (the steps of hubnet_common/lifecycle.py). The domain
+decides; this loads, saves, moves the SLA clocks and publishes the fact (and, on completion, the
+outcome)."""
 
 from hubnet_common.envelope import Envelope, partner_of
-from hubnet_common.messages import referral_commands as c
+from hubnet_common.lifecycle import CHANGES
 
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.referral import Action, Outcome, ReferralUnknown
 from hubnet_referrals.domain.sla import SlaClock
 from hubnet_referrals.handlers.facts import fact_of, outcome_of
-
-ACTION_OF = {
-    c.AcknowledgeReferral: Action.ACKNOWLEDGE,
-    c.AcceptReferral: Action.ACCEPT,
-    c.RejectReferral: Action.REJECT,
-    c.StartReferral: Action.START,
-    c.HoldReferral: Action.HOLD,
-    c.ResumeReferral: Action.RESUME,
-    c.FailReferral: Action.FAIL,
-    c.CompleteReferral: Action.COMPLETE,
-    c.CancelReferral: Action.CANCEL,
-    c.ReopenReferral: Action.REOPEN,
-    c.MarkReferralEnteredInError: Action.MARK_ENTERED_IN_ERROR,
-}
 
 
 async def change_referral(command, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
@@ -31,7 +17,7 @@ async def change_referral(command, envelope: Envelope, uow: ReferralsUnitOfWork)
         raise ReferralUnknown(f"there is no referral {command.referral_id}")
     outcome = getattr(command, "outcome", None)
     transition = referral.apply(
-        ACTION_OF[type(command)],
+        CHANGES[type(command)].action,
         actor=partner_of(envelope.source) or envelope.source,
         at=envelope.time,
         expected_version=command.expected_version,
@@ -53,4 +39,4 @@ async def change_referral(command, envelope: Envelope, uow: ReferralsUnitOfWork)
         uow.emit(outcome_of(referral, transition), caused_by=envelope)
 
 
-HANDLERS = {command: change_referral for command in ACTION_OF}
+HANDLERS = {command: change_referral for command in CHANGES}

@@ -1,24 +1,11 @@
-"""The fact each referral transition publishes (every transition emits one fact)."""
+"""The fact a referral transition publishes (every transition emits one fact; which one is in
+hubnet_common/lifecycle.py)."""
 
+from hubnet_common.lifecycle import STEP_OF
 from hubnet_common.messages import referral_events as facts
 from hubnet_common.messages.outcome_events import OutcomeRecorded
 
-from hubnet_referrals.domain.referral import Action, Referral, Transition
-
-FACT_OF = {
-    Action.ACKNOWLEDGE: facts.ReferralReceived,
-    Action.ACCEPT: facts.ReferralAccepted,
-    Action.REJECT: facts.ReferralRejected,
-    Action.START: facts.ReferralStarted,
-    Action.HOLD: facts.ReferralPutOnHold,
-    Action.RESUME: facts.ReferralResumed,
-    Action.FAIL: facts.ReferralFailed,
-    Action.COMPLETE: facts.ReferralCompleted,
-    Action.CANCEL: facts.ReferralCancelled,
-    Action.END_FOR_WITHDRAWN_CONSENT: facts.ReferralCancelled,
-    Action.REOPEN: facts.ReferralReopened,
-    Action.MARK_ENTERED_IN_ERROR: facts.ReferralEnteredInError,
-}
+from hubnet_referrals.domain.referral import Referral, Transition
 
 
 def common_fields(referral: Referral, transition: Transition) -> dict:
@@ -31,7 +18,7 @@ def common_fields(referral: Referral, transition: Transition) -> dict:
 
 
 def fact_of(referral: Referral, transition: Transition, **extra) -> facts.Fact:
-    model = FACT_OF[transition.action]
+    model = STEP_OF[transition.action].fact
     details = {
         "reason_code": transition.reason_code, "reason": transition.reason, "note": transition.note,
         **({"main_activity": transition.outcome.main_activity,

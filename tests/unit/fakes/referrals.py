@@ -1,36 +1,23 @@
-"""In-memory repositories and units of work, wired through each service's bootstrap in unit tests."""
+"""The referrals service on in-memory repositories (adapters/repository.py's behaviour)."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-from dataclasses import replace
 
-from hubnet_common.directory_copy import FakeDirectoryCopy
-from hubnet_common.keys import owner_source, read_key
 from hubnet_common.deadletter import CollectedDeadLetters
-from hubnet_common.processing import Processor, Record
-from hubnet_common.settings import Settings
-from hubnet_common.signing import PublicSigningKey, Signer
-from hubnet_common.trust import StaticKeyRing, Verifier
+from hubnet_common.processing import Processor
 from hubnet_common.uow import FakeUnitOfWork
-from hubnet_events.domain.hub_event import HubEvent
-from hubnet_events.domain.occurrence import Occurrence
 from hubnet_referrals import bootstrap
 from hubnet_referrals.adapters.seed import read_network
-from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.domain.data_key import DataKeyCopy
+from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.referral import Referral
 from hubnet_referrals.domain.sla import SlaClock
 from hubnet_referrals.settings import ReferralSettings
 
-
-def network_verifier() -> Verifier:
-    """Verifies with every key of the session's network (tests/conftest.py `network_keys`)."""
-    keys = [PublicSigningKey(owner_source(path.name.removesuffix(".ed25519.pub")), read_key(path))
-            for path in Settings().keys_dir.glob("*.ed25519.pub")]
-    return Verifier(StaticKeyRing(keys), unknown_key_grace=0)
+from tests.unit.fakes.network import network_verifier
 
 
 async def referrals_processor() -> tuple[Processor, FakeReferralsUnitOfWork, CollectedDeadLetters]:
@@ -41,14 +28,6 @@ async def referrals_processor() -> tuple[Processor, FakeReferralsUnitOfWork, Col
     [route] = spec.routes
     return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead,
                      verifier=network_verifier()), uow, dead
-
-
-def signer(name: str) -> Signer:
-    return Signer(read_key(Settings().keys_dir / f"{name}.ed25519.key"))
-
-
-def signed(record: Record, by: str = "partner-bostadsbolaget") -> Record:
-    return replace(record, headers=tuple(signer(by).sign(record.key, record.headers, record.value)))
 
 
 class FakeReferrals:
@@ -195,55 +174,3 @@ class FakeReferralsUnitOfWork(FakeUnitOfWork):
             await self.directory.upsert_hub(h)
         for s in services:
             await self.directory.upsert_service(s)
-
-
-class FakeHubEvents:
-    def __init__(self) -> None:
-        self.by_id: dict[str, HubEvent] = {}
-
-    async def get(self, hub_event_id: str) -> HubEvent | None:
-        return self.by_id.get(hub_event_id)
-
-    async def add(self, event: HubEvent) -> None:
-        self.by_id[event.id] = event
-
-
-class FakeOccurrences:
-    def __init__(self) -> None:
-        self.by_key: dict[tuple, Occurrence] = {}
-        self.forgotten_referrals: set[str] = set()
-
-    async def forgotten(self, referral_id: str) -> bool:
-        return referral_id in self.forgotten_referrals
-
-    async def add(self, occurrences: list[Occurrence]) -> None:
-        self.by_key.update({(o.hub_event_id, o.starts_at): copy.deepcopy(o) for o in occurrences})
-
-    async def starts(self, hub_event_id: str) -> list:
-        return sorted(start for event_id, start in self.by_key if event_id == hub_event_id)
-
-    async def get(self, hub_event_id: str, starts_at) -> Occurrence | None:
-        stored = self.by_key.get((hub_event_id, starts_at))
-        return copy.deepcopy(stored) if stored else None
-
-    async def save(self, occurrence: Occurrence) -> None:
-        self.by_key[(occurrence.hub_event_id, occurrence.starts_at)] = copy.deepcopy(occurrence)
-
-    async def upcoming_of(self, participant_ref: str, after) -> list[tuple]:
-        return sorted((o.hub_event_id, o.starts_at) for o in self.by_key.values()
-                      if o.starts_at > after and o.find(participant_ref))
-
-    async def forget(self, participant_ref: str, referral_ids: list[str]) -> None:
-        self.forgotten_referrals.update(referral_ids)
-        for o in self.by_key.values():
-            for r in o.registrations:
-                if r.participant_ref == participant_ref:
-                    r.participant_ref = None
-
-
-class FakeEventsUnitOfWork(FakeUnitOfWork):
-    def __init__(self) -> None:
-        super().__init__("events")
-        self.hub_events = FakeHubEvents()
-        self.occurrences = FakeOccurrences()
-        self.directory = FakeDirectoryCopy()

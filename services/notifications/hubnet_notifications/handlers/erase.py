@@ -14,6 +14,6 @@ from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 log = structlog.get_logger(__name__)
 
 
-async def forget_participant(fact: ParticipantErased, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
-    dropped = await uow.notifications.forget(fact.referral_ids)
+async def erase_participant(fact: ParticipantErased, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+    dropped = await uow.notifications.erase(fact.referral_ids)
     log.info("notifications about an erased resident's referrals dropped", count=dropped)

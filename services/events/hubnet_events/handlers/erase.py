@@ -11,7 +11,7 @@ from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.handlers.registrations import occurrence_of, promoted
 
 
-async def forget_participant(fact: ParticipantErased, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def erase_participant(fact: ParticipantErased, envelope: Envelope, uow: EventsUnitOfWork) -> None:
     for hub_event_id, starts_at in await uow.occurrences.upcoming_of(fact.participant_ref, fact.erased_at):
         hub_id, occurrence = await occurrence_of(uow, hub_event_id, starts_at)
         cancelled, moved_up = occurrence.cancel(fact.participant_ref)
@@ -20,4 +20,4 @@ async def forget_participant(fact: ParticipantErased, envelope: Envelope, uow: E
                                          registration_id=cancelled.id, was="participant erased"), caused_by=envelope)
         if moved_up is not None:
             uow.emit(promoted(hub_id, occurrence, moved_up), caused_by=envelope)
-    await uow.occurrences.forget(fact.participant_ref, fact.referral_ids)
+    await uow.occurrences.erase_participant(fact.participant_ref, fact.referral_ids)
