@@ -1,4 +1,4 @@
-"""The steps of a referral's life (DESIGN §4), one line each: the command a partner sends, the
+"""The steps of a referral's life, one line each: the command a partner sends, the
 action the referrals domain applies, the fact it publishes, and whose staff are told of it.
 
 The referrals service applies the action by its rule (`RULES` in
