@@ -11,7 +11,7 @@ PACKAGES := libs/common services/referrals services/events services/notification
 LOCAL := .local
 ENV_FILE := $(LOCAL)/env
 
-.PHONY: help venv lock up down status topics run test test-unit bench faults clean
+.PHONY: help venv lock lint up down status topics run test test-unit bench faults clean
 
 help:
 	@echo "make run      set everything up, start the three services, drive the demo (ONCE=1: then stop)"
@@ -19,6 +19,7 @@ help:
 	@echo "make up|down|status   local Kafka, PostgreSQL and SMTP sink"
 	@echo "make bench    benchmarks on the local stack (never part of make test)"
 	@echo "make lock     re-pin requirements.lock from requirements.in"
+	@echo "make lint     static checks: the import contracts of .importlinter"
 
 $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +32,10 @@ venv: $(STAMP)
 
 lock: $(STAMP)
 	$(VENV)/bin/uv pip compile -q requirements.in -o requirements.lock --python-version 3.11
+
+# Every static check, one after another (more checkers: add a line each).
+lint: venv
+	$(VENV)/bin/lint-imports .importlinter
 
 up: venv
 	@PYTHON=$(abspath $(PY)) bash deploy/local/infra.sh up

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from hubnet_common.local.credentials import login
-from hubnet_common.local.services import LocalServices, database_dsn
-from hubnet_common.topics import REFERRAL_EVENTS, on_broker
+from hubnet_common.ops.local.credentials import login
+from hubnet_common.ops.local.services import LocalServices, database_dsn
+from hubnet_common.sdk.topics import REFERRAL_EVENTS, on_broker
 
 from bench.pipeline import MailSink
 from tests.conftest import free_port

@@ -14,11 +14,11 @@ import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from hubnet_common.local.services import LocalServices
-from hubnet_common.local.watch import TopicWatcher
-from hubnet_common.messages.referral_events import ReferralRequested
-from hubnet_common.partner import PartnerClient
-from hubnet_common.topics import REFERRAL_EVENTS
+from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.ops.local.watch import TopicWatcher
+from hubnet_common.sdk.messages.referral_events import ReferralRequested
+from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.sdk.topics import REFERRAL_EVENTS
 
 from tests.conftest import free_port
 from bench.smtp_sink import SinkProcess
@@ -62,7 +62,7 @@ async def running_network(bootstrap: str, databases: dict[str, str], prefix: str
         try:
             ready = await asyncio.to_thread(local.start_all)
             watching = TopicWatcher(bootstrap, [REFERRAL_EVENTS], types={ReferralRequested.ce_type})
-            async with watching as watcher, PartnerClient(bootstrap, SENDER) as client:
+            async with watching as watcher, LocalPartnerClient(bootstrap, SENDER) as client:
                 yield Network(local, ready, mail, watcher, client)
         finally:
             await asyncio.to_thread(local.stop_all)
@@ -74,7 +74,7 @@ class Network:
     ready: dict[str, float]
     mail: MailSink
     watcher: TopicWatcher
-    client: PartnerClient
+    client: LocalPartnerClient
 
     async def consent(self) -> str:
         given = consent()

@@ -19,7 +19,7 @@ import uuid
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from hubnet_common.local.kafka_users import admin_login
+from hubnet_common.ops.local.kafka_users import admin_login
 
 PARTITIONS = 3
 
@@ -34,7 +34,7 @@ async def make_topics(bootstrap: str, *names: str) -> None:
 
 
 def _producer(bootstrap: str) -> AIOKafkaProducer:
-    # As the services' producer is set up (hubnet_common.kafka.idempotent_producer).
+    # As the services' producer is set up (hubnet_common.sdk.kafka.idempotent_producer).
     return AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=2,
                            **admin_login())
 

@@ -22,13 +22,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from hubnet_common.envelope import Envelope, service_source
-from hubnet_common.local.kafka_users import environment as kafka_environment
-from hubnet_common.local.services import LocalServices, database_dsn
-from hubnet_common.messages.referral_events import ReferralRequested
-from hubnet_common.runtime import service_signer
-from hubnet_common.settings import Settings
-from hubnet_common.signing import Signer
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import service_source
+from hubnet_common.ops.local.kafka_users import environment as kafka_environment
+from hubnet_common.ops.local.services import LocalServices, database_dsn
+from hubnet_common.sdk.messages.referral_events import ReferralRequested
+from hubnet_common.service.runtime import service_signer
+from hubnet_common.service.settings import Settings
+from hubnet_common.sdk.signing import Signer
 
 from bench import catchup, raw
 from bench.pipeline import running_network

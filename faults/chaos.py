@@ -14,11 +14,11 @@ from collections import Counter, defaultdict
 
 import hypothesis
 from aiokafka import AIOKafkaProducer, TopicPartition
-from hubnet_common.kafka import records_until_now
-from hubnet_common.local.kafka_users import admin_login
-from hubnet_common.local.services import LocalServices
-from hubnet_common.partner import partner_login, partner_signer
-from hubnet_common.topics import REFERRAL_COMMANDS, on_broker
+from hubnet_common.sdk.kafka import records_until_now
+from hubnet_common.ops.local.kafka_users import admin_login
+from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.ops.local.partners import partner_login, partner_signer
+from hubnet_common.sdk.topics import REFERRAL_COMMANDS, on_broker
 
 from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage, signed_if_possible
 from tests.conftest import free_port

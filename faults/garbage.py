@@ -8,9 +8,9 @@ import json
 
 from hypothesis import strategies as st
 
-from hubnet_common.envelope import Envelope
-from hubnet_common.messages import referral_commands as c
-from hubnet_common.signing import SignatureRefused, Signer
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.messages import referral_commands as c
+from hubnet_common.sdk.signing import SignatureRefused, Signer
 
 Headers = list[tuple[str, bytes]]
 SENDER = "urn:hubnet:partner:bostadsbolaget"

@@ -32,14 +32,14 @@ from pathlib import Path
 import asyncpg
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
-from hubnet_common.envelope import Envelope
-from hubnet_common.kafka import records_until_now
-from hubnet_common.local.kafka_users import admin_login, environment
-from hubnet_common.local.services import LocalServices
-from hubnet_common.messages import referral_commands as c
-from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose
-from hubnet_common.partner import PartnerClient
-from hubnet_common.topics import REFERRAL_EVENTS, on_broker, replies_topic
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.kafka import records_until_now
+from hubnet_common.ops.local.kafka_users import admin_login, environment
+from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.sdk.messages import referral_commands as c
+from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, Purpose
+from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.sdk.topics import REFERRAL_EVENTS, on_broker, replies_topic
 
 from bench.smtp_sink import SinkProcess
 from faults.chaos import SERVICES, BadInput, KillRandomService, NoChaos, Outage, ScaleOutAndIn, infra
@@ -53,7 +53,7 @@ LEASE_SECONDS = 5.0  # the services' delivery lease: a killed worker's mails are
 async def drive(bootstrap: str, cases: int, rate: float, chaos, prefix: str) -> tuple[list[str], int, dict[str, str]]:
     """Send every case's commands at `rate` commands a second; returns the referral ids, how many
     commands were sent, and the trace id of each command by its ce_id."""
-    async with PartnerClient(bootstrap, "bostadsbolaget") as sender, PartnerClient(bootstrap, "brg") as brg:
+    async with LocalPartnerClient(bootstrap, "bostadsbolaget") as sender, LocalPartnerClient(bootstrap, "brg") as brg:
         now = datetime.now(UTC)
         consents = [c.RecordConsent(participant_ref=f"{i:064x}", partner_ids=["brg"], purposes=[Purpose.OWN_BUSINESS],
                                     method=ConsentMethod.WRITTEN, noted_by="fault run", given_at=now,
@@ -80,7 +80,7 @@ async def drive(bootstrap: str, cases: int, rate: float, chaos, prefix: str) -> 
         return ids, sent, commands
 
 
-async def send_until_taken(who: PartnerClient, command) -> Envelope:
+async def send_until_taken(who: LocalPartnerClient, command) -> Envelope:
     """What a partner system does while the broker is away: try again, with the same ce_id, so a
     copy that did get through is recognised as the same command."""
     envelope = Envelope.new(type=command.ce_type, source=who.source, subject=command.subject())

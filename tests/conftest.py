@@ -23,9 +23,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 import pytest_asyncio
-from hubnet_common.keys import ensure_key_pairs, network_key_names
-from hubnet_common.local.kafka_users import environment
-from hubnet_common.local.services import database_dsn
+from hubnet_common.sdk.keys import ensure_key_pairs
+from hubnet_common.ops.access import network_key_names
+from hubnet_common.ops.local.kafka_users import environment
+from hubnet_common.ops.local.services import database_dsn
 
 ROOT = Path(__file__).resolve().parents[1]
 HOW_TO_START = (

@@ -8,7 +8,7 @@
 #
 # `up` is idempotent and writes .local/env (export lines for the services).
 # Kafka asks every client to log in (SASL/SCRAM-SHA-512): `up` gives each principal of
-# libs/common/hubnet_common/access.py a user with a random password, made once and kept in
+# libs/common/hubnet_common/ops/access.py a user with a random password, made once and kept in
 # .local/kafka/users/<user> (mode 0600), plus the super user hubnet-admin, and makes the broker's
 # ACLs equal to the access matrix.
 # Needs: bash, java 17+, mvn (first run only), PostgreSQL server binaries
@@ -306,10 +306,10 @@ kafka_fetch() {
     mv "$tmp" "$KAFKA_LIBS"
 }
 
-# kafka_users ARGS...: the local broker's users and ACLs (hubnet_common/local/kafka_users.py).
+# kafka_users ARGS...: the local broker's users and ACLs (hubnet_common/ops/local/kafka_users.py).
 kafka_users() {
     HUBNET_LOCAL_KAFKA_USERS="$KAFKA_USERS" HUBNET_KAFKA_BOOTSTRAP="$KAFKA_BOOTSTRAP" \
-        "$PYTHON" -m hubnet_common.local.kafka_users "$@"
+        "$PYTHON" -m hubnet_common.ops.local.kafka_users "$@"
 }
 
 kafka_config() {

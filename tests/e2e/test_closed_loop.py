@@ -15,25 +15,26 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from hubnet_common.envelope import Envelope, partner_source
-from hubnet_common.local.mail import kept_mails, wait_for_mail
-from hubnet_common.local.services import LocalServices
-from hubnet_common.local.watch import TopicWatcher
-from hubnet_common.messages.hubevent_commands import RecordAttendance, RegisterForHubEvent, ScheduleHubEvent
-from hubnet_common.messages.notification_events import NotificationDelivered
-from hubnet_common.messages.referral_commands import CreateReferral
-from hubnet_common.messages.referral_events import ReferralRequested
-from hubnet_common.messages.directory_commands import UpdatePartner
-from hubnet_common.messages.referral_commands import (
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_source
+from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
+from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.ops.local.watch import TopicWatcher
+from hubnet_common.sdk.messages.hubevent_commands import RecordAttendance, RegisterForHubEvent, ScheduleHubEvent
+from hubnet_common.sdk.messages.notification_events import NotificationDelivered
+from hubnet_common.sdk.messages.referral_commands import CreateReferral
+from hubnet_common.sdk.messages.referral_events import ReferralRequested
+from hubnet_common.sdk.messages.directory_commands import UpdatePartner
+from hubnet_common.sdk.messages.referral_commands import (
     AcceptReferral, AcknowledgeReferral, CompleteReferral, OutcomeReport, StartReferral,
 )
-from hubnet_common.messages.vocabulary import MainActivity
-from hubnet_common.participant import participant_ref
-from hubnet_common.data_key import fetch_data_key
-from hubnet_common.partner import PartnerClient
-from hubnet_common.keys import read_key, write_key_pair
-from hubnet_common.sealing import ContactDetails, open_contact, seal_with_data_key
-from hubnet_common.topics import MAIN_TOPICS
+from hubnet_common.sdk.messages.vocabulary import MainActivity
+from hubnet_common.sdk.participant import participant_ref
+from hubnet_common.sdk.data_key import fetch_data_key
+from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.sdk.keys import read_key, write_key_pair
+from hubnet_common.sdk.sealing import ContactDetails, open_contact, seal_with_data_key
+from hubnet_common.sdk.topics import MAIN_TOPICS
 from hubnet_events import bootstrap as events
 from hubnet_notifications import bootstrap as notifications
 from hubnet_referrals import bootstrap as referrals
@@ -83,7 +84,7 @@ async def a_referral(sender, **overrides) -> CreateReferral:
 async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services, kafka_bootstrap):
     dsns, mail_dir, *_ = services
     async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
-        async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
+        async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
             command = await a_referral(bostadsbolaget)
             reply = await bostadsbolaget.request(command)
         assert reply.ce_type.endswith("accepted.v1")
@@ -101,7 +102,7 @@ async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services
 async def test_the_same_command_twice_makes_one_referral_one_fact_one_mail(services, kafka_bootstrap):
     dsns, mail_dir, *_ = services
     async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
-        async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
+        async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
             command = await a_referral(bostadsbolaget)
             rid = command.referral_id
             envelope = Envelope.new(type=command.ce_type, source=partner_source("bostadsbolaget"), subject=rid)
@@ -129,7 +130,7 @@ async def test_a_hub_event_at_bergsjon_is_told_to_its_hub_host(services, kafka_b
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
     command = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title=f"Infokväll {uuid.uuid4().hex[:6]}",
                                starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=30)
-    async with PartnerClient(kafka_bootstrap, "goteborgs-stad-arbvux") as arbvux:
+    async with LocalPartnerClient(kafka_bootstrap, "goteborgs-stad-arbvux") as arbvux:
         reply = await arbvux.request(command)
     assert reply.ce_type.endswith("accepted.v1")
     mail = await wait_for_mail(mail_dir, command.title)
@@ -139,7 +140,7 @@ async def test_a_hub_event_at_bergsjon_is_told_to_its_hub_host(services, kafka_b
 async def test_a_malformed_command_is_answered_and_leaves_nothing(services, kafka_bootstrap):
     dsns, *_ = services
     envelope = Envelope.new(type=CreateReferral.ce_type, source=partner_source("brg"), subject="R-e2e-broken")
-    async with PartnerClient(kafka_bootstrap, "brg") as brg:
+    async with LocalPartnerClient(kafka_bootstrap, "brg") as brg:
         reply = await brg.request_raw("referral.commands.v1", b'{"service_id": 42}', envelope, key="R-e2e-broken")
     assert reply.code == "invalid-body" and "service_id" in {e.field for e in reply.errors}
     assert await rows(dsns["referrals"], "SELECT 1 FROM referrals WHERE id = 'R-e2e-broken'") == []
@@ -147,7 +148,7 @@ async def test_a_malformed_command_is_answered_and_leaves_nothing(services, kafk
 
 async def test_services_log_json_lines_bound_to_the_message(services, kafka_bootstrap):
     _, _, local, _ = services
-    async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
+    async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
         reply = await sender.request(consent(participant_ref=REF))
     accepted(reply)
 
@@ -180,7 +181,7 @@ async def the_whole_loop(services, kafka_bootstrap, tmp_path, number: str, conta
     keys = {partner: write_key_pair(tmp_path, f"partner-{partner}", "x25519") for partner in ("brg", "bostadsbolaget")}
     resident = participant_ref(number, NETWORK_KEY)
     url = f"http://127.0.0.1:{local.ports['referrals']}"
-    async with PartnerClient(kafka_bootstrap, "brg") as brg, PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
+    async with LocalPartnerClient(kafka_bootstrap, "brg") as brg, LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
         for partner, client in (("brg", brg), ("bostadsbolaget", sender)):
             accepted(await client.request(UpdatePartner(partner_id=partner,
                                                         encryption_public_key=read_key(keys[partner][0]))))
@@ -213,7 +214,7 @@ def hubnet(local, *args: str, stdin: str | None = None) -> subprocess.CompletedP
 
 async def test_staff_work_a_referral_from_the_command_line(services, kafka_bootstrap, tmp_path):
     _, _, local, _ = services
-    async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
+    async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
         # Tynnered: no other test of this module refers there, so the report's cell is this one referral.
         command = await a_referral(sender, hub_id="tynnered")
         accepted(await sender.request(command))
@@ -261,7 +262,7 @@ def http(local, service: str, path: str, method: str = "GET") -> tuple[int, dict
 
 async def test_staff_read_their_inbox_over_http(services, kafka_bootstrap):
     _, _, local, _ = services
-    async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
+    async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
         command = await a_referral(sender)
         accepted(await sender.request(command))
 
@@ -301,7 +302,7 @@ async def test_a_hubs_calendar_feed_and_figures(services, kafka_bootstrap):
     _, _, local, _ = services
     yesterday = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
     weekly = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
-    async with PartnerClient(kafka_bootstrap, "goteborgs-stad-arbvux") as arbvux:
+    async with LocalPartnerClient(kafka_bootstrap, "goteborgs-stad-arbvux") as arbvux:
         held = ScheduleHubEvent(hub_id="bergsjon", kind="study-guidance", title="Studiecafé, Bergsjön",
                                 starts_at=yesterday, ends_at=yesterday + timedelta(hours=2), capacity=10)
         series = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title="SFI-kväll",
@@ -337,7 +338,7 @@ async def test_a_hubs_calendar_feed_and_figures(services, kafka_bootstrap):
 
 async def test_every_service_serves_prometheus_metrics(services, kafka_bootstrap):
     _, _, local, _ = services
-    async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
+    async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
         accepted(await sender.request(consent(participant_ref=REF)))
     for service in ("referrals", "events", "notifications"):
         status, body, kind = await asyncio.to_thread(get_text, local, service, "/metrics")

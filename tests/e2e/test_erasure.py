@@ -16,21 +16,21 @@ import asyncpg
 import pytest
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from hubnet_common.data_key import DataKeyMissing, fetch_data_key
-from hubnet_common.kafka import records_until_now
-from hubnet_common.messages import referral_commands as c
-from hubnet_common.messages.directory_commands import UpdatePartner
-from hubnet_common.messages.hubevent_commands import RegisterForHubEvent, ScheduleHubEvent
-from hubnet_common.messages.referral_events import ParticipantErased
-from hubnet_common.messages.vocabulary import MainActivity
-from hubnet_common.participant import participant_ref
-from hubnet_common.partner import PartnerClient
-from hubnet_common.local.watch import TopicWatcher
-from hubnet_common.keys import read_key, write_key_pair
-from hubnet_common.local.kafka_users import admin_login
-from hubnet_common.sealing import ContactDetails, SealingError, open_contact, open_with_data_key, seal_with_data_key
-from hubnet_common.settings import Settings
-from hubnet_common.topics import REFERRAL_EVENTS
+from hubnet_common.sdk.data_key import DataKeyMissing, fetch_data_key
+from hubnet_common.sdk.kafka import records_until_now
+from hubnet_common.sdk.messages import referral_commands as c
+from hubnet_common.sdk.messages.directory_commands import UpdatePartner
+from hubnet_common.sdk.messages.hubevent_commands import RegisterForHubEvent, ScheduleHubEvent
+from hubnet_common.sdk.messages.referral_events import ParticipantErased
+from hubnet_common.sdk.messages.vocabulary import MainActivity
+from hubnet_common.sdk.participant import participant_ref
+from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.ops.local.watch import TopicWatcher
+from hubnet_common.sdk.keys import read_key, write_key_pair
+from hubnet_common.ops.local.kafka_users import admin_login
+from hubnet_common.sdk.sealing import ContactDetails, SealingError, open_contact, open_with_data_key, seal_with_data_key
+from hubnet_common.service.settings import Settings
+from hubnet_common.sdk.topics import REFERRAL_EVENTS
 
 from tests.e2e.test_closed_loop import services  # noqa: F401  (the three services, for this module too)
 from tests.integration.conftest import rows, until
@@ -142,8 +142,8 @@ async def test_an_erased_resident_cannot_be_read_anywhere_and_another_still_can(
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
     evening = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title="Starta eget-kväll",
                                starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=1)
-    async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender, PartnerClient(kafka_bootstrap, "brg") as brg, \
-            PartnerClient(kafka_bootstrap, "familjebostader") as familjebostader, \
+    async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender, LocalPartnerClient(kafka_bootstrap, "brg") as brg, \
+            LocalPartnerClient(kafka_bootstrap, "familjebostader") as familjebostader, \
             TopicWatcher(kafka_bootstrap, [REFERRAL_EVENTS]) as watch:
         for partner, client in (("bostadsbolaget", sender), ("brg", brg)):
             accepted(await client.request(UpdatePartner(partner_id=partner,

@@ -13,20 +13,22 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from hubnet_common.data_key import fetch_data_key
-from hubnet_common.envelope import Envelope, partner_source
-from hubnet_common.keys import read_key, write_key_pair
-from hubnet_common.local.services import LocalServices
-from hubnet_common.local.watch import TopicWatcher
-from hubnet_common.messages import referral_commands as c
-from hubnet_common.messages.audit import MessageRejected
-from hubnet_common.messages.directory_commands import UpdatePartner
-from hubnet_common.messages.hubevent_commands import RecordAttendance, RegisterForHubEvent, ScheduleHubEvent
-from hubnet_common.messages.vocabulary import MainActivity
-from hubnet_common.participant import participant_ref
-from hubnet_common.partner import PartnerClient, partner_signer
-from hubnet_common.sealing import ContactDetails, seal_with_data_key
-from hubnet_common.topics import AUDIT_EVENTS, HUB_EVENT_COMMANDS, REFERRAL_COMMANDS
+from hubnet_common.sdk.data_key import fetch_data_key
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_source
+from hubnet_common.sdk.keys import read_key, write_key_pair
+from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.ops.local.watch import TopicWatcher
+from hubnet_common.sdk.messages import referral_commands as c
+from hubnet_common.sdk.messages.audit import MessageRejected
+from hubnet_common.sdk.messages.directory_commands import UpdatePartner
+from hubnet_common.sdk.messages.hubevent_commands import RecordAttendance, RegisterForHubEvent, ScheduleHubEvent
+from hubnet_common.sdk.messages.vocabulary import MainActivity
+from hubnet_common.sdk.participant import participant_ref
+from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.ops.local.partners import partner_signer
+from hubnet_common.sdk.sealing import ContactDetails, seal_with_data_key
+from hubnet_common.sdk.topics import AUDIT_EVENTS, HUB_EVENT_COMMANDS, REFERRAL_COMMANDS
 from hubnet_events import bootstrap as events
 from hubnet_notifications import bootstrap as notifications
 from hubnet_referrals import bootstrap as referrals
@@ -144,9 +146,9 @@ async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, ka
     evening = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title="Starta eget",
                                starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=10)
     sent_plain: set[str] = set()  # ce_ids of the commands this test sent with the details in clear
-    async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender, PartnerClient(kafka_bootstrap, "brg") as brg, \
-            PartnerClient(kafka_bootstrap, "brg", signer=partner_signer("bostadsbolaget")) as forger, \
-            PartnerClient(kafka_bootstrap, "familjebostader") as familjebostader, \
+    async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender, LocalPartnerClient(kafka_bootstrap, "brg") as brg, \
+            LocalPartnerClient(kafka_bootstrap, "brg", signer=partner_signer("bostadsbolaget")) as forger, \
+            LocalPartnerClient(kafka_bootstrap, "familjebostader") as familjebostader, \
             TopicWatcher(kafka_bootstrap, [AUDIT_EVENTS]) as audit:
         # The details sealed, as they should be: a referral worked to its end.
         for partner, client in (("brg", brg), ("bostadsbolaget", sender)):

@@ -10,8 +10,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from hubnet_common.local.services import LocalServices
-from hubnet_common.partner import PartnerClient
+from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_referrals import bootstrap as referrals
 
 from tests.conftest import fresh_group_prefix
@@ -111,7 +111,7 @@ async def test_sigterm_mid_batch_finishes_in_hand_exits_fast_and_loses_nothing(n
                           extra_env={"HUBNET_GROUP_PREFIX": prefix, "HUBNET_CONSUME_BATCH_RECORDS": "10"})
     await skip_history(kafka_bootstrap, prefix, [referrals.spec()])
     await asyncio.to_thread(local.start_all)
-    async with PartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
+    async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
         given = consent()
         accepted(await sender.request(given))
         await asyncio.to_thread(local.stop_all)  # the commands wait for it as a backlog

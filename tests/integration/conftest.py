@@ -11,17 +11,19 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from hubnet_common.envelope import Envelope, service_source
-from hubnet_common.keys import owner_name, read_key
-from hubnet_common.local.credentials import logged_in, login
-from hubnet_common.local.kafka_users import admin_login, grant
-from hubnet_common.messages.directory import PartnerUpserted, SigningKeyEntry
-from hubnet_common.local.watch import TopicWatcher
-from hubnet_common.partner import PartnerClient
-from hubnet_common.runtime import build_app, consumer_group, service_signer
-from hubnet_common.settings import Settings
-from hubnet_common.signing import Signer
-from hubnet_common.topics import DIRECTORY, MAIN_TOPICS, on_broker
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import service_source
+from hubnet_common.sdk.keys import read_key
+from hubnet_common.sdk.identity import owner_name
+from hubnet_common.ops.local.credentials import logged_in, login
+from hubnet_common.ops.local.kafka_users import admin_login, grant
+from hubnet_common.sdk.messages.directory import PartnerUpserted, SigningKeyEntry
+from hubnet_common.ops.local.watch import TopicWatcher
+from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.service.runtime import build_app, consumer_group, service_signer
+from hubnet_common.service.settings import Settings
+from hubnet_common.sdk.signing import Signer
+from hubnet_common.sdk.topics import DIRECTORY, MAIN_TOPICS, on_broker
 from hubnet_referrals.adapters.seed import read_network
 
 pytestmark = pytest.mark.integration
@@ -119,7 +121,7 @@ async def watcher(kafka_bootstrap):
 def partner(kafka_bootstrap):
     @contextlib.asynccontextmanager
     async def as_partner(partner_id: str):
-        async with PartnerClient(kafka_bootstrap, partner_id) as client:
+        async with LocalPartnerClient(kafka_bootstrap, partner_id) as client:
             yield client
 
     return as_partner

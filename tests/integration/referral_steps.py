@@ -2,10 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
-from hubnet_common.envelope import Envelope
-from hubnet_common.messages import referral_commands as c
-from hubnet_common.messages.vocabulary import ConsentMethod, Purpose
-from hubnet_common.sealing import new_data_key, seal_with_data_key
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.messages import referral_commands as c
+from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose
+from hubnet_common.sdk.sealing import new_data_key, seal_with_data_key
 
 REF = "cd" * 32
 # What concerns a resident travels sealed under their data key; these tests never open it.

@@ -10,8 +10,8 @@ import urllib.error
 import urllib.request
 
 import uvicorn
-from hubnet_common.local.credentials import logged_in
-from hubnet_common.runtime import build_app
+from hubnet_common.ops.local.credentials import logged_in
+from hubnet_common.service.runtime import build_app
 
 from tests.conftest import free_port
 from tests.integration.conftest import skip_history

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
-from hubnet_common.webhook_signature import SignatureInvalid, new_secret, verify
+from hubnet_common.sdk.webhook_signature import SignatureInvalid, new_secret, verify
 
 
 @dataclass

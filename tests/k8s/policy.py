@@ -3,9 +3,9 @@ returns what breaks its rule, one sentence per violation ([] when all is well)."
 
 from __future__ import annotations
 
-from hubnet_common.access import SERVICES, principals
-from hubnet_common.runtime import consumer_group
-from hubnet_common.topics import ALL_TOPICS
+from hubnet_common.ops.access import SERVICES, principals
+from hubnet_common.service.runtime import consumer_group
+from hubnet_common.sdk.topics import ALL_TOPICS
 
 from tests.k8s.manifests import of_kind
 
@@ -95,7 +95,7 @@ def _acl_set(spec: dict) -> set[tuple]:
 
 
 def acls(objects: list[dict]) -> list[str]:
-    """One KafkaUser per principal of `hubnet_common.access`, with exactly its ACLs."""
+    """One KafkaUser per principal of `hubnet_common.ops.access`, with exactly its ACLs."""
     want = {p.user: {(a.resource, a.name, a.pattern, op, "allow") for a in p.acls for op in a.operations}
             for p in principals(topic_prefix=TOPIC_PREFIX, group_prefix=GROUP_PREFIX)}
     have = {o["metadata"]["name"]: _acl_set(o["spec"]) for o in of_kind(objects, "KafkaUser")}

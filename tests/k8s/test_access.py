@@ -1,14 +1,14 @@
-"""The ACL matrix of `hubnet_common.access` against the code it describes: the partners of the
+"""The ACL matrix of `hubnet_common.ops.access` against the code it describes: the partners of the
 directory, the topics each service really consumes, and what a partner may and may not do."""
 
 import json
 from pathlib import Path
 
 import pytest
-from hubnet_common import access
-from hubnet_common.access import DESCRIBE, READ, WRITE, allowed, partner_principal, principals
-from hubnet_common.runtime import consumer_group
-from hubnet_common.topics import ALL_TOPICS, MAIN_TOPICS, REPLIES_TOPICS, dead_letter_topic
+from hubnet_common.ops import access
+from hubnet_common.ops.access import DESCRIBE, READ, WRITE, allowed, partner_principal, principals
+from hubnet_common.service.runtime import consumer_group
+from hubnet_common.sdk.topics import ALL_TOPICS, MAIN_TOPICS, REPLIES_TOPICS, dead_letter_topic
 
 NETWORK = Path(__import__("hubnet_referrals").__file__).parent / "seed" / "network.json"
 BY_USER = {p.user: p for p in principals()}

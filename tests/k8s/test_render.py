@@ -3,9 +3,9 @@ kinds against the Kubernetes schemas, custom resources against their operator's 
 
 import pytest
 import yaml
-from hubnet_common.cli import commands
-from hubnet_common.cli.main import parser
-from hubnet_common.cli.migrate import migration_dirs
+from hubnet_common.ops.cli import commands
+from hubnet_common.ops.cli.main import parser
+from hubnet_common.ops.cli.migrate import migration_dirs
 
 from tests.k8s.manifests import CRDS, K8S, OVERLAYS, ROOT, load_module, named, of_kind, render, schema_errors
 

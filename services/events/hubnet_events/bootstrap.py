@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from hubnet_common.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
-from hubnet_common.messages import hubevent_commands as c
-from hubnet_common.messages.referral_events import ParticipantErased
-from hubnet_common.processing import Route
-from hubnet_common.runtime import Runtime, ServiceSpec, every
-from hubnet_common.topics import DIRECTORY, HUB_EVENT_COMMANDS, REFERRAL_EVENTS
-from hubnet_common.uow import UnitOfWork
+from hubnet_common.service.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
+from hubnet_common.sdk.messages import hubevent_commands as c
+from hubnet_common.sdk.messages.referral_events import ParticipantErased
+from hubnet_common.service.processing import Route
+from hubnet_common.service.runtime import Runtime, ServiceSpec, every
+from hubnet_common.sdk.topics import DIRECTORY, HUB_EVENT_COMMANDS, REFERRAL_EVENTS
+from hubnet_common.service.uow import UnitOfWork
 
 from hubnet_events.adapters.uow import SERVICE, EventsUnitOfWork
 from hubnet_events.entrypoints import http

@@ -1,6 +1,6 @@
 """Settings of the events service (`HUBNET_*`), beyond what every service has."""
 
-from hubnet_common.settings import Settings
+from hubnet_common.service.settings import Settings
 
 
 class EventSettings(Settings):

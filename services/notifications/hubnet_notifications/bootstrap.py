@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from hubnet_common.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
-from hubnet_common.messages.referral_events import ParticipantErased
-from hubnet_common.processing import Route
-from hubnet_common.runtime import OwnLoop, Runtime, ServiceSpec, every, on_own_loop
-from hubnet_common.topics import DIRECTORY, NOTIFICATION_COMMANDS
-from hubnet_common.uow import UnitOfWork
+from hubnet_common.service.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
+from hubnet_common.sdk.messages.referral_events import ParticipantErased
+from hubnet_common.service.processing import Route
+from hubnet_common.service.runtime import OwnLoop, Runtime, ServiceSpec, every, on_own_loop
+from hubnet_common.sdk.topics import DIRECTORY, NOTIFICATION_COMMANDS
+from hubnet_common.service.uow import UnitOfWork
 
 from hubnet_notifications.adapters.accepted import RECORDER_SETTINGS, PgAcceptedOutcomes
 from hubnet_notifications.adapters.mailer import SmtpMailer

@@ -2,7 +2,7 @@
 
 from datetime import time
 
-from hubnet_common.settings import Settings
+from hubnet_common.service.settings import Settings
 
 
 class NotificationSettings(Settings):

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import asyncpg
 import structlog
-from hubnet_common.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
-from hubnet_common.messages.referral_commands import CreateReferral, EraseParticipant, RecordConsent, WithdrawConsent
-from hubnet_common.processing import Route
-from hubnet_common.runtime import Runtime, ServiceSpec, every
-from hubnet_common.topics import REFERRAL_COMMANDS
-from hubnet_common.uow import UnitOfWork
+from hubnet_common.sdk.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
+from hubnet_common.sdk.messages.referral_commands import CreateReferral, EraseParticipant, RecordConsent, WithdrawConsent
+from hubnet_common.service.processing import Route
+from hubnet_common.service.runtime import Runtime, ServiceSpec, every
+from hubnet_common.sdk.topics import REFERRAL_COMMANDS
+from hubnet_common.service.uow import UnitOfWork
 
 from hubnet_referrals.adapters.custodian import KeyCustodian
 from hubnet_referrals.adapters.seed import read_enrolments, read_network

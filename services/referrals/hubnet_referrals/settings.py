@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from hubnet_common.settings import Settings
+from hubnet_common.service.settings import Settings
 
 
 class ReferralSettings(Settings):

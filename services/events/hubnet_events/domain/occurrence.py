@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hubnet_common.errors import Refused
+from hubnet_common.sdk.errors import Refused
 
 
 class AlreadyRegistered(Refused):

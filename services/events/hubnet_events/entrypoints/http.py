@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faststream.asgi import AsgiResponse, get
-from hubnet_common.http import json_response, problem, query
-from hubnet_common.runtime import Runtime
+from hubnet_common.service.http import json_response, problem, query
+from hubnet_common.service.runtime import Runtime
 
 from hubnet_events.adapters import read_model
 from hubnet_events.adapters.ical import calendar_feed

@@ -2,10 +2,11 @@
 with it), its capacity (waitlisted residents move up into new places; never below the
 registrations already confirmed), or cancel it with a reason."""
 
-from hubnet_common.envelope import Envelope, partner_of
-from hubnet_common.errors import Refused
-from hubnet_common.messages import hubevent_commands as c
-from hubnet_common.messages import hubevent_events as f
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_of
+from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.messages import hubevent_commands as c
+from hubnet_common.sdk.messages import hubevent_events as f
 
 from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.domain.hub_event import HubEventUnknown

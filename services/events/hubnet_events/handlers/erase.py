@@ -3,9 +3,9 @@ waiting moves up), then their reference is dropped from every registration they 
 stay, so the figures (registrations, attendance) do not change. A request for one of their
 referrals arriving later (from another partition) registers nobody."""
 
-from hubnet_common.envelope import Envelope
-from hubnet_common.messages import hubevent_events as f
-from hubnet_common.messages.referral_events import ParticipantErased
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.messages import hubevent_events as f
+from hubnet_common.sdk.messages.referral_events import ParticipantErased
 
 from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.handlers.registrations import occurrence_of, promoted

@@ -4,10 +4,10 @@ never refused: a registration that cannot be made (an unknown or cancelled hub e
 registered already) is logged and left."""
 
 import structlog
-from hubnet_common.envelope import Envelope
-from hubnet_common.errors import Refused
-from hubnet_common.messages import hubevent_events as f
-from hubnet_common.messages import referral_events as r
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.messages import hubevent_events as f
+from hubnet_common.sdk.messages import referral_events as r
 
 from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.handlers.registrations import occurrence_of, placed, promoted

@@ -2,10 +2,10 @@
 first on the waitlist is promoted), record attendance. Commands about one hub event share its
 partition, so they are decided one at a time, in arrival order; the occurrence row is also locked."""
 
-from hubnet_common.envelope import Envelope
-from hubnet_common.errors import Refused
-from hubnet_common.messages import hubevent_commands as c
-from hubnet_common.messages import hubevent_events as f
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.messages import hubevent_commands as c
+from hubnet_common.sdk.messages import hubevent_events as f
 
 from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.domain.hub_event import HubEventUnknown

@@ -3,7 +3,7 @@ turns into a reminder to the hub's hosts and the organiser's staff there."""
 
 from datetime import datetime, timedelta
 
-from hubnet_common.messages.hubevent_events import HubEventReminder
+from hubnet_common.sdk.messages.hubevent_events import HubEventReminder
 
 from hubnet_events.adapters.uow import EventsUnitOfWork
 

@@ -1,8 +1,9 @@
 """ScheduleHubEvent: a partner puts an activity on a hub's calendar."""
 
-from hubnet_common.envelope import Envelope, partner_of
-from hubnet_common.messages.hubevent_commands import ScheduleHubEvent
-from hubnet_common.messages.hubevent_events import HubEventScheduled
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_of
+from hubnet_common.sdk.messages.hubevent_commands import ScheduleHubEvent
+from hubnet_common.sdk.messages.hubevent_events import HubEventScheduled
 
 from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.domain.hub_event import HubEvent, HubEventExists

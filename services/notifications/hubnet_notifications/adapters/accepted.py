@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 import structlog
-from hubnet_common.uow import Outgoing, outbox_row
+from hubnet_common.service.uow import Outgoing, outbox_row
 
 log = structlog.get_logger(__name__)
 

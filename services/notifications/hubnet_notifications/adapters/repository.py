@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, timedelta
 
 import asyncpg
-from hubnet_common.db import ReadMemo
+from hubnet_common.service.db import ReadMemo
 
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember

@@ -1,4 +1,4 @@
-"""Webhooks: an HTTP(S) POST of a small JSON document, signed per endpoint (hubnet_common.webhook_signature).
+"""Webhooks: an HTTP(S) POST of a small JSON document, signed per endpoint (hubnet_common.sdk.webhook_signature).
 
 A minimal HTTP/1.1 client on asyncio streams (one request per connection, ``Connection: close``),
 so it never blocks the event loop and needs no HTTP library. Redirects are not followed.
@@ -12,7 +12,7 @@ import json
 import ssl
 from urllib.parse import urlsplit
 
-from hubnet_common.webhook_signature import HEADER, sign
+from hubnet_common.sdk.webhook_signature import HEADER, sign
 
 _MAX_HEAD = 64 * 1024
 

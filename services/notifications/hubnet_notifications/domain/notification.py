@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from hubnet_common.envelope import Envelope, uuid7
+from hubnet_common.sdk.envelope import Envelope, uuid7
 
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.wording import Wording

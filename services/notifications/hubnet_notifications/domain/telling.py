@@ -4,7 +4,7 @@ handler in handlers/notify.py.
 - a new referral: the receiving partner's staff at that hub;
 - an answer or any later step: the sending partner's staff at that hub (the loop closes);
 - a cancellation by the sender: the receiving staff
-  (which party hears of each referral step is in hubnet_common/lifecycle.py);
+  (which party hears of each referral step is in hubnet_common/sdk/lifecycle.py);
 - an overdue referral: the receiving staff, and from the second breach their managers too;
 - a hub event scheduled or cancelled: the hub's hosts; a reminder: the hosts and the organiser's staff.
 
@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from hubnet_common.lifecycle import TOLD_OF, Party
-from hubnet_common.messages import referral_events as f
-from hubnet_common.messages.base import Fact
-from hubnet_common.messages.hubevent_events import HubEventCancelled, HubEventReminder, HubEventScheduled
+from hubnet_common.sdk.lifecycle import TOLD_OF, Party
+from hubnet_common.sdk.messages import referral_events as f
+from hubnet_common.sdk.messages.base import Fact
+from hubnet_common.sdk.messages.hubevent_events import HubEventCancelled, HubEventReminder, HubEventScheduled
 
 from hubnet_notifications.domain import wording
 from hubnet_notifications.domain.staff import (

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from faststream.asgi import AsgiResponse, get, post
-from hubnet_common.http import json_response, problem, query
-from hubnet_common.runtime import Runtime
+from hubnet_common.service.http import json_response, problem, query
+from hubnet_common.service.runtime import Runtime
 
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 

@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import structlog
-from hubnet_common.envelope import Envelope, service_source
-from hubnet_common.messages.notification_events import NotificationDelivered, NotificationFailed
-from hubnet_common.uow import Outgoing
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import service_source
+from hubnet_common.sdk.messages.notification_events import NotificationDelivered, NotificationFailed
+from hubnet_common.service.uow import Outgoing
 
 from hubnet_notifications.adapters.mailer import MailRejected
 from hubnet_notifications.adapters.uow import SERVICE, NotificationsUnitOfWork

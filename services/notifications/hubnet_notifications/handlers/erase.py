@@ -6,8 +6,8 @@ those referrals arriving later (it may, from another partition) makes no new not
 """
 
 import structlog
-from hubnet_common.envelope import Envelope
-from hubnet_common.messages.referral_events import ParticipantErased
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.messages.referral_events import ParticipantErased
 
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 

@@ -2,9 +2,10 @@
 
 from dataclasses import replace
 
-from hubnet_common.envelope import Envelope, partner_of
-from hubnet_common.errors import Refused
-from hubnet_common.messages import notification_commands as c
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_of
+from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.messages import notification_commands as c
 
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 from hubnet_notifications.domain.staff import StaffMember

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from hubnet_common.envelope import Envelope, uuid7
+from hubnet_common.sdk.envelope import Envelope, uuid7
 
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 from hubnet_notifications.domain.notification import Notification

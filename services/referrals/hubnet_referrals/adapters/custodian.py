@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from hubnet_common.keys import KeyPair, read_key
-from hubnet_common.sealing import new_data_key, open_data_key, public_key_for, seal_data_key
+from hubnet_common.sdk.keys import KeyPair, read_key
+from hubnet_common.sdk.sealing import new_data_key, open_data_key, public_key_for, seal_data_key
 
 
 class KeyCustodian:

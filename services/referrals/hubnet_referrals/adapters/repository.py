@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
-from hubnet_common.db import ReadMemo
-from hubnet_common.envelope import partner_source
-from hubnet_common.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode, Status
-from hubnet_common.signing import PublicSigningKey
-from hubnet_common.trust import keep_signing_keys
+from hubnet_common.service.db import ReadMemo
+from hubnet_common.sdk.identity import partner_source
+from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode, Status
+from hubnet_common.sdk.signing import PublicSigningKey
+from hubnet_common.service.trust import keep_signing_keys
 
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.domain.directory import Hub, Partner, Service

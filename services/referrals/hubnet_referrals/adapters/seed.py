@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from hubnet_common.keys import read_key
+from hubnet_common.sdk.keys import read_key
 
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 

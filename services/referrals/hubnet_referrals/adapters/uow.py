@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
-from hubnet_common.uow import PgUnitOfWork
+from hubnet_common.service.uow import PgUnitOfWork
 
 from hubnet_referrals.adapters.audit import PgAudit
 from hubnet_referrals.adapters.data_keys import PgDataKeys

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hubnet_common.errors import Refused
-from hubnet_common.messages.vocabulary import ConsentMethod, Purpose
+from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose
 
 
 class ConsentMissing(Refused):

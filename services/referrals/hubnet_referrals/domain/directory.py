@@ -4,7 +4,7 @@ services partners offer at hubs (service_at_location)."""
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from hubnet_common.signing import PublicSigningKey
+from hubnet_common.sdk.signing import PublicSigningKey
 
 # How long a partner's previous signing keys stay valid after it rotates, unless it says.
 ROTATION_OVERLAP = timedelta(days=1)

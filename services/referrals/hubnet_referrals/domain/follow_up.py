@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from hubnet_common.messages.vocabulary import MainActivity, ReasonCode, Status
+from hubnet_common.sdk.messages.vocabulary import MainActivity, ReasonCode, Status
 
 from hubnet_referrals.domain.working_days import STOCKHOLM, working_days_between
 

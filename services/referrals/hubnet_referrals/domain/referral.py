@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from hubnet_common.errors import Refused
-from hubnet_common.lifecycle import Action
-from hubnet_common.messages.vocabulary import OPEN, MainActivity, ReasonCode, Status
+from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.lifecycle import Action
+from hubnet_common.sdk.messages.vocabulary import OPEN, MainActivity, ReasonCode, Status
 
 from hubnet_referrals.domain.directory import Partner, Service
 
@@ -42,7 +42,7 @@ class Rule:
     needs_outcome: bool = False
 
 
-# The domain's half of each step in hubnet_common/lifecycle.py: from which statuses, to which, who may.
+# The domain's half of each step in hubnet_common/sdk/lifecycle.py: from which statuses, to which, who may.
 S = Status
 RULES: dict[Action, Rule] = {
     Action.ACKNOWLEDGE: Rule(frozenset({S.REQUESTED}), S.RECEIVED, Role.RECEIVER),

@@ -20,8 +20,8 @@ from typing import Any
 
 import asyncpg
 from faststream.asgi import AsgiResponse, get
-from hubnet_common.http import json_response, problem, query
-from hubnet_common.runtime import Runtime
+from hubnet_common.service.http import json_response, problem, query
+from hubnet_common.service.runtime import Runtime
 
 from hubnet_referrals.adapters import read_model
 from hubnet_referrals.adapters.data_keys import partners_copy

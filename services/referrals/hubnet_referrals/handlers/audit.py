@@ -1,7 +1,8 @@
 """Every answered command is kept in the audit log: who (the sending partner), what (the command),
 to which referral, when, and whether it was accepted or refused (with the refusal code)."""
 
-from hubnet_common.envelope import Envelope, partner_of
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_of
 
 
 async def record_answer(uow, envelope: Envelope, aggregate_id: str, outcome: str, code: str | None) -> None:

@@ -1,9 +1,10 @@
-"""Every lifecycle command after creation (the steps of hubnet_common/lifecycle.py). The domain
+"""Every lifecycle command after creation (the steps of hubnet_common/sdk/lifecycle.py). The domain
 decides; this loads, saves, moves the SLA clocks and publishes the fact (and, on completion, the
 outcome)."""
 
-from hubnet_common.envelope import Envelope, partner_of
-from hubnet_common.lifecycle import CHANGES
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_of
+from hubnet_common.sdk.lifecycle import CHANGES
 
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.referral import Action, Outcome, ReferralUnknown

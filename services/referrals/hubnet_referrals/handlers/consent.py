@@ -3,10 +3,11 @@ the consent involves. Withdrawal cancels the open referrals the consent covered 
 withdrawn) and erases their personal data (sealed contact details, free text); withdrawing the
 resident's last consent in force erases the resident."""
 
-from hubnet_common.envelope import Envelope, partner_of
-from hubnet_common.messages.referral_commands import RecordConsent, WithdrawConsent
-from hubnet_common.messages.referral_events import ConsentRecorded, ConsentWithdrawn
-from hubnet_common.messages.vocabulary import ReasonCode
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_of
+from hubnet_common.sdk.messages.referral_commands import RecordConsent, WithdrawConsent
+from hubnet_common.sdk.messages.referral_events import ConsentRecorded, ConsentWithdrawn
+from hubnet_common.sdk.messages.vocabulary import ReasonCode
 
 from hubnet_referrals.adapters.custodian import KeyCustodian
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork

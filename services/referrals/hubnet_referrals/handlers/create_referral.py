@@ -1,8 +1,9 @@
 """CreateReferral: a partner refers a resident, with recorded consent, to another partner's service."""
 
-from hubnet_common.envelope import Envelope, partner_of
-from hubnet_common.messages.referral_commands import CreateReferral
-from hubnet_common.messages.referral_events import ReferralRequested
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_of
+from hubnet_common.sdk.messages.referral_commands import CreateReferral
+from hubnet_common.sdk.messages.referral_events import ReferralRequested
 
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.consent import ConsentMissing

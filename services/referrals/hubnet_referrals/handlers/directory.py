@@ -5,10 +5,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from hubnet_common.envelope import Envelope, partner_of
-from hubnet_common.errors import Refused
-from hubnet_common.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted, SigningKeyEntry
-from hubnet_common.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_of
+from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted, SigningKeyEntry
+from hubnet_common.sdk.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
 
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.directory import Hub, Partner, Service

@@ -11,10 +11,11 @@ Erasing a resident erased already changes nothing and announces nothing.
 
 from datetime import datetime
 
-from hubnet_common.envelope import Envelope, partner_of
-from hubnet_common.messages.referral_commands import EraseParticipant
-from hubnet_common.messages.referral_events import ParticipantErased
-from hubnet_common.messages.vocabulary import ReasonCode
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_of
+from hubnet_common.sdk.messages.referral_commands import EraseParticipant
+from hubnet_common.sdk.messages.referral_events import ParticipantErased
+from hubnet_common.sdk.messages.vocabulary import ReasonCode
 
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.referral import Action, NotPermitted, Role

@@ -1,9 +1,9 @@
 """The fact a referral transition publishes (every transition emits one fact; which one is in
-hubnet_common/lifecycle.py)."""
+hubnet_common/sdk/lifecycle.py)."""
 
-from hubnet_common.lifecycle import STEP_OF
-from hubnet_common.messages import referral_events as facts
-from hubnet_common.messages.outcome_events import OutcomeRecorded
+from hubnet_common.sdk.lifecycle import STEP_OF
+from hubnet_common.sdk.messages import referral_events as facts
+from hubnet_common.sdk.messages.outcome_events import OutcomeRecorded
 
 from hubnet_referrals.domain.referral import Referral, Transition
 

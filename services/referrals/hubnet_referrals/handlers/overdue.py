@@ -4,8 +4,8 @@ fell due while the service was down is announced when it comes back)."""
 
 from datetime import datetime
 
-from hubnet_common.messages.referral_events import ReferralOverdue
-from hubnet_common.messages.vocabulary import Status
+from hubnet_common.sdk.messages.referral_events import ReferralOverdue
+from hubnet_common.sdk.messages.vocabulary import Status
 
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 

@@ -1,0 +1,66 @@
+"""Message bodies: pydantic models that know their CloudEvents type and their topic."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+MESSAGE_TYPES: dict[str, type[Message]] = {}
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._:-]+$")]
+# HMAC-SHA256 of a normalised personal identity number, hex: never the number itself.
+ParticipantRef = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+LongText = Annotated[str, StringConstraints(max_length=4000, strip_whitespace=True)]
+
+# What concerns a resident (contact details, free text) is sealed under the resident's data key
+# (`hubnet_common.sdk.sealing`), so that destroying the key erases every copy, on Kafka too.
+_SEALED = re.compile(r"sealed:v2:[A-Za-z0-9+/]+={0,2}")
+_NOT_SEALED = ("must be sealed with the resident's data key ('sealed:v2:…', see hubnet_common.sdk.sealing): "
+               "what concerns a resident never travels in the clear")
+
+
+def _sealed(value: str) -> str:
+    if not _SEALED.fullmatch(value):
+        raise ValueError(_NOT_SEALED)
+    return value
+
+
+def _sealed_or_empty(value: str) -> str:
+    return _sealed(value) if value else value
+
+
+# Room for a LongText of multi-byte characters, sealed and in base64.
+Sealed = Annotated[str, Field(max_length=24000), AfterValidator(_sealed)]
+SealedText = Annotated[str, Field(max_length=24000), AfterValidator(_sealed_or_empty)]  # "" for none
+
+
+class Message(BaseModel):
+    """A message body. Subclasses set `ce_type` and `topic` and are registered by type."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    ce_type: ClassVar[str]
+    topic: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "ce_type" in cls.__dict__:
+            if cls.ce_type in MESSAGE_TYPES:
+                raise TypeError(f"two message models claim {cls.ce_type}")
+            MESSAGE_TYPES[cls.ce_type] = cls
+
+    def subject(self) -> str:
+        """The aggregate id: record key and `ce_subject`."""
+        raise NotImplementedError
+
+
+class Command(Message):
+    """A request that may be refused. Unknown fields are an error, so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fact(Message):
+    """Something that happened; consumers ignore fields they do not know (v1 only gains fields)."""

@@ -1,0 +1,76 @@
+"""Directory commands, also on `referral.commands.v1`: the referrals service owns the directory.
+
+A partner changes its own entry and its own services; the new state is published on the
+log-compacted `directory.v1` topic.
+"""
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from hubnet_common.sdk.messages.base import Command, Id, LongText, ShortText
+
+TOPIC = "referral.commands.v1"
+PublicKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]  # 32 bytes, base64
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+
+
+class UpsertService(Command):
+    ce_type = "se.hubnet.directory.upsert-service.v1"
+    topic = TOPIC
+
+    service_id: Id
+    name: ShortText
+    hub_ids: list[Id] = Field(min_length=1)
+    active: bool = True
+    available_places: int | None = Field(default=None, ge=0)
+    ack_within_days: int = Field(default=2, ge=1, le=60)
+    answer_within_days: int = Field(default=5, ge=1, le=60)
+    eligibility: LongText = ""
+    languages: list[Language] = Field(default_factory=lambda: ["sv"])
+    contact_email: str = Field(default="", max_length=254)
+    contact_phone: str = Field(default="", max_length=40)
+
+    def subject(self) -> str:
+        return f"service:{self.service_id}"
+
+
+class UpdateCapacity(Command):
+    ce_type = "se.hubnet.directory.update-capacity.v1"
+    topic = TOPIC
+
+    service_id: Id
+    available_places: int | None = Field(ge=0)  # None: stop counting places
+
+    def subject(self) -> str:
+        return f"service:{self.service_id}"
+
+
+class UpdatePartner(Command):
+    """A partner's own entry: its name and the public key contact details are sealed to."""
+
+    ce_type = "se.hubnet.directory.update-partner.v1"
+    topic = TOPIC
+
+    partner_id: Id  # must be the sender's own
+    name: ShortText | None = None
+    encryption_public_key: PublicKey | None = None
+
+    def subject(self) -> str:
+        return f"partner:{self.partner_id}"
+
+
+class RotateSigningKey(Command):
+    """A partner's new message-signing key. Signed with a key still valid; the partner's other keys
+    stay valid until `previous_valid_until` (default: a day after the rotation), so messages
+    already on their way are still accepted."""
+
+    ce_type = "se.hubnet.directory.rotate-signing-key.v1"
+    topic = TOPIC
+
+    partner_id: Id  # must be the sender's own
+    public_key: PublicKey
+    previous_valid_until: AwareDatetime | None = None
+
+    def subject(self) -> str:
+        return f"partner:{self.partner_id}"

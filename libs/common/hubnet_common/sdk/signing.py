@@ -1,0 +1,170 @@
+"""Who sent it: every message is signed by the partner or service that sent it (docs/adr/0005-signed-form.md).
+
+The signature is Ed25519 over a canonical form of the record, carried in the header
+`hubnet_signature` as `v1;key=<key id>;sig=<base64 signature>`.
+
+Canonical form v1 (UTF-8 bytes of compact JSON, keys sorted, non-ASCII escaped):
+
+    {"body_sha256": <hex SHA-256 of the body>,
+     "headers": [[name, value], ...],   # every `ce_*` header, `content-type` and `traceparent`,
+                                        # sorted by name; values decoded as UTF-8
+     "key": <the record key as UTF-8, or null>,
+     "v": 1}
+
+Those headers are everything a consumer reads (`Envelope.from_headers`), so no header that
+changes how a message is processed goes unsigned; other headers (e.g. `dlq_*` added by dead
+lettering) are not covered and are never used to decide anything. A header name that appears
+twice is refused rather than guessed at.
+
+A key id is `ed25519:` and the first 16 hex digits of the SHA-256 of the raw public key, so it
+follows from the key and needs no registry.
+
+Verification (`verify`) checks, in this order: signed at all, key known, signature valid, key
+belongs to the `ce_source`, key valid at the message's time, and for commands the message's time
+within the window around the broker's time of the record (a replay of an old command).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+
+from hubnet_common.sdk.keys import decode, read_key
+
+SIGNATURE_HEADER = "hubnet_signature"
+FORMAT = "v1"
+SIGNED_PLAIN_HEADERS = ("content-type", "traceparent")
+Headers = Sequence[tuple[str, bytes]]
+
+
+class SignatureRefused(ValueError):
+    """A message whose signature does not prove who sent it. `code` goes into dead letters."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def key_id(public_key_b64: str) -> str:
+    return "ed25519:" + hashlib.sha256(decode(public_key_b64, "the public key")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class PublicSigningKey:
+    """A verification key and whose it is (a `ce_source`), valid from/until (None: open-ended)."""
+
+    owner: str
+    public_key: str
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return key_id(self.public_key)
+
+    def valid_at(self, when: datetime) -> bool:
+        return (self.valid_from is None or self.valid_from <= when) and (
+            self.valid_until is None or when < self.valid_until)
+
+
+def _signed(name: str) -> bool:
+    return (name.startswith("ce_") or name in SIGNED_PLAIN_HEADERS) and name != SIGNATURE_HEADER
+
+
+def canonical_form(key: bytes | None, headers: Headers, body: bytes | None) -> bytes:
+    signed = sorted((name, value) for name, value in headers if _signed(name))
+    names = [name for name, _ in signed]
+    if len(names) != len(set(names)):
+        raise SignatureRefused("bad-signature", "a signed header appears more than once")
+    try:
+        document = {
+            "body_sha256": hashlib.sha256(body or b"").hexdigest(),
+            "headers": [[name, (value or b"").decode("utf-8")] for name, value in signed],
+            "key": key.decode("utf-8") if key is not None else None,
+            "v": 1,
+        }
+    except UnicodeDecodeError:
+        raise SignatureRefused("bad-signature", "a signed header or the key is not UTF-8") from None
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+class Signer:
+    """Signs records as one partner or service with its Ed25519 private key."""
+
+    def __init__(self, private_key_b64: str) -> None:
+        self._key = SigningKey(decode(private_key_b64, "the signing key"))
+        self.key_id = key_id(base64.b64encode(bytes(self._key.verify_key)).decode())
+
+    def __repr__(self) -> str:
+        return f"Signer({self.key_id})"
+
+    def sign(self, key: bytes | None, headers: Headers, body: bytes | None) -> list[tuple[str, bytes]]:
+        """The headers with the signature header added (an old one replaced)."""
+        kept = [(name, value) for name, value in headers if name != SIGNATURE_HEADER]
+        signature = self._key.sign(canonical_form(key, kept, body)).signature
+        value = f"{FORMAT};key={self.key_id};sig={base64.b64encode(signature).decode()}"
+        return [*kept, (SIGNATURE_HEADER, value.encode())]
+
+
+def own_signer(name: str, key_file: Path | None, keys_dir: Path | None) -> Signer:
+    """A process's signing key: `key_file` (HUBNET_SIGNING_KEY_FILE), else `<name>.ed25519.key` in
+    `keys_dir` (HUBNET_KEYS_DIR: how the local tools act as any partner or service)."""
+    path = key_file or (keys_dir and Path(keys_dir) / f"{name}.ed25519.key")
+    if not path or not Path(path).exists():
+        raise LookupError(f"no signing key for {name}: set HUBNET_SIGNING_KEY_FILE, or HUBNET_KEYS_DIR to a "
+                          f"directory with {name}.ed25519.key (`hubnet keys generate {name}`)")
+    return Signer(read_key(path))
+
+
+def signature_of(headers: Headers) -> tuple[str, bytes]:
+    """(key id, signature) from the signature header; SignatureRefused when absent or malformed."""
+    values = [value for name, value in headers if name == SIGNATURE_HEADER]
+    if not values:
+        raise SignatureRefused("unsigned", f"the message has no {SIGNATURE_HEADER} header")
+    if len(values) > 1:
+        raise SignatureRefused("bad-signature", f"the message has {len(values)} {SIGNATURE_HEADER} headers")
+    try:
+        version, key_part, sig_part = (values[0] or b"").decode("ascii").split(";")
+        if version != FORMAT or not key_part.startswith("key=") or not sig_part.startswith("sig="):
+            raise ValueError
+        signature = base64.b64decode(sig_part[4:], validate=True)
+    except (UnicodeDecodeError, ValueError, binascii.Error):
+        raise SignatureRefused("bad-signature", f"the {SIGNATURE_HEADER} header is not {FORMAT};key=…;sig=…") from None
+    return key_part[4:], signature
+
+
+def check_signature(public: PublicSigningKey, signature: bytes, key: bytes | None, headers: Headers,
+                    body: bytes | None) -> None:
+    try:
+        VerifyKey(decode(public.public_key, "the public key")).verify(canonical_form(key, headers, body), signature)
+    except (BadSignatureError, ValueError) as exc:
+        if isinstance(exc, SignatureRefused):
+            raise
+        raise SignatureRefused(
+            "bad-signature", f"the signature does not match the headers and body for key {public.id}"
+            " (changed after signing, or signed with another key)") from None
+
+
+def check_sender(public: PublicSigningKey, source: str, sent_at: datetime) -> None:
+    if public.owner != source:
+        raise SignatureRefused("source-mismatch", f"ce_source {source} is not the owner of key {public.id}")
+    if not public.valid_at(sent_at):
+        raise SignatureRefused("key-not-valid", f"key {public.id} is not valid at {sent_at.isoformat()}"
+                               " (rotated out, or not yet valid)")
+
+
+def check_fresh(sent_at: datetime, received_at: datetime, window: timedelta) -> None:
+    """A command must reach the broker within `window` of the time it says it was sent."""
+    if abs(received_at - sent_at) > window:
+        raise SignatureRefused("replay", f"ce_time {sent_at.isoformat()} is more than {window.total_seconds():.0f} s"
+                               f" from the time the broker took it ({received_at.isoformat()})")

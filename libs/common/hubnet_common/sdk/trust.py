@@ -1,0 +1,88 @@
+"""Checking who sent a record before it is processed (docs/security.md, "Who sent it").
+
+Verification keys come from two places:
+- the hubnet services' own keys, trusted from files (`HUBNET_KEYS_DIR/service-<name>.ed25519.pub`,
+  a mounted ConfigMap in a cluster): they sign every fact and answer, the directory's included;
+- the partners' keys, from the directory (`PartnerUpserted.signing_keys` on directory.v1), which
+  each service keeps in its `signing_keys` table. A rotation there (a key's `valid_until`) also
+  overrides a trusted file for the same key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.keys import read_key
+from hubnet_common.sdk.identity import owner_source
+from hubnet_common.sdk.signing import (
+    PublicSigningKey,
+    SignatureRefused,
+    check_fresh,
+    check_sender,
+    check_signature,
+    signature_of,
+)
+
+PARTNER_PREFIX, SERVICE_PREFIX = "urn:hubnet:partner:", "urn:hubnet:service:"
+
+
+class KeyRing(Protocol):
+    async def find(self, key_id: str) -> PublicSigningKey | None: ...
+
+
+class StaticKeyRing:
+    """Keys known in advance: the trusted service keys, or every key in a unit test."""
+
+    def __init__(self, keys: Iterable[PublicSigningKey]) -> None:
+        self.keys = {key.id: key for key in keys}
+
+    async def find(self, key_id: str) -> PublicSigningKey | None:
+        return self.keys.get(key_id)
+
+
+def trusted_service_keys(keys_dir: Path | None) -> list[PublicSigningKey]:
+    """The services' public keys from `service-<name>[.<label>].ed25519.pub` files (a label, e.g.
+    `service-events.2027.ed25519.pub`, lets a service have a second key while it rotates)."""
+    if keys_dir is None:
+        return []
+    return [PublicSigningKey(owner_source(path.name.removesuffix(".ed25519.pub").split(".")[0]), read_key(path))
+            for path in sorted(Path(keys_dir).glob("service-*.ed25519.pub"))]
+
+
+class Verifier:
+    """Proves a record was sent by its `ce_source`, or raises `SignatureRefused` saying why."""
+
+    def __init__(self, keys: KeyRing, *, window: timedelta = timedelta(minutes=5), unknown_key_grace: float = 5.0) -> None:
+        self.keys = keys
+        self.window = window
+        # A partner's new key reaches this service's directory copy a moment after the directory
+        # publishes it: a command signed with it may arrive first.
+        self.unknown_key_grace = unknown_key_grace
+
+    async def verify(self, key: bytes | None, headers, body: bytes | None, envelope: Envelope, *,
+                     received_at: datetime | None, command: bool) -> PublicSigningKey:
+        key_id, signature = signature_of(headers)
+        public = await self._find(key_id)
+        check_signature(public, signature, key, headers, body)
+        check_sender(public, envelope.source, envelope.time)
+        expected, who = (PARTNER_PREFIX, "partners") if command else (SERVICE_PREFIX, "hubnet services")
+        if not public.owner.startswith(expected):
+            raise SignatureRefused("source-mismatch", f"these messages come from {who}, not from {public.owner}")
+        if command:
+            check_fresh(envelope.time, received_at or datetime.now(UTC), self.window)
+        return public
+
+    async def _find(self, key_id: str) -> PublicSigningKey:
+        deadline = time.monotonic() + self.unknown_key_grace
+        while (public := await self.keys.find(key_id)) is None:
+            if time.monotonic() >= deadline:
+                raise SignatureRefused("unknown-key", f"no partner or service has the key {key_id[:40]}")
+            await asyncio.sleep(0.25)
+        return public

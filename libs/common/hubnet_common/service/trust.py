@@ -1,0 +1,49 @@
+"""The services' key ring: the trusted service keys and the partners' keys from the
+directory, kept in each service's `signing_keys` table."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+import asyncpg
+
+from hubnet_common.sdk.trust import StaticKeyRing
+from hubnet_common.sdk.signing import PublicSigningKey
+
+
+class DirectoryKeyRing:
+    """The trusted keys, and the partners' keys from the service's `signing_keys` table (kept a few
+    seconds in memory: a rotation takes effect within `cache_seconds`)."""
+
+    def __init__(self, trusted: Iterable[PublicSigningKey], pool: asyncpg.Pool, *, cache_seconds: float = 10.0) -> None:
+        self.trusted = StaticKeyRing(trusted)
+        self.pool = pool
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, PublicSigningKey]] = {}
+
+    async def find(self, key_id: str) -> PublicSigningKey | None:
+        cached = self._cache.get(key_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        found = await find_signing_key(self.pool, key_id) or await self.trusted.find(key_id)
+        if found is not None:
+            self._cache[key_id] = (time.monotonic() + self.cache_seconds, found)
+        return found
+
+
+async def find_signing_key(conn: asyncpg.Pool | asyncpg.Connection, key_id: str) -> PublicSigningKey | None:
+    row = await conn.fetchrow(
+        "SELECT owner, public_key, valid_from, valid_until FROM signing_keys WHERE key_id = $1", key_id)
+    return PublicSigningKey(**row) if row else None
+
+
+async def keep_signing_keys(conn: asyncpg.Connection, owner: str, keys: Iterable[PublicSigningKey]) -> None:
+    """Make the table hold exactly these keys for `owner` (from a directory entry)."""
+    keys = list(keys)
+    await conn.execute("DELETE FROM signing_keys WHERE owner = $1 AND NOT key_id = ANY($2::text[])",
+                       owner, [key.id for key in keys])
+    await conn.executemany(
+        "INSERT INTO signing_keys (key_id, owner, public_key, valid_from, valid_until) VALUES ($1, $2, $3, $4, $5)"
+        " ON CONFLICT (key_id) DO UPDATE SET owner = $2, public_key = $3, valid_from = $4, valid_until = $5",
+        [(key.id, owner, key.public_key, key.valid_from, key.valid_until) for key in keys])

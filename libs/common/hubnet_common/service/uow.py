@@ -1,0 +1,141 @@
+"""Unit of work: one PostgreSQL transaction holding a state change, its inbox row and the
+messages it announces (docs/adr/0004-single-outbox-relay.md). Handlers only see this interface;
+tests use `FakeUnitOfWork`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.messages.base import Message
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    topic: str
+    envelope: Envelope
+    body: bytes
+
+    @property
+    def key(self) -> str:
+        return self.envelope.subject
+
+    @classmethod
+    def of(cls, message: Message, *, source: str, caused_by: Envelope | None, topic: str | None = None) -> Outgoing:
+        envelope = Envelope.new(type=message.ce_type, source=source, subject=message.subject(), caused_by=caused_by)
+        return cls(topic or message.topic, envelope, message.model_dump_json().encode())
+
+
+def outbox_row(o: Outgoing) -> tuple[str, str, str, str, bytes]:
+    """The outbox columns (id, topic, key, headers as JSON, body) of one outgoing message."""
+    return o.envelope.id, o.topic, o.key, json.dumps([[n, v.decode()] for n, v in o.envelope.to_headers()]), o.body
+
+
+class UnitOfWork:
+    """What every service's unit of work offers; services add their repositories."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.pending: list[Outgoing] = []
+
+    @property
+    def source(self) -> str:
+        return f"urn:hubnet:service:{self.service}"
+
+    def emit(self, message: Message, *, caused_by: Envelope | None, topic: str | None = None) -> Envelope:
+        """Queue a message for the outbox; it is written when the unit of work commits."""
+        outgoing = Outgoing.of(message, source=self.source, caused_by=caused_by, topic=topic)
+        self.pending.append(outgoing)
+        return outgoing.envelope
+
+    async def first_delivery(self, consumer_group: str, envelope: Envelope) -> bool:
+        """Record the message in the inbox; False when this group has already processed it."""
+        raise NotImplementedError
+
+    async def first_deliveries(self, consumer_group: str, envelopes: list[Envelope]) -> set[str]:
+        """Record the messages in the inbox; the ids this group has not processed before."""
+        return {envelope.id for envelope in envelopes if await self.first_delivery(consumer_group, envelope)}
+
+    def savepoint(self):
+        """An async context in which a failure undoes only what was done inside it."""
+        raise NotImplementedError
+
+    async def commit(self) -> None:
+        raise NotImplementedError
+
+
+class PgUnitOfWork(UnitOfWork):
+    def __init__(self, service: str, pool: asyncpg.Pool) -> None:
+        super().__init__(service)
+        self._pool = pool
+        self.conn: asyncpg.Connection
+        self._tx: asyncpg.transaction.Transaction | None = None
+
+    async def __aenter__(self) -> PgUnitOfWork:
+        self.conn = await self._pool.acquire()
+        try:
+            self._tx = self.conn.transaction()
+            await self._tx.start()
+        except BaseException:  # e.g. the database went away: __aexit__ will not run, so give it back here
+            await self._pool.release(self.conn)
+            raise
+        self.open_repositories()
+        return self
+
+    def open_repositories(self) -> None:
+        """Services make their repositories on `self.conn` here. It runs again after a savepoint
+        is rolled back, so nothing a repository remembered from inside it outlives it."""
+
+    async def __aexit__(self, *exc_info) -> None:
+        try:
+            if self._tx is not None:
+                await self._tx.rollback()
+        finally:
+            await self._pool.release(self.conn)
+
+    async def first_deliveries(self, consumer_group: str, envelopes: list[Envelope]) -> set[str]:
+        if not envelopes:
+            return set()
+        rows = await self.conn.fetch(
+            "INSERT INTO inbox (consumer_group, ce_id, ce_type) SELECT $1, id, type FROM unnest($2::text[], $3::text[])"
+            " AS m(id, type) ON CONFLICT DO NOTHING RETURNING ce_id",
+            consumer_group, [e.id for e in envelopes], [e.type for e in envelopes])
+        return {row["ce_id"] for row in rows}
+
+    async def first_delivery(self, consumer_group: str, envelope: Envelope) -> bool:
+        inserted = await self.conn.fetchval(
+            "INSERT INTO inbox (consumer_group, ce_id, ce_type) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            consumer_group,
+            envelope.id,
+            envelope.type,
+        )
+        return bool(inserted)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        queued = len(self.pending)
+        try:
+            async with self.conn.transaction():  # nested: a SAVEPOINT
+                yield
+        except BaseException:
+            del self.pending[queued:]
+            self.open_repositories()
+            raise
+
+    async def commit(self) -> None:
+        if self.pending:
+            await self.conn.executemany(
+                "INSERT INTO outbox (id, topic, key, headers, body) VALUES ($1, $2, $3, $4::jsonb, $5)",
+                [outbox_row(o) for o in self.pending],
+            )
+            # Wakes the relay when this transaction commits (NOTIFY is transactional).
+            await self.conn.execute("SELECT pg_notify('hubnet_outbox', '')")
+        await self._tx.commit()
+        self._tx = None
+        self.pending = []

@@ -1,0 +1,182 @@
+"""A resident's data key and their erasure, in the referrals service through its bootstrap with fakes."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hubnet_common.testing.deadletter import CollectedDeadLetters
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_source
+from hubnet_common.sdk.messages import referral_commands as c
+from hubnet_common.sdk.messages.referral_events import ConsentWithdrawn, ParticipantErased, ReferralCancelled
+from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
+from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose, ReasonCode
+from hubnet_common.service.processing import Processor, Record
+from hubnet_common.sdk.sealing import (
+    ContactDetails, SealingError, generate_encryption_keys, open_data_key, seal_with_data_key,
+)
+from hubnet_referrals import bootstrap
+from hubnet_common.sdk.keys import KeyInvalid, read_key, write_key_pair
+from hubnet_referrals.adapters.custodian import KeyCustodian
+from hubnet_referrals.settings import ReferralSettings
+
+from tests.unit.common.fakes.network import network_verifier, signed
+from tests.unit.common.fakes.referrals import FakeReferralsUnitOfWork
+
+RESIDENT, OTHER_RESIDENT = "ab" * 32, "cd" * 32
+NOW = datetime.now(UTC)
+KEYS = {partner: generate_encryption_keys() for partner in ("bostadsbolaget", "brg", "goteborgs-stad-arbvux")}
+
+
+@pytest.fixture
+async def uow():
+    fake = FakeReferralsUnitOfWork()
+    await fake.seed_network()
+    for partner, keys in KEYS.items():  # poseidon has published no key
+        fake.directory.partners[partner] = replace(fake.directory.partners[partner], encryption_public_key=keys.public)
+    return fake
+
+
+@pytest.fixture
+def processor(uow, tmp_path):
+    settings = ReferralSettings(encryption_key_file=write_key_pair(tmp_path, "service-referrals", "x25519")[1])
+    spec = bootstrap.spec(settings, uow_factory=lambda _pool: lambda: uow)
+    [route] = spec.routes
+    return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None),
+                     dead_letters=CollectedDeadLetters(), verifier=network_verifier())
+
+
+async def send(processor, command, partner="bostadsbolaget") -> str:
+    envelope = Envelope.new(type=command.ce_type, source=partner_source(partner), subject=command.subject())
+    return await processor.process(signed(Record(command.topic, 0, 0, command.subject().encode(),
+                                                 command.model_dump_json().encode(), tuple(envelope.to_headers())),
+                                          by=f"partner-{partner}"))
+
+
+def consent(resident=RESIDENT, partners=("brg", "poseidon")) -> c.RecordConsent:
+    return c.RecordConsent(participant_ref=resident, partner_ids=list(partners), purposes=[Purpose.OWN_BUSINESS],
+                           method=ConsentMethod.WRITTEN, noted_by="Amina Hassan", given_at=NOW - timedelta(days=1),
+                           valid_until=NOW + timedelta(days=365))
+
+
+def data_key_of(uow, partner, resident=RESIDENT) -> bytes:
+    return open_data_key(uow.data_keys.copies_by_ref[resident][partner].sealed_key, KEYS[partner].private)
+
+
+def published(uow, model):
+    return [model.model_validate_json(o.body) for o in uow.committed if o.envelope.type == model.ce_type]
+
+
+def refusals(uow) -> list[str]:
+    return [r.code for r in published(uow, CommandRejected)]
+
+
+async def test_consent_shares_one_data_key_sealed_to_each_partner_that_may_read(processor, uow):
+    assert await send(processor, consent()) == "accepted"
+    copies = uow.data_keys.copies_by_ref[RESIDENT]
+    assert set(copies) == {"referrals", "bostadsbolaget", "brg"}  # poseidon has no published key
+    key = data_key_of(uow, "brg")
+    assert len(key) == 32 and data_key_of(uow, "bostadsbolaget") == key
+    assert all(key not in copy.sealed_key.encode() for copy in copies.values())
+    with pytest.raises(SealingError):  # BRG's copy is useless to anyone else
+        open_data_key(copies["brg"].sealed_key, KEYS["bostadsbolaget"].private)
+
+
+async def test_a_later_consent_adds_partners_to_the_same_key(processor, uow):
+    await send(processor, consent())
+    before = uow.data_keys.copies_by_ref[RESIDENT]["brg"]
+    assert await send(processor, consent(partners=("goteborgs-stad-arbvux",))) == "accepted"
+    assert data_key_of(uow, "goteborgs-stad-arbvux") == data_key_of(uow, "brg")
+    assert uow.data_keys.copies_by_ref[RESIDENT]["brg"] == before  # untouched
+    await send(processor, consent(resident=OTHER_RESIDENT))
+    assert data_key_of(uow, "brg", OTHER_RESIDENT) != data_key_of(uow, "brg")  # one key per resident
+
+
+async def referred(processor, uow, resident=RESIDENT) -> tuple[c.RecordConsent, c.CreateReferral]:
+    given = consent(resident=resident)
+    await send(processor, given)
+    key = data_key_of(uow, "bostadsbolaget", resident)
+    command = c.CreateReferral(service_id="brg-business-coaching", hub_id="hjallbo", participant_ref=resident,
+                               purpose=Purpose.OWN_BUSINESS, consent_id=given.consent_id,
+                               need=seal_with_data_key("Vill starta cateringfirma", key),
+                               sealed_contact=seal_with_data_key(ContactDetails(name="Ebba"), key))
+    assert await send(processor, command) == "accepted"
+    return given, command
+
+
+async def test_erasure_destroys_the_key_ends_open_referrals_and_scrubs(processor, uow):
+    _, kept = await referred(processor, uow, OTHER_RESIDENT)
+    _, command = await referred(processor, uow)
+    assert await send(processor, c.EraseParticipant(participant_ref=RESIDENT, noted_by="Amina Hassan"),
+                      partner="brg") == "accepted"
+    assert RESIDENT not in uow.data_keys.copies_by_ref
+    referral = uow.referrals.by_id[command.referral_id]
+    assert (referral.status, referral.sealed_contact, referral.need) == ("cancelled", None, "")
+    [cancelled] = [f for f in published(uow, ReferralCancelled) if f.referral_id == command.referral_id]
+    assert cancelled.reason_code == ReasonCode.CONSENT_WITHDRAWN
+    [erased] = published(uow, ParticipantErased)
+    assert (erased.participant_ref, erased.reason, erased.requested_by_partner_id) == (RESIDENT, "requested", "brg")
+    assert erased.referral_ids == [command.referral_id]
+    assert all(c.withdrawn_at for c in await uow.consents.of_participant(RESIDENT))
+    other = uow.referrals.by_id[kept.referral_id]  # the other resident is untouched
+    assert other.status == "requested" and other.sealed_contact and OTHER_RESIDENT in uow.data_keys.copies_by_ref
+
+
+async def test_erasing_twice_is_accepted_and_changes_nothing(processor, uow):
+    await referred(processor, uow)
+    erase = c.EraseParticipant(participant_ref=RESIDENT, noted_by="Amina Hassan")
+    assert await send(processor, erase) == "accepted"
+    committed = len(uow.committed)
+    assert await send(processor, c.EraseParticipant(participant_ref=RESIDENT, noted_by="Amina Hassan")) == "accepted"
+    assert [o.envelope.type for o in uow.committed[committed:]] == [CommandAccepted.ce_type]
+
+
+@pytest.mark.parametrize(("resident", "partner"), [(RESIDENT, "stadsmissionen"), ("ef" * 32, "brg")])
+async def test_only_a_partner_with_a_consent_of_the_resident_may_erase_them(processor, uow, resident, partner):
+    await referred(processor, uow)
+    assert await send(processor, c.EraseParticipant(participant_ref=resident, noted_by="Ali"), partner) == "refused"
+    assert refusals(uow) == ["not-permitted"]
+    assert RESIDENT in uow.data_keys.copies_by_ref and published(uow, ParticipantErased) == []
+
+
+async def test_withdrawing_the_last_consent_in_force_erases_the_resident(processor, uow):
+    first, _ = await referred(processor, uow)
+    second = consent(partners=("goteborgs-stad-arbvux",))
+    await send(processor, second)
+    assert await send(processor, c.WithdrawConsent(consent_id=first.consent_id, noted_by="Ali")) == "accepted"
+    assert published(uow, ParticipantErased) == [] and RESIDENT in uow.data_keys.copies_by_ref
+    assert await send(processor, c.WithdrawConsent(consent_id=second.consent_id, noted_by="Ali")) == "accepted"
+    assert len(published(uow, ConsentWithdrawn)) == 2
+    [erased] = published(uow, ParticipantErased)
+    assert erased.reason == "consent-withdrawn" and RESIDENT not in uow.data_keys.copies_by_ref
+
+
+@pytest.mark.parametrize("field", ["need", "sealed_contact"])
+def test_free_text_and_contact_details_in_the_clear_are_refused(field):
+    with pytest.raises(ValueError, match="must be sealed with the resident's data key") as info:
+        c.CreateReferral(service_id="s", hub_id="h", participant_ref=RESIDENT, purpose=Purpose.OWN_BUSINESS,
+                         consent_id="C-1", **{field: "Ebba, 070-123 45 67"})
+    assert "070-123" not in info.value.errors()[0]["msg"]  # what the refusal says
+
+
+@pytest.mark.parametrize("command", [
+    lambda note: c.ReopenReferral(referral_id="R-1", note=note),
+    lambda note: c.MarkReferralEnteredInError(referral_id="R-1", note=note),
+    lambda note: c.RejectReferral(referral_id="R-1", reason_code=ReasonCode.OTHER, reason=note),
+    lambda note: c.CompleteReferral(referral_id="R-1", outcome=c.OutcomeReport(main_activity="unknown", note=note)),
+])
+def test_every_note_and_reason_about_the_resident_must_be_sealed(command):
+    with pytest.raises(ValueError, match="sealed"):
+        command("Ebba har flyttat")
+
+
+def test_the_custodian_opens_only_what_is_sealed_to_its_own_key(tmp_path):
+    _, path = write_key_pair(tmp_path, "service-referrals", "x25519")
+    first, second = KeyCustodian(path), KeyCustodian(path)
+    assert first.public_key == second.public_key == read_key(tmp_path / "service-referrals.x25519.pub")
+    with pytest.raises(SealingError):
+        first.open(first.seal(first.new_key(), generate_encryption_keys().public))
+    with pytest.raises(KeyInvalid, match="nowhere.key"):
+        KeyCustodian(tmp_path / "nowhere.key").public_key
+    key = first.new_key()
+    assert second.open(first.seal(key, second.public_key)) == key
