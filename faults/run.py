@@ -265,12 +265,13 @@ async def _count(name, bootstrap, prefix, server_dsn, databases, ids, sent, comm
 
 
 async def _record_window(server_dsn: str, database: str, mails: SinkProcess) -> str:
-    """From the SMTP server's acceptance of each mail to the commit of its record (both clocks of
-    this machine): the window in which a kill sends a mail again. As p50/p99/max in ms."""
+    """From the SMTP server's acceptance of each mail to its record (the handover, else the
+    delivery; both by this machine's clock): the window in which a kill sends a mail again. As
+    p50/p99/max in ms; below 0 when the record was made before the server took the mail."""
     conn = await asyncpg.connect(server_dsn.rpartition("/")[0] + "/" + database)
     try:
-        rows = await conn.fetch("SELECT id::text, extract(epoch FROM delivered_at)::float AS at FROM notifications"
-                                " WHERE channel = 'email' AND status = 'delivered'")
+        rows = await conn.fetch("SELECT id::text, extract(epoch FROM coalesce(handed_at, delivered_at))::float AS at"
+                                " FROM notifications WHERE channel = 'email' AND status = 'delivered'")
     finally:
         await conn.close()
     lags = sorted(1000 * (r["at"] - mails.first_at[f"<{r['id']}@hubnet>"]) for r in rows

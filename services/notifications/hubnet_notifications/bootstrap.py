@@ -12,7 +12,7 @@ from hubnet_common.service.runtime import OwnLoop, Runtime, ServiceSpec, every, 
 from hubnet_common.sdk.topics import DIRECTORY, NOTIFICATION_COMMANDS
 from hubnet_common.service.uow import UnitOfWork
 
-from hubnet_notifications.adapters.accepted import RECORDER_SETTINGS, PgAcceptedOutcomes
+from hubnet_notifications.adapters.accepted import RECORDER_SETTINGS, PgAcceptedOutcomes, PgHandovers
 from hubnet_notifications.adapters.mailer import SmtpMailer
 from hubnet_notifications.adapters.repository import DELIVERIES_DUE
 from hubnet_notifications.adapters.seed import read_staff
@@ -61,10 +61,12 @@ def spec(
             await load_staff(uow, read_staff())
 
     # The delivery worker has a loop, a pool, a mailer and a recorder of its own (runtime.on_own_loop).
-    accepted = PgAcceptedOutcomes(lambda: asyncpg.connect(settings.pg_dsn, command_timeout=30,
-                                                          server_settings=RECORDER_SETTINGS))
+    def recorder_connection():
+        return asyncpg.connect(settings.pg_dsn, command_timeout=30, server_settings=RECORDER_SETTINGS)
+
+    accepted, handovers = PgAcceptedOutcomes(recorder_connection), PgHandovers(recorder_connection)
     delivery = Deliveries(Channels(mailer(settings), WebhookSender(timeout=settings.webhook_timeout_seconds)),
-                          accepted, lease=timedelta(seconds=settings.delivery_lease_seconds))
+                          accepted, handovers, lease=timedelta(seconds=settings.delivery_lease_seconds))
 
     async def deliveries(own: OwnLoop) -> int:
         return await delivery.deliver_due(lambda: NotificationsUnitOfWork(own.pool))
@@ -76,6 +78,7 @@ def spec(
             await delivering(own)
         finally:
             await accepted.close()
+            await handovers.close()
 
     async def digests(runtime: Runtime) -> int:
         await send_due_digests(lambda: NotificationsUnitOfWork(runtime.pool), smtp, now=datetime.now(UTC),

@@ -21,7 +21,7 @@ from hubnet_common.sdk.identity import service_source
 from hubnet_common.ops.local.services import LocalServices
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_notifications import bootstrap
-from hubnet_notifications.adapters.accepted import PgAcceptedOutcomes
+from hubnet_notifications.adapters.accepted import PgAcceptedOutcomes, PgHandovers
 from hubnet_notifications.adapters.mailer import SmtpMailer
 from hubnet_notifications.adapters.seed import read_staff
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
@@ -129,7 +129,8 @@ async def publish(kafka_bootstrap, *facts) -> None:
 
 
 def worker(mailer, db: Database) -> Deliveries:
-    return Deliveries(Channels(mailer, webhooks=None), PgAcceptedOutcomes(lambda: asyncpg.connect(db.dsn)))
+    return Deliveries(Channels(mailer, webhooks=None), PgAcceptedOutcomes(lambda: asyncpg.connect(db.dsn)),
+                      PgHandovers(lambda: asyncpg.connect(db.dsn)))
 
 
 async def a_pending_mail(db: Database) -> str:
@@ -229,8 +230,34 @@ class HoldingSink(Sink):
         return answer
 
 
-async def test_a_service_killed_mid_delivery_sends_every_mail_once(database, kafka_bootstrap, tmp_path):
-    handler = HoldingSink(tmp_path, accept=20)
+class AnswerHoldingSink(Sink):
+    """The sink, which after `accept` mails keeps each further one it reads (the server has it)
+    but answers only after `release`: a service killed then never hears that the server took them."""
+
+    def __init__(self, mail_dir, accept: int) -> None:
+        super().__init__(mail_dir)
+        self.accept, self.taken, self.holding = accept, 0, 0
+        self.released = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        self.taken += 1
+        if self.taken > self.accept:
+            self.holding += 1
+            while not self.released.is_set():
+                await asyncio.sleep(0.05)
+        return answer
+
+
+async def count(dsn: str, where: str) -> int:
+    [row] = await rows(dsn, f"SELECT count(*) AS n FROM notifications WHERE channel = 'email' AND {where}")
+    return row["n"]
+
+
+async def killed_mid_delivery(database, kafka_bootstrap, tmp_path, handler, ready_to_kill) -> list[str]:
+    """Forty referrals (a mail each to Sara and Johan) through the notifications service as a
+    process of its own, which is killed (-9) once `ready_to_kill()` and started again; the
+    Message-IDs the sink took, once every mail is recorded delivered."""
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings = NotificationSettings(pg_dsn=database.dsn, kafka_bootstrap=kafka_bootstrap,
@@ -240,18 +267,10 @@ async def test_a_service_killed_mid_delivery_sends_every_mail_once(database, kaf
                           ports={"notifications": free_port()},
                           extra_env={"HUBNET_SMTP_PORT": str(controller.port), "HUBNET_GROUP_PREFIX": settings.group_prefix,
                                      "HUBNET_DELIVERY_LEASE_SECONDS": "3"})
-    facts = [requested() for _ in range(40)]  # a mail each to Sara and Johan
     try:
         await asyncio.to_thread(local.start_all)
-        await publish(kafka_bootstrap, *facts)
-        await eventually(lambda: handler.accepted == 20 and handler.held > 0, 60, what="20 mails taken, more held")
-
-        async def every_taken_mail_recorded() -> bool:
-            [row] = await rows(database.dsn, "SELECT count(*) AS n FROM notifications WHERE channel = 'email'"
-                                             " AND status = 'delivered'")
-            return row["n"] == 20
-
-        await eventually(every_taken_mail_recorded, what="every mail the server took recorded")
+        await publish(kafka_bootstrap, *(requested() for _ in range(40)))
+        await eventually(ready_to_kill, 60, what="the moment to kill")
         process = local.processes["notifications"]
         process.kill()
         assert await asyncio.to_thread(process.wait) == -signal.SIGKILL
@@ -260,7 +279,31 @@ async def test_a_service_killed_mid_delivery_sends_every_mail_once(database, kaf
         await until(database.dsn, "SELECT 1 FROM notifications WHERE channel = 'email'"
                                   " HAVING count(*) = 80 AND count(*) FILTER (WHERE status = 'delivered') = 80", 60)
     finally:
+        handler.released.set()
         await asyncio.to_thread(local.stop_all)
         controller.stop()
-    ids = handler.message_ids()
+    return handler.message_ids()
+
+
+async def test_a_service_killed_with_mails_in_flight_sends_each_once(database, kafka_bootstrap, tmp_path):
+    handler = HoldingSink(tmp_path, accept=20)
+
+    async def twenty_taken_and_recorded_the_rest_not_sent() -> bool:
+        return handler.accepted == 20 and handler.held > 0 and await count(database.dsn, "status = 'delivered'") == 20
+
+    ids = await killed_mid_delivery(database, kafka_bootstrap, tmp_path, handler,
+                                    twenty_taken_and_recorded_the_rest_not_sent)
+    assert len(ids) == len(set(ids)) == 80
+
+
+async def test_a_service_killed_before_the_servers_answer_sends_no_mail_twice(database, kafka_bootstrap, tmp_path):
+    """The server has the mails but the service never hears so: they were handed over with their
+    last byte, so after the lease they count as delivered and are not sent again."""
+    handler = AnswerHoldingSink(tmp_path, accept=20)
+
+    async def mails_held_and_handed_over() -> bool:
+        return handler.holding > 0 and await count(
+            database.dsn, "status = 'pending' AND handed_at IS NOT NULL") == handler.holding
+
+    ids = await killed_mid_delivery(database, kafka_bootstrap, tmp_path, handler, mails_held_and_handed_over)
     assert len(ids) == len(set(ids)) == 80

@@ -1,8 +1,10 @@
 """The SMTP mailer against a real SMTP server in this process (aiosmtpd): mails arrive whole and
 readable, over kept sessions, and a session the server ended is replaced without losing a mail."""
 
+import asyncio
 import email
 import email.policy
+import threading
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -61,3 +63,61 @@ async def test_an_address_that_could_break_the_headers_is_refused_for_good():
     mailer = SmtpMailer("127.0.0.1", free_port(), sender="hubnet@goteborg.example")
     with pytest.raises(MailRejected):
         await mailer.send("sara@brg.example.org\r\nBcc: everyone@example.org", wording(1), message_id="m-1")
+
+
+class Holding:
+    """Takes each mail, but answers only once `answer` is set; `took` counts mails it has read."""
+
+    def __init__(self, reply: str = "250 OK") -> None:
+        self.reply, self.took = reply, 0
+        self.answer = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.took += 1
+        while not self.answer.is_set():
+            await asyncio.sleep(0.01)
+        return self.reply
+
+
+async def test_a_mail_is_handed_over_once_its_last_byte_is_out_and_before_the_answer():
+    holding, port = Holding(), free_port()
+    server = Controller(holding, hostname="127.0.0.1", port=port)
+    server.start()
+    handed: list[int] = []
+
+    async def handed_over() -> None:
+        handed.append(holding.took)
+
+    try:
+        mailer = SmtpMailer("127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1)
+        sending = asyncio.create_task(mailer.send("sara.nilsson@brg.example.org", wording(1), message_id="m-1",
+                                                  handed_over=handed_over))
+        while not handed or not holding.took:  # the server has the whole mail and has not answered
+            await asyncio.sleep(0.01)
+        assert not sending.done() and len(handed) == 1
+        holding.answer.set()
+        await sending
+        await mailer.send("sara.nilsson@brg.example.org", wording(2), message_id="m-2")  # no handover asked
+    finally:
+        holding.answer.set()
+        server.stop()
+    assert len(handed) == 1 and holding.took == 2
+
+
+async def test_a_mail_refused_after_its_last_byte_was_handed_over_is_still_refused():
+    holding, port = Holding(reply="554 5.6.0 message refused"), free_port()
+    holding.answer.set()
+    server = Controller(holding, hostname="127.0.0.1", port=port)
+    server.start()
+    handed: list[str] = []
+
+    async def handed_over() -> None:
+        handed.append("m-1")
+
+    try:
+        mailer = SmtpMailer("127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1)
+        with pytest.raises(MailRejected):
+            await mailer.send("sara.nilsson@brg.example.org", wording(1), message_id="m-1", handed_over=handed_over)
+    finally:
+        server.stop()
+    assert handed == ["m-1"]  # the handler takes it back (handlers/deliver.py)

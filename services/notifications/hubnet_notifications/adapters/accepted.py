@@ -11,7 +11,8 @@ the notifications delivered and puts their `notification.delivered` facts in the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import asyncpg
 import structlog
@@ -48,7 +49,7 @@ Accepted = tuple[str, int, Outgoing]  # notification id, attempts so far, its no
 class PgAcceptedOutcomes:
     """Acceptances recorded on the least busy of `lanes` connections."""
 
-    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], *, lanes: int = 4) -> None:
+    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], *, lanes: int = 2) -> None:
         self._lanes = [Lane(connect) for _ in range(lanes)]
 
     async def record(self, notification_id: str, attempts: int, fact: Outgoing) -> None:
@@ -129,3 +130,74 @@ class Lane:
             conn, self._conn = self._conn, None
             conn.terminate()
 
+
+
+HAND_OVER = "UPDATE notifications SET handed_at = clock_timestamp() WHERE id = $1::uuid AND status = 'pending'"
+TAKE_BACK = "UPDATE notifications SET handed_at = NULL WHERE id = $1::uuid AND status = 'pending'"
+
+
+class PgHandovers:
+    """For each mail in flight a transaction of its own, on a connection of its own, that marks it
+    handed over. It is begun before the mail is sent and committed the moment the mail's last byte
+    is written, before the server answers: the COMMIT leaves in the same step as that byte. A kill
+    between the two writes is the only way left to send a mail twice."""
+
+    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]]) -> None:
+        self._connect = connect
+        self._idle: list[asyncpg.Connection] = []
+
+    @asynccontextmanager
+    async def of(self, notification_id: str) -> AsyncIterator[Handover]:
+        conn = self._idle.pop() if self._idle else await self._connect()
+        handover = Handover(conn, notification_id)
+        try:
+            await conn.execute("BEGIN")
+            await conn.execute(HAND_OVER, notification_id)
+            yield handover
+        except BaseException:
+            await handover.take_back()
+            raise
+        finally:
+            self._give_back(conn, handover)
+
+    def _give_back(self, conn: asyncpg.Connection, handover: Handover) -> None:
+        if handover.clean and not conn.is_closed():
+            self._idle.append(conn)
+        else:
+            conn.terminate()
+
+    async def close(self) -> None:
+        for conn in self._idle:
+            conn.terminate()
+        self._idle = []
+
+
+class Handover:
+    """One mail's handover: `commit` once its last byte is out, `take_back` when it was refused."""
+
+    def __init__(self, conn: asyncpg.Connection, notification_id: str) -> None:
+        self.conn, self.notification_id = conn, notification_id
+        self.committed, self.clean = False, True
+
+    async def commit(self) -> None:
+        """Never raises: a commit that fails leaves the notification pending, and the server's
+        answer is then recorded by PgAcceptedOutcomes, which keeps what it cannot write."""
+        try:
+            await self.conn.execute("COMMIT")
+            self.committed = True
+        except Exception as exc:
+            self.clean = False
+            log.warning("handover not recorded", notification_id=self.notification_id, error=repr(exc))
+
+    async def take_back(self) -> None:
+        """The server refused the mail, or it never got it: it is due again."""
+        try:
+            if self.committed:
+                await self.conn.execute(TAKE_BACK, self.notification_id)
+            elif not self.conn.is_in_transaction():
+                return
+            else:
+                await self.conn.execute("ROLLBACK")
+        except Exception:
+            self.clean = False
+            raise

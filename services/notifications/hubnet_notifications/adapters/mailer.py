@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import quopri
+from collections.abc import Awaitable, Callable
 from email.header import Header
 from email.utils import formatdate
 
 import aiosmtplib
+from aiosmtplib import SMTPDataError, SMTPResponse, SMTPServerDisconnected, SMTPStatus, SMTPTimeoutError
+from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings  # pinned in requirements.lock
+from aiosmtplib.typing import Default
 
 from hubnet_notifications.domain.wording import Wording
 
@@ -17,6 +21,45 @@ CRLF = "\r\n"
 
 class MailRejected(Exception):
     """The server refused the mail for good (5xx): retrying will not help."""
+
+
+HandedOver = Callable[[], Awaitable[None]]
+
+
+class HandingOverSession(aiosmtplib.SMTP):
+    """An SMTP session that calls `handed_over` the moment a mail's last byte (the final dot) is
+    written, before it reads the server's answer. From then on the server may take the mail
+    whatever becomes of this process, so that is when a record of it is due
+    (docs/adr/0001-delivery-outcomes.md). The rest is aiosmtplib's own DATA exchange."""
+
+    handed_over: HandedOver | None = None
+
+    async def data(self, message, /, *, timeout=Default.token) -> SMTPResponse:
+        if self.handed_over is None or self.protocol is None:
+            return await super().data(message, timeout=timeout)
+        await self._ehlo_or_helo_if_needed()
+        timeout = self.timeout if timeout is Default.token else timeout
+        if isinstance(message, str):
+            message = message.encode("ascii")
+        message = PERIOD_REGEX.sub(b"..", normalize_message_line_endings(message)) + b".\r\n"
+        protocol = self.protocol
+        try:
+            async with protocol._command_lock:
+                protocol._response_pending = True
+                protocol.write(b"DATA\r\n")
+                start = await protocol.read_response(timeout=timeout)
+                if start.code != SMTPStatus.start_input:
+                    raise SMTPDataError(start.code, start.message)
+                protocol._response_pending = True
+                protocol.write(message)
+                await self.handed_over()
+                response = await protocol.read_response(timeout=timeout)
+                if response.code != SMTPStatus.completed:
+                    raise SMTPDataError(response.code, response.message)
+                return response
+        except (SMTPServerDisconnected, SMTPTimeoutError):
+            self.close()
+            raise
 
 
 class SmtpMailer:
@@ -33,13 +76,13 @@ class SmtpMailer:
         self._slots = asyncio.Semaphore(sessions)
         self._idle: list[aiosmtplib.SMTP] = []
 
-    async def send(self, to: str, wording: Wording, *, message_id: str) -> None:
+    async def send(self, to: str, wording: Wording, *, message_id: str, handed_over: HandedOver | None = None) -> None:
         """Send one mail, plain text with an HTML alternative; raises MailRejected when refused
-        for good, anything else is transient."""
+        for good, anything else is transient. `handed_over` is awaited once its last byte is out."""
         mail = compose(self.sender, to, wording, message_id)
         try:
             async with self._slots:
-                await self._send(to, mail)
+                await self._send(to, mail, handed_over)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             if all(r.code >= 500 for r in exc.recipients):
                 raise MailRejected(str(exc)) from exc
@@ -49,24 +92,28 @@ class SmtpMailer:
                 raise MailRejected(f"{exc.code} {exc.message}") from exc
             raise
 
-    async def _send(self, to: str, mail: bytes) -> None:
+    async def _send(self, to: str, mail: bytes, handed_over: HandedOver | None) -> None:
         if self._idle:
             try:
-                return await self._send_over(self._idle.pop(), to, mail)
+                return await self._send_over(self._idle.pop(), to, mail, handed_over)
             except aiosmtplib.SMTPServerDisconnected:
                 pass  # the server ended the kept session before this mail: a new one
-        session = aiosmtplib.SMTP(hostname=self.host, port=self.port, start_tls=self.starttls, username=self.user,
-                                  password=self.password, timeout=self.timeout)
+        session = HandingOverSession(hostname=self.host, port=self.port, start_tls=self.starttls, username=self.user,
+                                     password=self.password, timeout=self.timeout)
         await session.connect()
-        await self._send_over(session, to, mail)
+        await self._send_over(session, to, mail, handed_over)
 
-    async def _send_over(self, session: aiosmtplib.SMTP, to: str, mail: bytes) -> None:
+    async def _send_over(self, session: HandingOverSession, to: str, mail: bytes,
+                         handed_over: HandedOver | None) -> None:
         """Send, then keep the session for the next mail; a session that failed is closed."""
+        session.handed_over = handed_over
         try:
             await session.sendmail(self.sender, [to], mail)
         except BaseException:
             session.close()
             raise
+        finally:
+            session.handed_over = None
         self._idle.append(session)
 
 

@@ -154,7 +154,7 @@ class PgNotifications:
             " FROM notifications n"
             " LEFT JOIN staff s ON n.channel = 'email' AND s.id = n.recipient_id"
             " LEFT JOIN webhook_endpoints w ON n.channel = 'webhook' AND w.id = n.recipient_id"
-            " WHERE n.status = 'pending' AND n.mode = 'immediate' AND n.next_attempt_at <= now()"
+            " WHERE n.status = 'pending' AND n.mode = 'immediate' AND n.next_attempt_at <= now() AND n.handed_at IS NULL"
             " ORDER BY n.next_attempt_at LIMIT $1 FOR UPDATE OF n SKIP LOCKED",
             limit,
         )
@@ -162,12 +162,20 @@ class PgNotifications:
                                 [r["id"] for r in rows], lease)
         return [(_notification(r), r["address"], r["secret"]) for r in rows]
 
+    async def handed_over_unanswered(self, limit: int) -> list[Notification]:
+        """Mails whose last byte went to their server from a worker that died before the answer
+        (their lease is over): the server has them, so they count as delivered."""
+        rows = await self.conn.fetch(
+            f"SELECT {', '.join(NOTIFICATION)} FROM notifications WHERE status = 'pending' AND handed_at IS NOT NULL"
+            " AND next_attempt_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED", limit)
+        return [_notification(r) for r in rows]
+
     async def record_attempt(self, n: Notification, *, error: str | None = None, retry_at: datetime | None = None,
                              digest_day: date | None = None) -> bool:
         """Store what became of an attempt; False when the notification was no longer pending
         (its outcome was recorded already), so nothing is recorded twice."""
         return bool(await self.conn.fetchval(
-            "UPDATE notifications SET status = $2, attempts = $3, last_error = $4,"
+            "UPDATE notifications SET status = $2, attempts = $3, last_error = $4, handed_at = NULL,"
             " next_attempt_at = coalesce($5, next_attempt_at), digest_day = coalesce($6, digest_day),"
             " delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1::uuid AND status = 'pending'"
             " RETURNING true",

@@ -2,11 +2,12 @@
 attempts. The batch is sent concurrently, so one slow receiver does not hold up the others, and
 every outcome is recorded and published on notification.events.v1 (without personal data).
 
-A batch is leased (committed) before it is sent, so no transaction stays open while a mail server
-answers. An acceptance is recorded the moment it arrives, by a recorder that does nothing else
-(`AcceptedOutcomes`): a process killed between the two sends that notification again after the
-lease, with the same Message-ID, and that window is kept as short as a database round trip
-(docs/adr/0001-delivery-outcomes.md). Failures are recorded together after the batch: losing one
+A batch is leased (committed) before it is sent. Each mail is marked handed over in the same step
+as its last byte goes to the server (`Handovers`), and its acceptance recorded the moment it
+arrives, by a recorder that does nothing else (`AcceptedOutcomes`). A mail handed over by a worker
+that died before the answer counts as delivered after the lease; one refused is taken back. Only a
+kill between the last byte and the COMMIT written right after it sends a mail twice, with the same
+Message-ID (docs/adr/0001-delivery-outcomes.md). Failures are recorded together after the batch: losing one
 only means one more try. Outcomes that cannot be recorded (the database went away) are kept and
 recorded first when it answers again: an accepted mail is never sent again because its record
 was lost."""
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -40,9 +42,9 @@ class Channels:
     def __init__(self, mailer, webhooks) -> None:
         self.mailer, self.webhooks = mailer, webhooks
 
-    async def send(self, n: Notification, address: str, secret: str | None) -> None:
+    async def send(self, n: Notification, address: str, secret: str | None, *, handed_over=None) -> None:
         if n.channel == "email":
-            await self.mailer.send(address, Wording(n.subject, n.body), message_id=n.id)
+            await self.mailer.send(address, Wording(n.subject, n.body), message_id=n.id, handed_over=handed_over)
         else:
             await self.webhooks.send(address, secret, n.document, delivery_id=n.id)
 
@@ -55,12 +57,23 @@ class AcceptedOutcomes(Protocol):
     async def flush(self) -> None: ...
 
 
+class Handover(Protocol):
+    async def commit(self) -> None: ...
+
+
+class Handovers(Protocol):
+    """Marks a mail handed over the moment its last byte is out (adapters/accepted.py)."""
+
+    def of(self, notification_id: str) -> AbstractAsyncContextManager[Handover]: ...
+
+
 class Deliveries:
     """The delivery worker's state: failed attempts not yet recorded."""
 
-    def __init__(self, channels: Channels, accepted: AcceptedOutcomes, *, batch: int = 100,
+    def __init__(self, channels: Channels, accepted: AcceptedOutcomes, handovers: Handovers, *, batch: int = 100,
                  lease: timedelta = timedelta(seconds=30)) -> None:
-        self.channels, self.accepted, self.batch, self.lease = channels, accepted, batch, lease
+        self.channels, self.accepted, self.handovers = channels, accepted, handovers
+        self.batch, self.lease = batch, lease
         self.unrecorded: dict[str, tuple[Notification, BaseException]] = {}
 
     async def deliver_due(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> int:
@@ -68,8 +81,11 @@ class Deliveries:
         await self.accepted.flush()
         await self._record_failures(uow_factory)
         async with uow_factory() as uow:
+            handed = await uow.notifications.handed_over_unanswered(self.batch)
             due = await uow.notifications.claim_due(self.batch, self.lease)
             await uow.commit()
+        for n in handed:  # their worker died between the last byte and the answer: the server has them
+            await self._accepted(n)
         failures = await asyncio.gather(*(self._send(n, address, secret) for n, address, secret in due),
                                         return_exceptions=True)
         await self._record_failures(uow_factory)
@@ -80,10 +96,17 @@ class Deliveries:
 
     async def _send(self, n: Notification, address: str, secret: str | None) -> None:
         try:
-            await self.channels.send(n, address, secret)
+            if n.channel == "email":
+                async with self.handovers.of(n.id) as handover:
+                    await self.channels.send(n, address, secret, handed_over=handover.commit)
+            else:
+                await self.channels.send(n, address, secret)
         except Exception as exc:  # every failure is an outcome to record (retry, refused, given up)
             self.unrecorded[n.id] = (n, exc)
             return
+        await self._accepted(n)
+
+    async def _accepted(self, n: Notification) -> None:
         sent = replace(n)
         sent.delivered()
         await self.accepted.record(n.id, sent.attempts, delivered_fact(sent))
