@@ -229,6 +229,11 @@ class FakeOccurrences:
     async def save(self, occurrence: Occurrence) -> None:
         self.by_key[(occurrence.hub_event_id, occurrence.starts_at)] = copy.deepcopy(occurrence)
 
+    async def registration_of_referral(self, referral_id: str) -> tuple | None:
+        made = [(o.hub_event_id, o.starts_at, r.participant_ref) for o in self.by_key.values()
+                for r in o.registrations if r.referral_id == referral_id]
+        return made[-1] if made else None
+
     async def upcoming_of(self, participant_ref: str, after) -> list[tuple]:
         return sorted((o.hub_event_id, o.starts_at) for o in self.by_key.values()
                       if o.starts_at > after and o.find(participant_ref))
