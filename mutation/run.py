@@ -102,9 +102,12 @@ def print_report(result: dict, seconds: float) -> None:
         for name in result["survivors"]:
             print(f"  {name}")
     if result["other"]:
-        print("\nneither killed nor survived (no test reaches them, suspicious, …):")
-        for name, status in sorted(result["other"].items()):
-            print(f"  {name}: {status}")
+        print("\nneither killed nor survived, by function (mostly: no unit test reaches it):")
+        by_function = defaultdict(lambda: defaultdict(int))
+        for name, status in result["other"].items():
+            by_function[name.partition("__mutmut_")[0]][status] += 1
+        for function, statuses in sorted(by_function.items()):
+            print(f"  {function}: {', '.join(f'{n} {status}' for status, n in sorted(statuses.items()))}")
     print(f"\nrun time {seconds / 60:.1f} min; report in {STAGING.relative_to(ROOT)}/report.json")
 
 
@@ -112,13 +115,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-children", type=int, default=1, help="mutmut's worker processes")
     parser.add_argument("--report-only", action="store_true", help="report the last run again")
+    parser.add_argument("--retest-unkilled", action="store_true",
+                        help="re-test only what the last run did not kill (after adding tests: killed stays killed)")
     parser.add_argument("mutants", nargs="*", help="re-test only these mutants of the last run (globs)")
     args = parser.parse_args()
     started = time.monotonic()
+    mutants = list(args.mutants)
+    if args.retest_unkilled:
+        last = json.loads((STAGING / "report.json").read_text())
+        mutants += last["survivors"] + sorted(last["other"])
     if not args.report_only:
-        if not args.mutants:
+        if not mutants:
             stage()
-        run = mutmut("run", "--max-children", str(args.max_children), *args.mutants)
+        run = mutmut("run", "--max-children", str(args.max_children), *mutants)
         if run.returncode != 0:
             sys.exit(run.returncode)
     seconds = time.monotonic() - started
