@@ -3,10 +3,10 @@ tests/unit only (never part of `make test`).
 
 mutmut expects the code it mutates under ./src of the folder it runs in, named by its import path,
 while the services live in services/<name>/hubnet_<name>: so it runs in .local/mutation/, whose
-src/ links to the three packages and whose tests/ and pytest.ini link to the repo's. Every run
-starts from fresh mutants (mutmut would otherwise keep the verdicts of unchanged code, including
-survivors that a new test now kills). Prints killed / total per package and every survivor, and
-writes the same as JSON to .local/mutation/report.json.
+src/ links to the three packages and whose tests/ and pytest.ini link to the repo's. A run without
+mutant names starts from fresh mutants: mutmut keeps the verdicts of unchanged code, survivors too,
+and re-tests only the mutants it is named (--retest-unkilled, --resume name them). Prints killed /
+total per package and every survivor, and writes the same as JSON to .local/mutation/report.json.
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ PACKAGES = {
     "hubnet_events": ROOT / "services/events/hubnet_events",
     "hubnet_notifications": ROOT / "services/notifications/hubnet_notifications",
 }
-KILLED = {"killed", "timeout", "caught by type check"}
+KILLED = {"killed", "caught by type check"}
 RESULT_LINE = re.compile(r"^\s+(?P<name>\S+): (?P<status>.+)$")
 
 
-def stage() -> None:
+def stage(*, fresh: bool, tests: Path) -> None:
     STAGING.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(STAGING / "mutants", ignore_errors=True)
+    if fresh:
+        shutil.rmtree(STAGING / "mutants", ignore_errors=True)
     src = STAGING / "src"
     shutil.rmtree(src, ignore_errors=True)
     src.mkdir()
@@ -44,7 +45,7 @@ def stage() -> None:
         link = STAGING / name
         if link.is_symlink() or link.exists():
             link.unlink()
-        link.symlink_to(ROOT / name)
+        link.symlink_to(tests if name == "tests" else ROOT / name)
     shutil.copyfile(ROOT / "mutation" / "mutmut.toml", STAGING / "pyproject.toml")
 
 
@@ -78,25 +79,26 @@ def report() -> dict:
             counts["survived"] += 1
             survivors.append(name)
         else:
-            counts["other"] += 1
+            counts["timeout" if status == "timeout" else "no tests" if status == "no tests" else "other"] += 1
             other[name] = status
     return {"packages": {k: dict(v) for k, v in sorted(by_package.items())}, "survivors": survivors,
             "other": other}
 
 
 def print_report(result: dict, seconds: float) -> None:
-    print(f"\n{'package':<24} {'killed':>7} {'total':>6} {'score':>7} {'survived':>9} {'other':>6}")
+    print(f"\n{'package':<30} {'killed':>7} {'total':>6} {'score':>7} {'survived':>9} {'timeout':>8} "
+          f"{'no tests':>9} {'other':>6}")
     total = killed = 0
     for package, counts in result["packages"].items():
         total += counts["total"]
         killed += counts.get("killed", 0)
         print(
-            f"{package:<24} {counts.get('killed', 0):>7} {counts['total']:>6} "
+            f"{package:<30} {counts.get('killed', 0):>7} {counts['total']:>6} "
             f"{counts.get('killed', 0) / counts['total']:>7.1%} {counts.get('survived', 0):>9} "
-            f"{counts.get('other', 0):>6}"
+            f"{counts.get('timeout', 0):>8} {counts.get('no tests', 0):>9} {counts.get('other', 0):>6}"
         )
     if total:
-        print(f"{'all':<24} {killed:>7} {total:>6} {killed / total:>7.1%}")
+        print(f"{'all':<30} {killed:>7} {total:>6} {killed / total:>7.1%}")
     if result["survivors"]:
         print("\nsurvivors (`cd .local/mutation && ../../.venv/bin/mutmut show NAME` shows the change):")
         for name in result["survivors"]:
@@ -117,6 +119,9 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true", help="report the last run again")
     parser.add_argument("--retest-unkilled", action="store_true",
                         help="re-test only what the last run did not kill (after adding tests: killed stays killed)")
+    parser.add_argument("--tests", type=Path, default=ROOT / "tests",
+                        help="the tests folder to run (e.g. another checkout's, to score it)")
+    parser.add_argument("--resume", action="store_true", help="go on with what an interrupted run left unchecked")
     parser.add_argument("mutants", nargs="*", help="re-test only these mutants of the last run (globs)")
     args = parser.parse_args()
     started = time.monotonic()
@@ -124,9 +129,10 @@ def main() -> None:
     if args.retest_unkilled:
         last = json.loads((STAGING / "report.json").read_text())
         mutants += last["survivors"] + sorted(last["other"])
+    if args.resume:
+        mutants += [name for name, status in report()["other"].items() if status == "not checked"]
     if not args.report_only:
-        if not mutants:
-            stage()
+        stage(fresh=not mutants, tests=args.tests.resolve())
         run = mutmut("run", "--max-children", str(args.max_children), *mutants)
         if run.returncode != 0:
             sys.exit(run.returncode)
