@@ -128,7 +128,7 @@ def main() -> None:
     mutants = list(args.mutants)
     if args.retest_unkilled:
         last = json.loads((STAGING / "report.json").read_text())
-        mutants += last["survivors"] + sorted(last["other"])
+        mutants += last["survivors"] + sorted(n for n, status in last["other"].items() if status != "not checked")
     if args.resume:
         mutants += [name for name, status in report()["other"].items() if status == "not checked"]
     if not args.report_only:
