@@ -11,13 +11,14 @@ PACKAGES := libs/common services/referrals services/events services/notification
 LOCAL := .local
 ENV_FILE := $(LOCAL)/env
 
-.PHONY: help venv lock lint up down status topics run test test-unit bench faults clean
+.PHONY: help venv lock lint up down status topics run test test-unit bench faults mutation clean
 
 help:
 	@echo "make run      set everything up, start the three services, drive the demo (ONCE=1: then stop)"
 	@echo "make test     set everything up and run the whole test suite"
 	@echo "make up|down|status   local Kafka, PostgreSQL and SMTP sink"
 	@echo "make bench    benchmarks on the local stack (never part of make test)"
+	@echo "make mutation mutation testing of the domain and handlers packages (never part of make test)"
 	@echo "make lock     re-pin requirements.lock from requirements.in"
 	@echo "make lint     static checks: the import contracts of .importlinter"
 
@@ -65,6 +66,10 @@ faults: up
 
 test-unit: venv
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+# One mutmut worker, niced: the machine has two cores and other runs share it.
+mutation: venv
+	@nice -n 10 $(PY) -m mutation.run $(MUTATION_ARGS)
 
 clean: down
 	rm -rf $(LOCAL) $(VENV)

@@ -56,3 +56,25 @@ def test_attendance_only_for_those_with_a_place():
     assert occurrence.registered[0].attendance == "attended" and occurrence.walk_ins == 3
     with pytest.raises(NotRegistered):
         occurrence.record_attendance([], ["ref-1"], walk_ins=0)
+
+
+def test_capacity_may_shrink_down_to_those_registered_and_the_refusal_says_how_many():
+    occurrence = evening(4, 3)
+    assert occurrence.change_capacity(3) == [] and occurrence.capacity == 3
+    with pytest.raises(CapacityBelowRegistrations, match="3 residents are registered .*; capacity cannot be 2"):
+        occurrence.change_capacity(2)
+
+
+def test_a_no_show_is_recorded_as_such():
+    occurrence = evening(2, 2)
+    occurrence.record_attendance(["ref-0"], ["ref-1"], walk_ins=0)
+    assert [r.attendance for r in occurrence.registered] == ["attended", "no-show"]
+
+
+def test_closing_cancels_the_occurrence_and_every_place_and_wait_but_counts_only_those_active():
+    occurrence = evening(1, 3)
+    occurrence.cancel("ref-2")
+    assert occurrence.close() == 2
+    assert occurrence.status == "cancelled"
+    assert [r.status for r in occurrence.registrations] == ["cancelled"] * 3
+    assert occurrence.find("ref-0") is None

@@ -20,6 +20,13 @@ class FakeHubEvents:
     async def add(self, event: HubEvent) -> None:
         self.by_id[event.id] = event
 
+    async def get_for_update(self, hub_event_id: str) -> HubEvent | None:
+        stored = self.by_id.get(hub_event_id)
+        return copy.deepcopy(stored) if stored else None
+
+    async def save(self, event: HubEvent) -> None:
+        self.by_id[event.id] = copy.deepcopy(event)
+
 
 class FakeOccurrences:
     def __init__(self) -> None:
@@ -41,6 +48,15 @@ class FakeOccurrences:
 
     async def save(self, occurrence: Occurrence) -> None:
         self.by_key[(occurrence.hub_event_id, occurrence.starts_at)] = copy.deepcopy(occurrence)
+
+    async def move(self, occurrence: Occurrence, was) -> None:
+        del self.by_key[(occurrence.hub_event_id, was)]
+        await self.save(occurrence)
+
+    async def registration_of_referral(self, referral_id: str) -> tuple | None:
+        made = [(o.hub_event_id, o.starts_at, r.participant_ref) for o in self.by_key.values()
+                for r in o.registrations if r.referral_id == referral_id]
+        return made[-1] if made else None
 
     async def upcoming_of(self, participant_ref: str, after) -> list[tuple]:
         return sorted((o.hub_event_id, o.starts_at) for o in self.by_key.values()
