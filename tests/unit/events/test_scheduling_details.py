@@ -2,10 +2,10 @@
 
 from datetime import timedelta
 
-from hubnet_common.messages.hubevent_events import HubEventScheduled
-from hubnet_common.messages.replies import CommandRejected
+from hubnet_common.sdk.messages.hubevent_events import HubEventScheduled
+from hubnet_common.sdk.messages.replies import CommandRejected
 
-from tests.unit.test_hub_event_commands import STARTS, command, processor, published, uow  # noqa: F401
+from tests.unit.events.test_hub_event_commands import STARTS, command, processor, published, uow  # noqa: F401
 
 
 async def test_the_details_in_both_languages_are_kept(processor, uow):

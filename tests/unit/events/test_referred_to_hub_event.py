@@ -4,14 +4,14 @@ the place to the first waiting (handlers/referred.py on in-memory repositories).
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hubnet_common.envelope import Envelope
-from hubnet_common.messages import hubevent_events as h
-from hubnet_common.messages import referral_events as r
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.messages import hubevent_events as h
+from hubnet_common.sdk.messages import referral_events as r
 from hubnet_events.domain.hub_event import HubEvent
 from hubnet_events.domain.occurrence import Occurrence
 from hubnet_events.handlers.referred import HANDLERS
 
-from tests.unit.fakes import FakeEventsUnitOfWork
+from tests.unit.common.fakes.events import FakeEventsUnitOfWork
 
 STARTS = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 
@@ -66,7 +66,7 @@ async def test_the_referred_resident_takes_a_place_then_the_next_waits():
 async def test_a_referral_without_a_hub_event_or_of_a_forgotten_resident_registers_nobody():
     uow = await evening()
     assert await handle(uow, requested("R-1", "a", hub_event_id=None)) == []
-    uow.occurrences.forgotten_referrals.add("R-2")
+    uow.occurrences.erased_referrals.add("R-2")
     assert await handle(uow, requested("R-2", "b")) == []
     assert occurrence(uow).registrations == []
 

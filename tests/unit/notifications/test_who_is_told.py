@@ -4,7 +4,7 @@ failing delivery is retried (notifications DESIGN §1)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hubnet_common.envelope import Envelope
+from hubnet_common.sdk.envelope import Envelope
 from hubnet_notifications.domain import notification as notification_module
 from hubnet_notifications.domain.notification import MAX_ATTEMPTS, Notification, next_attempt
 from hubnet_notifications.domain.staff import (

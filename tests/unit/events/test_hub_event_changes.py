@@ -4,9 +4,10 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hubnet_common.envelope import Envelope, partner_source
-from hubnet_common.messages import hubevent_commands as c
-from hubnet_common.messages import hubevent_events as h
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_source
+from hubnet_common.sdk.messages import hubevent_commands as c
+from hubnet_common.sdk.messages import hubevent_events as h
 from hubnet_events.domain.hub_event import HubEvent, HubEventUnknown, NotOrganiser
 from hubnet_events.domain.occurrence import CapacityBelowRegistrations, Occurrence
 from hubnet_events.handlers.change_hub_event import (
@@ -16,7 +17,7 @@ from hubnet_events.handlers.registrations import (
     OccurrenceUnknown, cancel_registration, record_attendance, register,
 )
 
-from tests.unit.fakes import FakeEventsUnitOfWork
+from tests.unit.common.fakes.events import FakeEventsUnitOfWork
 
 STARTS = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)

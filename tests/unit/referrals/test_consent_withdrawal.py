@@ -4,12 +4,12 @@ and to those under another consent of the same resident."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hubnet_common.messages import referral_commands as c
-from hubnet_common.messages.referral_events import ConsentWithdrawn, ReferralCancelled
-from hubnet_common.messages.vocabulary import ConsentMethod, Purpose, ReasonCode
+from hubnet_common.sdk.messages import referral_commands as c
+from hubnet_common.sdk.messages.referral_events import ConsentWithdrawn, ReferralCancelled
+from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose, ReasonCode
 from hubnet_referrals.domain.consent import Consent, ConsentInvalid, ConsentMissing
 
-from tests.unit.test_erasure import RESIDENT, consent, processor, published, referred, send, uow  # noqa: F401
+from tests.unit.referrals.test_erasure import RESIDENT, consent, processor, published, referred, send, uow  # noqa: F401
 
 GIVEN = datetime(2026, 1, 1, tzinfo=UTC)
 UNTIL = datetime(2027, 1, 1, tzinfo=UTC)

@@ -8,7 +8,7 @@ from hubnet_referrals.domain.referral import Referral
 from hubnet_referrals.domain.sla import SlaClock
 from hubnet_referrals.handlers.overdue import announce_overdue
 
-from tests.unit.fakes import FakeReferralsUnitOfWork
+from tests.unit.common.fakes.referrals import FakeReferralsUnitOfWork
 
 FRIDAY = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)  # 10:00 in Stockholm
 END_OF_TUESDAY = datetime(2026, 3, 10, 23, 0, tzinfo=UTC)  # midnight after Tuesday 10 March, local

@@ -2,10 +2,10 @@
 
 from datetime import timedelta
 
-from hubnet_common.messages.vocabulary import Status
+from hubnet_common.sdk.messages.vocabulary import Status
 from hubnet_referrals.domain.follow_up import ReferralRecord, figures, record_from_history, to_csv, to_table
 
-from tests.unit.test_follow_up import FRIDAY, history, many, referral_row
+from tests.unit.referrals.test_follow_up import FRIDAY, history, many, referral_row
 
 
 def test_a_record_keeps_the_first_acknowledgement_and_answer_and_the_latest_outcome():

@@ -4,18 +4,18 @@ what each stores and publishes, and how the SLA clocks move (DESIGN §4)."""
 import json
 from datetime import datetime
 
-from hubnet_common.messages.outcome_events import OutcomeRecorded
-from hubnet_common.messages.referral_commands import (
+from hubnet_common.sdk.messages.outcome_events import OutcomeRecorded
+from hubnet_common.sdk.messages.referral_commands import (
     AcceptReferral,
     AcknowledgeReferral,
     CompleteReferral,
     StartReferral,
 )
-from hubnet_common.messages.referral_events import ReferralAccepted, ReferralCompleted, ReferralReceived
-from hubnet_common.messages.replies import CommandRejected
+from hubnet_common.sdk.messages.referral_events import ReferralAccepted, ReferralCompleted, ReferralReceived
+from hubnet_common.sdk.messages.replies import CommandRejected
 from hubnet_referrals.domain.working_days import add_working_days
 
-from tests.unit.test_referral_commands import create, dead_letters, processor, published, record, uow  # noqa: F401
+from tests.unit.referrals.test_referral_commands import create, dead_letters, processor, published, record, uow  # noqa: F401
 
 
 def command(model, *, offset: int, **fields) -> bytes:

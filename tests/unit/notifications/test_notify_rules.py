@@ -5,11 +5,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hubnet_common.directory_copy import FakeDirectoryCopy, Known
-from hubnet_common.envelope import Envelope
-from hubnet_common.messages import referral_events as f
-from hubnet_common.messages.hubevent_events import HubEventCancelled, HubEventReminder, HubEventScheduled
-from hubnet_common.uow import FakeUnitOfWork
+from hubnet_common.service.directory_copy import Known
+from hubnet_common.testing.directory_copy import FakeDirectoryCopy
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.messages import referral_events as f
+from hubnet_common.sdk.messages.hubevent_events import HubEventCancelled, HubEventReminder, HubEventScheduled
+from hubnet_common.testing.uow import FakeUnitOfWork
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint

@@ -3,7 +3,7 @@ waiting e-mail (handlers/send_digests.py on in-memory repositories)."""
 
 from datetime import UTC, date, datetime, time
 
-from hubnet_common.uow import FakeUnitOfWork
+from hubnet_common.testing.uow import FakeUnitOfWork
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.handlers.send_digests import send_due_digests

@@ -4,7 +4,7 @@ that ends at midnight in Stockholm, not in UTC."""
 import pytest
 from hubnet_events.domain.recurrence import occurrences, validate_rrule
 
-from tests.unit.test_recurrence import local, starts, utc
+from tests.unit.events.test_recurrence import local, starts, utc
 
 
 def test_the_thirty_first_and_the_last_day_of_the_month_are_accepted():

@@ -2,9 +2,10 @@
 repositories)."""
 
 import pytest
-from hubnet_common.envelope import Envelope, partner_source
-from hubnet_common.messages import notification_commands as c
-from hubnet_common.uow import FakeUnitOfWork
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_source
+from hubnet_common.sdk.messages import notification_commands as c
+from hubnet_common.testing.uow import FakeUnitOfWork
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
 from hubnet_notifications.handlers.manage import HANDLERS, NotPermitted, Unknown
 

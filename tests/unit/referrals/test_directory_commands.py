@@ -5,14 +5,15 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from hubnet_common.envelope import Envelope, partner_source
-from hubnet_common.messages.directory import PartnerUpserted, ServiceUpserted
-from hubnet_common.messages.directory_commands import UpdateCapacity, UpdatePartner, UpsertService
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_source
+from hubnet_common.sdk.messages.directory import PartnerUpserted, ServiceUpserted
+from hubnet_common.sdk.messages.directory_commands import UpdateCapacity, UpdatePartner, UpsertService
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.referral import NotPermitted, SenderUnknown, ServiceUnknown
 from hubnet_referrals.handlers.directory import HubUnknown, load_directory, update_capacity, update_partner, upsert_service
 
-from tests.unit.fakes import FakeReferralsUnitOfWork
+from tests.unit.common.fakes.referrals import FakeReferralsUnitOfWork
 
 KEY = "A" * 43 + "="
 
