@@ -46,8 +46,8 @@ class NoChaos:
 
 
 class KillRandomService(NoChaos):
-    """kill -9 a service every `every` commands, chosen by a seeded draw from `victims`, and start
-    it again at once. A kill counts once the process is seen gone by its signal and the new one
+    """kill -9 a service every `every` commands, and start it again at once: each of `victims` in
+    turn, in an order drawn with a fixed seed, so every one is killed as often as the others. A kill counts once the process is seen gone by its signal and the new one
     answers /readyz; `kills_at` keeps when each victim died, to find the kills that landed inside
     a window of its work."""
 
@@ -56,13 +56,13 @@ class KillRandomService(NoChaos):
     def __init__(self, local: LocalServices, every: int = 400, *, victims: tuple[str, ...] = SERVICES,
                  seed: int = 20261201) -> None:
         self.local, self.every, self.victims, self.kills = local, every, victims, Counter()
-        self.draw = random.Random(seed)
+        self.order = random.Random(seed).sample(victims, len(victims))
         self.kills_at: dict[str, list[float]] = defaultdict(list)
 
     async def between_commands(self, sent: int) -> None:
         if sent % self.every:
             return
-        victim = self.draw.choice(self.victims)
+        victim = self.order[sum(self.kills.values()) % len(self.order)]
         process = self.local.processes[victim]
         process.kill()
         killed_at = time.time()
