@@ -55,7 +55,7 @@ class KillRandomService(NoChaos):
 
     def __init__(self, local: LocalServices, every: int = 400, *, victims: tuple[str, ...] = SERVICES,
                  seed: int = 20261201) -> None:
-        self.local, self.every, self.victims, self.kills = local, every, victims, Counter()
+        self.local, self.every, self.kills = local, every, Counter()
         self.order = random.Random(seed).sample(victims, len(victims))
         self.kills_at: dict[str, list[float]] = defaultdict(list)
 

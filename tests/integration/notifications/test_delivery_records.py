@@ -128,6 +128,18 @@ async def publish(kafka_bootstrap, *facts) -> None:
     await publish_facts(kafka_bootstrap, list(zip(facts, envelopes, strict=True)))
 
 
+def away_at_the_first_mail(db: Database):
+    """A sink's `on_accept` that takes the database away as the first mail is accepted."""
+    cut = asyncio.Event()
+
+    async def cut_once() -> None:
+        if not cut.is_set():
+            cut.set()
+            await db.go_away()
+
+    return cut_once
+
+
 def worker(mailer, db: Database) -> Deliveries:
     return Deliveries(Channels(mailer, webhooks=None), PgAcceptedOutcomes(lambda: asyncpg.connect(db.dsn)),
                       PgHandovers(lambda: asyncpg.connect(db.dsn)))
@@ -155,14 +167,7 @@ async def state(db: Database, notification_id: str) -> tuple[str, int, int]:
 
 async def test_a_mail_accepted_as_the_database_goes_away_is_recorded_later_and_sent_once(database, tmp_path):
     notification_id = await a_pending_mail(database)
-    cut = asyncio.Event()
-
-    async def cut_once() -> None:
-        if not cut.is_set():
-            cut.set()
-            await database.go_away()
-
-    async with sink(tmp_path, cut_once) as (server, mailer):
+    async with sink(tmp_path, away_at_the_first_mail(database)) as (server, mailer):
         deliveries = worker(mailer, database)
         with pytest.raises((OSError, asyncpg.PostgresError, asyncpg.InterfaceError)):
             await deliveries.deliver_due(database)
@@ -178,14 +183,7 @@ async def test_a_mail_accepted_as_the_database_goes_away_is_recorded_later_and_s
 
 async def test_a_batch_in_hand_is_not_taken_by_another_worker(database, tmp_path):
     notification_id = await a_pending_mail(database)
-    cut = asyncio.Event()
-
-    async def cut_once() -> None:
-        if not cut.is_set():
-            cut.set()
-            await database.go_away()
-
-    async with sink(tmp_path, cut_once) as (server, mailer):
+    async with sink(tmp_path, away_at_the_first_mail(database)) as (server, mailer):
         first = worker(mailer, database)
         with pytest.raises((OSError, asyncpg.PostgresError, asyncpg.InterfaceError)):
             await first.deliver_due(database)
