@@ -20,7 +20,7 @@ help:
 	@echo "make bench    benchmarks on the local stack (never part of make test)"
 	@echo "make mutation mutation testing of the domain and handlers packages (never part of make test)"
 	@echo "make lock     re-pin requirements.lock from requirements.in"
-	@echo "make lint     static checks: the import contracts of .importlinter"
+	@echo "make lint     static checks: ruff (format, lint), mypy, the import contracts of .importlinter"
 
 $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ lock: $(STAMP)
 
 # Every static check, one after another (more checkers: add a line each).
 lint: venv
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports .importlinter
 
 up: venv

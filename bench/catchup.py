@@ -17,11 +17,11 @@ from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+
+from bench.pipeline import MailSink
 from hubnet_common.ops.local.credentials import login
 from hubnet_common.ops.local.services import LocalServices, database_dsn
 from hubnet_common.sdk.topics import REFERRAL_EVENTS, on_broker
-
-from bench.pipeline import MailSink
 from tests.conftest import free_port
 
 Fact = tuple[bytes, list]
@@ -38,10 +38,16 @@ async def replay(bootstrap: str, prefix: str, databases: dict[str, str], facts: 
 
 
 async def _replay(databases: dict[str, str], prefix: str, facts: int, seconds: float, smtp_port: int) -> dict:
-    local = LocalServices(log_dir=Path(".local/bench/logs/catchup"), databases=databases,
-                          ports={"notifications": free_port()},
-                          extra_env={"HUBNET_GROUP_PREFIX": f"{prefix}hubnet", "HUBNET_SMTP_PORT": str(smtp_port),
-                                     "HUBNET_LOG_LEVEL": "WARNING"})
+    local = LocalServices(
+        log_dir=Path(".local/bench/logs/catchup"),
+        databases=databases,
+        ports={"notifications": free_port()},
+        extra_env={
+            "HUBNET_GROUP_PREFIX": f"{prefix}hubnet",
+            "HUBNET_SMTP_PORT": str(smtp_port),
+            "HUBNET_LOG_LEVEL": "WARNING",
+        },
+    )
     conn = await asyncpg.connect(database_dsn(os.environ["HUBNET_PG_DSN"], databases["notifications"]))
     try:
         began = time.monotonic()
@@ -49,7 +55,9 @@ async def _replay(databases: dict[str, str], prefix: str, facts: int, seconds: f
         processed = 0
         while time.monotonic() - began < seconds and processed < facts:
             await asyncio.sleep(0.5)
-            processed = await conn.fetchval("SELECT count(*) FROM inbox WHERE ce_type = 'se.hubnet.referral.requested.v1'")
+            processed = await conn.fetchval(
+                "SELECT count(*) FROM inbox WHERE ce_type = 'se.hubnet.referral.requested.v1'"
+            )
         took = time.monotonic() - began
     finally:
         await asyncio.to_thread(local.stop_all)

@@ -14,14 +14,13 @@ import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from bench.smtp_sink import SinkProcess
+from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.services import LocalServices
 from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
-from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.topics import REFERRAL_EVENTS
-
 from tests.conftest import free_port
-from bench.smtp_sink import SinkProcess
 from tests.integration.referral_steps import accepted, consent, referral
 
 SENDER = "bostadsbolaget"
@@ -56,9 +55,16 @@ class Timeline:
 async def running_network(bootstrap: str, databases: dict[str, str], prefix: str, log_dir):
     """The three services, an SMTP server and a watcher of referral facts."""
     async with MailSink() as mail:
-        local = LocalServices(log_dir=log_dir, databases=databases, ports={name: free_port() for name in databases},
-                              extra_env={"HUBNET_GROUP_PREFIX": f"{prefix}hubnet", "HUBNET_SMTP_PORT": str(mail.port),
-                                         "HUBNET_LOG_LEVEL": "WARNING"})
+        local = LocalServices(
+            log_dir=log_dir,
+            databases=databases,
+            ports={name: free_port() for name in databases},
+            extra_env={
+                "HUBNET_GROUP_PREFIX": f"{prefix}hubnet",
+                "HUBNET_SMTP_PORT": str(mail.port),
+                "HUBNET_LOG_LEVEL": "WARNING",
+            },
+        )
         try:
             ready = await asyncio.to_thread(local.start_all)
             watching = TopicWatcher(bootstrap, [REFERRAL_EVENTS], types={ReferralRequested.ce_type})

@@ -19,6 +19,7 @@ import uuid
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
 from hubnet_common.ops.local.kafka_users import admin_login
 
 PARTITIONS = 3
@@ -35,8 +36,9 @@ async def make_topics(bootstrap: str, *names: str) -> None:
 
 def _producer(bootstrap: str) -> AIOKafkaProducer:
     # As the services' producer is set up (hubnet_common.sdk.kafka.idempotent_producer).
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=2,
-                           **admin_login())
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=2, **admin_login()
+    )
 
 
 async def fill(bootstrap: str, topic: str, records: int, value: bytes, headers: list) -> None:
@@ -57,8 +59,14 @@ async def fill(bootstrap: str, topic: str, records: int, value: bytes, headers: 
 async def produce_consume(bootstrap: str, prefix: str, records: int, value: bytes, headers: list) -> dict:
     topic = f"{prefix}raw-pc"
     await make_topics(bootstrap, topic)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{prefix}raw-pc",
-                                auto_offset_reset="earliest", enable_auto_commit=False, **admin_login())
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"{prefix}raw-pc",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **admin_login(),
+    )
     await consumer.start()
     try:
         while not consumer.assignment():
@@ -76,16 +84,23 @@ async def produce_consume(bootstrap: str, prefix: str, records: int, value: byte
     return {"records": records, "seconds": round(took, 2), "per_second": round(records / took)}
 
 
-async def consume_store_publish(bootstrap: str, prefix: str, dsn: str, records: int, value: bytes,
-                                headers: list) -> dict:
+async def consume_store_publish(
+    bootstrap: str, prefix: str, dsn: str, records: int, value: bytes, headers: list
+) -> dict:
     source, sink = f"{prefix}raw-csp-in", f"{prefix}raw-csp-out"
     await make_topics(bootstrap, source, sink)
     await fill(bootstrap, source, records, value, headers)
     conn = await asyncpg.connect(dsn)
     await conn.execute("CREATE TABLE IF NOT EXISTS raw_stored (id uuid PRIMARY KEY, key text, body bytea)")
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"{prefix}raw-csp",
-                                auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=500,
-                                **admin_login())
+    consumer = AIOKafkaConsumer(
+        source,
+        bootstrap_servers=bootstrap,
+        group_id=f"{prefix}raw-csp",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=500,
+        **admin_login(),
+    )
     producer = _producer(bootstrap)
     await consumer.start()
     await producer.start()
@@ -95,9 +110,13 @@ async def consume_store_publish(bootstrap: str, prefix: str, dsn: str, records: 
             batches = await consumer.getmany(timeout_ms=500, max_records=500)
             for tp, batch in batches.items():
                 async with conn.transaction():
-                    await conn.executemany("INSERT INTO raw_stored (id, key, body) VALUES ($1, $2, $3)",
-                                           [(uuid.uuid4(), r.key.decode(), r.value) for r in batch])
-                await asyncio.gather(*[await producer.send(sink, r.value, key=r.key, headers=list(r.headers)) for r in batch])
+                    await conn.executemany(
+                        "INSERT INTO raw_stored (id, key, body) VALUES ($1, $2, $3)",
+                        [(uuid.uuid4(), r.key.decode(), r.value) for r in batch],
+                    )
+                await asyncio.gather(
+                    *[await producer.send(sink, r.value, key=r.key, headers=list(r.headers)) for r in batch]
+                )
                 await consumer.commit({tp: batch[-1].offset + 1})
                 done += len(batch)
         took = time.perf_counter() - began

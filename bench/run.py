@@ -22,17 +22,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from hubnet_common.sdk.envelope import Envelope
-from hubnet_common.sdk.identity import service_source
-from hubnet_common.ops.local.kafka_users import environment as kafka_environment
-from hubnet_common.ops.local.services import LocalServices, database_dsn
-from hubnet_common.sdk.messages.referral_events import ReferralRequested
-from hubnet_common.service.runtime import service_signer
-from hubnet_common.service.settings import Settings
-from hubnet_common.sdk.signing import Signer
 
 from bench import catchup, raw
 from bench.pipeline import running_network
+from hubnet_common.ops.local.kafka_users import environment as kafka_environment
+from hubnet_common.ops.local.services import LocalServices, database_dsn
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import service_source
+from hubnet_common.sdk.messages.referral_events import ReferralRequested
+from hubnet_common.sdk.signing import Signer
+from hubnet_common.service.runtime import service_signer
+from hubnet_common.service.settings import Settings
 
 RESULTS = Path(".local/bench")
 SERVICES = ("referrals", "events", "notifications")
@@ -41,10 +41,19 @@ SERVICES = ("referrals", "events", "notifications")
 def sample_fact(referral_id: str, signer: Signer, at: datetime | None = None) -> tuple[bytes, list]:
     """A real `referral.requested` fact as the referrals service publishes it: body and signed headers."""
     fact = ReferralRequested(
-        referral_id=referral_id, version=1, status="requested", sender_partner_id="bostadsbolaget",
-        receiver_partner_id="brg", service_id="brg-business-coaching", hub_id="hjallbo",
-        actor_partner_id="bostadsbolaget", at=datetime.now(UTC), participant_ref="ab" * 32, purpose="own-business",
-        consent_id="C-bench")
+        referral_id=referral_id,
+        version=1,
+        status="requested",
+        sender_partner_id="bostadsbolaget",
+        receiver_partner_id="brg",
+        service_id="brg-business-coaching",
+        hub_id="hjallbo",
+        actor_partner_id="bostadsbolaget",
+        at=datetime.now(UTC),
+        participant_ref="ab" * 32,
+        purpose="own-business",
+        consent_id="C-bench",
+    )
     envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=referral_id)
     envelope = replace(envelope, time=at) if at else envelope
     body = fact.model_dump_json().encode()
@@ -109,8 +118,13 @@ async def latency_phase(rate: float, seconds: float, drain: float) -> dict:
             await net.drain(timeline, drain)
     to_fact = [(timeline.published[r] - t) * 1000 for r, t in timeline.sent.items() if r in timeline.published]
     to_mail = [(net.mail.first[r] - t) * 1000 for r, t in timeline.sent.items() if r in net.mail.first]
-    return {"offered_per_s": rate, "sent": len(timeline.sent), "delivered": len(to_mail),
-            "command_to_fact_ms": percentiles(to_fact), "command_to_mail_ms": percentiles(to_mail)}
+    return {
+        "offered_per_s": rate,
+        "sent": len(timeline.sent),
+        "delivered": len(to_mail),
+        "command_to_fact_ms": percentiles(to_fact),
+        "command_to_mail_ms": percentiles(to_mail),
+    }
 
 
 async def throughput_phase(rate: float, seconds: float) -> dict:
@@ -134,25 +148,32 @@ async def throughput_phase(rate: float, seconds: float) -> dict:
             sampling.cancel()
             mailed = sum(1 for t in net.mail.first.values() if t <= began + seconds)
             ready = net.ready
-    return {"offered_per_s": rate, "seconds": seconds, "sent": len(timeline.sent),
-            "delivered_per_s": round(mailed / seconds, 1),
-            "ready_s": {name: round(s, 2) for name, s in ready.items()},
-            "rss_mb": {"idle": idle, "under_load": peak}}
+    return {
+        "offered_per_s": rate,
+        "seconds": seconds,
+        "sent": len(timeline.sent),
+        "delivered_per_s": round(mailed / seconds, 1),
+        "ready_s": {name: round(s, 2) for name, s in ready.items()},
+        "rss_mb": {"idle": idle, "under_load": peak},
+    }
 
 
 async def main(args: argparse.Namespace) -> dict:
     began = time.monotonic()
-    result = {"at": datetime.now(UTC).isoformat(timespec="seconds"),
-              "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-              "raw": await raw_phase(args.raw_records)}
+    result = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "raw": await raw_phase(args.raw_records),
+    }
     result["latency"] = [await latency_phase(rate, args.latency_seconds, args.drain_seconds) for rate in args.rates]
     result["throughput"] = await throughput_phase(args.offered, args.seconds)
     signer = service_signer("referrals", Settings())
     async with environment("catchup", ("notifications",)) as (prefix, names):
         history = datetime.now(UTC) - timedelta(days=30)  # a replay reads what happened long ago
         facts = (sample_fact(f"R-c-{i:016x}", signer, history) for i in range(args.catchup_facts))
-        result["catch_up"] = await catchup.replay(os.environ["HUBNET_KAFKA_BOOTSTRAP"], prefix, names,
-                                                  facts, args.catchup_seconds)
+        result["catch_up"] = await catchup.replay(
+            os.environ["HUBNET_KAFKA_BOOTSTRAP"], prefix, names, facts, args.catchup_seconds
+        )
     csp = result["raw"]["consume_store_publish"]["per_second"]
     result["pipeline_to_raw"] = round(result["throughput"]["delivered_per_s"] / csp, 4)
     result["took_s"] = round(time.monotonic() - began)
@@ -161,28 +182,37 @@ async def main(args: argparse.Namespace) -> dict:
 
 def table(result: dict) -> str:
     raw_ = result["raw"]
-    lines = [f"hubnet bench {result['at']} on {result['machine']}", "",
-             f"{'measure':<52} {'value':>12}  notes",
-             f"{'raw produce -> consume':<52} {raw_['produce_consume']['per_second']:>10}/s  "
-             f"{raw_['produce_consume']['records']} records of {raw_['record_bytes']} B",
-             f"{'raw consume -> store (tx/batch) -> publish':<52} {raw_['consume_store_publish']['per_second']:>10}/s",
-             f"{'hubnet command -> fact -> mail, sustained':<52} {result['throughput']['delivered_per_s']:>10}/s  "
-             f"offered {result['throughput']['offered_per_s']}/s for {result['throughput']['seconds']} s",
-             f"{'  ratio to the raw consume-store-publish loop':<52} {result['pipeline_to_raw']:>12.1%}  target >= 40%"]
+    lines = [
+        f"hubnet bench {result['at']} on {result['machine']}",
+        "",
+        f"{'measure':<52} {'value':>12}  notes",
+        f"{'raw produce -> consume':<52} {raw_['produce_consume']['per_second']:>10}/s  "
+        f"{raw_['produce_consume']['records']} records of {raw_['record_bytes']} B",
+        f"{'raw consume -> store (tx/batch) -> publish':<52} {raw_['consume_store_publish']['per_second']:>10}/s",
+        f"{'hubnet command -> fact -> mail, sustained':<52} {result['throughput']['delivered_per_s']:>10}/s  "
+        f"offered {result['throughput']['offered_per_s']}/s for {result['throughput']['seconds']} s",
+        f"{'  ratio to the raw consume-store-publish loop':<52} {result['pipeline_to_raw']:>12.1%}  target >= 40%",
+    ]
     for lat in result["latency"]:
         mail, fact = lat["command_to_mail_ms"], lat["command_to_fact_ms"]
-        lines.append(f"{'latency at ' + str(int(lat['offered_per_s'])) + '/s: command -> mail p50/p95/p99/max':<52} "
-                     f"{mail['p50']}/{mail['p95']}/{mail['p99']}/{mail['max']} ms  "
-                     f"(-> fact p99 {fact['p99']} ms; {lat['delivered']}/{lat['sent']} delivered)")
+        lines.append(
+            f"{'latency at ' + str(int(lat['offered_per_s'])) + '/s: command -> mail p50/p95/p99/max':<52} "
+            f"{mail['p50']}/{mail['p95']}/{mail['p99']}/{mail['max']} ms  "
+            f"(-> fact p99 {fact['p99']} ms; {lat['delivered']}/{lat['sent']} delivered)"
+        )
     catch = result["catch_up"]
-    lines.append(f"{'catch-up: a fresh notifications replaying facts':<52} {catch['per_second']:>10}/s  "
-                 f"{catch['processed']}/{catch['facts']} in {catch['seconds']} s (start included; all: "
-                 f"{catch['all_in_s']} s); mails sent {catch['mails']}")
+    lines.append(
+        f"{'catch-up: a fresh notifications replaying facts':<52} {catch['per_second']:>10}/s  "
+        f"{catch['processed']}/{catch['facts']} in {catch['seconds']} s (start included; all: "
+        f"{catch['all_in_s']} s); mails sent {catch['mails']}"
+    )
     tput = result["throughput"]
     for name in SERVICES:
-        lines.append(f"{'  ' + name + ': ready / RSS idle / RSS under load':<52} "
-                     f"{tput['ready_s'][name]} s / {tput['rss_mb']['idle'][name]} / "
-                     f"{tput['rss_mb']['under_load'].get(name)} MB")
+        lines.append(
+            f"{'  ' + name + ': ready / RSS idle / RSS under load':<52} "
+            f"{tput['ready_s'][name]} s / {tput['rss_mb']['idle'][name]} / "
+            f"{tput['rss_mb']['under_load'].get(name)} MB"
+        )
     return "\n".join(lines)
 
 

@@ -23,8 +23,11 @@ class Accept:
     async def handle_DATA(self, server, session, envelope) -> str:
         content = envelope.original_content or b""
         referral, message_id = REFERRAL.search(content), MESSAGE_ID.search(content)
-        print(f"{referral.group().decode() if referral else '-'} {message_id.group(1).decode() if message_id else '-'}"
-              f" {time.time():.6f}", flush=True)
+        print(
+            f"{referral.group().decode() if referral else '-'} {message_id.group(1).decode() if message_id else '-'}"
+            f" {time.time():.6f}",
+            flush=True,
+        )
         return "250 OK"
 
 
@@ -43,7 +46,8 @@ class SinkProcess:
 
     async def start(self) -> None:
         self._process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.smtp_sink", str(self.port), stdout=asyncio.subprocess.PIPE)
+            sys.executable, "-m", "bench.smtp_sink", str(self.port), stdout=asyncio.subprocess.PIPE
+        )
         if (await self._process.stdout.readline()).strip() != b"ready":
             raise RuntimeError("the SMTP sink did not start")
         self._reading = asyncio.create_task(self._read(self._process))

@@ -14,13 +14,13 @@ from collections import Counter, defaultdict
 
 import hypothesis
 from aiokafka import AIOKafkaProducer, TopicPartition
-from hubnet_common.sdk.kafka import records_until_now
-from hubnet_common.ops.local.kafka_users import admin_login
-from hubnet_common.ops.local.services import LocalServices
-from hubnet_common.ops.local.partners import partner_login, partner_signer
-from hubnet_common.sdk.topics import REFERRAL_COMMANDS, on_broker
 
 from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage, signed_if_possible
+from hubnet_common.ops.local.kafka_users import admin_login
+from hubnet_common.ops.local.partners import partner_login, partner_signer
+from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.sdk.kafka import records_until_now
+from hubnet_common.sdk.topics import REFERRAL_COMMANDS, on_broker
 from tests.conftest import free_port
 
 SERVICES = ("referrals", "events", "notifications")
@@ -47,14 +47,16 @@ class NoChaos:
 
 class KillRandomService(NoChaos):
     """kill -9 a service every `every` commands, and start it again at once: each of `victims` in
-    turn, in an order drawn with a fixed seed, so every one is killed as often as the others. A kill counts once the process is seen gone by its signal and the new one
+    turn, in an order drawn with a fixed seed, so every one is killed as often as the others.
+    A kill counts once the process is seen gone by its signal and the new one
     answers /readyz; `kills_at` keeps when each victim died, to find the kills that landed inside
     a window of its work."""
 
     name = "kill"
 
-    def __init__(self, local: LocalServices, every: int = 400, *, victims: tuple[str, ...] = SERVICES,
-                 seed: int = 20261201) -> None:
+    def __init__(
+        self, local: LocalServices, every: int = 400, *, victims: tuple[str, ...] = SERVICES, seed: int = 20261201
+    ) -> None:
         self.local, self.every, self.kills = local, every, Counter()
         self.order = random.Random(seed).sample(victims, len(victims))
         self.kills_at: dict[str, list[float]] = defaultdict(list)
@@ -181,8 +183,9 @@ def _port_open(port: int) -> bool:
 
 
 async def infra(*args: str) -> None:
-    process = await asyncio.create_subprocess_exec("bash", "deploy/local/infra.sh", *args,
-                                                   stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(
+        "bash", "deploy/local/infra.sh", *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
     _, err = await process.communicate()
     if process.returncode:
         raise RuntimeError(f"infra.sh {' '.join(args)} failed ({process.returncode}): {err.decode()[-500:]}")
@@ -196,8 +199,9 @@ class BadInput(NoChaos):
 
     def __init__(self, bootstrap: str, prefix: str, every: int = 25) -> None:
         self.bootstrap, self.prefix, self.every, self.sent = bootstrap, prefix, every, 0
-        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=2 * 1024 * 1024,
-                                         **partner_login("bostadsbolaget"))  # the garbage's sender
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, max_request_size=2 * 1024 * 1024, **partner_login("bostadsbolaget")
+        )  # the garbage's sender
         self.expected: dict[str, str | None] = {}  # key -> reason (None: any reason, for fuzzed records)
         self.fuzzed = _fuzzed_records(500)
         self.sender, self.impostor = partner_signer("bostadsbolaget"), partner_signer("brg")
@@ -220,8 +224,9 @@ class BadInput(NoChaos):
             kind = KINDS[(self.sent // 2) % len(KINDS)]
             body, headers = garbage(kind, key, self.sender, self.impostor)
             self.expected[key] = REASONS[kind]
-        await self.producer.send_and_wait(on_broker("referral.commands.v1", self.prefix), body, key=key.encode(),
-                                          headers=headers)
+        await self.producer.send_and_wait(
+            on_broker("referral.commands.v1", self.prefix), body, key=key.encode(), headers=headers
+        )
         self.sent += 1
         self.last_fault = time.monotonic()
 
@@ -231,8 +236,11 @@ class BadInput(NoChaos):
         reasons: dict[str, list[str]] = defaultdict(list)
         for record in await records_until_now(self.bootstrap, tps, timeout=60, **admin_login()):
             reasons[record.key.decode()].append(dict(record.headers)["dlq_reason"].decode())
-        return [f"{key}: {reason or 'any reason'} expected, {reasons[key] or 'none'} found"
-                for key, reason in self.expected.items() if len(reasons[key]) != 1 or reason not in (None, reasons[key][0])]
+        return [
+            f"{key}: {reason or 'any reason'} expected, {reasons[key] or 'none'} found"
+            for key, reason in self.expected.items()
+            if len(reasons[key]) != 1 or reason not in (None, reasons[key][0])
+        ]
 
     @property
     def faults(self):

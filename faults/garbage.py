@@ -52,10 +52,18 @@ def garbage(kind: str, subject: str, sender: Signer, impostor: Signer) -> tuple[
 
 
 REASONS = {
-    "not-json": "invalid-body", "invalid-utf8-body": "invalid-body", "wrong-schema": "invalid-body",
-    "unknown-type": "unknown-type", "no-headers": "invalid-envelope", "invalid-utf8-header": "invalid-envelope",
-    "huge": "too-large", "control-character-header": "invalid-envelope", "nul-in-body": "invalid-body",
-    "unsigned": "unsigned", "tampered": "bad-signature", "forged": "source-mismatch",
+    "not-json": "invalid-body",
+    "invalid-utf8-body": "invalid-body",
+    "wrong-schema": "invalid-body",
+    "unknown-type": "unknown-type",
+    "no-headers": "invalid-envelope",
+    "invalid-utf8-header": "invalid-envelope",
+    "huge": "too-large",
+    "control-character-header": "invalid-envelope",
+    "nul-in-body": "invalid-body",
+    "unsigned": "unsigned",
+    "tampered": "bad-signature",
+    "forged": "source-mismatch",
 }
 KINDS = tuple(REASONS)
 
@@ -64,8 +72,9 @@ _json = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=12,
 )
-_header_names = st.sampled_from(["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject",
-                                 "content-type", "traceparent"]) | st.text(max_size=12)
+_header_names = st.sampled_from(
+    ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type", "traceparent"]
+) | st.text(max_size=12)
 _header_values = st.binary(max_size=40) | st.text(max_size=40).map(str.encode)
 
 
@@ -82,12 +91,19 @@ def fuzzed_commands(draw) -> tuple[bytes, Headers]:
             headers = [(n, v) for n, v in headers if n != name]
         else:
             headers.append((name, draw(_header_values)))
-    body = draw(st.one_of(
-        st.binary(max_size=300),
-        _json.map(lambda value: json.dumps(value).encode()),
-        st.dictionaries(st.sampled_from(["referral_id", "service_id", "hub_id", "participant_ref", "purpose",
-                                         "consent_id", "note"]), _json, max_size=7).map(lambda d: json.dumps(d).encode()),
-    ))
+    body = draw(
+        st.one_of(
+            st.binary(max_size=300),
+            _json.map(lambda value: json.dumps(value).encode()),
+            st.dictionaries(
+                st.sampled_from(
+                    ["referral_id", "service_id", "hub_id", "participant_ref", "purpose", "consent_id", "note"]
+                ),
+                _json,
+                max_size=7,
+            ).map(lambda d: json.dumps(d).encode()),
+        )
+    )
     return body, headers
 
 

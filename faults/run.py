@@ -32,18 +32,19 @@ from pathlib import Path
 import asyncpg
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
-from hubnet_common.sdk.envelope import Envelope
-from hubnet_common.sdk.kafka import records_until_now
-from hubnet_common.ops.local.kafka_users import admin_login, environment
-from hubnet_common.ops.local.services import LocalServices
-from hubnet_common.sdk.messages import referral_commands as c
-from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, Purpose
-from hubnet_common.ops.local.partners import LocalPartnerClient
-from hubnet_common.sdk.topics import REFERRAL_EVENTS, on_broker, replies_topic
 
 from bench.smtp_sink import SinkProcess
 from faults.chaos import SERVICES, BadInput, KillRandomService, NoChaos, Outage, ScaleOutAndIn, infra
+from hubnet_common.ops.local.kafka_users import admin_login, environment
+from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.kafka import records_until_now
+from hubnet_common.sdk.messages import referral_commands as c
+from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, Purpose
+from hubnet_common.sdk.topics import REFERRAL_EVENTS, on_broker, replies_topic
 from tests.conftest import free_port
+
 SCENARIOS = ["none", "kill", "broker-stop", "db-stop", "smtp-down", "scale", "bad-input"]
 STEPS_PER_CASE = 5  # create, acknowledge, accept, start, complete (the consent is shared)
 MAILS_PER_CASE = 6  # two to BRG's staff, four to the sender's hub host
@@ -55,9 +56,18 @@ async def drive(bootstrap: str, cases: int, rate: float, chaos, prefix: str) -> 
     commands were sent, and the trace id of each command by its ce_id."""
     async with LocalPartnerClient(bootstrap, "bostadsbolaget") as sender, LocalPartnerClient(bootstrap, "brg") as brg:
         now = datetime.now(UTC)
-        consents = [c.RecordConsent(participant_ref=f"{i:064x}", partner_ids=["brg"], purposes=[Purpose.OWN_BUSINESS],
-                                    method=ConsentMethod.WRITTEN, noted_by="fault run", given_at=now,
-                                    valid_until=now.replace(year=now.year + 1)) for i in range(10)]
+        consents = [
+            c.RecordConsent(
+                participant_ref=f"{i:064x}",
+                partner_ids=["brg"],
+                purposes=[Purpose.OWN_BUSINESS],
+                method=ConsentMethod.WRITTEN,
+                noted_by="fault run",
+                given_at=now,
+                valid_until=now.replace(year=now.year + 1),
+            )
+            for i in range(10)
+        ]
         commands: dict[str, str] = {}
         for consent in consents:  # consents first: referrals need them recorded
             await sender.request(consent, timeout=120)
@@ -65,11 +75,21 @@ async def drive(bootstrap: str, cases: int, rate: float, chaos, prefix: str) -> 
         outcome = c.OutcomeReport(main_activity=MainActivity.OWN_BUSINESS)
         for n in range(cases):
             consent = consents[n % len(consents)]
-            create = c.CreateReferral(service_id="brg-business-coaching", hub_id="hjallbo", purpose=Purpose.OWN_BUSINESS,
-                                      participant_ref=consent.participant_ref, consent_id=consent.consent_id)
+            create = c.CreateReferral(
+                service_id="brg-business-coaching",
+                hub_id="hjallbo",
+                purpose=Purpose.OWN_BUSINESS,
+                participant_ref=consent.participant_ref,
+                consent_id=consent.consent_id,
+            )
             rid = create.referral_id
-            steps = [(sender, create), (brg, c.AcknowledgeReferral(referral_id=rid)), (brg, c.AcceptReferral(referral_id=rid)),
-                     (brg, c.StartReferral(referral_id=rid)), (brg, c.CompleteReferral(referral_id=rid, outcome=outcome))]
+            steps = [
+                (sender, create),
+                (brg, c.AcknowledgeReferral(referral_id=rid)),
+                (brg, c.AcceptReferral(referral_id=rid)),
+                (brg, c.StartReferral(referral_id=rid)),
+                (brg, c.CompleteReferral(referral_id=rid, outcome=outcome)),
+            ]
             for who, command in steps:
                 await asyncio.sleep(max(0.0, began + sent / rate - time.monotonic()))
                 envelope = await send_until_taken(who, command)
@@ -141,19 +161,36 @@ def _version(value: bytes) -> int:
     return int(json.loads(value)["version"])
 
 
-async def scenario(name: str, cases: int, rate: float, *, fault_every: int | None = None,
-                   outage_seconds: float = 30.0, kill_only: str | None = None) -> dict:
+async def scenario(
+    name: str,
+    cases: int,
+    rate: float,
+    *,
+    fault_every: int | None = None,
+    outage_seconds: float = 30.0,
+    kill_only: str | None = None,
+) -> dict:
     """Run one scenario; `fault_every` (commands between faults) defaults to the scenario's own;
     `kill_only` names the one service the kill scenario kills."""
     run = uuid.uuid4().hex[:6]
     prefix = f"faults-{run}."  # its topics, consumer groups and their ACLs
     async with environment(os.environ["HUBNET_KAFKA_BOOTSTRAP"], topic_prefix=prefix, group_prefix=f"{prefix}hubnet"):
-        return await _scenario(name, run, prefix, cases, rate, fault_every=fault_every, outage_seconds=outage_seconds,
-                               kill_only=kill_only)
+        return await _scenario(
+            name, run, prefix, cases, rate, fault_every=fault_every, outage_seconds=outage_seconds, kill_only=kill_only
+        )
 
 
-async def _scenario(name: str, run: str, prefix: str, cases: int, rate: float, *, fault_every: int | None,
-                    outage_seconds: float, kill_only: str | None) -> dict:
+async def _scenario(
+    name: str,
+    run: str,
+    prefix: str,
+    cases: int,
+    rate: float,
+    *,
+    fault_every: int | None,
+    outage_seconds: float,
+    kill_only: str | None,
+) -> dict:
     bootstrap, server_dsn = os.environ["HUBNET_KAFKA_BOOTSTRAP"], os.environ["HUBNET_PG_DSN"]
     databases = {s: f"faults_{run}_{s}" for s in SERVICES}
     conn = await asyncpg.connect(server_dsn)
@@ -164,21 +201,41 @@ async def _scenario(name: str, run: str, prefix: str, cases: int, rate: float, *
     await smtp.start()
     outer_prefix = os.environ.get("HUBNET_TOPIC_PREFIX")
     os.environ["HUBNET_TOPIC_PREFIX"] = prefix  # read by the services it starts and the partner clients
-    local = LocalServices(log_dir=Path(f".local/faults/{run}"), databases=databases,
-                          ports={s: free_port() for s in SERVICES},
-                          extra_env={"HUBNET_SMTP_PORT": str(smtp.port), "HUBNET_LOG_LEVEL": os.environ.get("FAULTS_LOG_LEVEL", "WARNING"),
-                                     "HUBNET_GROUP_PREFIX": f"{prefix}hubnet",
-                                     "HUBNET_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS)})
+    local = LocalServices(
+        log_dir=Path(f".local/faults/{run}"),
+        databases=databases,
+        ports={s: free_port() for s in SERVICES},
+        extra_env={
+            "HUBNET_SMTP_PORT": str(smtp.port),
+            "HUBNET_LOG_LEVEL": os.environ.get("FAULTS_LOG_LEVEL", "WARNING"),
+            "HUBNET_GROUP_PREFIX": f"{prefix}hubnet",
+            "HUBNET_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS),
+        },
+    )
     try:
         await asyncio.to_thread(local.start_all)
-        chaos = _chaos(name, local, smtp, bootstrap, prefix, cases * STEPS_PER_CASE, fault_every, outage_seconds,
-                       kill_only)
+        chaos = _chaos(
+            name, local, smtp, bootstrap, prefix, cases * STEPS_PER_CASE, fault_every, outage_seconds, kill_only
+        )
         began = time.monotonic()
         ids, sent, commands = await drive(bootstrap, cases, rate, chaos, prefix)
         await chaos.wait()
         settled = await _settle(name, server_dsn, databases["referrals"], ids, mails, chaos)
-        return await _count(name, bootstrap, prefix, server_dsn, databases, ids, sent, commands, mails, chaos, local,
-                            settled - began, settled)
+        return await _count(
+            name,
+            bootstrap,
+            prefix,
+            server_dsn,
+            databases,
+            ids,
+            sent,
+            commands,
+            mails,
+            chaos,
+            local,
+            settled - began,
+            settled,
+        )
     finally:
         await asyncio.to_thread(local.stop_all)
         await smtp.stop()
@@ -197,10 +254,12 @@ def _chaos(name, local, smtp, bootstrap, prefix, total, fault_every, outage_seco
     kafka_port = int(bootstrap.rpartition(":")[2])
     pg_port = urllib.parse.urlsplit(os.environ["HUBNET_PG_DSN"]).port
     outages = {
-        "broker-stop": lambda: Outage(name, lambda: infra("stop", "kafka"), lambda: infra("up"), total,
-                                      outage_seconds, port=kafka_port),
-        "db-stop": lambda: Outage(name, lambda: infra("stop", "postgres"), lambda: infra("up"), total,
-                                  outage_seconds, port=pg_port),
+        "broker-stop": lambda: Outage(
+            name, lambda: infra("stop", "kafka"), lambda: infra("up"), total, outage_seconds, port=kafka_port
+        ),
+        "db-stop": lambda: Outage(
+            name, lambda: infra("stop", "postgres"), lambda: infra("up"), total, outage_seconds, port=pg_port
+        ),
         "smtp-down": lambda: Outage(name, smtp.stop, smtp.start, total, outage_seconds, port=smtp.port),
     }
     if name == "kill":
@@ -221,26 +280,32 @@ async def _settle(name: str, server_dsn: str, database: str, ids: list[str], mai
         deadline, waited = time.monotonic() + 600, time.monotonic()
         while time.monotonic() < deadline:
             done = await referrals_db.fetchval(
-                "SELECT count(*) FROM referrals WHERE id = ANY($1) AND status = 'completed' AND version = 5", ids)
+                "SELECT count(*) FROM referrals WHERE id = ANY($1) AND status = 'completed' AND version = 5", ids
+            )
             past_lease = time.monotonic() - (chaos.last_fault or 0) > LEASE_SECONDS + 2
             if done == len(ids) and len(mails.by_id) >= expected_mails and past_lease:
                 break
             if time.monotonic() - waited > 30:
                 waited = time.monotonic()
-                print(f"{name}: waiting for {len(ids) - done} cases and {expected_mails - len(mails.by_id)} mails",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"{name}: waiting for {len(ids) - done} cases and {expected_mails - len(mails.by_id)} mails",
+                    file=sys.stderr,
+                    flush=True,
+                )
             await asyncio.sleep(0.5)
     finally:
         await referrals_db.close()
     return time.monotonic()
 
 
-async def _count(name, bootstrap, prefix, server_dsn, databases, ids, sent, commands, mails, chaos, local, run_s,
-                 settled) -> dict:
+async def _count(
+    name, bootstrap, prefix, server_dsn, databases, ids, sent, commands, mails, chaos, local, run_s, settled
+) -> dict:
     referrals_db = await asyncpg.connect(server_dsn.rpartition("/")[0] + "/" + databases["referrals"])
     try:
-        history = await referrals_db.fetch("SELECT referral_id, count(*) AS n FROM referral_history"
-                                           " WHERE referral_id = ANY($1) GROUP BY 1", ids)
+        history = await referrals_db.fetch(
+            "SELECT referral_id, count(*) AS n FROM referral_history WHERE referral_id = ANY($1) GROUP BY 1", ids
+        )
     finally:
         await referrals_db.close()
     out_of_order, redelivered, facts_twice = await facts_in_order(bootstrap, prefix, set(ids), commands)
@@ -258,14 +323,24 @@ async def _count(name, bootstrap, prefix, server_dsn, databases, ids, sent, comm
     in_window = _kills_in_window(chaos, mails, doubled)
     window = await _record_window(server_dsn, databases["notifications"], mails)
     return {
-        "scenario": name, "sent": sent, "processed": sent - lost_steps, "lost": lost_steps + lost_mails + unanswered,
-        "duplicated": facts_twice + answered_twice + len(doubled), "out_of_order": out_of_order,
+        "scenario": name,
+        "sent": sent,
+        "processed": sent - lost_steps,
+        "lost": lost_steps + lost_mails + unanswered,
+        "duplicated": facts_twice + answered_twice + len(doubled),
+        "out_of_order": out_of_order,
         "doubled": f"{facts_twice} facts, {answered_twice} answers, {len(doubled)} mails",
         "lost_detail": f"{lost_steps} steps, {lost_mails} mails, {unanswered} answers",
-        "mails": f"{len(mails.by_id)}/{expected_mails}", "redelivered": redelivered + answers_redelivered,
-        "faults": chaos.faults, "in_window": in_window, "window_ms": window, "misfiled": len(misfiled), "misfiled_records": misfiled,
+        "mails": f"{len(mails.by_id)}/{expected_mails}",
+        "redelivered": redelivered + answers_redelivered,
+        "faults": chaos.faults,
+        "in_window": in_window,
+        "window_ms": window,
+        "misfiled": len(misfiled),
+        "misfiled_records": misfiled,
         "crashed": len(crashed),
-        "recovery_s": round(settled - (chaos.last_fault or settled), 1), "run_s": round(run_s, 1),
+        "recovery_s": round(settled - (chaos.last_fault or settled), 1),
+        "run_s": round(run_s, 1),
     }
 
 
@@ -275,12 +350,17 @@ async def _record_window(server_dsn: str, database: str, mails: SinkProcess) -> 
     p50/p99/max in ms; below 0 when the record was made before the server took the mail."""
     conn = await asyncpg.connect(server_dsn.rpartition("/")[0] + "/" + database)
     try:
-        rows = await conn.fetch("SELECT id::text, extract(epoch FROM coalesce(handed_at, delivered_at))::float AS at"
-                                " FROM notifications WHERE channel = 'email' AND status = 'delivered'")
+        rows = await conn.fetch(
+            "SELECT id::text, extract(epoch FROM coalesce(handed_at, delivered_at))::float AS at"
+            " FROM notifications WHERE channel = 'email' AND status = 'delivered'"
+        )
     finally:
         await conn.close()
-    lags = sorted(1000 * (r["at"] - mails.first_at[f"<{r['id']}@hubnet>"]) for r in rows
-                  if f"<{r['id']}@hubnet>" in mails.first_at and mails.by_id[f"<{r['id']}@hubnet>"] == 1)
+    lags = sorted(
+        1000 * (r["at"] - mails.first_at[f"<{r['id']}@hubnet>"])
+        for r in rows
+        if f"<{r['id']}@hubnet>" in mails.first_at and mails.by_id[f"<{r['id']}@hubnet>"] == 1
+    )
     if not lags:
         return "-"
     return "/".join(f"{lags[min(len(lags) - 1, int(q * len(lags)))]:.1f}" for q in (0.5, 0.99)) + f"/{lags[-1]:.1f}"
@@ -305,10 +385,27 @@ def main() -> None:
     args = parser.parse_args()
     # While the broker is away the harness's own clients would print every failed reconnect.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    rows = [asyncio.run(scenario(name, args.commands // STEPS_PER_CASE, args.rate, outage_seconds=args.outage_seconds))
-            for name in args.scenario or SCENARIOS[1:]]
-    columns = ("scenario", "sent", "processed", "lost", "duplicated", "out_of_order", "mails", "redelivered",
-               "misfiled", "crashed", "faults", "in_window", "window_ms", "recovery_s", "run_s")
+    rows = [
+        asyncio.run(scenario(name, args.commands // STEPS_PER_CASE, args.rate, outage_seconds=args.outage_seconds))
+        for name in args.scenario or SCENARIOS[1:]
+    ]
+    columns = (
+        "scenario",
+        "sent",
+        "processed",
+        "lost",
+        "duplicated",
+        "out_of_order",
+        "mails",
+        "redelivered",
+        "misfiled",
+        "crashed",
+        "faults",
+        "in_window",
+        "window_ms",
+        "recovery_s",
+        "run_s",
+    )
     for row in rows:
         if row["lost"]:
             print(f"{row['scenario']}: lost {row['lost_detail']}")
@@ -318,12 +415,16 @@ def main() -> None:
             print(f"{row['scenario']}: misfiled {misfiled}")
     print("  ".join(f"{c:>12}" for c in columns))
     for row in rows:
-        print("  ".join(f"{str(row[c]):>12}" for c in columns))
-    failed = [r["scenario"] for r in rows if r["lost"] or r["duplicated"] or r["out_of_order"] or r["misfiled"]
-              or r["crashed"] or not r["faults"]]
+        print("  ".join(f"{row[c]!s:>12}" for c in columns))
+    failed = [
+        r["scenario"]
+        for r in rows
+        if r["lost"] or r["duplicated"] or r["out_of_order"] or r["misfiled"] or r["crashed"] or not r["faults"]
+    ]
     if failed:
-        raise SystemExit(f"faults: {', '.join(failed)} lost, doubled, reordered or misfiled work, crashed, or saw"
-                         " no fault happen")
+        raise SystemExit(
+            f"faults: {', '.join(failed)} lost, doubled, reordered or misfiled work, crashed, or saw no fault happen"
+        )
 
 
 if __name__ == "__main__":

@@ -81,13 +81,14 @@ def report() -> dict:
         else:
             counts["timeout" if status == "timeout" else "no tests" if status == "no tests" else "other"] += 1
             other[name] = status
-    return {"packages": {k: dict(v) for k, v in sorted(by_package.items())}, "survivors": survivors,
-            "other": other}
+    return {"packages": {k: dict(v) for k, v in sorted(by_package.items())}, "survivors": survivors, "other": other}
 
 
 def print_report(result: dict, seconds: float) -> None:
-    print(f"\n{'package':<30} {'killed':>7} {'total':>6} {'score':>7} {'survived':>9} {'timeout':>8} "
-          f"{'no tests':>9} {'other':>6}")
+    print(
+        f"\n{'package':<30} {'killed':>7} {'total':>6} {'score':>7} {'survived':>9} {'timeout':>8} "
+        f"{'no tests':>9} {'other':>6}"
+    )
     total = killed = 0
     for package, counts in result["packages"].items():
         total += counts["total"]
@@ -117,10 +118,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-children", type=int, default=1, help="mutmut's worker processes")
     parser.add_argument("--report-only", action="store_true", help="report the last run again")
-    parser.add_argument("--retest-unkilled", action="store_true",
-                        help="re-test only what the last run did not kill (after adding tests: killed stays killed)")
-    parser.add_argument("--tests", type=Path, default=ROOT / "tests",
-                        help="the tests folder to run (e.g. another checkout's, to score it)")
+    parser.add_argument(
+        "--retest-unkilled",
+        action="store_true",
+        help="re-test only what the last run did not kill (after adding tests: killed stays killed)",
+    )
+    parser.add_argument(
+        "--tests",
+        type=Path,
+        default=ROOT / "tests",
+        help="the tests folder to run (e.g. another checkout's, to score it)",
+    )
     parser.add_argument("--resume", action="store_true", help="go on with what an interrupted run left unchecked")
     parser.add_argument("mutants", nargs="*", help="re-test only these mutants of the last run (globs)")
     args = parser.parse_args()

@@ -23,10 +23,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 import pytest_asyncio
-from hubnet_common.sdk.keys import ensure_key_pairs
+
 from hubnet_common.ops.access import network_key_names
 from hubnet_common.ops.local.kafka_users import environment
 from hubnet_common.ops.local.services import database_dsn
+from hubnet_common.sdk.keys import ensure_key_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
 HOW_TO_START = (
@@ -41,7 +42,7 @@ def _docker_answers() -> bool:
 
         docker.from_env(timeout=3).ping()
         return True
-    except Exception:
+    except Exception:  # noqa: BLE001 - no Docker engine in any form
         return False
 
 
@@ -132,7 +133,8 @@ def mail_sink(tmp_path_factory):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "deploy/local/mailsink.py"), "--port", str(port), "--mail-dir", str(mail_dir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 15
     while True:

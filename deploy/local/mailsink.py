@@ -30,7 +30,7 @@ import os
 import signal
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
@@ -58,11 +58,9 @@ class MailDirHandler:
         peer = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
         mail_from = envelope.mail_from or ""
         rcpt_tos = list(envelope.rcpt_tos)
-        head = (
-            f"X-Peer: {peer}\r\n"
-            f"X-MailFrom: {mail_from}\r\n"
-            f"X-RcptTo: {', '.join(rcpt_tos)}\r\n"
-        ).encode("utf-8", "surrogateescape")
+        head = (f"X-Peer: {peer}\r\nX-MailFrom: {mail_from}\r\nX-RcptTo: {', '.join(rcpt_tos)}\r\n").encode(
+            "utf-8", "surrogateescape"
+        )
         name = self._file_name()
         try:
             await asyncio.to_thread(self._write_atomically, name, head + body)
@@ -73,7 +71,7 @@ class MailDirHandler:
         return "250 Message accepted for delivery"
 
     def _file_name(self) -> str:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         return f"{now:%Y%m%dT%H%M%S.%f}Z-{next(self._seq):06d}-{uuid.uuid4().hex[:12]}.eml"
 
     def _write_atomically(self, name: str, data: bytes) -> None:
@@ -90,7 +88,9 @@ class MailDirHandler:
             raise
 
 
-def _accept_any_login(server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object) -> AuthResult:
+def _accept_any_login(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
+) -> AuthResult:
     return AuthResult(success=True)
 
 
@@ -128,7 +128,7 @@ async def serve(host: str, port: int, mail_dir: Path) -> None:
     server.close()
     try:
         await asyncio.wait_for(server.wait_closed(), timeout=5)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
 
 

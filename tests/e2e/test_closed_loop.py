@@ -15,32 +15,35 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from hubnet_common.sdk.envelope import Envelope
-from hubnet_common.sdk.identity import partner_source
+
 from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
+from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.services import LocalServices
 from hubnet_common.ops.local.watch import TopicWatcher
+from hubnet_common.sdk.data_key import fetch_data_key
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import partner_source
+from hubnet_common.sdk.keys import read_key, write_key_pair
+from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.hubevent_commands import RecordAttendance, RegisterForHubEvent, ScheduleHubEvent
 from hubnet_common.sdk.messages.notification_events import NotificationDelivered
-from hubnet_common.sdk.messages.referral_commands import CreateReferral
-from hubnet_common.sdk.messages.referral_events import ReferralRequested
-from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.referral_commands import (
-    AcceptReferral, AcknowledgeReferral, CompleteReferral, OutcomeReport, StartReferral,
+    AcceptReferral,
+    AcknowledgeReferral,
+    CompleteReferral,
+    CreateReferral,
+    OutcomeReport,
+    StartReferral,
 )
+from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_common.sdk.messages.vocabulary import MainActivity
 from hubnet_common.sdk.participant import participant_ref
-from hubnet_common.sdk.data_key import fetch_data_key
-from hubnet_common.ops.local.partners import LocalPartnerClient
-from hubnet_common.sdk.keys import read_key, write_key_pair
 from hubnet_common.sdk.sealing import ContactDetails, open_contact, seal_with_data_key
 from hubnet_common.sdk.topics import MAIN_TOPICS
 from hubnet_events import bootstrap as events
 from hubnet_notifications import bootstrap as notifications
 from hubnet_referrals import bootstrap as referrals
-
-from tests.conftest import fresh_group_prefix
-from tests.conftest import free_port
+from tests.conftest import free_port, fresh_group_prefix
 from tests.e2e.topics import end_offsets, records_since
 from tests.integration.conftest import eventually, rows, skip_history, until
 from tests.integration.referral_steps import accepted, consent, referral, send_twice
@@ -60,7 +63,11 @@ async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
         log_dir=tmp_path_factory.mktemp("logs"),
         databases={name: dsn.rpartition("/")[2] for name, dsn in dsns.items()},
         ports={name: free_port() for name in dsns},
-        extra_env={"HUBNET_GROUP_PREFIX": prefix, "HUBNET_SMTP_PORT": str(port), "HUBNET_KAFKA_BOOTSTRAP": kafka_bootstrap},
+        extra_env={
+            "HUBNET_GROUP_PREFIX": prefix,
+            "HUBNET_SMTP_PORT": str(port),
+            "HUBNET_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        },
     )
     await asyncio.to_thread(local.__enter__)
     try:
@@ -90,12 +97,20 @@ async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services
         assert reply.ce_type.endswith("accepted.v1")
         fact = await watch.wait_for(lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id)
         mail = await wait_for_mail(mail_dir, command.referral_id, to="sara.nilsson@brg.example.org")
-        delivered = await watch.wait_for(lambda s: isinstance(s.body, NotificationDelivered)
-                                         and s.body.source_id == fact.envelope.id and s.body.channel == "email")
+        delivered = await watch.wait_for(
+            lambda s: (
+                isinstance(s.body, NotificationDelivered)
+                and s.body.source_id == fact.envelope.id
+                and s.body.channel == "email"
+            )
+        )
     assert "Hjällbo" in mail.subject and REF not in mail.text
     assert delivered.envelope.source == "urn:hubnet:service:notifications"
-    inbox = await rows(dsns["notifications"], "SELECT recipient_id, subject FROM notifications"
-                       " WHERE channel = 'inbox' AND source_id = $1", fact.envelope.id)
+    inbox = await rows(
+        dsns["notifications"],
+        "SELECT recipient_id, subject FROM notifications WHERE channel = 'inbox' AND source_id = $1",
+        fact.envelope.id,
+    )
     assert {r["recipient_id"] for r in inbox} == {"brg-sara", "brg-johan"}
 
 
@@ -110,9 +125,19 @@ async def test_the_same_command_twice_makes_one_referral_one_fact_one_mail(servi
             # Same key, same partition: answered only after the second copy was dealt with.
             later = await bostadsbolaget.request(AcknowledgeReferral(referral_id=rid))
         fact = await watch.wait_for(lambda s: isinstance(s.body, ReferralRequested) and s.key == rid)
-        await eventually(lambda: {s.body.recipient_id for s in watch.seen if isinstance(s.body, NotificationDelivered)
-                                  and s.body.channel == "email" and s.body.source_id == fact.envelope.id}
-                         == {"brg-sara", "brg-johan"}, what="both staff mailed")
+        await eventually(
+            lambda: (
+                {
+                    s.body.recipient_id
+                    for s in watch.seen
+                    if isinstance(s.body, NotificationDelivered)
+                    and s.body.channel == "email"
+                    and s.body.source_id == fact.envelope.id
+                }
+                == {"brg-sara", "brg-johan"}
+            ),
+            what="both staff mailed",
+        )
         replies = [s.body for s in watch.seen if getattr(s.body, "command_id", None) == envelope.id]
         facts = [s for s in watch.seen if s.key == rid and s.topic == "referral.events.v1"]
     assert later.code == "not-permitted"  # only the receiver acknowledges: the sentinel changed nothing
@@ -128,8 +153,14 @@ async def test_the_same_command_twice_makes_one_referral_one_fact_one_mail(servi
 async def test_a_hub_event_at_bergsjon_is_told_to_its_hub_host(services, kafka_bootstrap):
     _, mail_dir, *_ = services
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
-    command = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title=f"Infokväll {uuid.uuid4().hex[:6]}",
-                               starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=30)
+    command = ScheduleHubEvent(
+        hub_id="bergsjon",
+        kind="information-evening",
+        title=f"Infokväll {uuid.uuid4().hex[:6]}",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        capacity=30,
+    )
     async with LocalPartnerClient(kafka_bootstrap, "goteborgs-stad-arbvux") as arbvux:
         reply = await arbvux.request(command)
     assert reply.ce_type.endswith("accepted.v1")
@@ -163,11 +194,13 @@ async def test_services_log_json_lines_bound_to_the_message(services, kafka_boot
 
 # Residents as a partner system knows them. Only the reference and the sealed contact travel.
 RESIDENT_NUMBER = "19851224-3174"
-RESIDENT = ContactDetails(name="Ebba Testdotter", phone="0701234567", email="ebba.testdotter@example.net",
-                          language="so")
+RESIDENT = ContactDetails(
+    name="Ebba Testdotter", phone="0701234567", email="ebba.testdotter@example.net", language="so"
+)
 OTHER_NUMBER = "19790315-2382"
-OTHER = ContactDetails(name="Hodan Provsdotter", phone="0739876543", email="hodan.provsdotter@example.net",
-                       language="ar")
+OTHER = ContactDetails(
+    name="Hodan Provsdotter", phone="0739876543", email="hodan.provsdotter@example.net", language="ar"
+)
 NETWORK_KEY = b"e2e-network-key"
 
 
@@ -181,21 +214,33 @@ async def the_whole_loop(services, kafka_bootstrap, tmp_path, number: str, conta
     keys = {partner: write_key_pair(tmp_path, f"partner-{partner}", "x25519") for partner in ("brg", "bostadsbolaget")}
     resident = participant_ref(number, NETWORK_KEY)
     url = f"http://127.0.0.1:{local.ports['referrals']}"
-    async with LocalPartnerClient(kafka_bootstrap, "brg") as brg, LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
+    async with (
+        LocalPartnerClient(kafka_bootstrap, "brg") as brg,
+        LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender,
+    ):
         for partner, client in (("brg", brg), ("bostadsbolaget", sender)):
-            accepted(await client.request(UpdatePartner(partner_id=partner,
-                                                        encryption_public_key=read_key(keys[partner][0]))))
+            accepted(
+                await client.request(
+                    UpdatePartner(partner_id=partner, encryption_public_key=read_key(keys[partner][0]))
+                )
+            )
         given = consent(participant_ref=resident)
         accepted(await sender.request(given))
-        data_key = await asyncio.to_thread(fetch_data_key, url, resident, "bostadsbolaget",
-                                           read_key(keys["bostadsbolaget"][1]))
-        command = referral(given.consent_id, participant_ref=resident,
-                           sealed_contact=seal_with_data_key(contact, data_key))
+        data_key = await asyncio.to_thread(
+            fetch_data_key, url, resident, "bostadsbolaget", read_key(keys["bostadsbolaget"][1])
+        )
+        command = referral(
+            given.consent_id, participant_ref=resident, sealed_contact=seal_with_data_key(contact, data_key)
+        )
         accepted(await sender.request(command))
         rid = command.referral_id
         outcome = OutcomeReport(main_activity=MainActivity.OWN_BUSINESS, public_support_continues=False)
-        for step in (AcknowledgeReferral(referral_id=rid), AcceptReferral(referral_id=rid), StartReferral(referral_id=rid),
-                     CompleteReferral(referral_id=rid, outcome=outcome)):
+        for step in (
+            AcknowledgeReferral(referral_id=rid),
+            AcceptReferral(referral_id=rid),
+            StartReferral(referral_id=rid),
+            CompleteReferral(referral_id=rid, outcome=outcome),
+        ):
             accepted(await brg.request(step))
     told = await wait_for_mail(mail_dir, f"{rid} är avslutad", to="amina.hassan@bostadsbolaget.example.org")
     assert "Business Region Göteborg" in told.text
@@ -208,8 +253,14 @@ async def the_whole_loop(services, kafka_bootstrap, tmp_path, number: str, conta
 def hubnet(local, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     """The `hubnet` command line, as staff run it, against this module's services."""
     env = {**os.environ, "HUBNET_REFERRALS_URL": f"http://127.0.0.1:{local.ports['referrals']}"}
-    return subprocess.run([str(Path(sys.executable).parent / "hubnet"), *args], env=env, input=stdin,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "hubnet"), *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 async def test_staff_work_a_referral_from_the_command_line(services, kafka_bootstrap, tmp_path):
@@ -219,11 +270,26 @@ async def test_staff_work_a_referral_from_the_command_line(services, kafka_boots
         command = await a_referral(sender, hub_id="tynnered")
         accepted(await sender.request(command))
     rid = command.referral_id
-    ack = await asyncio.to_thread(hubnet, local, "send", "--as", "brg", "AcknowledgeReferral",
-                                  json.dumps({"referral_id": rid, "expected_version": 1}))
+    ack = await asyncio.to_thread(
+        hubnet,
+        local,
+        "send",
+        "--as",
+        "brg",
+        "AcknowledgeReferral",
+        json.dumps({"referral_id": rid, "expected_version": 1}),
+    )
     assert ack.returncode == 0 and '"se.hubnet.command.accepted.v1"' in ack.stdout
-    stale = await asyncio.to_thread(hubnet, local, "send", "--as", "brg", "AcceptReferral", "-",
-                                    stdin=json.dumps({"referral_id": rid, "expected_version": 1}))
+    stale = await asyncio.to_thread(
+        hubnet,
+        local,
+        "send",
+        "--as",
+        "brg",
+        "AcceptReferral",
+        "-",
+        stdin=json.dumps({"referral_id": rid, "expected_version": 1}),
+    )
     assert stale.returncode == 1 and "stale-version" in stale.stdout
     bad = await asyncio.to_thread(hubnet, local, "send", "--as", "brg", "AcceptReferral", '{"referral_id": 7}')
     assert bad.returncode == 2 and "referral_id" in bad.stderr
@@ -276,15 +342,17 @@ async def test_staff_read_their_inbox_over_http(services, kafka_bootstrap):
     [newest] = [i for i in inbox["items"] if command.referral_id in i["subject"]]
     assert newest["subject"].startswith("Ny remiss") and newest["read_at"] is None
     for _ in range(2):  # marking read twice is harmless
-        status, _ = await asyncio.to_thread(http, local, "notifications", f"/inbox/read?staff=brg-sara&id={newest['id']}",
-                                            "POST")
+        status, _ = await asyncio.to_thread(
+            http, local, "notifications", f"/inbox/read?staff=brg-sara&id={newest['id']}", "POST"
+        )
         assert status == 200
     _, unread = await asyncio.to_thread(http, local, "notifications", "/inbox/unread?staff=brg-sara")
     assert unread["unread"] == inbox["unread"] - 1
     _, again = await asyncio.to_thread(http, local, "notifications", "/inbox?staff=brg-sara&size=50")
     assert again["items"][-1]["id"] == newest["id"]  # read entries come after the unread ones
-    assert (await asyncio.to_thread(http, local, "notifications", f"/inbox/read?staff=brg-johan&id={newest['id']}",
-                                    "POST"))[0] == 404  # not Johan's
+    assert (
+        await asyncio.to_thread(http, local, "notifications", f"/inbox/read?staff=brg-johan&id={newest['id']}", "POST")
+    )[0] == 404  # not Johan's
     assert (await asyncio.to_thread(http, local, "notifications", "/inbox?staff=brg-sara&size=0"))[0] == 400
     status, failed = await asyncio.to_thread(http, local, "notifications", "/deliveries/failed")
     assert status == 200 and failed == []
@@ -303,19 +371,41 @@ async def test_a_hubs_calendar_feed_and_figures(services, kafka_bootstrap):
     yesterday = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
     weekly = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
     async with LocalPartnerClient(kafka_bootstrap, "goteborgs-stad-arbvux") as arbvux:
-        held = ScheduleHubEvent(hub_id="bergsjon", kind="study-guidance", title="Studiecafé, Bergsjön",
-                                starts_at=yesterday, ends_at=yesterday + timedelta(hours=2), capacity=10)
-        series = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title="SFI-kväll",
-                                  starts_at=weekly, ends_at=weekly + timedelta(hours=2), capacity=25,
-                                  rrule="FREQ=WEEKLY;COUNT=6")
+        held = ScheduleHubEvent(
+            hub_id="bergsjon",
+            kind="study-guidance",
+            title="Studiecafé, Bergsjön",
+            starts_at=yesterday,
+            ends_at=yesterday + timedelta(hours=2),
+            capacity=10,
+        )
+        series = ScheduleHubEvent(
+            hub_id="bergsjon",
+            kind="information-evening",
+            title="SFI-kväll",
+            starts_at=weekly,
+            ends_at=weekly + timedelta(hours=2),
+            capacity=25,
+            rrule="FREQ=WEEKLY;COUNT=6",
+        )
         for command in (held, series):
             accepted(await arbvux.request(command))
         for i in range(6):
-            accepted(await arbvux.request(RegisterForHubEvent(hub_event_id=held.hub_event_id,
-                                                              participant_ref=f"{7000 + i:064x}")))
-        accepted(await arbvux.request(RecordAttendance(
-            hub_event_id=held.hub_event_id, attended=[f"{7000 + i:064x}" for i in range(3)],
-            no_shows=[f"{7003:064x}"], walk_ins=2)))
+            accepted(
+                await arbvux.request(
+                    RegisterForHubEvent(hub_event_id=held.hub_event_id, participant_ref=f"{7000 + i:064x}")
+                )
+            )
+        accepted(
+            await arbvux.request(
+                RecordAttendance(
+                    hub_event_id=held.hub_event_id,
+                    attended=[f"{7000 + i:064x}" for i in range(3)],
+                    no_shows=[f"{7003:064x}"],
+                    walk_ins=2,
+                )
+            )
+        )
     status, body, kind = await asyncio.to_thread(get_text, local, "events", "/calendar.ics?hub=bergsjon")
     assert status == 200 and kind.startswith("text/calendar")
     calendar = icalendar.Calendar.from_ical(body)
@@ -357,8 +447,17 @@ async def test_no_personal_data_in_any_message_or_log_line(services, kafka_boots
     needles = []
     for number, contact in ((RESIDENT_NUMBER, RESIDENT), (OTHER_NUMBER, OTHER)):
         digits = number.replace("-", "")
-        needles += [number, digits, digits[2:], number[2:], contact.name, contact.name.split()[1], contact.phone,
-                    contact.email, contact.email.split("@")[0]]
+        needles += [
+            number,
+            digits,
+            digits[2:],
+            number[2:],
+            contact.name,
+            contact.name.split()[1],
+            contact.phone,
+            contact.email,
+            contact.email.split("@")[0],
+        ]
     records = await records_since(kafka_bootstrap, start_offsets)
     assert any(rid.encode() in value for _, _, value in records)  # this loop's traffic, not an empty read
     for topic, headers, value in records:

@@ -16,22 +16,22 @@ import asyncpg
 import pytest
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+
+from hubnet_common.ops.local.kafka_users import admin_login
+from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.data_key import DataKeyMissing, fetch_data_key
 from hubnet_common.sdk.kafka import records_until_now
+from hubnet_common.sdk.keys import read_key, write_key_pair
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.hubevent_commands import RegisterForHubEvent, ScheduleHubEvent
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
 from hubnet_common.sdk.messages.vocabulary import MainActivity
 from hubnet_common.sdk.participant import participant_ref
-from hubnet_common.ops.local.partners import LocalPartnerClient
-from hubnet_common.ops.local.watch import TopicWatcher
-from hubnet_common.sdk.keys import read_key, write_key_pair
-from hubnet_common.ops.local.kafka_users import admin_login
 from hubnet_common.sdk.sealing import ContactDetails, SealingError, open_contact, open_with_data_key, seal_with_data_key
-from hubnet_common.service.settings import Settings
 from hubnet_common.sdk.topics import REFERRAL_EVENTS
-
+from hubnet_common.service.settings import Settings
 from tests.e2e.test_closed_loop import services  # noqa: F401  (the three services, for this module too)
 from tests.integration.conftest import rows, until
 from tests.integration.referral_steps import accepted, consent, referral
@@ -50,17 +50,38 @@ class Resident:
     @property
     def plaintext(self) -> list[str]:
         digits = self.number.replace("-", "")
-        return [self.number, digits, digits[2:], self.contact.name, self.contact.phone, self.contact.email,
-                self.contact.note, self.need, self.hold, self.outcome]
+        return [
+            self.number,
+            digits,
+            digits[2:],
+            self.contact.name,
+            self.contact.phone,
+            self.contact.email,
+            self.contact.note,
+            self.need,
+            self.hold,
+            self.outcome,
+        ]
 
 
-ERASED = Resident("19900101-0017", ContactDetails(name="Fatima Glömdsson", phone="0709876543",
-                                                  email="fatima.glomdsson@example.net", note="Ring efter 16"),
-                  need="Vill öppna en syateljé i Hjällbo", hold="Fatima är sjukskriven i två veckor",
-                  outcome="Fatima driver nu sin ateljé")
-KEPT = Resident("19851224-3174", ContactDetails(name="Karl Kvarstående", phone="0701112233",
-                                                email="karl.kvarstaende@example.net", note="Föredrar mejl"),
-                need="Vill starta ett cykelkök", hold="Karl väntar på lokal", outcome="Karl driver cykelkök")
+ERASED = Resident(
+    "19900101-0017",
+    ContactDetails(
+        name="Fatima Glömdsson", phone="0709876543", email="fatima.glomdsson@example.net", note="Ring efter 16"
+    ),
+    need="Vill öppna en syateljé i Hjällbo",
+    hold="Fatima är sjukskriven i två veckor",
+    outcome="Fatima driver nu sin ateljé",
+)
+KEPT = Resident(
+    "19851224-3174",
+    ContactDetails(
+        name="Karl Kvarstående", phone="0701112233", email="karl.kvarstaende@example.net", note="Föredrar mejl"
+    ),
+    need="Vill starta ett cykelkök",
+    hold="Karl väntar på lokal",
+    outcome="Karl driver cykelkök",
+)
 
 
 async def refer(sender, receiver, url: str, keys: dict, resident: Resident) -> str:
@@ -68,13 +89,20 @@ async def refer(sender, receiver, url: str, keys: dict, resident: Resident) -> s
     given = consent(participant_ref=resident.ref)
     accepted(await sender.request(given))
     key = await asyncio.to_thread(fetch_data_key, url, resident.ref, "bostadsbolaget", keys["bostadsbolaget"])
-    command = referral(given.consent_id, participant_ref=resident.ref, need=seal_with_data_key(resident.need, key),
-                       sealed_contact=seal_with_data_key(resident.contact, key))
+    command = referral(
+        given.consent_id,
+        participant_ref=resident.ref,
+        need=seal_with_data_key(resident.need, key),
+        sealed_contact=seal_with_data_key(resident.contact, key),
+    )
     accepted(await sender.request(command))
     rid = command.referral_id
-    for step in (c.AcknowledgeReferral(referral_id=rid), c.AcceptReferral(referral_id=rid),
-                 c.StartReferral(referral_id=rid), c.HoldReferral(referral_id=rid,
-                                                                  reason=seal_with_data_key(resident.hold, key))):
+    for step in (
+        c.AcknowledgeReferral(referral_id=rid),
+        c.AcceptReferral(referral_id=rid),
+        c.StartReferral(referral_id=rid),
+        c.HoldReferral(referral_id=rid, reason=seal_with_data_key(resident.hold, key)),
+    ):
         accepted(await receiver.request(step))
     return rid
 
@@ -83,17 +111,28 @@ async def complete_one(sender, receiver, url: str, keys: dict, resident: Residen
     """A second referral of the resident, closed with an outcome note."""
     rid = await refer(sender, receiver, url, keys, resident)
     key = await asyncio.to_thread(fetch_data_key, url, resident.ref, "brg", keys["brg"])
-    for step in (c.ResumeReferral(referral_id=rid), c.CompleteReferral(referral_id=rid, outcome=c.OutcomeReport(
-            main_activity=MainActivity.OWN_BUSINESS, note=seal_with_data_key(resident.outcome, key)))):
+    for step in (
+        c.ResumeReferral(referral_id=rid),
+        c.CompleteReferral(
+            referral_id=rid,
+            outcome=c.OutcomeReport(
+                main_activity=MainActivity.OWN_BUSINESS, note=seal_with_data_key(resident.outcome, key)
+            ),
+        ),
+    ):
         accepted(await receiver.request(step))
     return rid
 
 
 def hubnet(local, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HUBNET_REFERRALS_URL": f"http://127.0.0.1:{local.ports['referrals']}",
-           "HUBNET_NETWORK_KEY": NETWORK_KEY}
-    return subprocess.run([str(Path(sys.executable).parent / "hubnet"), *args], env=env, capture_output=True,
-                          text=True, timeout=60)
+    env = {
+        **os.environ,
+        "HUBNET_REFERRALS_URL": f"http://127.0.0.1:{local.ports['referrals']}",
+        "HUBNET_NETWORK_KEY": NETWORK_KEY,
+    }
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "hubnet"), *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 async def every_record(bootstrap: str) -> list:
@@ -109,18 +148,29 @@ async def every_record(bootstrap: str) -> list:
     partitions = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
     assert any(t.endswith(".dlq") for t in topics) and len(topics) >= 18
     records = await records_until_now(bootstrap, partitions, timeout=60, **admin_login())
-    return [r.value.decode("utf-8", "replace") + " " + " ".join(v.decode("utf-8", "replace") for _, v in r.headers)
-            + " " + (r.key or b"").decode("utf-8", "replace") for r in records]
+    return [
+        r.value.decode("utf-8", "replace")
+        + " "
+        + " ".join(v.decode("utf-8", "replace") for _, v in r.headers)
+        + " "
+        + (r.key or b"").decode("utf-8", "replace")
+        for r in records
+    ]
 
 
 async def every_row(dsn: str) -> list[str]:
     """Every row of every table of a service's database, as text."""
     conn = await asyncpg.connect(dsn)
     try:
-        tables = await conn.fetch("SELECT quote_ident(table_name) AS name FROM information_schema.tables"
-                                  " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
-        return [f"{t['name']}: " + " ".join(_text(v) for v in row.values())
-                for t in tables for row in await conn.fetch(f"SELECT * FROM {t['name']}")]
+        tables = await conn.fetch(
+            "SELECT quote_ident(table_name) AS name FROM information_schema.tables"
+            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        )
+        return [
+            f"{t['name']}: " + " ".join(_text(v) for v in row.values())
+            for t in tables
+            for row in await conn.fetch(f"SELECT * FROM {t['name']}")
+        ]
     finally:
         await conn.close()
 
@@ -140,42 +190,94 @@ async def test_an_erased_resident_cannot_be_read_anywhere_and_another_still_can(
     pairs = {p: write_key_pair(tmp_path, f"partner-{p}", "x25519") for p in ("bostadsbolaget", "brg")}
     keys = {p: read_key(private) for p, (_, private) in pairs.items()}
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
-    evening = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title="Starta eget-kväll",
-                               starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=1)
-    async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender, LocalPartnerClient(kafka_bootstrap, "brg") as brg, \
-            LocalPartnerClient(kafka_bootstrap, "familjebostader") as familjebostader, \
-            TopicWatcher(kafka_bootstrap, [REFERRAL_EVENTS]) as watch:
+    evening = ScheduleHubEvent(
+        hub_id="bergsjon",
+        kind="information-evening",
+        title="Starta eget-kväll",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        capacity=1,
+    )
+    async with (
+        LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender,
+        LocalPartnerClient(kafka_bootstrap, "brg") as brg,
+        LocalPartnerClient(kafka_bootstrap, "familjebostader") as familjebostader,
+        TopicWatcher(kafka_bootstrap, [REFERRAL_EVENTS]) as watch,
+    ):
         for partner, client in (("bostadsbolaget", sender), ("brg", brg)):
-            accepted(await client.request(UpdatePartner(partner_id=partner,
-                                                        encryption_public_key=read_key(pairs[partner][0]))))
+            accepted(
+                await client.request(
+                    UpdatePartner(partner_id=partner, encryption_public_key=read_key(pairs[partner][0]))
+                )
+            )
         accepted(await familjebostader.request(evening))
         referrals = {}
         for resident in (ERASED, KEPT):
-            referrals[resident.ref] = [await refer(sender, brg, url, keys, resident),
-                                       await complete_one(sender, brg, url, keys, resident)]
-            accepted(await sender.request(RegisterForHubEvent(hub_event_id=evening.hub_event_id,
-                                                              participant_ref=resident.ref)))
+            referrals[resident.ref] = [
+                await refer(sender, brg, url, keys, resident),
+                await complete_one(sender, brg, url, keys, resident),
+            ]
+            accepted(
+                await sender.request(
+                    RegisterForHubEvent(hub_event_id=evening.hub_event_id, participant_ref=resident.ref)
+                )
+            )
         erased_key = await asyncio.to_thread(fetch_data_key, url, ERASED.ref, "brg", keys["brg"])
         opened = http_json(f"{url}/referral?id={referrals[ERASED.ref][0]}&partner=brg")
         assert open_contact(opened["sealed_contact"], erased_key) == ERASED.contact  # readable until erased
 
-        erase = await asyncio.to_thread(hubnet, local, "participant", "erase", "--partner", "bostadsbolaget",
-                                        "--personnummer", ERASED.number, "--noted-by", "Amina Hassan")
+        erase = await asyncio.to_thread(
+            hubnet,
+            local,
+            "participant",
+            "erase",
+            "--partner",
+            "bostadsbolaget",
+            "--personnummer",
+            ERASED.number,
+            "--noted-by",
+            "Amina Hassan",
+        )
         assert erase.returncode == 0, erase.stdout + erase.stderr
         fact = await watch.wait_for(lambda s: isinstance(s.body, ParticipantErased) and s.key == ERASED.ref)
         assert sorted(fact.body.referral_ids) == sorted(referrals[ERASED.ref])
-        again = await asyncio.to_thread(hubnet, local, "participant", "erase", "--partner", "brg",
-                                        "--personnummer", ERASED.number, "--noted-by", "Sara Nilsson")
+        again = await asyncio.to_thread(
+            hubnet,
+            local,
+            "participant",
+            "erase",
+            "--partner",
+            "brg",
+            "--personnummer",
+            ERASED.number,
+            "--noted-by",
+            "Sara Nilsson",
+        )
         assert again.returncode == 0  # erasing twice is accepted and changes nothing
-        refused = await asyncio.to_thread(hubnet, local, "participant", "erase", "--partner", "poseidon",
-                                          "--personnummer", KEPT.number, "--noted-by", "Ali")
+        refused = await asyncio.to_thread(
+            hubnet,
+            local,
+            "participant",
+            "erase",
+            "--partner",
+            "poseidon",
+            "--personnummer",
+            KEPT.number,
+            "--noted-by",
+            "Ali",
+        )
         assert refused.returncode == 1 and "not-permitted" in refused.stdout
 
     # The events and notifications services have acted on participant.erased.
-    await until(dsns["events"], f"SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM registrations"
-                                f" WHERE participant_ref = '{ERASED.ref}')")
-    await until(dsns["notifications"], "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE about_id = ANY("
-                                       f"ARRAY['{referrals[ERASED.ref][0]}', '{referrals[ERASED.ref][1]}']))")
+    await until(
+        dsns["events"],
+        f"SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM registrations WHERE participant_ref = '{ERASED.ref}')",
+    )
+    await until(
+        dsns["notifications"],
+        "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE about_id = ANY("
+        f"ARRAY['{referrals[ERASED.ref][0]}', '{referrals[ERASED.ref][1]}']))",
+    )
     [kept_place] = await rows(dsns["events"], "SELECT status FROM registrations WHERE participant_ref = $1", KEPT.ref)
     assert kept_place["status"] == "registered"  # the erased resident's place went to the waiting one
 
@@ -193,8 +295,11 @@ async def test_an_erased_resident_cannot_be_read_anywhere_and_another_still_can(
         with pytest.raises(DataKeyMissing):
             await asyncio.to_thread(fetch_data_key, url, ERASED.ref, partner, keys["brg"])
     assert await rows(dsns["referrals"], "SELECT 1 FROM data_key_copies WHERE participant_ref = $1", ERASED.ref) == []
-    scrubbed = await rows(dsns["referrals"], "SELECT status, sealed_contact, need FROM referrals WHERE id = ANY($1)",
-                          referrals[ERASED.ref])
+    scrubbed = await rows(
+        dsns["referrals"],
+        "SELECT status, sealed_contact, need FROM referrals WHERE id = ANY($1)",
+        referrals[ERASED.ref],
+    )
     assert {tuple(r) for r in scrubbed} == {("cancelled", None, ""), ("completed", None, "")}
 
     # (c) The other resident's data is as readable by its recipient as before.

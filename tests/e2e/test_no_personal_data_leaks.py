@@ -13,26 +13,25 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
+
+from hubnet_common.ops.local.partners import LocalPartnerClient, partner_signer
+from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.data_key import fetch_data_key
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.keys import read_key, write_key_pair
-from hubnet_common.ops.local.services import LocalServices
-from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages.audit import MessageRejected
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.hubevent_commands import RecordAttendance, RegisterForHubEvent, ScheduleHubEvent
 from hubnet_common.sdk.messages.vocabulary import MainActivity
 from hubnet_common.sdk.participant import participant_ref
-from hubnet_common.ops.local.partners import LocalPartnerClient
-from hubnet_common.ops.local.partners import partner_signer
 from hubnet_common.sdk.sealing import ContactDetails, seal_with_data_key
 from hubnet_common.sdk.topics import AUDIT_EVENTS, HUB_EVENT_COMMANDS, REFERRAL_COMMANDS
 from hubnet_events import bootstrap as events
 from hubnet_notifications import bootstrap as notifications
 from hubnet_referrals import bootstrap as referrals
-
 from tests.conftest import free_port, fresh_group_prefix
 from tests.e2e.test_erasure import every_row
 from tests.e2e.topics import end_offsets, records_since
@@ -43,8 +42,9 @@ pytestmark = pytest.mark.e2e
 NETWORK_KEY = b"e2e-leaks-network-key"
 NUMBER = "19811218-9876"
 NUMBERS = [NUMBER, "198112189876", "811218-9876", "8112189876", "811218+9876"]
-RESIDENT = ContactDetails(name="Ylva Läckström", phone="0739482157", email="ylva.lackstrom@example.org",
-                          note="Ring Ylva på 0739482157")
+RESIDENT = ContactDetails(
+    name="Ylva Läckström", phone="0739482157", email="ylva.lackstrom@example.org", note="Ring Ylva på 0739482157"
+)
 PHONES = [RESIDENT.phone, "073-948 21 57", "+46739482157"]
 NEED = f"{RESIDENT.name}, {NUMBER}, vill starta eget"
 
@@ -66,8 +66,12 @@ async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
         log_dir=tmp_path_factory.mktemp("logs"),
         databases={name: dsn.rpartition("/")[2] for name, dsn in dsns.items()},
         ports={name: free_port() for name in dsns},
-        extra_env={"HUBNET_GROUP_PREFIX": prefix, "HUBNET_SMTP_PORT": str(port), "HUBNET_KAFKA_BOOTSTRAP": kafka_bootstrap,
-                   "HUBNET_LOG_LEVEL": "DEBUG"},
+        extra_env={
+            "HUBNET_GROUP_PREFIX": prefix,
+            "HUBNET_SMTP_PORT": str(port),
+            "HUBNET_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "HUBNET_LOG_LEVEL": "DEBUG",
+        },
     )
     await asyncio.to_thread(local.__enter__)
     try:
@@ -81,31 +85,55 @@ async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
 def plain_commands(ref: str, referral_id: str, hub_event_id: str) -> list[tuple[str, str, dict | str]]:
     """(topic, ce_type, body): what a careless partner system might send (the last one not even JSON)."""
     now = datetime.now(UTC)
-    given = {"participant_ref": ref, "partner_ids": ["brg"], "purposes": ["own-business"], "method": "written",
-             "noted_by": "Amina Hassan", "given_at": (now - timedelta(minutes=1)).isoformat(),
-             "valid_until": (now + timedelta(days=30)).isoformat()}
-    create = {"service_id": "brg-business-coaching", "hub_id": "hjallbo", "participant_ref": ref,
-              "purpose": "own-business", "consent_id": "C-leaks"}
+    given = {
+        "participant_ref": ref,
+        "partner_ids": ["brg"],
+        "purposes": ["own-business"],
+        "method": "written",
+        "noted_by": "Amina Hassan",
+        "given_at": (now - timedelta(minutes=1)).isoformat(),
+        "valid_until": (now + timedelta(days=30)).isoformat(),
+    }
+    create = {
+        "service_id": "brg-business-coaching",
+        "hub_id": "hjallbo",
+        "participant_ref": ref,
+        "purpose": "own-business",
+        "consent_id": "C-leaks",
+    }
     contact = RESIDENT.model_dump_json()
     r, h = REFERRAL_COMMANDS.name, HUB_EVENT_COMMANDS.name
     commands = [
         (r, c.CreateReferral.ce_type, {**create, "need": NEED}),
         (r, c.CreateReferral.ce_type, {**create, "sealed_contact": contact}),
-        (r, c.CreateReferral.ce_type, {**create, "personnummer": NUMBER, "name": RESIDENT.name,
-                                       "email": RESIDENT.email}),  # fields that do not exist
+        (
+            r,
+            c.CreateReferral.ce_type,
+            {**create, "personnummer": NUMBER, "name": RESIDENT.name, "email": RESIDENT.email},
+        ),  # fields that do not exist
         (r, c.CreateReferral.ce_type, {**create, "purpose": RESIDENT.name, "hub_id": RESIDENT.email}),
         (r, c.HoldReferral.ce_type, {"referral_id": referral_id, "reason": f"{RESIDENT.name} är sjukskriven"}),
         (r, c.RejectReferral.ce_type, {"referral_id": referral_id, "reason_code": "other", "reason": NEED}),
-        (r, c.CompleteReferral.ce_type, {"referral_id": referral_id, "outcome": {
-            "main_activity": "own-business", "note": f"Ring {RESIDENT.phone}"}}),
+        (
+            r,
+            c.CompleteReferral.ce_type,
+            {
+                "referral_id": referral_id,
+                "outcome": {"main_activity": "own-business", "note": f"Ring {RESIDENT.phone}"},
+            },
+        ),
         (r, c.RecordConsent.ce_type, {**given, "given_at": NUMBER, "valid_until": RESIDENT.phone}),
         (h, RegisterForHubEvent.ce_type, {"hub_event_id": hub_event_id, "participant_ref": NUMBERS[1]}),
-        (h, RecordAttendance.ce_type, {"hub_event_id": hub_event_id, "attended": NUMBERS[2:],
-                                       "no_shows": [RESIDENT.phone], "walk_ins": 0}),
+        (
+            h,
+            RecordAttendance.ce_type,
+            {"hub_event_id": hub_event_id, "attended": NUMBERS[2:], "no_shows": [RESIDENT.phone], "walk_ins": 0},
+        ),
     ]
     commands += [(r, c.RecordConsent.ce_type, {**given, "participant_ref": number}) for number in NUMBERS]
-    commands += [(r, c.EraseParticipant.ce_type, {"participant_ref": number, "noted_by": "Amina Hassan"})
-                 for number in NUMBERS]
+    commands += [
+        (r, c.EraseParticipant.ce_type, {"participant_ref": number, "noted_by": "Amina Hassan"}) for number in NUMBERS
+    ]
     commands.append((r, c.CreateReferral.ce_type, '{"need": "' + NEED + '", "participant_ref": "' + NUMBER))
     return commands
 
@@ -123,8 +151,10 @@ async def database_away(dsn: str, local: LocalServices):
             yield
             async with asyncio.timeout(30):
                 while not await conn.fetch(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1"
-                        " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'", database):
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1"
+                    " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'",
+                    database,
+                ):
                     await asyncio.sleep(0.05)
             await log_shows(local, "referrals", "transient failure, retrying")
     finally:
@@ -143,34 +173,59 @@ async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, ka
     ref = participant_ref(NUMBER, NETWORK_KEY)
     keys = {p: write_key_pair(tmp_path, f"partner-{p}", "x25519") for p in ("brg", "bostadsbolaget")}
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=4)
-    evening = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", title="Starta eget",
-                               starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=10)
+    evening = ScheduleHubEvent(
+        hub_id="bergsjon",
+        kind="information-evening",
+        title="Starta eget",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        capacity=10,
+    )
     sent_plain: set[str] = set()  # ce_ids of the commands this test sent with the details in clear
-    async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender, LocalPartnerClient(kafka_bootstrap, "brg") as brg, \
-            LocalPartnerClient(kafka_bootstrap, "brg", signer=partner_signer("bostadsbolaget")) as forger, \
-            LocalPartnerClient(kafka_bootstrap, "familjebostader") as familjebostader, \
-            TopicWatcher(kafka_bootstrap, [AUDIT_EVENTS]) as audit:
+    async with (
+        LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender,
+        LocalPartnerClient(kafka_bootstrap, "brg") as brg,
+        LocalPartnerClient(kafka_bootstrap, "brg", signer=partner_signer("bostadsbolaget")) as forger,
+        LocalPartnerClient(kafka_bootstrap, "familjebostader") as familjebostader,
+        TopicWatcher(kafka_bootstrap, [AUDIT_EVENTS]) as audit,
+    ):
         # The details sealed, as they should be: a referral worked to its end.
         for partner, client in (("brg", brg), ("bostadsbolaget", sender)):
-            accepted(await client.request(UpdatePartner(partner_id=partner,
-                                                        encryption_public_key=read_key(keys[partner][0]))))
+            accepted(
+                await client.request(
+                    UpdatePartner(partner_id=partner, encryption_public_key=read_key(keys[partner][0]))
+                )
+            )
         accepted(await familjebostader.request(evening))
         given = consent(participant_ref=ref)
         accepted(await sender.request(given))
-        data_key = await asyncio.to_thread(fetch_data_key, url, ref, "bostadsbolaget", read_key(keys["bostadsbolaget"][1]))
-        command = referral(given.consent_id, participant_ref=ref, need=seal_with_data_key(NEED, data_key),
-                           sealed_contact=seal_with_data_key(RESIDENT, data_key))
+        data_key = await asyncio.to_thread(
+            fetch_data_key, url, ref, "bostadsbolaget", read_key(keys["bostadsbolaget"][1])
+        )
+        command = referral(
+            given.consent_id,
+            participant_ref=ref,
+            need=seal_with_data_key(NEED, data_key),
+            sealed_contact=seal_with_data_key(RESIDENT, data_key),
+        )
         accepted(await sender.request(command))
         rid = command.referral_id
-        for step in (c.AcknowledgeReferral(referral_id=rid), c.AcceptReferral(referral_id=rid),
-                     c.StartReferral(referral_id=rid), c.HoldReferral(referral_id=rid,
-                                                                      reason=seal_with_data_key(NEED, data_key))):
+        for step in (
+            c.AcknowledgeReferral(referral_id=rid),
+            c.AcceptReferral(referral_id=rid),
+            c.StartReferral(referral_id=rid),
+            c.HoldReferral(referral_id=rid, reason=seal_with_data_key(NEED, data_key)),
+        ):
             accepted(await brg.request(step))
 
         # A handler failing on the sealed details: PostgreSQL refuses the row and names what it holds
         # ("Failing row contains …") in the error that is logged and dead-lettered.
-        doomed = referral(given.consent_id, participant_ref=ref, need=seal_with_data_key(NEED, data_key),
-                          sealed_contact=seal_with_data_key(RESIDENT, data_key))
+        doomed = referral(
+            given.consent_id,
+            participant_ref=ref,
+            need=seal_with_data_key(NEED, data_key),
+            sealed_contact=seal_with_data_key(RESIDENT, data_key),
+        )
         conn = await asyncpg.connect(dsns["referrals"])
         try:
             await conn.execute(f"ALTER TABLE referrals ADD CONSTRAINT doomed CHECK (id <> '{doomed.referral_id}')")
@@ -204,19 +259,35 @@ async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, ka
         async with database_away(dsns["referrals"], local):
             in_flight = [
                 asyncio.create_task(brg.request(c.ResumeReferral(referral_id=rid), timeout=90)),
-                asyncio.create_task(brg.request_raw(REFERRAL_COMMANDS.name, json.dumps(
-                    {"referral_id": rid, "reason": NEED}, ensure_ascii=False).encode(), plain_hold, key=rid,
-                    timeout=90)),
+                asyncio.create_task(
+                    brg.request_raw(
+                        REFERRAL_COMMANDS.name,
+                        json.dumps({"referral_id": rid, "reason": NEED}, ensure_ascii=False).encode(),
+                        plain_hold,
+                        key=rid,
+                        timeout=90,
+                    )
+                ),
             ]
         resumed, refused = await asyncio.gather(*in_flight)
         accepted(resumed)
         assert refused.code == "invalid-body"
-        accepted(await brg.request(c.CompleteReferral(referral_id=rid, outcome=c.OutcomeReport(
-            main_activity=MainActivity.OWN_BUSINESS, note=seal_with_data_key(f"Ring {RESIDENT.phone}", data_key)))))
+        accepted(
+            await brg.request(
+                c.CompleteReferral(
+                    referral_id=rid,
+                    outcome=c.OutcomeReport(
+                        main_activity=MainActivity.OWN_BUSINESS,
+                        note=seal_with_data_key(f"Ring {RESIDENT.phone}", data_key),
+                    ),
+                )
+            )
+        )
 
     # Give the facts time to reach the other services: the referral's last fact has arrived at both.
-    await until(dsns["notifications"], f"SELECT 1 FROM notifications WHERE about_id = '{rid}'"
-                                       " AND subject LIKE '%avslutad%'")
+    await until(
+        dsns["notifications"], f"SELECT 1 FROM notifications WHERE about_id = '{rid}' AND subject LIKE '%avslutad%'"
+    )
     await until(dsns["events"], f"SELECT 1 FROM hub_events WHERE id = '{evening.hub_event_id}'")
 
     found = needles()
@@ -229,8 +300,9 @@ async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, ka
             # what the partner sent, and its dead letter kept as it came (docs/security.md, "Forgetting")
             dead_copies += topic.endswith(".dlq")
             value = b""
-        text = value.decode("utf-8", "replace") + " " + " ".join(f"{n}={v.decode('utf-8', 'replace')}"
-                                                                 for n, v in headers)
+        text = (
+            value.decode("utf-8", "replace") + " " + " ".join(f"{n}={v.decode('utf-8', 'replace')}" for n, v in headers)
+        )
         assert not [n for n in found if n in text], f"personal data on {topic}: {text[:400]}"
     assert dead_copies >= len(sent_plain)  # every plain command is dead-lettered (and only there, above)
     for name, dsn in dsns.items():

@@ -10,12 +10,11 @@ import urllib.error
 import urllib.request
 
 import pytest
-from hubnet_common.ops.local.services import LocalServices
-from hubnet_common.ops.local.partners import LocalPartnerClient
-from hubnet_referrals import bootstrap as referrals
 
-from tests.conftest import fresh_group_prefix
-from tests.conftest import free_port
+from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.ops.local.services import LocalServices
+from hubnet_referrals import bootstrap as referrals
+from tests.conftest import free_port, fresh_group_prefix
 from tests.integration.conftest import eventually, rows, skip_history
 from tests.integration.referral_steps import accepted, consent, referral
 
@@ -77,13 +76,16 @@ async def all_stored_and_relayed(dsn: str, expected: int) -> bool:
     return stored[0] >= expected and unsent[0] == 0
 
 
-async def test_a_service_waits_for_its_database_and_is_not_ready_meanwhile(new_database, pg_server_dsn, tmp_path,
-                                                                         kafka_bootstrap):
+async def test_a_service_waits_for_its_database_and_is_not_ready_meanwhile(
+    new_database, pg_server_dsn, tmp_path, kafka_bootstrap
+):
     dsn, prefix = await new_database("referrals"), fresh_group_prefix("life")
     await skip_history(kafka_bootstrap, prefix, [referrals.spec()])
     proxy = Proxy(int(pg_server_dsn.rsplit(":", 1)[1].split("/")[0]))
     local = LocalServices(
-        log_dir=tmp_path, databases={"referrals": dsn.rpartition("/")[2]}, ports={"referrals": free_port()},
+        log_dir=tmp_path,
+        databases={"referrals": dsn.rpartition("/")[2]},
+        ports={"referrals": free_port()},
         extra_env={"HUBNET_GROUP_PREFIX": prefix},
         pg_server_dsn=pg_server_dsn.replace(f":{proxy.target_port}/", f":{proxy.port}/"),  # nothing there yet
     )
@@ -102,13 +104,15 @@ async def test_a_service_waits_for_its_database_and_is_not_ready_meanwhile(new_d
         await proxy.stop()
 
 
-async def test_sigterm_mid_batch_finishes_in_hand_exits_fast_and_loses_nothing(new_database, kafka_bootstrap,
-                                                                               tmp_path):
+async def test_sigterm_mid_batch_finishes_in_hand_exits_fast_and_loses_nothing(new_database, kafka_bootstrap, tmp_path):
     dsn, prefix = await new_database("referrals"), fresh_group_prefix("term")
-    local = LocalServices(log_dir=tmp_path, databases={"referrals": dsn.rpartition("/")[2]},
-                          ports={"referrals": free_port()},
-                          # small batches, so that the backlog takes many of them and the signal comes mid-way
-                          extra_env={"HUBNET_GROUP_PREFIX": prefix, "HUBNET_CONSUME_BATCH_RECORDS": "10"})
+    local = LocalServices(
+        log_dir=tmp_path,
+        databases={"referrals": dsn.rpartition("/")[2]},
+        ports={"referrals": free_port()},
+        # small batches, so that the backlog takes many of them and the signal comes mid-way
+        extra_env={"HUBNET_GROUP_PREFIX": prefix, "HUBNET_CONSUME_BATCH_RECORDS": "10"},
+    )
     await skip_history(kafka_bootstrap, prefix, [referrals.spec()])
     await asyncio.to_thread(local.start_all)
     async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:

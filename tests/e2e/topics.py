@@ -1,10 +1,11 @@
 """Read back everything a test run put on the topics (as the local super user: every partner's replies too)."""
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from hubnet_common.sdk.kafka import records_until_now
+
 from hubnet_common.ops.local.kafka_users import admin_login
-from hubnet_common.service.settings import Settings
+from hubnet_common.sdk.kafka import records_until_now
 from hubnet_common.sdk.topics import ALL_TOPICS, on_broker
+from hubnet_common.service.settings import Settings
 
 
 def _partitions() -> list[TopicPartition]:

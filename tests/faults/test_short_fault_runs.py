@@ -15,9 +15,14 @@ pytestmark = pytest.mark.faults
 @pytest.mark.parametrize("name", SCENARIOS[1:])
 async def test_a_short_fault_run_loses_doubles_and_reorders_nothing(name, kafka_bootstrap, pg_server_dsn):
     # Slower for `scale`, so that the extra instances are up and have joined while commands flow.
-    row = await scenario(name, cases=60, rate=10.0 if name == "scale" else 40.0,
-                         fault_every=10 if name == "bad-input" else 60 if name == "kill" else 80,
-                         outage_seconds=10.0, kill_only="notifications" if name == "kill" else None)
+    row = await scenario(
+        name,
+        cases=60,
+        rate=10.0 if name == "scale" else 40.0,
+        fault_every=10 if name == "bad-input" else 60 if name == "kill" else 80,
+        outage_seconds=10.0,
+        kill_only="notifications" if name == "kill" else None,
+    )
     assert row["sent"] == 60 * 5 + 10 and row["processed"] == row["sent"]
     assert (row["lost"], row["duplicated"], row["out_of_order"]) == (0, 0, 0), (row["lost_detail"], row["doubled"])
     assert (row["misfiled"], row["crashed"]) == (0, 0)

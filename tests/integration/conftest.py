@@ -11,19 +11,19 @@ import asyncpg
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from hubnet_common.sdk.envelope import Envelope
-from hubnet_common.sdk.identity import service_source
-from hubnet_common.sdk.keys import read_key
-from hubnet_common.sdk.identity import owner_name
+
 from hubnet_common.ops.local.credentials import logged_in, login
 from hubnet_common.ops.local.kafka_users import admin_login, grant
-from hubnet_common.sdk.messages.directory import PartnerUpserted, SigningKeyEntry
-from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.ops.local.partners import LocalPartnerClient
-from hubnet_common.service.runtime import build_app, consumer_group, service_signer
-from hubnet_common.service.settings import Settings
+from hubnet_common.ops.local.watch import TopicWatcher
+from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.identity import owner_name, service_source
+from hubnet_common.sdk.keys import read_key
+from hubnet_common.sdk.messages.directory import PartnerUpserted, SigningKeyEntry
 from hubnet_common.sdk.signing import Signer
 from hubnet_common.sdk.topics import DIRECTORY, MAIN_TOPICS, on_broker
+from hubnet_common.service.runtime import build_app, consumer_group, service_signer
+from hubnet_common.service.settings import Settings
 from hubnet_referrals.adapters.seed import read_network
 
 pytestmark = pytest.mark.integration
@@ -73,13 +73,15 @@ async def skip_history(bootstrap: str, group_prefix: str, specs) -> None:
             if route.topic == DIRECTORY.name:
                 continue
             topic = next(t for t in MAIN_TOPICS if t.name == route.topic)
-            await _start_at_end(bootstrap, consumer_group(group_prefix, spec.name, route.topic),
-                                [TopicPartition(on_broker(topic.name, prefix), p) for p in range(topic.partitions)])
+            await _start_at_end(
+                bootstrap,
+                consumer_group(group_prefix, spec.name, route.topic),
+                [TopicPartition(on_broker(topic.name, prefix), p) for p in range(topic.partitions)],
+            )
 
 
 async def _start_at_end(bootstrap: str, group: str, partitions: list) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                                **admin_login())
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, **admin_login())
     await consumer.start()
     try:
         consumer.assign(partitions)
@@ -107,8 +109,11 @@ async def enrolled_partners(kafka_bootstrap, network_keys):
     for partner in partners:
         key = read_key(network_keys / f"partner-{partner.id}.ed25519.pub")
         fact = PartnerUpserted(partner_id=partner.id, name=partner.name, signing_keys=[SigningKeyEntry(public_key=key)])
-        await publish_fact(kafka_bootstrap, fact,
-                           Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject()))
+        await publish_fact(
+            kafka_bootstrap,
+            fact,
+            Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject()),
+        )
 
 
 @pytest.fixture
@@ -141,8 +146,12 @@ async def publish_facts(kafka_bootstrap: str, facts: list, *, signer: Signer | N
     try:
         for fact, envelope in facts:
             key, body = fact.subject().encode(), fact.model_dump_json().encode()
-            await producer.send_and_wait(on_broker(fact.topic, Settings().topic_prefix), body, key=key,
-                                         headers=signer.sign(key, envelope.to_headers(), body))
+            await producer.send_and_wait(
+                on_broker(fact.topic, Settings().topic_prefix),
+                body,
+                key=key,
+                headers=signer.sign(key, envelope.to_headers(), body),
+            )
     finally:
         await producer.stop()
 

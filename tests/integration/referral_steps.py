@@ -18,22 +18,37 @@ def sealed(text: str) -> str:
 
 def consent(participant_ref: str = REF, partners=("brg",), purposes=(Purpose.OWN_BUSINESS,), **overrides):
     now = datetime.now(UTC)
-    return c.RecordConsent(**{
-        "participant_ref": participant_ref, "partner_ids": list(partners), "purposes": list(purposes),
-        "method": ConsentMethod.WRITTEN, "noted_by": "Amina Hassan", "given_at": now - timedelta(minutes=5),
-        "valid_until": now + timedelta(days=365), **overrides,
-    })
+    return c.RecordConsent(
+        **{
+            "participant_ref": participant_ref,
+            "partner_ids": list(partners),
+            "purposes": list(purposes),
+            "method": ConsentMethod.WRITTEN,
+            "noted_by": "Amina Hassan",
+            "given_at": now - timedelta(minutes=5),
+            "valid_until": now + timedelta(days=365),
+            **overrides,
+        }
+    )
 
 
 def referral(consent_id: str, participant_ref: str = REF, **overrides) -> c.CreateReferral:
-    return c.CreateReferral(**{
-        "service_id": "brg-business-coaching", "hub_id": "hjallbo", "participant_ref": participant_ref,
-        "purpose": Purpose.OWN_BUSINESS, "consent_id": consent_id, **overrides,
-    })
+    return c.CreateReferral(
+        **{
+            "service_id": "brg-business-coaching",
+            "hub_id": "hjallbo",
+            "participant_ref": participant_ref,
+            "purpose": Purpose.OWN_BUSINESS,
+            "consent_id": consent_id,
+            **overrides,
+        }
+    )
 
 
 def accepted(reply) -> None:
-    assert reply.ce_type.endswith("accepted.v1"), f"refused: {getattr(reply, 'code', '')} {getattr(reply, 'reason', '')}"
+    assert reply.ce_type.endswith("accepted.v1"), (
+        f"refused: {getattr(reply, 'code', '')} {getattr(reply, 'reason', '')}"
+    )
 
 
 async def new_referral(sender, **overrides) -> c.CreateReferral:

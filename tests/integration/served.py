@@ -10,9 +10,9 @@ import urllib.error
 import urllib.request
 
 import uvicorn
+
 from hubnet_common.ops.local.credentials import logged_in
 from hubnet_common.service.runtime import build_app
-
 from tests.conftest import free_port
 from tests.integration.conftest import skip_history
 
@@ -23,8 +23,9 @@ async def serving(spec, settings, *, timeout: float = 60.0):
     settings = logged_in(f"hubnet-{spec.name}", settings).model_copy(update={"http_port": free_port()})
     await skip_history(settings.kafka_bootstrap, settings.group_prefix, [spec])
     app, runtime = build_app(spec, settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.http_port, log_level="warning",
-                                           log_config=None))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=settings.http_port, log_level="warning", log_config=None)
+    )
     task = asyncio.create_task(server.serve())
     url = f"http://127.0.0.1:{settings.http_port}"
     try:

@@ -47,8 +47,9 @@ class Receiver:
                 await self.release.wait()
                 return
             extra = "".join(f"{k}: {v}\r\n" for k, v in self.extra_headers.items())
-            writer.write(f"HTTP/1.1 {self.status} Whatever\r\n{extra}Content-Length: 2\r\n"
-                         f"Connection: close\r\n\r\nok".encode())
+            writer.write(
+                f"HTTP/1.1 {self.status} Whatever\r\n{extra}Content-Length: 2\r\nConnection: close\r\n\r\nok".encode()
+            )
             await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass

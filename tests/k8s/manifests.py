@@ -64,6 +64,7 @@ def load_module(path: Path, name: str):
 
 # --- schemas -------------------------------------------------------------------------------------
 
+
 def _closed(schema):
     """The schema with `additionalProperties: false` wherever properties are listed and the CRD does
     not keep unknown fields: Kubernetes would silently prune a misspelt field, we refuse it."""
@@ -72,8 +73,11 @@ def _closed(schema):
     if not isinstance(schema, dict):
         return schema
     out = {k: _closed(v) for k, v in schema.items()}
-    if ("properties" in schema and "additionalProperties" not in schema
-            and not schema.get("x-kubernetes-preserve-unknown-fields")):
+    if (
+        "properties" in schema
+        and "additionalProperties" not in schema
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+    ):
         out["additionalProperties"] = False
     return out
 
@@ -105,7 +109,9 @@ def schema_errors(obj: dict) -> list[str]:
     try:
         kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
     except kubernetes_validate.SchemaNotFoundError:
-        return [f"{where}: no schema for {obj.get('apiVersion')} {obj.get('kind')} (neither Kubernetes nor ../shared/crds)"]
+        return [
+            f"{where}: no schema for {obj.get('apiVersion')} {obj.get('kind')} (neither Kubernetes nor ../shared/crds)"
+        ]
     except kubernetes_validate.ValidationError as exc:
         return [f"{where}: {'/'.join(map(str, exc.path))}: {exc.message}"]
     return []

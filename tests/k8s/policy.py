@@ -4,9 +4,8 @@ returns what breaks its rule, one sentence per violation ([] when all is well)."
 from __future__ import annotations
 
 from hubnet_common.ops.access import SERVICES, principals
-from hubnet_common.service.runtime import consumer_group
 from hubnet_common.sdk.topics import ALL_TOPICS
-
+from hubnet_common.service.runtime import consumer_group
 from tests.k8s.manifests import of_kind
 
 GROUP_PREFIX, TOPIC_PREFIX = "hubnet", ""
@@ -37,7 +36,8 @@ def limits(objects: list[dict]) -> list[str]:
     return [
         f"{name}/{c['name']}: no {kind}.{resource}"
         for name, _, c in _workloads(objects)
-        for kind in ("requests", "limits") for resource in ("cpu", "memory")
+        for kind in ("requests", "limits")
+        for resource in ("cpu", "memory")
         if not c.get("resources", {}).get(kind, {}).get(resource)
     ]
 
@@ -46,7 +46,7 @@ def non_root(objects: list[dict]) -> list[str]:
     wrong = []
     for name, pod, c in _workloads(objects):
         pod_sc, sc = pod.get("securityContext", {}), c.get("securityContext", {})
-        if not (sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is True):
+        if sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is not True:
             wrong.append(f"{name}/{c['name']}: runAsNonRoot is not true")
         if sc.get("runAsUser", pod_sc.get("runAsUser")) == 0:
             wrong.append(f"{name}/{c['name']}: runs as uid 0")
@@ -88,16 +88,24 @@ def topics(objects: list[dict]) -> list[str]:
 
 def _acl_set(spec: dict) -> set[tuple]:
     return {
-        (a["resource"]["type"], a["resource"]["name"], a["resource"].get("patternType", "literal"), op,
-         a.get("type", "allow"))
-        for a in spec.get("authorization", {}).get("acls", []) for op in a["operations"]
+        (
+            a["resource"]["type"],
+            a["resource"]["name"],
+            a["resource"].get("patternType", "literal"),
+            op,
+            a.get("type", "allow"),
+        )
+        for a in spec.get("authorization", {}).get("acls", [])
+        for op in a["operations"]
     }
 
 
 def acls(objects: list[dict]) -> list[str]:
     """One KafkaUser per principal of `hubnet_common.ops.access`, with exactly its ACLs."""
-    want = {p.user: {(a.resource, a.name, a.pattern, op, "allow") for a in p.acls for op in a.operations}
-            for p in principals(topic_prefix=TOPIC_PREFIX, group_prefix=GROUP_PREFIX)}
+    want = {
+        p.user: {(a.resource, a.name, a.pattern, op, "allow") for a in p.acls for op in a.operations}
+        for p in principals(topic_prefix=TOPIC_PREFIX, group_prefix=GROUP_PREFIX)
+    }
     have = {o["metadata"]["name"]: _acl_set(o["spec"]) for o in of_kind(objects, "KafkaUser")}
     wrong = [f"principal {u} has no KafkaUser" for u in sorted(want.keys() - have.keys())]
     wrong += [f"KafkaUser {u} is not a principal of access.py" for u in sorted(have.keys() - want.keys())]
@@ -110,8 +118,10 @@ def acls(objects: list[dict]) -> list[str]:
 def scaling(objects: list[dict]) -> list[str]:
     """Each service scales on the lag of exactly the groups it consumes with, never beyond the
     partitions of a topic it consumes (extra consumers would sit idle)."""
-    partitions = {o["spec"].get("topicName", o["metadata"]["name"]): o["spec"]["partitions"]
-                  for o in of_kind(objects, "KafkaTopic")}
+    partitions = {
+        o["spec"].get("topicName", o["metadata"]["name"]): o["spec"]["partitions"]
+        for o in of_kind(objects, "KafkaTopic")
+    }
     scaled = {o["spec"]["scaleTargetRef"]["name"]: o["spec"] for o in of_kind(objects, "ScaledObject")}
     wrong = []
     for service in SERVICES:
@@ -120,8 +130,11 @@ def scaling(objects: list[dict]) -> list[str]:
         if spec is None:
             wrong.append(f"{name}: no ScaledObject")
             continue
-        triggers = {(t["metadata"].get("topic"), t["metadata"].get("consumerGroup")) for t in spec["triggers"]
-                    if t["type"] == "kafka"}
+        triggers = {
+            (t["metadata"].get("topic"), t["metadata"].get("consumerGroup"))
+            for t in spec["triggers"]
+            if t["type"] == "kafka"
+        }
         expected = {(t.name, consumer_group(GROUP_PREFIX, service.name, t.name)) for t in service.consumes}
         if triggers != expected:
             wrong.append(f"{name}: scales on {sorted(triggers)}, consumes {sorted(expected)}")
@@ -142,8 +155,11 @@ def companions(objects: list[dict]) -> list[str]:
         name = deployment["metadata"]["name"]
         labels = deployment["spec"]["template"]["metadata"]["labels"]
         for kind in ("PodDisruptionBudget", "NetworkPolicy"):
-            selects = [o for o in of_kind(objects, kind)
-                       if _selects(o["spec"].get("selector", o["spec"].get("podSelector", {})), labels)]
+            selects = [
+                o
+                for o in of_kind(objects, kind)
+                if _selects(o["spec"].get("selector", o["spec"].get("podSelector", {})), labels)
+            ]
             if not selects:
                 wrong.append(f"{name}: no {kind}")
         monitors = [o for o in of_kind(objects, "ServiceMonitor") if _selects(o["spec"]["selector"], labels)]

@@ -5,10 +5,11 @@ import json
 from pathlib import Path
 
 import pytest
+
 from hubnet_common.ops import access
 from hubnet_common.ops.access import DESCRIBE, READ, WRITE, allowed, partner_principal, principals
-from hubnet_common.service.runtime import consumer_group
 from hubnet_common.sdk.topics import ALL_TOPICS, MAIN_TOPICS, REPLIES_TOPICS, dead_letter_topic
+from hubnet_common.service.runtime import consumer_group
 
 NETWORK = Path(__import__("hubnet_referrals").__file__).parent / "seed" / "network.json"
 BY_USER = {p.user: p for p in principals()}
@@ -52,8 +53,13 @@ def test_a_partner_writes_commands_and_reads_replies_and_facts_only(partner):
     writable = {t.name for t in ALL_TOPICS if allowed(p, WRITE, "topic", t.name)}
     readable = {t.name for t in ALL_TOPICS if allowed(p, READ, "topic", t.name)}
     assert writable == {"referral.commands.v1", "hubevent.commands.v1", "notification.commands.v1"}
-    assert readable == {f"partner.{partner}.replies.v1", "directory.v1",
-                        "referral.events.v1", "outcome.events.v1", "hubevent.events.v1"}
+    assert readable == {
+        f"partner.{partner}.replies.v1",
+        "directory.v1",
+        "referral.events.v1",
+        "outcome.events.v1",
+        "hubevent.events.v1",
+    }
     assert not any(name.endswith(".dlq") for name in readable | writable)
     assert allowed(p, READ, "group", f"partner.{partner}.facts")
     assert not allowed(p, READ, "group", consumer_group("hubnet", "referrals", "referral.commands.v1"))
@@ -64,9 +70,12 @@ def test_a_partner_writes_commands_and_reads_replies_and_facts_only(partner):
 def test_the_operator_and_the_scaler_get_only_their_tools():
     operator, scaler = BY_USER["hubnet-operator"], BY_USER["hubnet-keda"]
     dead_letters = {t.name for t in ALL_TOPICS if t.name.endswith(".dlq")}
-    assert {t.name for t in ALL_TOPICS if allowed(operator, READ, "topic", t.name)} == dead_letters | {"audit.events.v1"}
+    assert {t.name for t in ALL_TOPICS if allowed(operator, READ, "topic", t.name)} == dead_letters | {
+        "audit.events.v1"
+    }
     assert {t.name for t in ALL_TOPICS if allowed(operator, WRITE, "topic", t.name)} == {
-        t.name for t in MAIN_TOPICS if t.dead_letter}
+        t.name for t in MAIN_TOPICS if t.dead_letter
+    }
     assert not any(allowed(scaler, op, "topic", t.name) for t in ALL_TOPICS for op in (READ, WRITE))
     assert allowed(scaler, DESCRIBE, "group", consumer_group("hubnet", "notifications", "directory.v1"))
 

@@ -13,7 +13,7 @@ STAGES = re.split(r"^FROM ", DOCKERFILE, flags=re.M)[1:]
 def test_multi_stage_with_pinned_bases():
     assert len(STAGES) >= 2
     for base in re.findall(r"^FROM (\S+)", DOCKERFILE, flags=re.M) + re.findall(r"--from=(\S+:\S+)", DOCKERFILE):
-        name, _, tag = base.partition(":")
+        _name, _, tag = base.partition(":")
         assert tag and tag != "latest" and re.search(r"\d", tag), base
 
 
@@ -47,7 +47,12 @@ def test_every_deployment_command_is_a_script_of_the_image():
 
 
 def test_packages_come_only_from_the_lock_with_no_index_named():
-    files = [ROOT / "Dockerfile", ROOT / ".dockerignore", ROOT / "requirements.lock", *(ROOT / "deploy" / "k8s").rglob("*.*")]
+    files = [
+        ROOT / "Dockerfile",
+        ROOT / ".dockerignore",
+        ROOT / "requirements.lock",
+        *(ROOT / "deploy" / "k8s").rglob("*.*"),
+    ]
     for path in files:
         if path.is_file():
             text = path.read_text()

@@ -30,8 +30,12 @@ def _matches(selector: dict | None, labels: dict) -> bool:
         return False
     for e in selector.get("matchExpressions", []):
         key, op, values = e["key"], e["operator"], e.get("values", [])
-        ok = {"In": key in labels and labels[key] in values, "NotIn": labels.get(key) not in values,
-              "Exists": key in labels, "DoesNotExist": key not in labels}[op]
+        ok = {
+            "In": key in labels and labels[key] in values,
+            "NotIn": labels.get(key) not in values,
+            "Exists": key in labels,
+            "DoesNotExist": key not in labels,
+        }[op]
         if not ok:
             return False
     return True
@@ -46,7 +50,8 @@ def _peer_admits(peer: dict, source: Pod, policy_namespace: str) -> bool:
         block = peer["ipBlock"]
         ip = ipaddress.ip_address(source.ip)
         return ip in ipaddress.ip_network(block["cidr"]) and not any(
-            ip in ipaddress.ip_network(c) for c in block.get("except", []))
+            ip in ipaddress.ip_network(c) for c in block.get("except", [])
+        )
     if "namespaceSelector" in peer:
         in_namespace = _matches(peer["namespaceSelector"], _namespace_labels(source.namespace))
     else:
@@ -73,24 +78,33 @@ def reaches(objects: list[dict], source: Pod, deployment: str, port: int) -> boo
     namespace = target["metadata"].get("namespace", "default")
     pod = target["spec"]["template"]
     labels = pod["metadata"]["labels"]
-    port_name = next((p.get("name") for c in pod["spec"]["containers"] for p in c.get("ports", [])
-                      if p["containerPort"] == port), None)
-    isolating = [p for p in of_kind(objects, "NetworkPolicy")
-                 if p["metadata"].get("namespace", "default") == namespace
-                 and _matches(p["spec"].get("podSelector"), labels)
-                 and "Ingress" in p["spec"].get("policyTypes", ["Ingress"])]
+    port_name = next(
+        (p.get("name") for c in pod["spec"]["containers"] for p in c.get("ports", []) if p["containerPort"] == port),
+        None,
+    )
+    isolating = [
+        p
+        for p in of_kind(objects, "NetworkPolicy")
+        if p["metadata"].get("namespace", "default") == namespace
+        and _matches(p["spec"].get("podSelector"), labels)
+        and "Ingress" in p["spec"].get("policyTypes", ["Ingress"])
+    ]
     if not isolating:
         return True
     return any(
         _port_admits(rule.get("ports"), port, port_name)
         and (not rule.get("from") or any(_peer_admits(peer, source, namespace) for peer in rule["from"]))
-        for policy in isolating for rule in policy["spec"].get("ingress", [])
+        for policy in isolating
+        for rule in policy["spec"].get("ingress", [])
     )
 
 
 def http_port(objects: list[dict], deployment: str) -> int:
-    [port] = [p["containerPort"] for c in named(objects, "Deployment", deployment)["spec"]["template"]["spec"]
-              ["containers"] for p in c.get("ports", [])]
+    [port] = [
+        p["containerPort"]
+        for c in named(objects, "Deployment", deployment)["spec"]["template"]["spec"]["containers"]
+        for p in c.get("ports", [])
+    ]
     return port
 
 
@@ -112,8 +126,12 @@ def test_only_labelled_http_clients_and_monitoring_reach_a_service(overlay, serv
         "an unlabelled pod beside it": Pod(home, {"app": "debug-shell"}),
         "a pod labelled false": Pod(home, {"hubnet.se/http-client": "false"}),
         "a labelled pod of another namespace": Pod("default", {"hubnet.se/http-client": "true"}),
-        "another hubnet service": Pod(home, named(objects, "Deployment", next(s for s in SERVICES if s != service))
-                                      ["spec"]["template"]["metadata"]["labels"]),
+        "another hubnet service": Pod(
+            home,
+            named(objects, "Deployment", next(s for s in SERVICES if s != service))["spec"]["template"]["metadata"][
+                "labels"
+            ],
+        ),
         "from outside the cluster": Pod("", {}, ip="203.0.113.7"),
     }
     assert {who: reaches(objects, pod, service, port) for who, pod in allowed.items()} == dict.fromkeys(allowed, True)

@@ -46,8 +46,12 @@ def missing_topic(objects):
 
 def partner_reads_commands(objects):
     acls = named(objects, "KafkaUser", "partner-brg")["spec"]["authorization"]["acls"]
-    acls.append({"resource": {"type": "topic", "name": "referral.commands.v1", "patternType": "literal"},
-                 "operations": ["Read"]})
+    acls.append(
+        {
+            "resource": {"type": "topic", "name": "referral.commands.v1", "patternType": "literal"},
+            "operations": ["Read"],
+        }
+    )
 
 
 def service_loses_its_group(objects):
@@ -64,7 +68,9 @@ def no_pdb(objects):
 
 
 def egress_anywhere(objects):
-    named(objects, "NetworkPolicy", "hubnet-referrals")["spec"]["egress"].append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]})
+    named(objects, "NetworkPolicy", "hubnet-referrals")["spec"]["egress"].append(
+        {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}
+    )
 
 
 BROKEN = [

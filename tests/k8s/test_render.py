@@ -3,10 +3,10 @@ kinds against the Kubernetes schemas, custom resources against their operator's 
 
 import pytest
 import yaml
+
 from hubnet_common.ops.cli import commands
 from hubnet_common.ops.cli.main import parser
 from hubnet_common.ops.cli.migrate import migration_dirs
-
 from tests.k8s.manifests import CRDS, K8S, OVERLAYS, ROOT, load_module, named, of_kind, render, schema_errors
 
 NAMESPACES = {"dev": "hubnet-dev", "prod": "hubnet"}
@@ -16,8 +16,19 @@ NAMESPACES = {"dev": "hubnet-dev", "prod": "hubnet"}
 def test_overlay_renders_and_every_object_validates(overlay):
     objects = render(overlay)
     assert {o["kind"] for o in objects} >= {
-        "Namespace", "Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "Cluster", "Deployment", "Service",
-        "PodDisruptionBudget", "NetworkPolicy", "ScaledObject", "TriggerAuthentication", "ServiceMonitor",
+        "Namespace",
+        "Kafka",
+        "KafkaNodePool",
+        "KafkaTopic",
+        "KafkaUser",
+        "Cluster",
+        "Deployment",
+        "Service",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+        "ScaledObject",
+        "TriggerAuthentication",
+        "ServiceMonitor",
         "ConfigMap",
     }
     assert [e for o in objects for e in schema_errors(o)] == []
@@ -45,8 +56,11 @@ def test_validation_refuses_an_old_api_version_and_a_misspelt_field():
 
 def test_generated_manifests_are_up_to_date():
     generate = load_module(K8S / "generate.py", "hubnet_k8s_generate")
-    stale = [str(path.relative_to(ROOT)) for path, text in generate.files().items()
-             if not path.exists() or path.read_text() != text]
+    stale = [
+        str(path.relative_to(ROOT))
+        for path, text in generate.files().items()
+        if not path.exists() or path.read_text() != text
+    ]
     assert stale == [], "run `.venv/bin/python deploy/k8s/generate.py`"
 
 
@@ -54,13 +68,17 @@ def test_prod_runs_three_brokers_across_zones_with_durable_topics():
     objects = render("prod")
     [pool] = of_kind(objects, "KafkaNodePool")
     assert pool["spec"]["replicas"] == 3 and set(pool["spec"]["roles"]) == {"controller", "broker"}
-    [term] = pool["spec"]["template"]["pod"]["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    [term] = pool["spec"]["template"]["pod"]["affinity"]["podAntiAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ]
     assert term["topologyKey"] == "topology.kubernetes.io/zone"
     kafka = named(objects, "Kafka", "hubnet")["spec"]["kafka"]
     assert kafka["rack"]["topologyKey"] == "topology.kubernetes.io/zone"
     assert kafka["config"]["default.replication.factor"] == 3 and kafka["config"]["min.insync.replicas"] == 2
     for topic in of_kind(objects, "KafkaTopic"):
-        assert (topic["spec"]["replicas"], topic["spec"]["config"]["min.insync.replicas"]) == (3, "2"), topic["metadata"]
+        assert (topic["spec"]["replicas"], topic["spec"]["config"]["min.insync.replicas"]) == (3, "2"), topic[
+            "metadata"
+        ]
 
 
 def test_dev_runs_one_broker():
@@ -75,13 +93,19 @@ def test_one_database_per_service_and_backups_in_prod():
         clusters = {c["metadata"]["name"]: c for c in of_kind(render(overlay), "Cluster")}
         assert set(clusters) == {"referrals-db", "events-db", "notifications-db"}
         assert {c["spec"]["bootstrap"]["initdb"]["database"] for c in clusters.values()} == {
-            "referrals", "events", "notifications"}
+            "referrals",
+            "events",
+            "notifications",
+        }
     prod = render("prod")
     for cluster in of_kind(prod, "Cluster"):
         assert cluster["spec"]["backup"]["barmanObjectStore"]["destinationPath"].startswith("s3://")
         assert cluster["spec"]["instances"] == 3
     assert {b["spec"]["cluster"]["name"] for b in of_kind(prod, "ScheduledBackup")} == {
-        "referrals-db", "events-db", "notifications-db"}
+        "referrals-db",
+        "events-db",
+        "notifications-db",
+    }
     assert of_kind(render("dev"), "ScheduledBackup") == []
 
 

@@ -5,14 +5,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from hubnet_common.service.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
+
 from hubnet_common.sdk.messages import hubevent_commands as c
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
+from hubnet_common.sdk.topics import DIRECTORY, HUB_EVENT_COMMANDS, REFERRAL_EVENTS
+from hubnet_common.service.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
 from hubnet_common.service.processing import Route
 from hubnet_common.service.runtime import Runtime, ServiceSpec, every
-from hubnet_common.sdk.topics import DIRECTORY, HUB_EVENT_COMMANDS, REFERRAL_EVENTS
 from hubnet_common.service.uow import UnitOfWork
-
 from hubnet_events.adapters.uow import SERVICE, EventsUnitOfWork
 from hubnet_events.entrypoints import http
 from hubnet_events.handlers import change_hub_event, referred, registrations
@@ -49,7 +49,7 @@ def spec(
     lead = timedelta(hours=settings.reminder_lead_hours)
 
     async def reminders(runtime: Runtime) -> int:
-        async with EventsUnitOfWork(runtime.pool) as uow:
+        async with runtime.unit_of_work() as uow:
             return await remind_upcoming(uow, datetime.now(UTC), lead)
 
     return ServiceSpec(

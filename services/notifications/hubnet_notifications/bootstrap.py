@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from hubnet_common.service.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
+
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
+from hubnet_common.sdk.topics import DIRECTORY, NOTIFICATION_COMMANDS
+from hubnet_common.service.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
 from hubnet_common.service.processing import Route
 from hubnet_common.service.runtime import OwnLoop, Runtime, ServiceSpec, every, on_own_loop
-from hubnet_common.sdk.topics import DIRECTORY, NOTIFICATION_COMMANDS
 from hubnet_common.service.uow import UnitOfWork
-
 from hubnet_notifications.adapters.accepted import RECORDER_SETTINGS, PgAcceptedOutcomes, PgHandovers
 from hubnet_notifications.adapters.mailer import SmtpMailer
 from hubnet_notifications.adapters.repository import DELIVERIES_DUE
@@ -44,8 +44,12 @@ def routes(settings: NotificationSettings) -> list[Route]:
 
 def mailer(settings: NotificationSettings) -> SmtpMailer:
     return SmtpMailer(
-        settings.smtp_host, settings.smtp_port, sender=settings.mail_from, starttls=settings.smtp_starttls,
-        user=settings.smtp_user, password=settings.smtp_password,
+        settings.smtp_host,
+        settings.smtp_port,
+        sender=settings.mail_from,
+        starttls=settings.smtp_starttls,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
     )
 
 
@@ -57,7 +61,7 @@ def spec(
     smtp = mailer(settings)  # the digests'; the delivery worker's own is below
 
     async def seed_staff(runtime: Runtime) -> None:
-        async with NotificationsUnitOfWork(runtime.pool) as uow:
+        async with runtime.unit_of_work() as uow:
             await load_staff(uow, read_staff())
 
     # The delivery worker has a loop, a pool, a mailer and a recorder of its own (runtime.on_own_loop).
@@ -65,11 +69,15 @@ def spec(
         return asyncpg.connect(settings.pg_dsn, command_timeout=30, server_settings=RECORDER_SETTINGS)
 
     accepted, handovers = PgAcceptedOutcomes(recorder_connection), PgHandovers(recorder_connection)
-    delivery = Deliveries(Channels(mailer(settings), WebhookSender(timeout=settings.webhook_timeout_seconds)),
-                          accepted, handovers, lease=timedelta(seconds=settings.delivery_lease_seconds))
+    delivery = Deliveries(
+        Channels(mailer(settings), WebhookSender(timeout=settings.webhook_timeout_seconds)),
+        accepted,
+        handovers,
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+    )
 
     async def deliveries(own: OwnLoop) -> int:
-        return await delivery.deliver_due(lambda: NotificationsUnitOfWork(own.pool))
+        return await delivery.deliver_due(own.unit_of_work)
 
     delivering = every(settings.delivery_poll_seconds, deliveries, "deliveries", wake_on=DELIVERIES_DUE)
 
@@ -81,8 +89,7 @@ def spec(
             await handovers.close()
 
     async def digests(runtime: Runtime) -> int:
-        await send_due_digests(lambda: NotificationsUnitOfWork(runtime.pool), smtp, now=datetime.now(UTC),
-                               send_at=settings.digest_at)
+        await send_due_digests(runtime.unit_of_work, smtp, now=datetime.now(UTC), send_at=settings.digest_at)
         return 0  # all due digests are done in one pass
 
     return ServiceSpec(
@@ -91,7 +98,6 @@ def spec(
         routes=routes(settings),
         uow_factory=uow_factory or (lambda pool: lambda: NotificationsUnitOfWork(pool)),
         on_start=[seed_staff],
-        workers=[on_own_loop(deliveries_worker),
-                 every(settings.digest_check_seconds, digests, "digests")],
+        workers=[on_own_loop(deliveries_worker), every(settings.digest_check_seconds, digests, "digests")],
         http_routes=http.ROUTES,
     )

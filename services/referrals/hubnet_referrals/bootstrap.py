@@ -8,13 +8,18 @@ from pathlib import Path
 
 import asyncpg
 import structlog
+
 from hubnet_common.sdk.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
-from hubnet_common.sdk.messages.referral_commands import CreateReferral, EraseParticipant, RecordConsent, WithdrawConsent
+from hubnet_common.sdk.messages.referral_commands import (
+    CreateReferral,
+    EraseParticipant,
+    RecordConsent,
+    WithdrawConsent,
+)
+from hubnet_common.sdk.topics import REFERRAL_COMMANDS
 from hubnet_common.service.processing import Route
 from hubnet_common.service.runtime import Runtime, ServiceSpec, every
-from hubnet_common.sdk.topics import REFERRAL_COMMANDS
 from hubnet_common.service.uow import UnitOfWork
-
 from hubnet_referrals.adapters.custodian import KeyCustodian
 from hubnet_referrals.adapters.seed import read_enrolments, read_network
 from hubnet_referrals.adapters.uow import SERVICE, ReferralsUnitOfWork
@@ -38,7 +43,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 log = structlog.get_logger(__name__)
 
 
-
 def commands(custodian: KeyCustodian) -> Route:
     return Route(
         REFERRAL_COMMANDS.name,
@@ -59,13 +63,13 @@ def commands(custodian: KeyCustodian) -> Route:
 
 
 async def load_seed(runtime: Runtime) -> None:
-    async with ReferralsUnitOfWork(runtime.pool) as uow:
+    async with runtime.unit_of_work() as uow:
         await load_directory(uow, *read_network(), enrolments=read_enrolments(runtime.settings.keys_dir))
 
 
 async def announce_due_breaches(runtime: Runtime) -> int:
     """Announce SLA breaches as they fall due (and those missed while the service was down)."""
-    async with ReferralsUnitOfWork(runtime.pool) as uow:
+    async with runtime.unit_of_work() as uow:
         announced = await announce_overdue(uow, datetime.now(UTC))
     if announced:
         log.info("overdue referrals announced", count=announced)

@@ -7,6 +7,7 @@ import asyncio
 
 import asyncpg
 import pytest
+
 from hubnet_common.ops.cli.migrate import migration_dirs
 from hubnet_common.service.db import migrate, migration_files, pending_migrations
 

@@ -5,6 +5,7 @@ import asyncio
 
 import asyncpg
 import pytest
+
 from hubnet_common.ops.cli.main import main
 
 pytestmark = pytest.mark.integration
@@ -19,7 +20,9 @@ async def test_migrate_applies_a_services_migrations_once(new_database, monkeypa
     assert "none pending" in capsys.readouterr().out and "none pending" not in first
     conn = await asyncpg.connect(dsn)
     try:
-        tables = {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        tables = {
+            r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
     finally:
         await conn.close()
     assert {"outbox", "inbox"} <= tables and len(tables) > 3

@@ -7,28 +7,28 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import TopicPartition
+
 from hubnet_common.ops import dlq
+from hubnet_common.ops.local.credentials import logged_in, login
+from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source, service_source
 from hubnet_common.sdk.kafka import records_until_now
 from hubnet_common.sdk.keys import generate, read_key
-from hubnet_common.ops.local.credentials import logged_in, login
 from hubnet_common.sdk.messages.audit import MessageRejected
 from hubnet_common.sdk.messages.directory import PartnerUpserted
 from hubnet_common.sdk.messages.directory_commands import RotateSigningKey
 from hubnet_common.sdk.messages.hubevent_commands import ScheduleHubEvent
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
-from hubnet_common.ops.local.partners import LocalPartnerClient
-from hubnet_common.service.settings import Settings
 from hubnet_common.sdk.signing import Signer
 from hubnet_common.sdk.topics import AUDIT_EVENTS, on_broker
+from hubnet_common.service.settings import Settings
 from hubnet_events import bootstrap as events
 from hubnet_events.settings import EventSettings
 from hubnet_notifications import bootstrap as notifications
 from hubnet_notifications.settings import NotificationSettings
 from hubnet_referrals import bootstrap as referrals
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import eventually, publish_fact, rows, running
 from tests.integration.referral_steps import accepted, consent
@@ -41,15 +41,24 @@ async def network(new_database, kafka_bootstrap, mail_sink):
     """The referrals, events and notifications services, each with its own database."""
     dsns = [await new_database(name) for name in ("referrals", "events", "notifications")]
     common = dict(kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"), unknown_key_grace_seconds=3)
-    settings = (ReferralSettings(pg_dsn=dsns[0], **common), EventSettings(pg_dsn=dsns[1], **common),
-                NotificationSettings(pg_dsn=dsns[2], smtp_port=mail_sink[0], **common))
-    async with running(referrals.spec(settings[0]), settings[0]), running(events.spec(settings[1]), settings[1]), \
-            running(notifications.spec(settings[2]), settings[2]):
+    settings = (
+        ReferralSettings(pg_dsn=dsns[0], **common),
+        EventSettings(pg_dsn=dsns[1], **common),
+        NotificationSettings(pg_dsn=dsns[2], smtp_port=mail_sink[0], **common),
+    )
+    async with (
+        running(referrals.spec(settings[0]), settings[0]),
+        running(events.spec(settings[1]), settings[1]),
+        running(notifications.spec(settings[2]), settings[2]),
+    ):
         yield dsns
 
 
-async def rejections(kafka_bootstrap, claimed_id: str, at_least: int = 1, timeout: float = 20.0) -> list[MessageRejected]:
+async def rejections(
+    kafka_bootstrap, claimed_id: str, at_least: int = 1, timeout: float = 20.0
+) -> list[MessageRejected]:
     """The audit facts about the record that claimed this ce_id, once there are `at_least` of them."""
+
     async def mine() -> list[MessageRejected] | None:
         found = [MessageRejected.model_validate_json(r.value) for r in await _audit_records(kafka_bootstrap)]
         about = [f for f in found if f.claimed_id == claimed_id]
@@ -60,8 +69,9 @@ async def rejections(kafka_bootstrap, claimed_id: str, at_least: int = 1, timeou
 
 async def _audit_records(kafka_bootstrap):
     topic = on_broker(AUDIT_EVENTS.name, Settings().topic_prefix)
-    return await records_until_now(kafka_bootstrap, [TopicPartition(topic, p) for p in range(AUDIT_EVENTS.partitions)],
-                                   **login("hubnet-operator"))  # the operators read the audit facts
+    return await records_until_now(
+        kafka_bootstrap, [TopicPartition(topic, p) for p in range(AUDIT_EVENTS.partitions)], **login("hubnet-operator")
+    )  # the operators read the audit facts
 
 
 async def test_unsigned_and_forged_commands_are_refused_dead_lettered_and_audited(network, kafka_bootstrap, partner):
@@ -79,11 +89,17 @@ async def test_unsigned_and_forged_commands_are_refused_dead_lettered_and_audite
     for envelope, code in ((unsigned, "unsigned"), (forged, "source-mismatch")):
         [audit] = await rejections(kafka_bootstrap, envelope.id)
         assert (audit.code, audit.claimed_source, audit.topic_name) == (
-            code, "urn:hubnet:partner:bostadsbolaget", f"{Settings().topic_prefix}referral.commands.v1")
-    letters = await dlq.read(logged_in("hubnet-operator", Settings(kafka_bootstrap=kafka_bootstrap)),
-                             topic="referral.commands.v1")
+            code,
+            "urn:hubnet:partner:bostadsbolaget",
+            f"{Settings().topic_prefix}referral.commands.v1",
+        )
+    letters = await dlq.read(
+        logged_in("hubnet-operator", Settings(kafka_bootstrap=kafka_bootstrap)), topic="referral.commands.v1"
+    )
     assert {(letter.reason, letter.header("ce_id")) for letter in letters} >= {
-        ("unsigned", unsigned.id), ("source-mismatch", forged.id)}
+        ("unsigned", unsigned.id),
+        ("source-mismatch", forged.id),
+    }
     assert not await rows(network[0], "SELECT 1 FROM consents WHERE id = $1", given.consent_id)
 
 
@@ -92,24 +108,39 @@ async def test_a_command_sent_again_after_the_window_is_a_replay(network, kafka_
     sent again later carries its old signed ce_time and is refused, whatever the sender claims."""
     given = consent()
     async with partner("bostadsbolaget") as bostadsbolaget:
-        old = replace(Envelope.new(type=given.ce_type, source=bostadsbolaget.source, subject=given.subject()),
-                      time=datetime.now(UTC) - timedelta(minutes=10))
-        reply = await bostadsbolaget.request_raw(given.topic, given.model_dump_json().encode(), old, key=given.subject())
+        old = replace(
+            Envelope.new(type=given.ce_type, source=bostadsbolaget.source, subject=given.subject()),
+            time=datetime.now(UTC) - timedelta(minutes=10),
+        )
+        reply = await bostadsbolaget.request_raw(
+            given.topic, given.model_dump_json().encode(), old, key=given.subject()
+        )
     assert (reply.ce_type, reply.code) == ("se.hubnet.command.rejected.v1", "replay")
     assert not await rows(network[0], "SELECT 1 FROM consents WHERE id = $1", given.consent_id)
 
 
 async def test_a_fact_signed_by_a_partner_is_not_taken_for_the_referrals_services(network, kafka_bootstrap):
     fact = ReferralRequested(
-        referral_id="R-forged-1", version=1, status="requested", sender_partner_id="bostadsbolaget",
-        receiver_partner_id="brg", service_id="brg-business-coaching", hub_id="hjallbo",
-        actor_partner_id="bostadsbolaget", at=datetime.now(UTC), participant_ref="ab" * 32, purpose="own-business",
-        consent_id="C-forged")
+        referral_id="R-forged-1",
+        version=1,
+        status="requested",
+        sender_partner_id="bostadsbolaget",
+        receiver_partner_id="brg",
+        service_id="brg-business-coaching",
+        hub_id="hjallbo",
+        actor_partner_id="bostadsbolaget",
+        at=datetime.now(UTC),
+        participant_ref="ab" * 32,
+        purpose="own-business",
+        consent_id="C-forged",
+    )
     envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject())
     await publish_fact(kafka_bootstrap, fact, envelope, signer=Signer(_key("partner-brg")))
     audits = await rejections(kafka_bootstrap, envelope.id, at_least=2)  # by events and by notifications
-    assert {(a.code, a.consumer.split("-")[-2]) for a in audits} >= {("source-mismatch", "events"),
-                                                                     ("source-mismatch", "notifications")}
+    assert {(a.code, a.consumer.split("-")[-2]) for a in audits} >= {
+        ("source-mismatch", "events"),
+        ("source-mismatch", "notifications"),
+    }
     assert not await rows(network[2], "SELECT 1 FROM notifications WHERE source_id = $1", envelope.id)
 
 
@@ -117,15 +148,26 @@ async def test_a_partner_rotates_its_key_and_every_service_follows(network, kafk
     old, new = Signer(_key("partner-familjebostader")), generate("ed25519")
     until = datetime.now(UTC) + timedelta(seconds=20)
     async with LocalPartnerClient(kafka_bootstrap, "familjebostader", signer=old) as with_old:
-        accepted(await with_old.request(RotateSigningKey(partner_id="familjebostader", public_key=new.public,
-                                                         previous_valid_until=until)))
-    entry = await watcher.wait_for(lambda s: isinstance(s.body, PartnerUpserted) and s.key == "partner:familjebostader"
-                                   and len(s.body.signing_keys) == 2)
+        accepted(
+            await with_old.request(
+                RotateSigningKey(partner_id="familjebostader", public_key=new.public, previous_valid_until=until)
+            )
+        )
+    entry = await watcher.wait_for(
+        lambda s: (
+            isinstance(s.body, PartnerUpserted) and s.key == "partner:familjebostader" and len(s.body.signing_keys) == 2
+        )
+    )
     assert [k.valid_until for k in entry.body.signing_keys] == [until, None]
 
-    event = ScheduleHubEvent(hub_id="bergsjon", kind="pop-up", title="Pop-up: jobb i bostadsbolagen",
-                             starts_at=datetime.now(UTC) + timedelta(days=3),
-                             ends_at=datetime.now(UTC) + timedelta(days=3, hours=2), capacity=20)
+    event = ScheduleHubEvent(
+        hub_id="bergsjon",
+        kind="pop-up",
+        title="Pop-up: jobb i bostadsbolagen",
+        starts_at=datetime.now(UTC) + timedelta(days=3),
+        ends_at=datetime.now(UTC) + timedelta(days=3, hours=2),
+        capacity=20,
+    )
     async with LocalPartnerClient(kafka_bootstrap, "familjebostader", signer=Signer(new.private)) as with_new:
         accepted(await with_new.request(event))  # the events service knows the new key from its directory copy
     async with LocalPartnerClient(kafka_bootstrap, "familjebostader", signer=old) as with_old:

@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
-from hubnet_common.service.db import create_pool, migrate
+
+from hubnet_common.ops.local.services import LocalServices
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
-from hubnet_common.ops.local.services import LocalServices
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
+from hubnet_common.service.db import create_pool, migrate
 from hubnet_notifications import bootstrap
 from hubnet_notifications.adapters.accepted import PgAcceptedOutcomes, PgHandovers
 from hubnet_notifications.adapters.mailer import SmtpMailer
@@ -30,7 +31,6 @@ from hubnet_notifications.domain.wording import Wording
 from hubnet_notifications.handlers.deliver import Channels, Deliveries
 from hubnet_notifications.handlers.load_staff import load_staff
 from hubnet_notifications.settings import NotificationSettings
-
 from tests.conftest import ROOT, free_port, fresh_group_prefix
 from tests.integration.conftest import eventually, publish_facts, rows, skip_history, until
 
@@ -57,8 +57,11 @@ class Sink(mailsink.MailDirHandler):
     def message_ids(self) -> list[str]:
         ids = []
         for mail in sorted(self.mail_dir.glob("*.eml")):
-            ids += [line.split(":", 1)[1].strip() for line in mail.read_text().splitlines()
-                    if line.lower().startswith("message-id:")]
+            ids += [
+                line.split(":", 1)[1].strip()
+                for line in mail.read_text().splitlines()
+                if line.lower().startswith("message-id:")
+            ]
         return ids
 
 
@@ -117,10 +120,19 @@ async def sink(tmp_path, on_accept=None):
 
 def requested() -> ReferralRequested:
     return ReferralRequested(
-        referral_id=f"R-dr-{uuid.uuid4().hex[:10]}", version=1, status="requested", sender_partner_id="bostadsbolaget",
-        receiver_partner_id="brg", service_id="brg-business-coaching", hub_id="hjallbo",
-        actor_partner_id="bostadsbolaget", at=datetime.now(UTC), participant_ref="ab" * 32, purpose="own-business",
-        consent_id="C-dr")
+        referral_id=f"R-dr-{uuid.uuid4().hex[:10]}",
+        version=1,
+        status="requested",
+        sender_partner_id="bostadsbolaget",
+        receiver_partner_id="brg",
+        service_id="brg-business-coaching",
+        hub_id="hjallbo",
+        actor_partner_id="bostadsbolaget",
+        at=datetime.now(UTC),
+        participant_ref="ab" * 32,
+        purpose="own-business",
+        consent_id="C-dr",
+    )
 
 
 async def publish(kafka_bootstrap, *facts) -> None:
@@ -141,17 +153,24 @@ def away_at_the_first_mail(db: Database):
 
 
 def worker(mailer, db: Database) -> Deliveries:
-    return Deliveries(Channels(mailer, webhooks=None), PgAcceptedOutcomes(lambda: asyncpg.connect(db.dsn)),
-                      PgHandovers(lambda: asyncpg.connect(db.dsn)))
+    return Deliveries(
+        Channels(mailer, webhooks=None),
+        PgAcceptedOutcomes(lambda: asyncpg.connect(db.dsn)),
+        PgHandovers(lambda: asyncpg.connect(db.dsn)),
+    )
 
 
 async def a_pending_mail(db: Database) -> str:
     async with db() as uow:
         member = next(m for m in await uow.staff.all() if m.id == "brg-sara")
-        source = Envelope.new(type="se.hubnet.referral.requested.v1", source=service_source("referrals"),
-                              subject=f"R-{uuid.uuid4().hex[:8]}")
-        notification = Notification.for_staff(member, "email", Wording("Ny remiss", "En ny remiss till er."),
-                                               link="https://hubnet.test/r", source=source)
+        source = Envelope.new(
+            type="se.hubnet.referral.requested.v1",
+            source=service_source("referrals"),
+            subject=f"R-{uuid.uuid4().hex[:8]}",
+        )
+        notification = Notification.for_staff(
+            member, "email", Wording("Ny remiss", "En ny remiss till er."), link="https://hubnet.test/r", source=source
+        )
         await uow.notifications.add_all([notification])
         await uow.commit()
     return notification.id
@@ -159,8 +178,9 @@ async def a_pending_mail(db: Database) -> str:
 
 async def state(db: Database, notification_id: str) -> tuple[str, int, int]:
     async with db.pool.acquire() as conn:
-        status, attempts = await conn.fetchrow("SELECT status, attempts FROM notifications WHERE id = $1::uuid",
-                                               notification_id)
+        status, attempts = await conn.fetchrow(
+            "SELECT status, attempts FROM notifications WHERE id = $1::uuid", notification_id
+        )
         facts = await conn.fetchval("SELECT count(*) FROM outbox WHERE key = $1", notification_id)
     return status, attempts, facts
 
@@ -258,13 +278,23 @@ async def killed_mid_delivery(database, kafka_bootstrap, tmp_path, handler, read
     Message-IDs the sink took, once every mail is recorded delivered."""
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
-    settings = NotificationSettings(pg_dsn=database.dsn, kafka_bootstrap=kafka_bootstrap,
-                                    group_prefix=fresh_group_prefix("kill"), smtp_port=controller.port)
+    settings = NotificationSettings(
+        pg_dsn=database.dsn,
+        kafka_bootstrap=kafka_bootstrap,
+        group_prefix=fresh_group_prefix("kill"),
+        smtp_port=controller.port,
+    )
     await skip_history(kafka_bootstrap, settings.group_prefix, [bootstrap.spec(settings)])
-    local = LocalServices(log_dir=tmp_path / "logs", databases={"notifications": database.name},
-                          ports={"notifications": free_port()},
-                          extra_env={"HUBNET_SMTP_PORT": str(controller.port), "HUBNET_GROUP_PREFIX": settings.group_prefix,
-                                     "HUBNET_DELIVERY_LEASE_SECONDS": "3"})
+    local = LocalServices(
+        log_dir=tmp_path / "logs",
+        databases={"notifications": database.name},
+        ports={"notifications": free_port()},
+        extra_env={
+            "HUBNET_SMTP_PORT": str(controller.port),
+            "HUBNET_GROUP_PREFIX": settings.group_prefix,
+            "HUBNET_DELIVERY_LEASE_SECONDS": "3",
+        },
+    )
     try:
         await asyncio.to_thread(local.start_all)
         await publish(kafka_bootstrap, *(requested() for _ in range(40)))
@@ -274,8 +304,12 @@ async def killed_mid_delivery(database, kafka_bootstrap, tmp_path, handler, read
         assert await asyncio.to_thread(process.wait) == -signal.SIGKILL
         handler.released.set()
         await asyncio.to_thread(local.start_all)
-        await until(database.dsn, "SELECT 1 FROM notifications WHERE channel = 'email'"
-                                  " HAVING count(*) = 80 AND count(*) FILTER (WHERE status = 'delivered') = 80", 60)
+        await until(
+            database.dsn,
+            "SELECT 1 FROM notifications WHERE channel = 'email'"
+            " HAVING count(*) = 80 AND count(*) FILTER (WHERE status = 'delivered') = 80",
+            60,
+        )
     finally:
         handler.released.set()
         await asyncio.to_thread(local.stop_all)
@@ -289,8 +323,9 @@ async def test_a_service_killed_with_mails_in_flight_sends_each_once(database, k
     async def twenty_taken_and_recorded_the_rest_not_sent() -> bool:
         return handler.accepted == 20 and handler.held > 0 and await count(database.dsn, "status = 'delivered'") == 20
 
-    ids = await killed_mid_delivery(database, kafka_bootstrap, tmp_path, handler,
-                                    twenty_taken_and_recorded_the_rest_not_sent)
+    ids = await killed_mid_delivery(
+        database, kafka_bootstrap, tmp_path, handler, twenty_taken_and_recorded_the_rest_not_sent
+    )
     assert len(ids) == len(set(ids)) == 80
 
 
@@ -300,8 +335,10 @@ async def test_a_service_killed_before_the_servers_answer_sends_no_mail_twice(da
     handler = AnswerHoldingSink(tmp_path, accept=20)
 
     async def mails_held_and_handed_over() -> bool:
-        return handler.holding > 0 and await count(
-            database.dsn, "status = 'pending' AND handed_at IS NOT NULL") == handler.holding
+        return (
+            handler.holding > 0
+            and await count(database.dsn, "status = 'pending' AND handed_at IS NOT NULL") == handler.holding
+        )
 
     ids = await killed_mid_delivery(database, kafka_bootstrap, tmp_path, handler, mails_held_and_handed_over)
     assert len(ids) == len(set(ids)) == 80

@@ -7,17 +7,22 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+
+from hubnet_common.ops.local.mail import wait_for_mail
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
-from hubnet_common.ops.local.mail import wait_for_mail
 from hubnet_common.sdk.messages.notification_commands import (
-    RegisterWebhook, RemoveStaffMember, RemoveWebhook, Subscribe, Unsubscribe, UpsertStaffMember,
+    RegisterWebhook,
+    RemoveStaffMember,
+    RemoveWebhook,
+    Subscribe,
+    Unsubscribe,
+    UpsertStaffMember,
 )
 from hubnet_common.sdk.messages.notification_events import NotificationDelivered
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_notifications import bootstrap
 from hubnet_notifications.settings import NotificationSettings
-
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import publish_facts, rows, running, until
 from tests.integration.referral_steps import accepted
@@ -30,18 +35,31 @@ pytestmark = pytest.mark.integration
 async def notifications(new_database, kafka_bootstrap, mail_sink):
     port, mail_dir = mail_sink
     dsn = await new_database("notifications")
-    settings = NotificationSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"),
-                                    smtp_port=port, base_url="https://hubnet.test")
+    settings = NotificationSettings(
+        pg_dsn=dsn,
+        kafka_bootstrap=kafka_bootstrap,
+        group_prefix=fresh_group_prefix("it"),
+        smtp_port=port,
+        base_url="https://hubnet.test",
+    )
     async with running(bootstrap.spec(settings), settings):
         yield dsn, mail_dir
 
 
 def requested(hub_id: str = "hjallbo") -> ReferralRequested:
     return ReferralRequested(
-        referral_id=f"R-self-{uuid.uuid4().hex[:10]}", version=1, status="requested",
-        sender_partner_id="bostadsbolaget", receiver_partner_id="brg", service_id="brg-business-coaching",
-        hub_id=hub_id, actor_partner_id="bostadsbolaget", at=datetime.now(UTC), participant_ref="ab" * 32,
-        purpose="own-business", consent_id="C-self",
+        referral_id=f"R-self-{uuid.uuid4().hex[:10]}",
+        version=1,
+        status="requested",
+        sender_partner_id="bostadsbolaget",
+        receiver_partner_id="brg",
+        service_id="brg-business-coaching",
+        hub_id=hub_id,
+        actor_partner_id="bostadsbolaget",
+        at=datetime.now(UTC),
+        participant_ref="ab" * 32,
+        purpose="own-business",
+        consent_id="C-self",
     )
 
 
@@ -64,8 +82,13 @@ async def test_a_removed_staff_member_is_told_nothing_more(notifications, kafka_
     staff_id = f"brg-new-{uuid.uuid4().hex[:6]}"
     email = f"{staff_id}@brg.example.org"
     async with partner("brg") as brg, partner("poseidon") as poseidon:
-        accepted(await brg.request(UpsertStaffMember(staff_id=staff_id, name="Ny Coach", email=email,
-                                                     roles=["receives-referrals"], language="sv")))
+        accepted(
+            await brg.request(
+                UpsertStaffMember(
+                    staff_id=staff_id, name="Ny Coach", email=email, roles=["receives-referrals"], language="sv"
+                )
+            )
+        )
         before = requested()
         assert {(staff_id, "email"), (staff_id, "inbox")} <= await told_about(dsn, kafka_bootstrap, before)
         await wait_for_mail(mail_dir, before.referral_id, to=email)
@@ -82,8 +105,13 @@ async def test_after_unsubscribing_a_subscriber_hears_no_more(notifications, kaf
     dsn, _ = notifications
     subscription = f"S-self-{uuid.uuid4().hex[:6]}"
     async with partner("brg") as brg:
-        accepted(await brg.request(Subscribe(subscription_id=subscription, staff_id="brg-lena",
-                                             kinds=["referral.requested"], hub_id="bergsjon")))
+        accepted(
+            await brg.request(
+                Subscribe(
+                    subscription_id=subscription, staff_id="brg-lena", kinds=["referral.requested"], hub_id="bergsjon"
+                )
+            )
+        )
         assert ("brg-lena", "email") in await told_about(dsn, kafka_bootstrap, requested(hub_id="bergsjon"))
 
         accepted(await brg.request(Unsubscribe(subscription_id=subscription, staff_id="brg-lena")))
@@ -98,8 +126,11 @@ async def test_a_removed_webhook_is_called_no_more(notifications, kafka_bootstra
     dsn, _ = notifications
     hook = f"brg-case-system-{uuid.uuid4().hex[:6]}"
     async with receiving() as receiver, partner("brg") as brg, partner("stadsmissionen") as stadsmissionen:
-        accepted(await brg.request(RegisterWebhook(webhook_id=hook, url=receiver.url, secret=receiver.secret,
-                                                   kinds=["referral.*"])))
+        accepted(
+            await brg.request(
+                RegisterWebhook(webhook_id=hook, url=receiver.url, secret=receiver.secret, kinds=["referral.*"])
+            )
+        )
         before = requested()
         assert (hook, "webhook") in await told_about(dsn, kafka_bootstrap, before)
         await watcher.wait_for(lambda s: isinstance(s.body, NotificationDelivered) and s.body.recipient_id == hook)

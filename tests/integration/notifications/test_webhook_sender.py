@@ -8,9 +8,9 @@ import json
 import time
 
 import pytest
+
 from hubnet_common.sdk.webhook_signature import new_secret
 from hubnet_notifications.adapters.webhook import WebhookRejected, WebhookSender, WebhookUnavailable
-
 from tests.integration.webhook_receiver import receiving
 
 pytestmark = pytest.mark.integration
@@ -26,7 +26,8 @@ async def receiver():
 
 async def test_delivers_signed_document(receiver):
     status = await WebhookSender(user_agent="hubnet-test/1").send(
-        receiver.url, receiver.secret, DOCUMENT, delivery_id="d-1")
+        receiver.url, receiver.secret, DOCUMENT, delivery_id="d-1"
+    )
     assert status == 204
     [request] = receiver.requests
     assert receiver.verified == [True]
@@ -109,8 +110,7 @@ async def test_garbage_answer_is_transient():
     port = server.sockets[0].getsockname()[1]
     try:
         with pytest.raises(WebhookUnavailable, match="not an HTTP"):
-            await WebhookSender(timeout=2).send(f"http://127.0.0.1:{port}/", new_secret(), DOCUMENT,
-                                                delivery_id="d-9")
+            await WebhookSender(timeout=2).send(f"http://127.0.0.1:{port}/", new_secret(), DOCUMENT, delivery_id="d-9")
     finally:
         server.close()
         await server.wait_closed()

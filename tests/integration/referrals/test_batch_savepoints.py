@@ -7,14 +7,14 @@ remain (hubnet_common/service/processing.py, hubnet_common/service/uow.py)."""
 import asyncpg
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
+
+from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.messages.referral_commands import new_consent_id
 from hubnet_common.sdk.messages.referral_events import ConsentRecorded
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
-from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.topics import MAIN_TOPICS, REFERRAL_COMMANDS
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
 from tests.integration.referral_steps import consent
@@ -43,11 +43,15 @@ async def test_a_failing_record_in_a_batch_undoes_only_its_own_writes(new_databa
     # copy that share_data_key writes next is refused, and the transaction is aborted from there.
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute("""
+        await conn.execute(
+            """
             CREATE FUNCTION refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN RAISE EXCEPTION 'no data key copy for this resident'; END $$;
             CREATE TRIGGER refuse_doomed BEFORE INSERT ON data_key_copies FOR EACH ROW
-                WHEN (NEW.participant_ref = '""" + DOOMED_REF + "') EXECUTE FUNCTION refuse_doomed();")
+                WHEN (NEW.participant_ref = '"""
+            + DOOMED_REF
+            + "') EXECUTE FUNCTION refuse_doomed();"
+        )
     finally:
         await conn.close()
     ids = on_one_partition(5)
@@ -58,8 +62,10 @@ async def test_a_failing_record_in_a_batch_undoes_only_its_own_writes(new_databa
         sent = [await sender.send(command) for command in commands]
     ce_ids = [envelope.id for envelope in sent]
 
-    async with TopicWatcher(kafka_bootstrap, [*MAIN_TOPICS, REFERRAL_COMMANDS.dlq]) as watcher, \
-            running(bootstrap.spec(settings), settings):
+    async with (
+        TopicWatcher(kafka_bootstrap, [*MAIN_TOPICS, REFERRAL_COMMANDS.dlq]) as watcher,
+        running(bootstrap.spec(settings), settings),
+    ):
         answers = {}
         for n, ce_id in enumerate(ce_ids):
             try:
@@ -70,11 +76,19 @@ async def test_a_failing_record_in_a_batch_undoes_only_its_own_writes(new_databa
         await watcher.wait_for(lambda s: s.topic == REFERRAL_COMMANDS.dlq.name)
 
     kinds = [(type(answers[i]), getattr(answers[i], "code", None)) for i in ce_ids]
-    assert kinds == [(CommandAccepted, None), (CommandRejected, "processing-failed"), (CommandAccepted, None),
-                     (CommandRejected, "consent-exists"), (CommandAccepted, None)]
+    assert kinds == [
+        (CommandAccepted, None),
+        (CommandRejected, "processing-failed"),
+        (CommandAccepted, None),
+        (CommandRejected, "consent-exists"),
+        (CommandAccepted, None),
+    ]
     stored = await rows(dsn, "SELECT id, participant_ref FROM consents ORDER BY id")
-    assert {(r["id"], r["participant_ref"]) for r in stored} == {(ids[0], f"{0:064x}"), (ids[2], f"{2:064x}"),
-                                                                 (ids[4], f"{4:064x}")}
+    assert {(r["id"], r["participant_ref"]) for r in stored} == {
+        (ids[0], f"{0:064x}"),
+        (ids[2], f"{2:064x}"),
+        (ids[4], f"{4:064x}"),
+    }
     keys_of = {r["participant_ref"] for r in await rows(dsn, "SELECT participant_ref FROM data_key_copies")}
     assert keys_of == {f"{i:064x}" for i in (0, 2, 4)}  # none for the doomed resident, none for the refused one
     inbox = await rows(dsn, "SELECT ce_id, received_at FROM inbox WHERE ce_id = ANY($1)", ce_ids)
@@ -82,7 +96,8 @@ async def test_a_failing_record_in_a_batch_undoes_only_its_own_writes(new_databa
     assert len({r["received_at"] for r in inbox}) == 1  # now() of one transaction: the five came as one batch
     audit = await rows(dsn, "SELECT command_id, outcome, code FROM audit_log WHERE command_id = ANY($1)", ce_ids)
     assert sorted((r["command_id"], r["outcome"], r["code"]) for r in audit) == sorted(
-        (ce_id, "refused" if code else "accepted", code) for ce_id, (_, code) in zip(ce_ids, kinds, strict=True))
+        (ce_id, "refused" if code else "accepted", code) for ce_id, (_, code) in zip(ce_ids, kinds, strict=True)
+    )
     facts = [s.body.consent_id for s in watcher.seen if isinstance(s.body, ConsentRecorded)]
     assert sorted(facts) == sorted([ids[0], ids[2], ids[4]])  # announced before their answers, same key
     dead = [s for s in watcher.seen if s.topic == REFERRAL_COMMANDS.dlq.name]

@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
+
 from hubnet_common.ops import dlq
+from hubnet_common.ops.local.credentials import logged_in, login
+from hubnet_common.ops.local.partners import partner_signer
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages.referral_commands import AcknowledgeReferral
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
-from hubnet_common.ops.local.credentials import logged_in, login
-from hubnet_common.ops.local.partners import partner_signer
-from hubnet_common.service.settings import Settings
 from hubnet_common.sdk.topics import on_broker
+from hubnet_common.service.settings import Settings
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import eventually, rows, running
 from tests.integration.referral_steps import accepted, consent, referral
@@ -35,8 +35,9 @@ async def referrals(new_database, kafka_bootstrap):
         yield dsn, settings
 
 
-async def produce(bootstrap: str, topic: str, value: bytes, key: bytes, headers: list, *,
-                  user: str = "partner-bostadsbolaget") -> None:
+async def produce(
+    bootstrap: str, topic: str, value: bytes, key: bytes, headers: list, *, user: str = "partner-bostadsbolaget"
+) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **login(user))
     await producer.start()
     try:
@@ -46,12 +47,15 @@ async def produce(bootstrap: str, topic: str, value: bytes, key: bytes, headers:
 
 
 def hubnet(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(Path(sys.executable).parent / "hubnet"), *args], capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "hubnet"), *args], capture_output=True, text=True, timeout=60
+    )
 
 
 async def dead_letters(kafka_bootstrap, **filters):
-    return await dlq.read(logged_in("hubnet-operator", Settings(kafka_bootstrap=kafka_bootstrap)), topic="referral.commands.v1", **filters)
+    return await dlq.read(
+        logged_in("hubnet-operator", Settings(kafka_bootstrap=kafka_bootstrap)), topic="referral.commands.v1", **filters
+    )
 
 
 async def garbage(kafka_bootstrap):
@@ -79,23 +83,47 @@ async def test_a_replayed_dead_letter_takes_effect_once(referrals, kafka_bootstr
     # As an earlier version of the service left it: dead-lettered for a bug since fixed.
     body = command.model_dump_json().encode()
     signed = partner_signer("bostadsbolaget").sign(command.referral_id.encode(), envelope.to_headers(), body)
-    headers = signed + [(n, v.encode()) for n, v in {
-        "dlq_reason": "handler-error", "dlq_detail": "KeyError('bug')", "dlq_group": "hubnet-referrals-old",
-        "dlq_topic": "referral.commands.v1", "dlq_partition": "0", "dlq_offset": "7",
-        "dlq_time": (datetime.now(UTC) - timedelta(days=6)).isoformat()}.items()]
-    await produce(kafka_bootstrap, "referral.commands.v1.dlq", body, command.referral_id.encode(), headers,
-                  user="hubnet-referrals")
+    headers = signed + [
+        (n, v.encode())
+        for n, v in {
+            "dlq_reason": "handler-error",
+            "dlq_detail": "KeyError('bug')",
+            "dlq_group": "hubnet-referrals-old",
+            "dlq_topic": "referral.commands.v1",
+            "dlq_partition": "0",
+            "dlq_offset": "7",
+            "dlq_time": (datetime.now(UTC) - timedelta(days=6)).isoformat(),
+        }.items()
+    ]
+    await produce(
+        kafka_bootstrap,
+        "referral.commands.v1.dlq",
+        body,
+        command.referral_id.encode(),
+        headers,
+        user="hubnet-referrals",
+    )
 
     # Its group alone: other tests of the session leave handler errors on this topic too.
-    listed = await asyncio.to_thread(hubnet, "dlq", "list", "--topic", "referral.commands.v1", "--reason", "handler-error",
-                                     "--group", "hubnet-referrals-old")
+    listed = await asyncio.to_thread(
+        hubnet,
+        "dlq",
+        "list",
+        "--topic",
+        "referral.commands.v1",
+        "--reason",
+        "handler-error",
+        "--group",
+        "hubnet-referrals-old",
+    )
     assert envelope.id in listed.stdout and "1 dead letter(s)" in listed.stdout
     offset = listed.stdout.split("@")[1].split()[0]
     shown = await asyncio.to_thread(hubnet, "dlq", "show", "referral.commands.v1", offset)
     assert "dlq_detail: KeyError('bug')" in shown.stdout and command.referral_id in shown.stdout
     for _ in range(2):  # replayed twice by mistake, the second after the first was answered: the inbox holds
-        replayed = await asyncio.to_thread(hubnet, "dlq", "replay", "--topic", "referral.commands.v1",
-                                           "--offset", offset)
+        replayed = await asyncio.to_thread(
+            hubnet, "dlq", "replay", "--topic", "referral.commands.v1", "--offset", offset
+        )
         assert replayed.returncode == 0 and "1 dead letter(s) replayed" in replayed.stdout
         await watcher.wait_for(lambda s: getattr(s.body, "command_id", None) == envelope.id)
     async with partner("bostadsbolaget") as sender:

@@ -5,12 +5,12 @@ seeded and as partners change their own entries since."""
 import uuid
 
 import pytest
+
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.sealing import generate_encryption_keys
 from hubnet_referrals import bootstrap
 from hubnet_referrals.adapters.seed import read_network
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.conftest import fresh_group_prefix
 from tests.integration.referral_steps import accepted
 from tests.integration.served import get, serving, until_answer
@@ -20,8 +20,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 async def referrals(new_database, kafka_bootstrap):
-    settings = ReferralSettings(pg_dsn=await new_database("referrals"), kafka_bootstrap=kafka_bootstrap,
-                                group_prefix=fresh_group_prefix("it"))
+    settings = ReferralSettings(
+        pg_dsn=await new_database("referrals"), kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it")
+    )
     async with serving(bootstrap.spec(settings), settings) as (url, _):
         yield url
 
@@ -49,14 +50,22 @@ async def test_a_partners_new_name_and_encryption_key_are_in_the_directory(refer
     finally:  # the module's other tests, in any order, expect the seeded name
         async with partner("brg") as brg:
             accepted(await brg.request(UpdatePartner(partner_id="brg", name=SEEDED_BRG)))
-        await until_answer(referrals, "/directory", lambda status, directory: status == 200 and next(
-            p for p in directory["partners"] if p["id"] == "brg")["name"] == SEEDED_BRG)
+        await until_answer(
+            referrals,
+            "/directory",
+            lambda status, directory: (
+                status == 200 and next(p for p in directory["partners"] if p["id"] == "brg")["name"] == SEEDED_BRG
+            ),
+        )
 
 
 async def shows_the_change(referrals, name: str, key: str) -> None:
     def shows_it(status, directory) -> bool:
-        return status == 200 and {"name": name, "encryption_public_key": key}.items() <= next(
-            p for p in directory["partners"] if p["id"] == "brg").items()
+        return (
+            status == 200
+            and {"name": name, "encryption_public_key": key}.items()
+            <= next(p for p in directory["partners"] if p["id"] == "brg").items()
+        )
 
     _, directory = await until_answer(referrals, "/directory", shows_it)
     others = {p["id"]: p["name"] for p in directory["partners"] if p["id"] != "brg"}

@@ -5,8 +5,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import hubnet_referrals
 import pytest
+
+import hubnet_referrals
 from hubnet_common.service.db import migrate
 from hubnet_referrals.adapters.follow_up_query import load_records
 from hubnet_referrals.domain.follow_up import figures, to_csv
@@ -18,9 +19,17 @@ FRIDAY = datetime(2026, 3, 6, 10, 0, tzinfo=STOCKHOLM)
 MONDAY, TUESDAY = FRIDAY + timedelta(days=3), FRIDAY + timedelta(days=4)
 WEDNESDAY, THURSDAY = FRIDAY + timedelta(days=5), FRIDAY + timedelta(days=6)
 LATER = FRIDAY + timedelta(days=20)
-STATUS = {"request": "requested", "acknowledge": "received", "accept": "accepted", "reject": "rejected",
-          "start": "in-progress", "complete": "completed", "reopen": "in-progress", "cancel": "cancelled",
-          "mark-entered-in-error": "entered-in-error"}
+STATUS = {
+    "request": "requested",
+    "acknowledge": "received",
+    "accept": "accepted",
+    "reject": "rejected",
+    "start": "in-progress",
+    "complete": "completed",
+    "reopen": "in-progress",
+    "cancel": "cancelled",
+    "mark-entered-in-error": "entered-in-error",
+}
 ACCEPTED_AND_DONE = [("acknowledge", MONDAY), ("accept", WEDNESDAY), ("start", THURSDAY)]
 
 
@@ -30,13 +39,31 @@ async def add_referral(conn, rid: str, steps: list[tuple], *, hub="hjallbo", at=
     await conn.execute(
         "INSERT INTO referrals (id, sender_partner_id, receiver_partner_id, service_id, hub_id, participant_ref,"
         " purpose, status, version, requested_at) VALUES ($1, 'bostadsbolaget', 'brg', 'brg-job', $2, $3, 'work',"
-        " $4, $5, $6)", rid, hub, f"p-{rid}", STATUS[steps[-1][0]], len(steps), at)
+        " $4, $5, $6)",
+        rid,
+        hub,
+        f"p-{rid}",
+        STATUS[steps[-1][0]],
+        len(steps),
+        at,
+    )
     await conn.executemany(
         "INSERT INTO referral_history (referral_id, version, action, status, actor_partner_id, at, reason_code,"
         " main_activity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [(rid, version, action, STATUS[action], "bostadsbolaget" if action in ("request", "cancel") else "brg",
-          when, detail[0] if detail and action != "complete" else None, detail[0] if detail and action == "complete"
-          else None) for version, (action, when, *detail) in enumerate(steps, start=1)])
+        [
+            (
+                rid,
+                version,
+                action,
+                STATUS[action],
+                "bostadsbolaget" if action in ("request", "cancel") else "brg",
+                when,
+                detail[0] if detail and action != "complete" else None,
+                detail[0] if detail and action == "complete" else None,
+            )
+            for version, (action, when, *detail) in enumerate(steps, start=1)
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,21 +72,32 @@ async def dsn(new_database):
     conn = await asyncpg.connect(dsn)
     try:
         await migrate(conn, MIGRATIONS)
-        await conn.execute("INSERT INTO partners (id, name) VALUES ('bostadsbolaget', 'Bostadsbolaget'),"
-                           " ('brg', 'BRG')")
+        await conn.execute(
+            "INSERT INTO partners (id, name) VALUES ('bostadsbolaget', 'Bostadsbolaget'), ('brg', 'BRG')"
+        )
         await conn.execute("INSERT INTO hubs (id, name) VALUES ('hjallbo', 'Hjällbo'), ('angered', 'Angered')")
         await conn.execute("INSERT INTO services (id, partner_id, name) VALUES ('brg-job', 'brg', 'Jobbspår')")
         # Hjällbo, March: four completed to work, one completed, reopened and completed again ...
         for n in range(4):
             await add_referral(conn, f"done-{n}", [*ACCEPTED_AND_DONE, ("complete", LATER, "work")])
-        await add_referral(conn, "again", [*ACCEPTED_AND_DONE, ("complete", LATER, "job-seeking"),
-                                           ("reopen", LATER + timedelta(days=1)),
-                                           ("complete", LATER + timedelta(days=9), "work")])
+        await add_referral(
+            conn,
+            "again",
+            [
+                *ACCEPTED_AND_DONE,
+                ("complete", LATER, "job-seeking"),
+                ("reopen", LATER + timedelta(days=1)),
+                ("complete", LATER + timedelta(days=9), "work"),
+            ],
+        )
         # ... two rejected for lack of capacity, one made by mistake ...
         for n in range(2):
             await add_referral(conn, f"no-room-{n}", [("acknowledge", TUESDAY), ("reject", THURSDAY, "no-capacity")])
-        await add_referral(conn, "mistake", [("acknowledge", MONDAY), ("reject", TUESDAY, "not-eligible"),
-                                             ("mark-entered-in-error", WEDNESDAY)])
+        await add_referral(
+            conn,
+            "mistake",
+            [("acknowledge", MONDAY), ("reject", TUESDAY, "not-eligible"), ("mark-entered-in-error", WEDNESDAY)],
+        )
         # ... and one in February. Angered: one cancelled, two waiting (one requested on 1 March at 00:30).
         await add_referral(conn, "february", [], at=datetime(2026, 2, 10, 9, tzinfo=STOCKHOLM))
         await add_referral(conn, "cancelled", [("cancel", MONDAY, "no-longer-interested")], hub="angered")
@@ -92,8 +130,11 @@ async def test_records_are_derived_from_the_history_of_every_referral(dsn):
 
 async def test_figures_per_hub_partner_service_and_month_with_small_cells_suppressed(dsn):
     rows = {(r.hub, r.partner, r.service, r.month): r.figures for r in figures(await records(dsn))}
-    assert sorted(rows) == [("angered", "brg", "brg-job", "2026-03"), ("hjallbo", "brg", "brg-job", "2026-02"),
-                            ("hjallbo", "brg", "brg-job", "2026-03")]
+    assert sorted(rows) == [
+        ("angered", "brg", "brg-job", "2026-03"),
+        ("hjallbo", "brg", "brg-job", "2026-02"),
+        ("hjallbo", "brg", "brg-job", "2026-03"),
+    ]
     march = rows["hjallbo", "brg", "brg-job", "2026-03"]
     assert march["sent"] == 7 and march["acknowledged"] == 7 and march["accepted"] == 5
     assert march["rejected"] is None and march["rejected.no-capacity"] is None

@@ -7,14 +7,14 @@ import asyncio
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import GroupAuthorizationFailedError, KafkaConnectionError, TopicAuthorizationFailedError
+
 from hubnet_common.ops.local.credentials import login
 from hubnet_common.sdk.messages.replies import CommandAccepted
+from hubnet_common.sdk.topics import REFERRAL_EVENTS, on_broker, replies_topic
 from hubnet_common.service.runtime import consumer_group
 from hubnet_common.service.settings import Settings
-from hubnet_common.sdk.topics import REFERRAL_EVENTS, on_broker, replies_topic
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import running
 from tests.integration.referral_steps import consent
@@ -36,8 +36,14 @@ async def write(user: str, name: str, **security) -> None:
 
 
 async def read(user: str, name: str, group: str | None = None) -> None:
-    consumer = AIOKafkaConsumer(topic(name), bootstrap_servers=Settings().kafka_bootstrap, group_id=group,
-                                enable_auto_commit=False, auto_offset_reset="earliest", **login(user))
+    consumer = AIOKafkaConsumer(
+        topic(name),
+        bootstrap_servers=Settings().kafka_bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **login(user),
+    )
     try:
         await consumer.start()
         await consumer.getmany(timeout_ms=3000)
@@ -46,7 +52,8 @@ async def read(user: str, name: str, group: str | None = None) -> None:
 
 
 async def test_a_partner_sends_commands_and_reads_the_answers_on_its_own_replies_topic(
-        new_database, kafka_bootstrap, partner):
+    new_database, kafka_bootstrap, partner
+):
     dsn = await new_database("referrals")
     settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("acl"))
     async with running(bootstrap.spec(settings), settings), partner("bostadsbolaget") as sender:

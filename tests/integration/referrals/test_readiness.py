@@ -7,11 +7,11 @@ import asyncio
 
 import asyncpg
 import pytest
+
 from hubnet_common.service.settings import Settings
 from hubnet_common.service.startup import wait_for_dependencies
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.conftest import free_port, fresh_group_prefix
 from tests.integration.served import get, serving, until_answer
 
@@ -24,8 +24,9 @@ async def test_with_kafka_unreachable_a_starting_service_is_alive_but_not_ready(
     url = f"http://127.0.0.1:{settings.http_port}"
     waiting = asyncio.create_task(wait_for_dependencies(settings, max_backoff=1.0))
     try:
-        status, checks = await until_answer(url, "/readyz", lambda status, body: status != 0 and
-                                            body.get("kafka") != "not checked yet", timeout=30)
+        status, checks = await until_answer(
+            url, "/readyz", lambda status, body: status != 0 and body.get("kafka") != "not checked yet", timeout=30
+        )
         assert status == 503
         assert checks["kafka"].startswith("unreachable") and checks["postgres"] == "ok"
         assert (await get(url, "/healthz"))[0] == 200
@@ -35,8 +36,7 @@ async def test_with_kafka_unreachable_a_starting_service_is_alive_but_not_ready(
         await asyncio.gather(waiting, return_exceptions=True)
 
 
-async def test_with_a_migration_missing_a_running_service_is_not_ready_until_it_is_there(new_database,
-                                                                                       kafka_bootstrap):
+async def test_with_a_migration_missing_a_running_service_is_not_ready_until_it_is_there(new_database, kafka_bootstrap):
     dsn = await new_database("readiness")
     settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("ready"))
     async with serving(bootstrap.spec(settings), settings) as (url, _):
@@ -45,8 +45,10 @@ async def test_with_a_migration_missing_a_running_service_is_not_ready_until_it_
 
         conn = await asyncpg.connect(dsn)
         try:  # as a database restored from a backup taken before the latest migration would be
-            latest = await conn.fetchrow("DELETE FROM schema_migrations WHERE name = (SELECT max(name) FROM"
-                                         " schema_migrations WHERE name LIKE 'hubnet_referrals.%') RETURNING *")
+            latest = await conn.fetchrow(
+                "DELETE FROM schema_migrations WHERE name = (SELECT max(name) FROM"
+                " schema_migrations WHERE name LIKE 'hubnet_referrals.%') RETURNING *"
+            )
             status, checks = await get(url, "/readyz")
             assert status == 503 and latest["name"] in checks["migrations"]
             assert checks["postgres"] == "ok" and checks["kafka"] == "ok"

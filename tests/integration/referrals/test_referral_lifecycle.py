@@ -2,6 +2,7 @@
 its fact, every refusal, consent coverage and withdrawal, directory changes."""
 
 import pytest
+
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages import referral_events as f
 from hubnet_common.sdk.messages.directory import ServiceUpserted
@@ -11,7 +12,6 @@ from hubnet_common.sdk.messages.vocabulary import MainActivity, Purpose, ReasonC
 from hubnet_common.sdk.sealing import ContactDetails, generate_encryption_keys
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
 from tests.integration.referral_steps import accepted, consent, new_referral, referral, sealed
@@ -36,8 +36,9 @@ async def parties(service, partner):
 
 
 async def facts_of(watcher, referral_id, count):
-    await watcher.wait_for(lambda s: s.key == referral_id and getattr(s.body, "version", 0) == count
-                           and s.topic == "referral.events.v1")
+    await watcher.wait_for(
+        lambda s: s.key == referral_id and getattr(s.body, "version", 0) == count and s.topic == "referral.events.v1"
+    )
     return [s.body for s in watcher.seen if s.key == referral_id and s.topic == "referral.events.v1"]
 
 
@@ -46,27 +47,51 @@ async def test_the_closed_loop_publishes_one_fact_per_transition_and_the_outcome
     command = await new_referral(sender)
     rid = command.referral_id
     sealed_hold = sealed("sick leave")
-    for step in (c.AcknowledgeReferral(referral_id=rid, expected_version=1), c.AcceptReferral(referral_id=rid),
-                 c.StartReferral(referral_id=rid), c.HoldReferral(referral_id=rid, reason=sealed_hold),
-                 c.ResumeReferral(referral_id=rid), c.CompleteReferral(referral_id=rid, outcome=OWN_BUSINESS)):
+    for step in (
+        c.AcknowledgeReferral(referral_id=rid, expected_version=1),
+        c.AcceptReferral(referral_id=rid),
+        c.StartReferral(referral_id=rid),
+        c.HoldReferral(referral_id=rid, reason=sealed_hold),
+        c.ResumeReferral(referral_id=rid),
+        c.CompleteReferral(referral_id=rid, outcome=OWN_BUSINESS),
+    ):
         accepted(await receiver.request(step))
     published = await facts_of(watcher, rid, 7)
-    assert [type(x) for x in published] == [f.ReferralRequested, f.ReferralReceived, f.ReferralAccepted,
-                                             f.ReferralStarted, f.ReferralPutOnHold, f.ReferralResumed,
-                                             f.ReferralCompleted]
+    assert [type(x) for x in published] == [
+        f.ReferralRequested,
+        f.ReferralReceived,
+        f.ReferralAccepted,
+        f.ReferralStarted,
+        f.ReferralPutOnHold,
+        f.ReferralResumed,
+        f.ReferralCompleted,
+    ]
     assert [x.version for x in published] == list(range(1, 8))
     assert published[1].answer_due_at is not None and published[0].ack_due_at is not None
     assert published[-1].main_activity == "own-business"
     outcome = await watcher.wait_for(lambda s: isinstance(s.body, OutcomeRecorded) and s.key == rid)
     assert outcome.topic == "outcome.events.v1" and outcome.body.receiver_partner_id == "brg"
-    history = await rows(service, "SELECT version, action, actor_partner_id, reason FROM referral_history"
-                                  " WHERE referral_id = $1 ORDER BY version", rid)
+    history = await rows(
+        service,
+        "SELECT version, action, actor_partner_id, reason FROM referral_history"
+        " WHERE referral_id = $1 ORDER BY version",
+        rid,
+    )
     assert [(h["action"], h["actor_partner_id"]) for h in history] == [
-        ("request", "bostadsbolaget"), ("acknowledge", "brg"), ("accept", "brg"), ("start", "brg"),
-        ("hold", "brg"), ("resume", "brg"), ("complete", "brg")]
+        ("request", "bostadsbolaget"),
+        ("acknowledge", "brg"),
+        ("accept", "brg"),
+        ("start", "brg"),
+        ("hold", "brg"),
+        ("resume", "brg"),
+        ("complete", "brg"),
+    ]
     assert history[4]["reason"] == sealed_hold  # stored as it came: sealed
-    clocks = await rows(service, "SELECT kind, stopped_at IS NOT NULL AS stopped FROM referral_sla"
-                                 " WHERE referral_id = $1 ORDER BY kind", rid)
+    clocks = await rows(
+        service,
+        "SELECT kind, stopped_at IS NOT NULL AS stopped FROM referral_sla WHERE referral_id = $1 ORDER BY kind",
+        rid,
+    )
     assert [tuple(r) for r in clocks] == [("acknowledge", True), ("answer", True)]
 
 
@@ -74,32 +99,51 @@ async def test_reject_fail_cancel_reopen_and_entered_in_error(service, parties, 
     sender, receiver, _ = parties
     rejected = await new_referral(sender)
     accepted(await receiver.request(c.AcknowledgeReferral(referral_id=rejected.referral_id)))
-    accepted(await receiver.request(c.RejectReferral(referral_id=rejected.referral_id,
-                                                     reason_code=ReasonCode.NO_CAPACITY)))
-    accepted(await receiver.request(c.ReopenReferral(referral_id=rejected.referral_id, note=sealed("A place opened up"))))
+    accepted(
+        await receiver.request(c.RejectReferral(referral_id=rejected.referral_id, reason_code=ReasonCode.NO_CAPACITY))
+    )
+    accepted(
+        await receiver.request(c.ReopenReferral(referral_id=rejected.referral_id, note=sealed("A place opened up")))
+    )
 
     failed = await new_referral(sender)
     for step in (c.AcknowledgeReferral, c.AcceptReferral, c.StartReferral):
         accepted(await receiver.request(step(referral_id=failed.referral_id)))
-    accepted(await receiver.request(c.FailReferral(referral_id=failed.referral_id,
-                                                   reason_code=ReasonCode.COULD_NOT_CONTACT)))
-    accepted(await sender.request(c.MarkReferralEnteredInError(referral_id=failed.referral_id, note=sealed("wrong person"))))
+    accepted(
+        await receiver.request(c.FailReferral(referral_id=failed.referral_id, reason_code=ReasonCode.COULD_NOT_CONTACT))
+    )
+    accepted(
+        await sender.request(c.MarkReferralEnteredInError(referral_id=failed.referral_id, note=sealed("wrong person")))
+    )
 
     cancelled = await new_referral(sender)
-    accepted(await sender.request(c.CancelReferral(referral_id=cancelled.referral_id,
-                                                   reason_code=ReasonCode.NO_LONGER_INTERESTED)))
+    accepted(
+        await sender.request(
+            c.CancelReferral(referral_id=cancelled.referral_id, reason_code=ReasonCode.NO_LONGER_INTERESTED)
+        )
+    )
 
     assert [type(x) for x in await facts_of(watcher, rejected.referral_id, 4)][1:] == [
-        f.ReferralReceived, f.ReferralRejected, f.ReferralReopened]
+        f.ReferralReceived,
+        f.ReferralRejected,
+        f.ReferralReopened,
+    ]
     assert [type(x) for x in await facts_of(watcher, failed.referral_id, 6)][-2:] == [
-        f.ReferralFailed, f.ReferralEnteredInError]
+        f.ReferralFailed,
+        f.ReferralEnteredInError,
+    ]
     [_, cancel] = await facts_of(watcher, cancelled.referral_id, 2)
     assert isinstance(cancel, f.ReferralCancelled) and cancel.reason_code == "no-longer-interested"
-    statuses = await rows(service, "SELECT id, status FROM referrals WHERE id = ANY($1)",
-                          [rejected.referral_id, failed.referral_id, cancelled.referral_id])
+    statuses = await rows(
+        service,
+        "SELECT id, status FROM referrals WHERE id = ANY($1)",
+        [rejected.referral_id, failed.referral_id, cancelled.referral_id],
+    )
     assert {r["id"]: r["status"] for r in statuses} == {
-        rejected.referral_id: "in-progress", failed.referral_id: "entered-in-error",
-        cancelled.referral_id: "cancelled"}
+        rejected.referral_id: "in-progress",
+        failed.referral_id: "entered-in-error",
+        cancelled.referral_id: "cancelled",
+    }
 
 
 async def test_refusals_name_the_rule_and_change_nothing(service, parties):
@@ -132,8 +176,10 @@ async def test_no_consent_no_referral(service, parties):
         (referral("C-never-recorded"), "no consent C-never-recorded"),
         (referral(other_resident.consent_id), "another resident"),
         (referral(only_studies.consent_id), "purpose own-business"),
-        (referral(only_studies.consent_id, purpose=Purpose.STUDIES, service_id="arbvux-sfi-guidance"),
-         "does not cover partner goteborgs-stad-arbvux"),
+        (
+            referral(only_studies.consent_id, purpose=Purpose.STUDIES, service_id="arbvux-sfi-guidance"),
+            "does not cover partner goteborgs-stad-arbvux",
+        ),
     ]
     for command, why in cases:
         reply = await sender.request(command)
@@ -160,10 +206,13 @@ async def test_withdrawn_consent_cancels_open_referrals_and_erases_their_contact
     [_, cancel] = await facts_of(watcher, still_open.referral_id, 2)
     assert isinstance(cancel, f.ReferralCancelled) and cancel.reason_code == "consent-withdrawn"
     assert "sealed_contact" not in cancel.model_dump() and "participant_ref" not in cancel.model_dump()
-    stored = await rows(service, "SELECT status, sealed_contact, need FROM referrals WHERE consent_id = $1",
-                        given.consent_id)
+    stored = await rows(
+        service, "SELECT status, sealed_contact, need FROM referrals WHERE consent_id = $1", given.consent_id
+    )
     assert {(r["status"], r["sealed_contact"], r["need"]) for r in stored} == {
-        ("cancelled", None, ""), ("completed", None, "")}
+        ("cancelled", None, ""),
+        ("completed", None, ""),
+    }
     again = await sender.request(referral(given.consent_id))
     assert again.code == "consent-missing" and "withdrawn" in again.reason
 
@@ -174,13 +223,19 @@ async def test_partners_keep_their_own_directory_entries(service, parties, watch
     full = await sender.request(referral((await _consent(sender)).consent_id))
     assert full.code == "service-full"
     accepted(await receiver.request(UpdateCapacity(service_id="brg-business-coaching", available_places=4)))
-    assert (await other.request(UpdateCapacity(service_id="brg-business-coaching", available_places=9))).code == \
-        "not-permitted"
+    assert (
+        await other.request(UpdateCapacity(service_id="brg-business-coaching", available_places=9))
+    ).code == "not-permitted"
     published = await watcher.wait_for(lambda s: isinstance(s.body, ServiceUpserted) and s.body.available_places == 4)
     assert published.key == "service:brg-business-coaching" and published.body.capacity_updated_at is not None
 
-    accepted(await other.request(UpsertService(service_id="poseidon-homework-help", name="Läxhjälp",
-                                               hub_ids=["lovgardet"], languages=["sv", "so"])))
+    accepted(
+        await other.request(
+            UpsertService(
+                service_id="poseidon-homework-help", name="Läxhjälp", hub_ids=["lovgardet"], languages=["sv", "so"]
+            )
+        )
+    )
     unknown_hub = await other.request(UpsertService(service_id="poseidon-x", name="X", hub_ids=["kortedala"]))
     assert unknown_hub.code == "hub-unknown"
     key = generate_encryption_keys().public

@@ -4,21 +4,21 @@ import base64
 
 import asyncpg
 import pytest
+
+from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
-from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.messages.directory import HubUpserted, ServiceUpserted
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.referral_commands import AcknowledgeReferral, CreateReferral, EraseParticipant
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
+from hubnet_common.sdk.sealing import generate_encryption_keys, open_data_key
 from hubnet_common.sdk.topics import DIRECTORY
 from hubnet_referrals import bootstrap
-from hubnet_common.sdk.sealing import generate_encryption_keys, open_data_key
 from hubnet_referrals.adapters import read_model
 from hubnet_referrals.adapters.data_keys import partners_copy
 from hubnet_referrals.adapters.seed import read_network
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import eventually, rows, running
 from tests.integration.referral_steps import REF, accepted, consent, referral, send_twice
@@ -57,10 +57,13 @@ async def test_a_referral_is_stored_published_with_its_envelope_and_accepted(ref
     assert fact.topic == "referral.events.v1"
     assert fact.envelope.source == "urn:hubnet:service:referrals" and fact.envelope.subject == command.referral_id
     assert fact.body.receiver_partner_id == "brg" and fact.body.participant_ref == REF
-    [row] = await rows(dsn, "SELECT status, version, sender_partner_id FROM referrals WHERE id = $1", command.referral_id)
+    [row] = await rows(
+        dsn, "SELECT status, version, sender_partner_id FROM referrals WHERE id = $1", command.referral_id
+    )
     assert tuple(row) == ("requested", 1, "bostadsbolaget")
-    history = await rows(dsn, "SELECT status, actor_partner_id FROM referral_history WHERE referral_id = $1",
-                         command.referral_id)
+    history = await rows(
+        dsn, "SELECT status, actor_partner_id FROM referral_history WHERE referral_id = $1", command.referral_id
+    )
     assert [tuple(h) for h in history] == [("requested", "bostadsbolaget")]
 
 
@@ -69,9 +72,12 @@ async def test_a_malformed_command_is_rejected_clearly_and_leaves_no_row(referra
     envelope = Envelope.new(type=CreateReferral.ce_type, source=partner_source("bostadsbolaget"), subject="R-bad-1")
     async with partner("bostadsbolaget") as bostadsbolaget:
         not_json = await bostadsbolaget.request_raw("referral.commands.v1", b"\xffnot json", envelope, key="R-bad-1")
-        envelope2 = Envelope.new(type=CreateReferral.ce_type, source=partner_source("bostadsbolaget"), subject="R-bad-2")
+        envelope2 = Envelope.new(
+            type=CreateReferral.ce_type, source=partner_source("bostadsbolaget"), subject="R-bad-2"
+        )
         missing = await bostadsbolaget.request_raw(
-            "referral.commands.v1", b'{"referral_id": "R-bad-2", "hub_id": "hjallbo"}', envelope2, key="R-bad-2")
+            "referral.commands.v1", b'{"referral_id": "R-bad-2", "hub_id": "hjallbo"}', envelope2, key="R-bad-2"
+        )
     assert not_json.code == "invalid-body" and "JSON" in not_json.reason
     assert missing.code == "invalid-body"
     assert {"service_id", "participant_ref", "purpose"} <= {e.field for e in missing.errors}
@@ -109,12 +115,15 @@ async def test_the_directory_is_published_keyed_for_compaction(new_database, kaf
     dsn = await new_database("referrals")
     settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"))
     partners, hubs, services = read_network()
-    seed = sorted([f"partner:{p.id}" for p in partners] + [f"hub:{h.id}" for h in hubs]
-                  + [f"service:{s.id}" for s in services])
+    seed = sorted(
+        [f"partner:{p.id}" for p in partners] + [f"hub:{h.id}" for h in hubs] + [f"service:{s.id}" for s in services]
+    )
 
     async def published() -> list[str]:
-        return sorted(r["key"] for r in await rows(
-            dsn, "SELECT key FROM outbox WHERE topic = 'directory.v1' AND published_at IS NOT NULL"))
+        return sorted(
+            r["key"]
+            for r in await rows(dsn, "SELECT key FROM outbox WHERE topic = 'directory.v1' AND published_at IS NOT NULL")
+        )
 
     async def seed_published() -> bool:
         return set(await published()) >= set(seed)
@@ -130,7 +139,7 @@ async def test_the_directory_is_published_keyed_for_compaction(new_database, kaf
 
 
 async def test_the_audit_log_keeps_every_answer_and_cannot_be_changed(referrals, partner, a_referral):
-    dsn, runtime = referrals
+    _dsn, runtime = referrals
     command = a_referral()
     async with partner("bostadsbolaget") as bostadsbolaget, partner("poseidon") as poseidon:
         accepted(await bostadsbolaget.request(command))
@@ -155,8 +164,11 @@ async def test_a_residents_data_key_is_kept_only_sealed_and_destroyed_on_erasure
     keys = {p: generate_encryption_keys() for p in ("bostadsbolaget", "brg")}
     async with partner("bostadsbolaget") as sender, partner("brg") as brg:
         for partner_id, client in (("bostadsbolaget", sender), ("brg", brg)):
-            accepted(await client.request(UpdatePartner(partner_id=partner_id,
-                                                        encryption_public_key=keys[partner_id].public)))
+            accepted(
+                await client.request(
+                    UpdatePartner(partner_id=partner_id, encryption_public_key=keys[partner_id].public)
+                )
+            )
         accepted(await sender.request(consent(participant_ref=resident, partners=("brg", "poseidon"))))
         copies = await rows(dsn, "SELECT holder, sealed_key FROM data_key_copies WHERE participant_ref = $1", resident)
         assert {r["holder"] for r in copies} == {"bostadsbolaget", "brg", "referrals"}  # poseidon published no key
@@ -167,7 +179,9 @@ async def test_a_residents_data_key_is_kept_only_sealed_and_destroyed_on_erasure
         finally:
             await conn.close()
         data_key = open_data_key(brg_copy, keys["brg"].private)
-        assert open_data_key(await _copy_of(dsn, resident, "bostadsbolaget"), keys["bostadsbolaget"].private) == data_key
+        assert (
+            open_data_key(await _copy_of(dsn, resident, "bostadsbolaget"), keys["bostadsbolaget"].private) == data_key
+        )
         assert all(base64.b64encode(data_key).decode() not in r["sealed_key"] for r in copies)
 
         accepted(await brg.request(EraseParticipant(participant_ref=resident, noted_by="Sara Nilsson")))
@@ -177,6 +191,7 @@ async def test_a_residents_data_key_is_kept_only_sealed_and_destroyed_on_erasure
 
 
 async def _copy_of(dsn: str, resident: str, holder: str) -> str:
-    [row] = await rows(dsn, "SELECT sealed_key FROM data_key_copies WHERE participant_ref = $1 AND holder = $2",
-                       resident, holder)
+    [row] = await rows(
+        dsn, "SELECT sealed_key FROM data_key_copies WHERE participant_ref = $1 AND holder = $2", resident, holder
+    )
     return row[0]

@@ -8,15 +8,15 @@ import hashlib
 import json
 from dataclasses import replace
 
+from nacl.signing import SigningKey
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.keys import decode, read_key
 from hubnet_common.sdk.messages.audit import MessageRejected
+from hubnet_common.sdk.signing import SIGNATURE_HEADER, key_id
 from hubnet_common.service.processing import Record
 from hubnet_common.service.settings import Settings
-from hubnet_common.sdk.signing import SIGNATURE_HEADER, key_id
-from nacl.signing import SigningKey
-
 from tests.unit.common.fakes.network import signed
 from tests.unit.common.fakes.referrals import referrals_processor
 
@@ -35,10 +35,17 @@ def signed_as_written(record: Record) -> Record:
     signed form of docs/security.md, as a partner's own implementation of it would make it."""
     private = read_key(Settings().keys_dir / f"partner-{SENDER}.ed25519.key")
     public = read_key(Settings().keys_dir / f"partner-{SENDER}.ed25519.pub")
-    covered = sorted([name, value.decode()] for name, value in record.headers
-                     if name.startswith("ce_") or name in ("content-type", "traceparent"))
-    document = {"body_sha256": hashlib.sha256(record.value).hexdigest(), "headers": covered,
-                "key": record.key.decode(), "v": 1}
+    covered = sorted(
+        [name, value.decode()]
+        for name, value in record.headers
+        if name.startswith("ce_") or name in ("content-type", "traceparent")
+    )
+    document = {
+        "body_sha256": hashlib.sha256(record.value).hexdigest(),
+        "headers": covered,
+        "key": record.key.decode(),
+        "v": 1,
+    }
     form = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
     signature = SigningKey(decode(private, "key")).sign(form).signature
     value = f"v1;key={key_id(public)};sig={base64.b64encode(signature).decode()}".encode()
@@ -58,7 +65,9 @@ async def test_a_command_with_its_type_twice_is_dead_lettered_and_changes_nothin
     [audit] = [MessageRejected.model_validate_json(o.body) for o in uow.committed if o.topic == MessageRejected.topic]
     assert audit.code == "bad-signature"
 
-    assert await processor.process(signed_as_written(replace(record, offset=4))) == "accepted"  # written once, it counts
+    assert (
+        await processor.process(signed_as_written(replace(record, offset=4))) == "accepted"
+    )  # written once, it counts
     assert uow.directory.partners[SENDER].name == "Renamed"
 
 

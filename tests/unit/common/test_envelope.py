@@ -1,12 +1,15 @@
 import uuid
 
 import pytest
+
 from hubnet_common.sdk.envelope import Envelope, EnvelopeInvalid, uuid7
 from hubnet_common.sdk.identity import partner_of, partner_source
 
 
 def test_headers_carry_every_cloudevents_attribute_and_read_back_the_same():
-    envelope = Envelope.new(type="se.hubnet.referral.requested.v1", source="urn:hubnet:service:referrals", subject="R-1")
+    envelope = Envelope.new(
+        type="se.hubnet.referral.requested.v1", source="urn:hubnet:service:referrals", subject="R-1"
+    )
     headers = dict(envelope.to_headers())
     assert headers["ce_specversion"] == b"1.0"
     assert headers["content-type"] == b"application/json"
@@ -32,7 +35,7 @@ def test_missing_required_header_is_named(drop, message):
 
 
 def test_header_that_is_not_utf8_is_refused():
-    headers = Envelope.new(type="t", source="s", subject="x").to_headers() + [("ce_subject", b"\xff\xfe")]
+    headers = [*Envelope.new(type="t", source="s", subject="x").to_headers(), ("ce_subject", b"\xff\xfe")]
     with pytest.raises(EnvelopeInvalid, match="UTF-8"):
         Envelope.from_headers(headers)
 

@@ -7,6 +7,7 @@ from faststream import AckPolicy
 from faststream.kafka import TestKafkaBroker
 from faststream.kafka.message import KafkaMessage
 from faststream.kafka.parser import AioKafkaBatchParser
+
 from hubnet_common.service.processing import Record
 from hubnet_common.service.runtime import build_app, keep_raw_headers
 from hubnet_common.service.settings import Settings
@@ -26,7 +27,7 @@ class RecordingProcessor:
 
 def test_every_subscriber_commits_after_processing_and_starts_at_the_earliest_record():
     for spec in (referrals.spec(), events.spec(), notifications.spec()):
-        app, runtime = build_app(spec, Settings(group_prefix="unit", topic_prefix=""))
+        app, _runtime = build_app(spec, Settings(group_prefix="unit", topic_prefix=""))
         [broker] = app.brokers
         assert len(broker.subscribers) == len(spec.routes)
         for subscriber in broker.subscribers:
@@ -50,9 +51,19 @@ async def test_a_body_that_is_not_json_reaches_the_processor_as_it_was():
 
 
 async def test_a_record_with_a_header_that_is_not_utf8_reaches_the_processor_as_it_was():
-    record = ConsumerRecord(topic="referral.commands.v1", partition=0, offset=3, timestamp=0, timestamp_type=0,
-                            key=b"R-1", value=b"{}", checksum=None, serialized_key_size=3, serialized_value_size=2,
-                            headers=[("ce_source", b"urn:\xc3\x28"), ("ce_id", b"x")])
+    record = ConsumerRecord(
+        topic="referral.commands.v1",
+        partition=0,
+        offset=3,
+        timestamp=0,
+        timestamp_type=0,
+        key=b"R-1",
+        value=b"{}",
+        checksum=None,
+        serialized_key_size=3,
+        serialized_value_size=2,
+        headers=[("ce_source", b"urn:\xc3\x28"), ("ce_id", b"x")],
+    )
     message = await keep_raw_headers((record,), AioKafkaBatchParser(KafkaMessage, None).parse_batch)
     assert message.headers["ce_id"] == "x"
     [raw] = message.raw_message

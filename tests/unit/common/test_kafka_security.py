@@ -4,13 +4,14 @@ same for FastStream's subscribers and the producer, start-up and admin clients."
 import ssl
 
 import pytest
-from hubnet_common.service.kafka_security import broker_security, client_security
+from pydantic import ValidationError
+
 from hubnet_common.ops.local.credentials import ensure_password, logged_in
 from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.service.kafka_security import broker_security, client_security
 from hubnet_common.service.runtime import build_app
 from hubnet_common.service.settings import Settings
 from hubnet_referrals import bootstrap as referrals
-from pydantic import ValidationError
 
 ON_A_CLUSTER = dict(kafka_security_protocol="SASL_SSL", kafka_sasl_username="referrals", kafka_sasl_password="s3cret")
 
@@ -44,11 +45,20 @@ def test_the_password_does_not_show_in_the_settings_as_logged():
 
 
 async def test_a_partner_system_logs_in_with_its_own_user():
-    client = LocalPartnerClient("127.0.0.1:1", "brg", topic_prefix="", **client_security(Settings(
-        kafka_security_protocol="SASL_SSL", kafka_sasl_username="partner-brg", kafka_sasl_password="pw")))
+    client = LocalPartnerClient(
+        "127.0.0.1:1",
+        "brg",
+        topic_prefix="",
+        **client_security(
+            Settings(kafka_security_protocol="SASL_SSL", kafka_sasl_username="partner-brg", kafka_sasl_password="pw")
+        ),
+    )
     for kafka in (client.producer.client, client.replies._client):
         assert (kafka._security_protocol, kafka._sasl_mechanism, kafka._sasl_plain_username) == (
-            "SASL_SSL", "SCRAM-SHA-512", "partner-brg")
+            "SASL_SSL",
+            "SCRAM-SHA-512",
+            "partner-brg",
+        )
 
 
 def test_a_deployment_keeps_its_own_login_and_reads_no_local_files(monkeypatch):
@@ -63,5 +73,7 @@ async def test_on_a_machine_with_local_users_a_tool_logs_in_as_the_user_it_acts_
     assert (tmp_path / "partner-brg").stat().st_mode & 0o777 == 0o600
     client = LocalPartnerClient("127.0.0.1:1", "brg", topic_prefix="")
     assert (client.producer.client._security_protocol, client.producer.client._sasl_plain_username) == (
-        "SASL_PLAINTEXT", "partner-brg")
+        "SASL_PLAINTEXT",
+        "partner-brg",
+    )
     assert client.producer.client._sasl_plain_password == (tmp_path / "partner-brg").read_text()

@@ -4,11 +4,12 @@ import base64
 import stat
 
 import pytest
-from hubnet_common.sdk.keys import KINDS, KeyInvalid, ensure_key_pairs, read_key, write_key_pair
+from nacl.signing import SigningKey
+
 from hubnet_common.ops.access import network_key_names
 from hubnet_common.sdk.identity import owner_source
+from hubnet_common.sdk.keys import KINDS, KeyInvalid, ensure_key_pairs, read_key, write_key_pair
 from hubnet_common.sdk.sealing import public_key_for
-from nacl.signing import SigningKey
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -19,8 +20,11 @@ def test_key_files_are_written_with_the_right_modes_and_read_back(tmp_path, kind
     assert stat.S_IMODE(private_path.stat().st_mode) == 0o600
     public, private = read_key(public_path), read_key(private_path)
     assert len(base64.b64decode(public)) == len(base64.b64decode(private)) == 32
-    derived = (public_key_for(private) if kind == "x25519"
-               else base64.b64encode(bytes(SigningKey(base64.b64decode(private)).verify_key)).decode())
+    derived = (
+        public_key_for(private)
+        if kind == "x25519"
+        else base64.b64encode(bytes(SigningKey(base64.b64decode(private)).verify_key)).decode()
+    )
     assert derived == public
 
 
@@ -33,7 +37,7 @@ def test_an_existing_private_key_is_never_overwritten(tmp_path):
 
 
 def test_a_truncated_or_missing_key_file_is_refused_naming_the_file(tmp_path):
-    public_path, private_path = write_key_pair(tmp_path, "partner-brg", "x25519")
+    _public_path, private_path = write_key_pair(tmp_path, "partner-brg", "x25519")
     private_path.write_text(private_path.read_text().strip()[:20] + "\n")
     with pytest.raises(KeyInvalid, match="partner-brg.x25519.key"):
         read_key(private_path)

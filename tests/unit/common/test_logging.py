@@ -4,6 +4,7 @@ import json
 import logging
 
 import pytest
+
 from hubnet_common.service.logging import configure_logging
 
 

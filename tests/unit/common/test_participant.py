@@ -1,4 +1,5 @@
 import pytest
+
 from hubnet_common.sdk.participant import InvalidPersonalNumber, normalise, participant_ref
 
 KEY = b"network-key"

@@ -3,25 +3,33 @@
 from dataclasses import replace
 
 import asyncpg
-from hubnet_common.testing.deadletter import CollectedDeadLetters
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.messages.directory import HubUpserted
 from hubnet_common.service.processing import Processor, Record, Route
+from hubnet_common.testing.deadletter import CollectedDeadLetters
 from hubnet_common.testing.uow import FakeUnitOfWork
-
 from tests.unit.common.fakes.network import network_verifier, signed
 
 
 def fact_record(body: bytes, type_=HubUpserted.ce_type) -> Record:
     envelope = Envelope.new(type=type_, source="urn:hubnet:service:referrals", subject="hub:hjallbo")
-    return signed(Record("directory.v1", 0, 7, b"hub:hjallbo", body, tuple(envelope.to_headers())), by="service-referrals")
+    return signed(
+        Record("directory.v1", 0, 7, b"hub:hjallbo", body, tuple(envelope.to_headers())), by="service-referrals"
+    )
 
 
 def processor(handler, dead_letters, uow=None):
     uow = uow or FakeUnitOfWork("test")
     route = Route("directory.v1", {HubUpserted: handler})
-    return Processor(route=route, consumer_group="g", uow_factory=lambda: uow, dead_letters=dead_letters,
-                     verifier=network_verifier(), max_backoff=0.01)
+    return Processor(
+        route=route,
+        consumer_group="g",
+        uow_factory=lambda: uow,
+        dead_letters=dead_letters,
+        verifier=network_verifier(),
+        max_backoff=0.01,
+    )
 
 
 GOOD = b'{"hub_id": "hjallbo", "name": "Hj\\u00e4llbo"}'
@@ -72,8 +80,10 @@ async def test_a_known_fact_the_consumer_does_not_handle_is_skipped():
 def hub_record(hub_id: str, offset: int) -> Record:
     body = HubUpserted(hub_id=hub_id, name=hub_id.title()).model_dump_json().encode()
     envelope = Envelope.new(type=HubUpserted.ce_type, source="urn:hubnet:service:referrals", subject=f"hub:{hub_id}")
-    return signed(Record("directory.v1", 0, offset, f"hub:{hub_id}".encode(), body, tuple(envelope.to_headers())),
-                  by="service-referrals")
+    return signed(
+        Record("directory.v1", 0, offset, f"hub:{hub_id}".encode(), body, tuple(envelope.to_headers())),
+        by="service-referrals",
+    )
 
 
 async def test_in_a_batch_a_failing_handler_dead_letters_only_its_record():

@@ -5,6 +5,7 @@ import asyncio
 
 import pytest
 from aiokafka.errors import OutOfOrderSequenceNumber, RequestTimedOutError
+
 from hubnet_common.service.kafka import RenewingProducer
 
 

@@ -1,6 +1,7 @@
 import base64
 
 import pytest
+
 from hubnet_common.sdk.sealing import (
     PREFIX,
     ContactDetails,
@@ -33,7 +34,9 @@ def test_contact_details_and_free_text_round_trip_under_the_data_key(data_key):
     sealed = seal_with_data_key(DETAILS, data_key)
     assert sealed.startswith("sealed:v2:")
     assert open_contact(sealed, data_key) == DETAILS
-    assert open_with_data_key(seal_with_data_key("Vill starta eget café", data_key), data_key) == "Vill starta eget café"
+    assert (
+        open_with_data_key(seal_with_data_key("Vill starta eget café", data_key), data_key) == "Vill starta eget café"
+    )
 
 
 def test_optional_fields_may_be_absent(data_key):

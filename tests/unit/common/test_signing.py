@@ -6,17 +6,17 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+
+from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source, service_source
 from hubnet_common.sdk.keys import generate
 from hubnet_common.sdk.messages.audit import MessageRejected
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
-from hubnet_common.ops.local.partners import LocalPartnerClient
-from hubnet_common.service.processing import Record
 from hubnet_common.sdk.signing import PublicSigningKey, SignatureRefused, Signer, canonical_form
 from hubnet_common.sdk.trust import StaticKeyRing, Verifier, trusted_service_keys
+from hubnet_common.service.processing import Record
 from hubnet_referrals.domain.directory import Partner
-
 from tests.unit.common.fakes.network import signed, signer
 from tests.unit.common.fakes.referrals import referrals_processor
 
@@ -49,8 +49,12 @@ async def refused(verifier_, key, headers, body, envelope, *, received_at=NOW, c
 async def test_a_signed_command_is_verified_as_its_sender(brg):
     sign, public = brg
     key, headers, body, envelope = command()
-    assert await verifier(public).verify(key, sign.sign(key, headers, body), body, envelope,
-                                         received_at=NOW + timedelta(seconds=2), command=True) == public
+    assert (
+        await verifier(public).verify(
+            key, sign.sign(key, headers, body), body, envelope, received_at=NOW + timedelta(seconds=2), command=True
+        )
+        == public
+    )
 
 
 async def test_the_canonical_form_does_not_depend_on_header_order_and_ignores_other_headers():
@@ -59,7 +63,8 @@ async def test_the_canonical_form_does_not_depend_on_header_order_and_ignores_ot
     assert canonical_form(key, headers, body) == canonical_form(key, shuffled, body)
     document = json.loads(canonical_form(key, headers, body))
     assert [name for name, _ in document["headers"]] == sorted(
-        ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type", "traceparent"])
+        ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type", "traceparent"]
+    )
 
 
 async def test_an_unsigned_message_is_refused(brg):
@@ -70,16 +75,25 @@ async def test_an_unsigned_message_is_refused(brg):
 async def test_a_key_nobody_has_is_refused_after_the_grace_time(brg):
     stranger = Signer(generate("ed25519").private)
     key, headers, body, envelope = command()
-    assert await refused(verifier(brg[1], grace=0.3), key, stranger.sign(key, headers, body), body, envelope) == "unknown-key"
+    assert (
+        await refused(verifier(brg[1], grace=0.3), key, stranger.sign(key, headers, body), body, envelope)
+        == "unknown-key"
+    )
 
 
-@pytest.mark.parametrize("change", [
-    lambda key, headers, body: (key, headers, body.replace(b"1", b"2")),  # the body
-    lambda key, headers, body: (key, [(n, b"se.hubnet.referral.cancel.v1" if n == "ce_type" else v)
-                                      for n, v in headers], body),  # a header
-    lambda key, headers, body: (key, [*headers, ("ce_dataschema", b"https://evil.example")], body),  # one added
-    lambda key, headers, body: (b"R-2", headers, body),  # the record key
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda key, headers, body: (key, headers, body.replace(b"1", b"2")),  # the body
+        lambda key, headers, body: (
+            key,
+            [(n, b"se.hubnet.referral.cancel.v1" if n == "ce_type" else v) for n, v in headers],
+            body,
+        ),  # a header
+        lambda key, headers, body: (key, [*headers, ("ce_dataschema", b"https://evil.example")], body),  # one added
+        lambda key, headers, body: (b"R-2", headers, body),  # the record key
+    ],
+)
 async def test_anything_changed_after_signing_is_refused(brg, change):
     sign, public = brg
     key, headers, body, envelope = command()
@@ -99,8 +113,10 @@ async def test_commands_come_from_partners_and_facts_from_services():
     key, headers, body, envelope = command(source=service_source("referrals"))
     headers = service.sign(key, headers, body)
     # A fact may wait in an outbox while Kafka is away: facts have no time window.
-    assert await verifier(public).verify(key, headers, body, envelope, received_at=NOW + timedelta(days=2),
-                                         command=False) == public
+    assert (
+        await verifier(public).verify(key, headers, body, envelope, received_at=NOW + timedelta(days=2), command=False)
+        == public
+    )
     assert await refused(verifier(public), key, headers, body, envelope) == "source-mismatch"
 
 
@@ -116,10 +132,12 @@ async def test_after_a_rotation_the_old_key_works_until_its_end_and_the_new_one_
     [old_key, new_key] = partner.signing_keys
     assert (old_key.valid_until, new_key.valid_from, new_key.valid_until) == (NOW + timedelta(hours=2), NOW, None)
     verify = verifier(*partner.signing_keys)
-    for private, at, expected in [(old.private, NOW + timedelta(hours=1), None),
-                                  (old.private, NOW + timedelta(hours=3), "key-not-valid"),
-                                  (new.private, NOW + timedelta(hours=3), None),
-                                  (new.private, NOW - timedelta(hours=1), "key-not-valid")]:
+    for private, at, expected in [
+        (old.private, NOW + timedelta(hours=1), None),
+        (old.private, NOW + timedelta(hours=3), "key-not-valid"),
+        (new.private, NOW + timedelta(hours=3), None),
+        (new.private, NOW - timedelta(hours=1), "key-not-valid"),
+    ]:
         key, headers, body, envelope = command(at=at)
         headers = Signer(private).sign(key, headers, body)
         if expected is None:
@@ -139,8 +157,11 @@ def test_rotating_to_a_key_the_partner_has_changes_nothing_and_the_default_overl
 async def test_a_forged_command_is_dead_lettered_audited_and_does_not_block_the_real_one():
     processor, uow, dead = await referrals_processor()
     body = json.dumps({"partner_id": "bostadsbolaget", "name": "Taken over"}).encode()
-    envelope = Envelope.new(type="se.hubnet.directory.update-partner.v1", source=partner_source("bostadsbolaget"),
-                            subject="partner:bostadsbolaget")
+    envelope = Envelope.new(
+        type="se.hubnet.directory.update-partner.v1",
+        source=partner_source("bostadsbolaget"),
+        subject="partner:bostadsbolaget",
+    )
     real = Record("referral.commands.v1", 0, 5, b"partner:bostadsbolaget", body, tuple(envelope.to_headers()))
     forged = replace(signed(real, by="partner-brg"), offset=4)  # same ce_id, brg's key, bostadsbolaget's name
 
@@ -149,7 +170,9 @@ async def test_a_forged_command_is_dead_lettered_audited_and_does_not_block_the_
     assert code == "source-mismatch" and kept.offset == 4
     [audit] = [MessageRejected.model_validate_json(o.body) for o in uow.committed if o.topic == MessageRejected.topic]
     assert (audit.code, audit.claimed_source, audit.claimed_id) == ("source-mismatch", envelope.source, envelope.id)
-    [answer] = [CommandRejected.model_validate_json(o.body) for o in uow.committed if o.envelope.type == CommandRejected.ce_type]
+    [answer] = [
+        CommandRejected.model_validate_json(o.body) for o in uow.committed if o.envelope.type == CommandRejected.ce_type
+    ]
     assert answer.code == "source-mismatch" and answer.recipient == envelope.source
     assert uow.directory.partners["bostadsbolaget"].name != "Taken over"
 

@@ -5,6 +5,7 @@ import asyncio
 from types import SimpleNamespace
 
 import asyncpg
+
 from hubnet_common.service.runtime import every
 
 

@@ -4,6 +4,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages import hubevent_commands as c
@@ -11,12 +12,18 @@ from hubnet_common.sdk.messages import hubevent_events as h
 from hubnet_events.domain.hub_event import HubEvent, HubEventUnknown, NotOrganiser
 from hubnet_events.domain.occurrence import CapacityBelowRegistrations, Occurrence
 from hubnet_events.handlers.change_hub_event import (
-    OccurrenceTaken, cancel_hub_event, change_capacity, reschedule_occurrence, update_hub_event,
+    OccurrenceTaken,
+    cancel_hub_event,
+    change_capacity,
+    reschedule_occurrence,
+    update_hub_event,
 )
 from hubnet_events.handlers.registrations import (
-    OccurrenceUnknown, cancel_registration, record_attendance, register,
+    OccurrenceUnknown,
+    cancel_registration,
+    record_attendance,
+    register,
 )
-
 from tests.unit.common.fakes.events import FakeEventsUnitOfWork
 
 STARTS = datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
@@ -27,9 +34,22 @@ HOURS = timedelta(hours=2)
 async def series(weeks: int = 1, capacity: int = 2, people: int = 0) -> FakeEventsUnitOfWork:
     """A hub event of `weeks` weekly occurrences; `people` residents registered for each."""
     uow = FakeEventsUnitOfWork()
-    await uow.hub_events.add(HubEvent("E-1", "bergsjon", "familjebostader", "information-evening", "Infokväll", "",
-                                      STARTS, STARTS + HOURS, capacity, "scheduled", 1,
-                                      rrule="FREQ=WEEKLY" if weeks > 1 else None))
+    await uow.hub_events.add(
+        HubEvent(
+            "E-1",
+            "bergsjon",
+            "familjebostader",
+            "information-evening",
+            "Infokväll",
+            "",
+            STARTS,
+            STARTS + HOURS,
+            capacity,
+            "scheduled",
+            1,
+            rrule="FREQ=WEEKLY" if weeks > 1 else None,
+        )
+    )
     occurrences = [Occurrence("E-1", STARTS + n * WEEK, STARTS + n * WEEK + HOURS, capacity) for n in range(weeks)]
     for occurrence in occurrences:
         for i in range(people):
@@ -61,8 +81,7 @@ async def test_more_places_move_the_waiting_up_in_every_occurrence():
     [changed] = facts(published, h.HubEventCapacityChanged)
     assert (changed.capacity, changed.version, changed.hub_id) == (3, 2, "bergsjon")
     promoted = facts(published, h.WaitlistPromoted)
-    assert [(p.registration_id, p.occurrence_starts_at) for p in promoted] == [
-        ("G-2", STARTS), ("G-2", STARTS + WEEK)]
+    assert [(p.registration_id, p.occurrence_starts_at) for p in promoted] == [("G-2", STARTS), ("G-2", STARTS + WEEK)]
     assert uow.hub_events.by_id["E-1"].capacity == 3
     assert [len(occurrence(uow, n).registered) for n in (0, 1)] == [3, 3]
 
@@ -80,10 +99,15 @@ async def test_capacity_never_below_those_registered_and_only_organisers_change_
 
 async def test_cancelling_closes_every_occurrence_and_counts_the_places_cancelled():
     uow = await series(weeks=2, capacity=1, people=2)
-    [cancelled] = facts(await handle(uow, cancel_hub_event, c.CancelHubEvent(hub_event_id="E-1", reason="sjukdom")),
-                        h.HubEventCancelled)
+    [cancelled] = facts(
+        await handle(uow, cancel_hub_event, c.CancelHubEvent(hub_event_id="E-1", reason="sjukdom")), h.HubEventCancelled
+    )
     assert (cancelled.reason, cancelled.registrations_cancelled, cancelled.title, cancelled.version) == (
-        "sjukdom", 4, "Infokväll", 2)
+        "sjukdom",
+        4,
+        "Infokväll",
+        2,
+    )
     assert uow.hub_events.by_id["E-1"].status == "cancelled"
     assert {occurrence(uow, n).status for n in (0, 1)} == {"cancelled"}
     with pytest.raises(HubEventUnknown):
@@ -92,8 +116,10 @@ async def test_cancelling_closes_every_occurrence_and_counts_the_places_cancelle
 
 async def test_new_words_are_announced_with_what_changed_and_the_same_words_announce_nothing():
     uow = await series()
-    [updated] = facts(await handle(uow, update_hub_event, c.UpdateHubEvent(hub_event_id="E-1", title="Jobbkväll",
-                                                                           description="")), h.HubEventUpdated)
+    [updated] = facts(
+        await handle(uow, update_hub_event, c.UpdateHubEvent(hub_event_id="E-1", title="Jobbkväll", description="")),
+        h.HubEventUpdated,
+    )
     assert (updated.title, updated.changed, updated.version) == ("Jobbkväll", ["title"], 2)
     assert uow.hub_events.by_id["E-1"].title == "Jobbkväll"
     assert await handle(uow, update_hub_event, c.UpdateHubEvent(hub_event_id="E-1", title="Jobbkväll")) == []
@@ -104,10 +130,21 @@ async def test_new_words_are_announced_with_what_changed_and_the_same_words_anno
 async def test_a_one_off_moved_takes_its_registrations_and_the_events_times_along():
     uow = await series(people=1)
     later = STARTS + timedelta(days=1)
-    [moved] = facts(await handle(uow, reschedule_occurrence, c.RescheduleOccurrence(
-        hub_event_id="E-1", starts_at=later, ends_at=later + HOURS)), h.OccurrenceRescheduled)
+    [moved] = facts(
+        await handle(
+            uow,
+            reschedule_occurrence,
+            c.RescheduleOccurrence(hub_event_id="E-1", starts_at=later, ends_at=later + HOURS),
+        ),
+        h.OccurrenceRescheduled,
+    )
     assert (moved.was_starts_at, moved.starts_at, moved.ends_at, moved.registered, moved.version) == (
-        STARTS, later, later + HOURS, 1, 2)
+        STARTS,
+        later,
+        later + HOURS,
+        1,
+        2,
+    )
     assert list(uow.occurrences.by_key) == [("E-1", later)]
     event = uow.hub_events.by_id["E-1"]
     assert (event.starts_at, event.ends_at) == (later, later + HOURS)
@@ -116,16 +153,27 @@ async def test_a_one_off_moved_takes_its_registrations_and_the_events_times_alon
 async def test_an_occurrence_of_a_series_moves_alone_and_never_onto_another():
     uow = await series(weeks=2)
     with pytest.raises(OccurrenceTaken):
-        await handle(uow, reschedule_occurrence, c.RescheduleOccurrence(
-            hub_event_id="E-1", occurrence_starts_at=STARTS, starts_at=STARTS + WEEK, ends_at=STARTS + WEEK + HOURS))
+        await handle(
+            uow,
+            reschedule_occurrence,
+            c.RescheduleOccurrence(
+                hub_event_id="E-1", occurrence_starts_at=STARTS, starts_at=STARTS + WEEK, ends_at=STARTS + WEEK + HOURS
+            ),
+        )
     later = STARTS + HOURS
-    await handle(uow, reschedule_occurrence, c.RescheduleOccurrence(
-        hub_event_id="E-1", occurrence_starts_at=STARTS, starts_at=later, ends_at=later + HOURS))
+    await handle(
+        uow,
+        reschedule_occurrence,
+        c.RescheduleOccurrence(hub_event_id="E-1", occurrence_starts_at=STARTS, starts_at=later, ends_at=later + HOURS),
+    )
     assert sorted(uow.occurrences.by_key) == [("E-1", later), ("E-1", STARTS + WEEK)]
     assert uow.hub_events.by_id["E-1"].starts_at == STARTS  # the series keeps its own times
     with pytest.raises(HubEventUnknown):
-        await handle(uow, reschedule_occurrence, c.RescheduleOccurrence(
-            hub_event_id="E-9", starts_at=later, ends_at=later + HOURS))
+        await handle(
+            uow,
+            reschedule_occurrence,
+            c.RescheduleOccurrence(hub_event_id="E-9", starts_at=later, ends_at=later + HOURS),
+        )
 
 
 async def test_a_series_needs_the_occurrence_named_and_it_must_exist():
@@ -133,43 +181,69 @@ async def test_a_series_needs_the_occurrence_named_and_it_must_exist():
     with pytest.raises(OccurrenceUnknown, match="takes place 2 times"):
         await handle(uow, register, c.RegisterForHubEvent(hub_event_id="E-1", participant_ref="a" * 64))
     with pytest.raises(OccurrenceUnknown):
-        await handle(uow, register, c.RegisterForHubEvent(hub_event_id="E-1", participant_ref="a" * 64,
-                                                          occurrence_starts_at=STARTS + HOURS))
+        await handle(
+            uow,
+            register,
+            c.RegisterForHubEvent(hub_event_id="E-1", participant_ref="a" * 64, occurrence_starts_at=STARTS + HOURS),
+        )
     with pytest.raises(HubEventUnknown):
         await handle(uow, register, c.RegisterForHubEvent(hub_event_id="E-9", participant_ref="a" * 64))
 
 
 async def test_registering_gives_a_place_then_a_waitlist_position():
     uow = await series(capacity=1)
-    [confirmed] = facts(await handle(uow, register, c.RegisterForHubEvent(
-        hub_event_id="E-1", registration_id="G-a", participant_ref="a" * 64, referral_id="R-1")),
-        h.RegistrationConfirmed)
-    assert (confirmed.registration_id, confirmed.referral_id, confirmed.registered, confirmed.capacity,
-            confirmed.occurrence_starts_at) == ("G-a", "R-1", 1, 1, STARTS)
+    [confirmed] = facts(
+        await handle(
+            uow,
+            register,
+            c.RegisterForHubEvent(
+                hub_event_id="E-1", registration_id="G-a", participant_ref="a" * 64, referral_id="R-1"
+            ),
+        ),
+        h.RegistrationConfirmed,
+    )
+    assert (
+        confirmed.registration_id,
+        confirmed.referral_id,
+        confirmed.registered,
+        confirmed.capacity,
+        confirmed.occurrence_starts_at,
+    ) == ("G-a", "R-1", 1, 1, STARTS)
     for ref in "bc":
-        published = await handle(uow, register, c.RegisterForHubEvent(
-            hub_event_id="E-1", registration_id=f"G-{ref}", participant_ref=ref * 64))
+        published = await handle(
+            uow,
+            register,
+            c.RegisterForHubEvent(hub_event_id="E-1", registration_id=f"G-{ref}", participant_ref=ref * 64),
+        )
     [waiting] = facts(published, h.RegistrationWaitlisted)
     assert (waiting.registration_id, waiting.waitlist_position) == ("G-c", 2)
 
 
 async def test_a_cancelled_place_says_what_it_was_and_moves_the_first_waiting_up():
     uow = await series(capacity=1, people=3)
-    published = await handle(uow, cancel_registration, c.CancelRegistration(hub_event_id="E-1",
-                                                                           participant_ref="0" * 64))
+    published = await handle(
+        uow, cancel_registration, c.CancelRegistration(hub_event_id="E-1", participant_ref="0" * 64)
+    )
     [cancelled] = facts(published, h.RegistrationCancelled)
     assert (cancelled.registration_id, cancelled.was) == ("G-0", "registered")
     [promoted] = facts(published, h.WaitlistPromoted)
     assert promoted.registration_id == "G-1"
-    published = await handle(uow, cancel_registration, c.CancelRegistration(hub_event_id="E-1",
-                                                                           participant_ref="2" * 64))
+    published = await handle(
+        uow, cancel_registration, c.CancelRegistration(hub_event_id="E-1", participant_ref="2" * 64)
+    )
     assert [f.was for f in facts(published, h.RegistrationCancelled)] == ["waitlisted"]
     assert facts(published, h.WaitlistPromoted) == []
 
 
 async def test_attendance_counts_those_who_came_those_who_did_not_and_walk_ins():
     uow = await series(capacity=3, people=3)
-    [recorded] = facts(await handle(uow, record_attendance, c.RecordAttendance(
-        hub_event_id="E-1", attended=["0" * 64, "1" * 64], no_shows=["2" * 64], walk_ins=4)), h.AttendanceRecorded)
+    [recorded] = facts(
+        await handle(
+            uow,
+            record_attendance,
+            c.RecordAttendance(hub_event_id="E-1", attended=["0" * 64, "1" * 64], no_shows=["2" * 64], walk_ins=4),
+        ),
+        h.AttendanceRecorded,
+    )
     assert (recorded.registered, recorded.attended, recorded.no_shows, recorded.walk_ins) == (3, 2, 1, 4)
     assert occurrence(uow).walk_ins == 4

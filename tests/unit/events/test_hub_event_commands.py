@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hubnet_common.testing.deadletter import CollectedDeadLetters
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages.directory import HubUpserted, PartnerUpserted
@@ -12,9 +12,9 @@ from hubnet_common.sdk.messages.hubevent_events import HubEventScheduled, Waitli
 from hubnet_common.sdk.messages.referral_events import ParticipantErased, ReferralRequested
 from hubnet_common.sdk.messages.replies import CommandRejected
 from hubnet_common.service.processing import Processor, Record
+from hubnet_common.testing.deadletter import CollectedDeadLetters
 from hubnet_events import bootstrap
 from hubnet_events.domain.occurrence import Occurrence
-
 from tests.unit.common.fakes.events import FakeEventsUnitOfWork
 from tests.unit.common.fakes.network import network_verifier, signed
 
@@ -33,17 +33,33 @@ async def uow():
 def processor(uow):
     spec = bootstrap.spec(uow_factory=lambda _pool: lambda: uow)
     route = next(r for r in spec.routes if r.topic == "hubevent.commands.v1")
-    return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None),
-                     dead_letters=CollectedDeadLetters(), verifier=network_verifier())
+    return Processor(
+        route=route,
+        consumer_group="g",
+        uow_factory=spec.uow_factory(None),
+        dead_letters=CollectedDeadLetters(),
+        verifier=network_verifier(),
+    )
 
 
 def command(partner: str, **overrides) -> Record:
-    body = ScheduleHubEvent(**{"hub_event_id": "E-1", "hub_id": "bergsjon", "kind": "pop-up", "title": "Pop-up",
-                               "starts_at": STARTS, "ends_at": STARTS + timedelta(hours=3), "capacity": 20,
-                               **overrides})
+    body = ScheduleHubEvent(
+        **{
+            "hub_event_id": "E-1",
+            "hub_id": "bergsjon",
+            "kind": "pop-up",
+            "title": "Pop-up",
+            "starts_at": STARTS,
+            "ends_at": STARTS + timedelta(hours=3),
+            "capacity": 20,
+            **overrides,
+        }
+    )
     envelope = Envelope.new(type=body.ce_type, source=partner_source(partner), subject=body.hub_event_id)
-    return signed(Record(body.topic, 0, 0, b"E-1", body.model_dump_json().encode(), tuple(envelope.to_headers())),
-                  by=f"partner-{partner}")
+    return signed(
+        Record(body.topic, 0, 0, b"E-1", body.model_dump_json().encode(), tuple(envelope.to_headers())),
+        by=f"partner-{partner}",
+    )
 
 
 def published(uow, model):
@@ -57,10 +73,13 @@ async def test_a_partner_schedules_a_hub_event_at_a_known_hub(processor, uow):
     assert uow.hub_events.by_id["E-1"].status == "scheduled"
 
 
-@pytest.mark.parametrize(("partner", "overrides", "code"), [
-    ("familjebostader", {"hub_id": "kortedala"}, "hub-unknown"),
-    ("poseidon", {}, "organiser-unknown"),  # a partner of the network this directory copy lacks
-])
+@pytest.mark.parametrize(
+    ("partner", "overrides", "code"),
+    [
+        ("familjebostader", {"hub_id": "kortedala"}, "hub-unknown"),
+        ("poseidon", {}, "organiser-unknown"),  # a partner of the network this directory copy lacks
+    ],
+)
 async def test_a_hub_event_breaking_a_rule_is_refused(processor, uow, partner, overrides, code):
     assert await processor.process(command(partner, **overrides)) == "refused"
     [reply] = published(uow, CommandRejected)
@@ -78,26 +97,62 @@ async def test_an_erased_resident_leaves_upcoming_places_keeps_past_counts_and_i
     await uow.occurrences.add([past])
     await uow.occurrences.save(past)
     await uow.occurrences.save(upcoming)
-    erased = ParticipantErased(participant_ref="ab" * 32, reason="requested", requested_by_partner_id="brg",
-                               erased_at=STARTS - timedelta(days=1), referral_ids=["R-late"])
+    erased = ParticipantErased(
+        participant_ref="ab" * 32,
+        reason="requested",
+        requested_by_partner_id="brg",
+        erased_at=STARTS - timedelta(days=1),
+        referral_ids=["R-late"],
+    )
     envelope = Envelope.new(type=erased.ce_type, source="urn:hubnet:service:referrals", subject=erased.subject())
     spec = bootstrap.spec(uow_factory=lambda _pool: lambda: uow)
     route = next(r for r in spec.routes if r.topic == "referral.events.v1")
-    facts = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None),
-                      dead_letters=CollectedDeadLetters(), verifier=network_verifier())
-    assert await facts.process(signed(Record(erased.topic, 0, 0, b"x", erased.model_dump_json().encode(),
-                                             tuple(envelope.to_headers())), by="service-referrals")) == "processed"
+    facts = Processor(
+        route=route,
+        consumer_group="g",
+        uow_factory=spec.uow_factory(None),
+        dead_letters=CollectedDeadLetters(),
+        verifier=network_verifier(),
+    )
+    assert (
+        await facts.process(
+            signed(
+                Record(erased.topic, 0, 0, b"x", erased.model_dump_json().encode(), tuple(envelope.to_headers())),
+                by="service-referrals",
+            )
+        )
+        == "processed"
+    )
     now = await uow.occurrences.get("E-1", STARTS)
-    assert [(r.participant_ref, r.status) for r in now.registrations] == [(None, "cancelled"), ("cd" * 32, "registered")]
+    assert [(r.participant_ref, r.status) for r in now.registrations] == [
+        (None, "cancelled"),
+        ("cd" * 32, "registered"),
+    ]
     before = await uow.occurrences.get("E-1", past.starts_at)
     assert [(r.participant_ref, r.status) for r in before.registrations] == [(None, "registered")]  # still counted
     assert [f.registration_id for f in published(uow, WaitlistPromoted)] == [now.registrations[1].id]
 
-    late = ReferralRequested(referral_id="R-late", version=1, status="requested", sender_partner_id="bostadsbolaget",
-                             receiver_partner_id="familjebostader", service_id="s", hub_id="bergsjon",
-                             actor_partner_id="bostadsbolaget", at=STARTS, participant_ref="ab" * 32,
-                             purpose="work", consent_id="C-1", hub_event_id="E-1", occurrence_starts_at=STARTS)
+    late = ReferralRequested(
+        referral_id="R-late",
+        version=1,
+        status="requested",
+        sender_partner_id="bostadsbolaget",
+        receiver_partner_id="familjebostader",
+        service_id="s",
+        hub_id="bergsjon",
+        actor_partner_id="bostadsbolaget",
+        at=STARTS,
+        participant_ref="ab" * 32,
+        purpose="work",
+        consent_id="C-1",
+        hub_event_id="E-1",
+        occurrence_starts_at=STARTS,
+    )
     envelope = Envelope.new(type=late.ce_type, source="urn:hubnet:service:referrals", subject=late.subject())
-    await facts.process(signed(Record(late.topic, 1, 0, b"R-late", late.model_dump_json().encode(),
-                                      tuple(envelope.to_headers())), by="service-referrals"))
+    await facts.process(
+        signed(
+            Record(late.topic, 1, 0, b"R-late", late.model_dump_json().encode(), tuple(envelope.to_headers())),
+            by="service-referrals",
+        )
+    )
     assert len((await uow.occurrences.get("E-1", STARTS)).registrations) == 2  # its request came too late: nobody

@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.rrule import rrulestr
+from icalendar import Calendar, Event
+
 from hubnet_events.adapters.ical import FeedEvent, calendar_feed
 from hubnet_events.domain.recurrence import RecurrenceInvalid, occurrences
-from icalendar import Calendar, Event
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2026, 10, 1, 8, 30, tzinfo=UTC)

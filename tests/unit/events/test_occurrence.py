@@ -5,7 +5,11 @@ from datetime import UTC, datetime
 import pytest
 
 from hubnet_events.domain.occurrence import (
-    AlreadyRegistered, CapacityBelowRegistrations, NotRegistered, Occurrence, OccurrenceClosed,
+    AlreadyRegistered,
+    CapacityBelowRegistrations,
+    NotRegistered,
+    Occurrence,
+    OccurrenceClosed,
 )
 
 T = datetime(2026, 12, 10, 17, 0, tzinfo=UTC)

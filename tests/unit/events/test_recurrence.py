@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from hubnet_common.sdk.errors import Refused
 from hubnet_events.domain.recurrence import MAX_OCCURRENCES, RecurrenceInvalid, occurrences, validate_rrule
 

@@ -2,8 +2,8 @@
 that ends at midnight in Stockholm, not in UTC."""
 
 import pytest
-from hubnet_events.domain.recurrence import occurrences, validate_rrule
 
+from hubnet_events.domain.recurrence import occurrences, validate_rrule
 from tests.unit.events.test_recurrence import local, starts, utc
 
 

@@ -4,13 +4,13 @@ the place to the first waiting (handlers/referred.py on in-memory repositories).
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.messages import hubevent_events as h
 from hubnet_common.sdk.messages import referral_events as r
 from hubnet_events.domain.hub_event import HubEvent
 from hubnet_events.domain.occurrence import Occurrence
 from hubnet_events.handlers.referred import HANDLERS
-
 from tests.unit.common.fakes.events import FakeEventsUnitOfWork
 
 STARTS = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
@@ -18,21 +18,49 @@ STARTS = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 
 async def evening(capacity: int = 1) -> FakeEventsUnitOfWork:
     uow = FakeEventsUnitOfWork()
-    await uow.hub_events.add(HubEvent("E-1", "bergsjon", "familjebostader", "information-evening", "Infokväll", "",
-                                      STARTS, STARTS + timedelta(hours=2), capacity, "scheduled", 1))
+    await uow.hub_events.add(
+        HubEvent(
+            "E-1",
+            "bergsjon",
+            "familjebostader",
+            "information-evening",
+            "Infokväll",
+            "",
+            STARTS,
+            STARTS + timedelta(hours=2),
+            capacity,
+            "scheduled",
+            1,
+        )
+    )
     await uow.occurrences.add([Occurrence("E-1", STARTS, STARTS + timedelta(hours=2), capacity)])
     return uow
 
 
 def common(referral_id: str, **more) -> dict:
-    return dict(referral_id=referral_id, version=1, sender_partner_id="bostadsbolaget",
-                receiver_partner_id="familjebostader", service_id="familjebostader-info", hub_id="bergsjon",
-                actor_partner_id="bostadsbolaget", at=STARTS - timedelta(days=7)) | more
+    return (
+        dict(
+            referral_id=referral_id,
+            version=1,
+            sender_partner_id="bostadsbolaget",
+            receiver_partner_id="familjebostader",
+            service_id="familjebostader-info",
+            hub_id="bergsjon",
+            actor_partner_id="bostadsbolaget",
+            at=STARTS - timedelta(days=7),
+        )
+        | more
+    )
 
 
 def requested(referral_id: str, resident: str, **more) -> r.ReferralRequested:
-    return r.ReferralRequested(**common(referral_id, status="requested"), participant_ref=resident * 64,
-                               purpose="work", consent_id="C-1", **({"hub_event_id": "E-1"} | more))
+    return r.ReferralRequested(
+        **common(referral_id, status="requested"),
+        participant_ref=resident * 64,
+        purpose="work",
+        consent_id="C-1",
+        **({"hub_event_id": "E-1"} | more),
+    )
 
 
 async def handle(uow: FakeEventsUnitOfWork, fact) -> list:
@@ -56,11 +84,17 @@ async def test_the_referred_resident_takes_a_place_then_the_next_waits():
     uow = await evening(capacity=1)
     [confirmed] = facts(await handle(uow, requested("R-1", "a")), h.RegistrationConfirmed)
     assert (confirmed.registration_id, confirmed.referral_id, confirmed.registered, confirmed.capacity) == (
-        "G-R-1", "R-1", 1, 1)
+        "G-R-1",
+        "R-1",
+        1,
+        1,
+    )
     [waiting] = facts(await handle(uow, requested("R-2", "b", occurrence_starts_at=STARTS)), h.RegistrationWaitlisted)
     assert (waiting.registration_id, waiting.waitlist_position) == ("G-R-2", 1)
     assert [(g.participant_ref, g.status, g.referral_id) for g in occurrence(uow).registrations] == [
-        ("a" * 64, "registered", "R-1"), ("b" * 64, "waitlisted", "R-2")]
+        ("a" * 64, "registered", "R-1"),
+        ("b" * 64, "waitlisted", "R-2"),
+    ]
 
 
 async def test_a_referral_without_a_hub_event_or_of_a_forgotten_resident_registers_nobody():
@@ -79,11 +113,14 @@ async def test_a_registration_that_cannot_be_made_is_left_without_refusing_the_f
     assert len(occurrence(uow).registrations) == 1
 
 
-@pytest.mark.parametrize(("model", "status", "extra"), [
-    (r.ReferralCancelled, "cancelled", {}),
-    (r.ReferralRejected, "rejected", {"reason_code": "no-capacity"}),
-    (r.ReferralEnteredInError, "entered-in-error", {"note": "sealed:v2:x"}),
-])
+@pytest.mark.parametrize(
+    ("model", "status", "extra"),
+    [
+        (r.ReferralCancelled, "cancelled", {}),
+        (r.ReferralRejected, "rejected", {"reason_code": "no-capacity"}),
+        (r.ReferralEnteredInError, "entered-in-error", {"note": "sealed:v2:x"}),
+    ],
+)
 async def test_ending_the_referral_frees_its_place_for_the_first_waiting(model, status, extra):
     uow = await evening(capacity=1)
     await handle(uow, requested("R-1", "a"))

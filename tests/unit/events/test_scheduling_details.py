@@ -4,18 +4,35 @@ from datetime import timedelta
 
 from hubnet_common.sdk.messages.hubevent_events import HubEventScheduled
 from hubnet_common.sdk.messages.replies import CommandRejected
-
 from tests.unit.events.test_hub_event_commands import STARTS, command, processor, published, uow  # noqa: F401
 
 
 async def test_the_details_in_both_languages_are_kept(processor, uow):
-    assert await processor.process(command(
-        "familjebostader", description="Om jobb", title_en="Job evening", description_en="About jobs",
-        languages=["sv", "en"], audience="unga vuxna 18–25", co_organiser_ids=["brg"])) == "accepted"
+    assert (
+        await processor.process(
+            command(
+                "familjebostader",
+                description="Om jobb",
+                title_en="Job evening",
+                description_en="About jobs",
+                languages=["sv", "en"],
+                audience="unga vuxna 18–25",
+                co_organiser_ids=["brg"],
+            )
+        )
+        == "accepted"
+    )
     event = uow.hub_events.by_id["E-1"]
-    assert (event.hub_id, event.description, event.title_en, event.description_en, event.languages, event.audience,
-            event.co_organiser_ids, event.rrule) == (
-        "bergsjon", "Om jobb", "Job evening", "About jobs", ("sv", "en"), "unga vuxna 18–25", ("brg",), None)
+    assert (
+        event.hub_id,
+        event.description,
+        event.title_en,
+        event.description_en,
+        event.languages,
+        event.audience,
+        event.co_organiser_ids,
+        event.rrule,
+    ) == ("bergsjon", "Om jobb", "Job evening", "About jobs", ("sv", "en"), "unga vuxna 18–25", ("brg",), None)
     assert list(uow.occurrences.by_key) == [("E-1", STARTS)]
 
 

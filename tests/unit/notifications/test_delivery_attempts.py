@@ -2,6 +2,7 @@
 retried with exponential backoff and jitter, up to 8 attempts"): each retry waits longer than the
 one before, no wait grows past the cap, and the 8th failure gives the notification up."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hubnet_notifications.domain.notification import Notification, next_attempt
@@ -12,8 +13,16 @@ JITTER = 0.2  # the docstring of next_attempt: "with jitter", a fifth either way
 
 
 def a_mail() -> Notification:
-    return Notification(id="n-1", source_id="f-1", source_type="se.hubnet.referral.requested.v1",
-                        recipient_id="brg-sara", channel="email", subject="Ny remiss", body="…", link="https://x")
+    return Notification(
+        id="n-1",
+        source_id="f-1",
+        source_type="se.hubnet.referral.requested.v1",
+        recipient_id="brg-sara",
+        channel="email",
+        subject="Ny remiss",
+        body="…",
+        link="https://x",
+    )
 
 
 def test_each_retry_waits_longer_than_the_one_before_and_the_eighth_failure_gives_up():
@@ -24,7 +33,7 @@ def test_each_retry_waits_longer_than_the_one_before_and_the_eighth_failure_give
     assert mail.status == "failed" and mail.attempts == 8
     assert len(waits) == 7  # tried 8 times in all: the first try and 7 retries
     assert all(timedelta(0) < wait for wait in waits)
-    assert all(earlier < later for earlier, later in zip(waits, waits[1:]))  # jitter never undoes the growth
+    assert all(earlier < later for earlier, later in itertools.pairwise(waits))  # jitter never undoes the growth
 
 
 def test_a_failure_after_giving_up_is_not_retried_either():

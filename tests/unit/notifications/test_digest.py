@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from hubnet_notifications.domain.digest import (
     STOCKHOLM,
     DigestItem,

@@ -8,9 +8,9 @@ import threading
 
 import pytest
 from aiosmtpd.controller import Controller
+
 from hubnet_notifications.adapters.mailer import MailRejected, SmtpMailer
 from hubnet_notifications.domain.wording import Wording
-
 from tests.conftest import free_port
 
 
@@ -24,7 +24,9 @@ class Kept:
 
 
 def wording(n: int) -> Wording:
-    return Wording(f"Ny remiss till BRG – Hjällbo (R-{n})", f"En ny remiss väntar.\n\nhttps://hubnet.test/referrals/R-{n}\n")
+    return Wording(
+        f"Ny remiss till BRG – Hjällbo (R-{n})", f"En ny remiss väntar.\n\nhttps://hubnet.test/referrals/R-{n}\n"
+    )
 
 
 async def test_mails_arrive_readable_over_one_kept_session():
@@ -90,8 +92,9 @@ async def test_a_mail_is_handed_over_once_its_last_byte_is_out_and_before_the_an
 
     try:
         mailer = SmtpMailer("127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1)
-        sending = asyncio.create_task(mailer.send("sara.nilsson@brg.example.org", wording(1), message_id="m-1",
-                                                  handed_over=handed_over))
+        sending = asyncio.create_task(
+            mailer.send("sara.nilsson@brg.example.org", wording(1), message_id="m-1", handed_over=handed_over)
+        )
         while not handed or not holding.took:  # the server has the whole mail and has not answered
             await asyncio.sleep(0.01)
         assert not sending.done() and len(handed) == 1

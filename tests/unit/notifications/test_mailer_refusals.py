@@ -5,9 +5,9 @@ try again); a 4xx is anything else, so the worker tries again, and the next try 
 
 import pytest
 from aiosmtpd.controller import Controller
+
 from hubnet_notifications.adapters.mailer import MailRejected, SmtpMailer
 from hubnet_notifications.domain.wording import Wording
-
 from tests.conftest import free_port
 
 TO = "sara.nilsson@brg.example.org"
@@ -53,11 +53,15 @@ def wording() -> Wording:
     return Wording("Ny remiss (R-1)", "En ny remiss väntar.\n")
 
 
-@pytest.mark.parametrize("answers", [
-    {"rcpt": ["550 5.1.1 No such user here"]},
-    {"rcpt": ["553 5.1.3 Bad recipient address syntax"]},
-    {"data": ["554 5.7.1 Message refused as spam"]},
-], ids=["550-at-rcpt", "553-at-rcpt", "554-at-data"])
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"rcpt": ["550 5.1.1 No such user here"]},
+        {"rcpt": ["553 5.1.3 Bad recipient address syntax"]},
+        {"data": ["554 5.7.1 Message refused as spam"]},
+    ],
+    ids=["550-at-rcpt", "553-at-rcpt", "554-at-data"],
+)
 async def test_a_5xx_refuses_the_mail_for_good(smtp, answers):
     handler = Answering(**answers)
     mailer = smtp(handler)
@@ -66,11 +70,15 @@ async def test_a_5xx_refuses_the_mail_for_good(smtp, answers):
     assert handler.accepted == []
 
 
-@pytest.mark.parametrize("answers", [
-    {"rcpt": ["451 4.7.1 Greylisted, try again later"]},
-    {"rcpt": ["452 4.2.2 Mailbox full"]},
-    {"data": ["451 4.3.0 Local error in processing"]},
-], ids=["451-at-rcpt", "452-at-rcpt", "451-at-data"])
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"rcpt": ["451 4.7.1 Greylisted, try again later"]},
+        {"rcpt": ["452 4.2.2 Mailbox full"]},
+        {"data": ["451 4.3.0 Local error in processing"]},
+    ],
+    ids=["451-at-rcpt", "452-at-rcpt", "451-at-data"],
+)
 async def test_a_4xx_is_transient_and_the_next_try_gets_the_mail_through(smtp, answers):
     handler = Answering(**answers)
     mailer = smtp(handler)

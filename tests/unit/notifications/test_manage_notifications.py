@@ -2,6 +2,7 @@
 repositories)."""
 
 import pytest
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages import notification_commands as c
@@ -13,14 +14,22 @@ SECRET = "s" * 24
 
 
 class Staff:
-    def __init__(self): self.by_id = {}
-    async def get(self, staff_id): return self.by_id.get(staff_id)
-    async def upsert(self, member): self.by_id[member.id] = member
+    def __init__(self):
+        self.by_id = {}
+
+    async def get(self, staff_id):
+        return self.by_id.get(staff_id)
+
+    async def upsert(self, member):
+        self.by_id[member.id] = member
 
 
 class Subscriptions:
-    def __init__(self): self.by_id: dict[str, Subscription] = {}
-    async def add(self, s): self.by_id[s.id] = s
+    def __init__(self):
+        self.by_id: dict[str, Subscription] = {}
+
+    async def add(self, s):
+        self.by_id[s.id] = s
 
     async def remove(self, subscription_id, staff_id):
         if getattr(self.by_id.get(subscription_id), "staff_id", None) != staff_id:
@@ -30,9 +39,14 @@ class Subscriptions:
 
 
 class Webhooks:
-    def __init__(self): self.by_id: dict[str, WebhookEndpoint] = {}
-    async def owner(self, webhook_id): return getattr(self.by_id.get(webhook_id), "partner_id", None)
-    async def upsert(self, endpoint): self.by_id[endpoint.id] = endpoint
+    def __init__(self):
+        self.by_id: dict[str, WebhookEndpoint] = {}
+
+    async def owner(self, webhook_id):
+        return getattr(self.by_id.get(webhook_id), "partner_id", None)
+
+    async def upsert(self, endpoint):
+        self.by_id[endpoint.id] = endpoint
 
     async def deactivate(self, webhook_id):
         e = self.by_id[webhook_id]
@@ -56,16 +70,33 @@ async def handle(uow, command, by: str | None = "brg"):
 @pytest.fixture
 async def uow():
     fake = Uow()
-    await handle(fake, c.UpsertStaffMember(staff_id="anna", name="Anna", email="anna@brg.test", hubs=["hjallbo"],
-                                           roles=["receives-referrals"], language="en", delivery="digest"))
+    await handle(
+        fake,
+        c.UpsertStaffMember(
+            staff_id="anna",
+            name="Anna",
+            email="anna@brg.test",
+            hubs=["hjallbo"],
+            roles=["receives-referrals"],
+            language="en",
+            delivery="digest",
+        ),
+    )
     return fake
 
 
 async def test_a_partner_adds_its_staff_member_as_given_and_active(uow):
     anna = uow.staff.by_id["anna"]
-    assert (anna.partner_id, anna.name, anna.email, anna.hubs, anna.roles, anna.language, anna.delivery,
-            anna.active) == ("brg", "Anna", "anna@brg.test", ("hjallbo",), ("receives-referrals",), "en", "digest",
-                             True)
+    assert (
+        anna.partner_id,
+        anna.name,
+        anna.email,
+        anna.hubs,
+        anna.roles,
+        anna.language,
+        anna.delivery,
+        anna.active,
+    ) == ("brg", "Anna", "anna@brg.test", ("hjallbo",), ("receives-referrals",), "en", "digest", True)
 
 
 async def test_another_partners_staff_member_can_be_neither_overwritten_nor_removed(uow):
@@ -99,12 +130,16 @@ async def test_subscriptions_are_made_and_ended_for_own_staff_only(uow):
 
 
 async def test_a_webhook_belongs_to_the_partner_that_registered_it(uow):
-    await handle(uow, c.RegisterWebhook(webhook_id="W-1", url="https://brg.test/hook", secret=SECRET,
-                                        kinds=["referral.*"]))
+    await handle(
+        uow, c.RegisterWebhook(webhook_id="W-1", url="https://brg.test/hook", secret=SECRET, kinds=["referral.*"])
+    )
     assert uow.webhooks.by_id["W-1"] == WebhookEndpoint("W-1", "brg", "https://brg.test/hook", SECRET, ("referral.*",))
     with pytest.raises(NotPermitted):
-        await handle(uow, c.RegisterWebhook(webhook_id="W-1", url="https://evil.test/", secret=SECRET,
-                                            kinds=["referral.*"]), by="poseidon")
+        await handle(
+            uow,
+            c.RegisterWebhook(webhook_id="W-1", url="https://evil.test/", secret=SECRET, kinds=["referral.*"]),
+            by="poseidon",
+        )
     with pytest.raises(NotPermitted):
         await handle(uow, c.RemoveWebhook(webhook_id="W-1"), by="poseidon")
     with pytest.raises(Unknown):

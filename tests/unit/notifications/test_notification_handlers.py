@@ -4,9 +4,10 @@ staff, subscriptions and webhooks; daily digests; erasure; loading the seeded st
 from datetime import UTC, date, datetime, time
 
 import pytest
+
 from hubnet_common.sdk.envelope import Envelope
-from hubnet_common.sdk.identity import partner_source, service_source
 from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.identity import partner_source, service_source
 from hubnet_common.sdk.messages import notification_commands as c
 from hubnet_common.sdk.messages.notification_events import NotificationDelivered
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
@@ -17,7 +18,6 @@ from hubnet_notifications.handlers import manage
 from hubnet_notifications.handlers.erase import erase_participant
 from hubnet_notifications.handlers.load_staff import load_staff
 from hubnet_notifications.handlers.send_digests import send_due_digests
-
 from tests.unit.common.fakes.notifications import FakeNotificationsUnitOfWork
 
 ANNA = StaffMember("s-anna", "Anna", "anna@bostad.test", "bostadsbolaget", ("hjallbo",), ("case-worker",))
@@ -98,16 +98,22 @@ class Mailer:
 
 def mail_for(member: StaffMember, subject: str, about: str) -> Notification:
     source = Envelope.new(type="se.hubnet.referral.requested.v1", source=service_source("referrals"), subject=about)
-    return Notification.for_staff(member, "email", Wording(subject, "text"), link=f"https://hubnet.test/{about}",
-                                  source=source)
+    return Notification.for_staff(
+        member, "email", Wording(subject, "text"), link=f"https://hubnet.test/{about}", source=source
+    )
 
 
 MORNING = datetime(2026, 11, 3, 7, 0, tzinfo=UTC)  # 08:00 in Stockholm
 
 
 async def test_a_digest_gathers_the_waiting_mails_once_a_day(uow):
-    await uow.notifications.add_all([mail_for(BO, "Ny remiss R-1", "R-1"), mail_for(BO, "Ny remiss R-2", "R-2"),
-                                     mail_for(ANNA, "Remiss R-3", "R-3")])
+    await uow.notifications.add_all(
+        [
+            mail_for(BO, "Ny remiss R-1", "R-1"),
+            mail_for(BO, "Ny remiss R-2", "R-2"),
+            mail_for(ANNA, "Remiss R-3", "R-3"),
+        ]
+    )
     mailer = Mailer()
     assert await send_due_digests(lambda: uow, mailer, now=MORNING, send_at=time(7, 30)) == 1
     [(to, mail, message_id)] = mailer.sent
@@ -128,10 +134,16 @@ async def test_no_digest_before_its_time_and_none_sent_when_nothing_waits(uow):
 
 async def test_an_erased_resident_s_notifications_are_dropped_and_none_made_again(uow):
     await uow.notifications.add_all([mail_for(ANNA, "Remiss R-1", "R-1"), mail_for(ANNA, "Remiss R-2", "R-2")])
-    fact = ParticipantErased(participant_ref="ab" * 32, reason="requested", requested_by_partner_id="bostadsbolaget",
-                             erased_at=MORNING, referral_ids=["R-1"])
-    await erase_participant(fact, Envelope.new(type=fact.ce_type, source=service_source("referrals"),
-                                               subject=fact.participant_ref), uow)
+    fact = ParticipantErased(
+        participant_ref="ab" * 32,
+        reason="requested",
+        requested_by_partner_id="bostadsbolaget",
+        erased_at=MORNING,
+        referral_ids=["R-1"],
+    )
+    await erase_participant(
+        fact, Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.participant_ref), uow
+    )
     assert [n.about_id for n in uow.notifications.all] == ["R-2"]
     assert await uow.notifications.add_all([mail_for(BO, "Remiss R-1", "R-1")]) == set()
 

@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
 from hubnet_common.sdk.lifecycle import TOLD_OF, Party
@@ -18,7 +19,6 @@ from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
 from hubnet_notifications.domain.telling import TELLINGS
 from hubnet_notifications.settings import NotificationSettings
-
 from tests.unit.common.fakes.notifications import FakeNotificationsUnitOfWork
 
 BASE = "https://hubnet.test"
@@ -42,8 +42,9 @@ async def uow():
     await fake.directory.keep_hub(HubUpserted(hub_id="hjallbo", name="Hjällbo"))
     await fake.directory.keep_partner(PartnerUpserted(partner_id=SENDER, name="Bostadsbolaget"))
     await fake.directory.keep_partner(PartnerUpserted(partner_id=RECEIVER, name="BRG"))
-    await fake.directory.keep_service(ServiceUpserted(service_id="coaching", partner_id=RECEIVER,
-                                                      name="Företagsrådgivning", hub_ids=["hjallbo"]))
+    await fake.directory.keep_service(
+        ServiceUpserted(service_id="coaching", partner_id=RECEIVER, name="Företagsrådgivning", hub_ids=["hjallbo"])
+    )
     return fake
 
 
@@ -63,21 +64,42 @@ def told(uow, channel: str = "email") -> set[str]:
     return {n.recipient_id for n in uow.notifications.all if n.channel == channel}
 
 
-REFERRAL = dict(referral_id="R-1", version=2, sender_partner_id=SENDER, receiver_partner_id=RECEIVER,
-                service_id="coaching", hub_id="hjallbo", at=NOW)
-DETAILS = {f.ReferralRejected: {"reason_code": ReasonCode.NOT_ELIGIBLE, "reason": "sealed:v2:x"},
-           f.ReferralFailed: {"reason_code": ReasonCode.NOT_ELIGIBLE}, f.ReferralReopened: {"note": "sealed:v2:x"},
-           f.ReferralEnteredInError: {"note": "sealed:v2:x"},
-           f.ReferralCompleted: {"main_activity": MainActivity.OWN_BUSINESS}}
+REFERRAL = dict(
+    referral_id="R-1",
+    version=2,
+    sender_partner_id=SENDER,
+    receiver_partner_id=RECEIVER,
+    service_id="coaching",
+    hub_id="hjallbo",
+    at=NOW,
+)
+DETAILS = {
+    f.ReferralRejected: {"reason_code": ReasonCode.NOT_ELIGIBLE, "reason": "sealed:v2:x"},
+    f.ReferralFailed: {"reason_code": ReasonCode.NOT_ELIGIBLE},
+    f.ReferralReopened: {"note": "sealed:v2:x"},
+    f.ReferralEnteredInError: {"note": "sealed:v2:x"},
+    f.ReferralCompleted: {"main_activity": MainActivity.OWN_BUSINESS},
+}
 
 
 def step_fact(model, **overrides):
     if model is f.ReferralRequested:
-        return model(**{**REFERRAL, "version": 1, "status": Status.REQUESTED, "actor_partner_id": SENDER,
-                        "participant_ref": "ab" * 32, "purpose": "own-business", "consent_id": "C-1", **overrides})
+        return model(
+            **{
+                **REFERRAL,
+                "version": 1,
+                "status": Status.REQUESTED,
+                "actor_partner_id": SENDER,
+                "participant_ref": "ab" * 32,
+                "purpose": "own-business",
+                "consent_id": "C-1",
+                **overrides,
+            }
+        )
     actor = SENDER if TOLD_OF[model] is Party.RECEIVER else RECEIVER
-    return model(**{**REFERRAL, "status": Status.IN_PROGRESS, "actor_partner_id": actor, **DETAILS.get(model, {}),
-                    **overrides})
+    return model(
+        **{**REFERRAL, "status": Status.IN_PROGRESS, "actor_partner_id": actor, **DETAILS.get(model, {}), **overrides}
+    )
 
 
 def test_every_fact_of_the_table_is_routed_to_the_one_handler():
@@ -122,11 +144,25 @@ HUB_EVENT = dict(hub_event_id="E-1", hub_id="hjallbo", title="Pop-up")
 
 
 async def test_hub_events_are_told_to_the_hosts_and_a_reminder_to_the_organiser_s_staff_too(uow):
-    await tell(uow, HubEventScheduled(**HUB_EVENT, version=1, organiser_partner_id=SENDER, kind="pop-up",
-                                      starts_at=NOW, ends_at=NOW + timedelta(hours=2), capacity=20))
+    await tell(
+        uow,
+        HubEventScheduled(
+            **HUB_EVENT,
+            version=1,
+            organiser_partner_id=SENDER,
+            kind="pop-up",
+            starts_at=NOW,
+            ends_at=NOW + timedelta(hours=2),
+            capacity=20,
+        ),
+    )
     assert told(uow) == {"h-host"}
-    await tell(uow, HubEventReminder(**HUB_EVENT, occurrence_starts_at=NOW, organiser_partner_id=SENDER,
-                                     registered=3, waitlisted=0, capacity=20))
+    await tell(
+        uow,
+        HubEventReminder(
+            **HUB_EVENT, occurrence_starts_at=NOW, organiser_partner_id=SENDER, registered=3, waitlisted=0, capacity=20
+        ),
+    )
     assert told(uow) == {"h-host", "s-anna"}
     assert {n.link for n in uow.notifications.all} == {f"{BASE}/hub-events/E-1"}
 
@@ -154,9 +190,16 @@ async def test_a_partner_s_webhook_gets_a_document_without_personal_data(uow):
     [call] = [n for n in uow.notifications.all if n.channel == "webhook"]
     assert call.recipient_id == "W-1" and call.status == "pending"
     assert call.document == {
-        "id": call.id, "type": "referral.accepted", "fact_id": envelope.id, "subject": "R-1", "status": "accepted",
-        "hub_id": "hjallbo", "service_id": "coaching", "partners": [SENDER, RECEIVER],
-        "link": f"{BASE}/referrals/R-1", "at": envelope.time.isoformat(),
+        "id": call.id,
+        "type": "referral.accepted",
+        "fact_id": envelope.id,
+        "subject": "R-1",
+        "status": "accepted",
+        "hub_id": "hjallbo",
+        "service_id": "coaching",
+        "partners": [SENDER, RECEIVER],
+        "link": f"{BASE}/referrals/R-1",
+        "at": envelope.time.isoformat(),
     }
 
 
@@ -183,8 +226,13 @@ async def test_names_missing_from_the_directory_are_shown_as_ids(uow):
 
 async def test_nothing_more_is_told_about_an_erased_resident_s_referrals(uow):
     await tell(uow, step_fact(f.ReferralRequested))
-    erased = f.ParticipantErased(participant_ref="ab" * 32, reason="requested", requested_by_partner_id=SENDER,
-                                 erased_at=NOW, referral_ids=["R-1"])
+    erased = f.ParticipantErased(
+        participant_ref="ab" * 32,
+        reason="requested",
+        requested_by_partner_id=SENDER,
+        erased_at=NOW,
+        referral_ids=["R-1"],
+    )
     await tell(uow, erased)
     assert uow.notifications.all == []
     await tell(uow, step_fact(f.ReferralAccepted))

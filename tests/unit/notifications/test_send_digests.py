@@ -15,14 +15,30 @@ DAY = date(2026, 3, 2)
 
 
 def reader(id: str, language: str = "sv") -> StaffMember:
-    return StaffMember(id=id, name=id, email=f"{id}@brg.test", partner_id="brg", hubs=(), roles=("case-worker",),
-                       language=language, delivery="digest")
+    return StaffMember(
+        id=id,
+        name=id,
+        email=f"{id}@brg.test",
+        partner_id="brg",
+        hubs=(),
+        roles=("case-worker",),
+        language=language,
+        delivery="digest",
+    )
 
 
 def waiting(id: str, subject: str, hour: int) -> tuple[Notification, datetime]:
-    n = Notification(id=id, source_id=f"F-{id}", source_type="se.hubnet.referral.accepted.v1", recipient_id="",
-                     channel="email", subject=subject, body="", link=f"https://hubnet.test/referrals/{id}",
-                     mode="digest")
+    n = Notification(
+        id=id,
+        source_id=f"F-{id}",
+        source_type="se.hubnet.referral.accepted.v1",
+        recipient_id="",
+        channel="email",
+        subject=subject,
+        body="",
+        link=f"https://hubnet.test/referrals/{id}",
+        mode="digest",
+    )
     return n, datetime(2026, 3, 1, hour, 0, tzinfo=UTC)
 
 
@@ -36,14 +52,22 @@ class Store:
 
 
 class Staff:
-    def __init__(self, store): self.store = store
-    async def digest_readers(self): return list(self.store.readers)
+    def __init__(self, store):
+        self.store = store
+
+    async def digest_readers(self):
+        return list(self.store.readers)
 
 
 class Notifications:
-    def __init__(self, store): self.store = store
-    async def digest_sent(self, staff_id, day): return (staff_id, day) in self.store.sent_days
-    async def waiting_for_digest(self, staff_id): return list(self.store.waiting.get(staff_id, []))
+    def __init__(self, store):
+        self.store = store
+
+    async def digest_sent(self, staff_id, day):
+        return (staff_id, day) in self.store.sent_days
+
+    async def waiting_for_digest(self, staff_id):
+        return list(self.store.waiting.get(staff_id, []))
 
     async def record_attempt(self, n, *, digest_day):
         self.store.attempts.append((n.id, n.status, n.attempts, digest_day))
@@ -64,14 +88,21 @@ class Uow(FakeUnitOfWork):
 
 
 class Mailer:
-    def __init__(self): self.sent = []
-    async def send(self, to, mail, *, message_id): self.sent.append((to, mail, message_id))
+    def __init__(self):
+        self.sent = []
+
+    async def send(self, to, mail, *, message_id):
+        self.sent.append((to, mail, message_id))
 
 
 async def test_a_digest_waits_for_the_local_send_time_then_gathers_everything_once():
-    store = Store([reader("anna"), reader("bo", "en"), reader("cia")],
-                  {"anna": [waiting("N-2", "Remiss R-2 har accepterats", 12), waiting("N-1", "Ny remiss R-1", 9)],
-                   "bo": [waiting("N-3", "Referral R-3 has been accepted", 10)]})
+    store = Store(
+        [reader("anna"), reader("bo", "en"), reader("cia")],
+        {
+            "anna": [waiting("N-2", "Remiss R-2 har accepterats", 12), waiting("N-1", "Ny remiss R-1", 9)],
+            "bo": [waiting("N-3", "Referral R-3 has been accepted", 10)],
+        },
+    )
     announced, mailer = [], Mailer()
 
     def uow():
@@ -82,13 +113,20 @@ async def test_a_digest_waits_for_the_local_send_time_then_gathers_everything_on
 
     assert await send_due_digests(uow, mailer, now=AT, send_at=SEND_AT) == 2
     (to_anna, anna, anna_id), (to_bo, bo, bo_id) = mailer.sent
-    assert (to_anna, anna_id, to_bo, bo_id) == ("anna@brg.test", "digest-anna-2026-03-02", "bo@brg.test",
-                                                "digest-bo-2026-03-02")
+    assert (to_anna, anna_id, to_bo, bo_id) == (
+        "anna@brg.test",
+        "digest-anna-2026-03-02",
+        "bo@brg.test",
+        "digest-bo-2026-03-02",
+    )
     assert anna.subject == "Sammanfattning för 2026-03-02: 2 händelser"
     assert anna.text.index("Ny remiss R-1") < anna.text.index("Remiss R-2 har accepterats")
     assert bo.subject == "Summary for 2026-03-02: 1 update"
-    assert sorted(store.attempts) == [("N-1", "delivered", 1, DAY), ("N-2", "delivered", 1, DAY),
-                                      ("N-3", "delivered", 1, DAY)]
+    assert sorted(store.attempts) == [
+        ("N-1", "delivered", 1, DAY),
+        ("N-2", "delivered", 1, DAY),
+        ("N-3", "delivered", 1, DAY),
+    ]
     assert announced == ["se.hubnet.notification.delivered.v1"] * 3
     assert store.sent_days == {("anna", DAY): 2, ("bo", DAY): 1, ("cia", DAY): 0}  # cia: nothing, no mail
 

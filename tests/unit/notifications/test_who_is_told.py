@@ -4,6 +4,7 @@ failing delivery is retried (notifications DESIGN §1)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_notifications.domain import notification as notification_module
 from hubnet_notifications.domain.notification import MAX_ATTEMPTS, Notification, next_attempt
@@ -27,8 +28,9 @@ from hubnet_notifications.domain.wording import Wording
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def member(id: str, partner: str = "brg", hubs: tuple[str, ...] = (), roles: tuple[str, ...] = ("case-worker",),
-           **more) -> StaffMember:
+def member(
+    id: str, partner: str = "brg", hubs: tuple[str, ...] = (), roles: tuple[str, ...] = ("case-worker",), **more
+) -> StaffMember:
     return StaffMember(id=id, name=id, email=f"{id}@brg.test", partner_id=partner, hubs=hubs, roles=roles, **more)
 
 
@@ -70,7 +72,7 @@ def test_hub_hosts_are_those_who_host_that_hub():
 
 def test_subscribers_are_added_once_and_inactive_staff_are_never_told():
     gone = member("ivy", active=False)
-    told = add_subscribers([STAFF[0], gone], STAFF + [gone], wanted_by={"anna", "eva", "zed"})
+    told = add_subscribers([STAFF[0], gone], [*STAFF, gone], wanted_by={"anna", "eva", "zed"})
     assert ids(told) == ["anna", "eva"]
 
 
@@ -105,18 +107,34 @@ def test_a_webhook_gets_its_partners_facts_of_its_kinds_while_active():
     assert endpoint.wants("referral.accepted", about)
     assert not endpoint.wants("hubevent.scheduled", about)
     assert not endpoint.wants("referral.accepted", About(frozenset({"poseidon"})))
-    assert not WebhookEndpoint("w", "brg", "https://brg.test/hook", "secret", ("referral.*",),
-                               active=False).wants("referral.accepted", about)
+    assert not WebhookEndpoint("w", "brg", "https://brg.test/hook", "secret", ("referral.*",), active=False).wants(
+        "referral.accepted", about
+    )
 
 
 def test_the_webhook_document_says_what_happened_to_which_case_and_nothing_more():
     about = About(frozenset({"poseidon", "brg"}), service_id="coaching", hub_id="hjallbo")
-    document = webhook_document("N-1", "referral.accepted", fact_id="F-1", subject="R-1", about=about,
-                                status="accepted", link="https://hubnet.test/referrals/R-1", at="2026-03-02T09:00:00Z")
+    document = webhook_document(
+        "N-1",
+        "referral.accepted",
+        fact_id="F-1",
+        subject="R-1",
+        about=about,
+        status="accepted",
+        link="https://hubnet.test/referrals/R-1",
+        at="2026-03-02T09:00:00Z",
+    )
     assert document == {
-        "id": "N-1", "type": "referral.accepted", "fact_id": "F-1", "subject": "R-1", "status": "accepted",
-        "hub_id": "hjallbo", "service_id": "coaching", "partners": ["brg", "poseidon"],
-        "link": "https://hubnet.test/referrals/R-1", "at": "2026-03-02T09:00:00Z",
+        "id": "N-1",
+        "type": "referral.accepted",
+        "fact_id": "F-1",
+        "subject": "R-1",
+        "status": "accepted",
+        "hub_id": "hjallbo",
+        "service_id": "coaching",
+        "partners": ["brg", "poseidon"],
+        "link": "https://hubnet.test/referrals/R-1",
+        "at": "2026-03-02T09:00:00Z",
     }
 
 
@@ -135,7 +153,11 @@ def test_an_inbox_entry_is_delivered_as_written_and_an_email_waits_in_the_member
     assert (inbox.status, inbox.mode) == ("delivered", "immediate")
     assert (email.status, email.mode) == ("pending", "digest")
     assert (email.recipient_id, email.subject, email.body, email.about_id) == (
-        "anna", "Remiss R-1 har accepterats", "Remissen …", "R-1")
+        "anna",
+        "Remiss R-1 har accepterats",
+        "Remissen …",
+        "R-1",
+    )
     assert email.source_type == "se.hubnet.referral.accepted.v1" and email.traceparent == fact().traceparent
     assert inbox.id != email.id
 
@@ -144,7 +166,13 @@ def test_a_webhook_notification_carries_its_document_and_is_pending():
     document = {"type": "referral.accepted", "subject": "R-1"}
     hook = Notification.for_webhook("N-1", "w", document, link="https://l", source=fact())
     assert (hook.id, hook.channel, hook.recipient_id, hook.subject, hook.body, hook.status) == (
-        "N-1", "webhook", "w", "referral.accepted", "", "pending")
+        "N-1",
+        "webhook",
+        "w",
+        "referral.accepted",
+        "",
+        "pending",
+    )
     assert hook.document == document and hook.about_id == "R-1"
 
 

@@ -4,10 +4,22 @@ from hubnet_notifications.domain import wording
 
 
 def test_a_new_referral_reads_in_the_staff_members_language_with_a_link():
-    sv = wording.new_referral("sv", referral_id="R-1", service="Jobbcoachning", hub="Hjällbo", sender="Poseidon",
-                              link="https://hubnet.test/referrals/R-1")
-    en = wording.new_referral("en", referral_id="R-1", service="Jobbcoachning", hub="Hjällbo", sender="Poseidon",
-                              link="https://hubnet.test/referrals/R-1")
+    sv = wording.new_referral(
+        "sv",
+        referral_id="R-1",
+        service="Jobbcoachning",
+        hub="Hjällbo",
+        sender="Poseidon",
+        link="https://hubnet.test/referrals/R-1",
+    )
+    en = wording.new_referral(
+        "en",
+        referral_id="R-1",
+        service="Jobbcoachning",
+        hub="Hjällbo",
+        sender="Poseidon",
+        link="https://hubnet.test/referrals/R-1",
+    )
     assert sv.subject == "Ny remiss R-1 till er vid Hjällbo" and "inga personuppgifter" in sv.text
     assert en.subject == "New referral R-1 to you at Hjällbo" and "no personal data" in en.text
 

@@ -9,8 +9,16 @@ LINK = "https://hubnet.test/referrals/R-1"
 
 
 def changed(language: str, status: str, reason: str = "") -> wording.Wording:
-    return wording.referral_changed(language, referral_id="R-1", status=status, service="Jobbcoachning",
-                                    hub="Hjällbo", by="BRG", reason=reason, link=LINK)
+    return wording.referral_changed(
+        language,
+        referral_id="R-1",
+        status=status,
+        service="Jobbcoachning",
+        hub="Hjällbo",
+        by="BRG",
+        reason=reason,
+        link=LINK,
+    )
 
 
 def test_a_declined_referral_reads_with_its_reason_in_swedish():
@@ -42,9 +50,16 @@ def test_a_status_without_words_is_named_as_it_is():
 
 def overdue(language: str, kind: str, breach: int) -> wording.Wording:
     # 23:00 UTC on 2 March is already 3 March in Stockholm
-    return wording.referral_overdue(language, referral_id="R-1", kind=kind, breach=breach,
-                                    due_at=datetime(2026, 3, 2, 23, 0, tzinfo=UTC), service="Jobbcoachning",
-                                    hub="Hjällbo", link=LINK)
+    return wording.referral_overdue(
+        language,
+        referral_id="R-1",
+        kind=kind,
+        breach=breach,
+        due_at=datetime(2026, 3, 2, 23, 0, tzinfo=UTC),
+        service="Jobbcoachning",
+        hub="Hjällbo",
+        link=LINK,
+    )
 
 
 def test_a_first_overdue_acknowledgement_in_swedish_gives_the_local_due_date():
@@ -74,35 +89,57 @@ STARTS = datetime(2026, 6, 1, 16, 30, tzinfo=UTC)  # 18:30 in Stockholm (summer 
 
 
 def test_the_reminder_counts_places_and_the_waiting_list():
-    kwargs = dict(title="Infokväll", hub="Bergsjön", starts_at=STARTS, registered=2, capacity=2, waitlisted=1,
-                  link="https://hubnet.test/hub-events/E-1")
+    kwargs = dict(
+        title="Infokväll",
+        hub="Bergsjön",
+        starts_at=STARTS,
+        registered=2,
+        capacity=2,
+        waitlisted=1,
+        link="https://hubnet.test/hub-events/E-1",
+    )
     sv, en = wording.hub_event_reminder("sv", **kwargs), wording.hub_event_reminder("en", **kwargs)
     assert sv.subject == "Påminnelse: Infokväll i Bergsjön, 2026-06-01 18:30"
-    assert sv.text == ('"Infokväll" på hubben i Bergsjön börjar 2026-06-01 18:30: 2 av 2 platser bokade, '
-                       "1 på väntelistan.\n\nMer information: https://hubnet.test/hub-events/E-1")
+    assert sv.text == (
+        '"Infokväll" på hubben i Bergsjön börjar 2026-06-01 18:30: 2 av 2 platser bokade, '
+        "1 på väntelistan.\n\nMer information: https://hubnet.test/hub-events/E-1"
+    )
     assert en.subject == "Reminder: Infokväll at Bergsjön, 2026-06-01 18:30"
-    assert en.text == ('"Infokväll" at the Bergsjön hub starts 2026-06-01 18:30: 2 of 2 places taken, '
-                       "1 waiting.\n\nDetails: https://hubnet.test/hub-events/E-1")
+    assert en.text == (
+        '"Infokväll" at the Bergsjön hub starts 2026-06-01 18:30: 2 of 2 places taken, '
+        "1 waiting.\n\nDetails: https://hubnet.test/hub-events/E-1"
+    )
 
 
 def test_a_cancellation_gives_its_reason():
     kwargs = dict(title="Infokväll", hub="Bergsjön", reason="sjukdom", link="https://hubnet.test/hub-events/E-1")
     sv, en = wording.hub_event_cancelled("sv", **kwargs), wording.hub_event_cancelled("en", **kwargs)
-    assert (sv.subject, sv.text) == ("Inställt i Bergsjön: Infokväll",
-                                     '"Infokväll" på hubben i Bergsjön är inställt (sjukdom).\n\n'
-                                     "https://hubnet.test/hub-events/E-1")
-    assert (en.subject, en.text) == ("Cancelled at Bergsjön: Infokväll",
-                                     '"Infokväll" at the Bergsjön hub is cancelled (sjukdom).\n\n'
-                                     "https://hubnet.test/hub-events/E-1")
+    assert (sv.subject, sv.text) == (
+        "Inställt i Bergsjön: Infokväll",
+        '"Infokväll" på hubben i Bergsjön är inställt (sjukdom).\n\nhttps://hubnet.test/hub-events/E-1',
+    )
+    assert (en.subject, en.text) == (
+        "Cancelled at Bergsjön: Infokväll",
+        '"Infokväll" at the Bergsjön hub is cancelled (sjukdom).\n\nhttps://hubnet.test/hub-events/E-1',
+    )
 
 
 def test_a_new_activity_names_its_organiser_and_local_start():
-    kwargs = dict(title="Infokväll", hub="Bergsjön", starts_at=STARTS, organiser="Familjebostäder",
-                  link="https://hubnet.test/hub-events/E-1")
+    kwargs = dict(
+        title="Infokväll",
+        hub="Bergsjön",
+        starts_at=STARTS,
+        organiser="Familjebostäder",
+        link="https://hubnet.test/hub-events/E-1",
+    )
     sv, en = wording.hub_event_scheduled("sv", **kwargs), wording.hub_event_scheduled("en", **kwargs)
-    assert (sv.subject, sv.text) == ("Ny aktivitet i Bergsjön: Infokväll",
-                                     'Familjebostäder har lagt in "Infokväll" på hubben i Bergsjön den '
-                                     "2026-06-01 18:30.\n\nMer information: https://hubnet.test/hub-events/E-1")
-    assert (en.subject, en.text) == ("New activity at Bergsjön: Infokväll",
-                                     'Familjebostäder has scheduled "Infokväll" at the Bergsjön hub on '
-                                     "2026-06-01 18:30.\n\nDetails: https://hubnet.test/hub-events/E-1")
+    assert (sv.subject, sv.text) == (
+        "Ny aktivitet i Bergsjön: Infokväll",
+        'Familjebostäder har lagt in "Infokväll" på hubben i Bergsjön den '
+        "2026-06-01 18:30.\n\nMer information: https://hubnet.test/hub-events/E-1",
+    )
+    assert (en.subject, en.text) == (
+        "New activity at Bergsjön: Infokväll",
+        'Familjebostäder has scheduled "Infokväll" at the Bergsjön hub on '
+        "2026-06-01 18:30.\n\nDetails: https://hubnet.test/hub-events/E-1",
+    )

@@ -4,11 +4,11 @@ and to those under another consent of the same resident."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages.referral_events import ConsentWithdrawn, ReferralCancelled
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose, ReasonCode
 from hubnet_referrals.domain.consent import Consent, ConsentInvalid, ConsentMissing
-
 from tests.unit.referrals.test_erasure import RESIDENT, consent, processor, published, referred, send, uow  # noqa: F401
 
 GIVEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -17,9 +17,17 @@ TICK = timedelta(microseconds=1)
 
 
 def given() -> Consent:
-    return Consent.record(id="C-1", participant_ref=RESIDENT, partner_ids=("brg",), purposes=(Purpose.WORK,),
-                          method=ConsentMethod.WRITTEN, noted_by="Amina", recorded_by="bostadsbolaget",
-                          given_at=GIVEN, valid_until=UNTIL)
+    return Consent.record(
+        id="C-1",
+        participant_ref=RESIDENT,
+        partner_ids=("brg",),
+        purposes=(Purpose.WORK,),
+        method=ConsentMethod.WRITTEN,
+        noted_by="Amina",
+        recorded_by="bostadsbolaget",
+        given_at=GIVEN,
+        valid_until=UNTIL,
+    )
 
 
 def test_a_consent_is_in_force_from_the_moment_it_is_given_until_just_before_it_ends():
@@ -51,9 +59,18 @@ async def test_withdrawing_ends_and_scrubs_only_the_referrals_under_that_consent
     first, under_first = await referred(processor, uow)
     second = consent(partners=("brg",))
     await send(processor, second)
-    await send(processor, c.CreateReferral(
-        service_id="brg-business-coaching", hub_id="hjallbo", participant_ref=RESIDENT, purpose=Purpose.OWN_BUSINESS,
-        consent_id=second.consent_id, sealed_contact=under_first.sealed_contact, need=under_first.need))
+    await send(
+        processor,
+        c.CreateReferral(
+            service_id="brg-business-coaching",
+            hub_id="hjallbo",
+            participant_ref=RESIDENT,
+            purpose=Purpose.OWN_BUSINESS,
+            consent_id=second.consent_id,
+            sealed_contact=under_first.sealed_contact,
+            need=under_first.need,
+        ),
+    )
     [under_second] = [r for r in uow.referrals.by_id.values() if r.consent_id == second.consent_id]
 
     assert await send(processor, c.WithdrawConsent(consent_id=first.consent_id, noted_by="Ali")) == "accepted"
@@ -64,7 +81,10 @@ async def test_withdrawing_ends_and_scrubs_only_the_referrals_under_that_consent
     assert all(key[0] != ended.id for key in uow.sla.running)
     [fact] = published(uow, ReferralCancelled)
     assert (fact.referral_id, fact.reason_code, fact.actor_partner_id) == (
-        ended.id, ReasonCode.CONSENT_WITHDRAWN, "network")
+        ended.id,
+        ReasonCode.CONSENT_WITHDRAWN,
+        "network",
+    )
     [withdrawn] = published(uow, ConsentWithdrawn)
     assert withdrawn.cancelled_referral_ids == [ended.id]
     kept = uow.referrals.by_id[under_second.id]

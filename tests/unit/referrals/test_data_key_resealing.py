@@ -3,22 +3,21 @@ docs/security.md, "Rotation"): its copy of a resident's data key stays sealed to
 the next consent recorded for that resident, which seals it anew to the new key. The referrals
 service through its bootstrap, on the fakes."""
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hubnet_common.testing.deadletter import CollectedDeadLetters
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.keys import write_key_pair
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose
-from hubnet_common.service.processing import Processor, Record
 from hubnet_common.sdk.sealing import SealingError, generate_encryption_keys, open_data_key
+from hubnet_common.service.processing import Processor, Record
+from hubnet_common.testing.deadletter import CollectedDeadLetters
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.unit.common.fakes.network import network_verifier, signed
 from tests.unit.common.fakes.referrals import FakeReferralsUnitOfWork
 
@@ -38,21 +37,38 @@ def processor(uow, tmp_path):
     settings = ReferralSettings(encryption_key_file=write_key_pair(tmp_path, "service-referrals", "x25519")[1])
     spec = bootstrap.spec(settings, uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
-    return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None),
-                     dead_letters=CollectedDeadLetters(), verifier=network_verifier())
+    return Processor(
+        route=route,
+        consumer_group="g",
+        uow_factory=spec.uow_factory(None),
+        dead_letters=CollectedDeadLetters(),
+        verifier=network_verifier(),
+    )
 
 
 async def send(processor, command, partner: str) -> str:
     envelope = Envelope.new(type=command.ce_type, source=partner_source(partner), subject=command.subject())
-    record = Record(command.topic, 0, 0, command.subject().encode(), command.model_dump_json().encode(),
-                    tuple(envelope.to_headers()))
+    record = Record(
+        command.topic,
+        0,
+        0,
+        command.subject().encode(),
+        command.model_dump_json().encode(),
+        tuple(envelope.to_headers()),
+    )
     return await processor.process(signed(record, by=f"partner-{partner}"))
 
 
 def consent(partners=("brg",)) -> c.RecordConsent:
-    return c.RecordConsent(participant_ref=RESIDENT, partner_ids=list(partners), purposes=[Purpose.OWN_BUSINESS],
-                           method=ConsentMethod.WRITTEN, noted_by="Amina Hassan", given_at=NOW - timedelta(days=1),
-                           valid_until=NOW + timedelta(days=365))
+    return c.RecordConsent(
+        participant_ref=RESIDENT,
+        partner_ids=list(partners),
+        purposes=[Purpose.OWN_BUSINESS],
+        method=ConsentMethod.WRITTEN,
+        noted_by="Amina Hassan",
+        given_at=NOW - timedelta(days=1),
+        valid_until=NOW + timedelta(days=365),
+    )
 
 
 def brgs_copy(uow) -> str:
@@ -62,8 +78,12 @@ def brgs_copy(uow) -> str:
 async def test_a_replaced_encryption_key_gets_its_copy_sealed_anew_at_the_next_consent(processor, uow):
     old, new = generate_encryption_keys(), generate_encryption_keys()
     host = generate_encryption_keys()
-    assert await send(processor, UpdatePartner(partner_id="bostadsbolaget", encryption_public_key=host.public),
-                      "bostadsbolaget") == "accepted"
+    assert (
+        await send(
+            processor, UpdatePartner(partner_id="bostadsbolaget", encryption_public_key=host.public), "bostadsbolaget"
+        )
+        == "accepted"
+    )
     assert await send(processor, UpdatePartner(partner_id="brg", encryption_public_key=old.public), "brg") == "accepted"
     assert await send(processor, consent(), "bostadsbolaget") == "accepted"
     data_key = open_data_key(brgs_copy(uow), old.private)

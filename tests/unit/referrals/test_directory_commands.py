@@ -5,14 +5,20 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages.directory import PartnerUpserted, ServiceUpserted
 from hubnet_common.sdk.messages.directory_commands import UpdateCapacity, UpdatePartner, UpsertService
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.referral import NotPermitted, SenderUnknown, ServiceUnknown
-from hubnet_referrals.handlers.directory import HubUnknown, load_directory, update_capacity, update_partner, upsert_service
-
+from hubnet_referrals.handlers.directory import (
+    HubUnknown,
+    load_directory,
+    update_capacity,
+    update_partner,
+    upsert_service,
+)
 from tests.unit.common.fakes.referrals import FakeReferralsUnitOfWork
 
 KEY = "A" * 43 + "="
@@ -45,16 +51,22 @@ async def test_the_owner_updates_its_places_and_the_change_is_published_with_its
     [fact] = await handle(uow, update_capacity, UpdateCapacity(service_id="brg-coaching", available_places=0), at=at)
     assert fact["_type"] == ServiceUpserted.ce_type
     assert (fact["service_id"], fact["available_places"], datetime.fromisoformat(fact["capacity_updated_at"])) == (
-        "brg-coaching", 0, at)
+        "brg-coaching",
+        0,
+        at,
+    )
     assert uow.directory.services["brg-coaching"].is_full
 
 
-@pytest.mark.parametrize(("by", "service_id", "refusal"), [
-    ("poseidon", "brg-coaching", NotPermitted),
-    ("brg", "no-such-service", ServiceUnknown),
-    ("gone", "brg-coaching", SenderUnknown),
-    ("stranger", "brg-coaching", SenderUnknown),
-])
+@pytest.mark.parametrize(
+    ("by", "service_id", "refusal"),
+    [
+        ("poseidon", "brg-coaching", NotPermitted),
+        ("brg", "no-such-service", ServiceUnknown),
+        ("gone", "brg-coaching", SenderUnknown),
+        ("stranger", "brg-coaching", SenderUnknown),
+    ],
+)
 async def test_only_the_owning_partner_updates_the_places(by, service_id, refusal):
     uow = await directory()
     with pytest.raises(refusal):
@@ -64,15 +76,41 @@ async def test_only_the_owning_partner_updates_the_places(by, service_id, refusa
 
 async def test_a_new_service_is_published_whole_and_the_same_again_changes_nothing():
     uow = await directory()
-    command = UpsertService(service_id="brg-language", name="Språkcafé", hub_ids=["hjallbo"], available_places=5,
-                            ack_within_days=3, answer_within_days=10, languages=["sv", "ar"],
-                            contact_email="sprak@brg.test")
+    command = UpsertService(
+        service_id="brg-language",
+        name="Språkcafé",
+        hub_ids=["hjallbo"],
+        available_places=5,
+        ack_within_days=3,
+        answer_within_days=10,
+        languages=["sv", "ar"],
+        contact_email="sprak@brg.test",
+    )
     [fact] = await handle(uow, upsert_service, command)
-    assert {k: fact[k] for k in ("service_id", "partner_id", "name", "hub_ids", "available_places",
-                                 "ack_within_days", "answer_within_days", "languages", "contact_email")} == {
-        "service_id": "brg-language", "partner_id": "brg", "name": "Språkcafé", "hub_ids": ["hjallbo"],
-        "available_places": 5, "ack_within_days": 3, "answer_within_days": 10, "languages": ["sv", "ar"],
-        "contact_email": "sprak@brg.test"}
+    assert {
+        k: fact[k]
+        for k in (
+            "service_id",
+            "partner_id",
+            "name",
+            "hub_ids",
+            "available_places",
+            "ack_within_days",
+            "answer_within_days",
+            "languages",
+            "contact_email",
+        )
+    } == {
+        "service_id": "brg-language",
+        "partner_id": "brg",
+        "name": "Språkcafé",
+        "hub_ids": ["hjallbo"],
+        "available_places": 5,
+        "ack_within_days": 3,
+        "answer_within_days": 10,
+        "languages": ["sv", "ar"],
+        "contact_email": "sprak@brg.test",
+    }
     assert uow.directory.services["brg-language"].answer_within_days == 10
     assert await handle(uow, upsert_service, command) == []
 
@@ -80,23 +118,35 @@ async def test_a_new_service_is_published_whole_and_the_same_again_changes_nothi
 async def test_renaming_a_service_keeps_the_time_its_places_last_changed():
     uow = await directory()
     first, later = datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC)
-    await handle(uow, upsert_service, UpsertService(service_id="brg-coaching", name="Coaching", hub_ids=["hjallbo"],
-                                                    available_places=4), at=first)
-    [fact] = await handle(uow, upsert_service, UpsertService(service_id="brg-coaching", name="Företagscoaching",
-                                                             hub_ids=["hjallbo"], available_places=4), at=later)
+    await handle(
+        uow,
+        upsert_service,
+        UpsertService(service_id="brg-coaching", name="Coaching", hub_ids=["hjallbo"], available_places=4),
+        at=first,
+    )
+    [fact] = await handle(
+        uow,
+        upsert_service,
+        UpsertService(service_id="brg-coaching", name="Företagscoaching", hub_ids=["hjallbo"], available_places=4),
+        at=later,
+    )
     assert datetime.fromisoformat(fact["capacity_updated_at"]) == first
 
 
-@pytest.mark.parametrize(("by", "hub_ids", "refusal"), [
-    ("poseidon", ["hjallbo"], NotPermitted),  # brg's service
-    ("brg", ["kortedala"], HubUnknown),
-    ("brg", ["closed"], HubUnknown),
-])
+@pytest.mark.parametrize(
+    ("by", "hub_ids", "refusal"),
+    [
+        ("poseidon", ["hjallbo"], NotPermitted),  # brg's service
+        ("brg", ["kortedala"], HubUnknown),
+        ("brg", ["closed"], HubUnknown),
+    ],
+)
 async def test_a_service_of_another_partner_or_at_no_active_hub_is_refused(by, hub_ids, refusal):
     uow = await directory()
     with pytest.raises(refusal):
-        await handle(uow, upsert_service, UpsertService(service_id="brg-coaching", name="Taken", hub_ids=hub_ids),
-                     by=by)
+        await handle(
+            uow, upsert_service, UpsertService(service_id="brg-coaching", name="Taken", hub_ids=hub_ids), by=by
+        )
     assert uow.directory.services["brg-coaching"].name == "Coaching"
 
 
@@ -104,7 +154,11 @@ async def test_a_partner_renames_itself_and_sets_its_key_but_not_another_partner
     uow = await directory()
     [fact] = await handle(uow, update_partner, UpdatePartner(partner_id="brg", encryption_public_key=KEY))
     assert (fact["_type"], fact["partner_id"], fact["name"], fact["encryption_public_key"]) == (
-        PartnerUpserted.ce_type, "brg", "BRG", KEY)
+        PartnerUpserted.ce_type,
+        "brg",
+        "BRG",
+        KEY,
+    )
     with pytest.raises(NotPermitted):
         await handle(uow, update_partner, UpdatePartner(partner_id="poseidon", name="Taken"))
     assert uow.directory.partners["poseidon"].name == "Poseidon"
@@ -117,10 +171,14 @@ async def test_the_seed_adds_what_is_new_and_never_overwrites_places_or_keys_the
     uow.committed.clear()
     async with uow:
         changed = await load_directory(
-            uow, [Partner("brg", "BRG"), Partner("familjebostader", "Familjebostäder")],
+            uow,
+            [Partner("brg", "BRG"), Partner("familjebostader", "Familjebostäder")],
             [Hub("hjallbo", "Hjällbo"), Hub("bergsjon", "Bergsjön")],
-            [Service("brg-coaching", "brg", "Coaching", ("hjallbo",), available_places=12),
-             Service("fb-info", "familjebostader", "Info", ("bergsjon",), available_places=20)])
+            [
+                Service("brg-coaching", "brg", "Coaching", ("hjallbo",), available_places=12),
+                Service("fb-info", "familjebostader", "Info", ("bergsjon",), available_places=20),
+            ],
+        )
     assert changed == 3  # the new partner, hub and service
     assert uow.directory.services["brg-coaching"].available_places == 1
     assert uow.directory.partners["brg"].encryption_public_key == KEY

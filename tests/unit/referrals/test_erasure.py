@@ -4,22 +4,26 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hubnet_common.testing.deadletter import CollectedDeadLetters
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
+from hubnet_common.sdk.keys import KeyInvalid, read_key, write_key_pair
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages.referral_events import ConsentWithdrawn, ParticipantErased, ReferralCancelled
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose, ReasonCode
-from hubnet_common.service.processing import Processor, Record
 from hubnet_common.sdk.sealing import (
-    ContactDetails, SealingError, generate_encryption_keys, open_data_key, seal_with_data_key,
+    ContactDetails,
+    SealingError,
+    generate_encryption_keys,
+    open_data_key,
+    seal_with_data_key,
 )
+from hubnet_common.service.processing import Processor, Record
+from hubnet_common.testing.deadletter import CollectedDeadLetters
 from hubnet_referrals import bootstrap
-from hubnet_common.sdk.keys import KeyInvalid, read_key, write_key_pair
 from hubnet_referrals.adapters.custodian import KeyCustodian
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.unit.common.fakes.network import network_verifier, signed
 from tests.unit.common.fakes.referrals import FakeReferralsUnitOfWork
 
@@ -42,21 +46,42 @@ def processor(uow, tmp_path):
     settings = ReferralSettings(encryption_key_file=write_key_pair(tmp_path, "service-referrals", "x25519")[1])
     spec = bootstrap.spec(settings, uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
-    return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None),
-                     dead_letters=CollectedDeadLetters(), verifier=network_verifier())
+    return Processor(
+        route=route,
+        consumer_group="g",
+        uow_factory=spec.uow_factory(None),
+        dead_letters=CollectedDeadLetters(),
+        verifier=network_verifier(),
+    )
 
 
 async def send(processor, command, partner="bostadsbolaget") -> str:
     envelope = Envelope.new(type=command.ce_type, source=partner_source(partner), subject=command.subject())
-    return await processor.process(signed(Record(command.topic, 0, 0, command.subject().encode(),
-                                                 command.model_dump_json().encode(), tuple(envelope.to_headers())),
-                                          by=f"partner-{partner}"))
+    return await processor.process(
+        signed(
+            Record(
+                command.topic,
+                0,
+                0,
+                command.subject().encode(),
+                command.model_dump_json().encode(),
+                tuple(envelope.to_headers()),
+            ),
+            by=f"partner-{partner}",
+        )
+    )
 
 
 def consent(resident=RESIDENT, partners=("brg", "poseidon")) -> c.RecordConsent:
-    return c.RecordConsent(participant_ref=resident, partner_ids=list(partners), purposes=[Purpose.OWN_BUSINESS],
-                           method=ConsentMethod.WRITTEN, noted_by="Amina Hassan", given_at=NOW - timedelta(days=1),
-                           valid_until=NOW + timedelta(days=365))
+    return c.RecordConsent(
+        participant_ref=resident,
+        partner_ids=list(partners),
+        purposes=[Purpose.OWN_BUSINESS],
+        method=ConsentMethod.WRITTEN,
+        noted_by="Amina Hassan",
+        given_at=NOW - timedelta(days=1),
+        valid_until=NOW + timedelta(days=365),
+    )
 
 
 def data_key_of(uow, partner, resident=RESIDENT) -> bytes:
@@ -96,10 +121,15 @@ async def referred(processor, uow, resident=RESIDENT) -> tuple[c.RecordConsent, 
     given = consent(resident=resident)
     await send(processor, given)
     key = data_key_of(uow, "bostadsbolaget", resident)
-    command = c.CreateReferral(service_id="brg-business-coaching", hub_id="hjallbo", participant_ref=resident,
-                               purpose=Purpose.OWN_BUSINESS, consent_id=given.consent_id,
-                               need=seal_with_data_key("Vill starta cateringfirma", key),
-                               sealed_contact=seal_with_data_key(ContactDetails(name="Ebba"), key))
+    command = c.CreateReferral(
+        service_id="brg-business-coaching",
+        hub_id="hjallbo",
+        participant_ref=resident,
+        purpose=Purpose.OWN_BUSINESS,
+        consent_id=given.consent_id,
+        need=seal_with_data_key("Vill starta cateringfirma", key),
+        sealed_contact=seal_with_data_key(ContactDetails(name="Ebba"), key),
+    )
     assert await send(processor, command) == "accepted"
     return given, command
 
@@ -107,8 +137,10 @@ async def referred(processor, uow, resident=RESIDENT) -> tuple[c.RecordConsent, 
 async def test_erasure_destroys_the_key_ends_open_referrals_and_scrubs(processor, uow):
     _, kept = await referred(processor, uow, OTHER_RESIDENT)
     _, command = await referred(processor, uow)
-    assert await send(processor, c.EraseParticipant(participant_ref=RESIDENT, noted_by="Amina Hassan"),
-                      partner="brg") == "accepted"
+    assert (
+        await send(processor, c.EraseParticipant(participant_ref=RESIDENT, noted_by="Amina Hassan"), partner="brg")
+        == "accepted"
+    )
     assert RESIDENT not in uow.data_keys.copies_by_ref
     referral = uow.referrals.by_id[command.referral_id]
     assert (referral.status, referral.sealed_contact, referral.need) == ("cancelled", None, "")
@@ -154,17 +186,26 @@ async def test_withdrawing_the_last_consent_in_force_erases_the_resident(process
 @pytest.mark.parametrize("field", ["need", "sealed_contact"])
 def test_free_text_and_contact_details_in_the_clear_are_refused(field):
     with pytest.raises(ValueError, match="must be sealed with the resident's data key") as info:
-        c.CreateReferral(service_id="s", hub_id="h", participant_ref=RESIDENT, purpose=Purpose.OWN_BUSINESS,
-                         consent_id="C-1", **{field: "Ebba, 070-123 45 67"})
+        c.CreateReferral(
+            service_id="s",
+            hub_id="h",
+            participant_ref=RESIDENT,
+            purpose=Purpose.OWN_BUSINESS,
+            consent_id="C-1",
+            **{field: "Ebba, 070-123 45 67"},
+        )
     assert "070-123" not in info.value.errors()[0]["msg"]  # what the refusal says
 
 
-@pytest.mark.parametrize("command", [
-    lambda note: c.ReopenReferral(referral_id="R-1", note=note),
-    lambda note: c.MarkReferralEnteredInError(referral_id="R-1", note=note),
-    lambda note: c.RejectReferral(referral_id="R-1", reason_code=ReasonCode.OTHER, reason=note),
-    lambda note: c.CompleteReferral(referral_id="R-1", outcome=c.OutcomeReport(main_activity="unknown", note=note)),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda note: c.ReopenReferral(referral_id="R-1", note=note),
+        lambda note: c.MarkReferralEnteredInError(referral_id="R-1", note=note),
+        lambda note: c.RejectReferral(referral_id="R-1", reason_code=ReasonCode.OTHER, reason=note),
+        lambda note: c.CompleteReferral(referral_id="R-1", outcome=c.OutcomeReport(main_activity="unknown", note=note)),
+    ],
+)
 def test_every_note_and_reason_about_the_resident_must_be_sealed(command):
     with pytest.raises(ValueError, match="sealed"):
         command("Ebba har flyttat")

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from hubnet_common.sdk.messages.vocabulary import Status
 from hubnet_referrals.domain.follow_up import (
     COLUMNS,
@@ -20,8 +21,9 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 FRIDAY = datetime(2026, 3, 6, 10, 0, tzinfo=STOCKHOLM)  # an ordinary week, no holidays nearby
 
 
-def record(n: int = 0, *, hub="hjallbo", partner="brg", service="brg-job", at=FRIDAY, status=Status.REQUESTED,
-           **more) -> ReferralRecord:
+def record(
+    n: int = 0, *, hub="hjallbo", partner="brg", service="brg-job", at=FRIDAY, status=Status.REQUESTED, **more
+) -> ReferralRecord:
     return ReferralRecord(f"r{n}", hub, partner, service, at, status, **more)
 
 
@@ -33,15 +35,28 @@ def history(*steps: tuple, start: datetime = FRIDAY) -> list[dict]:
     """(action, days after start, reason code or main activity) -> history rows, version from 1."""
     rows = []
     for version, (action, days, *detail) in enumerate((("request", 0), *steps), start=1):
-        rows.append({"version": version, "action": action, "at": start + timedelta(days=days),
-                     "reason_code": detail[0] if action in ("reject", "fail", "cancel") and detail else None,
-                     "main_activity": detail[0] if action == "complete" else None})
+        rows.append(
+            {
+                "version": version,
+                "action": action,
+                "at": start + timedelta(days=days),
+                "reason_code": detail[0] if action in ("reject", "fail", "cancel") and detail else None,
+                "main_activity": detail[0] if action == "complete" else None,
+            }
+        )
     return rows
 
 
 def referral_row(n: int, status: str, **more) -> dict:
-    return {"id": f"r{n}", "hub_id": "hjallbo", "receiver_partner_id": "brg", "service_id": "brg-job",
-            "requested_at": FRIDAY, "status": status, **more}
+    return {
+        "id": f"r{n}",
+        "hub_id": "hjallbo",
+        "receiver_partner_id": "brg",
+        "service_id": "brg-job",
+        "requested_at": FRIDAY,
+        "status": status,
+        **more,
+    }
 
 
 def only(rows):
@@ -58,10 +73,21 @@ def test_counts_from_one_to_four_are_suppressed_but_zero_and_five_or_more_are_sh
 
 
 def test_referrals_entered_in_error_are_left_out_of_every_figure():
-    records = [*many(5, status=Status.CANCELLED),
-               *(record(10 + n, status=Status.ENTERED_IN_ERROR, acknowledged_at=FRIDAY, answer="reject",
-                        answered_at=FRIDAY, reject_reason="no-capacity") for n in range(5)),
-               *many(6, hub="angered", status=Status.ENTERED_IN_ERROR)]
+    records = [
+        *many(5, status=Status.CANCELLED),
+        *(
+            record(
+                10 + n,
+                status=Status.ENTERED_IN_ERROR,
+                acknowledged_at=FRIDAY,
+                answer="reject",
+                answered_at=FRIDAY,
+                reject_reason="no-capacity",
+            )
+            for n in range(5)
+        ),
+        *many(6, hub="angered", status=Status.ENTERED_IN_ERROR),
+    ]
     rows = figures(records)
     assert [row.hub for row in rows] == ["hjallbo"]
     assert rows[0].figures["sent"] == 5 and rows[0].figures["cancelled"] == 5
@@ -69,12 +95,19 @@ def test_referrals_entered_in_error_are_left_out_of_every_figure():
 
 
 def test_a_referral_reopened_and_completed_again_counts_once_with_its_latest_outcome():
-    twice = history(("acknowledge", 3), ("accept", 4), ("start", 5), ("complete", 10, "job-seeking"),
-                    ("reopen", 12), ("complete", 20, "work"))
-    still_open = history(("acknowledge", 3), ("accept", 4), ("start", 5), ("complete", 10, "studies"),
-                         ("reopen", 12))
-    records = [*(record_from_history(referral_row(n, "completed"), reversed(twice)) for n in range(5)),
-               *(record_from_history(referral_row(10 + n, "in-progress"), still_open) for n in range(5))]
+    twice = history(
+        ("acknowledge", 3),
+        ("accept", 4),
+        ("start", 5),
+        ("complete", 10, "job-seeking"),
+        ("reopen", 12),
+        ("complete", 20, "work"),
+    )
+    still_open = history(("acknowledge", 3), ("accept", 4), ("start", 5), ("complete", 10, "studies"), ("reopen", 12))
+    records = [
+        *(record_from_history(referral_row(n, "completed"), reversed(twice)) for n in range(5)),
+        *(record_from_history(referral_row(10 + n, "in-progress"), still_open) for n in range(5)),
+    ]
     assert records[0].main_activity == "work" and records[0].answer == "accept"
     result = only(figures(records))
     assert result["sent"] == 10 and result["accepted"] == 10
@@ -83,8 +116,10 @@ def test_a_referral_reopened_and_completed_again_counts_once_with_its_latest_out
 
 
 def test_rejections_are_counted_in_total_and_per_reason_code():
-    records = [record_from_history(referral_row(n, "rejected"), history(("acknowledge", 0), ("reject", 3, code)))
-               for n, code in enumerate(["no-capacity"] * 5 + ["not-eligible"] * 2)]
+    records = [
+        record_from_history(referral_row(n, "rejected"), history(("acknowledge", 0), ("reject", 3, code)))
+        for n, code in enumerate(["no-capacity"] * 5 + ["not-eligible"] * 2)
+    ]
     result = only(figures(records))
     assert result["rejected"] == 7 and result["accepted"] == 0
     assert result["rejected.no-capacity"] == 5 and result["rejected.not-eligible"] is None
@@ -100,7 +135,7 @@ def test_medians_are_in_working_days_and_suppressed_under_five():
     result = only(figures(acked))
     assert result["median_days_to_acknowledge"] == 1.0
     assert result["median_days_to_answer"] is None  # only three answered
-    result = only(figures(acked + [record(20, acknowledged_at=tuesday)]))
+    result = only(figures([*acked, record(20, acknowledged_at=tuesday)]))
     assert result["median_days_to_acknowledge"] == 1.5
     assert only(figures(acked[:4]))["median_days_to_acknowledge"] is None
     answered = [record(n, acknowledged_at=monday, answered_at=thursday, answer="reject") for n in range(5)]
@@ -109,18 +144,27 @@ def test_medians_are_in_working_days_and_suppressed_under_five():
 
 def test_grouping_by_hub_sums_over_partners_services_and_months():
     january = datetime(2026, 1, 15, 9, tzinfo=STOCKHOLM)
-    records = [*many(2, at=january), *many(2, partner="poseidon", service="poseidon-housing"),
-               *many(2, service="brg-studies"), *many(3, hub="angered", at=january)]
+    records = [
+        *many(2, at=january),
+        *many(2, partner="poseidon", service="poseidon-housing"),
+        *many(2, service="brg-studies"),
+        *many(3, hub="angered", at=january),
+    ]
     detailed = figures(records)
     assert len(detailed) == 4 and all(row.figures["sent"] is None for row in detailed)
     by_hub = figures(records, group_by=("hub",))
     assert [(row.hub, row.partner, row.service, row.month, row.figures["sent"]) for row in by_hub] == [
-        ("angered", None, None, None, None), ("hjallbo", None, None, None, 6)]
+        ("angered", None, None, None, None),
+        ("hjallbo", None, None, None, 6),
+    ]
     total = figures(records, group_by=())
     assert [(row.hub, row.figures["sent"]) for row in total] == [(None, 9)]
     by_month = figures(records, group_by=("month", "hub"))
     assert [(row.hub, row.month, row.figures["sent"]) for row in by_month] == [
-        ("angered", "2026-01", None), ("hjallbo", "2026-01", None), ("hjallbo", "2026-03", None)]
+        ("angered", "2026-01", None),
+        ("hjallbo", "2026-01", None),
+        ("hjallbo", "2026-03", None),
+    ]
 
 
 def test_an_unknown_grouping_is_refused():
@@ -137,8 +181,7 @@ def test_the_month_is_the_month_of_the_request_in_stockholm_time():
 
 
 def test_csv_has_a_stable_header_and_shows_suppressed_cells_as_less_than_five():
-    rows = figures([*many(5, acknowledged_at=FRIDAY + timedelta(days=3)), *many(2, hub="angered")],
-                   group_by=("hub",))
+    rows = figures([*many(5, acknowledged_at=FRIDAY + timedelta(days=3)), *many(2, hub="angered")], group_by=("hub",))
     lines = to_csv(rows).splitlines()
     header = lines[0].split(",")
     assert header[:4] == list(KEYS) == ["hub", "partner", "service", "month"]

@@ -4,7 +4,6 @@ keyed from it: every command, action and fact has its step, and every step its r
 from hubnet_common.sdk.lifecycle import CHANGES, STEP_OF, STEPS, TOLD_OF, Action, Party
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages import referral_events as f
-
 from hubnet_referrals.domain.referral import RULES
 from hubnet_referrals.handlers import change_referral
 

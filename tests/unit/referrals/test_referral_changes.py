@@ -14,13 +14,13 @@ from hubnet_common.sdk.messages.referral_commands import (
 from hubnet_common.sdk.messages.referral_events import ReferralAccepted, ReferralCompleted, ReferralReceived
 from hubnet_common.sdk.messages.replies import CommandRejected
 from hubnet_referrals.domain.working_days import add_working_days
-
 from tests.unit.referrals.test_referral_commands import create, dead_letters, processor, published, record, uow  # noqa: F401
 
 
 def command(model, *, offset: int, **fields) -> bytes:
-    return record(json.dumps({"referral_id": "R-1", **fields}).encode(), partner="brg", type_=model.ce_type,
-                  offset=offset)
+    return record(
+        json.dumps({"referral_id": "R-1", **fields}).encode(), partner="brg", type_=model.ce_type, offset=offset
+    )
 
 
 async def test_acknowledging_stops_the_acknowledge_clock_and_starts_the_answer_clock(processor, uow):
@@ -51,11 +51,18 @@ async def test_accepting_stops_every_clock_and_a_completion_publishes_the_outcom
     assert await processor.process(command(CompleteReferral, offset=4, outcome=outcome)) == "accepted"
     [completed] = published(uow, ReferralCompleted)
     assert (completed.status, completed.main_activity, completed.public_support_continues) == (
-        "completed", "own-business", False)
+        "completed",
+        "own-business",
+        False,
+    )
     [recorded] = published(uow, OutcomeRecorded)
     referral = uow.referrals.by_id["R-1"]
     assert (recorded.referral_id, recorded.referral_version, recorded.main_activity, recorded.hub_id) == (
-        "R-1", 5, "own-business", "hjallbo")
+        "R-1",
+        5,
+        "own-business",
+        "hjallbo",
+    )
     assert (recorded.requested_at, recorded.completed_at) == (referral.requested_at, referral.history[-1].at)
     assert isinstance(recorded.completed_at, datetime)
 

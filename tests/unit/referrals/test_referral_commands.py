@@ -5,8 +5,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose
-from hubnet_common.testing.deadletter import CollectedDeadLetters
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.keys import generate
@@ -14,12 +13,13 @@ from hubnet_common.sdk.messages.audit import MessageRejected
 from hubnet_common.sdk.messages.referral_commands import CreateReferral
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
-from hubnet_common.service.processing import Processor, Record
+from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose
 from hubnet_common.sdk.signing import Signer
+from hubnet_common.service.processing import Processor, Record
+from hubnet_common.testing.deadletter import CollectedDeadLetters
 from hubnet_referrals import bootstrap
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.unit.common.fakes.network import network_verifier, signed
 from tests.unit.common.fakes.referrals import FakeReferralsUnitOfWork
 
@@ -30,12 +30,19 @@ REF = "ab" * 32
 async def uow():
     fake = FakeReferralsUnitOfWork()
     await fake.seed_network()
-    await fake.consents.add(Consent(
-        id="C-1", participant_ref=REF, partner_ids=("brg", "goteborgs-stad-arbvux"),
-        purposes=(Purpose.OWN_BUSINESS, Purpose.STUDIES), method=ConsentMethod.WRITTEN, noted_by="Amina Hassan",
-        recorded_by_partner_id="bostadsbolaget", given_at=datetime.now(UTC) - timedelta(days=30),
-        valid_until=datetime.now(UTC) + timedelta(days=365),
-    ))
+    await fake.consents.add(
+        Consent(
+            id="C-1",
+            participant_ref=REF,
+            partner_ids=("brg", "goteborgs-stad-arbvux"),
+            purposes=(Purpose.OWN_BUSINESS, Purpose.STUDIES),
+            method=ConsentMethod.WRITTEN,
+            noted_by="Amina Hassan",
+            recorded_by_partner_id="bostadsbolaget",
+            given_at=datetime.now(UTC) - timedelta(days=30),
+            valid_until=datetime.now(UTC) + timedelta(days=365),
+        )
+    )
     return fake
 
 
@@ -48,8 +55,13 @@ def dead_letters():
 def processor(uow, dead_letters):
     spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
-    return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead_letters,
-                     verifier=network_verifier())
+    return Processor(
+        route=route,
+        consumer_group="g",
+        uow_factory=spec.uow_factory(None),
+        dead_letters=dead_letters,
+        verifier=network_verifier(),
+    )
 
 
 def record(body: bytes, *, partner="bostadsbolaget", type_=CreateReferral.ce_type, headers=None, offset=0):
@@ -59,8 +71,14 @@ def record(body: bytes, *, partner="bostadsbolaget", type_=CreateReferral.ce_typ
 
 
 def create(**overrides) -> bytes:
-    fields = dict(referral_id="R-1", service_id="brg-business-coaching", hub_id="hjallbo", participant_ref=REF,
-                  purpose="own-business", consent_id="C-1")
+    fields = dict(
+        referral_id="R-1",
+        service_id="brg-business-coaching",
+        hub_id="hjallbo",
+        participant_ref=REF,
+        purpose="own-business",
+        consent_id="C-1",
+    )
     return json.dumps({**fields, **overrides}).encode()
 
 
@@ -71,7 +89,11 @@ def published(uow, model):
 async def test_a_referral_is_stored_announced_and_accepted(processor, uow):
     assert await processor.process(record(create())) == "accepted"
     referral = uow.referrals.by_id["R-1"]
-    assert (referral.status, referral.sender_partner_id, referral.receiver_partner_id) == ("requested", "bostadsbolaget", "brg")
+    assert (referral.status, referral.sender_partner_id, referral.receiver_partner_id) == (
+        "requested",
+        "bostadsbolaget",
+        "brg",
+    )
     [fact] = published(uow, ReferralRequested)
     assert fact.receiver_partner_id == "brg" and fact.version == 1
     [reply] = published(uow, CommandAccepted)
@@ -155,7 +177,8 @@ async def test_a_huge_command_is_dead_lettered_unread_and_answered(processor, uo
 
 
 async def test_a_record_with_only_its_sender_in_cloudevents_headers_is_dead_lettered_and_answered(
-        processor, uow, dead_letters):
+    processor, uow, dead_letters
+):
     sender = (("ce_source", partner_source("brg").encode()),)
     outcome = await processor.process(Record("referral.commands.v1", 2, 41, b"R-9", create(), sender))
     assert outcome == "dead-lettered"
@@ -178,8 +201,14 @@ async def test_a_command_whose_handler_keeps_failing_is_dead_lettered_and_answer
     spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
     route = type(route)(route.topic, {**route.handlers, CreateReferral: broken}, route.answers)
-    failing = Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead_letters,
-                        verifier=network_verifier(), max_backoff=0.01)
+    failing = Processor(
+        route=route,
+        consumer_group="g",
+        uow_factory=spec.uow_factory(None),
+        dead_letters=dead_letters,
+        verifier=network_verifier(),
+        max_backoff=0.01,
+    )
     assert await failing.process(record(create())) == "dead-lettered"
     assert dead_letters.sent[0][1] == "handler-error"
     [reply] = published(uow, CommandRejected)
@@ -187,11 +216,13 @@ async def test_a_command_whose_handler_keeps_failing_is_dead_lettered_and_answer
 
 
 async def test_in_a_batch_a_refused_command_undoes_only_itself(processor, uow):
-    outcomes = await processor.process_batch([
-        record(create(referral_id="R-1"), offset=0),
-        record(create(referral_id="R-1"), offset=1),  # the id is taken by the record before it
-        record(create(referral_id="R-3"), offset=2),
-    ])
+    outcomes = await processor.process_batch(
+        [
+            record(create(referral_id="R-1"), offset=0),
+            record(create(referral_id="R-1"), offset=1),  # the id is taken by the record before it
+            record(create(referral_id="R-3"), offset=2),
+        ]
+    )
     assert outcomes == ["accepted", "refused", "accepted"]
     assert set(uow.referrals.by_id) == {"R-1", "R-3"}
     assert [fact.referral_id for fact in published(uow, ReferralRequested)] == ["R-1", "R-3"]

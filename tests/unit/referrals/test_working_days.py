@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from hubnet_referrals.domain.working_days import (
     add_working_days,
     easter_sunday,
@@ -21,8 +22,14 @@ def local(*args: int) -> datetime:
 
 @pytest.mark.parametrize(
     ("year", "easter"),
-    [(2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)), (2026, date(2026, 4, 5)),
-     (2027, date(2027, 3, 28)), (2008, date(2008, 3, 23)), (2038, date(2038, 4, 25))],
+    [
+        (2024, date(2024, 3, 31)),
+        (2025, date(2025, 4, 20)),
+        (2026, date(2026, 4, 5)),
+        (2027, date(2027, 3, 28)),
+        (2008, date(2008, 3, 23)),
+        (2038, date(2038, 4, 25)),
+    ],
 )
 def test_easter_sunday(year, easter):
     assert easter_sunday(year) == easter
@@ -48,9 +55,16 @@ def test_holidays_2026():
     assert h[date(2026, 5, 14)] == "Kristi himmelsfärdsdag"
     assert h[date(2026, 6, 19)] == "Midsommarafton"
     assert h[date(2026, 10, 31)] == "Alla helgons dag"
-    fixed = {(1, 1): "Nyårsdagen", (1, 6): "Trettondedag jul", (5, 1): "Första maj",
-             (6, 6): "Sveriges nationaldag", (12, 24): "Julafton", (12, 25): "Juldagen",
-             (12, 26): "Annandag jul", (12, 31): "Nyårsafton"}
+    fixed = {
+        (1, 1): "Nyårsdagen",
+        (1, 6): "Trettondedag jul",
+        (5, 1): "Första maj",
+        (6, 6): "Sveriges nationaldag",
+        (12, 24): "Julafton",
+        (12, 25): "Juldagen",
+        (12, 26): "Annandag jul",
+        (12, 31): "Nyårsafton",
+    }
     for (month, day), name in fixed.items():
         assert h[date(2026, month, day)] == name
     assert len(h) == 16
@@ -67,10 +81,20 @@ def test_holidays_returns_a_copy():
 
 @pytest.mark.parametrize(
     ("day", "working"),
-    [(date(2026, 4, 2), True), (date(2026, 4, 3), False), (date(2026, 4, 6), False),
-     (date(2026, 4, 7), True), (date(2026, 6, 19), False), (date(2026, 12, 23), True),
-     (date(2026, 12, 24), False), (date(2026, 12, 28), True), (date(2026, 12, 31), False),
-     (date(2026, 1, 6), False), (date(2026, 1, 3), False), (date(2026, 1, 4), False)],
+    [
+        (date(2026, 4, 2), True),
+        (date(2026, 4, 3), False),
+        (date(2026, 4, 6), False),
+        (date(2026, 4, 7), True),
+        (date(2026, 6, 19), False),
+        (date(2026, 12, 23), True),
+        (date(2026, 12, 24), False),
+        (date(2026, 12, 28), True),
+        (date(2026, 12, 31), False),
+        (date(2026, 1, 6), False),
+        (date(2026, 1, 3), False),
+        (date(2026, 1, 4), False),
+    ],
 )
 def test_is_working_day(day, working):
     assert is_working_day(day) is working

@@ -67,12 +67,24 @@ class Service:
 
 
 SERVICES = (
-    Service("referrals", consumes=(REFERRAL_COMMANDS,),
-            produces=(REFERRAL_EVENTS, OUTCOME_EVENTS, DIRECTORY, AUDIT_EVENTS), answers=True),
-    Service("events", consumes=(HUB_EVENT_COMMANDS, DIRECTORY, REFERRAL_EVENTS),
-            produces=(HUB_EVENT_EVENTS, AUDIT_EVENTS), answers=True),
-    Service("notifications", consumes=(REFERRAL_EVENTS, HUB_EVENT_EVENTS, DIRECTORY, NOTIFICATION_COMMANDS),
-            produces=(NOTIFICATION_EVENTS, AUDIT_EVENTS), answers=True),
+    Service(
+        "referrals",
+        consumes=(REFERRAL_COMMANDS,),
+        produces=(REFERRAL_EVENTS, OUTCOME_EVENTS, DIRECTORY, AUDIT_EVENTS),
+        answers=True,
+    ),
+    Service(
+        "events",
+        consumes=(HUB_EVENT_COMMANDS, DIRECTORY, REFERRAL_EVENTS),
+        produces=(HUB_EVENT_EVENTS, AUDIT_EVENTS),
+        answers=True,
+    ),
+    Service(
+        "notifications",
+        consumes=(REFERRAL_EVENTS, HUB_EVENT_EVENTS, DIRECTORY, NOTIFICATION_COMMANDS),
+        produces=(NOTIFICATION_EVENTS, AUDIT_EVENTS),
+        answers=True,
+    ),
 )
 
 
@@ -105,39 +117,61 @@ def service_group_prefix(service: str, group_prefix: str = "hubnet") -> str:
 def service_principal(service: Service, *, topic_prefix: str = "", group_prefix: str = "hubnet") -> Principal:
     reads = [t.name for t in service.consumes]
     writes = [t.name for t in service.produces] + [dead_letter_topic(t.name) for t in service.consumes]
-    return Principal(f"hubnet-{service.name}", "service", (
-        *_topics(reads, (READ, DESCRIBE), topic_prefix),
-        *_topics(writes, (WRITE, DESCRIBE), topic_prefix),
-        *([Acl("topic", on_broker(REPLIES_PREFIX, topic_prefix), (WRITE, DESCRIBE), "prefix")] if service.answers else []),
-        Acl("group", service_group_prefix(service.name, group_prefix), (READ,), "prefix"),
-    ))
+    return Principal(
+        f"hubnet-{service.name}",
+        "service",
+        (
+            *_topics(reads, (READ, DESCRIBE), topic_prefix),
+            *_topics(writes, (WRITE, DESCRIBE), topic_prefix),
+            *(
+                [Acl("topic", on_broker(REPLIES_PREFIX, topic_prefix), (WRITE, DESCRIBE), "prefix")]
+                if service.answers
+                else []
+            ),
+            Acl("group", service_group_prefix(service.name, group_prefix), (READ,), "prefix"),
+        ),
+    )
 
 
 def partner_principal(partner_id: str, *, topic_prefix: str = "") -> Principal:
     if "." in partner_id:
         raise ValueError(f"a partner id has no dots (its group prefix would be ambiguous): {partner_id}")
-    return Principal(f"partner-{partner_id}", "partner", (
-        *_topics([t.name for t in PARTNER_WRITES], (WRITE, DESCRIBE), topic_prefix),
-        *_topics([t.name for t in PARTNER_READS] + [replies_topic(partner_id).name], (READ, DESCRIBE), topic_prefix),
-        Acl("group", f"partner.{partner_id}.", (READ,), "prefix"),
-    ))
+    return Principal(
+        f"partner-{partner_id}",
+        "partner",
+        (
+            *_topics([t.name for t in PARTNER_WRITES], (WRITE, DESCRIBE), topic_prefix),
+            *_topics(
+                [t.name for t in PARTNER_READS] + [replies_topic(partner_id).name], (READ, DESCRIBE), topic_prefix
+            ),
+            Acl("group", f"partner.{partner_id}.", (READ,), "prefix"),
+        ),
+    )
 
 
 def operator_principal(*, topic_prefix: str = "") -> Principal:
     consumed = [t.name for t in MAIN_TOPICS if t.dead_letter]
-    return Principal("hubnet-operator", "operator", (
-        *_topics([dead_letter_topic(name) for name in consumed], (READ, DESCRIBE, DELETE), topic_prefix),
-        *_topics(consumed, (WRITE, DESCRIBE), topic_prefix),  # replay
-        *_topics([AUDIT_EVENTS.name], (READ, DESCRIBE), topic_prefix),
-    ))
+    return Principal(
+        "hubnet-operator",
+        "operator",
+        (
+            *_topics([dead_letter_topic(name) for name in consumed], (READ, DESCRIBE, DELETE), topic_prefix),
+            *_topics(consumed, (WRITE, DESCRIBE), topic_prefix),  # replay
+            *_topics([AUDIT_EVENTS.name], (READ, DESCRIBE), topic_prefix),
+        ),
+    )
 
 
 def scaler_principal(*, topic_prefix: str = "", group_prefix: str = "hubnet") -> Principal:
     consumed = [t.name for s in SERVICES for t in s.consumes]
-    return Principal("hubnet-keda", "scaler", (
-        *_topics(consumed, (DESCRIBE,), topic_prefix),
-        *(Acl("group", service_group_prefix(s.name, group_prefix), (DESCRIBE,), "prefix") for s in SERVICES),
-    ))
+    return Principal(
+        "hubnet-keda",
+        "scaler",
+        (
+            *_topics(consumed, (DESCRIBE,), topic_prefix),
+            *(Acl("group", service_group_prefix(s.name, group_prefix), (DESCRIBE,), "prefix") for s in SERVICES),
+        ),
+    )
 
 
 def principals(*, topic_prefix: str = "", group_prefix: str = "hubnet") -> list[Principal]:
@@ -155,7 +189,8 @@ def allowed(principal: Principal, operation: str, resource: str, name: str) -> b
     (Read and Write imply Describe, as in Kafka.)"""
     implied = {DESCRIBE: {DESCRIBE, READ, WRITE, DELETE}}.get(operation, {operation})
     return any(
-        acl.resource == resource and implied & set(acl.operations)
+        acl.resource == resource
+        and implied & set(acl.operations)
         and (acl.name == name if acl.pattern == "literal" else name.startswith(acl.name))
         for acl in principal.acls
     )

@@ -12,9 +12,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from hubnet_common.sdk.kafka import idempotent_producer, records_until_now
+from hubnet_common.sdk.topics import MAIN_TOPICS, on_broker
 from hubnet_common.service.kafka_security import client_security
 from hubnet_common.service.settings import Settings
-from hubnet_common.sdk.topics import MAIN_TOPICS, on_broker
 
 log = structlog.get_logger(__name__)
 DEAD_LETTER_TOPICS = [t.dlq for t in MAIN_TOPICS if t.dead_letter]
@@ -45,13 +45,14 @@ class DeadLetter:
     def original(self) -> tuple[str, int, int]:
         return self.header("dlq_topic"), int(self.header("dlq_partition") or -1), int(self.header("dlq_offset") or -1)
 
-    def matches(self, *, group: str | None, reason: str | None, since: datetime | None,
-                until: datetime | None) -> bool:
+    def matches(self, *, group: str | None, reason: str | None, since: datetime | None, until: datetime | None) -> bool:
         at = self.at
-        return ((group is None or self.header("dlq_group") == group)
-                and (reason is None or self.reason == reason)
-                and (since is None or (at is not None and at >= since))
-                and (until is None or (at is not None and at <= until)))
+        return (
+            (group is None or self.header("dlq_group") == group)
+            and (reason is None or self.reason == reason)
+            and (since is None or (at is not None and at >= since))
+            and (until is None or (at is not None and at <= until))
+        )
 
 
 def _topics(topic: str | None) -> list[str]:
@@ -64,16 +65,26 @@ def _topics(topic: str | None) -> list[str]:
     return [name]
 
 
-async def read(settings: Settings, *, topic: str | None = None, group: str | None = None,
-               reason: str | None = None, since: datetime | None = None, until: datetime | None = None,
-               timeout: float = 15.0) -> list[DeadLetter]:
+async def read(
+    settings: Settings,
+    *,
+    topic: str | None = None,
+    group: str | None = None,
+    reason: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    timeout: float = 15.0,
+) -> list[DeadLetter]:
     """Every dead letter on the chosen topics that matches the filters, oldest first per topic."""
     prefix = settings.topic_prefix
     partitions = [TopicPartition(on_broker(name, prefix), 0) for name in _topics(topic)]
-    records = await records_until_now(settings.kafka_bootstrap, partitions, timeout=timeout,
-                                      **client_security(settings))
-    found = [DeadLetter(r.topic.removeprefix(prefix), r.partition, r.offset, r.key, r.value, tuple(r.headers or ()))
-             for r in records]
+    records = await records_until_now(
+        settings.kafka_bootstrap, partitions, timeout=timeout, **client_security(settings)
+    )
+    found = [
+        DeadLetter(r.topic.removeprefix(prefix), r.partition, r.offset, r.key, r.value, tuple(r.headers or ()))
+        for r in records
+    ]
     return [d for d in found if d.matches(group=group, reason=reason, since=since, until=until)]
 
 
@@ -84,13 +95,17 @@ async def replay(settings: Settings, letters: list[DeadLetter]) -> int:
     await producer.start()
     try:
         for letter in letters:
-            topic, partition, offset = letter.original
+            topic, _partition, offset = letter.original
             headers = [(n, v) for n, v in letter.headers if not n.startswith("dlq_")]
             headers.append(("hubnet_replayed_from", f"{letter.topic}/{letter.partition}/{letter.offset}".encode()))
-            await producer.send_and_wait(on_broker(topic, prefix), value=letter.value, key=letter.key,
-                                         headers=headers)
-            log.info("dead letter replayed", dead_letter=f"{letter.topic}/{letter.offset}", to=topic,
-                     original_offset=offset, reason=letter.reason)
+            await producer.send_and_wait(on_broker(topic, prefix), value=letter.value, key=letter.key, headers=headers)
+            log.info(
+                "dead letter replayed",
+                dead_letter=f"{letter.topic}/{letter.offset}",
+                to=topic,
+                original_offset=offset,
+                reason=letter.reason,
+            )
         return len(letters)
     finally:
         await producer.stop()

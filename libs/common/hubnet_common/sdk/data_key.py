@@ -20,8 +20,9 @@ class DataKeyMissing(LookupError):
     """No copy of the resident's data key for this partner (never shared with it, or erased)."""
 
 
-def fetch_data_key(referrals_url: str, participant_ref: str, partner_id: str, private_key_b64: str,
-                   *, timeout: float = 10.0) -> bytes:
+def fetch_data_key(
+    referrals_url: str, participant_ref: str, partner_id: str, private_key_b64: str, *, timeout: float = 10.0
+) -> bytes:
     """The resident's data key, opened with the partner's private key."""
     query = urllib.parse.urlencode({"participant_ref": participant_ref, "partner": partner_id})
     try:

@@ -16,14 +16,14 @@ def service_source(name: str) -> str:
 def partner_of(source: str) -> str | None:
     """The partner id a `ce_source` names, or None when it is not a partner."""
     prefix = "urn:hubnet:partner:"
-    return source[len(prefix):] if source.startswith(prefix) and len(source) > len(prefix) else None
+    return source[len(prefix) :] if source.startswith(prefix) and len(source) > len(prefix) else None
 
 
 def owner_name(source: str) -> str:
     """The key file name of a `ce_source`: `partner-<id>` or `service-<name>`."""
     for prefix, kind in (("urn:hubnet:partner:", "partner"), ("urn:hubnet:service:", "service")):
         if source.startswith(prefix):
-            return f"{kind}-{source[len(prefix):]}"
+            return f"{kind}-{source[len(prefix) :]}"
     raise ValueError(f"{source!r} is neither a partner nor a hubnet service")
 
 

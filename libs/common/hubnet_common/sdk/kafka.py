@@ -14,14 +14,24 @@ def idempotent_producer(bootstrap: str, client_id: str, **security: Any) -> AIOK
     """The services' producer; it also copies records of up to 1 MiB to their dead-letter topic.
     `security`: `kafka_security.client_security(settings)` where the broker wants authentication."""
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap, client_id=client_id, enable_idempotence=True, acks="all", linger_ms=2,
-        max_request_size=DLQ_MAX_RECORD_BYTES, **security,
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        max_request_size=DLQ_MAX_RECORD_BYTES,
+        **security,
     )
 
 
-async def records_until_now(bootstrap: str, partitions: list[TopicPartition], *,
-                            start: dict[TopicPartition, int] | None = None, timeout: float = 30.0,
-                            **security: Any) -> list:
+async def records_until_now(
+    bootstrap: str,
+    partitions: list[TopicPartition],
+    *,
+    start: dict[TopicPartition, int] | None = None,
+    timeout: float = 30.0,
+    **security: Any,
+) -> list:
     """Every record of the partitions from `start` (default: the beginning) up to their end as it
     is now, in offset order per partition; records written meanwhile are left out."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **security)

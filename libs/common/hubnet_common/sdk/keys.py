@@ -18,7 +18,6 @@ from pathlib import Path
 from nacl.public import PrivateKey
 from nacl.signing import SigningKey
 
-
 _KEY_BYTES = 32
 KINDS = ("ed25519", "x25519")
 

@@ -25,9 +25,9 @@ from pydantic import ValidationError
 from hubnet_common.sdk.envelope import Envelope, EnvelopeInvalid
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.kafka import idempotent_producer, records_until_now
-from hubnet_common.sdk.signing import SignatureRefused, Signer
 from hubnet_common.sdk.messages.base import MESSAGE_TYPES, Command, Fact
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
+from hubnet_common.sdk.signing import SignatureRefused, Signer
 from hubnet_common.sdk.topics import DIRECTORY, on_broker, replies_topic
 from hubnet_common.sdk.trust import StaticKeyRing, Verifier, trusted_service_keys
 
@@ -40,14 +40,24 @@ def answers_verifier(keys_dir: Path) -> Verifier:
     (`service-<name>.ed25519.pub` files in `keys_dir`)."""
     keys = trusted_service_keys(keys_dir)
     if not keys:
-        raise LookupError(f"no hubnet service public keys to check answers with in {keys_dir}: it needs "
-                          "service-<name>.ed25519.pub files")
+        raise LookupError(
+            f"no hubnet service public keys to check answers with in {keys_dir}: it needs "
+            "service-<name>.ed25519.pub files"
+        )
     return Verifier(StaticKeyRing(keys), unknown_key_grace=0)
 
 
 class PartnerClient:
-    def __init__(self, bootstrap: str, partner_id: str, *, signer: Signer, answers: Verifier,
-                 topic_prefix: str = "", **security: Any) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        partner_id: str,
+        *,
+        signer: Signer,
+        answers: Verifier,
+        topic_prefix: str = "",
+        **security: Any,
+    ) -> None:
         """`signer`: the partner's signing key; `answers`: how answers are checked (`answers_verifier`);
         `topic_prefix`: put before every topic name on the broker (an environment's, usually none);
         `security`: the partner's own Kafka login, aiokafka's arguments, e.g. `security_protocol=
@@ -86,16 +96,23 @@ class PartnerClient:
         """Send a command without waiting for its answer (with these headers, e.g. to send one
         command twice: they are signed like any)."""
         envelope = Envelope.new(type=command.ce_type, source=self.source, subject=command.subject())
-        await self.send_raw(command.topic, command.model_dump_json().encode(), key=command.subject(),
-                            headers=headers if headers is not None else envelope.to_headers())
+        await self.send_raw(
+            command.topic,
+            command.model_dump_json().encode(),
+            key=command.subject(),
+            headers=headers if headers is not None else envelope.to_headers(),
+        )
         return envelope
 
-    async def send_raw(self, topic: str, body: bytes, *, key: str, headers: list[tuple[str, bytes]],
-                       sign: bool = True) -> None:
+    async def send_raw(
+        self, topic: str, body: bytes, *, key: str, headers: list[tuple[str, bytes]], sign: bool = True
+    ) -> None:
         """Send any bytes with any headers (for tools and tests), signed unless `sign` is False."""
         key_bytes = key.encode()
         await self.producer.send_and_wait(
-            on_broker(topic, self.prefix), value=body, key=key_bytes,
+            on_broker(topic, self.prefix),
+            value=body,
+            key=key_bytes,
             headers=self.signer.sign(key_bytes, headers, body) if sign else headers,
         )
 
@@ -107,14 +124,22 @@ class PartnerClient:
         )
 
     async def request_raw(
-        self, topic: str, body: bytes, envelope: Envelope, *, key: str, timeout: float = 30.0,
-        headers: list[tuple[str, bytes]] | None = None, sign: bool = True,
+        self,
+        topic: str,
+        body: bytes,
+        envelope: Envelope,
+        *,
+        key: str,
+        timeout: float = 30.0,
+        headers: list[tuple[str, bytes]] | None = None,
+        sign: bool = True,
     ) -> Reply:
         """Send any bytes as a command (for tools and tests) and wait for the answer to its ce_id."""
         waiter = self._waiting[envelope.id] = asyncio.get_running_loop().create_future()
         try:
-            await self.send_raw(topic, body, key=key, headers=headers if headers is not None else envelope.to_headers(),
-                                sign=sign)
+            await self.send_raw(
+                topic, body, key=key, headers=headers if headers is not None else envelope.to_headers(), sign=sign
+            )
             return await asyncio.wait_for(waiter, timeout)
         finally:
             self._waiting.pop(envelope.id, None)
@@ -126,8 +151,12 @@ class PartnerClient:
             try:
                 reply = await self._trusted_reply(record)
             except (EnvelopeInvalid, SignatureRefused, ValidationError) as exc:
-                log.warning("an answer that is not from a hubnet service was ignored: %s (%s at %s)", exc,
-                            record.topic, record.offset)
+                log.warning(
+                    "an answer that is not from a hubnet service was ignored: %s (%s at %s)",
+                    exc,
+                    record.topic,
+                    record.offset,
+                )
                 continue
             waiter = self._waiting.get(reply.command_id)
             if waiter and not waiter.done():
@@ -140,13 +169,15 @@ class PartnerClient:
         return model.model_validate_json(record.value)
 
 
-async def read_directory(bootstrap: str, timeout: float = 10.0, *, topic_prefix: str = "",
-                         **security: Any) -> dict[str, Fact]:
+async def read_directory(
+    bootstrap: str, timeout: float = 10.0, *, topic_prefix: str = "", **security: Any
+) -> dict[str, Fact]:
     """The current directory from the log-compacted directory.v1: the latest entry per key
     (`partner:<id>`, `hub:<id>`, `service:<id>`)."""
     topic = on_broker(DIRECTORY.name, topic_prefix)
-    records = await records_until_now(bootstrap, [TopicPartition(topic, p) for p in range(DIRECTORY.partitions)],
-                                      timeout=timeout, **security)
+    records = await records_until_now(
+        bootstrap, [TopicPartition(topic, p) for p in range(DIRECTORY.partitions)], timeout=timeout, **security
+    )
     entries: dict[str, Fact] = {}
     for record in records:
         model = MESSAGE_TYPES.get(Envelope.from_headers(record.headers).type)

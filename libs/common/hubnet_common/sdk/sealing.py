@@ -79,7 +79,7 @@ def open_with_data_key(sealed: str, data_key: bytes) -> str:
     if not sealed.startswith(PREFIX):
         raise SealingError(f"a sealed value must start with {PREFIX!r}")
     try:
-        return _box(data_key).decrypt(_unbase64(sealed[len(PREFIX):], "the sealed value")).decode("utf-8")
+        return _box(data_key).decrypt(_unbase64(sealed[len(PREFIX) :], "the sealed value")).decode("utf-8")
     except CryptoError:
         raise SealingError("cannot open the sealed value: another resident's data key, or it was altered") from None
 

@@ -74,7 +74,8 @@ class PublicSigningKey:
 
     def valid_at(self, when: datetime) -> bool:
         return (self.valid_from is None or self.valid_from <= when) and (
-            self.valid_until is None or when < self.valid_until)
+            self.valid_until is None or when < self.valid_until
+        )
 
 
 def _signed(name: str) -> bool:
@@ -121,8 +122,10 @@ def own_signer(name: str, key_file: Path | None, keys_dir: Path | None) -> Signe
     `keys_dir` (HUBNET_KEYS_DIR: how the local tools act as any partner or service)."""
     path = key_file or (keys_dir and Path(keys_dir) / f"{name}.ed25519.key")
     if not path or not Path(path).exists():
-        raise LookupError(f"no signing key for {name}: set HUBNET_SIGNING_KEY_FILE, or HUBNET_KEYS_DIR to a "
-                          f"directory with {name}.ed25519.key (`hubnet keys generate {name}`)")
+        raise LookupError(
+            f"no signing key for {name}: set HUBNET_SIGNING_KEY_FILE, or HUBNET_KEYS_DIR to a "
+            f"directory with {name}.ed25519.key (`hubnet keys generate {name}`)"
+        )
     return Signer(read_key(path))
 
 
@@ -143,28 +146,35 @@ def signature_of(headers: Headers) -> tuple[str, bytes]:
     return key_part[4:], signature
 
 
-def check_signature(public: PublicSigningKey, signature: bytes, key: bytes | None, headers: Headers,
-                    body: bytes | None) -> None:
+def check_signature(
+    public: PublicSigningKey, signature: bytes, key: bytes | None, headers: Headers, body: bytes | None
+) -> None:
     try:
         VerifyKey(decode(public.public_key, "the public key")).verify(canonical_form(key, headers, body), signature)
     except (BadSignatureError, ValueError) as exc:
         if isinstance(exc, SignatureRefused):
             raise
         raise SignatureRefused(
-            "bad-signature", f"the signature does not match the headers and body for key {public.id}"
-            " (changed after signing, or signed with another key)") from None
+            "bad-signature",
+            f"the signature does not match the headers and body for key {public.id}"
+            " (changed after signing, or signed with another key)",
+        ) from None
 
 
 def check_sender(public: PublicSigningKey, source: str, sent_at: datetime) -> None:
     if public.owner != source:
         raise SignatureRefused("source-mismatch", f"ce_source {source} is not the owner of key {public.id}")
     if not public.valid_at(sent_at):
-        raise SignatureRefused("key-not-valid", f"key {public.id} is not valid at {sent_at.isoformat()}"
-                               " (rotated out, or not yet valid)")
+        raise SignatureRefused(
+            "key-not-valid", f"key {public.id} is not valid at {sent_at.isoformat()} (rotated out, or not yet valid)"
+        )
 
 
 def check_fresh(sent_at: datetime, received_at: datetime, window: timedelta) -> None:
     """A command must reach the broker within `window` of the time it says it was sent."""
     if abs(received_at - sent_at) > window:
-        raise SignatureRefused("replay", f"ce_time {sent_at.isoformat()} is more than {window.total_seconds():.0f} s"
-                               f" from the time the broker took it ({received_at.isoformat()})")
+        raise SignatureRefused(
+            "replay",
+            f"ce_time {sent_at.isoformat()} is more than {window.total_seconds():.0f} s"
+            f" from the time the broker took it ({received_at.isoformat()})",
+        )

@@ -22,8 +22,12 @@ class Topic:
     @property
     def dlq(self) -> "Topic":
         # Room for any record of the source topic (at most the broker's 1 MiB) plus the dlq_ headers.
-        return Topic(f"{self.name}.dlq", partitions=1, retention_ms=30 * DAY_MS,
-                     extra={"max.message.bytes": str(DLQ_MAX_RECORD_BYTES)})
+        return Topic(
+            f"{self.name}.dlq",
+            partitions=1,
+            retention_ms=30 * DAY_MS,
+            extra={"max.message.bytes": str(DLQ_MAX_RECORD_BYTES)},
+        )
 
 
 FACTS_RETENTION_MS = 10 * 365 * DAY_MS  # facts are the network's memory: kept for ten years
@@ -34,17 +38,26 @@ AUDIT_RETENTION_MS = 2 * 365 * DAY_MS
 # signed ce_time must lie near it, so an old command sent again is refused (docs/security.md, "Who sent it").
 BROKER_TIME = {"message.timestamp.type": "LogAppendTime"}
 
-REFERRAL_COMMANDS = Topic("referral.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
+REFERRAL_COMMANDS = Topic(
+    "referral.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME
+)
 REFERRAL_EVENTS = Topic("referral.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
 OUTCOME_EVENTS = Topic("outcome.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
 # Hourly segments so the log cleaner can compact the directory down to its latest entries.
 DIRECTORY = Topic(
-    "directory.v1", cleanup_policy="compact", retention_ms=-1, dead_letter=True,
+    "directory.v1",
+    cleanup_policy="compact",
+    retention_ms=-1,
+    dead_letter=True,
     extra={"segment.ms": str(60 * 60 * 1000), "min.cleanable.dirty.ratio": "0.1"},
 )
-HUB_EVENT_COMMANDS = Topic("hubevent.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
+HUB_EVENT_COMMANDS = Topic(
+    "hubevent.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME
+)
 HUB_EVENT_EVENTS = Topic("hubevent.events.v1", retention_ms=FACTS_RETENTION_MS, dead_letter=True)
-NOTIFICATION_COMMANDS = Topic("notification.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME)
+NOTIFICATION_COMMANDS = Topic(
+    "notification.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME
+)
 NOTIFICATION_EVENTS = Topic("notification.events.v1", retention_ms=FACTS_RETENTION_MS)
 AUDIT_EVENTS = Topic("audit.events.v1", retention_ms=AUDIT_RETENTION_MS)
 

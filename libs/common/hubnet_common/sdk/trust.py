@@ -17,10 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-
 from hubnet_common.sdk.envelope import Envelope
-from hubnet_common.sdk.keys import read_key
 from hubnet_common.sdk.identity import owner_source
+from hubnet_common.sdk.keys import read_key
 from hubnet_common.sdk.signing import (
     PublicSigningKey,
     SignatureRefused,
@@ -52,22 +51,34 @@ def trusted_service_keys(keys_dir: Path | None) -> list[PublicSigningKey]:
     `service-events.2027.ed25519.pub`, lets a service have a second key while it rotates)."""
     if keys_dir is None:
         return []
-    return [PublicSigningKey(owner_source(path.name.removesuffix(".ed25519.pub").split(".")[0]), read_key(path))
-            for path in sorted(Path(keys_dir).glob("service-*.ed25519.pub"))]
+    return [
+        PublicSigningKey(owner_source(path.name.removesuffix(".ed25519.pub").split(".")[0]), read_key(path))
+        for path in sorted(Path(keys_dir).glob("service-*.ed25519.pub"))
+    ]
 
 
 class Verifier:
     """Proves a record was sent by its `ce_source`, or raises `SignatureRefused` saying why."""
 
-    def __init__(self, keys: KeyRing, *, window: timedelta = timedelta(minutes=5), unknown_key_grace: float = 5.0) -> None:
+    def __init__(
+        self, keys: KeyRing, *, window: timedelta = timedelta(minutes=5), unknown_key_grace: float = 5.0
+    ) -> None:
         self.keys = keys
         self.window = window
         # A partner's new key reaches this service's directory copy a moment after the directory
         # publishes it: a command signed with it may arrive first.
         self.unknown_key_grace = unknown_key_grace
 
-    async def verify(self, key: bytes | None, headers, body: bytes | None, envelope: Envelope, *,
-                     received_at: datetime | None, command: bool) -> PublicSigningKey:
+    async def verify(
+        self,
+        key: bytes | None,
+        headers,
+        body: bytes | None,
+        envelope: Envelope,
+        *,
+        received_at: datetime | None,
+        command: bool,
+    ) -> PublicSigningKey:
         key_id, signature = signature_of(headers)
         public = await self._find(key_id)
         check_signature(public, signature, key, headers, body)

@@ -83,7 +83,11 @@ def _parse(header: str) -> tuple[int, list[str]]:
 
 
 def verify(
-    body: bytes, header: str, secret: str, *, tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
+    body: bytes,
+    header: str,
+    secret: str,
+    *,
+    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
     now: int | None = None,
 ) -> None:
     """Return if ``header`` is a valid signature of ``body`` under ``secret``; else SignatureInvalid.

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import structlog
 from aiokafka import AIOKafkaProducer
 
-from hubnet_common.service.metrics import Metrics
 from hubnet_common.sdk.topics import dead_letter_topic
+from hubnet_common.service.metrics import Metrics
 
 if TYPE_CHECKING:
     from hubnet_common.service.processing import Record

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import asyncpg
 
-from hubnet_common.service.db import ReadMemo
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted
 from hubnet_common.sdk.signing import PublicSigningKey
+from hubnet_common.service.db import ReadMemo
 from hubnet_common.service.trust import keep_signing_keys
 
 DIRECTORY_COPY_MIGRATIONS = Path(__file__).parent / "directory_copy_migrations"
@@ -48,6 +48,7 @@ class PgDirectoryCopy:
         async def read() -> Known | None:
             row = await self.conn.fetchrow(f"SELECT id, name, active FROM {table} WHERE id = $1", id_)
             return Known(**row) if row else None
+
         return await self._read.get((table, id_), read)
 
     async def keep_partner(self, fact: PartnerUpserted) -> None:
@@ -55,7 +56,9 @@ class PgDirectoryCopy:
         await self.conn.execute(
             "INSERT INTO known_partners (id, name, active) VALUES ($1, $2, $3)"
             " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3",
-            fact.partner_id, fact.name, fact.active,
+            fact.partner_id,
+            fact.name,
+            fact.active,
         )
         await keep_signing_keys(self.conn, partner_source(fact.partner_id), signing_keys_of(fact))
 
@@ -64,7 +67,9 @@ class PgDirectoryCopy:
         await self.conn.execute(
             "INSERT INTO known_hubs (id, name, active) VALUES ($1, $2, $3)"
             " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3",
-            fact.hub_id, fact.name, fact.active,
+            fact.hub_id,
+            fact.name,
+            fact.active,
         )
 
     async def keep_service(self, fact: ServiceUpserted) -> None:
@@ -72,7 +77,11 @@ class PgDirectoryCopy:
         await self.conn.execute(
             "INSERT INTO known_services (id, partner_id, name, hub_ids, active) VALUES ($1, $2, $3, $4, $5)"
             " ON CONFLICT (id) DO UPDATE SET partner_id = $2, name = $3, hub_ids = $4, active = $5",
-            fact.service_id, fact.partner_id, fact.name, fact.hub_ids, fact.active,
+            fact.service_id,
+            fact.partner_id,
+            fact.name,
+            fact.hub_ids,
+            fact.active,
         )
 
 
@@ -81,9 +90,7 @@ def signing_keys_of(fact: PartnerUpserted) -> list[PublicSigningKey]:
     return [PublicSigningKey(owner, k.public_key, k.valid_from, k.valid_until) for k in fact.signing_keys]
 
 
-async def keep_directory_entry(
-    fact: PartnerUpserted | HubUpserted | ServiceUpserted, envelope: Envelope, uow
-) -> None:
+async def keep_directory_entry(fact: PartnerUpserted | HubUpserted | ServiceUpserted, envelope: Envelope, uow) -> None:
     """Handler for every directory.v1 fact: store the latest entry (idempotent by nature)."""
     if isinstance(fact, PartnerUpserted):
         await uow.directory.keep_partner(fact)
@@ -94,4 +101,8 @@ async def keep_directory_entry(
 
 
 def directory_copy_handlers() -> dict:
-    return {PartnerUpserted: keep_directory_entry, HubUpserted: keep_directory_entry, ServiceUpserted: keep_directory_entry}
+    return {
+        PartnerUpserted: keep_directory_entry,
+        HubUpserted: keep_directory_entry,
+        ServiceUpserted: keep_directory_entry,
+    }

@@ -70,7 +70,11 @@ class RenewingProducer:
 
 
 async def ensure_topics(
-    bootstrap: str, topics: tuple[Topic, ...] = ALL_TOPICS, *, replication_factor: int = 1, prefix: str = "",
+    bootstrap: str,
+    topics: tuple[Topic, ...] = ALL_TOPICS,
+    *,
+    replication_factor: int = 1,
+    prefix: str = "",
     **security: Any,
 ) -> list[str]:
     """Create the topics that do not exist yet and bring the settings of the others back to the
@@ -81,19 +85,27 @@ async def ensure_topics(
         existing = set(await admin.list_topics())
         missing = [t for t in topics if on_broker(t.name, prefix) not in existing]
         if missing:
-            await admin.create_topics([
-                NewTopic(on_broker(t.name, prefix), t.partitions, replication_factor, topic_configs=t.configs)
-                for t in missing
-            ])
+            await admin.create_topics(
+                [
+                    NewTopic(on_broker(t.name, prefix), t.partitions, replication_factor, topic_configs=t.configs)
+                    for t in missing
+                ]
+            )
         for topic in missing:
-            log.info("topic created", topic=on_broker(topic.name, prefix), partitions=topic.partitions,
-                     cleanup=topic.cleanup_policy)
+            log.info(
+                "topic created",
+                topic=on_broker(topic.name, prefix),
+                partitions=topic.partitions,
+                cleanup=topic.cleanup_policy,
+            )
         present = [t for t in topics if on_broker(t.name, prefix) in existing]
         if present:
-            await admin.alter_configs([
-                ConfigResource(ConfigResourceType.TOPIC, on_broker(t.name, prefix), configs=t.configs)
-                for t in present
-            ])
+            await admin.alter_configs(
+                [
+                    ConfigResource(ConfigResourceType.TOPIC, on_broker(t.name, prefix), configs=t.configs)
+                    for t in present
+                ]
+            )
         return [t.name for t in missing]
     finally:
         await admin.close()

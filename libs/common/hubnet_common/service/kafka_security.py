@@ -26,8 +26,11 @@ def client_security(settings: Settings) -> dict[str, Any]:
     if (context := _tls(settings)) is not None:
         args["ssl_context"] = context
     if settings.kafka_security_protocol.startswith("SASL"):
-        args |= {"sasl_mechanism": settings.kafka_sasl_mechanism, "sasl_plain_username": settings.kafka_sasl_username,
-                 "sasl_plain_password": settings.kafka_sasl_password.get_secret_value()}
+        args |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password.get_secret_value(),
+        }
     return args
 
 
@@ -36,7 +39,9 @@ def broker_security(settings: Settings) -> BaseSecurity | None:
     context = _tls(settings)
     if settings.kafka_security_protocol.startswith("SASL"):
         return _SASL[settings.kafka_sasl_mechanism](
-            settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value(),
-            ssl_context=context, use_ssl=context is not None,
+            settings.kafka_sasl_username,
+            settings.kafka_sasl_password.get_secret_value(),
+            ssl_context=context,
+            use_ssl=context is not None,
         )
     return BaseSecurity(ssl_context=context) if context is not None else None

@@ -26,8 +26,14 @@ CHANNEL = "hubnet_outbox"
 
 class OutboxRelay:
     def __init__(
-        self, pool: asyncpg.Pool, producer: AIOKafkaProducer, signer: Signer, *, poll_seconds: float = 1.0,
-        batch_size: int = 500, topic_prefix: str = "",
+        self,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        signer: Signer,
+        *,
+        poll_seconds: float = 1.0,
+        batch_size: int = 500,
+        topic_prefix: str = "",
     ) -> None:
         self.pool = pool
         self.signer = signer
@@ -53,7 +59,7 @@ class OutboxRelay:
                     await self._relay_while_leader(listener)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # database or broker trouble: keep the rows, try again
+            except Exception as exc:  # noqa: BLE001 - database or broker trouble: keep the rows, try again
                 log.warning("outbox relay interrupted", error=repr(exc), retry_in=backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 15.0)
@@ -103,4 +109,6 @@ class OutboxRelay:
         """Queue one row, signed as this service (the signature is made here, not stored)."""
         key, body = row["key"].encode(), row["body"]
         headers = self.signer.sign(key, [(name, value.encode()) for name, value in json.loads(row["headers"])], body)
-        return await self.producer.send(on_broker(row["topic"], self.topic_prefix), value=body, key=key, headers=headers)
+        return await self.producer.send(
+            on_broker(row["topic"], self.topic_prefix), value=body, key=key, headers=headers
+        )

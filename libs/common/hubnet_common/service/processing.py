@@ -35,24 +35,32 @@ import structlog
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
-from hubnet_common.service.deadletter import DeadLetters
 from hubnet_common.sdk.envelope import Envelope, EnvelopeInvalid, new_traceparent, readable
-from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.errors import FieldError, Refused
+from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.audit import MessageRejected
 from hubnet_common.sdk.messages.base import MESSAGE_TYPES, Command, Message
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.sdk.signing import SignatureRefused
 from hubnet_common.sdk.topics import PARTNERS, replies_topic
 from hubnet_common.sdk.trust import Verifier
+from hubnet_common.service.deadletter import DeadLetters
 from hubnet_common.service.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[Any, Envelope, Any], Awaitable[None]]
-TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-             asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
-             asyncpg.SerializationError, asyncpg.DeadlockDetectedError, KafkaError)
+TRANSIENT = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    KafkaError,
+)
 HANDLER_ATTEMPTS = 3  # a handler that keeps raising something unexpected is dead-lettered
 # No hubnet message comes near this; a bigger body is dead-lettered unread rather than parsed.
 MAX_BODY_BYTES = 256 * 1024
@@ -155,8 +163,13 @@ class Processor:
             if isinstance(item, Unfit) and item.code is not None:
                 if not item.untrusted:
                     self._bind(item.envelope)
-                    log.warning("unprocessable record", code=item.code, reason=item.reason, topic=item.record.topic,
-                                offset=item.record.offset)
+                    log.warning(
+                        "unprocessable record",
+                        code=item.code,
+                        reason=item.reason,
+                        topic=item.record.topic,
+                        offset=item.record.offset,
+                    )
                 await self._dead_letter(item.record, item.code, item.reason)
         try:
             return await self._with_retries(lambda: self._apply(items), give_up=None)
@@ -169,6 +182,7 @@ class Processor:
         async def dead_letter(exc: Exception) -> list[str]:
             await self._dead_letter(item.record, "handler-error", repr(exc))
             return ["dead-lettered"]
+
         return await self._with_retries(lambda: self._apply([item]), give_up=dead_letter)
 
     async def _read(self, record: Record) -> Ready | Unfit:
@@ -180,11 +194,23 @@ class Processor:
             return Unfit(record, None, "invalid-envelope", str(exc))
         self._bind(envelope)
         try:
-            await self.verifier.verify(record.key, record.headers, record.value, envelope,
-                                       received_at=record.received_at, command=self.route.answers)
+            await self.verifier.verify(
+                record.key,
+                record.headers,
+                record.value,
+                envelope,
+                received_at=record.received_at,
+                command=self.route.answers,
+            )
         except SignatureRefused as refused:
-            log.warning("untrusted record", code=refused.code, reason=refused.reason, topic=record.topic,
-                        offset=record.offset, claimed_source=envelope.source)
+            log.warning(
+                "untrusted record",
+                code=refused.code,
+                reason=refused.reason,
+                topic=record.topic,
+                offset=record.offset,
+                claimed_source=envelope.source,
+            )
             return Unfit(record, envelope, refused.code, refused.reason, untrusted=True)
         body = record.value or b""
         if len(body) > MAX_BODY_BYTES:
@@ -197,8 +223,9 @@ class Processor:
         handler = self.route.handlers.get(model)
         if handler is None:
             if issubclass(model, Command):
-                return Unfit(record, envelope, "unsupported-command",
-                             f"{envelope.type} is not a command for {self.route.topic}")
+                return Unfit(
+                    record, envelope, "unsupported-command", f"{envelope.type} is not a command for {self.route.topic}"
+                )
             return Unfit(record, envelope, None)
         try:
             message = model.model_validate_json(body)
@@ -259,26 +286,47 @@ class Processor:
                 return await self._accepted(uow, item)
         await self._dead_letter(item.record, "handler-error", repr(failure))
         if self.route.answers:  # do not leave the sender waiting
-            await self._refused(uow, item.envelope, item.message.subject(), Refused(
-                "the command could not be processed; it is kept for the operators", code="processing-failed"))
+            await self._refused(
+                uow,
+                item.envelope,
+                item.message.subject(),
+                Refused("the command could not be processed; it is kept for the operators", code="processing-failed"),
+            )
         return "dead-lettered"
 
     async def _accepted(self, uow: UnitOfWork, item: Ready) -> str:
         if self.route.on_answered is not None:
             await self.route.on_answered(uow, item.envelope, item.message.subject(), "accepted", None)
         if self.route.answers:
-            _answer(uow, item.envelope, CommandAccepted(
-                command_id=item.envelope.id, command_type=item.envelope.type, recipient=item.envelope.source,
-                aggregate_id=item.message.subject()))
+            _answer(
+                uow,
+                item.envelope,
+                CommandAccepted(
+                    command_id=item.envelope.id,
+                    command_type=item.envelope.type,
+                    recipient=item.envelope.source,
+                    aggregate_id=item.message.subject(),
+                ),
+            )
         log.info("processed")
         return "accepted" if self.route.answers else "processed"
 
     async def _refused(self, uow: UnitOfWork, envelope: Envelope, aggregate_id: str, refusal: Refused) -> str:
         if self.route.on_answered is not None:
             await self.route.on_answered(uow, envelope, aggregate_id, "refused", refusal.code)
-        _answer(uow, envelope, CommandRejected(
-            command_id=envelope.id, command_type=envelope.type, recipient=envelope.source,
-            aggregate_id=aggregate_id, code=refusal.code, reason=refusal.reason, errors=refusal.errors))
+        _answer(
+            uow,
+            envelope,
+            CommandRejected(
+                command_id=envelope.id,
+                command_type=envelope.type,
+                recipient=envelope.source,
+                aggregate_id=aggregate_id,
+                code=refusal.code,
+                reason=refusal.reason,
+                errors=refusal.errors,
+            ),
+        )
         log.info("command refused", code=refusal.code, reason=refusal.reason)
         return "refused"
 
@@ -292,35 +340,60 @@ class Processor:
             envelope = item.envelope
             if not await uow.first_delivery(self.group, replace(envelope, id=f"untrusted:{item.record.position}")):
                 return "dead-lettered"
-            uow.emit(MessageRejected(
-                topic_name=item.record.topic, partition=item.record.partition, offset=item.record.offset,
-                consumer=self.group, code=item.code, reason=item.reason, claimed_source=envelope.source,
-                claimed_type=envelope.type, claimed_id=envelope.id), caused_by=envelope)
+            uow.emit(
+                MessageRejected(
+                    topic_name=item.record.topic,
+                    partition=item.record.partition,
+                    offset=item.record.offset,
+                    consumer=self.group,
+                    code=item.code,
+                    reason=item.reason,
+                    claimed_source=envelope.source,
+                    claimed_type=envelope.type,
+                    claimed_id=envelope.id,
+                ),
+                caused_by=envelope,
+            )
             if self.route.answers:
-                _answer(uow, envelope, CommandRejected(
-                    command_id=envelope.id, command_type=envelope.type, recipient=envelope.source,
-                    aggregate_id=envelope.subject or envelope.id, code=item.code, reason=item.reason))
+                _answer(
+                    uow,
+                    envelope,
+                    CommandRejected(
+                        command_id=envelope.id,
+                        command_type=envelope.type,
+                        recipient=envelope.source,
+                        aggregate_id=envelope.subject or envelope.id,
+                        code=item.code,
+                        reason=item.reason,
+                    ),
+                )
         elif self.route.answers:
             envelope = item.envelope or _stand_in_envelope(item.record)
             if await uow.first_delivery(self.group, envelope):
-                aggregate_id = envelope.subject or readable((item.record.key or b"").decode("utf-8", "replace")) \
-                    or envelope.id
-                await self._refused(uow, envelope, aggregate_id, Refused(item.reason, code=item.code, errors=item.errors))
+                aggregate_id = (
+                    envelope.subject or readable((item.record.key or b"").decode("utf-8", "replace")) or envelope.id
+                )
+                await self._refused(
+                    uow, envelope, aggregate_id, Refused(item.reason, code=item.code, errors=item.errors)
+                )
         return "dead-lettered"
 
     async def _dead_letter(self, record: Record, code: str, reason: str) -> None:
         async def give_up(exc: Exception) -> None:
             log.error("dead letter not sent", code=code, error=repr(exc))
+
         await self._with_retries(lambda: self.dead_letters.send(record, self.group, code, reason), give_up=give_up)
 
     def _bind(self, envelope: Envelope | None) -> None:
         structlog.contextvars.clear_contextvars()
         if envelope is not None:
             structlog.contextvars.bind_contextvars(
-                ce_id=envelope.id, ce_type=envelope.type, aggregate_id=envelope.subject, trace_id=envelope.trace_id)
+                ce_id=envelope.id, ce_type=envelope.type, aggregate_id=envelope.subject, trace_id=envelope.trace_id
+            )
 
-    async def _with_retries(self, attempt: Callable[[], Awaitable[Any]],
-                            give_up: Callable[[Exception], Awaitable[Any]] | None) -> Any:
+    async def _with_retries(
+        self, attempt: Callable[[], Awaitable[Any]], give_up: Callable[[Exception], Awaitable[Any]] | None
+    ) -> Any:
         """Transient failures are retried with capped backoff for as long as they last; anything
         else HANDLER_ATTEMPTS times, then `give_up` decides (None: raise `_GaveUp`)."""
         delay, failures = 0.2, 0

@@ -24,14 +24,14 @@ from faststream.asgi import AsgiFastStream, AsgiResponse, get
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from hubnet_common.service.db import create_pool, migrate, pending_migrations
+from hubnet_common.sdk.kafka import idempotent_producer
 from hubnet_common.sdk.signing import Signer, own_signer
+from hubnet_common.sdk.topics import on_broker
 from hubnet_common.sdk.trust import Verifier, trusted_service_keys
-from hubnet_common.service.trust import DirectoryKeyRing
+from hubnet_common.service.db import create_pool, migrate, pending_migrations
 from hubnet_common.service.deadletter import DeadLetters
 from hubnet_common.service.http import json_response
 from hubnet_common.service.kafka import RenewingProducer
-from hubnet_common.sdk.kafka import idempotent_producer
 from hubnet_common.service.kafka_security import broker_security, client_security
 from hubnet_common.service.logging import configure_logging
 from hubnet_common.service.metrics import Metrics
@@ -39,7 +39,7 @@ from hubnet_common.service.outbox import OutboxRelay
 from hubnet_common.service.processing import TRANSIENT, Processor, Record, Route
 from hubnet_common.service.settings import Settings
 from hubnet_common.service.startup import wait_for_dependencies
-from hubnet_common.sdk.topics import on_broker
+from hubnet_common.service.trust import DirectoryKeyRing
 from hubnet_common.service.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -69,6 +69,8 @@ class Runtime:
         self.spec = spec
         self.settings = settings
         self.pool: asyncpg.Pool
+        # The service's unit of work on this pool: handlers, workers and start-up hooks all take it here.
+        self.unit_of_work: Callable[[], UnitOfWork]
         self.processors: dict[str, Processor] = {}
         self.metrics = Metrics()
         self._tasks: list[asyncio.Task] = []
@@ -81,27 +83,39 @@ class Runtime:
     @asynccontextmanager
     async def lifespan(self, *_args: Any, **_kwargs: Any):
         self.pool = await create_pool(self.settings.pg_dsn)
-        self.producer = RenewingProducer(lambda: idempotent_producer(
-            self.settings.kafka_bootstrap, f"hubnet-{self.spec.name}", **client_security(self.settings)))
+        self.producer = RenewingProducer(
+            lambda: idempotent_producer(
+                self.settings.kafka_bootstrap, f"hubnet-{self.spec.name}", **client_security(self.settings)
+            )
+        )
         try:
             async with self.pool.acquire() as conn:
                 await migrate(conn, *self.spec.migrations)
             await self.producer.start()
-            uow_factory = self.spec.uow_factory(self.pool)
+            self.unit_of_work = self.spec.uow_factory(self.pool)
             dead_letters = DeadLetters(self.producer, self.metrics)
             verifier = Verifier(
                 DirectoryKeyRing(trusted_service_keys(self.settings.keys_dir), self.pool),
                 window=timedelta(seconds=self.settings.signature_window_seconds),
-                unknown_key_grace=self.settings.unknown_key_grace_seconds)
+                unknown_key_grace=self.settings.unknown_key_grace_seconds,
+            )
             for route in self.spec.routes:
                 self.processors[route.topic] = Processor(
-                    route=route, consumer_group=self.consumer_group(route), uow_factory=uow_factory,
-                    dead_letters=dead_letters, verifier=verifier,
+                    route=route,
+                    consumer_group=self.consumer_group(route),
+                    uow_factory=self.unit_of_work,
+                    dead_letters=dead_letters,
+                    verifier=verifier,
                 )
             for hook in self.spec.on_start:
                 await hook(self)
-            relay = OutboxRelay(self.pool, self.producer, service_signer(self.spec.name, self.settings),
-                                poll_seconds=self.settings.outbox_poll_seconds, topic_prefix=self.settings.topic_prefix)
+            relay = OutboxRelay(
+                self.pool,
+                self.producer,
+                service_signer(self.spec.name, self.settings),
+                poll_seconds=self.settings.outbox_poll_seconds,
+                topic_prefix=self.settings.topic_prefix,
+            )
             workers = [asyncio.create_task(worker(self), name=worker.__name__) for worker in self.spec.workers]
             relaying = asyncio.create_task(relay.run(), name="outbox-relay")
             self._tasks = [*workers, relaying]
@@ -131,7 +145,8 @@ class Runtime:
         async with self.pool.acquire(timeout=2) as conn:
             backlog, oldest = await conn.fetchrow(
                 "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float"
-                " FROM outbox WHERE published_at IS NULL")
+                " FROM outbox WHERE published_at IS NULL"
+            )
         return self.metrics.render(outbox_backlog=backlog, outbox_oldest_seconds=oldest)
 
     async def readiness(self) -> dict[str, str]:
@@ -141,12 +156,12 @@ class Runtime:
                 pending = await pending_migrations(conn, *self.spec.migrations)
             checks["postgres"] = "ok"
             checks["migrations"] = "ok" if not pending else f"pending: {', '.join(pending)}"
-        except Exception as exc:  # any failure means not ready; say which
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
             checks["postgres"] = f"unreachable: {exc!r}"
         try:
             await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 2)
             checks["kafka"] = "ok"
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
             checks["kafka"] = f"unreachable: {exc!r}"
         return checks
 
@@ -180,12 +195,19 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Ru
 
     @get
     async def metrics(scope: Any) -> AsgiResponse:
-        return AsgiResponse((await runtime.metrics_text()).encode(),
-                            headers={"content-type": "text/plain; version=0.0.4"})
+        return AsgiResponse(
+            (await runtime.metrics_text()).encode(), headers={"content-type": "text/plain; version=0.0.4"}
+        )
 
-    routes = [("/healthz", healthz), ("/readyz", readyz), ("/metrics", metrics),
-              *(route(runtime) for route in spec.http_routes)]
-    app = AsgiFastStream(broker, asgi_routes=routes, lifespan=runtime.lifespan, logger=logging.getLogger("hubnet.faststream"))
+    routes = [
+        ("/healthz", healthz),
+        ("/readyz", readyz),
+        ("/metrics", metrics),
+        *(route(runtime) for route in spec.http_routes),
+    ]
+    app = AsgiFastStream(
+        broker, asgi_routes=routes, lifespan=runtime.lifespan, logger=logging.getLogger("hubnet.faststream")
+    )
     return app, runtime
 
 
@@ -220,8 +242,13 @@ async def keep_raw_headers(records: tuple[ConsumerRecord, ...], parse: Callable[
     """FastStream's parser decodes every header as UTF-8 and gives up on the batch when one is
     not, so the processor would never see the record to dead-letter it. It parses copies with
     readable headers instead, and the processor gets the records as they came."""
-    readable = tuple(replace(record, headers=[(name, (value or b"").decode("utf-8", "replace").encode())
-                                              for name, value in record.headers]) for record in records)
+    readable = tuple(
+        replace(
+            record,
+            headers=[(name, (value or b"").decode("utf-8", "replace").encode()) for name, value in record.headers],
+        )
+        for record in records
+    )
     message = await parse(readable)
     message.raw_message = records
     return message
@@ -274,11 +301,12 @@ def every(seconds: float, work: Callable[[Runtime], Awaitable[int]], name: str, 
 
 @dataclass
 class OwnLoop:
-    """What a worker on a loop of its own sees of the service: its settings, and a pool and a
-    stopping signal of that loop."""
+    """What a worker on a loop of its own sees of the service: its settings, and a pool, the
+    service's unit of work on that pool and a stopping signal of that loop."""
 
     settings: Settings
     pool: asyncpg.Pool
+    unit_of_work: Callable[[], UnitOfWork]
     stopping: asyncio.Event
 
 
@@ -297,7 +325,7 @@ def on_own_loop(worker: Callable[[Any], Awaitable[None]], *, pool_size: int = 3)
             own["loop"], own["stopping"] = asyncio.get_running_loop(), asyncio.Event()
             started.set()
             try:
-                await worker(OwnLoop(runtime.settings, pool, own["stopping"]))
+                await worker(OwnLoop(runtime.settings, pool, runtime.spec.uow_factory(pool), own["stopping"]))
             finally:
                 await pool.close()
 
@@ -326,7 +354,7 @@ async def _listening(runtime: Runtime, channel: str | None, woken: asyncio.Event
         try:
             conn = await runtime.pool.acquire(timeout=5)
             await conn.add_listener(channel, wake)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - polling alone still works
             log.warning("not listening; polling only", channel=channel, error=repr(exc))
     try:
         yield

@@ -52,7 +52,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _sasl_needs_credentials(self) -> "Settings":
-        if self.kafka_security_protocol.startswith("SASL") and not (self.kafka_sasl_username and self.kafka_sasl_password):
-            raise ValueError(f"HUBNET_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
-                             "HUBNET_KAFKA_SASL_USERNAME and HUBNET_KAFKA_SASL_PASSWORD")
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"HUBNET_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "HUBNET_KAFKA_SASL_USERNAME and HUBNET_KAFKA_SASL_PASSWORD"
+            )
         return self

@@ -25,15 +25,16 @@ async def dependencies(settings: Settings) -> dict[str, str]:
         conn = await asyncpg.connect(settings.pg_dsn, timeout=3)
         await conn.close()
         checks["postgres"] = "ok"
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         checks["postgres"] = f"unreachable: {exc!r}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=3000,
-                                **client_security(settings))
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=3000, **client_security(settings)
+    )
     try:
         await asyncio.wait_for(admin.start(), 5)
         await asyncio.wait_for(admin.list_topics(), 5)
         checks["kafka"] = "ok"
-    except Exception as exc:  # aiokafka raises several kinds; any of them means not there yet
+    except Exception as exc:  # noqa: BLE001 - aiokafka raises several kinds; any of them means not there yet
         checks["kafka"] = f"unreachable: {exc!r}"
     finally:
         await admin.close()
@@ -50,8 +51,9 @@ class _Waiting:
         if scope["type"] != "http":
             return
         status, body = (200, b"ok") if scope["path"] == "/healthz" else (503, json.dumps(self.checks).encode())
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -61,8 +63,16 @@ async def wait_for_dependencies(settings: Settings, *, max_backoff: float = 15.0
     if all(v == "ok" for v in checks.values()):
         return
     waiting = _Waiting()
-    server = uvicorn.Server(uvicorn.Config(waiting, host=settings.http_host, port=settings.http_port,
-                                           log_level="warning", log_config=None, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            waiting,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="warning",
+            log_config=None,
+            lifespan="off",
+        )
+    )
     serving = asyncio.create_task(server.serve())
     delay = 0.5
     try:

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 import asyncpg
 
-from hubnet_common.sdk.trust import StaticKeyRing
 from hubnet_common.sdk.signing import PublicSigningKey
+from hubnet_common.sdk.trust import StaticKeyRing
 
 
 class DirectoryKeyRing:
@@ -34,16 +34,19 @@ class DirectoryKeyRing:
 
 async def find_signing_key(conn: asyncpg.Pool | asyncpg.Connection, key_id: str) -> PublicSigningKey | None:
     row = await conn.fetchrow(
-        "SELECT owner, public_key, valid_from, valid_until FROM signing_keys WHERE key_id = $1", key_id)
+        "SELECT owner, public_key, valid_from, valid_until FROM signing_keys WHERE key_id = $1", key_id
+    )
     return PublicSigningKey(**row) if row else None
 
 
 async def keep_signing_keys(conn: asyncpg.Connection, owner: str, keys: Iterable[PublicSigningKey]) -> None:
     """Make the table hold exactly these keys for `owner` (from a directory entry)."""
     keys = list(keys)
-    await conn.execute("DELETE FROM signing_keys WHERE owner = $1 AND NOT key_id = ANY($2::text[])",
-                       owner, [key.id for key in keys])
+    await conn.execute(
+        "DELETE FROM signing_keys WHERE owner = $1 AND NOT key_id = ANY($2::text[])", owner, [key.id for key in keys]
+    )
     await conn.executemany(
         "INSERT INTO signing_keys (key_id, owner, public_key, valid_from, valid_until) VALUES ($1, $2, $3, $4, $5)"
         " ON CONFLICT (key_id) DO UPDATE SET owner = $2, public_key = $3, valid_from = $4, valid_until = $5",
-        [(key.id, owner, key.public_key, key.valid_from, key.valid_until) for key in keys])
+        [(key.id, owner, key.public_key, key.valid_from, key.valid_until) for key in keys],
+    )

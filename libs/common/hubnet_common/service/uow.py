@@ -104,7 +104,10 @@ class PgUnitOfWork(UnitOfWork):
         rows = await self.conn.fetch(
             "INSERT INTO inbox (consumer_group, ce_id, ce_type) SELECT $1, id, type FROM unnest($2::text[], $3::text[])"
             " AS m(id, type) ON CONFLICT DO NOTHING RETURNING ce_id",
-            consumer_group, [e.id for e in envelopes], [e.type for e in envelopes])
+            consumer_group,
+            [e.id for e in envelopes],
+            [e.type for e in envelopes],
+        )
         return {row["ce_id"] for row in rows}
 
     async def first_delivery(self, consumer_group: str, envelope: Envelope) -> bool:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hubnet_common.sdk.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted
-from hubnet_common.service.directory_copy import Known, signing_keys_of
 from hubnet_common.sdk.signing import PublicSigningKey
+from hubnet_common.service.directory_copy import Known, signing_keys_of
 
 
 class FakeDirectoryCopy:

@@ -18,8 +18,9 @@ ORDER BY e.starts_at
 """
 
 
-async def feed_events(conn: asyncpg.Connection, *, hub_id: str | None = None,
-                      partner_id: str | None = None) -> list[FeedEvent]:
+async def feed_events(
+    conn: asyncpg.Connection, *, hub_id: str | None = None, partner_id: str | None = None
+) -> list[FeedEvent]:
     return [FeedEvent(**dict(r)) for r in await conn.fetch(FEED, hub_id, partner_id)]
 
 

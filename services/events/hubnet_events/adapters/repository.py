@@ -8,17 +8,44 @@ from hubnet_events.domain.hub_event import HubEvent
 from hubnet_events.domain.occurrence import Occurrence, Registration
 
 COLUMNS = (
-    "id", "hub_id", "organiser_partner_id", "kind", "title", "description", "starts_at", "ends_at", "capacity",
-    "status", "version", "rrule", "cancel_reason", "co_organiser_ids", "title_en", "description_en", "languages",
+    "id",
+    "hub_id",
+    "organiser_partner_id",
+    "kind",
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "status",
+    "version",
+    "rrule",
+    "cancel_reason",
+    "co_organiser_ids",
+    "title_en",
+    "description_en",
+    "languages",
     "audience",
 )
-CHANGEABLE = ("title", "description", "capacity", "status", "version", "cancel_reason", "title_en", "description_en",
-              "audience", "starts_at", "ends_at")
+CHANGEABLE = (
+    "title",
+    "description",
+    "capacity",
+    "status",
+    "version",
+    "cancel_reason",
+    "title_en",
+    "description_en",
+    "audience",
+    "starts_at",
+    "ends_at",
+)
 
 
 def _event(row: asyncpg.Record) -> HubEvent:
-    return HubEvent(**{**dict(row), "co_organiser_ids": tuple(row["co_organiser_ids"]),
-                       "languages": tuple(row["languages"])})
+    return HubEvent(
+        **{**dict(row), "co_organiser_ids": tuple(row["co_organiser_ids"]), "languages": tuple(row["languages"])}
+    )
 
 
 class PgHubEvents:
@@ -31,13 +58,16 @@ class PgHubEvents:
 
     async def get_for_update(self, hub_event_id: str) -> HubEvent | None:
         row = await self.conn.fetchrow(
-            f"SELECT {', '.join(COLUMNS)} FROM hub_events WHERE id = $1 FOR UPDATE", hub_event_id)
+            f"SELECT {', '.join(COLUMNS)} FROM hub_events WHERE id = $1 FOR UPDATE", hub_event_id
+        )
         return _event(row) if row else None
 
     async def save(self, event: HubEvent) -> None:
         await self.conn.execute(
             f"UPDATE hub_events SET {', '.join(f'{c} = ${i}' for i, c in enumerate(CHANGEABLE, 2))} WHERE id = $1",
-            event.id, *(getattr(event, c) for c in CHANGEABLE))
+            event.id,
+            *(getattr(event, c) for c in CHANGEABLE),
+        )
 
     async def add(self, event: HubEvent) -> None:
         await self.conn.execute(
@@ -59,19 +89,26 @@ class PgOccurrences:
 
     async def starts(self, hub_event_id: str) -> list:
         rows = await self.conn.fetch(
-            "SELECT starts_at FROM occurrences WHERE hub_event_id = $1 ORDER BY starts_at", hub_event_id)
+            "SELECT starts_at FROM occurrences WHERE hub_event_id = $1 ORDER BY starts_at", hub_event_id
+        )
         return [r["starts_at"] for r in rows]
 
     async def get(self, hub_event_id: str, starts_at) -> Occurrence | None:
         """The occurrence with its registrations in arrival order, locked for this transaction."""
         row = await self.conn.fetchrow(
             "SELECT hub_event_id, starts_at, ends_at, capacity, status, walk_ins FROM occurrences"
-            " WHERE hub_event_id = $1 AND starts_at = $2 FOR UPDATE", hub_event_id, starts_at)
+            " WHERE hub_event_id = $1 AND starts_at = $2 FOR UPDATE",
+            hub_event_id,
+            starts_at,
+        )
         if row is None:
             return None
         registrations = await self.conn.fetch(
             "SELECT id, participant_ref, status, at, referral_id, attendance, seq FROM registrations"
-            " WHERE hub_event_id = $1 AND occurrence_starts_at = $2 ORDER BY seq", hub_event_id, starts_at)
+            " WHERE hub_event_id = $1 AND occurrence_starts_at = $2 ORDER BY seq",
+            hub_event_id,
+            starts_at,
+        )
         return Occurrence(**dict(row), registrations=[Registration(**dict(r)) for r in registrations])
 
     async def to_remind(self, now, until, limit: int) -> list[tuple[HubEvent, Occurrence]]:
@@ -79,19 +116,28 @@ class PgOccurrences:
         rows = await self.conn.fetch(
             "SELECT hub_event_id, starts_at FROM occurrences WHERE reminded_at IS NULL AND status = 'scheduled'"
             " AND starts_at > $1 AND starts_at <= $2 ORDER BY starts_at LIMIT $3 FOR UPDATE SKIP LOCKED",
-            now, until, limit)
+            now,
+            until,
+            limit,
+        )
         events = PgHubEvents(self.conn)
         return [(await events.get(r["hub_event_id"]), await self.get(r["hub_event_id"], r["starts_at"])) for r in rows]
 
     async def reminded(self, occurrence: Occurrence, at) -> None:
-        await self.conn.execute("UPDATE occurrences SET reminded_at = $3 WHERE hub_event_id = $1 AND starts_at = $2",
-                                occurrence.hub_event_id, occurrence.starts_at, at)
+        await self.conn.execute(
+            "UPDATE occurrences SET reminded_at = $3 WHERE hub_event_id = $1 AND starts_at = $2",
+            occurrence.hub_event_id,
+            occurrence.starts_at,
+            at,
+        )
 
     async def registration_of_referral(self, referral_id: str) -> tuple | None:
         """(hub event, occurrence start, participant_ref) of the registration a referral made."""
         row = await self.conn.fetchrow(
             "SELECT hub_event_id, occurrence_starts_at, participant_ref FROM registrations WHERE referral_id = $1"
-            " ORDER BY seq DESC LIMIT 1", referral_id)
+            " ORDER BY seq DESC LIMIT 1",
+            referral_id,
+        )
         return tuple(row) if row else None
 
     async def upcoming_of(self, participant_ref: str, after) -> list[tuple]:
@@ -99,34 +145,52 @@ class PgOccurrences:
         rows = await self.conn.fetch(
             "SELECT DISTINCT hub_event_id, occurrence_starts_at FROM registrations WHERE participant_ref = $1"
             " AND status IN ('registered', 'waitlisted') AND occurrence_starts_at > $2 ORDER BY 2, 1",
-            participant_ref, after)
+            participant_ref,
+            after,
+        )
         return [tuple(r) for r in rows]
 
     async def erase_participant(self, participant_ref: str, referral_ids: list[str]) -> None:
         # The table keeps its first name: renaming it needs a migration of its own.
-        await self.conn.execute("UPDATE registrations SET participant_ref = NULL WHERE participant_ref = $1",
-                                participant_ref)
-        await self.conn.execute("INSERT INTO forgotten_referrals (referral_id) SELECT unnest($1::text[])"
-                                " ON CONFLICT DO NOTHING", referral_ids)
+        await self.conn.execute(
+            "UPDATE registrations SET participant_ref = NULL WHERE participant_ref = $1", participant_ref
+        )
+        await self.conn.execute(
+            "INSERT INTO forgotten_referrals (referral_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+            referral_ids,
+        )
 
     async def referral_erased(self, referral_id: str) -> bool:
-        return bool(await self.conn.fetchval("SELECT true FROM forgotten_referrals WHERE referral_id = $1",
-                                             referral_id))
+        return bool(
+            await self.conn.fetchval("SELECT true FROM forgotten_referrals WHERE referral_id = $1", referral_id)
+        )
 
     async def move(self, o: Occurrence, was_starts_at) -> None:
         """Store the occurrence's new times; its registrations follow (ON UPDATE CASCADE)."""
         await self.conn.execute(
             "UPDATE occurrences SET starts_at = $3, ends_at = $4 WHERE hub_event_id = $1 AND starts_at = $2",
-            o.hub_event_id, was_starts_at, o.starts_at, o.ends_at)
+            o.hub_event_id,
+            was_starts_at,
+            o.starts_at,
+            o.ends_at,
+        )
 
     async def save(self, o: Occurrence) -> None:
         await self.conn.execute(
-            "UPDATE occurrences SET capacity = $3, status = $4, walk_ins = $5 WHERE hub_event_id = $1 AND starts_at = $2",
-            o.hub_event_id, o.starts_at, o.capacity, o.status, o.walk_ins)
+            "UPDATE occurrences SET capacity = $3, status = $4, walk_ins = $5"
+            " WHERE hub_event_id = $1 AND starts_at = $2",
+            o.hub_event_id,
+            o.starts_at,
+            o.capacity,
+            o.status,
+            o.walk_ins,
+        )
         await self.conn.executemany(
             "INSERT INTO registrations (id, hub_event_id, occurrence_starts_at, participant_ref, status, at,"
             " referral_id, attendance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             " ON CONFLICT (id) DO UPDATE SET status = $5, attendance = $8",
-            [(r.id, o.hub_event_id, o.starts_at, r.participant_ref, r.status, r.at, r.referral_id, r.attendance)
-             for r in o.registrations],
+            [
+                (r.id, o.hub_event_id, o.starts_at, r.participant_ref, r.status, r.at, r.referral_id, r.attendance)
+                for r in o.registrations
+            ],
         )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncpg
+
 from hubnet_common.service.directory_copy import PgDirectoryCopy
 from hubnet_common.service.uow import PgUnitOfWork
-
 from hubnet_events.adapters.repository import PgHubEvents, PgOccurrences
 
 SERVICE = "events"

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from hubnet_common.service.directory_copy import Known
 from hubnet_common.sdk.errors import Refused
+from hubnet_common.service.directory_copy import Known
 
 
 class HubUnknown(Refused):

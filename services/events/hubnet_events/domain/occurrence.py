@@ -66,14 +66,16 @@ class Occurrence:
     def find(self, participant_ref: str) -> Registration | None:
         return next((r for r in self.registrations if r.participant_ref == participant_ref and r.active), None)
 
-    def register(self, registration_id: str, participant_ref: str, at: datetime,
-                 referral_id: str | None = None) -> Registration:
+    def register(
+        self, registration_id: str, participant_ref: str, at: datetime, referral_id: str | None = None
+    ) -> Registration:
         """A place if there is one, else the end of the waitlist."""
         if self.status != "scheduled":
             raise OccurrenceClosed(f"{self.hub_event_id} on {self.starts_at.isoformat()} is {self.status}")
         if self.find(participant_ref):
-            raise AlreadyRegistered(f"the resident is already registered for {self.hub_event_id} on "
-                                    f"{self.starts_at.isoformat()}")
+            raise AlreadyRegistered(
+                f"the resident is already registered for {self.hub_event_id} on {self.starts_at.isoformat()}"
+            )
         status = "registered" if len(self.registered) < self.capacity else "waitlisted"
         registration = Registration(registration_id, participant_ref, status, at, referral_id)
         self.registrations.append(registration)
@@ -83,8 +85,9 @@ class Occurrence:
         """Cancel a registration; returns it and whoever was promoted to the freed place."""
         registration = self.find(participant_ref)
         if registration is None:
-            raise NotRegistered(f"the resident is not registered for {self.hub_event_id} on "
-                                f"{self.starts_at.isoformat()}")
+            raise NotRegistered(
+                f"the resident is not registered for {self.hub_event_id} on {self.starts_at.isoformat()}"
+            )
         freed = registration.status == "registered"
         registration.status = "cancelled"
         return registration, self._promote_one() if freed else None
@@ -94,7 +97,8 @@ class Occurrence:
         if capacity < len(self.registered):
             raise CapacityBelowRegistrations(
                 f"{len(self.registered)} residents are registered for {self.starts_at.isoformat()}; "
-                f"capacity cannot be {capacity}")
+                f"capacity cannot be {capacity}"
+            )
         self.capacity = capacity
         promoted = []
         while (one := self._promote_one()) is not None:

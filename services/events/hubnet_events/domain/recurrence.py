@@ -15,6 +15,7 @@ from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
+
 from hubnet_common.sdk.errors import Refused
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

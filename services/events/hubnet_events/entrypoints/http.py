@@ -1,9 +1,9 @@
 """HTTP for calendars and follow-up:
 
-    GET /calendar.ics?hub=ID       an iCalendar feed of a hub's events (any calendar client)
-    GET /calendar.ics?partner=ID   the feed of the events a partner organises
-    GET /figures                   per hub, month and kind: held, registrations, waitlisted,
-                                   attended, walk-ins, attendance rate (JSON)
+GET /calendar.ics?hub=ID       an iCalendar feed of a hub's events (any calendar client)
+GET /calendar.ics?partner=ID   the feed of the events a partner organises
+GET /figures                   per hub, month and kind: held, registrations, waitlisted,
+                               attended, walk-ins, attendance rate (JSON)
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from faststream.asgi import AsgiResponse, get
+
 from hubnet_common.service.http import json_response, problem, query
 from hubnet_common.service.runtime import Runtime
-
 from hubnet_events.adapters import read_model
 from hubnet_events.adapters.ical import calendar_feed
 

@@ -3,11 +3,10 @@ with it), its capacity (waitlisted residents move up into new places; never belo
 registrations already confirmed), or cancel it with a reason."""
 
 from hubnet_common.sdk.envelope import Envelope
-from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages import hubevent_commands as c
 from hubnet_common.sdk.messages import hubevent_events as f
-
 from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.domain.hub_event import HubEventUnknown
 from hubnet_events.handlers.registrations import occurrence_of, promoted
@@ -28,8 +27,12 @@ async def change_capacity(command: c.ChangeHubEventCapacity, envelope: Envelope,
         moved_up += [promoted(event.hub_id, occurrence, r) for r in occurrence.change_capacity(command.capacity)]
         await uow.occurrences.save(occurrence)
     await uow.hub_events.save(event)
-    uow.emit(f.HubEventCapacityChanged(hub_event_id=event.id, hub_id=event.hub_id, version=event.version,
-                                       capacity=event.capacity), caused_by=envelope)
+    uow.emit(
+        f.HubEventCapacityChanged(
+            hub_event_id=event.id, hub_id=event.hub_id, version=event.version, capacity=event.capacity
+        ),
+        caused_by=envelope,
+    )
     for fact in moved_up:
         uow.emit(fact, caused_by=envelope)
 
@@ -45,8 +48,17 @@ async def cancel_hub_event(command: c.CancelHubEvent, envelope: Envelope, uow: E
         cancelled += occurrence.close()
         await uow.occurrences.save(occurrence)
     await uow.hub_events.save(event)
-    uow.emit(f.HubEventCancelled(hub_event_id=event.id, hub_id=event.hub_id, title=event.title, version=event.version,
-                                 reason=command.reason, registrations_cancelled=cancelled), caused_by=envelope)
+    uow.emit(
+        f.HubEventCancelled(
+            hub_event_id=event.id,
+            hub_id=event.hub_id,
+            title=event.title,
+            version=event.version,
+            reason=command.reason,
+            registrations_cancelled=cancelled,
+        ),
+        caused_by=envelope,
+    )
 
 
 async def update_hub_event(command: c.UpdateHubEvent, envelope: Envelope, uow: EventsUnitOfWork) -> None:
@@ -57,8 +69,12 @@ async def update_hub_event(command: c.UpdateHubEvent, envelope: Envelope, uow: E
     if not changed:
         return  # nothing new: no fact
     await uow.hub_events.save(event)
-    uow.emit(f.HubEventUpdated(hub_event_id=event.id, hub_id=event.hub_id, version=event.version, title=event.title,
-                               changed=changed), caused_by=envelope)
+    uow.emit(
+        f.HubEventUpdated(
+            hub_event_id=event.id, hub_id=event.hub_id, version=event.version, title=event.title, changed=changed
+        ),
+        caused_by=envelope,
+    )
 
 
 async def reschedule_occurrence(command: c.RescheduleOccurrence, envelope: Envelope, uow: EventsUnitOfWork) -> None:
@@ -75,7 +91,16 @@ async def reschedule_occurrence(command: c.RescheduleOccurrence, envelope: Envel
     if event.rrule is None:  # a one-off: the event's own times are the occurrence's
         event.starts_at, event.ends_at = command.starts_at, command.ends_at
     await uow.hub_events.save(event)
-    uow.emit(f.OccurrenceRescheduled(
-        hub_event_id=event.id, hub_id=event.hub_id, version=event.version, title=event.title, was_starts_at=was,
-        starts_at=occurrence.starts_at, ends_at=occurrence.ends_at, registered=len(occurrence.registered),
-    ), caused_by=envelope)
+    uow.emit(
+        f.OccurrenceRescheduled(
+            hub_event_id=event.id,
+            hub_id=event.hub_id,
+            version=event.version,
+            title=event.title,
+            was_starts_at=was,
+            starts_at=occurrence.starts_at,
+            ends_at=occurrence.ends_at,
+            registered=len(occurrence.registered),
+        ),
+        caused_by=envelope,
+    )

@@ -4,11 +4,11 @@ never refused: a registration that cannot be made (an unknown or cancelled hub e
 registered already) is logged and left."""
 
 import structlog
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.messages import hubevent_events as f
 from hubnet_common.sdk.messages import referral_events as r
-
 from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.handlers.registrations import occurrence_of, placed, promoted
 
@@ -20,11 +20,17 @@ async def register_referred(fact: r.ReferralRequested, envelope: Envelope, uow: 
         return
     try:
         hub_id, occurrence = await occurrence_of(uow, fact.hub_event_id, fact.occurrence_starts_at)
-        registration = occurrence.register(f"G-{fact.referral_id}", fact.participant_ref, envelope.time,
-                                           fact.referral_id)
+        registration = occurrence.register(
+            f"G-{fact.referral_id}", fact.participant_ref, envelope.time, fact.referral_id
+        )
     except Refused as refusal:
-        log.warning("referral not registered for the hub event", code=refusal.code, reason=refusal.reason,
-                    referral_id=fact.referral_id, hub_event_id=fact.hub_event_id)
+        log.warning(
+            "referral not registered for the hub event",
+            code=refusal.code,
+            reason=refusal.reason,
+            referral_id=fact.referral_id,
+            hub_event_id=fact.hub_event_id,
+        )
         return
     await uow.occurrences.save(occurrence)
     uow.emit(placed(hub_id, occurrence, registration), caused_by=envelope)
@@ -42,8 +48,16 @@ async def unregister_referred(fact, envelope: Envelope, uow: EventsUnitOfWork) -
         return  # cancelled already
     cancelled, moved_up = occurrence.cancel(participant_ref)
     await uow.occurrences.save(occurrence)
-    uow.emit(f.RegistrationCancelled(hub_event_id=hub_event_id, hub_id=hub_id, occurrence_starts_at=starts_at,
-                                     registration_id=cancelled.id, was="referral " + fact.status), caused_by=envelope)
+    uow.emit(
+        f.RegistrationCancelled(
+            hub_event_id=hub_event_id,
+            hub_id=hub_id,
+            occurrence_starts_at=starts_at,
+            registration_id=cancelled.id,
+            was="referral " + fact.status,
+        ),
+        caused_by=envelope,
+    )
     if moved_up is not None:
         uow.emit(promoted(hub_id, occurrence, moved_up), caused_by=envelope)
 

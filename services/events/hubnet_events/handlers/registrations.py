@@ -6,7 +6,6 @@ from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.messages import hubevent_commands as c
 from hubnet_common.sdk.messages import hubevent_events as f
-
 from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.domain.hub_event import HubEventUnknown
 from hubnet_events.domain.occurrence import Occurrence, Registration
@@ -33,23 +32,33 @@ async def occurrence_of(uow: EventsUnitOfWork, hub_event_id: str, starts_at) -> 
 
 
 def placed(hub_id: str, occurrence: Occurrence, r: Registration) -> f.Fact:
-    where = dict(hub_event_id=occurrence.hub_event_id, hub_id=hub_id, occurrence_starts_at=occurrence.starts_at,
-                 registration_id=r.id, referral_id=r.referral_id)
+    where = dict(
+        hub_event_id=occurrence.hub_event_id,
+        hub_id=hub_id,
+        occurrence_starts_at=occurrence.starts_at,
+        registration_id=r.id,
+        referral_id=r.referral_id,
+    )
     if r.status == "registered":
         return f.RegistrationConfirmed(**where, registered=len(occurrence.registered), capacity=occurrence.capacity)
     return f.RegistrationWaitlisted(**where, waitlist_position=occurrence.waitlist.index(r) + 1)
 
 
 def promoted(hub_id: str, occurrence: Occurrence, r: Registration) -> f.WaitlistPromoted:
-    return f.WaitlistPromoted(hub_event_id=occurrence.hub_event_id, hub_id=hub_id,
-                              occurrence_starts_at=occurrence.starts_at, registration_id=r.id,
-                              referral_id=r.referral_id)
+    return f.WaitlistPromoted(
+        hub_event_id=occurrence.hub_event_id,
+        hub_id=hub_id,
+        occurrence_starts_at=occurrence.starts_at,
+        registration_id=r.id,
+        referral_id=r.referral_id,
+    )
 
 
 async def register(command: c.RegisterForHubEvent, envelope: Envelope, uow: EventsUnitOfWork) -> None:
     hub_id, occurrence = await occurrence_of(uow, command.hub_event_id, command.occurrence_starts_at)
-    registration = occurrence.register(command.registration_id, command.participant_ref, envelope.time,
-                                       command.referral_id)
+    registration = occurrence.register(
+        command.registration_id, command.participant_ref, envelope.time, command.referral_id
+    )
     await uow.occurrences.save(occurrence)
     uow.emit(placed(hub_id, occurrence, registration), caused_by=envelope)
 
@@ -60,9 +69,16 @@ async def cancel_registration(command: c.CancelRegistration, envelope: Envelope,
     was_status = was.status if was else ""
     cancelled, moved_up = occurrence.cancel(command.participant_ref)
     await uow.occurrences.save(occurrence)
-    uow.emit(f.RegistrationCancelled(hub_event_id=occurrence.hub_event_id, hub_id=hub_id,
-                                     occurrence_starts_at=occurrence.starts_at, registration_id=cancelled.id,
-                                     was=was_status), caused_by=envelope)
+    uow.emit(
+        f.RegistrationCancelled(
+            hub_event_id=occurrence.hub_event_id,
+            hub_id=hub_id,
+            occurrence_starts_at=occurrence.starts_at,
+            registration_id=cancelled.id,
+            was=was_status,
+        ),
+        caused_by=envelope,
+    )
     if moved_up is not None:
         uow.emit(promoted(hub_id, occurrence, moved_up), caused_by=envelope)
 
@@ -72,8 +88,15 @@ async def record_attendance(command: c.RecordAttendance, envelope: Envelope, uow
     occurrence.record_attendance(command.attended, command.no_shows, command.walk_ins)
     await uow.occurrences.save(occurrence)
     registered = occurrence.registered
-    uow.emit(f.AttendanceRecorded(
-        hub_event_id=occurrence.hub_event_id, hub_id=hub_id, occurrence_starts_at=occurrence.starts_at,
-        registered=len(registered), attended=sum(r.attendance == "attended" for r in registered),
-        no_shows=sum(r.attendance == "no-show" for r in registered), walk_ins=occurrence.walk_ins,
-    ), caused_by=envelope)
+    uow.emit(
+        f.AttendanceRecorded(
+            hub_event_id=occurrence.hub_event_id,
+            hub_id=hub_id,
+            occurrence_starts_at=occurrence.starts_at,
+            registered=len(registered),
+            attended=sum(r.attendance == "attended" for r in registered),
+            no_shows=sum(r.attendance == "no-show" for r in registered),
+            walk_ins=occurrence.walk_ins,
+        ),
+        caused_by=envelope,
+    )

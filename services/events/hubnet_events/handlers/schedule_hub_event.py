@@ -4,7 +4,6 @@ from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.hubevent_commands import ScheduleHubEvent
 from hubnet_common.sdk.messages.hubevent_events import HubEventScheduled
-
 from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.domain.hub_event import HubEvent, HubEventExists
 from hubnet_events.domain.occurrence import Occurrence
@@ -28,8 +27,11 @@ async def schedule_hub_event(command: ScheduleHubEvent, envelope: Envelope, uow:
         ends_at=command.ends_at,
         capacity=command.capacity,
         rrule=validate_rrule(command.rrule) if command.rrule else None,
-        co_organiser_ids=tuple(command.co_organiser_ids), title_en=command.title_en,
-        description_en=command.description_en, languages=tuple(command.languages), audience=command.audience,
+        co_organiser_ids=tuple(command.co_organiser_ids),
+        title_en=command.title_en,
+        description_en=command.description_en,
+        languages=tuple(command.languages),
+        audience=command.audience,
     )
     times = occurrences(event.starts_at, event.ends_at, event.rrule)
     await uow.hub_events.add(event)

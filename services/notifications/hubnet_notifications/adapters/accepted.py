@@ -11,11 +11,13 @@ the notifications delivered and puts their `notification.delivered` facts in the
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
 import structlog
+
 from hubnet_common.service.uow import Outgoing, outbox_row
 
 log = structlog.get_logger(__name__)
@@ -114,7 +116,9 @@ class Lane:
         conn = await self._connection()
         rows = [outbox_row(fact) for _, _, fact in batch]
         try:
-            await conn.fetchrow(RECORD, [b[0] for b in batch], [b[1] for b in batch], *map(list, zip(*rows)))
+            await conn.fetchrow(
+                RECORD, [b[0] for b in batch], [b[1] for b in batch], *map(list, zip(*rows, strict=True))
+            )
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError):
             await self.close()  # a new connection next time
             raise
@@ -131,16 +135,18 @@ class Lane:
             conn.terminate()
 
 
-
-HAND_OVER = "UPDATE notifications SET handed_at = clock_timestamp() WHERE id = $1::uuid AND status = 'pending'"
+# Sent as one simple-protocol message (no parameters, so no prepare round trip first): a kill
+# after the write cannot leave half of it. The id is a parsed UUID, never text from outside.
+HAND_OVER = "UPDATE notifications SET handed_at = clock_timestamp() WHERE id = '{}' AND status = 'pending'"
 TAKE_BACK = "UPDATE notifications SET handed_at = NULL WHERE id = $1::uuid AND status = 'pending'"
 
 
 class PgHandovers:
-    """For each mail in flight a transaction of its own, on a connection of its own, that marks it
-    handed over. It is begun before the mail is sent and committed the moment the mail's last byte
-    is written, before the server answers: the COMMIT leaves in the same step as that byte. A kill
-    between the two writes is the only way left to send a mail twice."""
+    """For each mail in flight a connection of its own, idle until the mail's last byte is written.
+    Then, before the server answers, one statement marks the mail handed over: it leaves in the
+    same step as that byte, and PostgreSQL commits it even if this process dies right after. A kill
+    between the two writes is the only way left to send a mail twice. One round trip a mail: the
+    connection is taken before the mail is sent, so the statement never waits for one."""
 
     def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]]) -> None:
         self._connect = connect
@@ -151,8 +157,6 @@ class PgHandovers:
         conn = self._idle.pop() if self._idle else await self._connect()
         handover = Handover(conn, notification_id)
         try:
-            await conn.execute("BEGIN")
-            await conn.execute(HAND_OVER, notification_id)
             yield handover
         except BaseException:
             await handover.take_back()
@@ -180,24 +184,21 @@ class Handover:
         self.committed, self.clean = False, True
 
     async def commit(self) -> None:
-        """Never raises: a commit that fails leaves the notification pending, and the server's
+        """Never raises: a handover that fails leaves the notification pending, and the server's
         answer is then recorded by PgAcceptedOutcomes, which keeps what it cannot write."""
         try:
-            await self.conn.execute("COMMIT")
+            await self.conn.execute(HAND_OVER.format(uuid.UUID(self.notification_id)))
             self.committed = True
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the mail goes on; its lease decides
             self.clean = False
             log.warning("handover not recorded", notification_id=self.notification_id, error=repr(exc))
 
     async def take_back(self) -> None:
-        """The server refused the mail, or it never got it: it is due again."""
+        """The server refused the mail after its last byte: it is due again."""
+        if not self.committed:
+            return
         try:
-            if self.committed:
-                await self.conn.execute(TAKE_BACK, self.notification_id)
-            elif not self.conn.is_in_transaction():
-                return
-            else:
-                await self.conn.execute("ROLLBACK")
+            await self.conn.execute(TAKE_BACK, self.notification_id)
         except Exception:
             self.clean = False
             raise

@@ -15,7 +15,6 @@ from aiosmtplib.typing import Default
 
 from hubnet_notifications.domain.wording import Wording
 
-
 CRLF = "\r\n"
 
 
@@ -68,8 +67,16 @@ class SmtpMailer:
     for each."""
 
     def __init__(
-        self, host: str, port: int, *, sender: str, starttls: bool = False, user: str | None = None,
-        password: str | None = None, timeout: float = 10.0, sessions: int = 8,
+        self,
+        host: str,
+        port: int,
+        *,
+        sender: str,
+        starttls: bool = False,
+        user: str | None = None,
+        password: str | None = None,
+        timeout: float = 10.0,
+        sessions: int = 8,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.starttls, self.user, self.password, self.timeout = starttls, user, password, timeout
@@ -98,13 +105,20 @@ class SmtpMailer:
                 return await self._send_over(self._idle.pop(), to, mail, handed_over)
             except aiosmtplib.SMTPServerDisconnected:
                 pass  # the server ended the kept session before this mail: a new one
-        session = HandingOverSession(hostname=self.host, port=self.port, start_tls=self.starttls, username=self.user,
-                                     password=self.password, timeout=self.timeout)
+        session = HandingOverSession(
+            hostname=self.host,
+            port=self.port,
+            start_tls=self.starttls,
+            username=self.user,
+            password=self.password,
+            timeout=self.timeout,
+        )
         await session.connect()
         await self._send_over(session, to, mail, handed_over)
 
-    async def _send_over(self, session: HandingOverSession, to: str, mail: bytes,
-                         handed_over: HandedOver | None) -> None:
+    async def _send_over(
+        self, session: HandingOverSession, to: str, mail: bytes, handed_over: HandedOver | None
+    ) -> None:
         """Send, then keep the session for the next mail; a session that failed is closed."""
         session.handed_over = handed_over
         try:
@@ -125,12 +139,20 @@ def compose(sender: str, to: str, wording: Wording, message_id: str) -> bytes:
         if not address.isascii() or "\r" in address or "\n" in address:
             raise MailRejected(f"not an address this mailer can send to: {address!r}")
     boundary = f"hubnet-{message_id}"
-    head = [f"From: {sender}", f"To: {to}", f"Subject: {Header(wording.subject, 'utf-8').encode(linesep=CRLF)}",
-            f"Message-ID: <{message_id}@hubnet>", f"Date: {formatdate(usegmt=True)}", "MIME-Version: 1.0",
-            f'Content-Type: multipart/alternative; boundary="{boundary}"']
-    parts = [f"--{boundary}{CRLF}Content-Type: text/{kind}; charset=utf-8{CRLF}"
-             f"Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}{_quoted_printable(body)}"
-             for kind, body in (("plain", wording.text), ("html", wording.html))]
+    head = [
+        f"From: {sender}",
+        f"To: {to}",
+        f"Subject: {Header(wording.subject, 'utf-8').encode(linesep=CRLF)}",
+        f"Message-ID: <{message_id}@hubnet>",
+        f"Date: {formatdate(usegmt=True)}",
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+    ]
+    parts = [
+        f"--{boundary}{CRLF}Content-Type: text/{kind}; charset=utf-8{CRLF}"
+        f"Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}{_quoted_printable(body)}"
+        for kind, body in (("plain", wording.text), ("html", wording.html))
+    ]
     return f"{CRLF.join(head)}{CRLF}{CRLF}{CRLF.join(parts)}{CRLF}--{boundary}--{CRLF}".encode("ascii")
 
 

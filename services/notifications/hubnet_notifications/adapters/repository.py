@@ -6,8 +6,8 @@ import json
 from datetime import date, datetime, timedelta
 
 import asyncpg
-from hubnet_common.service.db import ReadMemo
 
+from hubnet_common.service.db import ReadMemo
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
@@ -27,6 +27,7 @@ class PgStaff:
     async def all(self) -> list[StaffMember]:
         async def read() -> list[StaffMember]:
             return [_staff(r) for r in await self.conn.fetch(f"SELECT {', '.join(STAFF)} FROM staff")]
+
         return list(await self._read.get("all", read))
 
     async def get(self, staff_id: str) -> StaffMember | None:
@@ -36,12 +37,26 @@ class PgStaff:
     async def upsert(self, m: StaffMember, *, replace: bool = True) -> None:
         """Store the member; with `replace=False` one already stored is left as it is."""
         self._read.forget()
-        change = (" DO UPDATE SET name = $2, email = $3, partner_id = $4, hubs = $5, roles = $6, language = $7,"
-                  " delivery = $8, active = $9") if replace else " DO NOTHING"
+        change = (
+            (
+                " DO UPDATE SET name = $2, email = $3, partner_id = $4, hubs = $5, roles = $6, language = $7,"
+                " delivery = $8, active = $9"
+            )
+            if replace
+            else " DO NOTHING"
+        )
         await self.conn.execute(
             f"INSERT INTO staff ({', '.join(STAFF)}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
             f" ON CONFLICT (id){change}",
-            m.id, m.name, m.email, m.partner_id, list(m.hubs), list(m.roles), m.language, m.delivery, m.active,
+            m.id,
+            m.name,
+            m.email,
+            m.partner_id,
+            list(m.hubs),
+            list(m.roles),
+            m.language,
+            m.delivery,
+            m.active,
         )
 
     async def digest_readers(self) -> list[StaffMember]:
@@ -56,23 +71,35 @@ class PgSubscriptions:
 
     async def all(self) -> list[Subscription]:
         async def read() -> list[Subscription]:
-            rows = await self.conn.fetch("SELECT id, staff_id, kinds, partner_id, service_id, hub_id FROM subscriptions")
+            rows = await self.conn.fetch(
+                "SELECT id, staff_id, kinds, partner_id, service_id, hub_id FROM subscriptions"
+            )
             return [Subscription(**{**dict(r), "kinds": tuple(r["kinds"])}) for r in rows]
+
         return list(await self._read.get("all", read))
 
     async def add(self, s: Subscription) -> bool:
         self._read.forget()
-        return bool(await self.conn.fetchval(
-            "INSERT INTO subscriptions (id, staff_id, kinds, partner_id, service_id, hub_id)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING true",
-            s.id, s.staff_id, list(s.kinds), s.partner_id, s.service_id, s.hub_id,
-        ))
+        return bool(
+            await self.conn.fetchval(
+                "INSERT INTO subscriptions (id, staff_id, kinds, partner_id, service_id, hub_id)"
+                " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING true",
+                s.id,
+                s.staff_id,
+                list(s.kinds),
+                s.partner_id,
+                s.service_id,
+                s.hub_id,
+            )
+        )
 
     async def remove(self, subscription_id: str, staff_id: str) -> bool:
         self._read.forget()
-        return bool(await self.conn.fetchval(
-            "DELETE FROM subscriptions WHERE id = $1 AND staff_id = $2 RETURNING true", subscription_id, staff_id
-        ))
+        return bool(
+            await self.conn.fetchval(
+                "DELETE FROM subscriptions WHERE id = $1 AND staff_id = $2 RETURNING true", subscription_id, staff_id
+            )
+        )
 
 
 class PgWebhooks:
@@ -82,7 +109,8 @@ class PgWebhooks:
     async def of_partners(self, partner_ids: frozenset[str]) -> list[WebhookEndpoint]:
         rows = await self.conn.fetch(
             "SELECT id, partner_id, url, secret, kinds, active FROM webhook_endpoints"
-            " WHERE active AND partner_id = ANY($1)", list(partner_ids),
+            " WHERE active AND partner_id = ANY($1)",
+            list(partner_ids),
         )
         return [WebhookEndpoint(**{**dict(r), "kinds": tuple(r["kinds"])}) for r in rows]
 
@@ -96,13 +124,32 @@ class PgWebhooks:
         await self.conn.execute(
             "INSERT INTO webhook_endpoints (id, partner_id, url, secret, kinds, active) VALUES ($1, $2, $3, $4, $5, $6)"
             " ON CONFLICT (id) DO UPDATE SET url = $3, secret = $4, kinds = $5, active = $6",
-            w.id, w.partner_id, w.url, w.secret, list(w.kinds), w.active,
+            w.id,
+            w.partner_id,
+            w.url,
+            w.secret,
+            list(w.kinds),
+            w.active,
         )
 
 
 DELIVERIES_DUE = "hubnet_deliveries"  # the NOTIFY channel of newly stored e-mails and webhooks
-NOTIFICATION = ("id", "source_id", "source_type", "recipient_id", "channel", "subject", "body", "link", "status",
-                "attempts", "mode", "document", "traceparent", "about_id")
+NOTIFICATION = (
+    "id",
+    "source_id",
+    "source_type",
+    "recipient_id",
+    "channel",
+    "subject",
+    "body",
+    "link",
+    "status",
+    "attempts",
+    "mode",
+    "document",
+    "traceparent",
+    "about_id",
+)
 
 
 def _notification(row: asyncpg.Record) -> Notification:
@@ -132,7 +179,10 @@ class PgNotifications:
             f" AS n({', '.join(NOTIFICATION)})"
             " WHERE NOT EXISTS (SELECT 1 FROM forgotten f WHERE f.about_id = n.about_id)"
             " ON CONFLICT (source_id, recipient_id, channel) DO NOTHING RETURNING id, status",
-            *columns[:11], documents, *columns[11:])
+            *columns[:11],
+            documents,
+            *columns[11:],
+        )
         if any(row["status"] == "pending" for row in rows):  # wakes the delivery worker at commit
             await self.conn.execute(f"SELECT pg_notify('{DELIVERIES_DUE}', '')")
         return {str(row["id"]) for row in rows}
@@ -141,8 +191,9 @@ class PgNotifications:
         """Delete every notification about these referrals (inbox entries, mails and webhook
         documents, sent or waiting) and make none about them again. Returns how many there were."""
         # The table keeps its first name (`forgotten`): renaming it needs a migration of its own.
-        await self.conn.execute("INSERT INTO forgotten (about_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-                                about_ids)
+        await self.conn.execute(
+            "INSERT INTO forgotten (about_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", about_ids
+        )
         deleted = await self.conn.execute("DELETE FROM notifications WHERE about_id = ANY($1::text[])", about_ids)
         return int(deleted.split()[-1])
 
@@ -154,33 +205,53 @@ class PgNotifications:
             " FROM notifications n"
             " LEFT JOIN staff s ON n.channel = 'email' AND s.id = n.recipient_id"
             " LEFT JOIN webhook_endpoints w ON n.channel = 'webhook' AND w.id = n.recipient_id"
-            " WHERE n.status = 'pending' AND n.mode = 'immediate' AND n.next_attempt_at <= now() AND n.handed_at IS NULL"
+            " WHERE n.status = 'pending' AND n.mode = 'immediate' AND n.next_attempt_at <= now()"
+            " AND n.handed_at IS NULL"
             " ORDER BY n.next_attempt_at LIMIT $1 FOR UPDATE OF n SKIP LOCKED",
             limit,
         )
-        await self.conn.execute("UPDATE notifications SET next_attempt_at = now() + $2 WHERE id = ANY($1::uuid[])",
-                                [r["id"] for r in rows], lease)
+        await self.conn.execute(
+            "UPDATE notifications SET next_attempt_at = now() + $2 WHERE id = ANY($1::uuid[])",
+            [r["id"] for r in rows],
+            lease,
+        )
         return [(_notification(r), r["address"], r["secret"]) for r in rows]
 
     async def handed_over_unanswered(self, limit: int) -> list[Notification]:
         """Mails whose last byte went to their server from a worker that died before the answer
         (their lease is over): the server has them, so they count as delivered."""
         rows = await self.conn.fetch(
+            # On the partial index notifications_handed (migration 0006): only the mails in flight.
             f"SELECT {', '.join(NOTIFICATION)} FROM notifications WHERE status = 'pending' AND handed_at IS NOT NULL"
-            " AND next_attempt_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED", limit)
+            " AND next_attempt_at <= now() LIMIT $1 FOR UPDATE SKIP LOCKED",
+            limit,
+        )
         return [_notification(r) for r in rows]
 
-    async def record_attempt(self, n: Notification, *, error: str | None = None, retry_at: datetime | None = None,
-                             digest_day: date | None = None) -> bool:
+    async def record_attempt(
+        self,
+        n: Notification,
+        *,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+        digest_day: date | None = None,
+    ) -> bool:
         """Store what became of an attempt; False when the notification was no longer pending
         (its outcome was recorded already), so nothing is recorded twice."""
-        return bool(await self.conn.fetchval(
-            "UPDATE notifications SET status = $2, attempts = $3, last_error = $4, handed_at = NULL,"
-            " next_attempt_at = coalesce($5, next_attempt_at), digest_day = coalesce($6, digest_day),"
-            " delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1::uuid AND status = 'pending'"
-            " RETURNING true",
-            n.id, n.status, n.attempts, error, retry_at, digest_day,
-        ))
+        return bool(
+            await self.conn.fetchval(
+                "UPDATE notifications SET status = $2, attempts = $3, last_error = $4, handed_at = NULL,"
+                " next_attempt_at = coalesce($5, next_attempt_at), digest_day = coalesce($6, digest_day),"
+                " delivered_at = CASE WHEN $2 = 'delivered' THEN now() END WHERE id = $1::uuid AND status = 'pending'"
+                " RETURNING true",
+                n.id,
+                n.status,
+                n.attempts,
+                error,
+                retry_at,
+                digest_day,
+            )
+        )
 
     async def waiting_for_digest(self, staff_id: str) -> list[tuple[Notification, datetime]]:
         rows = await self.conn.fetch(
@@ -191,19 +262,23 @@ class PgNotifications:
         return [(_notification(r), r["created_at"]) for r in rows]
 
     async def digest_sent(self, staff_id: str, day: date) -> bool:
-        return bool(await self.conn.fetchval(
-            "SELECT true FROM digests_sent WHERE staff_id = $1 AND day = $2", staff_id, day))
+        return bool(
+            await self.conn.fetchval("SELECT true FROM digests_sent WHERE staff_id = $1 AND day = $2", staff_id, day)
+        )
 
     async def record_digest(self, staff_id: str, day: date, items: int) -> None:
         await self.conn.execute(
-            "INSERT INTO digests_sent (staff_id, day, items) VALUES ($1, $2, $3)", staff_id, day, items)
+            "INSERT INTO digests_sent (staff_id, day, items) VALUES ($1, $2, $3)", staff_id, day, items
+        )
 
     async def inbox(self, staff_id: str, *, page: int, size: int) -> list[dict]:
         rows = await self.conn.fetch(
             "SELECT id::text, source_type, subject, body, link, created_at, read_at FROM notifications"
             " WHERE recipient_id = $1 AND channel = 'inbox'"
             " ORDER BY read_at IS NOT NULL, created_at DESC, id LIMIT $2 OFFSET $3",
-            staff_id, size, (page - 1) * size,
+            staff_id,
+            size,
+            (page - 1) * size,
         )
         return [dict(r) for r in rows]
 
@@ -215,14 +290,19 @@ class PgNotifications:
 
     async def mark_read(self, staff_id: str, notification_id: str) -> bool:
         """Mark an inbox entry read (again is harmless); False when it is not this member's."""
-        return bool(await self.conn.fetchval(
-            "UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1::uuid AND recipient_id = $2"
-            " AND channel = 'inbox' RETURNING true", notification_id, staff_id,
-        ))
+        return bool(
+            await self.conn.fetchval(
+                "UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1::uuid AND recipient_id = $2"
+                " AND channel = 'inbox' RETURNING true",
+                notification_id,
+                staff_id,
+            )
+        )
 
     async def failed(self, limit: int = 100) -> list[dict]:
         rows = await self.conn.fetch(
             "SELECT id::text, source_id, source_type, recipient_id, channel, attempts, last_error, created_at"
-            " FROM notifications WHERE status = 'failed' ORDER BY created_at DESC LIMIT $1", limit,
+            " FROM notifications WHERE status = 'failed' ORDER BY created_at DESC LIMIT $1",
+            limit,
         )
         return [dict(r) for r in rows]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncpg
+
 from hubnet_common.service.directory_copy import PgDirectoryCopy
 from hubnet_common.service.uow import PgUnitOfWork
-
 from hubnet_notifications.adapters.repository import PgNotifications, PgStaff, PgSubscriptions, PgWebhooks
 
 SERVICE = "notifications"

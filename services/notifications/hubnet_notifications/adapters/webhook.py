@@ -47,8 +47,12 @@ class WebhookSender:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         body = json.dumps(document, separators=(",", ":")).encode()
         headers = {
-            "Host": host_header, "Content-Type": "application/json", "Content-Length": str(len(body)),
-            HEADER: sign(body, secret), "Hubnet-Delivery": delivery_id, "User-Agent": self.user_agent,
+            "Host": host_header,
+            "Content-Type": "application/json",
+            "Content-Length": str(len(body)),
+            HEADER: sign(body, secret),
+            "Hubnet-Delivery": delivery_id,
+            "User-Agent": self.user_agent,
             "Connection": "close",
         }
         for value in headers.values():
@@ -77,7 +81,10 @@ class WebhookSender:
         if https and self._ssl is None:
             self._ssl = ssl.create_default_context()
         reader, writer = await asyncio.open_connection(
-            host, port, ssl=self._ssl if https else None, limit=_MAX_HEAD,
+            host,
+            port,
+            ssl=self._ssl if https else None,
+            limit=_MAX_HEAD,
         )
         try:
             writer.write(request)

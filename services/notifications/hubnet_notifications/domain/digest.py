@@ -73,9 +73,7 @@ def compose_digest(language: str, day: date, items: list[DigestItem]) -> Wording
     Items from an earlier day than `day` show their date as well as the time."""
     if not items:
         return None
-    lines = "\n".join(
-        f"{_when(i.at, day)}  {i.subject}\n       {i.link}" for i in sorted(items, key=lambda i: i.at)
-    )
+    lines = "\n".join(f"{_when(i.at, day)}  {i.subject}\n       {i.link}" for i in sorted(items, key=lambda i: i.at))
     n = len(items)
     if language == "en":
         return Wording(

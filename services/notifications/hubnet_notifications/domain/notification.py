@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from hubnet_common.sdk.envelope import Envelope, uuid7
-
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.wording import Wording
 
@@ -33,22 +32,39 @@ class Notification:
     about_id: str | None = None  # the fact's subject: a referral or hub event id
 
     @classmethod
-    def for_staff(cls, member: StaffMember, channel: str, wording: Wording, *, link: str, source: Envelope) -> Notification:
+    def for_staff(
+        cls, member: StaffMember, channel: str, wording: Wording, *, link: str, source: Envelope
+    ) -> Notification:
         """The inbox entry is delivered as it is written; an e-mail waits for the delivery worker,
         or for the member's daily digest."""
         return cls(
-            id=uuid7(), source_id=source.id, source_type=source.type, recipient_id=member.id, channel=channel,
-            subject=wording.subject, body=wording.text, link=link,
+            id=uuid7(),
+            source_id=source.id,
+            source_type=source.type,
+            recipient_id=member.id,
+            channel=channel,
+            subject=wording.subject,
+            body=wording.text,
+            link=link,
             status="delivered" if channel == "inbox" else "pending",
-            mode=member.delivery if channel == "email" else "immediate", traceparent=source.traceparent,
+            mode=member.delivery if channel == "email" else "immediate",
+            traceparent=source.traceparent,
             about_id=source.subject,
         )
 
     @classmethod
     def for_webhook(cls, id: str, endpoint_id: str, document: dict, *, link: str, source: Envelope) -> Notification:
         return cls(
-            id=id, source_id=source.id, source_type=source.type, recipient_id=endpoint_id, channel="webhook",
-            subject=document["type"], body="", link=link, document=document, traceparent=source.traceparent,
+            id=id,
+            source_id=source.id,
+            source_type=source.type,
+            recipient_id=endpoint_id,
+            channel="webhook",
+            subject=document["type"],
+            body="",
+            link=link,
+            document=document,
+            traceparent=source.traceparent,
             about_id=source.subject,
         )
 

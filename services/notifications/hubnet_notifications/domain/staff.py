@@ -33,9 +33,7 @@ def add_subscribers(told: list[StaffMember], staff: list[StaffMember], wanted_by
 
 def receivers_of_referral(staff: list[StaffMember], partner_id: str, hub_id: str) -> list[StaffMember]:
     """The receiving partner's staff who take referrals at that hub."""
-    return [
-        s for s in staff if s.partner_id == partner_id and "receives-referrals" in s.roles and s.works_at(hub_id)
-    ]
+    return [s for s in staff if s.partner_id == partner_id and "receives-referrals" in s.roles and s.works_at(hub_id)]
 
 
 def senders_of_referral(staff: list[StaffMember], partner_id: str, hub_id: str) -> list[StaffMember]:

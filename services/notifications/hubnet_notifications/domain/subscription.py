@@ -58,11 +58,19 @@ class WebhookEndpoint:
         return self.active and self.partner_id in about.partner_ids and kind_matches(self.kinds, kind)
 
 
-def webhook_document(notification_id: str, kind: str, *, fact_id: str, subject: str, about: About,
-                     status: str | None, link: str, at: str) -> dict:
+def webhook_document(
+    notification_id: str, kind: str, *, fact_id: str, subject: str, about: About, status: str | None, link: str, at: str
+) -> dict:
     """The small JSON a webhook receives: what happened to which case, never who it concerns."""
     return {
-        "id": notification_id, "type": kind, "fact_id": fact_id, "subject": subject, "status": status,
-        "hub_id": about.hub_id, "service_id": about.service_id, "partners": sorted(about.partner_ids),
-        "link": link, "at": at,
+        "id": notification_id,
+        "type": kind,
+        "fact_id": fact_id,
+        "subject": subject,
+        "status": status,
+        "hub_id": about.hub_id,
+        "service_id": about.service_id,
+        "partners": sorted(about.partner_ids),
+        "link": link,
+        "at": at,
     }

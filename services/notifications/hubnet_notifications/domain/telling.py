@@ -15,17 +15,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
 from hubnet_common.sdk.lifecycle import TOLD_OF, Party
 from hubnet_common.sdk.messages import referral_events as f
 from hubnet_common.sdk.messages.base import Fact
 from hubnet_common.sdk.messages.hubevent_events import HubEventCancelled, HubEventReminder, HubEventScheduled
-
 from hubnet_notifications.domain import wording
 from hubnet_notifications.domain.staff import (
-    StaffMember, hosts_of_hub, managers_of, receivers_of_referral, senders_of_referral,
+    StaffMember,
+    hosts_of_hub,
+    managers_of,
+    receivers_of_referral,
+    senders_of_referral,
 )
 from hubnet_notifications.domain.subscription import About
 from hubnet_notifications.domain.wording import Wording
+
 
 @dataclass(frozen=True)
 class Names:
@@ -39,8 +44,13 @@ class Names:
 
 
 # The fields holding what `Names` names, and which part of the directory each is in.
-NAMED = {"hub": ("hub", "hub_id"), "service": ("service", "service_id"), "sender": ("partner", "sender_partner_id"),
-         "by": ("partner", "actor_partner_id"), "organiser": ("partner", "organiser_partner_id")}
+NAMED = {
+    "hub": ("hub", "hub_id"),
+    "service": ("service", "service_id"),
+    "sender": ("partner", "sender_partner_id"),
+    "by": ("partner", "actor_partner_id"),
+    "organiser": ("partner", "organiser_partner_id"),
+}
 
 
 @dataclass(frozen=True)
@@ -61,8 +71,9 @@ class Telling:
 
 REFERRAL = Case(
     path=lambda fact: f"/referrals/{fact.referral_id}",
-    about=lambda fact: About(frozenset({fact.sender_partner_id, fact.receiver_partner_id}), fact.service_id,
-                             fact.hub_id),
+    about=lambda fact: About(
+        frozenset({fact.sender_partner_id, fact.receiver_partner_id}), fact.service_id, fact.hub_id
+    ),
     status=lambda fact: fact.status,
 )
 
@@ -70,8 +81,9 @@ REFERRAL = Case(
 def hub_event(status: str, *, organiser_concerned: bool = True) -> Case:
     return Case(
         path=lambda fact: f"/hub-events/{fact.hub_event_id}",
-        about=lambda fact: About(frozenset({fact.organiser_partner_id} if organiser_concerned else ()),
-                                 hub_id=fact.hub_id),
+        about=lambda fact: About(
+            frozenset({fact.organiser_partner_id} if organiser_concerned else ()), hub_id=fact.hub_id
+        ),
         status=lambda _fact: status,
     )
 
@@ -96,30 +108,55 @@ def hosts(staff: list[StaffMember], fact: Fact) -> list[StaffMember]:
 
 
 def new_referral(lang: str, fact: f.ReferralRequested, n: Names, link: str) -> Wording:
-    return wording.new_referral(lang, referral_id=fact.referral_id, service=n.service, hub=n.hub, sender=n.sender,
-                                link=link)
+    return wording.new_referral(
+        lang, referral_id=fact.referral_id, service=n.service, hub=n.hub, sender=n.sender, link=link
+    )
 
 
 def referral_changed(lang: str, fact: Fact, n: Names, link: str) -> Wording:
     reason = getattr(fact, "reason_code", None) or ""  # codes only: free text may name the resident
-    return wording.referral_changed(lang, referral_id=fact.referral_id, status=fact.status, service=n.service,
-                                    hub=n.hub, by=n.by, reason=str(reason), link=link)
+    return wording.referral_changed(
+        lang,
+        referral_id=fact.referral_id,
+        status=fact.status,
+        service=n.service,
+        hub=n.hub,
+        by=n.by,
+        reason=str(reason),
+        link=link,
+    )
 
 
 def referral_overdue(lang: str, fact: f.ReferralOverdue, n: Names, link: str) -> Wording:
-    return wording.referral_overdue(lang, referral_id=fact.referral_id, kind=fact.kind, breach=fact.breach,
-                                    due_at=fact.due_at, service=n.service, hub=n.hub, link=link)
+    return wording.referral_overdue(
+        lang,
+        referral_id=fact.referral_id,
+        kind=fact.kind,
+        breach=fact.breach,
+        due_at=fact.due_at,
+        service=n.service,
+        hub=n.hub,
+        link=link,
+    )
 
 
 def hub_event_scheduled(lang: str, fact: HubEventScheduled, n: Names, link: str) -> Wording:
-    return wording.hub_event_scheduled(lang, title=fact.title, hub=n.hub, starts_at=fact.starts_at,
-                                       organiser=n.organiser, link=link)
+    return wording.hub_event_scheduled(
+        lang, title=fact.title, hub=n.hub, starts_at=fact.starts_at, organiser=n.organiser, link=link
+    )
 
 
 def hub_event_reminder(lang: str, fact: HubEventReminder, n: Names, link: str) -> Wording:
-    return wording.hub_event_reminder(lang, title=fact.title, hub=n.hub, starts_at=fact.occurrence_starts_at,
-                                      registered=fact.registered, capacity=fact.capacity, waitlisted=fact.waitlisted,
-                                      link=link)
+    return wording.hub_event_reminder(
+        lang,
+        title=fact.title,
+        hub=n.hub,
+        starts_at=fact.occurrence_starts_at,
+        registered=fact.registered,
+        capacity=fact.capacity,
+        waitlisted=fact.waitlisted,
+        link=link,
+    )
 
 
 def hub_event_cancelled(lang: str, fact: HubEventCancelled, n: Names, link: str) -> Wording:

@@ -3,12 +3,15 @@ open the referral in their own system to see who it concerns."""
 
 import re
 from dataclasses import dataclass
-from html import escape
 from datetime import datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-NO_PERSONAL_DATA = {"sv": "Meddelandet innehåller inga personuppgifter.", "en": "This message contains no personal data."}
+NO_PERSONAL_DATA = {
+    "sv": "Meddelandet innehåller inga personuppgifter.",
+    "en": "This message contains no personal data.",
+}
 
 STATUS_WORDS = {
     "received": ("har tagits emot", "has been received"),
@@ -99,36 +102,47 @@ def referral_overdue(
     )
 
 
-def hub_event_reminder(language: str, *, title: str, hub: str, starts_at: datetime, registered: int,
-                       capacity: int, waitlisted: int, link: str) -> Wording:
+def hub_event_reminder(
+    language: str,
+    *,
+    title: str,
+    hub: str,
+    starts_at: datetime,
+    registered: int,
+    capacity: int,
+    waitlisted: int,
+    link: str,
+) -> Wording:
     when = starts_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
     if not _sv(language):
         return Wording(
             f"Reminder: {title} at {hub}, {when}",
-            f"\"{title}\" at the {hub} hub starts {when}: {registered} of {capacity} places taken, "
+            f'"{title}" at the {hub} hub starts {when}: {registered} of {capacity} places taken, '
             f"{waitlisted} waiting.\n\nDetails: {link}",
         )
     return Wording(
         f"Påminnelse: {title} i {hub}, {when}",
-        f"\"{title}\" på hubben i {hub} börjar {when}: {registered} av {capacity} platser bokade, "
+        f'"{title}" på hubben i {hub} börjar {when}: {registered} av {capacity} platser bokade, '
         f"{waitlisted} på väntelistan.\n\nMer information: {link}",
     )
 
 
 def hub_event_cancelled(language: str, *, title: str, hub: str, reason: str, link: str) -> Wording:
     if not _sv(language):
-        return Wording(f"Cancelled at {hub}: {title}", f"\"{title}\" at the {hub} hub is cancelled ({reason}).\n\n{link}")
-    return Wording(f"Inställt i {hub}: {title}", f"\"{title}\" på hubben i {hub} är inställt ({reason}).\n\n{link}")
+        return Wording(f"Cancelled at {hub}: {title}", f'"{title}" at the {hub} hub is cancelled ({reason}).\n\n{link}')
+    return Wording(f"Inställt i {hub}: {title}", f'"{title}" på hubben i {hub} är inställt ({reason}).\n\n{link}')
 
 
-def hub_event_scheduled(language: str, *, title: str, hub: str, starts_at: datetime, organiser: str, link: str) -> Wording:
+def hub_event_scheduled(
+    language: str, *, title: str, hub: str, starts_at: datetime, organiser: str, link: str
+) -> Wording:
     when = starts_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
     if not _sv(language):
         return Wording(
             f"New activity at {hub}: {title}",
-            f"{organiser} has scheduled \"{title}\" at the {hub} hub on {when}.\n\nDetails: {link}",
+            f'{organiser} has scheduled "{title}" at the {hub} hub on {when}.\n\nDetails: {link}',
         )
     return Wording(
         f"Ny aktivitet i {hub}: {title}",
-        f"{organiser} har lagt in \"{title}\" på hubben i {hub} den {when}.\n\nMer information: {link}",
+        f'{organiser} har lagt in "{title}" på hubben i {hub} den {when}.\n\nMer information: {link}',
     )

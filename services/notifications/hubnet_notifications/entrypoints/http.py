@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from faststream.asgi import AsgiResponse, get, post
+
 from hubnet_common.service.http import json_response, problem, query
 from hubnet_common.service.runtime import Runtime
-
-from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 
 
 def _paging(q: dict[str, str]) -> tuple[int, int]:
@@ -36,7 +36,7 @@ def inbox_route(runtime: Runtime):
             page, size = _paging(q)
         except ValueError as exc:
             return problem(str(exc), 400)
-        async with NotificationsUnitOfWork(runtime.pool) as uow:
+        async with runtime.unit_of_work() as uow:
             items = await uow.notifications.inbox(q["staff"], page=page, size=size)
             unread = await uow.notifications.unread(q["staff"])
         return json_response({"staff": q["staff"], "page": page, "size": size, "unread": unread, "items": items})
@@ -50,10 +50,18 @@ def unread_route(runtime: Runtime):
         q = query(scope)
         if not q.get("staff"):
             return problem("give staff", 400)
-        async with NotificationsUnitOfWork(runtime.pool) as uow:
+        async with runtime.unit_of_work() as uow:
             return json_response({"unread": await uow.notifications.unread(q["staff"])})
 
     return "/inbox/unread", unread
+
+
+def is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def read_route(runtime: Runtime):
@@ -62,11 +70,10 @@ def read_route(runtime: Runtime):
         q = query(scope)
         if not q.get("staff") or not q.get("id"):
             return problem("give staff and id", 400)
-        async with NotificationsUnitOfWork(runtime.pool) as uow:
-            try:
-                found = await uow.notifications.mark_read(q["staff"], q["id"])
-            except Exception:  # not a notification id at all
-                found = False
+        if not is_uuid(q["id"]):
+            return problem(f"no inbox entry {q['id']}", 404)
+        async with runtime.unit_of_work() as uow:
+            found = await uow.notifications.mark_read(q["staff"], q["id"])
             await uow.commit()
         return json_response({"read": q["id"]}) if found else problem(f"no inbox entry {q['id']}", 404)
 
@@ -76,7 +83,7 @@ def read_route(runtime: Runtime):
 def failed_route(runtime: Runtime):
     @get
     async def failed(scope: Any) -> AsgiResponse:
-        async with NotificationsUnitOfWork(runtime.pool) as uow:
+        async with runtime.unit_of_work() as uow:
             return json_response(await uow.notifications.failed())
 
     return "/deliveries/failed", failed

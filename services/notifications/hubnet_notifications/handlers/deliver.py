@@ -6,7 +6,7 @@ A batch is leased (committed) before it is sent. Each mail is marked handed over
 as its last byte goes to the server (`Handovers`), and its acceptance recorded the moment it
 arrives, by a recorder that does nothing else (`AcceptedOutcomes`). A mail handed over by a worker
 that died before the answer counts as delivered after the lease; one refused is taken back. Only a
-kill between the last byte and the COMMIT written right after it sends a mail twice, with the same
+kill between the last byte and the handover written right after it sends a mail twice, with the same
 Message-ID (docs/adr/0001-delivery-outcomes.md). Failures are recorded together after the batch: losing one
 only means one more try. Outcomes that cannot be recorded (the database went away) are kept and
 recorded first when it answers again: an accepted mail is never sent again because its record
@@ -22,11 +22,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import structlog
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
 from hubnet_common.sdk.messages.notification_events import NotificationDelivered, NotificationFailed
 from hubnet_common.service.uow import Outgoing
-
 from hubnet_notifications.adapters.mailer import MailRejected
 from hubnet_notifications.adapters.uow import SERVICE, NotificationsUnitOfWork
 from hubnet_notifications.adapters.webhook import WebhookRejected
@@ -70,8 +70,15 @@ class Handovers(Protocol):
 class Deliveries:
     """The delivery worker's state: failed attempts not yet recorded."""
 
-    def __init__(self, channels: Channels, accepted: AcceptedOutcomes, handovers: Handovers, *, batch: int = 100,
-                 lease: timedelta = timedelta(seconds=30)) -> None:
+    def __init__(
+        self,
+        channels: Channels,
+        accepted: AcceptedOutcomes,
+        handovers: Handovers,
+        *,
+        batch: int = 100,
+        lease: timedelta = timedelta(seconds=30),
+    ) -> None:
         self.channels, self.accepted, self.handovers = channels, accepted, handovers
         self.batch, self.lease = batch, lease
         self.unrecorded: dict[str, tuple[Notification, BaseException]] = {}
@@ -86,8 +93,9 @@ class Deliveries:
             await uow.commit()
         for n in handed:  # their worker died between the last byte and the answer: the server has them
             await self._accepted(n)
-        failures = await asyncio.gather(*(self._send(n, address, secret) for n, address, secret in due),
-                                        return_exceptions=True)
+        failures = await asyncio.gather(
+            *(self._send(n, address, secret) for n, address, secret in due), return_exceptions=True
+        )
         await self._record_failures(uow_factory)
         for failure in failures:
             if failure is not None:
@@ -101,7 +109,7 @@ class Deliveries:
                     await self.channels.send(n, address, secret, handed_over=handover.commit)
             else:
                 await self.channels.send(n, address, secret)
-        except Exception as exc:  # every failure is an outcome to record (retry, refused, given up)
+        except Exception as exc:  # noqa: BLE001 - every failure is an outcome to record (retry, refused, given up)
             self.unrecorded[n.id] = (n, exc)
             return
         await self._accepted(n)
@@ -110,8 +118,14 @@ class Deliveries:
         sent = replace(n)
         sent.delivered()
         await self.accepted.record(n.id, sent.attempts, delivered_fact(sent))
-        log.info("delivered", notification_id=n.id, source_id=n.source_id, recipient_id=n.recipient_id,
-                 channel=n.channel, attempt=sent.attempts)
+        log.info(
+            "delivered",
+            notification_id=n.id,
+            source_id=n.source_id,
+            recipient_id=n.recipient_id,
+            channel=n.channel,
+            attempt=sent.attempts,
+        )
 
     async def _record_failures(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> None:
         ids = list(self.unrecorded)
@@ -148,16 +162,29 @@ async def record_failure(uow: NotificationsUnitOfWork, n: Notification, outcome:
 
 
 def delivered(n: Notification) -> NotificationDelivered:
-    return NotificationDelivered(notification_id=n.id, source_id=n.source_id, source_type=n.source_type,
-                                 recipient_id=n.recipient_id, channel=n.channel, attempts=max(n.attempts, 1))
+    return NotificationDelivered(
+        notification_id=n.id,
+        source_id=n.source_id,
+        source_type=n.source_type,
+        recipient_id=n.recipient_id,
+        channel=n.channel,
+        attempts=max(n.attempts, 1),
+    )
 
 
 async def _failed(uow: NotificationsUnitOfWork, n: Notification, reason: str) -> None:
     if not await uow.notifications.record_attempt(n, error=reason):
         return
     uow.emit(
-        NotificationFailed(notification_id=n.id, source_id=n.source_id, source_type=n.source_type,
-                           recipient_id=n.recipient_id, channel=n.channel, attempts=n.attempts, reason=reason[:500]),
+        NotificationFailed(
+            notification_id=n.id,
+            source_id=n.source_id,
+            source_type=n.source_type,
+            recipient_id=n.recipient_id,
+            channel=n.channel,
+            attempts=n.attempts,
+            reason=reason[:500],
+        ),
         caused_by=_cause(n),
     )
 
@@ -166,5 +193,6 @@ def _cause(n: Notification) -> Envelope | None:
     """The fact that caused the notification, as far as the trace is concerned."""
     if not n.traceparent:
         return None
-    return Envelope(id=n.source_id, source="", type=n.source_type, subject="", time=datetime.now(UTC),
-                    traceparent=n.traceparent)
+    return Envelope(
+        id=n.source_id, source="", type=n.source_type, subject="", time=datetime.now(UTC), traceparent=n.traceparent
+    )

@@ -6,9 +6,9 @@ those referrals arriving later (it may, from another partition) makes no new not
 """
 
 import structlog
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
-
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 
 log = structlog.get_logger(__name__)

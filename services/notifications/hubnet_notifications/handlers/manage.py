@@ -3,10 +3,9 @@
 from dataclasses import replace
 
 from hubnet_common.sdk.envelope import Envelope
-from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages import notification_commands as c
-
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
@@ -41,10 +40,18 @@ async def upsert_staff_member(command: c.UpsertStaffMember, envelope: Envelope, 
     existing = await uow.staff.get(command.staff_id)
     if existing is not None and existing.partner_id != partner_id:
         raise NotPermitted(f"{command.staff_id} works for {existing.partner_id}")
-    await uow.staff.upsert(StaffMember(
-        id=command.staff_id, name=command.name, email=command.email, partner_id=partner_id,
-        hubs=tuple(command.hubs), roles=tuple(command.roles), language=command.language, delivery=command.delivery,
-    ))
+    await uow.staff.upsert(
+        StaffMember(
+            id=command.staff_id,
+            name=command.name,
+            email=command.email,
+            partner_id=partner_id,
+            hubs=tuple(command.hubs),
+            roles=tuple(command.roles),
+            language=command.language,
+            delivery=command.delivery,
+        )
+    )
 
 
 async def remove_staff_member(command: c.RemoveStaffMember, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
@@ -54,10 +61,16 @@ async def remove_staff_member(command: c.RemoveStaffMember, envelope: Envelope, 
 
 async def subscribe(command: c.Subscribe, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
     await _own_staff(uow, envelope, command.staff_id)
-    await uow.subscriptions.add(Subscription(
-        id=command.subscription_id, staff_id=command.staff_id, kinds=tuple(command.kinds),
-        partner_id=command.partner_id, service_id=command.service_id, hub_id=command.hub_id,
-    ))
+    await uow.subscriptions.add(
+        Subscription(
+            id=command.subscription_id,
+            staff_id=command.staff_id,
+            kinds=tuple(command.kinds),
+            partner_id=command.partner_id,
+            service_id=command.service_id,
+            hub_id=command.hub_id,
+        )
+    )
 
 
 async def unsubscribe(command: c.Unsubscribe, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
@@ -71,8 +84,9 @@ async def register_webhook(command: c.RegisterWebhook, envelope: Envelope, uow: 
     owner = await uow.webhooks.owner(command.webhook_id)
     if owner is not None and owner != partner_id:
         raise NotPermitted(f"the webhook {command.webhook_id} belongs to {owner}")
-    await uow.webhooks.upsert(WebhookEndpoint(command.webhook_id, partner_id, command.url, command.secret,
-                                              tuple(command.kinds)))
+    await uow.webhooks.upsert(
+        WebhookEndpoint(command.webhook_id, partner_id, command.url, command.secret, tuple(command.kinds))
+    )
 
 
 async def remove_webhook(command: c.RemoveWebhook, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
@@ -85,6 +99,10 @@ async def remove_webhook(command: c.RemoveWebhook, envelope: Envelope, uow: Noti
 
 
 HANDLERS = {
-    c.UpsertStaffMember: upsert_staff_member, c.RemoveStaffMember: remove_staff_member, c.Subscribe: subscribe,
-    c.Unsubscribe: unsubscribe, c.RegisterWebhook: register_webhook, c.RemoveWebhook: remove_webhook,
+    c.UpsertStaffMember: upsert_staff_member,
+    c.RemoveStaffMember: remove_staff_member,
+    c.Subscribe: subscribe,
+    c.Unsubscribe: unsubscribe,
+    c.RegisterWebhook: register_webhook,
+    c.RemoveWebhook: remove_webhook,
 }

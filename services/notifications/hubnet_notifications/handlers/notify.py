@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from hubnet_common.sdk.envelope import Envelope, uuid7
-
 from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember, add_subscribers
@@ -38,12 +37,14 @@ def notifier(base_url: str, notify_within: timedelta = timedelta(hours=24)) -> d
     return {fact_type: notify for fact_type in TELLINGS}
 
 
-async def _tell(uow: NotificationsUnitOfWork, envelope: Envelope, fact, telling: Telling, link: str, *,
-                fresh: bool) -> None:
+async def _tell(
+    uow: NotificationsUnitOfWork, envelope: Envelope, fact, telling: Telling, link: str, *, fresh: bool
+) -> None:
     about, names, staff = telling.case.about(fact), await _names(uow, fact), await uow.staff.all()
     notifications = [
-        Notification.for_staff(member, channel, telling.words(member.language, fact, names, link), link=link,
-                               source=envelope)
+        Notification.for_staff(
+            member, channel, telling.words(member.language, fact, names, link), link=link, source=envelope
+        )
         for member in await _recipients(uow, envelope, about, telling.told(staff, fact))
         for channel in (CHANNELS if fresh else ("inbox",))
     ]
@@ -55,23 +56,31 @@ async def _tell(uow: NotificationsUnitOfWork, envelope: Envelope, fact, telling:
             uow.emit(delivered(notification), caused_by=envelope)
 
 
-async def _recipients(uow: NotificationsUnitOfWork, envelope: Envelope, about: About,
-                      told: list[StaffMember]) -> list[StaffMember]:
+async def _recipients(
+    uow: NotificationsUnitOfWork, envelope: Envelope, about: About, told: list[StaffMember]
+) -> list[StaffMember]:
     """Those the table chose, and subscribers to this kind of fact."""
     kind = kind_of(envelope.type)
     wanted = {s.staff_id for s in await uow.subscriptions.all() if s.matches(kind, about)}
     return add_subscribers(told, await uow.staff.all() if wanted else [], wanted)
 
 
-async def _webhook_calls(uow: NotificationsUnitOfWork, envelope: Envelope, about: About, status: str,
-                         link: str) -> list[Notification]:
+async def _webhook_calls(
+    uow: NotificationsUnitOfWork, envelope: Envelope, about: About, status: str, link: str
+) -> list[Notification]:
     kind, calls = kind_of(envelope.type), []
     for endpoint in await uow.webhooks.of_partners(about.partner_ids):
         if endpoint.wants(kind, about):
             notification_id = uuid7()
             document = webhook_document(
-                notification_id, kind, fact_id=envelope.id, subject=envelope.subject, about=about,
-                status=status, link=link, at=envelope.time.isoformat(),
+                notification_id,
+                kind,
+                fact_id=envelope.id,
+                subject=envelope.subject,
+                about=about,
+                status=status,
+                link=link,
+                at=envelope.time.isoformat(),
             )
             calls.append(Notification.for_webhook(notification_id, endpoint.id, document, link=link, source=envelope))
     return calls

@@ -14,11 +14,26 @@ class PgAudit:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
-    async def append(self, *, aggregate_id: str, actor: str, command_type: str, command_id: str, sent_at: datetime,
-                     outcome: str, code: str | None) -> None:
+    async def append(
+        self,
+        *,
+        aggregate_id: str,
+        actor: str,
+        command_type: str,
+        command_id: str,
+        sent_at: datetime,
+        outcome: str,
+        code: str | None,
+    ) -> None:
         await self.conn.execute(
             f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            aggregate_id, actor, command_type, command_id, sent_at, outcome, code,
+            aggregate_id,
+            actor,
+            command_type,
+            command_id,
+            sent_at,
+            outcome,
+            code,
         )
 
 

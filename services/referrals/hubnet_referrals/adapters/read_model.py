@@ -13,8 +13,11 @@ LISTED = "id, sender_partner_id, receiver_partner_id, service_id, hub_id, purpos
 
 async def audit_of(conn: asyncpg.Connection, referral_id: str, partner_id: str) -> list[dict] | None:
     """The referral's audit log, if `partner_id` sent or received it."""
-    if not await conn.fetchval("SELECT true FROM referrals WHERE id = $1 AND $2 IN (sender_partner_id, receiver_partner_id)",
-                               referral_id, partner_id):
+    if not await conn.fetchval(
+        "SELECT true FROM referrals WHERE id = $1 AND $2 IN (sender_partner_id, receiver_partner_id)",
+        referral_id,
+        partner_id,
+    ):
         return None
     return await audit.entries(conn, referral_id)
 
@@ -24,7 +27,8 @@ async def referral_with_history(conn: asyncpg.Connection, referral_id: str, part
     row = await conn.fetchrow(
         f"SELECT {LISTED}, consent_id, participant_ref, sealed_contact, need FROM referrals"
         " WHERE id = $1 AND $2 IN (sender_partner_id, receiver_partner_id)",
-        referral_id, partner_id,
+        referral_id,
+        partner_id,
     )
     if row is None:
         return None
@@ -45,7 +49,9 @@ async def referrals_of(
     rows = await conn.fetch(
         f"SELECT {LISTED} FROM referrals WHERE {where} AND ($2::text IS NULL OR status = $2)"
         " ORDER BY requested_at DESC LIMIT $3",
-        partner_id, status, limit,
+        partner_id,
+        status,
+        limit,
     )
     return [dict(r) for r in rows]
 
@@ -57,5 +63,8 @@ async def directory(conn: asyncpg.Connection) -> dict:
         "SELECT s.*, coalesce(array_agg(l.hub_id ORDER BY l.hub_id) FILTER (WHERE l.hub_id IS NOT NULL), '{}')"
         " AS hub_ids FROM services s LEFT JOIN service_at_location l ON l.service_id = s.id GROUP BY s.id ORDER BY s.id"
     )
-    return {"partners": [dict(p) for p in partners], "hubs": [dict(h) for h in hubs],
-            "services": [dict(s) for s in services]}
+    return {
+        "partners": [dict(p) for p in partners],
+        "hubs": [dict(h) for h in hubs],
+        "services": [dict(s) for s in services],
+    }

@@ -5,24 +5,42 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
-from hubnet_common.service.db import ReadMemo
+
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode, Status
 from hubnet_common.sdk.signing import PublicSigningKey
+from hubnet_common.service.db import ReadMemo
 from hubnet_common.service.trust import keep_signing_keys
-
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.referral import Action, Outcome, Referral, Transition
 from hubnet_referrals.domain.sla import SlaClock
 
 COLUMNS = (
-    "id", "sender_partner_id", "receiver_partner_id", "service_id", "hub_id", "participant_ref", "purpose",
-    "need", "consent_id", "sealed_contact", "requested_at",
+    "id",
+    "sender_partner_id",
+    "receiver_partner_id",
+    "service_id",
+    "hub_id",
+    "participant_ref",
+    "purpose",
+    "need",
+    "consent_id",
+    "sealed_contact",
+    "requested_at",
 )
 HISTORY = (
-    "version", "action", "status", "actor_partner_id", "at", "reason_code", "reason", "note", "main_activity",
-    "public_support_continues", "outcome_note",
+    "version",
+    "action",
+    "status",
+    "actor_partner_id",
+    "at",
+    "reason_code",
+    "reason",
+    "note",
+    "main_activity",
+    "public_support_continues",
+    "outcome_note",
 )
 
 
@@ -69,17 +87,25 @@ class PgReferrals:
         which = "SELECT id FROM referrals WHERE consent_id = $1 OR participant_ref = $2"
         referrals = await self.conn.execute(
             f"UPDATE referrals SET sealed_contact = NULL, need = '' WHERE id IN ({which})"
-            " AND (sealed_contact IS NOT NULL OR need <> '')", consent_id, participant_ref)
+            " AND (sealed_contact IS NOT NULL OR need <> '')",
+            consent_id,
+            participant_ref,
+        )
         history = await self.conn.execute(
             f"UPDATE referral_history SET reason = '', note = '', outcome_note = '' WHERE referral_id IN ({which})"
-            " AND (reason <> '' OR note <> '' OR outcome_note <> '')", consent_id, participant_ref)
+            " AND (reason <> '' OR note <> '' OR outcome_note <> '')",
+            consent_id,
+            participant_ref,
+        )
         return int(referrals.split()[-1]) + int(history.split()[-1])
 
     async def add(self, referral: Referral) -> None:
         await self.conn.execute(
             f"INSERT INTO referrals ({', '.join(COLUMNS)}, status, version)"
             f" VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 3))})",
-            *(getattr(referral, column) for column in COLUMNS), referral.status.value, referral.version,
+            *(getattr(referral, column) for column in COLUMNS),
+            referral.status.value,
+            referral.version,
         )
         await self._append_history(referral, since_version=0)
 
@@ -87,7 +113,11 @@ class PgReferrals:
         stored = await self.conn.fetchval(
             "UPDATE referrals r SET status = $2, version = $3, sealed_contact = $4, need = $5"
             " FROM (SELECT version FROM referrals WHERE id = $1) old WHERE r.id = $1 RETURNING old.version",
-            referral.id, referral.status.value, referral.version, referral.sealed_contact, referral.need,
+            referral.id,
+            referral.status.value,
+            referral.version,
+            referral.sealed_contact,
+            referral.need,
         )
         await self._append_history(referral, since_version=stored)
 
@@ -102,26 +132,51 @@ class PgReferrals:
 def _history_row(t: Transition) -> tuple:
     o = t.outcome
     return (
-        t.version, t.action.value, t.status.value, t.actor_partner_id, t.at,
-        t.reason_code.value if t.reason_code else None, t.reason, t.note,
-        o.main_activity.value if o else None, o.public_support_continues if o else None, o.note if o else "",
+        t.version,
+        t.action.value,
+        t.status.value,
+        t.actor_partner_id,
+        t.at,
+        t.reason_code.value if t.reason_code else None,
+        t.reason,
+        t.note,
+        o.main_activity.value if o else None,
+        o.public_support_continues if o else None,
+        o.note if o else "",
     )
 
 
 def _transition(h: asyncpg.Record) -> Transition:
     outcome = (
         Outcome(MainActivity(h["main_activity"]), h["public_support_continues"], h["outcome_note"])
-        if h["main_activity"] else None
+        if h["main_activity"]
+        else None
     )
     return Transition(
-        h["version"], Action(h["action"]), Status(h["status"]), h["actor_partner_id"], h["at"],
-        ReasonCode(h["reason_code"]) if h["reason_code"] else None, h["reason"], h["note"], outcome,
+        h["version"],
+        Action(h["action"]),
+        Status(h["status"]),
+        h["actor_partner_id"],
+        h["at"],
+        ReasonCode(h["reason_code"]) if h["reason_code"] else None,
+        h["reason"],
+        h["note"],
+        outcome,
     )
 
 
 CONSENT = (
-    "id", "participant_ref", "partner_ids", "purposes", "method", "noted_by", "recorded_by_partner_id", "given_at",
-    "valid_until", "withdrawn_at", "withdrawn_noted_by",
+    "id",
+    "participant_ref",
+    "partner_ids",
+    "purposes",
+    "method",
+    "noted_by",
+    "recorded_by_partner_id",
+    "given_at",
+    "valid_until",
+    "withdrawn_at",
+    "withdrawn_noted_by",
 )
 
 
@@ -134,29 +189,44 @@ class PgConsents:
         row = await self.conn.fetchrow(f"SELECT {', '.join(CONSENT)} FROM consents WHERE id = $1{lock}", consent_id)
         if row is None:
             return None
-        return Consent(**{
-            **dict(row), "partner_ids": tuple(row["partner_ids"]),
-            "purposes": tuple(Purpose(p) for p in row["purposes"]), "method": ConsentMethod(row["method"]),
-        })
+        return Consent(
+            **{
+                **dict(row),
+                "partner_ids": tuple(row["partner_ids"]),
+                "purposes": tuple(Purpose(p) for p in row["purposes"]),
+                "method": ConsentMethod(row["method"]),
+            }
+        )
 
     async def add(self, consent: Consent) -> None:
         await self.conn.execute(
             f"INSERT INTO consents ({', '.join(CONSENT)}) VALUES ({', '.join(f'${i}' for i in range(1, 12))})",
-            consent.id, consent.participant_ref, list(consent.partner_ids), [p.value for p in consent.purposes],
-            consent.method.value, consent.noted_by, consent.recorded_by_partner_id, consent.given_at,
-            consent.valid_until, consent.withdrawn_at, consent.withdrawn_noted_by,
+            consent.id,
+            consent.participant_ref,
+            list(consent.partner_ids),
+            [p.value for p in consent.purposes],
+            consent.method.value,
+            consent.noted_by,
+            consent.recorded_by_partner_id,
+            consent.given_at,
+            consent.valid_until,
+            consent.withdrawn_at,
+            consent.withdrawn_noted_by,
         )
 
     async def of_participant(self, participant_ref: str, *, for_update: bool = False) -> list[Consent]:
         lock = " FOR UPDATE" if for_update else ""
         rows = await self.conn.fetch(
-            f"SELECT id FROM consents WHERE participant_ref = $1 ORDER BY id{lock}", participant_ref)
+            f"SELECT id FROM consents WHERE participant_ref = $1 ORDER BY id{lock}", participant_ref
+        )
         return [await self.get(r["id"]) for r in rows]
 
     async def save_withdrawal(self, consent: Consent) -> None:
         await self.conn.execute(
             "UPDATE consents SET withdrawn_at = $2, withdrawn_noted_by = $3 WHERE id = $1",
-            consent.id, consent.withdrawn_at, consent.withdrawn_noted_by,
+            consent.id,
+            consent.withdrawn_at,
+            consent.withdrawn_noted_by,
         )
 
 
@@ -169,14 +239,20 @@ class PgSlaClocks:
             "INSERT INTO referral_sla (referral_id, kind, period_days, due_at, breaches) VALUES ($1, $2, $3, $4, $5)"
             " ON CONFLICT (referral_id, kind) DO UPDATE SET period_days = $3, due_at = $4, breaches = $5,"
             " stopped_at = NULL",
-            clock.referral_id, clock.kind, clock.period_days, clock.due_at, clock.breaches,
+            clock.referral_id,
+            clock.kind,
+            clock.period_days,
+            clock.due_at,
+            clock.breaches,
         )
 
     async def stop(self, referral_id: str, at: datetime, kind: str | None = None) -> None:
         await self.conn.execute(
             "UPDATE referral_sla SET stopped_at = $2 WHERE referral_id = $1 AND stopped_at IS NULL"
             " AND ($3::text IS NULL OR kind = $3)",
-            referral_id, at, kind,
+            referral_id,
+            at,
+            kind,
         )
 
     async def due(self, now: datetime, limit: int) -> list[SlaClock]:
@@ -184,20 +260,34 @@ class PgSlaClocks:
         rows = await self.conn.fetch(
             "SELECT referral_id, kind, period_days, due_at, breaches FROM referral_sla"
             " WHERE stopped_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-            now, limit,
+            now,
+            limit,
         )
         return [SlaClock(**r) for r in rows]
 
     async def save(self, clock: SlaClock) -> None:
         await self.conn.execute(
             "UPDATE referral_sla SET due_at = $3, breaches = $4 WHERE referral_id = $1 AND kind = $2",
-            clock.referral_id, clock.kind, clock.due_at, clock.breaches,
+            clock.referral_id,
+            clock.kind,
+            clock.due_at,
+            clock.breaches,
         )
 
 
 SERVICE = (
-    "id", "partner_id", "name", "active", "available_places", "capacity_updated_at", "ack_within_days",
-    "answer_within_days", "eligibility", "languages", "contact_email", "contact_phone",
+    "id",
+    "partner_id",
+    "name",
+    "active",
+    "available_places",
+    "capacity_updated_at",
+    "ack_within_days",
+    "answer_within_days",
+    "eligibility",
+    "languages",
+    "contact_email",
+    "contact_phone",
 )
 
 
@@ -220,7 +310,9 @@ class PgDirectory:
             return None
         keys = await self.conn.fetch(
             "SELECT owner, public_key, valid_from, valid_until FROM signing_keys WHERE owner = $1"
-            " ORDER BY valid_from NULLS FIRST, key_id", partner_source(partner_id))
+            " ORDER BY valid_from NULLS FIRST, key_id",
+            partner_source(partner_id),
+        )
         return Partner(**row, signing_keys=tuple(PublicSigningKey(**key) for key in keys))
 
     async def _service(self, service_id: str) -> Service | None:
@@ -246,32 +338,42 @@ class PgDirectory:
         await self.conn.execute(
             "INSERT INTO partners (id, name, active, encryption_public_key) VALUES ($1, $2, $3, $4)"
             " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3, encryption_public_key = $4",
-            partner.id, partner.name, partner.active, partner.encryption_public_key,
+            partner.id,
+            partner.name,
+            partner.active,
+            partner.encryption_public_key,
         )
         await keep_signing_keys(self.conn, partner.source, partner.signing_keys)
         return True
 
     async def upsert_hub(self, hub: Hub) -> bool:
         self._read.forget()
-        return bool(await self.conn.fetchval(
-            "INSERT INTO hubs (id, name, active) VALUES ($1, $2, $3)"
-            " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3"
-            " WHERE (hubs.name, hubs.active) IS DISTINCT FROM ($2, $3) RETURNING true",
-            hub.id, hub.name, hub.active,
-        ))
+        return bool(
+            await self.conn.fetchval(
+                "INSERT INTO hubs (id, name, active) VALUES ($1, $2, $3)"
+                " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3"
+                " WHERE (hubs.name, hubs.active) IS DISTINCT FROM ($2, $3) RETURNING true",
+                hub.id,
+                hub.name,
+                hub.active,
+            )
+        )
 
     async def upsert_service(self, service: Service) -> bool:
         self._read.forget()
         values = [getattr(service, c) for c in SERVICE]
         values[SERVICE.index("languages")] = list(service.languages)
         assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(SERVICE, 1) if c != "id")
-        changed = bool(await self.conn.fetchval(
-            f"INSERT INTO services ({', '.join(SERVICE)}) VALUES ({', '.join(f'${i}' for i in range(1, len(SERVICE) + 1))})"
-            f" ON CONFLICT (id) DO UPDATE SET {assignments}"
-            f" WHERE ({', '.join('services.' + c for c in SERVICE[1:])})"
-            f" IS DISTINCT FROM ({', '.join(f'${i}' for i in range(2, len(SERVICE) + 1))}) RETURNING true",
-            *values,
-        ))
+        changed = bool(
+            await self.conn.fetchval(
+                f"INSERT INTO services ({', '.join(SERVICE)})"
+                f" VALUES ({', '.join(f'${i}' for i in range(1, len(SERVICE) + 1))})"
+                f" ON CONFLICT (id) DO UPDATE SET {assignments}"
+                f" WHERE ({', '.join('services.' + c for c in SERVICE[1:])})"
+                f" IS DISTINCT FROM ({', '.join(f'${i}' for i in range(2, len(SERVICE) + 1))}) RETURNING true",
+                *values,
+            )
+        )
         before = await self.conn.fetch("SELECT hub_id FROM service_at_location WHERE service_id = $1", service.id)
         if {r["hub_id"] for r in before} == set(service.hub_ids):
             return changed

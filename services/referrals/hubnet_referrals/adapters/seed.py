@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 from hubnet_common.sdk.keys import read_key
-
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 
 NETWORK = Path(__file__).parents[1] / "seed" / "network.json"
@@ -15,8 +14,10 @@ def read_network(text: str | None = None) -> tuple[list[Partner], list[Hub], lis
     return (
         [Partner(**p) for p in data["partners"]],
         [Hub(**h) for h in data["hubs"]],
-        [Service(**{**s, "hub_ids": tuple(s["hub_ids"]), "languages": tuple(s.get("languages", ("sv",)))})
-         for s in data["services"]],
+        [
+            Service(**{**s, "hub_ids": tuple(s["hub_ids"]), "languages": tuple(s.get("languages", ("sv",)))})
+            for s in data["services"]
+        ],
     )
 
 
@@ -24,5 +25,7 @@ def read_enrolments(keys_dir: Path | None) -> dict[str, str]:
     """The partners' first signing keys the operators placed as `partner-<id>.ed25519.pub`."""
     if keys_dir is None:
         return {}
-    return {path.name.removeprefix("partner-").removesuffix(".ed25519.pub"): read_key(path)
-            for path in sorted(Path(keys_dir).glob("partner-*.ed25519.pub"))}
+    return {
+        path.name.removeprefix("partner-").removesuffix(".ed25519.pub"): read_key(path)
+        for path in sorted(Path(keys_dir).glob("partner-*.ed25519.pub"))
+    }

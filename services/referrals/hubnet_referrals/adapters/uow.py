@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncpg
-from hubnet_common.service.uow import PgUnitOfWork
 
+from hubnet_common.service.uow import PgUnitOfWork
 from hubnet_referrals.adapters.audit import PgAudit
 from hubnet_referrals.adapters.data_keys import PgDataKeys
 from hubnet_referrals.adapters.repository import PgConsents, PgDirectory, PgReferrals, PgSlaClocks

@@ -30,5 +30,8 @@ def readers(consent: Consent) -> list[str]:
 def holders_to_seal_for(wanted: dict[str, str | None], held: dict[str, DataKeyCopy]) -> dict[str, str]:
     """Of the wanted holders (id -> current public key, None if unpublished), those needing a new
     copy: no copy yet, or one sealed to a key they have since replaced."""
-    return {holder: key for holder, key in wanted.items()
-            if key is not None and (holder not in held or held[holder].sealed_to != key)}
+    return {
+        holder: key
+        for holder, key in wanted.items()
+        if key is not None and (holder not in held or held[holder].sealed_to != key)
+    }

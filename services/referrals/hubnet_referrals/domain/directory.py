@@ -32,8 +32,10 @@ class Partner:
         if any(key.id == new.id for key in self.signing_keys):
             return self
         until = previous_valid_until or at + ROTATION_OVERLAP
-        kept = tuple(key if key.valid_until is not None and key.valid_until <= until else replace(key, valid_until=until)
-                     for key in self.signing_keys)
+        kept = tuple(
+            key if key.valid_until is not None and key.valid_until <= until else replace(key, valid_until=until)
+            for key in self.signing_keys
+        )
         return replace(self, signing_keys=(*kept, new))
 
     @property

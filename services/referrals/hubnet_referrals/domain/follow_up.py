@@ -45,7 +45,6 @@ from datetime import datetime
 from typing import Literal
 
 from hubnet_common.sdk.messages.vocabulary import MainActivity, ReasonCode, Status
-
 from hubnet_referrals.domain.working_days import STOCKHOLM, working_days_between
 
 SUPPRESS_BELOW = 5
@@ -55,8 +54,16 @@ REASON_COLUMNS = tuple(f"rejected.{code}" for code in sorted(c.value for c in Re
 OUTCOME_COLUMNS = tuple(f"outcome.{activity}" for activity in sorted(a.value for a in MainActivity))
 MEDIAN_COLUMNS = ("median_days_to_acknowledge", "median_days_to_answer")
 COLUMNS = (
-    "sent", "acknowledged", "accepted", "rejected", *REASON_COLUMNS, "completed", "failed", "cancelled",
-    *OUTCOME_COLUMNS, *MEDIAN_COLUMNS,
+    "sent",
+    "acknowledged",
+    "accepted",
+    "rejected",
+    *REASON_COLUMNS,
+    "completed",
+    "failed",
+    "cancelled",
+    *OUTCOME_COLUMNS,
+    *MEDIAN_COLUMNS,
 )
 Figure = int | float | None
 Answer = Literal["accept", "reject"]
@@ -71,12 +78,12 @@ class ReferralRecord:
     receiver_partner_id: str
     service_id: str
     requested_at: datetime
-    status: Status                      # where it stands now
+    status: Status  # where it stands now
     acknowledged_at: datetime | None = None
     answered_at: datetime | None = None
     answer: Answer | None = None
-    reject_reason: str | None = None    # a ReasonCode value
-    main_activity: str | None = None    # of the latest completion (a MainActivity value)
+    reject_reason: str | None = None  # a ReasonCode value
+    main_activity: str | None = None  # of the latest completion (a MainActivity value)
 
     @property
     def month(self) -> str:
@@ -97,9 +104,16 @@ def record_from_history(referral: Mapping, history: Iterable[Mapping]) -> Referr
         elif action == "complete":
             main_activity = step["main_activity"]  # the latest completion wins
     return ReferralRecord(
-        referral_id=referral["id"], hub_id=referral["hub_id"], receiver_partner_id=referral["receiver_partner_id"],
-        service_id=referral["service_id"], requested_at=referral["requested_at"], status=Status(referral["status"]),
-        acknowledged_at=acknowledged_at, answered_at=answered_at, answer=answer, reject_reason=reject_reason,
+        referral_id=referral["id"],
+        hub_id=referral["hub_id"],
+        receiver_partner_id=referral["receiver_partner_id"],
+        service_id=referral["service_id"],
+        requested_at=referral["requested_at"],
+        status=Status(referral["status"]),
+        acknowledged_at=acknowledged_at,
+        answered_at=answered_at,
+        answer=answer,
+        reject_reason=reject_reason,
         main_activity=main_activity,
     )
 
@@ -120,8 +134,12 @@ class Row:
 
 
 def _keys_of(record: ReferralRecord, group_by: Sequence[str]) -> tuple[str | None, ...]:
-    values = {"hub": record.hub_id, "partner": record.receiver_partner_id, "service": record.service_id,
-              "month": record.month}
+    values = {
+        "hub": record.hub_id,
+        "partner": record.receiver_partner_id,
+        "service": record.service_id,
+        "month": record.month,
+    }
     return tuple(values[k] if k in group_by else None for k in KEYS)
 
 
@@ -170,8 +188,9 @@ def figures(records: Iterable[ReferralRecord], group_by: Sequence[str] = KEYS) -
     for record in records:
         if record.status != Status.ENTERED_IN_ERROR:
             groups[_keys_of(record, group_by)].append(record)
-    return [Row(*keys, figures=_figures(groups[keys]))
-            for keys in sorted(groups, key=lambda ks: tuple(k or "" for k in ks))]
+    return [
+        Row(*keys, figures=_figures(groups[keys])) for keys in sorted(groups, key=lambda ks: tuple(k or "" for k in ks))
+    ]
 
 
 def _shown(value: Figure) -> str:
@@ -205,8 +224,9 @@ def to_table(rows: Iterable[Row]) -> str:
     keys = len(KEYS)
 
     def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(w) if i < keys else cell.rjust(w)
-                         for i, (cell, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            cell.ljust(w) if i < keys else cell.rjust(w) for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *(line(cells) for cells in body)]) + "\n"

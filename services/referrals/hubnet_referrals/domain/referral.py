@@ -22,7 +22,6 @@ from enum import StrEnum
 from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.lifecycle import Action
 from hubnet_common.sdk.messages.vocabulary import OPEN, MainActivity, ReasonCode, Status
-
 from hubnet_referrals.domain.directory import Partner, Service
 
 
@@ -154,9 +153,20 @@ class Referral:
 
     @classmethod
     def request(
-        cls, *, referral_id: str, sender: Partner | None, sender_id: str, service: Service | None, service_id: str,
-        hub_id: str, participant_ref: str, purpose: str, need: str, consent_id: str | None,
-        sealed_contact: str | None, at: datetime,
+        cls,
+        *,
+        referral_id: str,
+        sender: Partner | None,
+        sender_id: str,
+        service: Service | None,
+        service_id: str,
+        hub_id: str,
+        participant_ref: str,
+        purpose: str,
+        need: str,
+        consent_id: str | None,
+        sealed_contact: str | None,
+        at: datetime,
     ) -> Referral:
         """A new referral in `requested`, if the sender and the service allow it."""
         if sender is None or not sender.active:
@@ -170,9 +180,18 @@ class Referral:
         if service.is_full:
             raise ServiceFull(f"the service {service.name!r} has no places available right now")
         referral = cls(
-            id=referral_id, sender_partner_id=sender.id, receiver_partner_id=service.partner_id,
-            service_id=service.id, hub_id=hub_id, participant_ref=participant_ref, purpose=purpose, need=need,
-            consent_id=consent_id, sealed_contact=sealed_contact, status=Status.REQUESTED, requested_at=at,
+            id=referral_id,
+            sender_partner_id=sender.id,
+            receiver_partner_id=service.partner_id,
+            service_id=service.id,
+            hub_id=hub_id,
+            participant_ref=participant_ref,
+            purpose=purpose,
+            need=need,
+            consent_id=consent_id,
+            sealed_contact=sealed_contact,
+            status=Status.REQUESTED,
+            requested_at=at,
         )
         referral.history.append(Transition(1, Action.REQUEST, Status.REQUESTED, sender.id, at))
         return referral
@@ -186,19 +205,30 @@ class Referral:
         return roles
 
     def apply(
-        self, action: Action, *, actor: str, at: datetime, role: Role | None = None,
-        expected_version: int | None = None, reason_code: ReasonCode | None = None, reason: str = "",
-        note: str = "", outcome: Outcome | None = None,
+        self,
+        action: Action,
+        *,
+        actor: str,
+        at: datetime,
+        role: Role | None = None,
+        expected_version: int | None = None,
+        reason_code: ReasonCode | None = None,
+        reason: str = "",
+        note: str = "",
+        outcome: Outcome | None = None,
     ) -> Transition:
         """Change status as `actor` (a partner id; or the network, with `role=Role.NETWORK`)."""
         rule = RULES[action]
         if rule.role not in ({role} if role else self.roles_of(actor)):
             whose = {Role.SENDER: self.sender_partner_id, Role.RECEIVER: self.receiver_partner_id}.get(rule.role)
-            raise NotPermitted(f"only the {rule.role.value} ({whose or 'network'}) may {action.value} "
-                               f"referral {self.id}; {actor} may not")
+            raise NotPermitted(
+                f"only the {rule.role.value} ({whose or 'network'}) may {action.value} "
+                f"referral {self.id}; {actor} may not"
+            )
         if expected_version is not None and expected_version != self.version:
-            raise StaleVersion(f"referral {self.id} is at version {self.version}, "
-                               f"the command expected version {expected_version}")
+            raise StaleVersion(
+                f"referral {self.id} is at version {self.version}, the command expected version {expected_version}"
+            )
         if self.status not in rule.sources:
             allowed = ", ".join(sorted(s.value for s in rule.sources))
             raise InvalidTransition(f"referral {self.id} is {self.status.value}; {action.value} needs {allowed}")
@@ -209,7 +239,14 @@ class Referral:
         if rule.needs_outcome and outcome is None:
             raise DetailMissing(f"{action.value} needs the outcome")
         transition = Transition(
-            self.version + 1, action, rule.target, actor, at, reason_code, reason, note,
+            self.version + 1,
+            action,
+            rule.target,
+            actor,
+            at,
+            reason_code,
+            reason,
+            note,
             outcome if rule.needs_outcome else None,
         )
         self.history.append(transition)

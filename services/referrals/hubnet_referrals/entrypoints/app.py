@@ -1,7 +1,6 @@
 """`hubnet-referrals`: the referrals service process (Kafka consumers, outbox relay, HTTP probes)."""
 
 from hubnet_common.service.runtime import run_service
-
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 

@@ -20,17 +20,21 @@ from typing import Any
 
 import asyncpg
 from faststream.asgi import AsgiResponse, get
+
 from hubnet_common.service.http import json_response, problem, query
 from hubnet_common.service.runtime import Runtime
-
 from hubnet_referrals.adapters import read_model
 from hubnet_referrals.adapters.data_keys import partners_copy
 from hubnet_referrals.adapters.follow_up_query import load_records
 from hubnet_referrals.domain import follow_up
 
 
-def _lookup(path: str, names: tuple[str, str], read: Callable[[asyncpg.Connection, str, str], Awaitable[Any]],
-            not_found: Callable[[dict[str, str]], str]):
+def _lookup(
+    path: str,
+    names: tuple[str, str],
+    read: Callable[[asyncpg.Connection, str, str], Awaitable[Any]],
+    not_found: Callable[[dict[str, str]], str],
+):
     """A route that reads one thing named by two query parameters, 404 when there is none (e.g. a
     referral answered only to its sender and receiver)."""
 
@@ -57,14 +61,22 @@ def _no_referral(q: dict[str, str]) -> str:
 
 async def _data_key_copy(conn: asyncpg.Connection, participant_ref: str, partner: str) -> dict | None:
     sealed_key = await partners_copy(conn, participant_ref, partner)
-    return None if sealed_key is None else {"participant_ref": participant_ref, "partner": partner, "sealed_key": sealed_key}
+    return (
+        None
+        if sealed_key is None
+        else {"participant_ref": participant_ref, "partner": partner, "sealed_key": sealed_key}
+    )
 
 
 referral_route = _lookup("/referral", ("id", "partner"), read_model.referral_with_history, _no_referral)
 audit_route = _lookup("/audit", ("id", "partner"), read_model.audit_of, _no_referral)
 # The copy is sealed to the partner named: of no use to anyone else, so the query needs no more proof.
-data_key_route = _lookup("/data-key", ("participant_ref", "partner"), _data_key_copy,
-                         lambda q: f"{q['partner']} holds no data key for this resident (none shared, or erased)")
+data_key_route = _lookup(
+    "/data-key",
+    ("participant_ref", "partner"),
+    _data_key_copy,
+    lambda q: f"{q['partner']} holds no data key for this resident (none shared, or erased)",
+)
 
 
 def referrals_route(runtime: Runtime):
@@ -108,8 +120,13 @@ def report_route(runtime: Runtime):
             return AsgiResponse(follow_up.to_csv(rows).encode(), headers={"content-type": "text/csv"})
         if shape == "table":
             return AsgiResponse(follow_up.to_table(rows).encode(), headers={"content-type": "text/plain"})
-        return json_response({"suppressed_below": follow_up.SUPPRESS_BELOW, "group_by": list(group_by),
-                      "rows": [{**{k: r.key(k) for k in group_by}, **r.figures} for r in rows]})
+        return json_response(
+            {
+                "suppressed_below": follow_up.SUPPRESS_BELOW,
+                "group_by": list(group_by),
+                "rows": [{**{k: r.key(k) for k in group_by}, **r.figures} for r in rows],
+            }
+        )
 
     return "/report", report
 

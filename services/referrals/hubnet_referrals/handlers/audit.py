@@ -7,6 +7,11 @@ from hubnet_common.sdk.identity import partner_of
 
 async def record_answer(uow, envelope: Envelope, aggregate_id: str, outcome: str, code: str | None) -> None:
     await uow.audit.append(
-        aggregate_id=aggregate_id, actor=partner_of(envelope.source) or envelope.source, command_type=envelope.type,
-        command_id=envelope.id, sent_at=envelope.time, outcome=outcome, code=code,
+        aggregate_id=aggregate_id,
+        actor=partner_of(envelope.source) or envelope.source,
+        command_type=envelope.type,
+        command_id=envelope.id,
+        sent_at=envelope.time,
+        outcome=outcome,
+        code=code,
     )

@@ -5,7 +5,6 @@ outcome)."""
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.lifecycle import CHANGES
-
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.referral import Action, Outcome, ReferralUnknown
 from hubnet_referrals.domain.sla import SlaClock

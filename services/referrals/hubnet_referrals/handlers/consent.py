@@ -8,7 +8,6 @@ from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.referral_commands import RecordConsent, WithdrawConsent
 from hubnet_common.sdk.messages.referral_events import ConsentRecorded, ConsentWithdrawn
 from hubnet_common.sdk.messages.vocabulary import ReasonCode
-
 from hubnet_referrals.adapters.custodian import KeyCustodian
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.consent import Consent, ConsentExists, ConsentMissing
@@ -18,25 +17,37 @@ from hubnet_referrals.handlers.erase import erase
 from hubnet_referrals.handlers.facts import fact_of
 
 
-async def record_consent(command: RecordConsent, envelope: Envelope, uow: ReferralsUnitOfWork, *,
-                         custodian: KeyCustodian) -> None:
+async def record_consent(
+    command: RecordConsent, envelope: Envelope, uow: ReferralsUnitOfWork, *, custodian: KeyCustodian
+) -> None:
     partner_id = partner_of(envelope.source)
     if not partner_id or await uow.directory.partner(partner_id) is None:
         raise SenderUnknown(f"{partner_id or envelope.source} is not a partner in the directory")
     if await uow.consents.get(command.consent_id) is not None:
         raise ConsentExists(f"a consent with id {command.consent_id} already exists")
     consent = Consent.record(
-        id=command.consent_id, participant_ref=command.participant_ref, partner_ids=tuple(command.partner_ids),
-        purposes=tuple(command.purposes), method=command.method, noted_by=command.noted_by,
-        recorded_by=partner_id, given_at=command.given_at, valid_until=command.valid_until,
+        id=command.consent_id,
+        participant_ref=command.participant_ref,
+        partner_ids=tuple(command.partner_ids),
+        purposes=tuple(command.purposes),
+        method=command.method,
+        noted_by=command.noted_by,
+        recorded_by=partner_id,
+        given_at=command.given_at,
+        valid_until=command.valid_until,
     )
     await uow.consents.add(consent)
     await share_data_key(uow, custodian, consent)
     uow.emit(
         ConsentRecorded(
-            consent_id=consent.id, participant_ref=consent.participant_ref, partner_ids=list(consent.partner_ids),
-            purposes=list(consent.purposes), method=consent.method, given_at=consent.given_at,
-            valid_until=consent.valid_until, recorded_by_partner_id=partner_id,
+            consent_id=consent.id,
+            participant_ref=consent.participant_ref,
+            partner_ids=list(consent.partner_ids),
+            purposes=list(consent.purposes),
+            method=consent.method,
+            given_at=consent.given_at,
+            valid_until=consent.valid_until,
+            recorded_by_partner_id=partner_id,
         ),
         caused_by=envelope,
     )
@@ -54,7 +65,10 @@ async def withdraw_consent(command: WithdrawConsent, envelope: Envelope, uow: Re
     for referral_id in await uow.referrals.open_under_consent(consent.id):
         referral = await uow.referrals.get(referral_id)
         transition = referral.apply(
-            Action.END_FOR_WITHDRAWN_CONSENT, actor="network", role=Role.NETWORK, at=at,
+            Action.END_FOR_WITHDRAWN_CONSENT,
+            actor="network",
+            role=Role.NETWORK,
+            at=at,
             reason_code=ReasonCode.CONSENT_WITHDRAWN,
         )
         await uow.referrals.save(referral)
@@ -63,11 +77,22 @@ async def withdraw_consent(command: WithdrawConsent, envelope: Envelope, uow: Re
         cancelled.append(referral.id)
     await uow.referrals.erase_personal_data(consent_id=consent.id)  # closed ones too
     uow.emit(
-        ConsentWithdrawn(consent_id=consent.id, participant_ref=consent.participant_ref, withdrawn_at=at,
-                         cancelled_referral_ids=cancelled),
+        ConsentWithdrawn(
+            consent_id=consent.id,
+            participant_ref=consent.participant_ref,
+            withdrawn_at=at,
+            cancelled_referral_ids=cancelled,
+        ),
         caused_by=envelope,
     )
     others = await uow.consents.of_participant(consent.participant_ref)
     if not any(other.is_valid_at(at) for other in others if other.id != consent.id):
-        await erase(uow, consent.participant_ref, reason="consent-withdrawn", by=by,
-                    noted_by=command.noted_by, at=at, caused_by=envelope)
+        await erase(
+            uow,
+            consent.participant_ref,
+            reason="consent-withdrawn",
+            by=by,
+            noted_by=command.noted_by,
+            at=at,
+            caused_by=envelope,
+        )

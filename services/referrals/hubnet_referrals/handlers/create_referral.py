@@ -4,7 +4,6 @@ from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.referral_commands import CreateReferral
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
-
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.consent import ConsentMissing
 from hubnet_referrals.domain.referral import Referral, ReferralExists
@@ -34,17 +33,25 @@ async def create_referral(command: CreateReferral, envelope: Envelope, uow: Refe
     consent = await uow.consents.get(command.consent_id)
     if consent is None:
         raise ConsentMissing(f"there is no consent {command.consent_id}; record the resident's consent first")
-    consent.check_covers(participant_ref=command.participant_ref, partner_id=referral.receiver_partner_id,
-                         purpose=command.purpose, at=envelope.time)
+    consent.check_covers(
+        participant_ref=command.participant_ref,
+        partner_id=referral.receiver_partner_id,
+        purpose=command.purpose,
+        at=envelope.time,
+    )
     await uow.referrals.add(referral)
     clock = SlaClock.start(referral.id, "acknowledge", service.ack_within_days, referral.requested_at)
     await uow.sla.start(clock)
     uow.emit(
         ReferralRequested(
             **common_fields(referral, referral.history[-1]),
-            participant_ref=referral.participant_ref, purpose=command.purpose, consent_id=command.consent_id,
-            sealed_contact=referral.sealed_contact, ack_due_at=clock.due_at,
-            hub_event_id=command.hub_event_id, occurrence_starts_at=command.occurrence_starts_at,
+            participant_ref=referral.participant_ref,
+            purpose=command.purpose,
+            consent_id=command.consent_id,
+            sealed_contact=referral.sealed_contact,
+            ack_due_at=clock.due_at,
+            hub_event_id=command.hub_event_id,
+            occurrence_starts_at=command.occurrence_starts_at,
         ),
         caused_by=envelope,
     )

@@ -23,11 +23,16 @@ async def share_data_key(uow: ReferralsUnitOfWork, custodian: KeyCustodian, cons
         partner = await uow.directory.partner(partner_id)
         wanted[partner_id] = partner.encryption_public_key if partner else None
         if wanted[partner_id] is None:
-            log.info("no data key copy for a partner without a published encryption key", partner_id=partner_id,
-                     consent_id=consent.id)
+            log.info(
+                "no data key copy for a partner without a published encryption key",
+                partner_id=partner_id,
+                consent_id=consent.id,
+            )
     to_seal = holders_to_seal_for(wanted, held)
     if not to_seal:
         return
     data_key = custodian.open(held[CUSTODIAN].sealed_key) if CUSTODIAN in held else custodian.new_key()
     for holder, public_key in to_seal.items():
-        await uow.data_keys.put(consent.participant_ref, DataKeyCopy(holder, public_key, custodian.seal(data_key, public_key)))
+        await uow.data_keys.put(
+            consent.participant_ref, DataKeyCopy(holder, public_key, custodian.seal(data_key, public_key))
+        )

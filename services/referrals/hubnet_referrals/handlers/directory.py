@@ -6,11 +6,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from hubnet_common.sdk.envelope import Envelope
-from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted, SigningKeyEntry
 from hubnet_common.sdk.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
-
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.referral import NotPermitted, SenderUnknown, ServiceUnknown
@@ -21,7 +20,10 @@ class HubUnknown(Refused):
 
 
 async def load_directory(
-    uow: ReferralsUnitOfWork, partners: Iterable[Partner], hubs: Iterable[Hub], services: Iterable[Service],
+    uow: ReferralsUnitOfWork,
+    partners: Iterable[Partner],
+    hubs: Iterable[Hub],
+    services: Iterable[Service],
     enrolments: Mapping[str, str] | None = None,
 ) -> int:
     """Store and announce every new or changed seed entry (idempotent); returns how many changed.
@@ -33,8 +35,9 @@ async def load_directory(
     for partner in partners:
         stored = await uow.directory.partner(partner.id)
         if stored is not None:
-            partner = replace(partner, encryption_public_key=stored.encryption_public_key,
-                              signing_keys=stored.signing_keys)
+            partner = replace(
+                partner, encryption_public_key=stored.encryption_public_key, signing_keys=stored.signing_keys
+            )
         if partner.id in (enrolments or {}):
             partner = partner.enrol(enrolments[partner.id])
         changed += await _store_partner(uow, partner, None)
@@ -45,8 +48,9 @@ async def load_directory(
     for service in services:
         stored = await uow.directory.service(service.id)
         if stored is not None:
-            service = replace(service, available_places=stored.available_places,
-                              capacity_updated_at=stored.capacity_updated_at)
+            service = replace(
+                service, available_places=stored.available_places, capacity_updated_at=stored.capacity_updated_at
+            )
         elif service.available_places is not None:
             service = replace(service, capacity_updated_at=datetime.now(UTC))
         changed += await _store_service(uow, service, None)
@@ -65,8 +69,9 @@ async def upsert_service(command: UpsertService, envelope: Envelope, uow: Referr
     fields = command.model_dump(exclude={"service_id"})
     capacity_changed = stored is None or stored.available_places != command.available_places
     service = Service(
-        id=command.service_id, partner_id=owner, **{**fields, "hub_ids": tuple(command.hub_ids),
-                                                    "languages": tuple(command.languages)},
+        id=command.service_id,
+        partner_id=owner,
+        **{**fields, "hub_ids": tuple(command.hub_ids), "languages": tuple(command.languages)},
         capacity_updated_at=envelope.time if capacity_changed else stored.capacity_updated_at,
     )
     await _store_service(uow, service, envelope)
@@ -98,8 +103,9 @@ async def rotate_signing_key(command: RotateSigningKey, envelope: Envelope, uow:
     if command.partner_id != owner:
         raise NotPermitted(f"{owner} may rotate only its own signing key, not {command.partner_id}'s")
     stored = await uow.directory.partner(owner)
-    await _store_partner(uow, stored.rotate_signing_key(command.public_key, envelope.time, command.previous_valid_until),
-                         envelope)
+    await _store_partner(
+        uow, stored.rotate_signing_key(command.public_key, envelope.time, command.previous_valid_until), envelope
+    )
 
 
 async def _sender(uow: ReferralsUnitOfWork, envelope: Envelope) -> str:
@@ -113,10 +119,20 @@ async def _sender(uow: ReferralsUnitOfWork, envelope: Envelope) -> str:
 async def _store_partner(uow: ReferralsUnitOfWork, partner: Partner, envelope: Envelope | None) -> int:
     if not await uow.directory.upsert_partner(partner):
         return 0
-    keys = [SigningKeyEntry(public_key=k.public_key, valid_from=k.valid_from, valid_until=k.valid_until)
-            for k in partner.signing_keys]
-    uow.emit(PartnerUpserted(partner_id=partner.id, name=partner.name, active=partner.active,
-                             encryption_public_key=partner.encryption_public_key, signing_keys=keys), caused_by=envelope)
+    keys = [
+        SigningKeyEntry(public_key=k.public_key, valid_from=k.valid_from, valid_until=k.valid_until)
+        for k in partner.signing_keys
+    ]
+    uow.emit(
+        PartnerUpserted(
+            partner_id=partner.id,
+            name=partner.name,
+            active=partner.active,
+            encryption_public_key=partner.encryption_public_key,
+            signing_keys=keys,
+        ),
+        caused_by=envelope,
+    )
     return 1
 
 
@@ -125,11 +141,18 @@ async def _store_service(uow: ReferralsUnitOfWork, service: Service, envelope: E
         return 0
     uow.emit(
         ServiceUpserted(
-            service_id=service.id, partner_id=service.partner_id, name=service.name, hub_ids=list(service.hub_ids),
-            active=service.active, available_places=service.available_places,
-            capacity_updated_at=service.capacity_updated_at, ack_within_days=service.ack_within_days,
-            answer_within_days=service.answer_within_days, eligibility=service.eligibility,
-            languages=list(service.languages), contact_email=service.contact_email,
+            service_id=service.id,
+            partner_id=service.partner_id,
+            name=service.name,
+            hub_ids=list(service.hub_ids),
+            active=service.active,
+            available_places=service.available_places,
+            capacity_updated_at=service.capacity_updated_at,
+            ack_within_days=service.ack_within_days,
+            answer_within_days=service.answer_within_days,
+            eligibility=service.eligibility,
+            languages=list(service.languages),
+            contact_email=service.contact_email,
             contact_phone=service.contact_phone,
         ),
         caused_by=envelope,

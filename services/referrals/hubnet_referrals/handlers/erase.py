@@ -16,7 +16,6 @@ from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.referral_commands import EraseParticipant
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
 from hubnet_common.sdk.messages.vocabulary import ReasonCode
-
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.referral import Action, NotPermitted, Role
 from hubnet_referrals.handlers.facts import fact_of
@@ -27,14 +26,31 @@ async def erase_participant(command: EraseParticipant, envelope: Envelope, uow: 
     consents = await uow.consents.of_participant(command.participant_ref)
     if not any(consent.involves(partner_id) for consent in consents):
         # Also what an unknown resident gets: a partner learns nothing of residents it has no consent of.
-        raise NotPermitted(f"{partner_id} holds no consent of this resident; only a partner that recorded or is "
-                           "named in one may ask to erase them")
-    await erase(uow, command.participant_ref, reason="requested", by=partner_id, noted_by=command.noted_by,
-                at=envelope.time, caused_by=envelope)
+        raise NotPermitted(
+            f"{partner_id} holds no consent of this resident; only a partner that recorded or is "
+            "named in one may ask to erase them"
+        )
+    await erase(
+        uow,
+        command.participant_ref,
+        reason="requested",
+        by=partner_id,
+        noted_by=command.noted_by,
+        at=envelope.time,
+        caused_by=envelope,
+    )
 
 
-async def erase(uow: ReferralsUnitOfWork, participant_ref: str, *, reason: str, by: str, noted_by: str,
-                at: datetime, caused_by: Envelope) -> None:
+async def erase(
+    uow: ReferralsUnitOfWork,
+    participant_ref: str,
+    *,
+    reason: str,
+    by: str,
+    noted_by: str,
+    at: datetime,
+    caused_by: Envelope,
+) -> None:
     await uow.data_keys.lock(participant_ref)
     changed = await uow.data_keys.destroy(participant_ref)
     for consent in await uow.consents.of_participant(participant_ref, for_update=True):
@@ -43,14 +59,26 @@ async def erase(uow: ReferralsUnitOfWork, participant_ref: str, *, reason: str, 
             changed += 1
     for referral_id in await uow.referrals.open_of_participant(participant_ref):
         referral = await uow.referrals.get(referral_id)
-        transition = referral.apply(Action.END_FOR_WITHDRAWN_CONSENT, actor="network", role=Role.NETWORK, at=at,
-                                    reason_code=ReasonCode.CONSENT_WITHDRAWN)
+        transition = referral.apply(
+            Action.END_FOR_WITHDRAWN_CONSENT,
+            actor="network",
+            role=Role.NETWORK,
+            at=at,
+            reason_code=ReasonCode.CONSENT_WITHDRAWN,
+        )
         await uow.referrals.save(referral)
         await uow.sla.stop(referral.id, at)
         uow.emit(fact_of(referral, transition), caused_by=caused_by)
         changed += 1
     changed += await uow.referrals.erase_personal_data(participant_ref=participant_ref)
     if changed:
-        uow.emit(ParticipantErased(participant_ref=participant_ref, reason=reason, requested_by_partner_id=by,
-                                   erased_at=at, referral_ids=await uow.referrals.ids_of_participant(participant_ref)),
-                 caused_by=caused_by)
+        uow.emit(
+            ParticipantErased(
+                participant_ref=participant_ref,
+                reason=reason,
+                requested_by_partner_id=by,
+                erased_at=at,
+                referral_ids=await uow.referrals.ids_of_participant(participant_ref),
+            ),
+            caused_by=caused_by,
+        )

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from hubnet_common.sdk.messages.referral_events import ReferralOverdue
 from hubnet_common.sdk.messages.vocabulary import Status
-
 from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 
 
@@ -19,10 +18,18 @@ async def announce_overdue(uow: ReferralsUnitOfWork, now: datetime, *, batch: in
         await uow.sla.save(clock)
         uow.emit(
             ReferralOverdue(
-                referral_id=referral.id, version=referral.version, status=Status(referral.status),
-                sender_partner_id=referral.sender_partner_id, receiver_partner_id=referral.receiver_partner_id,
-                service_id=referral.service_id, hub_id=referral.hub_id, actor_partner_id="network", at=now,
-                kind=clock.kind, due_at=missed, breach=breach,
+                referral_id=referral.id,
+                version=referral.version,
+                status=Status(referral.status),
+                sender_partner_id=referral.sender_partner_id,
+                receiver_partner_id=referral.receiver_partner_id,
+                service_id=referral.service_id,
+                hub_id=referral.hub_id,
+                actor_partner_id="network",
+                at=now,
+                kind=clock.kind,
+                due_at=missed,
+                breach=breach,
             ),
             caused_by=None,
         )

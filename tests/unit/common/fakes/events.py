@@ -54,13 +54,20 @@ class FakeOccurrences:
         await self.save(occurrence)
 
     async def registration_of_referral(self, referral_id: str) -> tuple | None:
-        made = [(o.hub_event_id, o.starts_at, r.participant_ref) for o in self.by_key.values()
-                for r in o.registrations if r.referral_id == referral_id]
+        made = [
+            (o.hub_event_id, o.starts_at, r.participant_ref)
+            for o in self.by_key.values()
+            for r in o.registrations
+            if r.referral_id == referral_id
+        ]
         return made[-1] if made else None
 
     async def upcoming_of(self, participant_ref: str, after) -> list[tuple]:
-        return sorted((o.hub_event_id, o.starts_at) for o in self.by_key.values()
-                      if o.starts_at > after and o.find(participant_ref))
+        return sorted(
+            (o.hub_event_id, o.starts_at)
+            for o in self.by_key.values()
+            if o.starts_at > after and o.find(participant_ref)
+        )
 
     async def erase_participant(self, participant_ref: str, referral_ids: list[str]) -> None:
         self.erased_referrals.update(referral_ids)

@@ -106,15 +106,20 @@ class FakeNotifications:
 
     async def add_all(self, notifications: list[Notification]) -> set[str]:
         at, stored = self.clock(), set()
-        taken = {(r.notification.source_id, r.notification.recipient_id, r.notification.channel)
-                 for r in self.rows.values()}
+        taken = {
+            (r.notification.source_id, r.notification.recipient_id, r.notification.channel) for r in self.rows.values()
+        }
         for n in notifications:
             key = (n.source_id, n.recipient_id, n.channel)
             if key in taken or (n.about_id is not None and n.about_id in self.erased):
                 continue
             taken.add(key)
-            self.rows[n.id] = Row(copy.deepcopy(n), created_at=at, next_attempt_at=at,
-                                  delivered_at=at if n.status == "delivered" else None)
+            self.rows[n.id] = Row(
+                copy.deepcopy(n),
+                created_at=at,
+                next_attempt_at=at,
+                delivered_at=at if n.status == "delivered" else None,
+            )
             stored.add(n.id)
         if any(self.rows[i].notification.status == "pending" for i in stored):
             self.wakes += 1
@@ -129,9 +134,14 @@ class FakeNotifications:
 
     async def claim_due(self, limit: int, lease: timedelta) -> list[tuple[Notification, str, str | None]]:
         at = self.clock()
-        due = sorted((r for r in self.rows.values() if r.notification.status == "pending"
-                      and r.notification.mode == "immediate" and r.next_attempt_at <= at),
-                     key=lambda r: r.next_attempt_at)[:limit]
+        due = sorted(
+            (
+                r
+                for r in self.rows.values()
+                if r.notification.status == "pending" and r.notification.mode == "immediate" and r.next_attempt_at <= at
+            ),
+            key=lambda r: r.next_attempt_at,
+        )[:limit]
         claimed = []
         for row in due:
             row.next_attempt_at = at + lease
@@ -144,8 +154,14 @@ class FakeNotifications:
         endpoint = self.webhooks.by_id.get(n.recipient_id) if n.channel == "webhook" else None
         return (endpoint.url, endpoint.secret) if endpoint else (None, None)
 
-    async def record_attempt(self, n: Notification, *, error: str | None = None, retry_at: datetime | None = None,
-                             digest_day: date | None = None) -> bool:
+    async def record_attempt(
+        self,
+        n: Notification,
+        *,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+        digest_day: date | None = None,
+    ) -> bool:
         row = self.rows.get(n.id)
         if row is None or row.notification.status != "pending":
             return False
@@ -157,10 +173,14 @@ class FakeNotifications:
         return True
 
     async def waiting_for_digest(self, staff_id: str) -> list[tuple[Notification, datetime]]:
-        return [(copy.deepcopy(r.notification), r.created_at) for r in sorted(
-            self.rows.values(), key=lambda r: r.created_at)
-            if r.notification.recipient_id == staff_id and r.notification.channel == "email"
-            and r.notification.mode == "digest" and r.notification.status == "pending"]
+        return [
+            (copy.deepcopy(r.notification), r.created_at)
+            for r in sorted(self.rows.values(), key=lambda r: r.created_at)
+            if r.notification.recipient_id == staff_id
+            and r.notification.channel == "email"
+            and r.notification.mode == "digest"
+            and r.notification.status == "pending"
+        ]
 
     async def digest_sent(self, staff_id: str, day: date) -> bool:
         return (staff_id, day) in self.digests
@@ -171,15 +191,29 @@ class FakeNotifications:
         self.digests[(staff_id, day)] = items
 
     def _inbox_of(self, staff_id: str) -> list[Row]:
-        return [r for r in self.rows.values()
-                if r.notification.recipient_id == staff_id and r.notification.channel == "inbox"]
+        return [
+            r
+            for r in self.rows.values()
+            if r.notification.recipient_id == staff_id and r.notification.channel == "inbox"
+        ]
 
     async def inbox(self, staff_id: str, *, page: int, size: int) -> list[dict]:
-        rows = sorted(sorted(self._inbox_of(staff_id), key=lambda r: r.notification.id),
-                      key=lambda r: (r.read_at is not None, -r.created_at.timestamp()))
-        return [{"id": r.notification.id, "source_type": r.notification.source_type,
-                 "subject": r.notification.subject, "body": r.notification.body, "link": r.notification.link,
-                 "created_at": r.created_at, "read_at": r.read_at} for r in rows[(page - 1) * size:][:size]]
+        rows = sorted(
+            sorted(self._inbox_of(staff_id), key=lambda r: r.notification.id),
+            key=lambda r: (r.read_at is not None, -r.created_at.timestamp()),
+        )
+        return [
+            {
+                "id": r.notification.id,
+                "source_type": r.notification.source_type,
+                "subject": r.notification.subject,
+                "body": r.notification.body,
+                "link": r.notification.link,
+                "created_at": r.created_at,
+                "read_at": r.read_at,
+            }
+            for r in rows[(page - 1) * size :][:size]
+        ]
 
     async def unread(self, staff_id: str) -> int:
         return sum(r.read_at is None for r in self._inbox_of(staff_id))
@@ -192,12 +226,24 @@ class FakeNotifications:
         return True
 
     async def failed(self, limit: int = 100) -> list[dict]:
-        rows = sorted((r for r in self.rows.values() if r.notification.status == "failed"),
-                      key=lambda r: r.created_at, reverse=True)[:limit]
-        return [{"id": r.notification.id, "source_id": r.notification.source_id,
-                 "source_type": r.notification.source_type, "recipient_id": r.notification.recipient_id,
-                 "channel": r.notification.channel, "attempts": r.notification.attempts,
-                 "last_error": r.last_error, "created_at": r.created_at} for r in rows]
+        rows = sorted(
+            (r for r in self.rows.values() if r.notification.status == "failed"),
+            key=lambda r: r.created_at,
+            reverse=True,
+        )[:limit]
+        return [
+            {
+                "id": r.notification.id,
+                "source_id": r.notification.source_id,
+                "source_type": r.notification.source_type,
+                "recipient_id": r.notification.recipient_id,
+                "channel": r.notification.channel,
+                "attempts": r.notification.attempts,
+                "last_error": r.last_error,
+                "created_at": r.created_at,
+            }
+            for r in rows
+        ]
 
 
 class FakeNotificationsUnitOfWork(FakeUnitOfWork):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from hubnet_common.testing.deadletter import CollectedDeadLetters
 from hubnet_common.service.processing import Processor
+from hubnet_common.testing.deadletter import CollectedDeadLetters
 from hubnet_common.testing.uow import FakeUnitOfWork
 from hubnet_referrals import bootstrap
 from hubnet_referrals.adapters.seed import read_network
@@ -16,7 +16,6 @@ from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.referral import Referral
 from hubnet_referrals.domain.sla import SlaClock
 from hubnet_referrals.settings import ReferralSettings
-
 from tests.unit.common.fakes.network import network_verifier
 
 
@@ -26,8 +25,17 @@ async def referrals_processor() -> tuple[Processor, FakeReferralsUnitOfWork, Col
     await uow.seed_network()
     spec = bootstrap.spec(ReferralSettings(), uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
-    return Processor(route=route, consumer_group="g", uow_factory=spec.uow_factory(None), dead_letters=dead,
-                     verifier=network_verifier()), uow, dead
+    return (
+        Processor(
+            route=route,
+            consumer_group="g",
+            uow_factory=spec.uow_factory(None),
+            dead_letters=dead,
+            verifier=network_verifier(),
+        ),
+        uow,
+        dead,
+    )
 
 
 class FakeReferrals:
@@ -59,8 +67,12 @@ class FakeReferrals:
             if consent_id in (None, r.consent_id) and participant_ref in (None, r.participant_ref):
                 scrubbed += bool(r.sealed_contact or r.need)
                 r.sealed_contact, r.need = None, ""
-                r.history = [dataclasses.replace(t, reason="", note="", outcome=t.outcome and dataclasses.replace(
-                    t.outcome, note="")) for t in r.history]
+                r.history = [
+                    dataclasses.replace(
+                        t, reason="", note="", outcome=t.outcome and dataclasses.replace(t.outcome, note="")
+                    )
+                    for t in r.history
+                ]
         return scrubbed
 
 

@@ -30,8 +30,10 @@ def send(args: Namespace) -> int:
     try:
         command = model.model_validate_json(raw)
     except ValidationError as exc:
-        raise Failure(f"{args.name}: {exc.error_count()} problem(s): " + "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or '(body)'}: {e['msg']}" for e in exc.errors())) from exc
+        raise Failure(
+            f"{args.name}: {exc.error_count()} problem(s): "
+            + "; ".join(f"{'.'.join(map(str, e['loc'])) or '(body)'}: {e['msg']}" for e in exc.errors())
+        ) from exc
     return _answered(_request(args.partner, command, args.timeout))
 
 
@@ -61,7 +63,9 @@ def _get(path: str, **query: str | None) -> bytes:
             return response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode(errors="replace")
-        raise Failure(f"{exc.code}: {json.loads(detail).get('error', detail) if detail.startswith('{') else detail}")
+        raise Failure(
+            f"{exc.code}: {json.loads(detail).get('error', detail) if detail.startswith('{') else detail}"
+        ) from None
     except OSError as exc:
         raise Failure(f"cannot reach the referrals service at {url}: {exc}") from exc
 
@@ -69,8 +73,10 @@ def _get(path: str, **query: str | None) -> bytes:
 def list_referrals(args: Namespace) -> int:
     rows = json.loads(_get("/referrals", partner=args.partner, role=args.role, status=args.status))
     for r in rows:
-        print(f"{r['id']}  {r['status']:<16} v{r['version']:<3} {r['sender_partner_id']} -> "
-              f"{r['service_id']} @ {r['hub_id']}  {r['requested_at'][:16]}")
+        print(
+            f"{r['id']}  {r['status']:<16} v{r['version']:<3} {r['sender_partner_id']} -> "
+            f"{r['service_id']} @ {r['hub_id']}  {r['requested_at'][:16]}"
+        )
     print(f"{len(rows)} referral(s)")
     return 0
 
@@ -86,11 +92,21 @@ def show_referral(args: Namespace) -> int:
     print(f"  need: {opened(r.get('need')) or '-'}")
     print("  history:")
     for h in r["history"]:
-        why = " ".join(x for x in (h.get("reason_code") or "", opened(h.get("reason")), opened(h.get("note")),
-                                   opened(h.get("outcome_note"))) if x)
+        why = " ".join(
+            x
+            for x in (
+                h.get("reason_code") or "",
+                opened(h.get("reason")),
+                opened(h.get("note")),
+                opened(h.get("outcome_note")),
+            )
+            if x
+        )
         outcome = f" outcome={h['main_activity']}" if h.get("main_activity") else ""
-        print(f"    v{h['version']} {h['at'][:19]} {h['action']:<22} -> {h['status']:<16} by {h['actor_partner_id']}"
-              f"{outcome}{'  ' + why if why else ''}")
+        print(
+            f"    v{h['version']} {h['at'][:19]} {h['action']:<22} -> {h['status']:<16} by {h['actor_partner_id']}"
+            f"{outcome}{'  ' + why if why else ''}"
+        )
     return 0
 
 
@@ -116,7 +132,9 @@ def _opener(participant_ref: str, partner_id: str, key_file: Path):
     try:
         data_key = fetch_data_key(Settings().referrals_url, participant_ref, partner_id, read_key(key_file))
     except DataKeyMissing:
-        return lambda sealed: "(sealed; you hold no data key for this resident: never shared, or erased)" if sealed else ""
+        return lambda sealed: (
+            "(sealed; you hold no data key for this resident: never shared, or erased)" if sealed else ""
+        )
     except (SealingError, KeyInvalid, OSError) as exc:
         raise Failure(str(exc)) from exc
 
@@ -173,9 +191,9 @@ def _participant_ref(number: str) -> str:
 
 
 def generate_keys(args: Namespace) -> int:
-    from hubnet_common.sdk.keys import KINDS, KeyInvalid, ensure_key_pairs, write_key_pair
     from hubnet_common.ops.access import network_key_names
     from hubnet_common.sdk.identity import owner_source
+    from hubnet_common.sdk.keys import KINDS, KeyInvalid, ensure_key_pairs, write_key_pair
 
     if not args.names and not args.network:
         raise Failure("name the key pairs (partner-<id> or service-<name>), or give --network")
@@ -216,8 +234,11 @@ def _dead_letters(args: Namespace):
     if args.offset is not None and not args.topic:
         raise Failure("--offset needs --topic")
     try:
-        letters = asyncio.run(dlq.read(settings, topic=args.topic,
-                                       group=args.group, reason=args.reason, since=args.since, until=args.until))
+        letters = asyncio.run(
+            dlq.read(
+                settings, topic=args.topic, group=args.group, reason=args.reason, since=args.since, until=args.until
+            )
+        )
     except ValueError as exc:
         raise Failure(str(exc)) from exc
     return [d for d in letters if args.offset is None or d.offset == args.offset]
@@ -227,8 +248,10 @@ def dlq_list(args: Namespace) -> int:
     letters = _dead_letters(args)
     for d in letters:
         topic, partition, offset = d.original
-        print(f"{d.topic}@{d.offset}  {d.header('dlq_time')[:19]}  {d.reason:<20} from {topic}/{partition}/{offset}"
-              f"  group={d.header('dlq_group')}  type={d.header('ce_type') or '-'}  id={d.header('ce_id') or '-'}")
+        print(
+            f"{d.topic}@{d.offset}  {d.header('dlq_time')[:19]}  {d.reason:<20} from {topic}/{partition}/{offset}"
+            f"  group={d.header('dlq_group')}  type={d.header('ce_type') or '-'}  id={d.header('ce_id') or '-'}"
+        )
     print(f"{len(letters)} dead letter(s)")
     return 0
 
@@ -274,14 +297,15 @@ def dlq_purge(args: Namespace) -> int:
 
 
 def topics(args: Namespace) -> int:
-    from hubnet_common.service.kafka import ensure_topics
-    from hubnet_common.service.kafka_security import client_security
     from hubnet_common.ops.local.credentials import ADMIN, logged_in
     from hubnet_common.sdk.topics import ALL_TOPICS
+    from hubnet_common.service.kafka import ensure_topics
+    from hubnet_common.service.kafka_security import client_security
 
     settings = logged_in(ADMIN)
-    created = asyncio.run(ensure_topics(settings.kafka_bootstrap, prefix=settings.topic_prefix,
-                                        **client_security(settings)))
+    created = asyncio.run(
+        ensure_topics(settings.kafka_bootstrap, prefix=settings.topic_prefix, **client_security(settings))
+    )
     print(f"topics: {len(created)} created, {len(ALL_TOPICS) - len(created)} already there (settings reconciled)")
     return 0
 

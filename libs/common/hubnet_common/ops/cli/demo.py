@@ -27,35 +27,40 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
+from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.data_key import DataKeyMissing, fetch_data_key
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.keys import read_key
-from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
-from hubnet_common.ops.local.services import LocalServices
-from hubnet_common.ops.local.watch import TopicWatcher
+from hubnet_common.sdk.messages import hubevent_commands as c_ev
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.hubevent_commands import ScheduleHubEvent
-from hubnet_common.sdk.messages import hubevent_commands as c_ev
 from hubnet_common.sdk.messages.hubevent_events import (
-    AttendanceRecorded, HubEventScheduled, RegistrationConfirmed, RegistrationWaitlisted, WaitlistPromoted,
+    AttendanceRecorded,
+    HubEventScheduled,
+    RegistrationConfirmed,
+    RegistrationWaitlisted,
+    WaitlistPromoted,
 )
 from hubnet_common.sdk.messages.notification_events import NotificationDelivered
 from hubnet_common.sdk.messages.referral_events import ParticipantErased, ReferralRequested
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode
 from hubnet_common.sdk.participant import participant_ref
-from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.sealing import ContactDetails, open_contact, seal_with_data_key
-from hubnet_common.service.settings import Settings
 from hubnet_common.sdk.topics import HUB_EVENT_EVENTS, NOTIFICATION_EVENTS, REFERRAL_EVENTS
+from hubnet_common.service.settings import Settings
 
 # The demo's network key and a made-up resident (a valid check digit, no real person).
 DEMO_NETWORK_KEY = b"hubnet-demo-network-key"
 DEMO_PERSONNUMMER = "19900101-0017"
 EVENING_RESIDENTS = ("19850312-1231", "19920615-4560", "19780101-9873")
-DEMO_CONTACT = ContactDetails(name="Demo Person", phone="070-000 00 00", language="ar",
-                              note="Föredrar samtal på förmiddagen.")
+DEMO_CONTACT = ContactDetails(
+    name="Demo Person", phone="070-000 00 00", language="ar", note="Föredrar samtal på förmiddagen."
+)
 
 
 class Steps:
@@ -77,7 +82,10 @@ class Demo:
 
     async def run(self) -> None:
         bootstrap = self.settings.kafka_bootstrap
-        async with LocalPartnerClient(bootstrap, "bostadsbolaget") as sender, LocalPartnerClient(bootstrap, "brg") as brg:
+        async with (
+            LocalPartnerClient(bootstrap, "bostadsbolaget") as sender,
+            LocalPartnerClient(bootstrap, "brg") as brg,
+        ):
             referral_id = await self.refer(sender, brg)
             await self.work_the_case(brg, referral_id)
             await self.decline_and_refuse(sender, brg)
@@ -90,23 +98,32 @@ class Demo:
     async def refer(self, sender: LocalPartnerClient, brg: LocalPartnerClient) -> str:
         self.steps.start("A hub host of Bostadsbolaget at Hjällbo refers a resident to BRG's business coaching")
         for partner, client in (("brg", brg), ("bostadsbolaget", sender)):
-            self.answer(partner, "publishes its encryption key", await client.request(
-                UpdatePartner(partner_id=partner, encryption_public_key=self.public_key(partner))))
+            self.answer(
+                partner,
+                "publishes its encryption key",
+                await client.request(UpdatePartner(partner_id=partner, encryption_public_key=self.public_key(partner))),
+            )
         consent = self.consent()
         self.answer("bostadsbolaget", f"records written consent {consent.consent_id}", await sender.request(consent))
         data_key = await self.data_key("bostadsbolaget")
         self.steps.say("bostadsbolaget", "fetched its copy of the resident's data key from GET /data-key, opened it")
         command = c.CreateReferral(
-            service_id="brg-business-coaching", hub_id="hjallbo", purpose=Purpose.OWN_BUSINESS,
-            participant_ref=consent.participant_ref, consent_id=consent.consent_id,
+            service_id="brg-business-coaching",
+            hub_id="hjallbo",
+            purpose=Purpose.OWN_BUSINESS,
+            participant_ref=consent.participant_ref,
+            consent_id=consent.consent_id,
             sealed_contact=seal_with_data_key(DEMO_CONTACT, data_key),
             need=seal_with_data_key("Vill starta en cateringfirma och behöver hjälp med affärsplan.", data_key),
         )
-        self.steps.say("bostadsbolaget", f"sends CreateReferral {command.referral_id} (participant_ref; contact "
-                                         "and need sealed under the data key)")
+        self.steps.say(
+            "bostadsbolaget",
+            f"sends CreateReferral {command.referral_id} (participant_ref; contact and need sealed under the data key)",
+        )
         self.answer("referrals", "answers on partner.bostadsbolaget.replies.v1", await sender.request(command))
         fact = await self.watch.wait_for(
-            lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id)
+            lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id
+        )
         self.steps.say("referrals", f"published {fact.envelope.type} (version {fact.body.version}) via its outbox")
         await self.deliveries(fact.envelope.id)
         return command.referral_id
@@ -114,14 +131,17 @@ class Demo:
     async def work_the_case(self, brg: LocalPartnerClient, referral_id: str) -> None:
         self.steps.start("BRG works the case; the sender is told at each step")
         outcome = c.OutcomeReport(main_activity=MainActivity.OWN_BUSINESS, public_support_continues=False)
-        for step, told in ((c.AcknowledgeReferral(referral_id=referral_id, expected_version=1), "har tagits emot"),
-                           (c.AcceptReferral(referral_id=referral_id), "har accepterats"),
-                           (c.StartReferral(referral_id=referral_id), "pågår"),
-                           (c.CompleteReferral(referral_id=referral_id, outcome=outcome), "är avslutad")):
+        for step, told in (
+            (c.AcknowledgeReferral(referral_id=referral_id, expected_version=1), "har tagits emot"),
+            (c.AcceptReferral(referral_id=referral_id), "har accepterats"),
+            (c.StartReferral(referral_id=referral_id), "pågår"),
+            (c.CompleteReferral(referral_id=referral_id, outcome=outcome), "är avslutad"),
+        ):
             self.answer("brg", type(step).__name__, await brg.request(step))
-            mail = await wait_for_mail(self.mail_dir, f"{referral_id} {told}",
-                                       to="amina.hassan@bostadsbolaget.example.org")
-            self.steps.say("notifications", f"told the sender: \"{mail.subject}\"")
+            mail = await wait_for_mail(
+                self.mail_dir, f"{referral_id} {told}", to="amina.hassan@bostadsbolaget.example.org"
+            )
+            self.steps.say("notifications", f'told the sender: "{mail.subject}"')
         details = await self.opened_by_brg(referral_id)
         self.steps.say("brg", f"opens the contact details with its copy of the data key: {details}")
 
@@ -129,55 +149,100 @@ class Demo:
         self.steps.start("BRG declines a second referral for want of capacity; a third has no consent")
         consent = self.consent()
         await sender.request(consent)
-        second = c.CreateReferral(service_id="brg-business-coaching", hub_id="hjallbo", purpose=Purpose.OWN_BUSINESS,
-                                  participant_ref=consent.participant_ref, consent_id=consent.consent_id)
+        second = c.CreateReferral(
+            service_id="brg-business-coaching",
+            hub_id="hjallbo",
+            purpose=Purpose.OWN_BUSINESS,
+            participant_ref=consent.participant_ref,
+            consent_id=consent.consent_id,
+        )
         self.answer("bostadsbolaget", f"CreateReferral {second.referral_id}", await sender.request(second))
-        self.answer("brg", "AcknowledgeReferral", await brg.request(c.AcknowledgeReferral(referral_id=second.referral_id)))
-        self.answer("brg", "RejectReferral (no-capacity)", await brg.request(
-            c.RejectReferral(referral_id=second.referral_id, reason_code=ReasonCode.NO_CAPACITY)))
+        self.answer(
+            "brg", "AcknowledgeReferral", await brg.request(c.AcknowledgeReferral(referral_id=second.referral_id))
+        )
+        self.answer(
+            "brg",
+            "RejectReferral (no-capacity)",
+            await brg.request(c.RejectReferral(referral_id=second.referral_id, reason_code=ReasonCode.NO_CAPACITY)),
+        )
         mail = await wait_for_mail(self.mail_dir, f"{second.referral_id} har avböjts")
-        self.steps.say("notifications", f"told the sender: \"{mail.subject}\"")
-        third = c.CreateReferral(service_id="arbvux-sfi-guidance", hub_id="hjallbo", purpose=Purpose.STUDIES,
-                                 participant_ref=consent.participant_ref, consent_id=consent.consent_id)
-        self.answer("referrals", "CreateReferral to SFI guidance (consent covers BRG only)", await sender.request(third))
+        self.steps.say("notifications", f'told the sender: "{mail.subject}"')
+        third = c.CreateReferral(
+            service_id="arbvux-sfi-guidance",
+            hub_id="hjallbo",
+            purpose=Purpose.STUDIES,
+            participant_ref=consent.participant_ref,
+            consent_id=consent.consent_id,
+        )
+        self.answer(
+            "referrals", "CreateReferral to SFI guidance (consent covers BRG only)", await sender.request(third)
+        )
 
     async def hub_event(self, familjebostader: LocalPartnerClient) -> None:
         self.steps.start("Familjebostäder schedules an information evening at the Bergsjön hub (2 places)")
         starts = (datetime.now(UTC) + timedelta(days=7)).replace(hour=16, minute=0, second=0, microsecond=0)
-        event = ScheduleHubEvent(hub_id="bergsjon", kind="information-evening", capacity=2,
-                                 title="Informationskväll: vuxenutbildning och SFI",
-                                 starts_at=starts, ends_at=starts + timedelta(hours=2))
+        event = ScheduleHubEvent(
+            hub_id="bergsjon",
+            kind="information-evening",
+            capacity=2,
+            title="Informationskväll: vuxenutbildning och SFI",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+        )
         self.answer("familjebostader", f"ScheduleHubEvent {event.hub_event_id}", await familjebostader.request(event))
-        fact = await self.watch.wait_for(lambda s: isinstance(s.body, HubEventScheduled) and s.key == event.hub_event_id)
+        fact = await self.watch.wait_for(
+            lambda s: isinstance(s.body, HubEventScheduled) and s.key == event.hub_event_id
+        )
         self.steps.say("events", f"published {fact.envelope.type} via its outbox")
         await self.deliveries(fact.envelope.id)
         residents = [participant_ref(number, DEMO_NETWORK_KEY) for number in EVENING_RESIDENTS]
         for n, ref in enumerate(residents, 1):
-            await familjebostader.request(c_ev.RegisterForHubEvent(hub_event_id=event.hub_event_id, participant_ref=ref))
+            await familjebostader.request(
+                c_ev.RegisterForHubEvent(hub_event_id=event.hub_event_id, participant_ref=ref)
+            )
             placed = await self.watch.wait_for(lambda s, n=n: _placements(self.watch, event.hub_event_id) >= n)
             placed = [x for x in self.watch.seen if _is_placement(x, event.hub_event_id)][n - 1]
-            where = ("a place" if isinstance(placed.body, RegistrationConfirmed)
-                     else f"waitlist position {placed.body.waitlist_position}")
+            where = (
+                "a place"
+                if isinstance(placed.body, RegistrationConfirmed)
+                else f"waitlist position {placed.body.waitlist_position}"
+            )
             self.steps.say("events", f"resident {n} registered: {where}")
-        await familjebostader.request(c_ev.CancelRegistration(hub_event_id=event.hub_event_id,
-                                                              participant_ref=residents[0]))
-        promoted = await self.watch.wait_for(lambda s: isinstance(s.body, WaitlistPromoted)
-                                             and s.body.hub_event_id == event.hub_event_id)
+        await familjebostader.request(
+            c_ev.CancelRegistration(hub_event_id=event.hub_event_id, participant_ref=residents[0])
+        )
+        promoted = await self.watch.wait_for(
+            lambda s: isinstance(s.body, WaitlistPromoted) and s.body.hub_event_id == event.hub_event_id
+        )
         self.steps.say("events", f"resident 1 cancelled; {promoted.envelope.type}: the first waiting got the place")
-        self.answer("familjebostader", "RecordAttendance (2 came, 3 walk-ins)", await familjebostader.request(
-            c_ev.RecordAttendance(hub_event_id=event.hub_event_id, attended=residents[1:], walk_ins=3)))
-        came = await self.watch.wait_for(lambda s: isinstance(s.body, AttendanceRecorded)
-                                         and s.body.hub_event_id == event.hub_event_id)
-        self.steps.say("events", f"attendance: {came.body.attended} of {came.body.registered} registered, "
-                                 f"{came.body.walk_ins} walk-ins")
+        self.answer(
+            "familjebostader",
+            "RecordAttendance (2 came, 3 walk-ins)",
+            await familjebostader.request(
+                c_ev.RecordAttendance(hub_event_id=event.hub_event_id, attended=residents[1:], walk_ins=3)
+            ),
+        )
+        came = await self.watch.wait_for(
+            lambda s: isinstance(s.body, AttendanceRecorded) and s.body.hub_event_id == event.hub_event_id
+        )
+        self.steps.say(
+            "events",
+            f"attendance: {came.body.attended} of {came.body.registered} registered, {came.body.walk_ins} walk-ins",
+        )
         self.steps.say("events", "calendar feed: http://127.0.0.1:8182/calendar.ics?hub=bergsjon")
 
     async def not_json(self, partner: LocalPartnerClient) -> None:
         self.steps.start("A partner system sends a command that is not JSON")
-        envelope = Envelope.new(type=c.CreateReferral.ce_type, source=partner_source("familjebostader"),
-                                subject=f"R-broken-{secrets.token_hex(4)}")
-        self.answer("referrals", "answers", await partner.request_raw(
-            c.CreateReferral.topic, b"{not json", envelope, key=envelope.subject))
+        envelope = Envelope.new(
+            type=c.CreateReferral.ce_type,
+            source=partner_source("familjebostader"),
+            subject=f"R-broken-{secrets.token_hex(4)}",
+        )
+        self.answer(
+            "referrals",
+            "answers",
+            await partner.request_raw(c.CreateReferral.topic, b"{not json", envelope, key=envelope.subject),
+        )
 
     def report(self) -> None:
         self.steps.start("Follow-up per hub (cells under 5 suppressed), from GET /report")
@@ -188,19 +253,29 @@ class Demo:
     def consent(self) -> c.RecordConsent:
         now = datetime.now(UTC)
         return c.RecordConsent(
-            participant_ref=participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY), partner_ids=["brg"],
-            purposes=[Purpose.OWN_BUSINESS], method=ConsentMethod.WRITTEN, noted_by="Amina Hassan",
-            given_at=now, valid_until=now + timedelta(days=365),
+            participant_ref=participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY),
+            partner_ids=["brg"],
+            purposes=[Purpose.OWN_BUSINESS],
+            method=ConsentMethod.WRITTEN,
+            noted_by="Amina Hassan",
+            given_at=now,
+            valid_until=now + timedelta(days=365),
         )
 
     async def erase(self, sender: LocalPartnerClient, referral_id: str) -> None:
         self.steps.start("The resident asks Bostadsbolaget to be forgotten")
         ref = participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY)
-        self.answer("bostadsbolaget", "EraseParticipant", await sender.request(
-            c.EraseParticipant(participant_ref=ref, noted_by="Amina Hassan")))
+        self.answer(
+            "bostadsbolaget",
+            "EraseParticipant",
+            await sender.request(c.EraseParticipant(participant_ref=ref, noted_by="Amina Hassan")),
+        )
         fact = await self.watch.wait_for(lambda s: isinstance(s.body, ParticipantErased) and s.key == ref)
-        self.steps.say("referrals", f"destroyed every copy of the data key, scrubbed {len(fact.body.referral_ids)} "
-                                    f"referral(s), published {fact.envelope.type}")
+        self.steps.say(
+            "referrals",
+            f"destroyed every copy of the data key, scrubbed {len(fact.body.referral_ids)} "
+            f"referral(s), published {fact.envelope.type}",
+        )
         try:
             await self.opened_by_brg(referral_id)
         except DataKeyMissing as missing:
@@ -211,30 +286,42 @@ class Demo:
 
     async def data_key(self, partner_id: str) -> bytes:
         private = read_key(self.keys_dir / f"partner-{partner_id}.x25519.key")
-        return await asyncio.to_thread(fetch_data_key, self.settings.referrals_url,
-                                       participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY), partner_id, private)
+        return await asyncio.to_thread(
+            fetch_data_key,
+            self.settings.referrals_url,
+            participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY),
+            partner_id,
+            private,
+        )
 
     async def opened_by_brg(self, referral_id: str) -> str:
         data_key = await self.data_key("brg")
         url = f"{self.settings.referrals_url}/referral?id={referral_id}&partner=brg"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            sealed = json.loads(response.read())["sealed_contact"]
+        sealed = json.loads(await asyncio.to_thread(read_url, url))["sealed_contact"]
         opened = open_contact(sealed, data_key)
         return f"name, phone, language={opened.language} (shown only here, never on Kafka or in logs)"
 
     async def deliveries(self, source_id: str) -> None:
         """Each staff member told about a fact: the inbox entries, and each mail as the SMTP server kept it."""
-        await self.watch.wait_for(lambda s: isinstance(s.body, NotificationDelivered)
-                                  and s.body.source_id == source_id and s.body.channel == "email")
+        await self.watch.wait_for(
+            lambda s: (
+                isinstance(s.body, NotificationDelivered)
+                and s.body.source_id == source_id
+                and s.body.channel == "email"
+            )
+        )
         await asyncio.sleep(0.3)  # the other recipients' deliveries arrive together
-        done = [s.body for s in self.watch.seen
-                if isinstance(s.body, NotificationDelivered) and s.body.source_id == source_id]
+        done = [
+            s.body
+            for s in self.watch.seen
+            if isinstance(s.body, NotificationDelivered) and s.body.source_id == source_id
+        ]
         inboxes = sorted(d.recipient_id for d in done if d.channel == "inbox")
         self.steps.say("notifications", f"inbox entries for {', '.join(inboxes)}")
         mails = {m.message_id: m for m in kept_mails(self.mail_dir)}
         for d in done:
             if d.channel == "email" and (mail := mails.get(f"<{d.notification_id}@hubnet>")):
-                self.steps.say("smtp sink", f"mail to {mail.to} (attempt {d.attempts}): \"{mail.subject}\"")
+                self.steps.say("smtp sink", f'mail to {mail.to} (attempt {d.attempts}): "{mail.subject}"')
 
     def answer(self, who: str, what: str, reply) -> None:
         verdict = "accepted" if reply.ce_type.endswith("accepted.v1") else f"refused [{reply.code}] {reply.reason}"
@@ -242,7 +329,10 @@ class Demo:
 
 
 def _is_placement(seen, hub_event_id: str) -> bool:
-    return isinstance(seen.body, (RegistrationConfirmed, RegistrationWaitlisted)) and seen.body.hub_event_id == hub_event_id
+    return (
+        isinstance(seen.body, (RegistrationConfirmed, RegistrationWaitlisted))
+        and seen.body.hub_event_id == hub_event_id
+    )
 
 
 def _placements(watch: TopicWatcher, hub_event_id: str) -> int:
@@ -270,5 +360,12 @@ def run_demo(*, once: bool) -> int:
 
 
 async def _drive(settings: Settings, mail_dir: Path) -> None:
-    async with TopicWatcher(settings.kafka_bootstrap, [REFERRAL_EVENTS, HUB_EVENT_EVENTS, NOTIFICATION_EVENTS]) as watch:
+    async with TopicWatcher(
+        settings.kafka_bootstrap, [REFERRAL_EVENTS, HUB_EVENT_EVENTS, NOTIFICATION_EVENTS]
+    ) as watch:
         await Demo(settings, mail_dir, settings.keys_dir, watch).run()
+
+
+def read_url(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()

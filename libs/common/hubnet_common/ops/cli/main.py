@@ -1,20 +1,20 @@
 """`hubnet`: the command line for staff and operators (run `hubnet -h` and `hubnet COMMAND -h`).
 
-    hubnet send --as PARTNER COMMAND [JSON|-]    send any command as a partner, print the answer
-    hubnet referral list --partner P [--role sender|receiver] [--status S]
-    hubnet referral show ID --partner P [--key FILE]   one referral and its history; --key opens what
-                                                        is sealed about the resident (P's data key copy)
-    hubnet audit ID --partner P                  who asked what of a referral, when, and the answers
-    hubnet report [--group-by hub,month] [--since D] [--until D] [--csv|--json]
-    hubnet participant-ref PERSONNUMMER          the pseudonymous reference (needs HUBNET_NETWORK_KEY)
-    hubnet participant erase --partner P --personnummer N --noted-by NAME   forget a resident (crypto-shredding)
-    hubnet keys generate NAME… [--network] [--dir DIR]
-                                                  Ed25519 + X25519 key pairs of partners/services
-    hubnet dlq list|replay [--topic T] [--group G] [--reason R] [--since T] [--until T] [--offset N]
-    hubnet dlq show TOPIC OFFSET | hubnet dlq purge --topic T [--before N]
-    hubnet admin topics                           create missing topics, reconcile their settings
-    hubnet admin migrate SERVICE                  apply the service's pending database migrations
-    hubnet demo [--once]                          start the three services and drive the demo
+hubnet send --as PARTNER COMMAND [JSON|-]    send any command as a partner, print the answer
+hubnet referral list --partner P [--role sender|receiver] [--status S]
+hubnet referral show ID --partner P [--key FILE]   one referral and its history; --key opens what
+                                                    is sealed about the resident (P's data key copy)
+hubnet audit ID --partner P                  who asked what of a referral, when, and the answers
+hubnet report [--group-by hub,month] [--since D] [--until D] [--csv|--json]
+hubnet participant-ref PERSONNUMMER          the pseudonymous reference (needs HUBNET_NETWORK_KEY)
+hubnet participant erase --partner P --personnummer N --noted-by NAME   forget a resident (crypto-shredding)
+hubnet keys generate NAME… [--network] [--dir DIR]
+                                              Ed25519 + X25519 key pairs of partners/services
+hubnet dlq list|replay [--topic T] [--group G] [--reason R] [--since T] [--until T] [--offset N]
+hubnet dlq show TOPIC OFFSET | hubnet dlq purge --topic T [--before N]
+hubnet admin topics                           create missing topics, reconcile their settings
+hubnet admin migrate SERVICE                  apply the service's pending database migrations
+hubnet demo [--once]                          start the three services and drive the demo
 """
 
 from __future__ import annotations
@@ -46,8 +46,11 @@ def parser() -> argparse.ArgumentParser:
     show = referral.add_parser("show", help="one referral with its history")
     show.add_argument("referral_id")
     show.add_argument("--partner", required=True, help="who asks: the sender or the receiver")
-    show.add_argument("--key", help="P's private key file: opens P's copy of the resident's data key, and with it "
-                                    "the contact details and free text")
+    show.add_argument(
+        "--key",
+        help="P's private key file: opens P's copy of the resident's data key, and with it "
+        "the contact details and free text",
+    )
     show.set_defaults(run=commands.show_referral)
 
     audit = sub.add_parser("audit", help="the audit log of one referral")
@@ -69,8 +72,11 @@ def parser() -> argparse.ArgumentParser:
     ref.set_defaults(run=commands.participant_reference)
 
     participant = sub.add_parser("participant", help="a resident").add_subparsers(dest="what", required=True)
-    erase = participant.add_parser("erase", help="forget a resident: their data key is destroyed, every service "
-                                                 "drops what it holds (needs HUBNET_NETWORK_KEY)")
+    erase = participant.add_parser(
+        "erase",
+        help="forget a resident: their data key is destroyed, every service "
+        "drops what it holds (needs HUBNET_NETWORK_KEY)",
+    )
     erase.add_argument("--partner", required=True, help="the partner asking, holding a consent of the resident")
     erase.add_argument("--personnummer", required=True)
     erase.add_argument("--noted-by", required=True, help="the staff member who took the resident's request")
@@ -80,14 +86,19 @@ def parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="key pairs").add_subparsers(dest="what", required=True)
     generate = keys.add_parser("generate", help="Ed25519 (signing) and X25519 (sealing) key pairs")
     generate.add_argument("names", nargs="*", metavar="NAME", help="partner-<id> or service-<name>")
-    generate.add_argument("--network", action="store_true",
-                          help="also every service and partner of the network, keeping the pairs that exist")
+    generate.add_argument(
+        "--network",
+        action="store_true",
+        help="also every service and partner of the network, keeping the pairs that exist",
+    )
     generate.add_argument("--dir", default=".")
     generate.set_defaults(run=commands.generate_keys)
 
     dlq = sub.add_parser("dlq", help="dead letters").add_subparsers(dest="what", required=True)
-    for name, run, text in (("list", commands.dlq_list, "list dead letters"),
-                            ("replay", commands.dlq_replay, "send dead letters again to the topic they came from")):
+    for name, run, text in (
+        ("list", commands.dlq_list, "list dead letters"),
+        ("replay", commands.dlq_replay, "send dead letters again to the topic they came from"),
+    ):
         verb = dlq.add_parser(name, help=text)
         verb.add_argument("--topic", help="e.g. referral.commands.v1 (default: every dead-letter topic)")
         verb.add_argument("--group", help="the consumer group that dead-lettered them")

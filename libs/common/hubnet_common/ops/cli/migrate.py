@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import asyncpg
+
 from hubnet_common.service.db import migrate
 from hubnet_common.service.settings import Settings
 
@@ -29,7 +30,7 @@ async def connect(dsn: str) -> asyncpg.Connection:
     while True:
         try:
             return await asyncpg.connect(dsn, timeout=5)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
             if time.monotonic() > deadline:
                 raise
             print(f"waiting for the database: {exc!r}", file=sys.stderr, flush=True)

@@ -57,8 +57,12 @@ def login_env(user: str) -> dict[str, str]:
     a machine without local Kafka users (the process has its own)."""
     if users_dir() is None:
         return {}
-    return {"HUBNET_KAFKA_SECURITY_PROTOCOL": PROTOCOL, "HUBNET_KAFKA_SASL_MECHANISM": MECHANISM,
-            "HUBNET_KAFKA_SASL_USERNAME": user, "HUBNET_KAFKA_SASL_PASSWORD": password(user)}
+    return {
+        "HUBNET_KAFKA_SECURITY_PROTOCOL": PROTOCOL,
+        "HUBNET_KAFKA_SASL_MECHANISM": MECHANISM,
+        "HUBNET_KAFKA_SASL_USERNAME": user,
+        "HUBNET_KAFKA_SASL_PASSWORD": password(user),
+    }
 
 
 def logged_in(user: str, settings: S | None = None) -> S:
@@ -67,10 +71,14 @@ def logged_in(user: str, settings: S | None = None) -> S:
     settings = settings if settings is not None else Settings()
     if users_dir() is None:
         return settings
-    return settings.model_copy(update={
-        "kafka_security_protocol": PROTOCOL, "kafka_sasl_mechanism": MECHANISM,
-        "kafka_sasl_username": user, "kafka_sasl_password": SecretStr(password(user)),
-    })
+    return settings.model_copy(
+        update={
+            "kafka_security_protocol": PROTOCOL,
+            "kafka_sasl_mechanism": MECHANISM,
+            "kafka_sasl_username": user,
+            "kafka_sasl_password": SecretStr(password(user)),
+        }
+    )
 
 
 def login(user: str) -> dict[str, Any]:

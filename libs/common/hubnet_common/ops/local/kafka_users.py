@@ -39,11 +39,11 @@ from kafka.admin import (
 )
 
 from hubnet_common.ops.access import Principal, principals
-from hubnet_common.service.kafka import delete_topics, ensure_topics
 from hubnet_common.ops.local.credentials import ADMIN, MECHANISM, ensure_password, login, password, users_dir
-from hubnet_common.service.settings import Settings
 from hubnet_common.sdk.topics import DIRECTORY
 from hubnet_common.sdk.topics import on_broker as on_broker_topic
+from hubnet_common.service.kafka import delete_topics, ensure_topics
+from hubnet_common.service.settings import Settings
 
 ENVIRONMENT_PREFIX = re.compile(r"[a-z]+-[0-9a-f]{6,}\.")  # what `grant` takes; see the docstring
 _RESOURCES = {"topic": ResourceType.TOPIC, "group": ResourceType.GROUP}
@@ -60,14 +60,21 @@ class Binding(NamedTuple):
     operation: ACLOperation
 
     def acl(self) -> ACL:
-        return ACL(f"User:{self.user}", "*", self.operation, ACLPermissionType.ALLOW,
-                   ResourcePattern(self.resource, self.name, self.pattern))
+        return ACL(
+            f"User:{self.user}",
+            "*",
+            self.operation,
+            ACLPermissionType.ALLOW,
+            ResourcePattern(self.resource, self.name, self.pattern),
+        )
 
 
 def bindings(of: Iterable[Principal]) -> set[Binding]:
     return {
         Binding(p.user, _RESOURCES[acl.resource], _PATTERNS[acl.pattern], acl.name, ACLOperation[op.upper()])
-        for p in of for acl in p.acls for op in acl.operations
+        for p in of
+        for acl in p.acls
+        for op in acl.operations
     }
 
 
@@ -76,12 +83,22 @@ def admin_client(bootstrap: str) -> KafkaAdminClient:
 
 
 def on_broker(admin: KafkaAdminClient) -> set[Binding]:
-    everything = ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY,
-                           ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY))
+    everything = ACLFilter(
+        None,
+        None,
+        ACLOperation.ANY,
+        ACLPermissionType.ANY,
+        ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY),
+    )
     acls, _ = admin.describe_acls(everything)
     return {
-        Binding(a.principal.removeprefix("User:"), a.resource_pattern.resource_type, a.resource_pattern.pattern_type,
-                a.resource_pattern.resource_name, a.operation)
+        Binding(
+            a.principal.removeprefix("User:"),
+            a.resource_pattern.resource_type,
+            a.resource_pattern.pattern_type,
+            a.resource_pattern.resource_name,
+            a.operation,
+        )
         for a in acls
     }
 
@@ -104,7 +121,8 @@ def ensure_users(admin: KafkaAdminClient, users: Iterable[str], directory: Path)
     due = sorted(made | (set(users) - known))
     if due:
         admin.alter_user_scram_credentials(
-            [UserScramCredentialUpsertion(user, MECHANISM, password(user, directory)) for user in due])
+            [UserScramCredentialUpsertion(user, MECHANISM, password(user, directory)) for user in due]
+        )
     return due
 
 
@@ -146,8 +164,10 @@ def _revoke(bootstrap: str, prefix: str) -> int:
 async def grant(bootstrap: str, *, topic_prefix: str, group_prefix: str) -> int:
     """Allow every principal on the topics and groups of an environment with these prefixes."""
     if not (ENVIRONMENT_PREFIX.fullmatch(topic_prefix) and group_prefix.startswith(topic_prefix)):
-        raise ValueError(f"an environment's topic prefix looks like 'test-1a2b3c4d.' ({topic_prefix!r}) and its "
-                         f"group prefix starts with it ({group_prefix!r}), so that revoke finds both")
+        raise ValueError(
+            f"an environment's topic prefix looks like 'test-1a2b3c4d.' ({topic_prefix!r}) and its "
+            f"group prefix starts with it ({group_prefix!r}), so that revoke finds both"
+        )
     matrix = principals(topic_prefix=topic_prefix, group_prefix=group_prefix)
     return await asyncio.to_thread(_grant, bootstrap, matrix)
 
@@ -208,8 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         print(password(args.user, directory))
         return 0
     made, added, removed = apply(Settings().kafka_bootstrap, directory)
-    print(f"kafka users: {len(made)} made or reset{' (' + ', '.join(made) + ')' if made else ''}; "
-          f"ACLs: {added} added, {removed} removed")
+    print(
+        f"kafka users: {len(made)} made or reset{' (' + ', '.join(made) + ')' if made else ''}; "
+        f"ACLs: {added} added, {removed} removed"
+    )
     return 0
 
 

@@ -24,8 +24,15 @@ def kept_mails(mail_dir: Path) -> list[KeptMail]:
     for path in sorted(mail_dir.glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         body = message.get_body(preferencelist=("plain",))
-        mails.append(KeptMail(path, str(message["To"]), " ".join(str(message["Subject"]).split()),
-                              body.get_content() if body else "", str(message["Message-ID"] or "")))
+        mails.append(
+            KeptMail(
+                path,
+                str(message["To"]),
+                " ".join(str(message["Subject"]).split()),
+                body.get_content() if body else "",
+                str(message["Message-ID"] or ""),
+            )
+        )
     return mails
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from hubnet_common.ops.local.credentials import login
-from hubnet_common.service.settings import Settings
 from hubnet_common.sdk.partner import PartnerClient, answers_verifier
 from hubnet_common.sdk.signing import Signer, own_signer
 from hubnet_common.sdk.trust import Verifier
+from hubnet_common.service.settings import Settings
 
 
 def partner_login(partner_id: str) -> dict[str, Any]:
@@ -27,8 +27,10 @@ def trusted_answers(settings: Settings | None = None) -> Verifier:
     """Answers count only when signed by a hubnet service whose public key is in HUBNET_KEYS_DIR."""
     keys_dir = (settings or Settings()).keys_dir
     if keys_dir is None:
-        raise LookupError("no hubnet service public keys to check answers with: set HUBNET_KEYS_DIR to a directory "
-                          "with service-<name>.ed25519.pub files")
+        raise LookupError(
+            "no hubnet service public keys to check answers with: set HUBNET_KEYS_DIR to a directory "
+            "with service-<name>.ed25519.pub files"
+        )
     return answers_verifier(keys_dir)
 
 
@@ -36,10 +38,21 @@ class LocalPartnerClient(PartnerClient):
     """The SDK's `PartnerClient` configured from the environment: the login `partner_login`, the key
     `partner_signer`, the answers' check `trusted_answers` and HUBNET_TOPIC_PREFIX, unless given."""
 
-    def __init__(self, bootstrap: str, partner_id: str, *, topic_prefix: str | None = None,
-                 signer: Signer | None = None, answers: Verifier | None = None, **security: Any) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        partner_id: str,
+        *,
+        topic_prefix: str | None = None,
+        signer: Signer | None = None,
+        answers: Verifier | None = None,
+        **security: Any,
+    ) -> None:
         super().__init__(
-            bootstrap, partner_id, signer=signer or partner_signer(partner_id), answers=answers or trusted_answers(),
+            bootstrap,
+            partner_id,
+            signer=signer or partner_signer(partner_id),
+            answers=answers or trusted_answers(),
             topic_prefix=Settings().topic_prefix if topic_prefix is None else topic_prefix,
             **(security or partner_login(partner_id)),
         )

@@ -49,9 +49,10 @@ class LocalServices:
             "HUBNET_HTTP_PORT": str(port or self.ports[name]),
         }
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (the child keeps it open)
-        self.processes[name] = subprocess.Popen([str(Path(sys.executable).parent / f"hubnet-{service}")], env=env,
-                                                stdout=log, stderr=subprocess.STDOUT)
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(
+            [str(Path(sys.executable).parent / f"hubnet-{service}")], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
 
     def start_all(self, timeout: float = 60.0) -> dict[str, float]:
         """Start every service; returns the seconds each took to answer /readyz."""
@@ -64,7 +65,9 @@ class LocalServices:
         url = f"http://127.0.0.1:{port or self.ports[name]}/readyz"
         while time.monotonic() - began < timeout:
             if self.processes[name].poll() is not None:
-                raise RuntimeError(f"{name} exited with {self.processes[name].returncode}; see {self.log_dir}/{name}.log")
+                raise RuntimeError(
+                    f"{name} exited with {self.processes[name].returncode}; see {self.log_dir}/{name}.log"
+                )
             try:
                 with urllib.request.urlopen(url, timeout=2) as response:
                     if response.status == 200:

@@ -12,11 +12,11 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from hubnet_common.sdk.envelope import Envelope, EnvelopeInvalid
 from hubnet_common.ops.local.credentials import ADMIN, login
+from hubnet_common.sdk.envelope import Envelope, EnvelopeInvalid
 from hubnet_common.sdk.messages.base import MESSAGE_TYPES
-from hubnet_common.service.settings import Settings
 from hubnet_common.sdk.topics import Topic, on_broker
+from hubnet_common.service.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,12 @@ class Seen:
 
 class TopicWatcher:
     def __init__(
-        self, bootstrap: str, topics: list[Topic], *, from_beginning: bool = False, topic_prefix: str | None = None,
+        self,
+        bootstrap: str,
+        topics: list[Topic],
+        *,
+        from_beginning: bool = False,
+        topic_prefix: str | None = None,
         types: set[str] | None = None,
     ) -> None:
         """`types`: keep only messages of these ce_types (unset: all), e.g. to watch a busy topic cheaply."""
@@ -40,15 +45,16 @@ class TopicWatcher:
         self.prefix = Settings().topic_prefix if topic_prefix is None else topic_prefix
         self.from_beginning = from_beginning
         # It reads every partner's replies: only the local super user may.
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                         **login(ADMIN))
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **login(ADMIN))
         self.seen: list[Seen] = []
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task | None = None
 
     async def __aenter__(self) -> TopicWatcher:
         await self.consumer.start()
-        partitions = [TopicPartition(on_broker(t.name, self.prefix), p) for t in self.topics for p in range(t.partitions)]
+        partitions = [
+            TopicPartition(on_broker(t.name, self.prefix), p) for t in self.topics for p in range(t.partitions)
+        ]
         self.consumer.assign(partitions)
         if self.from_beginning:
             await self.consumer.seek_to_beginning(*partitions)
@@ -78,8 +84,9 @@ class TopicWatcher:
             body = model.model_validate_json(record.value) if model else record.value
             async with self._changed:
                 topic = record.topic.removeprefix(self.prefix)
-                self.seen.append(Seen(topic, envelope, body, (record.key or b"").decode(), time.monotonic(),
-                                      record.timestamp / 1000))
+                self.seen.append(
+                    Seen(topic, envelope, body, (record.key or b"").decode(), time.monotonic(), record.timestamp / 1000)
+                )
                 self._changed.notify_all()
 
     async def wait_for(self, match: Callable[[Seen], bool], timeout: float = 30.0) -> Seen:

@@ -18,8 +18,10 @@ LongText = Annotated[str, StringConstraints(max_length=4000, strip_whitespace=Tr
 # What concerns a resident (contact details, free text) is sealed under the resident's data key
 # (`hubnet_common.sdk.sealing`), so that destroying the key erases every copy, on Kafka too.
 _SEALED = re.compile(r"sealed:v2:[A-Za-z0-9+/]+={0,2}")
-_NOT_SEALED = ("must be sealed with the resident's data key ('sealed:v2:…', see hubnet_common.sdk.sealing): "
-               "what concerns a resident never travels in the clear")
+_NOT_SEALED = (
+    "must be sealed with the resident's data key ('sealed:v2:…', see hubnet_common.sdk.sealing): "
+    "what concerns a resident never travels in the clear"
+)
 
 
 def _sealed(value: str) -> str:

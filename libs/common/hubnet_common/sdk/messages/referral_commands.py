@@ -149,7 +149,6 @@ class WithdrawConsent(Command):
         return self.consent_id
 
 
-
 class EraseParticipant(Command):
     """Forget a resident (their request): their data key is destroyed, so nothing sealed about
     them can be opened any more; their open referrals end and every service drops what it holds.
