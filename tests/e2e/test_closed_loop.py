@@ -18,7 +18,6 @@ import pytest
 
 from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
 from hubnet_common.ops.local.partners import LocalPartnerClient
-from hubnet_common.ops.local.services import LocalServices
 from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.data_key import fetch_data_key
 from hubnet_common.sdk.envelope import Envelope
@@ -40,12 +39,9 @@ from hubnet_common.sdk.messages.vocabulary import MainActivity
 from hubnet_common.sdk.participant import participant_ref
 from hubnet_common.sdk.sealing import ContactDetails, open_contact, seal_with_data_key
 from hubnet_common.sdk.topics import MAIN_TOPICS
-from hubnet_events import bootstrap as events
-from hubnet_notifications import bootstrap as notifications
-from hubnet_referrals import bootstrap as referrals
-from tests.conftest import free_port, fresh_group_prefix
-from tests.e2e.topics import end_offsets, records_since
-from tests.integration.conftest import eventually, rows, skip_history, until
+from tests.e2e.stack import three_services
+from tests.e2e.topics import records_since
+from tests.integration.conftest import eventually, rows
 from tests.integration.referral_steps import accepted, consent, referral, send_twice
 
 pytestmark = pytest.mark.e2e
@@ -55,31 +51,9 @@ REF = "0a" * 32
 @pytest.fixture(scope="module")
 async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
     port, mail_dir = mail_sink
-    prefix = fresh_group_prefix("e2e")
-    dsns = {name: await new_database(name) for name in ("referrals", "events", "notifications")}
-    start_offsets = await end_offsets(kafka_bootstrap)
-    await skip_history(kafka_bootstrap, prefix, [referrals.spec(), events.spec(), notifications.spec()])
-    local = LocalServices(
-        log_dir=tmp_path_factory.mktemp("logs"),
-        databases={name: dsn.rpartition("/")[2] for name, dsn in dsns.items()},
-        ports={name: free_port() for name in dsns},
-        extra_env={
-            "HUBNET_GROUP_PREFIX": prefix,
-            "HUBNET_SMTP_PORT": str(port),
-            "HUBNET_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        },
-    )
-    await asyncio.to_thread(local.__enter__)
-    try:
-        await until(dsns["events"], "SELECT 1 FROM known_partners WHERE id = 'familjebostader'")
-        await until(dsns["events"], "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")
-        # notifications names hubs and services from its own copy of the directory
-        await until(dsns["notifications"], "SELECT 1 FROM known_hubs WHERE id = 'hjallbo'")
-        await until(dsns["notifications"], "SELECT 1 FROM known_services WHERE id = 'brg-business-coaching'")
-        await until(dsns["notifications"], "SELECT 1 FROM known_partners WHERE id = 'bostadsbolaget'")
+    logs = tmp_path_factory.mktemp("logs")
+    async with three_services(new_database, kafka_bootstrap, port, logs, "e2e") as (dsns, local, start_offsets):
         yield dsns, mail_dir, local, start_offsets
-    finally:
-        await asyncio.to_thread(local.__exit__, None, None, None)
 
 
 async def a_referral(sender, **overrides) -> CreateReferral:

@@ -29,13 +29,10 @@ from hubnet_common.sdk.messages.vocabulary import MainActivity
 from hubnet_common.sdk.participant import participant_ref
 from hubnet_common.sdk.sealing import ContactDetails, seal_with_data_key
 from hubnet_common.sdk.topics import AUDIT_EVENTS, HUB_EVENT_COMMANDS, REFERRAL_COMMANDS
-from hubnet_events import bootstrap as events
-from hubnet_notifications import bootstrap as notifications
-from hubnet_referrals import bootstrap as referrals
-from tests.conftest import free_port, fresh_group_prefix
+from tests.e2e.stack import three_services
 from tests.e2e.test_erasure import every_row
-from tests.e2e.topics import end_offsets, records_since
-from tests.integration.conftest import skip_history, until
+from tests.e2e.topics import records_since
+from tests.integration.conftest import until
 from tests.integration.referral_steps import accepted, consent, referral
 
 pytestmark = pytest.mark.e2e
@@ -58,28 +55,13 @@ def needles() -> list[str]:
 @pytest.fixture(scope="module")
 async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
     port, _ = mail_sink
-    prefix = fresh_group_prefix("leaks")
-    dsns = {name: await new_database(name) for name in ("referrals", "events", "notifications")}
-    start_offsets = await end_offsets(kafka_bootstrap)
-    await skip_history(kafka_bootstrap, prefix, [referrals.spec(), events.spec(), notifications.spec()])
-    local = LocalServices(
-        log_dir=tmp_path_factory.mktemp("logs"),
-        databases={name: dsn.rpartition("/")[2] for name, dsn in dsns.items()},
-        ports={name: free_port() for name in dsns},
-        extra_env={
-            "HUBNET_GROUP_PREFIX": prefix,
-            "HUBNET_SMTP_PORT": str(port),
-            "HUBNET_KAFKA_BOOTSTRAP": kafka_bootstrap,
-            "HUBNET_LOG_LEVEL": "DEBUG",
-        },
-    )
-    await asyncio.to_thread(local.__enter__)
-    try:
-        await until(dsns["events"], "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")
-        await until(dsns["notifications"], "SELECT 1 FROM known_partners WHERE id = 'bostadsbolaget'")
+    logs = tmp_path_factory.mktemp("logs")
+    async with three_services(new_database, kafka_bootstrap, port, logs, "leaks", HUBNET_LOG_LEVEL="DEBUG") as (
+        dsns,
+        local,
+        start_offsets,
+    ):
         yield dsns, local, start_offsets
-    finally:
-        await asyncio.to_thread(local.__exit__, None, None, None)
 
 
 def plain_commands(ref: str, referral_id: str, hub_event_id: str) -> list[tuple[str, str, dict | str]]:

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
@@ -72,7 +72,7 @@ class PartnerClient:
         self._waiting: dict[str, asyncio.Future[Reply]] = {}
         self._reader: asyncio.Task | None = None
 
-    async def __aenter__(self) -> PartnerClient:
+    async def __aenter__(self) -> Self:
         await self.producer.start()
         await self.replies.start()
         topic = on_broker(self.replies_topic.name, self.prefix)
@@ -182,5 +182,7 @@ async def read_directory(
     for record in records:
         model = MESSAGE_TYPES.get(Envelope.from_headers(record.headers).type)
         if model is not None and record.key:
-            entries[record.key.decode()] = model.model_validate_json(record.value)
+            fact = model.model_validate_json(record.value)
+            if isinstance(fact, Fact):  # the directory topic carries facts only
+                entries[record.key.decode()] = fact
     return entries

@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from hubnet_common.service.logging import get_logger
 
 log = get_logger(__name__)
 COMMON_MIGRATIONS = Path(__file__).parent / "migrations"
+# A connection of its own or one lent by a pool: the same calls work on both.
+Connection = asyncpg.Connection | PoolConnectionProxy
 MIGRATION_LOCK = 7_311_001  # pg advisory lock id: one migrator at a time per database
 
 
@@ -46,7 +49,7 @@ def migration_files(*directories: Path) -> list[tuple[str, Path]]:
     return found
 
 
-async def migrate(conn: asyncpg.Connection, *directories: Path) -> list[str]:
+async def migrate(conn: Connection, *directories: Path) -> list[str]:
     """Apply what has not been applied yet, each file in its own transaction; return their names.
 
     The lock comes first: two `CREATE TABLE IF NOT EXISTS` at once on a fresh database can both
@@ -72,7 +75,7 @@ async def migrate(conn: asyncpg.Connection, *directories: Path) -> list[str]:
         await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
 
 
-async def pending_migrations(conn: asyncpg.Connection, *directories: Path) -> list[str]:
+async def pending_migrations(conn: Connection, *directories: Path) -> list[str]:
     exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
     done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")} if exists else set()
     return [name for name, _ in migration_files(*directories) if name not in done]

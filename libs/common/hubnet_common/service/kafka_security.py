@@ -26,10 +26,11 @@ def client_security(settings: Settings) -> dict[str, Any]:
     if (context := _tls(settings)) is not None:
         args["ssl_context"] = context
     if settings.kafka_security_protocol.startswith("SASL"):
+        username, password = _login(settings)
         args |= {
             "sasl_mechanism": settings.kafka_sasl_mechanism,
-            "sasl_plain_username": settings.kafka_sasl_username,
-            "sasl_plain_password": settings.kafka_sasl_password.get_secret_value(),
+            "sasl_plain_username": username,
+            "sasl_plain_password": password,
         }
     return args
 
@@ -39,9 +40,15 @@ def broker_security(settings: Settings) -> BaseSecurity | None:
     context = _tls(settings)
     if settings.kafka_security_protocol.startswith("SASL"):
         return _SASL[settings.kafka_sasl_mechanism](
-            settings.kafka_sasl_username,
-            settings.kafka_sasl_password.get_secret_value(),
+            *_login(settings),
             ssl_context=context,
             use_ssl=context is not None,
         )
     return BaseSecurity(ssl_context=context) if context is not None else None
+
+
+def _login(settings: Settings) -> tuple[str, str]:
+    """The SASL user and password; Settings refuses SASL without both."""
+    if settings.kafka_sasl_username is None or settings.kafka_sasl_password is None:
+        raise ValueError("SASL needs HUBNET_KAFKA_SASL_USERNAME and HUBNET_KAFKA_SASL_PASSWORD")
+    return settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value()

@@ -24,7 +24,7 @@ class Metrics:
         self.messages: Counter[tuple[str, str]] = Counter()
         self.dead_letters: Counter[tuple[str, str]] = Counter()
         self.buckets: dict[str, list[int]] = defaultdict(lambda: [0] * len(BUCKETS))
-        self.seconds: Counter[str] = Counter()
+        self.seconds: defaultdict[str, float] = defaultdict(float)
         self.count: Counter[str] = Counter()
 
     def processed(self, topic: str, outcome: str, seconds: float) -> None:

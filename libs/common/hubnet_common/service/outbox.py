@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaProducer
 
 from hubnet_common.sdk.signing import Signer
 from hubnet_common.sdk.topics import on_broker
+from hubnet_common.service.db import Connection
 
 log = structlog.get_logger(__name__)
 RELAY_LOCK = 7_311_002
@@ -66,7 +67,7 @@ class OutboxRelay:
             else:
                 backoff = 0.5
 
-    async def _relay_while_leader(self, listener: asyncpg.Connection) -> None:
+    async def _relay_while_leader(self, listener: Connection) -> None:
         while not await listener.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
             if self._stopping:
                 return

@@ -336,8 +336,7 @@ class Processor:
         the log, never by its (unproven) ce_id."""
         if item.code is None:
             return "ignored"
-        if item.untrusted:
-            envelope = item.envelope
+        if item.untrusted and (envelope := item.envelope) is not None:  # untrusted: it had one to doubt
             if not await uow.first_delivery(self.group, replace(envelope, id=f"untrusted:{item.record.position}")):
                 return "dead-lettered"
             uow.emit(

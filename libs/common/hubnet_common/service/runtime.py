@@ -8,7 +8,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -58,7 +58,7 @@ class ServiceSpec:
     routes: Sequence[Route]
     uow_factory: Callable[[asyncpg.Pool], Callable[[], UnitOfWork]]
     on_start: Sequence[Callable[[Runtime], Awaitable[None]]] = ()  # e.g. load seed data
-    workers: Sequence[Callable[[Runtime], Awaitable[None]]] = ()  # loops that run until cancelled
+    workers: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()  # loops that run until cancelled
     http_routes: Sequence[Callable[[Runtime], tuple[str, Any]]] = field(default=())
 
 
@@ -143,7 +143,7 @@ class Runtime:
 
     async def metrics_text(self) -> str:
         async with self.pool.acquire(timeout=2) as conn:
-            backlog, oldest = await conn.fetchrow(
+            backlog, oldest = await conn.fetchrow(  # type: ignore[misc]  # an aggregate always has a row
                 "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float"
                 " FROM outbox WHERE published_at IS NULL"
             )
@@ -331,7 +331,8 @@ def on_own_loop(worker: Callable[[Any], Awaitable[None]], *, pool_size: int = 3)
 
         thread = asyncio.get_running_loop().run_in_executor(None, lambda: asyncio.run(main()))
         stopping = asyncio.ensure_future(runtime.stopping.wait())
-        await asyncio.wait([thread, stopping], return_when=asyncio.FIRST_COMPLETED)
+        either: list[asyncio.Future[Any]] = [thread, stopping]
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         if started.is_set():
             own["loop"].call_soon_threadsafe(own["stopping"].set)
         stopping.cancel()
@@ -359,7 +360,7 @@ async def _listening(runtime: Runtime, channel: str | None, woken: asyncio.Event
     try:
         yield
     finally:
-        if conn is not None:
+        if conn is not None and channel is not None:
             with contextlib.suppress(Exception):  # the connection may be gone with the database
                 await conn.remove_listener(channel, wake)
             await runtime.pool.release(conn)

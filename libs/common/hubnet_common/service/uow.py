@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Self, cast
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.messages.base import Message
@@ -61,8 +63,14 @@ class UnitOfWork:
         """Record the messages in the inbox; the ids this group has not processed before."""
         return {envelope.id for envelope in envelopes if await self.first_delivery(consumer_group, envelope)}
 
-    def savepoint(self):
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
         """An async context in which a failure undoes only what was done inside it."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        raise NotImplementedError
+
+    async def __aexit__(self, *exc_info: object) -> None:
         raise NotImplementedError
 
     async def commit(self) -> None:
@@ -74,15 +82,18 @@ class PgUnitOfWork(UnitOfWork):
         super().__init__(service)
         self._pool = pool
         self.conn: asyncpg.Connection
+        self._lent: PoolConnectionProxy
         self._tx: asyncpg.transaction.Transaction | None = None
 
-    async def __aenter__(self) -> PgUnitOfWork:
-        self.conn = await self._pool.acquire()
+    async def __aenter__(self) -> Self:
+        self._lent = await self._pool.acquire()
+        # The pool's proxy forwards every Connection call; repositories take it as one.
+        self.conn = cast(asyncpg.Connection, self._lent)
         try:
             self._tx = self.conn.transaction()
             await self._tx.start()
         except BaseException:  # e.g. the database went away: __aexit__ will not run, so give it back here
-            await self._pool.release(self.conn)
+            await self._pool.release(self._lent)
             raise
         self.open_repositories()
         return self
@@ -96,7 +107,7 @@ class PgUnitOfWork(UnitOfWork):
             if self._tx is not None:
                 await self._tx.rollback()
         finally:
-            await self._pool.release(self.conn)
+            await self._pool.release(self._lent)
 
     async def first_deliveries(self, consumer_group: str, envelopes: list[Envelope]) -> set[str]:
         if not envelopes:
@@ -139,6 +150,8 @@ class PgUnitOfWork(UnitOfWork):
             )
             # Wakes the relay when this transaction commits (NOTIFY is transactional).
             await self.conn.execute("SELECT pg_notify('hubnet_outbox', '')")
+        if self._tx is None:
+            raise RuntimeError("commit outside the unit of work's transaction")
         await self._tx.commit()
         self._tx = None
         self.pending = []

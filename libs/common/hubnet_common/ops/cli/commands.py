@@ -302,7 +302,7 @@ def topics(args: Namespace) -> int:
     from hubnet_common.service.kafka import ensure_topics
     from hubnet_common.service.kafka_security import client_security
 
-    settings = logged_in(ADMIN)
+    settings: Settings = logged_in(ADMIN)
     created = asyncio.run(
         ensure_topics(settings.kafka_bootstrap, prefix=settings.topic_prefix, **client_security(settings))
     )

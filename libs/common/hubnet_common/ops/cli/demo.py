@@ -200,7 +200,7 @@ class Demo:
             await familjebostader.request(
                 c_ev.RegisterForHubEvent(hub_event_id=event.hub_event_id, participant_ref=ref)
             )
-            placed = await self.watch.wait_for(lambda s, n=n: _placements(self.watch, event.hub_event_id) >= n)
+            await self.watch.wait_for(lambda _seen, n=n: _placements(self.watch, event.hub_event_id) >= n)  # type: ignore[misc]
             placed = [x for x in self.watch.seen if _is_placement(x, event.hub_event_id)][n - 1]
             where = (
                 "a place"
@@ -363,6 +363,8 @@ async def _drive(settings: Settings, mail_dir: Path) -> None:
     async with TopicWatcher(
         settings.kafka_bootstrap, [REFERRAL_EVENTS, HUB_EVENT_EVENTS, NOTIFICATION_EVENTS]
     ) as watch:
+        if settings.keys_dir is None:
+            raise SystemExit("hubnet demo needs HUBNET_KEYS_DIR (make run sets it)")
         await Demo(settings, mail_dir, settings.keys_dir, watch).run()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import SecretStr
 
@@ -68,10 +68,10 @@ def login_env(user: str) -> dict[str, str]:
 def logged_in(user: str, settings: S | None = None) -> S:
     """`settings` (default: from the environment) logged in as `user` when this is a machine with
     local Kafka users; elsewhere the settings' own login, untouched."""
-    settings = settings if settings is not None else Settings()
+    chosen = settings if settings is not None else cast(S, Settings())
     if users_dir() is None:
-        return settings
-    return settings.model_copy(
+        return chosen
+    return chosen.model_copy(
         update={
             "kafka_security_protocol": PROTOCOL,
             "kafka_sasl_mechanism": MECHANISM,

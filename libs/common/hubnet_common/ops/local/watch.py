@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hubnet_common.ops.local.credentials import ADMIN, login
 from hubnet_common.sdk.envelope import Envelope, EnvelopeInvalid
-from hubnet_common.sdk.messages.base import MESSAGE_TYPES
+from hubnet_common.sdk.messages.base import MESSAGE_TYPES, Message
 from hubnet_common.sdk.topics import Topic, on_broker
 from hubnet_common.service.settings import Settings
 
@@ -98,5 +98,5 @@ class TopicWatcher:
                         return seen
                 await self._changed.wait()
 
-    def of_type(self, model: type) -> list[Seen]:
+    def of_type(self, model: type[Message]) -> list[Seen]:
         return [s for s in self.seen if s.envelope.type == model.ce_type]
