@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
+from typing import Any
 
 from hubnet_common.ops.cli import commands
 
@@ -29,7 +30,12 @@ from hubnet_common.ops.cli import commands
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="hubnet", description="hubnet command line for staff and operators")
     sub = top.add_subparsers(dest="command", required=True)
+    for add in (_send, _referral, _audit, _report, _participant_ref, _participant, _keys, _dlq, _admin, _demo):
+        add(sub)
+    return top
 
+
+def _send(sub: Any) -> None:
     send = sub.add_parser("send", help="send a command as a partner and print the answer")
     send.add_argument("--as", dest="partner", required=True, help="the partner id sending it")
     send.add_argument("name", help="the command, e.g. AcceptReferral (an unknown name lists them all)")
@@ -37,6 +43,8 @@ def parser() -> argparse.ArgumentParser:
     send.add_argument("--timeout", type=float, default=30.0)
     send.set_defaults(run=commands.send)
 
+
+def _referral(sub: Any) -> None:
     referral = sub.add_parser("referral", help="read referrals").add_subparsers(dest="what", required=True)
     listing = referral.add_parser("list", help="a partner's referrals")
     listing.add_argument("--partner", required=True)
@@ -53,11 +61,15 @@ def parser() -> argparse.ArgumentParser:
     )
     show.set_defaults(run=commands.show_referral)
 
+
+def _audit(sub: Any) -> None:
     audit = sub.add_parser("audit", help="the audit log of one referral")
     audit.add_argument("referral_id")
     audit.add_argument("--partner", required=True, help="who asks: the sender or the receiver")
     audit.set_defaults(run=commands.show_audit)
 
+
+def _report(sub: Any) -> None:
     report = sub.add_parser("report", help="follow-up figures; cells under 5 are suppressed")
     report.add_argument("--group-by", default="hub,partner,service,month")
     report.add_argument("--since")
@@ -67,10 +79,14 @@ def parser() -> argparse.ArgumentParser:
     shape.add_argument("--json", action="store_const", const="json", dest="format")
     report.set_defaults(run=commands.report)
 
+
+def _participant_ref(sub: Any) -> None:
     ref = sub.add_parser("participant-ref", help="the pseudonymous reference of a personnummer")
     ref.add_argument("number")
     ref.set_defaults(run=commands.participant_reference)
 
+
+def _participant(sub: Any) -> None:
     participant = sub.add_parser("participant", help="a resident").add_subparsers(dest="what", required=True)
     erase = participant.add_parser(
         "erase",
@@ -83,6 +99,8 @@ def parser() -> argparse.ArgumentParser:
     erase.add_argument("--timeout", type=float, default=30.0)
     erase.set_defaults(run=commands.erase_participant)
 
+
+def _keys(sub: Any) -> None:
     keys = sub.add_parser("keys", help="key pairs").add_subparsers(dest="what", required=True)
     generate = keys.add_parser("generate", help="Ed25519 (signing) and X25519 (sealing) key pairs")
     generate.add_argument("names", nargs="*", metavar="NAME", help="partner-<id> or service-<name>")
@@ -94,6 +112,8 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument("--dir", default=".")
     generate.set_defaults(run=commands.generate_keys)
 
+
+def _dlq(sub: Any) -> None:
     dlq = sub.add_parser("dlq", help="dead letters").add_subparsers(dest="what", required=True)
     for name, run, text in (
         ("list", commands.dlq_list, "list dead letters"),
@@ -116,16 +136,19 @@ def parser() -> argparse.ArgumentParser:
     purge.add_argument("--before", type=int, help="keep this offset and later (default: delete all)")
     purge.set_defaults(run=commands.dlq_purge)
 
+
+def _admin(sub: Any) -> None:
     admin = sub.add_parser("admin", help="operator tasks").add_subparsers(dest="task", required=True)
     admin.add_parser("topics", help="create missing topics, reconcile settings").set_defaults(run=commands.topics)
     migrate = admin.add_parser("migrate", help="apply a service's pending migrations (HUBNET_PG_DSN)")
     migrate.add_argument("service", choices=["referrals", "events", "notifications"])
     migrate.set_defaults(run=commands.migrate)
 
+
+def _demo(sub: Any) -> None:
     demo = sub.add_parser("demo", help="start the services and drive the demo flow")
     demo.add_argument("--once", action="store_true", help="stop everything after the demo")
     demo.set_defaults(run=commands.demo)
-    return top
 
 
 def main(argv: list[str] | None = None) -> int:
