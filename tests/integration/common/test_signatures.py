@@ -23,14 +23,8 @@ from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_common.sdk.signing import Signer
 from hubnet_common.sdk.topics import AUDIT_EVENTS, on_broker
 from hubnet_common.service.settings import Settings
-from hubnet_events import bootstrap as events
-from hubnet_events.settings import EventSettings
-from hubnet_notifications import bootstrap as notifications
-from hubnet_notifications.settings import NotificationSettings
-from hubnet_referrals import bootstrap as referrals
-from hubnet_referrals.settings import ReferralSettings
-from tests.conftest import fresh_group_prefix
-from tests.integration.conftest import eventually, publish_fact, rows, running
+from tests.integration.conftest import eventually, publish_fact, rows
+from tests.integration.network import three_in_process
 from tests.integration.referral_steps import accepted, consent
 
 pytestmark = pytest.mark.integration
@@ -39,18 +33,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 async def network(new_database, kafka_bootstrap, mail_sink):
     """The referrals, events and notifications services, each with its own database."""
-    dsns = [await new_database(name) for name in ("referrals", "events", "notifications")]
-    common = dict(kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it"), unknown_key_grace_seconds=3)
-    settings = (
-        ReferralSettings(pg_dsn=dsns[0], **common),
-        EventSettings(pg_dsn=dsns[1], **common),
-        NotificationSettings(pg_dsn=dsns[2], smtp_port=mail_sink[0], **common),
-    )
-    async with (
-        running(referrals.spec(settings[0]), settings[0]),
-        running(events.spec(settings[1]), settings[1]),
-        running(notifications.spec(settings[2]), settings[2]),
-    ):
+    async with three_in_process(new_database, kafka_bootstrap, mail_sink[0], "it", unknown_key_grace_seconds=3) as dsns:
         yield dsns
 
 
