@@ -1,8 +1,10 @@
-"""Wires the events service: which handler answers which message, on which unit of work."""
+"""Wires the events service: which handler answers which message, on which unit of work (the
+adapters of adapters/ bound to the ports of handlers/ports.py)."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 
@@ -15,7 +17,7 @@ from hubnet_common.service.runtime import Runtime, ServiceSpec, every
 from hubnet_common.service.uow import UnitOfWork
 from hubnet_events.adapters.uow import SERVICE, EventsUnitOfWork
 from hubnet_events.entrypoints import http
-from hubnet_events.handlers import change_hub_event, referred, registrations
+from hubnet_events.handlers import change_hub_event, ports, referred, registrations
 from hubnet_events.handlers.erase import erase_participant
 from hubnet_events.handlers.reminders import remind_upcoming
 from hubnet_events.handlers.schedule_hub_event import schedule_hub_event
@@ -49,7 +51,10 @@ def spec(
     lead = timedelta(hours=settings.reminder_lead_hours)
 
     async def reminders(runtime: Runtime) -> int:
-        async with runtime.unit_of_work() as uow:
+        # The runtime types its factory by hubnet_common's UnitOfWork, which declares no __aenter__
+        # (libs/common/hubnet_common/service/uow.py); what it makes here is this service's.
+        unit_of_work = cast(Callable[[], ports.UnitOfWork], runtime.unit_of_work)
+        async with unit_of_work() as uow:
             return await remind_upcoming(uow, datetime.now(UTC), lead)
 
     return ServiceSpec(

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from hubnet_events.adapters.ical import FeedEvent
+
+# A connection of its own or one lent by the pool (entrypoints/http.py).
+Connection = asyncpg.Connection | PoolConnectionProxy
 
 FEED = """
 SELECT e.id AS hub_event_id, e.title, e.description, coalesce(h.name, e.hub_id) AS hub_name, e.kind,
@@ -18,13 +24,11 @@ ORDER BY e.starts_at
 """
 
 
-async def feed_events(
-    conn: asyncpg.Connection, *, hub_id: str | None = None, partner_id: str | None = None
-) -> list[FeedEvent]:
+async def feed_events(conn: Connection, *, hub_id: str | None = None, partner_id: str | None = None) -> list[FeedEvent]:
     return [FeedEvent(**dict(r)) for r in await conn.fetch(FEED, hub_id, partner_id)]
 
 
-async def name_of(conn: asyncpg.Connection, table: str, id_: str) -> str | None:
+async def name_of(conn: Connection, table: str, id_: str) -> str | None:
     return await conn.fetchval(f"SELECT name FROM {table} WHERE id = $1", id_)
 
 
@@ -55,6 +59,6 @@ GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
 
 
-async def figures(conn: asyncpg.Connection, now) -> list[dict]:
+async def figures(conn: Connection, now: datetime) -> list[dict]:
     """`attendance_rate` is attended ÷ registered residents whose attendance was recorded."""
     return [dict(r) for r in await conn.fetch(FIGURES, now)]

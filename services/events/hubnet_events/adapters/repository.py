@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 from hubnet_events.domain.hub_event import HubEvent
@@ -87,13 +89,13 @@ class PgOccurrences:
             [(o.hub_event_id, o.starts_at, o.ends_at, o.capacity) for o in occurrences],
         )
 
-    async def starts(self, hub_event_id: str) -> list:
+    async def starts(self, hub_event_id: str) -> list[datetime]:
         rows = await self.conn.fetch(
             "SELECT starts_at FROM occurrences WHERE hub_event_id = $1 ORDER BY starts_at", hub_event_id
         )
         return [r["starts_at"] for r in rows]
 
-    async def get(self, hub_event_id: str, starts_at) -> Occurrence | None:
+    async def get(self, hub_event_id: str, starts_at: datetime) -> Occurrence | None:
         """The occurrence with its registrations in arrival order, locked for this transaction."""
         row = await self.conn.fetchrow(
             "SELECT hub_event_id, starts_at, ends_at, capacity, status, walk_ins FROM occurrences"
@@ -111,7 +113,7 @@ class PgOccurrences:
         )
         return Occurrence(**dict(row), registrations=[Registration(**dict(r)) for r in registrations])
 
-    async def to_remind(self, now, until, limit: int) -> list[tuple[HubEvent, Occurrence]]:
+    async def to_remind(self, now: datetime, until: datetime, limit: int) -> list[tuple[HubEvent, Occurrence]]:
         """Scheduled occurrences starting between now and `until` not yet reminded of, locked."""
         rows = await self.conn.fetch(
             "SELECT hub_event_id, starts_at FROM occurrences WHERE reminded_at IS NULL AND status = 'scheduled'"
@@ -120,10 +122,14 @@ class PgOccurrences:
             until,
             limit,
         )
-        events = PgHubEvents(self.conn)
-        return [(await events.get(r["hub_event_id"]), await self.get(r["hub_event_id"], r["starts_at"])) for r in rows]
+        events, due = PgHubEvents(self.conn), []
+        for r in rows:
+            event, occurrence = await events.get(r["hub_event_id"]), await self.get(r["hub_event_id"], r["starts_at"])
+            assert event is not None and occurrence is not None  # both rows exist: referenced and locked
+            due.append((event, occurrence))
+        return due
 
-    async def reminded(self, occurrence: Occurrence, at) -> None:
+    async def reminded(self, occurrence: Occurrence, at: datetime) -> None:
         await self.conn.execute(
             "UPDATE occurrences SET reminded_at = $3 WHERE hub_event_id = $1 AND starts_at = $2",
             occurrence.hub_event_id,
@@ -131,16 +137,16 @@ class PgOccurrences:
             at,
         )
 
-    async def registration_of_referral(self, referral_id: str) -> tuple | None:
+    async def registration_of_referral(self, referral_id: str) -> tuple[str, datetime, str | None] | None:
         """(hub event, occurrence start, participant_ref) of the registration a referral made."""
         row = await self.conn.fetchrow(
             "SELECT hub_event_id, occurrence_starts_at, participant_ref FROM registrations WHERE referral_id = $1"
             " ORDER BY seq DESC LIMIT 1",
             referral_id,
         )
-        return tuple(row) if row else None
+        return (row[0], row[1], row[2]) if row else None
 
-    async def upcoming_of(self, participant_ref: str, after) -> list[tuple]:
+    async def upcoming_of(self, participant_ref: str, after: datetime) -> list[tuple[str, datetime]]:
         """(hub event, occurrence start) where the resident holds a place or waits, still to come."""
         rows = await self.conn.fetch(
             "SELECT DISTINCT hub_event_id, occurrence_starts_at FROM registrations WHERE participant_ref = $1"
@@ -148,7 +154,7 @@ class PgOccurrences:
             participant_ref,
             after,
         )
-        return [tuple(r) for r in rows]
+        return [(r[0], r[1]) for r in rows]
 
     async def erase_participant(self, participant_ref: str, referral_ids: list[str]) -> None:
         # The table keeps its first name: renaming it needs a migration of its own.
@@ -165,7 +171,7 @@ class PgOccurrences:
             await self.conn.fetchval("SELECT true FROM forgotten_referrals WHERE referral_id = $1", referral_id)
         )
 
-    async def move(self, o: Occurrence, was_starts_at) -> None:
+    async def move(self, o: Occurrence, was_starts_at: datetime) -> None:
         """Store the occurrence's new times; its registrations follow (ON UPDATE CASCADE)."""
         await self.conn.execute(
             "UPDATE occurrences SET starts_at = $3, ends_at = $4 WHERE hub_event_id = $1 AND starts_at = $2",

@@ -19,6 +19,10 @@ class EventsUnitOfWork(PgUnitOfWork):
     def __init__(self, pool: asyncpg.Pool) -> None:
         super().__init__(SERVICE, pool)
 
+    async def __aenter__(self) -> EventsUnitOfWork:  # this class, for handlers.ports.UnitOfWork
+        await super().__aenter__()
+        return self
+
     def open_repositories(self) -> None:
         self.hub_events = PgHubEvents(self.conn)
         self.occurrences = PgOccurrences(self.conn)

@@ -28,6 +28,7 @@ def calendar_route(runtime: Runtime):
             return problem("give either hub or partner", 400)
         async with runtime.pool.acquire() as conn:
             table, key = ("known_hubs", hub) if hub else ("known_partners", partner)
+            assert key is not None  # one of the two, as checked above
             name = await read_model.name_of(conn, table, key)
             if name is None:
                 return problem(f"no {'hub' if hub else 'partner'} {key}", 404)

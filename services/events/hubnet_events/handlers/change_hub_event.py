@@ -2,28 +2,39 @@
 with it), its capacity (waitlisted residents move up into new places; never below the
 registrations already confirmed), or cancel it with a reason."""
 
+from datetime import datetime
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages import hubevent_commands as c
 from hubnet_common.sdk.messages import hubevent_events as f
-from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.domain.hub_event import HubEventUnknown
-from hubnet_events.handlers.registrations import occurrence_of, promoted
+from hubnet_events.domain.occurrence import Occurrence
+from hubnet_events.handlers.ports import UnitOfWork
+from hubnet_events.handlers.registrations import OccurrenceUnknown, occurrence_of, promoted
 
 
 class OccurrenceTaken(Refused):
     code = "occurrence-taken"
 
 
-async def change_capacity(command: c.ChangeHubEventCapacity, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def occurrence_at(uow: UnitOfWork, hub_event_id: str, starts_at: datetime) -> Occurrence:
+    """One of the times `occurrences.starts` gave, read in the same unit of work."""
+    occurrence = await uow.occurrences.get(hub_event_id, starts_at)
+    if occurrence is None:
+        raise OccurrenceUnknown(f"{hub_event_id} does not take place at {starts_at.isoformat()}")
+    return occurrence
+
+
+async def change_capacity(command: c.ChangeHubEventCapacity, envelope: Envelope, uow: UnitOfWork) -> None:
     event = await uow.hub_events.get_for_update(command.hub_event_id)
     if event is None:
         raise HubEventUnknown(f"there is no hub event {command.hub_event_id}")
     event.change_capacity(command.capacity, by=partner_of(envelope.source))
     moved_up = []
     for starts_at in await uow.occurrences.starts(event.id):
-        occurrence = await uow.occurrences.get(event.id, starts_at)
+        occurrence = await occurrence_at(uow, event.id, starts_at)
         moved_up += [promoted(event.hub_id, occurrence, r) for r in occurrence.change_capacity(command.capacity)]
         await uow.occurrences.save(occurrence)
     await uow.hub_events.save(event)
@@ -37,14 +48,14 @@ async def change_capacity(command: c.ChangeHubEventCapacity, envelope: Envelope,
         uow.emit(fact, caused_by=envelope)
 
 
-async def cancel_hub_event(command: c.CancelHubEvent, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def cancel_hub_event(command: c.CancelHubEvent, envelope: Envelope, uow: UnitOfWork) -> None:
     event = await uow.hub_events.get_for_update(command.hub_event_id)
     if event is None:
         raise HubEventUnknown(f"there is no hub event {command.hub_event_id}")
     event.cancel(command.reason, by=partner_of(envelope.source))
     cancelled = 0
     for starts_at in await uow.occurrences.starts(event.id):
-        occurrence = await uow.occurrences.get(event.id, starts_at)
+        occurrence = await occurrence_at(uow, event.id, starts_at)
         cancelled += occurrence.close()
         await uow.occurrences.save(occurrence)
     await uow.hub_events.save(event)
@@ -61,7 +72,7 @@ async def cancel_hub_event(command: c.CancelHubEvent, envelope: Envelope, uow: E
     )
 
 
-async def update_hub_event(command: c.UpdateHubEvent, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def update_hub_event(command: c.UpdateHubEvent, envelope: Envelope, uow: UnitOfWork) -> None:
     event = await uow.hub_events.get_for_update(command.hub_event_id)
     if event is None:
         raise HubEventUnknown(f"there is no hub event {command.hub_event_id}")
@@ -77,7 +88,7 @@ async def update_hub_event(command: c.UpdateHubEvent, envelope: Envelope, uow: E
     )
 
 
-async def reschedule_occurrence(command: c.RescheduleOccurrence, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def reschedule_occurrence(command: c.RescheduleOccurrence, envelope: Envelope, uow: UnitOfWork) -> None:
     event = await uow.hub_events.get_for_update(command.hub_event_id)
     if event is None:
         raise HubEventUnknown(f"there is no hub event {command.hub_event_id}")

@@ -6,11 +6,11 @@ referrals arriving later (from another partition) registers nobody."""
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.messages import hubevent_events as f
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
-from hubnet_events.adapters.uow import EventsUnitOfWork
+from hubnet_events.handlers.ports import UnitOfWork
 from hubnet_events.handlers.registrations import occurrence_of, promoted
 
 
-async def erase_participant(fact: ParticipantErased, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def erase_participant(fact: ParticipantErased, envelope: Envelope, uow: UnitOfWork) -> None:
     for hub_event_id, starts_at in await uow.occurrences.upcoming_of(fact.participant_ref, fact.erased_at):
         hub_id, occurrence = await occurrence_of(uow, hub_event_id, starts_at)
         cancelled, moved_up = occurrence.cancel(fact.participant_ref)

@@ -9,13 +9,15 @@ from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.messages import hubevent_events as f
 from hubnet_common.sdk.messages import referral_events as r
-from hubnet_events.adapters.uow import EventsUnitOfWork
+from hubnet_common.sdk.messages.base import Message
+from hubnet_common.service.processing import Handler
+from hubnet_events.handlers.ports import UnitOfWork
 from hubnet_events.handlers.registrations import occurrence_of, placed, promoted
 
 log = structlog.get_logger(__name__)
 
 
-async def register_referred(fact: r.ReferralRequested, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def register_referred(fact: r.ReferralRequested, envelope: Envelope, uow: UnitOfWork) -> None:
     if fact.hub_event_id is None or await uow.occurrences.referral_erased(fact.referral_id):
         return
     try:
@@ -36,7 +38,9 @@ async def register_referred(fact: r.ReferralRequested, envelope: Envelope, uow: 
     uow.emit(placed(hub_id, occurrence, registration), caused_by=envelope)
 
 
-async def unregister_referred(fact, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def unregister_referred(
+    fact: r.ReferralCancelled | r.ReferralRejected | r.ReferralEnteredInError, envelope: Envelope, uow: UnitOfWork
+) -> None:
     found = await uow.occurrences.registration_of_referral(fact.referral_id)
     if found is None:
         return
@@ -62,7 +66,7 @@ async def unregister_referred(fact, envelope: Envelope, uow: EventsUnitOfWork) -
         uow.emit(promoted(hub_id, occurrence, moved_up), caused_by=envelope)
 
 
-HANDLERS = {
+HANDLERS: dict[type[Message], Handler] = {
     r.ReferralRequested: register_referred,
     r.ReferralCancelled: unregister_referred,
     r.ReferralRejected: unregister_referred,

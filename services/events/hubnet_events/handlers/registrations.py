@@ -2,20 +2,22 @@
 first on the waitlist is promoted), record attendance. Commands about one hub event share its
 partition, so they are decided one at a time, in arrival order; the occurrence row is also locked."""
 
+from datetime import datetime
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.messages import hubevent_commands as c
 from hubnet_common.sdk.messages import hubevent_events as f
-from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.domain.hub_event import HubEventUnknown
 from hubnet_events.domain.occurrence import Occurrence, Registration
+from hubnet_events.handlers.ports import UnitOfWork
 
 
 class OccurrenceUnknown(Refused):
     code = "occurrence-unknown"
 
 
-async def occurrence_of(uow: EventsUnitOfWork, hub_event_id: str, starts_at) -> tuple[str, Occurrence]:
+async def occurrence_of(uow: UnitOfWork, hub_event_id: str, starts_at: datetime | None) -> tuple[str, Occurrence]:
     """The hub's id and the occurrence a command means; the only one when it names none."""
     event = await uow.hub_events.get(hub_event_id)
     if event is None:
@@ -54,7 +56,7 @@ def promoted(hub_id: str, occurrence: Occurrence, r: Registration) -> f.Waitlist
     )
 
 
-async def register(command: c.RegisterForHubEvent, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def register(command: c.RegisterForHubEvent, envelope: Envelope, uow: UnitOfWork) -> None:
     hub_id, occurrence = await occurrence_of(uow, command.hub_event_id, command.occurrence_starts_at)
     registration = occurrence.register(
         command.registration_id, command.participant_ref, envelope.time, command.referral_id
@@ -63,7 +65,7 @@ async def register(command: c.RegisterForHubEvent, envelope: Envelope, uow: Even
     uow.emit(placed(hub_id, occurrence, registration), caused_by=envelope)
 
 
-async def cancel_registration(command: c.CancelRegistration, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def cancel_registration(command: c.CancelRegistration, envelope: Envelope, uow: UnitOfWork) -> None:
     hub_id, occurrence = await occurrence_of(uow, command.hub_event_id, command.occurrence_starts_at)
     was = occurrence.find(command.participant_ref)
     was_status = was.status if was else ""
@@ -83,7 +85,7 @@ async def cancel_registration(command: c.CancelRegistration, envelope: Envelope,
         uow.emit(promoted(hub_id, occurrence, moved_up), caused_by=envelope)
 
 
-async def record_attendance(command: c.RecordAttendance, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def record_attendance(command: c.RecordAttendance, envelope: Envelope, uow: UnitOfWork) -> None:
     hub_id, occurrence = await occurrence_of(uow, command.hub_event_id, command.occurrence_starts_at)
     occurrence.record_attendance(command.attended, command.no_shows, command.walk_ins)
     await uow.occurrences.save(occurrence)

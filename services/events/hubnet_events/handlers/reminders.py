@@ -4,10 +4,10 @@ turns into a reminder to the hub's hosts and the organiser's staff there."""
 from datetime import datetime, timedelta
 
 from hubnet_common.sdk.messages.hubevent_events import HubEventReminder
-from hubnet_events.adapters.uow import EventsUnitOfWork
+from hubnet_events.handlers.ports import UnitOfWork
 
 
-async def remind_upcoming(uow: EventsUnitOfWork, now: datetime, lead: timedelta, *, batch: int = 50) -> int:
+async def remind_upcoming(uow: UnitOfWork, now: datetime, lead: timedelta, *, batch: int = 50) -> int:
     """Announce the occurrences starting within `lead` that have not been announced; how many."""
     due = await uow.occurrences.to_remind(now, now + lead, batch)
     for event, occurrence in due:

@@ -4,13 +4,13 @@ from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.hubevent_commands import ScheduleHubEvent
 from hubnet_common.sdk.messages.hubevent_events import HubEventScheduled
-from hubnet_events.adapters.uow import EventsUnitOfWork
 from hubnet_events.domain.hub_event import HubEvent, HubEventExists
 from hubnet_events.domain.occurrence import Occurrence
 from hubnet_events.domain.recurrence import occurrences, validate_rrule
+from hubnet_events.handlers.ports import UnitOfWork
 
 
-async def schedule_hub_event(command: ScheduleHubEvent, envelope: Envelope, uow: EventsUnitOfWork) -> None:
+async def schedule_hub_event(command: ScheduleHubEvent, envelope: Envelope, uow: UnitOfWork) -> None:
     if await uow.hub_events.get(command.hub_event_id) is not None:
         raise HubEventExists(f"a hub event with id {command.hub_event_id} already exists")
     organiser_id = partner_of(envelope.source)
