@@ -51,7 +51,7 @@ def spec(
     lead = timedelta(hours=settings.reminder_lead_hours)
 
     async def reminders(runtime: Runtime) -> int:
-        # The runtime types its factory by hubnet_common's UnitOfWork, which declares no __aenter__
+        # The runtime types its factory by hubnet_common's UnitOfWork, which knows no repositories
         # (libs/common/hubnet_common/service/uow.py); what it makes here is this service's.
         unit_of_work = cast(Callable[[], ports.UnitOfWork], runtime.unit_of_work)
         async with unit_of_work() as uow:
