@@ -132,9 +132,7 @@ async def test_a_partner_rotates_its_key_and_every_service_follows(network, kafk
     until = datetime.now(UTC) + timedelta(seconds=20)
     async with LocalPartnerClient(kafka_bootstrap, "familjebostader", signer=old) as with_old:
         accepted(
-            await with_old.request(
-                RotateSigningKey(partner_id="familjebostader", public_key=new.public, previous_valid_until=until)
-            )
+            await with_old.request(RotateSigningKey.to("familjebostader", new.private, previous_valid_until=until))
         )
     entry = await watcher.wait_for(
         lambda s: (

@@ -13,10 +13,17 @@ from hubnet_common.sdk.identity import partner_source, service_source
 from hubnet_common.sdk.keys import generate
 from hubnet_common.sdk.messages.audit import MessageRejected
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
-from hubnet_common.sdk.signing import PublicSigningKey, SignatureRefused, Signer, canonical_form
+from hubnet_common.sdk.signing import (
+    PublicSigningKey,
+    SignatureRefused,
+    Signer,
+    canonical_form,
+    key_id,
+    prove_possession,
+)
 from hubnet_common.sdk.trust import StaticKeyRing, Verifier, trusted_service_keys
 from hubnet_common.service.processing import Record
-from hubnet_referrals.domain.directory import Partner
+from hubnet_referrals.domain.directory import KeyNotProven, Partner
 from tests.unit.common.fakes.network import signed, signer
 from tests.unit.common.fakes.referrals import referrals_processor
 
@@ -128,7 +135,11 @@ async def test_an_old_command_sent_again_is_a_replay(brg):
 
 async def test_after_a_rotation_the_old_key_works_until_its_end_and_the_new_one_from_its_start():
     old, new = generate("ed25519"), generate("ed25519")
-    partner = Partner("brg", "BRG").enrol(old.public).rotate_signing_key(new.public, NOW, NOW + timedelta(hours=2))
+    partner = (
+        Partner("brg", "BRG")
+        .enrol(old.public)
+        .rotate_signing_key(new.public, prove_possession(new.private, "brg"), NOW, NOW + timedelta(hours=2))
+    )
     [old_key, new_key] = partner.signing_keys
     assert (old_key.valid_until, new_key.valid_from, new_key.valid_until) == (NOW + timedelta(hours=2), NOW, None)
     verify = verifier(*partner.signing_keys)
@@ -147,11 +158,31 @@ async def test_after_a_rotation_the_old_key_works_until_its_end_and_the_new_one_
 
 
 def test_rotating_to_a_key_the_partner_has_changes_nothing_and_the_default_overlap_is_a_day():
-    first, second = generate("ed25519").public, generate("ed25519").public
-    partner = Partner("brg", "BRG").enrol(first).rotate_signing_key(second, NOW, None)
+    first, second = generate("ed25519").public, generate("ed25519")
+    proof = prove_possession(second.private, "brg")
+    partner = Partner("brg", "BRG").enrol(first).rotate_signing_key(second.public, proof, NOW, None)
     assert partner.signing_keys[0].valid_until == NOW + timedelta(days=1)
-    assert partner.rotate_signing_key(second, NOW + timedelta(hours=1), None) == partner
+    assert partner.rotate_signing_key(second.public, proof, NOW + timedelta(hours=1), None) == partner
     assert partner.enrol(generate("ed25519").public) == partner  # enrolment only gives a first key
+
+
+def test_a_rotation_must_prove_the_partner_holds_the_new_key():
+    partner = Partner("brg", "BRG").enrol(generate("ed25519").public)
+    wanted, own = generate("ed25519"), generate("ed25519")
+    for proof in [
+        prove_possession(own.private, "brg"),  # signed by another key
+        prove_possession(wanted.private, "bostadsbolaget"),  # made for another partner
+        "A" * 86 + "==",  # no signature at all
+    ]:
+        with pytest.raises(KeyNotProven):
+            partner.rotate_signing_key(wanted.public, proof, NOW, None)
+
+
+def test_a_key_id_is_the_full_rfc_7638_thumbprint():
+    # RFC 8037 appendix A.3: the thumbprint of its Ed25519 example key.
+    assert (
+        key_id("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=") == "ed25519:kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+    )
 
 
 async def test_a_forged_command_is_dead_lettered_audited_and_does_not_block_the_real_one():

@@ -16,8 +16,12 @@ changes how a message is processed goes unsigned; other headers (e.g. `dlq_*` ad
 lettering) are not covered and are never used to decide anything. A header name that appears
 twice is refused rather than guessed at.
 
-A key id is `ed25519:` and the first 16 hex digits of the SHA-256 of the raw public key, so it
-follows from the key and needs no registry.
+A key id is `ed25519:` and the key's full RFC 7638 thumbprint (base64url SHA-256 of its JWK), so
+it follows from the key, needs no registry and cannot be matched by another key.
+
+A partner proves it holds a new key before the directory takes it (`prove_possession`): the new
+key signs a statement naming the partner and itself, so no partner can claim another's published
+public key as its own.
 
 Verification (`verify`) checks, in this order: signed at all, key known, signature valid, key
 belongs to the `ce_source`, key valid at the message's time, and for commands the message's time
@@ -56,7 +60,43 @@ class SignatureRefused(ValueError):
 
 
 def key_id(public_key_b64: str) -> str:
-    return "ed25519:" + hashlib.sha256(decode(public_key_b64, "the public key")).hexdigest()[:16]
+    """`ed25519:` and the RFC 7638 thumbprint of the key's JWK (OKP, Ed25519)."""
+    x = _b64url(decode(public_key_b64, "the public key"))
+    jwk = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": x}, separators=(",", ":"), sort_keys=True)
+    return "ed25519:" + _b64url(hashlib.sha256(jwk.encode()).digest())
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _possession_statement(owner: str, public_key_b64: str) -> bytes:
+    return f"hubnet possession v1\n{owner}\n{key_id(public_key_b64)}".encode()
+
+
+def public_signing_key(private_key_b64: str) -> str:
+    """Base64 of the public half of an Ed25519 private key."""
+    return base64.b64encode(bytes(SigningKey(decode(private_key_b64, "the signing key")).verify_key)).decode()
+
+
+def prove_possession(private_key_b64: str, owner: str) -> str:
+    """Base64 of the new key's signature over a statement naming `owner` (a partner id) and the
+    key itself: what a rotation carries to show the sender holds the key it names."""
+    key = SigningKey(decode(private_key_b64, "the signing key"))
+    public = base64.b64encode(bytes(key.verify_key)).decode()
+    return base64.b64encode(key.sign(_possession_statement(owner, public)).signature).decode()
+
+
+def proves_possession(public_key_b64: str, owner: str, proof_b64: str) -> bool:
+    """True when `proof_b64` is the holder of `public_key_b64` signing for `owner`."""
+    try:
+        signature = base64.b64decode(proof_b64, validate=True)
+        VerifyKey(decode(public_key_b64, "the public key")).verify(
+            _possession_statement(owner, public_key_b64), signature
+        )
+    except (binascii.Error, ValueError, BadSignatureError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import asyncpg
 
+from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.signing import PublicSigningKey
 from hubnet_common.sdk.trust import StaticKeyRing
 
@@ -39,14 +40,33 @@ async def find_signing_key(conn: asyncpg.Pool | asyncpg.Connection, key_id: str)
     return PublicSigningKey(**row) if row else None
 
 
+class KeyTaken(Refused):
+    """A public key that another owner had first: a key belongs to one owner for ever."""
+
+    code = "key-taken"
+
+
 async def keep_signing_keys(conn: asyncpg.Connection, owner: str, keys: Iterable[PublicSigningKey]) -> None:
-    """Make the table hold exactly these keys for `owner` (from a directory entry)."""
+    """Make the table hold exactly these keys for `owner` (from a directory entry). A key is
+    claimed for its first owner in `key_owners`, which never forgets; a key another owner had
+    first raises KeyTaken and nothing changes."""
     keys = list(keys)
+    await conn.executemany(
+        "INSERT INTO key_owners (key_id, owner) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING",
+        [(key.id, owner) for key in keys],
+    )
+    taken = await conn.fetch(
+        "SELECT key_id, owner FROM key_owners WHERE key_id = ANY($1::text[]) AND owner <> $2",
+        [key.id for key in keys],
+        owner,
+    )
+    if taken:
+        raise KeyTaken(f"signing key {taken[0]['key_id']} belongs to {taken[0]['owner']}, not to {owner}")
     await conn.execute(
         "DELETE FROM signing_keys WHERE owner = $1 AND NOT key_id = ANY($2::text[])", owner, [key.id for key in keys]
     )
     await conn.executemany(
         "INSERT INTO signing_keys (key_id, owner, public_key, valid_from, valid_until) VALUES ($1, $2, $3, $4, $5)"
-        " ON CONFLICT (key_id) DO UPDATE SET owner = $2, public_key = $3, valid_from = $4, valid_until = $5",
+        " ON CONFLICT (key_id) DO UPDATE SET valid_from = $4, valid_until = $5 WHERE signing_keys.owner = $2",
         [(key.id, owner, key.public_key, key.valid_from, key.valid_until) for key in keys],
     )

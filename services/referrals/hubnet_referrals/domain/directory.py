@@ -4,10 +4,15 @@ services partners offer at hubs (service_at_location)."""
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from hubnet_common.sdk.signing import PublicSigningKey
+from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.signing import PublicSigningKey, proves_possession
 
 # How long a partner's previous signing keys stay valid after it rotates, unless it says.
 ROTATION_OVERLAP = timedelta(days=1)
+
+
+class KeyNotProven(Refused):
+    code = "key-not-proven"
 
 
 @dataclass(frozen=True)
@@ -24,10 +29,15 @@ class Partner:
         """The partner's first signing key, given by the operators; later ones it rotates in itself."""
         return self if self.signing_keys else replace(self, signing_keys=(PublicSigningKey(self.source, public_key),))
 
-    def rotate_signing_key(self, public_key: str, at: datetime, previous_valid_until: datetime | None) -> "Partner":
+    def rotate_signing_key(
+        self, public_key: str, proof: str, at: datetime, previous_valid_until: datetime | None
+    ) -> "Partner":
         """Add a key valid from `at`; the others stay valid until `previous_valid_until` (default
         a day on), so what is already signed and on its way still counts. Rotating to a key the
-        partner already has changes nothing."""
+        partner already has changes nothing. `proof` is the new key's signature naming this
+        partner: without it, anyone could name a key it does not hold."""
+        if not proves_possession(public_key, self.id, proof):
+            raise KeyNotProven(f"the rotation does not prove that {self.id} holds the new key")
         new = PublicSigningKey(self.source, public_key, valid_from=at)
         if any(key.id == new.id for key in self.signing_keys):
             return self

@@ -103,9 +103,8 @@ async def rotate_signing_key(command: RotateSigningKey, envelope: Envelope, uow:
     if command.partner_id != owner:
         raise NotPermitted(f"{owner} may rotate only its own signing key, not {command.partner_id}'s")
     stored = await uow.directory.partner(owner)
-    await _store_partner(
-        uow, stored.rotate_signing_key(command.public_key, envelope.time, command.previous_valid_until), envelope
-    )
+    rotated = stored.rotate_signing_key(command.public_key, command.proof, envelope.time, command.previous_valid_until)
+    await _store_partner(uow, rotated, envelope)
 
 
 async def _sender(uow: ReferralsUnitOfWork, envelope: Envelope) -> str:

@@ -4,14 +4,19 @@ A partner changes its own entry and its own services; the new state is published
 log-compacted `directory.v1` topic.
 """
 
+from __future__ import annotations
+
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from hubnet_common.sdk.messages.base import Command, Id, LongText, ShortText
+from hubnet_common.sdk.signing import prove_possession, public_signing_key
 
 TOPIC = "referral.commands.v1"
 PublicKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]  # 32 bytes, base64
+Signature = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{86}==$")]  # 64 bytes, base64
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 
 
@@ -61,16 +66,31 @@ class UpdatePartner(Command):
 
 
 class RotateSigningKey(Command):
-    """A partner's new message-signing key. Signed with a key still valid; the partner's other keys
-    stay valid until `previous_valid_until` (default: a day after the rotation), so messages
-    already on their way are still accepted."""
+    """A partner's new message-signing key. Signed with a key still valid, and carrying `proof`:
+    the new key's own signature naming the partner (`hubnet_common.sdk.signing.prove_possession`),
+    so no partner can claim a key it does not hold. The partner's other keys stay valid until
+    `previous_valid_until` (default: a day after the rotation), so messages already on their way
+    are still accepted. Make one with `RotateSigningKey.to(partner_id, new_private_key)`."""
 
     ce_type = "se.hubnet.directory.rotate-signing-key.v1"
     topic = TOPIC
 
     partner_id: Id  # must be the sender's own
     public_key: PublicKey
+    proof: Signature
     previous_valid_until: AwareDatetime | None = None
+
+    @classmethod
+    def to(
+        cls, partner_id: str, new_private_key: str, previous_valid_until: datetime | None = None
+    ) -> RotateSigningKey:
+        """The rotation to the key pair whose private half is `new_private_key` (base64)."""
+        return cls(
+            partner_id=partner_id,
+            public_key=public_signing_key(new_private_key),
+            proof=prove_possession(new_private_key, partner_id),
+            previous_valid_until=previous_valid_until,
+        )
 
     def subject(self) -> str:
         return f"partner:{self.partner_id}"
