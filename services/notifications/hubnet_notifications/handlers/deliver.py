@@ -48,8 +48,10 @@ class Channels:
         self.mailer, self.webhooks = mailer, webhooks
 
     async def send(
-        self, n: Notification, address: str, secret: str | None, *, handed_over: HandedOver | None = None
+        self, n: Notification, address: str | None, secret: str | None, *, handed_over: HandedOver | None = None
     ) -> None:
+        if address is None:  # its staff member or endpoint is not stored (PgNotifications.claim_due)
+            raise ValueError(f"no address for {n.recipient_id}")
         if n.channel == "email":
             await self.mailer.send(address, Wording(n.subject, n.body), message_id=n.id, handed_over=handed_over)
         elif secret is None or n.document is None:  # an endpoint's secret is NOT NULL (migrations/0002)
@@ -93,7 +95,7 @@ class Deliveries:
                 raise failure  # the database is away: the worker pauses, the outcomes are kept
         return len(due)
 
-    async def _send(self, n: Notification, address: str, secret: str | None) -> None:
+    async def _send(self, n: Notification, address: str | None, secret: str | None) -> None:
         try:
             if n.channel == "email":
                 async with self.handovers.of(n.id) as handover:

@@ -57,7 +57,8 @@ class Webhooks(Protocol):
     async def upsert(self, w: WebhookEndpoint) -> None: ...
 
 
-Due = tuple[Notification, str, str | None]  # a notification, its address (e-mail or URL), the webhook secret
+# A notification, its address (e-mail or URL; None when its recipient is not stored), the webhook secret.
+Due = tuple[Notification, str | None, str | None]
 
 
 class Notifications(Protocol):
