@@ -6,17 +6,18 @@ from pathlib import Path
 
 import asyncpg
 
+from hubnet_common.sdk.messages.base import Message
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
 from hubnet_common.sdk.topics import DIRECTORY, NOTIFICATION_COMMANDS
 from hubnet_common.service.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
-from hubnet_common.service.processing import Route
+from hubnet_common.service.processing import Handler, Route
 from hubnet_common.service.runtime import OwnLoop, Runtime, ServiceSpec, every, on_own_loop
 from hubnet_common.service.uow import UnitOfWork
 from hubnet_notifications.adapters.accepted import RECORDER_SETTINGS, PgAcceptedOutcomes, PgHandovers
 from hubnet_notifications.adapters.mailer import SmtpMailer
 from hubnet_notifications.adapters.repository import DELIVERIES_DUE
 from hubnet_notifications.adapters.seed import read_staff
-from hubnet_notifications.adapters.uow import SERVICE, NotificationsUnitOfWork
+from hubnet_notifications.adapters.uow import SERVICE, NotificationsUnitOfWork, of_this_service
 from hubnet_notifications.adapters.webhook import WebhookSender
 from hubnet_notifications.entrypoints import http
 from hubnet_notifications.handlers import manage
@@ -31,9 +32,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def routes(settings: NotificationSettings) -> list[Route]:
-    by_topic: dict[str, dict] = {}
+    by_topic: dict[str, dict[type[Message], Handler]] = {}
     told = notifier(settings.base_url, timedelta(hours=settings.notify_within_hours))
-    for model, handler in {**told, ParticipantErased: erase_participant}.items():
+    handlers: dict[type[Message], Handler] = {**told, ParticipantErased: erase_participant}
+    for model, handler in handlers.items():
         by_topic.setdefault(model.topic, {})[model] = handler
     return [
         *(Route(topic, handlers) for topic, handlers in by_topic.items()),
@@ -61,7 +63,7 @@ def spec(
     smtp = mailer(settings)  # the digests'; the delivery worker's own is below
 
     async def seed_staff(runtime: Runtime) -> None:
-        async with runtime.unit_of_work() as uow:
+        async with of_this_service(runtime.unit_of_work)() as uow:
             await load_staff(uow, read_staff())
 
     # The delivery worker has a loop, a pool, a mailer and a recorder of its own (runtime.on_own_loop).
@@ -77,9 +79,10 @@ def spec(
     )
 
     async def deliveries(own: OwnLoop) -> int:
-        return await delivery.deliver_due(own.unit_of_work)
+        return await delivery.deliver_due(of_this_service(own.unit_of_work))
 
-    delivering = every(settings.delivery_poll_seconds, deliveries, "deliveries", wake_on=DELIVERIES_DUE)
+    # every() is typed for a Runtime; what it uses of one (pool, stopping) an OwnLoop has too.
+    delivering = every(settings.delivery_poll_seconds, deliveries, "deliveries", wake_on=DELIVERIES_DUE)  # type: ignore[arg-type]
 
     async def deliveries_worker(own: OwnLoop) -> None:
         try:
@@ -89,7 +92,9 @@ def spec(
             await handovers.close()
 
     async def digests(runtime: Runtime) -> int:
-        await send_due_digests(runtime.unit_of_work, smtp, now=datetime.now(UTC), send_at=settings.digest_at)
+        await send_due_digests(
+            of_this_service(runtime.unit_of_work), smtp, now=datetime.now(UTC), send_at=settings.digest_at
+        )
         return 0  # all due digests are done in one pass
 
     return ServiceSpec(

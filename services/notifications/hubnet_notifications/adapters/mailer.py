@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import quopri
-from collections.abc import Awaitable, Callable
 from email.header import Header
 from email.utils import formatdate
 
@@ -14,15 +13,13 @@ from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings  # 
 from aiosmtplib.typing import Default
 
 from hubnet_notifications.domain.wording import Wording
+from hubnet_notifications.handlers.ports import DeliveryRefused, HandedOver
 
 CRLF = "\r\n"
 
 
-class MailRejected(Exception):
+class MailRejected(DeliveryRefused):
     """The server refused the mail for good (5xx): retrying will not help."""
-
-
-HandedOver = Callable[[], Awaitable[None]]
 
 
 class HandingOverSession(aiosmtplib.SMTP):
@@ -43,7 +40,8 @@ class HandingOverSession(aiosmtplib.SMTP):
         message = PERIOD_REGEX.sub(b"..", normalize_message_line_endings(message)) + b".\r\n"
         protocol = self.protocol
         try:
-            async with protocol._command_lock:
+            # aiosmtplib sets its lock when the connection is made, as self.protocol is here.
+            async with protocol._command_lock:  # type: ignore[union-attr]
                 protocol._response_pending = True
                 protocol.write(b"DATA\r\n")
                 start = await protocol.read_response(timeout=timeout)
@@ -81,7 +79,7 @@ class SmtpMailer:
         self.host, self.port, self.sender = host, port, sender
         self.starttls, self.user, self.password, self.timeout = starttls, user, password, timeout
         self._slots = asyncio.Semaphore(sessions)
-        self._idle: list[aiosmtplib.SMTP] = []
+        self._idle: list[HandingOverSession] = []
 
     async def send(self, to: str, wording: Wording, *, message_id: str, handed_over: HandedOver | None = None) -> None:
         """Send one mail, plain text with an HTML alternative; raises MailRejected when refused

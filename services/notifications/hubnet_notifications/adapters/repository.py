@@ -197,7 +197,7 @@ class PgNotifications:
         deleted = await self.conn.execute("DELETE FROM notifications WHERE about_id = ANY($1::text[])", about_ids)
         return int(deleted.split()[-1])
 
-    async def claim_due(self, limit: int, lease: timedelta) -> list[tuple[Notification, str, str | None]]:
+    async def claim_due(self, limit: int, lease: timedelta) -> list[tuple[Notification, str | None, str | None]]:
         """Due e-mails and webhooks with their address (e-mail or URL) and webhook secret, leased to
         this worker: no other worker takes them before the lease ends, even after this transaction."""
         rows = await self.conn.fetch(

@@ -13,11 +13,12 @@ import ssl
 from urllib.parse import urlsplit
 
 from hubnet_common.sdk.webhook_signature import HEADER, sign
+from hubnet_notifications.handlers.ports import DeliveryRefused
 
 _MAX_HEAD = 64 * 1024
 
 
-class WebhookRejected(Exception):
+class WebhookRejected(DeliveryRefused):
     """The endpoint refused the delivery for good (4xx other than 408/429, 3xx, bad URL): do not retry."""
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from hubnet_common.sdk.lifecycle import TOLD_OF, Party
 from hubnet_common.sdk.messages import referral_events as f
@@ -53,23 +54,57 @@ NAMED = {
 }
 
 
+class ReferralFact(Protocol):
+    """What every referral fact carries (hubnet_common/sdk/messages/referral_events.py)."""
+
+    @property
+    def referral_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def sender_partner_id(self) -> str: ...
+    @property
+    def receiver_partner_id(self) -> str: ...
+    @property
+    def service_id(self) -> str: ...
+    @property
+    def hub_id(self) -> str: ...
+
+
+class HubEventFact(Protocol):
+    """What every hub event fact carries (hubnet_common/sdk/messages/hubevent_events.py)."""
+
+    @property
+    def hub_event_id(self) -> str: ...
+    @property
+    def hub_id(self) -> str: ...
+
+
+class OrganisedHubEventFact(HubEventFact, Protocol):
+    @property
+    def organiser_partner_id(self) -> str: ...
+
+
+F = TypeVar("F", contravariant=True)  # the kind of fact a row of the table reads
+
+
 @dataclass(frozen=True)
-class Case:
+class Case(Generic[F]):
     """What the fact is about: the page it links to, who it concerns, and its status for webhooks."""
 
-    path: Callable[[Fact], str]
-    about: Callable[[Fact], About]
-    status: Callable[[Fact], str]
+    path: Callable[[F], str]
+    about: Callable[[F], About]
+    status: Callable[[F], str]
 
 
 @dataclass(frozen=True)
-class Telling:
-    case: Case
-    told: Callable[[list[StaffMember], Fact], list[StaffMember]]
-    words: Callable[[str, Fact, Names, str], Wording]  # (language, fact, names, link)
+class Telling(Generic[F]):
+    case: Case[F]
+    told: Callable[[list[StaffMember], F], list[StaffMember]]
+    words: Callable[[str, F, Names, str], Wording]  # (language, fact, names, link)
 
 
-REFERRAL = Case(
+REFERRAL: Case[ReferralFact] = Case(
     path=lambda fact: f"/referrals/{fact.referral_id}",
     about=lambda fact: About(
         frozenset({fact.sender_partner_id, fact.receiver_partner_id}), fact.service_id, fact.hub_id
@@ -78,17 +113,27 @@ REFERRAL = Case(
 )
 
 
-def hub_event(status: str, *, organiser_concerned: bool = True) -> Case:
+def hub_event(status: str) -> Case[OrganisedHubEventFact]:
+    """A hub event fact that concerns its organiser."""
     return Case(
-        path=lambda fact: f"/hub-events/{fact.hub_event_id}",
-        about=lambda fact: About(
-            frozenset({fact.organiser_partner_id} if organiser_concerned else ()), hub_id=fact.hub_id
-        ),
+        path=_hub_event_page,
+        about=lambda fact: About(frozenset({fact.organiser_partner_id}), hub_id=fact.hub_id),
         status=lambda _fact: status,
     )
 
 
-def party(told: Party) -> Callable[[list[StaffMember], Fact], list[StaffMember]]:
+def hub_event_of_no_partner(status: str) -> Case[HubEventFact]:
+    """A hub event fact that names no organiser, so it concerns no partner."""
+    return Case(
+        path=_hub_event_page, about=lambda fact: About(frozenset(), hub_id=fact.hub_id), status=lambda _: status
+    )
+
+
+def _hub_event_page(fact: HubEventFact) -> str:
+    return f"/hub-events/{fact.hub_event_id}"
+
+
+def party(told: Party) -> Callable[[list[StaffMember], ReferralFact], list[StaffMember]]:
     if told is Party.SENDER:
         return lambda staff, fact: senders_of_referral(staff, fact.sender_partner_id, fact.hub_id)
     return lambda staff, fact: receivers_of_referral(staff, fact.receiver_partner_id, fact.hub_id)
@@ -103,7 +148,7 @@ def reminder_told(staff: list[StaffMember], fact: HubEventReminder) -> list[Staf
     return hosts_of_hub(staff, fact.hub_id) + senders_of_referral(staff, fact.organiser_partner_id, fact.hub_id)
 
 
-def hosts(staff: list[StaffMember], fact: Fact) -> list[StaffMember]:
+def hosts(staff: list[StaffMember], fact: HubEventFact) -> list[StaffMember]:
     return hosts_of_hub(staff, fact.hub_id)
 
 
@@ -113,7 +158,7 @@ def new_referral(lang: str, fact: f.ReferralRequested, n: Names, link: str) -> W
     )
 
 
-def referral_changed(lang: str, fact: Fact, n: Names, link: str) -> Wording:
+def referral_changed(lang: str, fact: ReferralFact, n: Names, link: str) -> Wording:
     reason = getattr(fact, "reason_code", None) or ""  # codes only: free text may name the resident
     return wording.referral_changed(
         lang,
@@ -163,12 +208,12 @@ def hub_event_cancelled(lang: str, fact: HubEventCancelled, n: Names, link: str)
     return wording.hub_event_cancelled(lang, title=fact.title, hub=n.hub, reason=fact.reason, link=link)
 
 
-TELLINGS: dict[type, Telling] = {
+TELLINGS: dict[type[Fact], Telling[Any]] = {
     **{fact: Telling(REFERRAL, party(told), referral_changed) for fact, told in TOLD_OF.items()},
     f.ReferralRequested: Telling(REFERRAL, party(TOLD_OF[f.ReferralRequested]), new_referral),
     f.ReferralOverdue: Telling(REFERRAL, overdue_told, referral_overdue),
     HubEventScheduled: Telling(hub_event("scheduled"), hosts, hub_event_scheduled),
     HubEventReminder: Telling(hub_event("scheduled"), reminder_told, hub_event_reminder),
     # The cancellation names no organiser, so it concerns no partner's webhooks.
-    HubEventCancelled: Telling(hub_event("cancelled", organiser_concerned=False), hosts, hub_event_cancelled),
+    HubEventCancelled: Telling(hub_event_of_no_partner("cancelled"), hosts, hub_event_cancelled),
 }

@@ -17,6 +17,7 @@ from faststream.asgi import AsgiResponse, get, post
 
 from hubnet_common.service.http import json_response, problem, query
 from hubnet_common.service.runtime import Runtime
+from hubnet_notifications.adapters.uow import of_this_service
 
 
 def _paging(q: dict[str, str]) -> tuple[int, int]:
@@ -36,7 +37,7 @@ def inbox_route(runtime: Runtime):
             page, size = _paging(q)
         except ValueError as exc:
             return problem(str(exc), 400)
-        async with runtime.unit_of_work() as uow:
+        async with of_this_service(runtime.unit_of_work)() as uow:
             items = await uow.notifications.inbox(q["staff"], page=page, size=size)
             unread = await uow.notifications.unread(q["staff"])
         return json_response({"staff": q["staff"], "page": page, "size": size, "unread": unread, "items": items})
@@ -50,7 +51,7 @@ def unread_route(runtime: Runtime):
         q = query(scope)
         if not q.get("staff"):
             return problem("give staff", 400)
-        async with runtime.unit_of_work() as uow:
+        async with of_this_service(runtime.unit_of_work)() as uow:
             return json_response({"unread": await uow.notifications.unread(q["staff"])})
 
     return "/inbox/unread", unread
@@ -72,7 +73,7 @@ def read_route(runtime: Runtime):
             return problem("give staff and id", 400)
         if not is_uuid(q["id"]):
             return problem(f"no inbox entry {q['id']}", 404)
-        async with runtime.unit_of_work() as uow:
+        async with of_this_service(runtime.unit_of_work)() as uow:
             found = await uow.notifications.mark_read(q["staff"], q["id"])
             await uow.commit()
         return json_response({"read": q["id"]}) if found else problem(f"no inbox entry {q['id']}", 404)
@@ -83,7 +84,7 @@ def read_route(runtime: Runtime):
 def failed_route(runtime: Runtime):
     @get
     async def failed(scope: Any) -> AsgiResponse:
-        async with runtime.unit_of_work() as uow:
+        async with of_this_service(runtime.unit_of_work)() as uow:
             return json_response(await uow.notifications.failed())
 
     return "/deliveries/failed", failed

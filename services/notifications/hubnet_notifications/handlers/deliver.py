@@ -15,11 +15,8 @@ was lost."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 import structlog
 
@@ -27,11 +24,19 @@ from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
 from hubnet_common.sdk.messages.notification_events import NotificationDelivered, NotificationFailed
 from hubnet_common.service.uow import Outgoing
-from hubnet_notifications.adapters.mailer import MailRejected
-from hubnet_notifications.adapters.uow import SERVICE, NotificationsUnitOfWork
-from hubnet_notifications.adapters.webhook import WebhookRejected
+from hubnet_notifications import SERVICE
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.wording import Wording
+from hubnet_notifications.handlers.ports import (
+    AcceptedOutcomes,
+    DeliveryRefused,
+    HandedOver,
+    Handovers,
+    Mailer,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    WebhookSender,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -39,32 +44,20 @@ log = structlog.get_logger(__name__)
 class Channels:
     """The senders, one per channel (real adapters in the service, fakes in tests)."""
 
-    def __init__(self, mailer, webhooks) -> None:
+    def __init__(self, mailer: Mailer, webhooks: WebhookSender) -> None:
         self.mailer, self.webhooks = mailer, webhooks
 
-    async def send(self, n: Notification, address: str, secret: str | None, *, handed_over=None) -> None:
+    async def send(
+        self, n: Notification, address: str | None, secret: str | None, *, handed_over: HandedOver | None = None
+    ) -> None:
+        if address is None:  # its staff member or endpoint is not stored (PgNotifications.claim_due)
+            raise ValueError(f"no address for {n.recipient_id}")
         if n.channel == "email":
             await self.mailer.send(address, Wording(n.subject, n.body), message_id=n.id, handed_over=handed_over)
+        elif secret is None or n.document is None:  # an endpoint's secret is NOT NULL (migrations/0002)
+            raise ValueError(f"webhook {n.recipient_id} has no secret, or notification {n.id} no document")
         else:
             await self.webhooks.send(address, secret, n.document, delivery_id=n.id)
-
-
-class AcceptedOutcomes(Protocol):
-    """Where acceptances are recorded at once (adapters/accepted.py)."""
-
-    async def record(self, notification_id: str, attempts: int, fact: Outgoing) -> None: ...
-
-    async def flush(self) -> None: ...
-
-
-class Handover(Protocol):
-    async def commit(self) -> None: ...
-
-
-class Handovers(Protocol):
-    """Marks a mail handed over the moment its last byte is out (adapters/accepted.py)."""
-
-    def of(self, notification_id: str) -> AbstractAsyncContextManager[Handover]: ...
 
 
 class Deliveries:
@@ -83,7 +76,7 @@ class Deliveries:
         self.batch, self.lease = batch, lease
         self.unrecorded: dict[str, tuple[Notification, BaseException]] = {}
 
-    async def deliver_due(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> int:
+    async def deliver_due(self, uow_factory: UnitOfWorkFactory) -> int:
         """Try every due delivery once; returns how many were tried."""
         await self.accepted.flush()
         await self._record_failures(uow_factory)
@@ -102,7 +95,7 @@ class Deliveries:
                 raise failure  # the database is away: the worker pauses, the outcomes are kept
         return len(due)
 
-    async def _send(self, n: Notification, address: str, secret: str | None) -> None:
+    async def _send(self, n: Notification, address: str | None, secret: str | None) -> None:
         try:
             if n.channel == "email":
                 async with self.handovers.of(n.id) as handover:
@@ -127,7 +120,7 @@ class Deliveries:
             attempt=sent.attempts,
         )
 
-    async def _record_failures(self, uow_factory: Callable[[], NotificationsUnitOfWork]) -> None:
+    async def _record_failures(self, uow_factory: UnitOfWorkFactory) -> None:
         ids = list(self.unrecorded)
         if not ids:
             return
@@ -144,10 +137,10 @@ def delivered_fact(n: Notification) -> Outgoing:
     return Outgoing.of(delivered(n), source=service_source(SERVICE), caused_by=_cause(n))
 
 
-async def record_failure(uow: NotificationsUnitOfWork, n: Notification, outcome: BaseException) -> None:
+async def record_failure(uow: UnitOfWork, n: Notification, outcome: BaseException) -> None:
     """What became of a failed attempt: to be retried later, or failed for good."""
     bound = log.bind(notification_id=n.id, source_id=n.source_id, recipient_id=n.recipient_id, channel=n.channel)
-    if isinstance(outcome, (MailRejected, WebhookRejected)):
+    if isinstance(outcome, DeliveryRefused):
         n.refused()
         await _failed(uow, n, f"refused: {outcome}")
         bound.warning("refused for good", error=str(outcome))
@@ -172,7 +165,7 @@ def delivered(n: Notification) -> NotificationDelivered:
     )
 
 
-async def _failed(uow: NotificationsUnitOfWork, n: Notification, reason: str) -> None:
+async def _failed(uow: UnitOfWork, n: Notification, reason: str) -> None:
     if not await uow.notifications.record_attempt(n, error=reason):
         return
     uow.emit(

@@ -9,11 +9,11 @@ import structlog
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
-from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
+from hubnet_notifications.handlers.ports import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
 
-async def erase_participant(fact: ParticipantErased, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+async def erase_participant(fact: ParticipantErased, envelope: Envelope, uow: UnitOfWork) -> None:
     dropped = await uow.notifications.erase(fact.referral_ids)
     log.info("notifications about an erased resident's referrals dropped", count=dropped)

@@ -6,9 +6,11 @@ from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages import notification_commands as c
-from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
+from hubnet_common.sdk.messages.base import Message
+from hubnet_common.service.processing import Handler
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
+from hubnet_notifications.handlers.ports import UnitOfWork
 
 
 class NotPermitted(Refused):
@@ -26,7 +28,7 @@ def _partner(envelope: Envelope) -> str:
     return partner_id
 
 
-async def _own_staff(uow: NotificationsUnitOfWork, envelope: Envelope, staff_id: str) -> StaffMember:
+async def _own_staff(uow: UnitOfWork, envelope: Envelope, staff_id: str) -> StaffMember:
     member = await uow.staff.get(staff_id)
     if member is None:
         raise Unknown(f"there is no staff member {staff_id}")
@@ -35,7 +37,7 @@ async def _own_staff(uow: NotificationsUnitOfWork, envelope: Envelope, staff_id:
     return member
 
 
-async def upsert_staff_member(command: c.UpsertStaffMember, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+async def upsert_staff_member(command: c.UpsertStaffMember, envelope: Envelope, uow: UnitOfWork) -> None:
     partner_id = _partner(envelope)
     existing = await uow.staff.get(command.staff_id)
     if existing is not None and existing.partner_id != partner_id:
@@ -54,12 +56,12 @@ async def upsert_staff_member(command: c.UpsertStaffMember, envelope: Envelope, 
     )
 
 
-async def remove_staff_member(command: c.RemoveStaffMember, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+async def remove_staff_member(command: c.RemoveStaffMember, envelope: Envelope, uow: UnitOfWork) -> None:
     member = await _own_staff(uow, envelope, command.staff_id)
     await uow.staff.upsert(replace(member, active=False))
 
 
-async def subscribe(command: c.Subscribe, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+async def subscribe(command: c.Subscribe, envelope: Envelope, uow: UnitOfWork) -> None:
     await _own_staff(uow, envelope, command.staff_id)
     await uow.subscriptions.add(
         Subscription(
@@ -73,13 +75,13 @@ async def subscribe(command: c.Subscribe, envelope: Envelope, uow: Notifications
     )
 
 
-async def unsubscribe(command: c.Unsubscribe, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+async def unsubscribe(command: c.Unsubscribe, envelope: Envelope, uow: UnitOfWork) -> None:
     await _own_staff(uow, envelope, command.staff_id)
     if not await uow.subscriptions.remove(command.subscription_id, command.staff_id):
         raise Unknown(f"{command.staff_id} has no subscription {command.subscription_id}")
 
 
-async def register_webhook(command: c.RegisterWebhook, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+async def register_webhook(command: c.RegisterWebhook, envelope: Envelope, uow: UnitOfWork) -> None:
     partner_id = _partner(envelope)
     owner = await uow.webhooks.owner(command.webhook_id)
     if owner is not None and owner != partner_id:
@@ -89,7 +91,7 @@ async def register_webhook(command: c.RegisterWebhook, envelope: Envelope, uow: 
     )
 
 
-async def remove_webhook(command: c.RemoveWebhook, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+async def remove_webhook(command: c.RemoveWebhook, envelope: Envelope, uow: UnitOfWork) -> None:
     owner = await uow.webhooks.owner(command.webhook_id)
     if owner is None:
         raise Unknown(f"there is no webhook {command.webhook_id}")
@@ -98,7 +100,7 @@ async def remove_webhook(command: c.RemoveWebhook, envelope: Envelope, uow: Noti
     await uow.webhooks.deactivate(command.webhook_id)
 
 
-HANDLERS = {
+HANDLERS: dict[type[Message], Handler] = {
     c.UpsertStaffMember: upsert_staff_member,
     c.RemoveStaffMember: remove_staff_member,
     c.Subscribe: subscribe,

@@ -13,21 +13,23 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from hubnet_common.sdk.envelope import Envelope, uuid7
-from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
+from hubnet_common.sdk.messages.base import Message
+from hubnet_common.service.processing import Handler
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember, add_subscribers
 from hubnet_notifications.domain.subscription import About, kind_of, webhook_document
 from hubnet_notifications.domain.telling import NAMED, TELLINGS, Names, Telling
 from hubnet_notifications.handlers.deliver import delivered
+from hubnet_notifications.handlers.ports import UnitOfWork
 
 log = structlog.get_logger(__name__)
 CHANNELS = ("email", "inbox")
 
 
-def notifier(base_url: str, notify_within: timedelta = timedelta(hours=24)) -> dict:
+def notifier(base_url: str, notify_within: timedelta = timedelta(hours=24)) -> dict[type[Message], Handler]:
     """The handlers of this service, by fact type, with links pointing at `base_url`."""
 
-    async def notify(fact, envelope: Envelope, uow: NotificationsUnitOfWork) -> None:
+    async def notify(fact, envelope: Envelope, uow: UnitOfWork) -> None:
         telling = TELLINGS[type(fact)]
         fresh = datetime.now(UTC) - envelope.time <= notify_within
         if not fresh:
@@ -37,9 +39,7 @@ def notifier(base_url: str, notify_within: timedelta = timedelta(hours=24)) -> d
     return {fact_type: notify for fact_type in TELLINGS}
 
 
-async def _tell(
-    uow: NotificationsUnitOfWork, envelope: Envelope, fact, telling: Telling, link: str, *, fresh: bool
-) -> None:
+async def _tell(uow: UnitOfWork, envelope: Envelope, fact, telling: Telling, link: str, *, fresh: bool) -> None:
     about, names, staff = telling.case.about(fact), await _names(uow, fact), await uow.staff.all()
     notifications = [
         Notification.for_staff(
@@ -56,9 +56,7 @@ async def _tell(
             uow.emit(delivered(notification), caused_by=envelope)
 
 
-async def _recipients(
-    uow: NotificationsUnitOfWork, envelope: Envelope, about: About, told: list[StaffMember]
-) -> list[StaffMember]:
+async def _recipients(uow: UnitOfWork, envelope: Envelope, about: About, told: list[StaffMember]) -> list[StaffMember]:
     """Those the table chose, and subscribers to this kind of fact."""
     kind = kind_of(envelope.type)
     wanted = {s.staff_id for s in await uow.subscriptions.all() if s.matches(kind, about)}
@@ -66,7 +64,7 @@ async def _recipients(
 
 
 async def _webhook_calls(
-    uow: NotificationsUnitOfWork, envelope: Envelope, about: About, status: str, link: str
+    uow: UnitOfWork, envelope: Envelope, about: About, status: str, link: str
 ) -> list[Notification]:
     kind, calls = kind_of(envelope.type), []
     for endpoint in await uow.webhooks.of_partners(about.partner_ids):
@@ -86,7 +84,7 @@ async def _webhook_calls(
     return calls
 
 
-async def _names(uow: NotificationsUnitOfWork, fact) -> Names:
+async def _names(uow: UnitOfWork, fact) -> Names:
     """Readable names from the directory copy; the id when the directory has not arrived yet."""
     names = {}
     for name, (part, field) in NAMED.items():

@@ -4,21 +4,18 @@ same transaction, so a restart neither repeats nor skips a day's digest."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, time
 
 import structlog
 
-from hubnet_notifications.adapters.uow import NotificationsUnitOfWork
 from hubnet_notifications.domain.digest import DigestItem, compose_digest, digest_day_due
 from hubnet_notifications.handlers.deliver import delivered
+from hubnet_notifications.handlers.ports import Mailer, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
 
-async def send_due_digests(
-    uow_factory: Callable[[], NotificationsUnitOfWork], mailer, *, now: datetime, send_at: time
-) -> int:
+async def send_due_digests(uow_factory: UnitOfWorkFactory, mailer: Mailer, *, now: datetime, send_at: time) -> int:
     """Send every digest due at `now`; returns how many mails went out."""
     day = digest_day_due(now, send_at)
     if day is None:

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
 
 from hubnet_common.testing.directory_copy import FakeDirectoryCopy
 from hubnet_common.testing.uow import FakeUnitOfWork
@@ -40,13 +43,16 @@ class FakeStaff:
 
 
 class FakeSubscriptions:
-    def __init__(self) -> None:
+    def __init__(self, staff: FakeStaff) -> None:
         self.by_id: dict[str, Subscription] = {}
+        self.staff = staff
 
     async def all(self) -> list[Subscription]:
         return list(self.by_id.values())
 
     async def add(self, s: Subscription) -> bool:
+        if s.staff_id not in self.staff.by_id:  # subscriptions.staff_id REFERENCES staff (migrations/0002)
+            raise asyncpg.ForeignKeyViolationError(f"there is no staff member {s.staff_id}")
         if s.id in self.by_id:
             return False
         self.by_id[s.id] = s
@@ -90,6 +96,7 @@ class Row:
     read_at: datetime | None = None
     last_error: str | None = None
     digest_day: date | None = None
+    handed_at: datetime | None = None  # the mail's last byte went to its server (adapters/accepted.py)
 
 
 class FakeNotifications:
@@ -132,13 +139,16 @@ class FakeNotifications:
             del self.rows[i]
         return len(gone)
 
-    async def claim_due(self, limit: int, lease: timedelta) -> list[tuple[Notification, str, str | None]]:
+    async def claim_due(self, limit: int, lease: timedelta) -> list[tuple[Notification, str | None, str | None]]:
         at = self.clock()
         due = sorted(
             (
                 r
                 for r in self.rows.values()
-                if r.notification.status == "pending" and r.notification.mode == "immediate" and r.next_attempt_at <= at
+                if r.notification.status == "pending"
+                and r.notification.mode == "immediate"
+                and r.next_attempt_at <= at
+                and r.handed_at is None
             ),
             key=lambda r: r.next_attempt_at,
         )[:limit]
@@ -147,6 +157,14 @@ class FakeNotifications:
             row.next_attempt_at = at + lease
             claimed.append((copy.deepcopy(row.notification), *self._address(row.notification)))
         return claimed
+
+    async def handed_over_unanswered(self, limit: int) -> list[Notification]:
+        at = self.clock()
+        return [
+            copy.deepcopy(r.notification)
+            for r in self.rows.values()
+            if r.notification.status == "pending" and r.handed_at is not None and r.next_attempt_at <= at
+        ][:limit]
 
     def _address(self, n: Notification) -> tuple[str | None, str | None]:
         if n.channel == "email":
@@ -167,6 +185,7 @@ class FakeNotifications:
             return False
         row.notification = copy.deepcopy(n)
         row.last_error = error
+        row.handed_at = None
         row.next_attempt_at = retry_at or row.next_attempt_at
         row.digest_day = digest_day or row.digest_day
         row.delivered_at = self.clock() if n.status == "delivered" else None
@@ -187,7 +206,7 @@ class FakeNotifications:
 
     async def record_digest(self, staff_id: str, day: date, items: int) -> None:
         if (staff_id, day) in self.digests:
-            raise KeyError(f"a digest for {staff_id} on {day} is recorded already")  # the primary key
+            raise asyncpg.UniqueViolationError(f"a digest for {staff_id} on {day} is recorded already")
         self.digests[(staff_id, day)] = items
 
     def _inbox_of(self, staff_id: str) -> list[Row]:
@@ -246,16 +265,51 @@ class FakeNotifications:
         ]
 
 
+class FakeHandovers:
+    """adapters/accepted.py PgHandovers on the fake table: `commit` marks a pending mail handed
+    over, a failure inside takes it back."""
+
+    def __init__(self, notifications: Callable[[], FakeNotifications], clock: Clock = now) -> None:
+        self.notifications, self.clock = notifications, clock
+
+    @asynccontextmanager
+    async def of(self, notification_id: str) -> AsyncIterator[FakeHandover]:
+        handover = FakeHandover(self, notification_id)
+        try:
+            yield handover
+        except BaseException:
+            row = self.notifications().rows.get(notification_id)
+            if handover.committed and row is not None and row.notification.status == "pending":
+                row.handed_at = None
+            raise
+
+
+class FakeHandover:
+    def __init__(self, handovers: FakeHandovers, notification_id: str) -> None:
+        self.handovers, self.notification_id, self.committed = handovers, notification_id, False
+
+    async def commit(self) -> None:
+        row = self.handovers.notifications().rows.get(self.notification_id)
+        if row is not None and row.notification.status == "pending":
+            row.handed_at = self.handovers.clock()
+        self.committed = True
+
+
 class FakeNotificationsUnitOfWork(FakeUnitOfWork):
     def __init__(self, clock: Clock = now) -> None:
         super().__init__("notifications")
         self.staff = FakeStaff()
-        self.subscriptions = FakeSubscriptions()
+        self.subscriptions = FakeSubscriptions(self.staff)
         self.webhooks = FakeWebhooks()
         self.notifications = FakeNotifications(self.staff, self.webhooks, clock)
         self.directory = FakeDirectoryCopy()
 
+    async def __aenter__(self) -> FakeNotificationsUnitOfWork:
+        await super().__aenter__()
+        return self
+
     def _restore(self, state: dict) -> None:
         super()._restore(state)
-        # Restored in place from copies: the notifications read addresses from the live tables again.
+        # Restored in place from copies: the repositories read the live tables again.
         self.notifications.staff, self.notifications.webhooks = self.staff, self.webhooks
+        self.subscriptions.staff = self.staff
