@@ -178,6 +178,10 @@ class FakeReferralsUnitOfWork(FakeUnitOfWork):
         self.directory = FakeDirectory()
         self.data_keys = FakeDataKeys()
 
+    async def __aenter__(self) -> FakeReferralsUnitOfWork:  # typed as this class, for handlers/ports.py
+        await super().__aenter__()
+        return self
+
     async def seed_network(self) -> None:
         partners, hubs, services = read_network()
         for p in partners:
