@@ -219,7 +219,8 @@ class PgConsents:
         rows = await self.conn.fetch(
             f"SELECT id FROM consents WHERE participant_ref = $1 ORDER BY id{lock}", participant_ref
         )
-        return [await self.get(r["id"]) for r in rows]
+        found = [await self.get(r["id"]) for r in rows]
+        return [consent for consent in found if consent is not None]  # all: consents are never deleted
 
     async def save_withdrawal(self, consent: Consent) -> None:
         await self.conn.execute(
