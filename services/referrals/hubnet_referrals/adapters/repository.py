@@ -345,6 +345,7 @@ class PgDirectory:
             partner.encryption_public_key,
         )
         await keep_signing_keys(self.conn, partner.source, partner.signing_keys)
+        self._read.forget()  # the read above is stale now
         return True
 
     async def upsert_hub(self, hub: Hub) -> bool:
