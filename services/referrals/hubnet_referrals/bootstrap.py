@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 import structlog
@@ -37,13 +38,15 @@ from hubnet_referrals.handlers.directory import (
 )
 from hubnet_referrals.handlers.erase import erase_participant
 from hubnet_referrals.handlers.overdue import announce_overdue
+from hubnet_referrals.handlers.ports import KeyCustodian as CustodianPort
+from hubnet_referrals.handlers.ports import UnitOfWork as UnitOfWorkPort
 from hubnet_referrals.settings import ReferralSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = structlog.get_logger(__name__)
 
 
-def commands(custodian: KeyCustodian) -> Route:
+def commands(custodian: CustodianPort) -> Route:
     return Route(
         REFERRAL_COMMANDS.name,
         {
@@ -62,18 +65,40 @@ def commands(custodian: KeyCustodian) -> Route:
     )
 
 
+def unit_of_work(runtime: Runtime) -> UnitOfWorkPort:
+    """The runtime's factory is typed on hubnet_common's base class; `spec` makes it one of this
+    service's units of work (adapters/uow.py, or a test's fake)."""
+    return cast(UnitOfWorkPort, runtime.unit_of_work())
+
+
 async def load_seed(runtime: Runtime) -> None:
-    async with runtime.unit_of_work() as uow:
+    async with unit_of_work(runtime) as uow:
         await load_directory(uow, *read_network(), enrolments=read_enrolments(runtime.settings.keys_dir))
 
 
 async def announce_due_breaches(runtime: Runtime) -> int:
     """Announce SLA breaches as they fall due (and those missed while the service was down)."""
-    async with runtime.unit_of_work() as uow:
+    async with unit_of_work(runtime) as uow:
         announced = await announce_overdue(uow, datetime.now(UTC))
     if announced:
         log.info("overdue referrals announced", count=announced)
     return announced
+
+
+def pg_unit_of_work(pool: asyncpg.Pool) -> Callable[[], ReferralsUnitOfWork]:
+    """The PostgreSQL adapters (adapters/uow.py) bound to the handlers' ports."""
+
+    def unit_of_work() -> ReferralsUnitOfWork:
+        return ReferralsUnitOfWork(pool)
+
+    return unit_of_work
+
+
+# Let mypy check that the adapters fit the ports (handlers/ports.py).
+_BINDINGS: tuple[Callable[[asyncpg.Pool], UnitOfWorkPort], Callable[[Path], CustodianPort]] = (
+    ReferralsUnitOfWork,
+    KeyCustodian,
+)
 
 
 def spec(
@@ -85,7 +110,7 @@ def spec(
         name=SERVICE,
         migrations=[MIGRATIONS],
         routes=[commands(KeyCustodian(settings.custodian_key_file))],
-        uow_factory=uow_factory or (lambda pool: lambda: ReferralsUnitOfWork(pool)),
+        uow_factory=uow_factory or pg_unit_of_work,
         on_start=[load_seed],
         workers=[every(settings.sla_check_seconds, announce_due_breaches, "sla-breaches")],
         http_routes=http.ROUTES,

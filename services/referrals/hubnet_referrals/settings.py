@@ -13,8 +13,10 @@ class ReferralSettings(Settings):
 
     @property
     def custodian_key_file(self) -> Path:
-        if self.encryption_key_file is None and self.keys_dir is None:
+        if self.encryption_key_file is not None:
+            return self.encryption_key_file
+        if self.keys_dir is None:
             raise ValueError(
                 "the referrals service needs its X25519 key: set HUBNET_ENCRYPTION_KEY_FILE or HUBNET_KEYS_DIR"
             )
-        return self.encryption_key_file or self.keys_dir / "service-referrals.x25519.key"
+        return self.keys_dir / "service-referrals.x25519.key"

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
+from hubnet_referrals.adapters.connection import Connection
+
 COLUMNS = ("aggregate_id", "actor", "command_type", "command_id", "sent_at", "outcome", "code")
 
 
@@ -37,7 +39,7 @@ class PgAudit:
         )
 
 
-async def entries(conn: asyncpg.Connection, aggregate_id: str) -> list[dict]:
+async def entries(conn: Connection, aggregate_id: str) -> list[dict]:
     rows = await conn.fetch(
         f"SELECT seq, {', '.join(COLUMNS)}, answered_at FROM audit_log WHERE aggregate_id = $1 ORDER BY seq",
         aggregate_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from hubnet_referrals.adapters.connection import Connection
 from hubnet_referrals.domain.data_key import CUSTODIAN, DataKeyCopy
 
 
@@ -37,7 +38,7 @@ class PgDataKeys:
         return int(deleted.split()[-1])
 
 
-async def partners_copy(conn: asyncpg.Connection, participant_ref: str, partner_id: str) -> str | None:
+async def partners_copy(conn: Connection, participant_ref: str, partner_id: str) -> str | None:
     """The copy sealed to a partner (never the custodian's own), for `GET /data-key`."""
     return await conn.fetchval(
         "SELECT sealed_key FROM data_key_copies WHERE participant_ref = $1 AND holder = $2 AND holder <> $3",

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import asyncpg
 
+from hubnet_referrals.adapters.connection import Connection
 from hubnet_referrals.domain.follow_up import ReferralRecord, record_from_history
 from hubnet_referrals.domain.working_days import STOCKHOLM
 
@@ -27,7 +28,7 @@ def _start_of(day: date | None) -> datetime | None:
 
 
 async def load_records(
-    conn: asyncpg.Connection, *, since: date | None = None, until: date | None = None
+    conn: Connection, *, since: date | None = None, until: date | None = None
 ) -> list[ReferralRecord]:
     """Every referral requested from `since` to `until`, both inclusive, as Stockholm dates
     (None: no bound), in order of request. Referrals entered in error are included: `figures`
@@ -39,4 +40,4 @@ async def load_records(
         _, steps = referrals.setdefault(row["id"], (row, []))
         if row["version"] is not None:
             steps.append(row)
-    return [record_from_history(referral, steps) for referral, steps in referrals.values()]
+    return [record_from_history(dict(referral), map(dict, steps)) for referral, steps in referrals.values()]

@@ -3,15 +3,14 @@ referrals, the directory. Plain SQL straight to JSON-ready dicts."""
 
 from __future__ import annotations
 
-import asyncpg
-
 from hubnet_referrals.adapters import audit
+from hubnet_referrals.adapters.connection import Connection
 from hubnet_referrals.adapters.repository import HISTORY
 
 LISTED = "id, sender_partner_id, receiver_partner_id, service_id, hub_id, purpose, status, version, requested_at"
 
 
-async def audit_of(conn: asyncpg.Connection, referral_id: str, partner_id: str) -> list[dict] | None:
+async def audit_of(conn: Connection, referral_id: str, partner_id: str) -> list[dict] | None:
     """The referral's audit log, if `partner_id` sent or received it."""
     if not await conn.fetchval(
         "SELECT true FROM referrals WHERE id = $1 AND $2 IN (sender_partner_id, receiver_partner_id)",
@@ -22,7 +21,7 @@ async def audit_of(conn: asyncpg.Connection, referral_id: str, partner_id: str) 
     return await audit.entries(conn, referral_id)
 
 
-async def referral_with_history(conn: asyncpg.Connection, referral_id: str, partner_id: str) -> dict | None:
+async def referral_with_history(conn: Connection, referral_id: str, partner_id: str) -> dict | None:
     """The referral, if `partner_id` sent or received it (others learn nothing, not even that it exists)."""
     row = await conn.fetchrow(
         f"SELECT {LISTED}, consent_id, participant_ref, sealed_contact, need FROM referrals"
@@ -41,7 +40,7 @@ async def referral_with_history(conn: asyncpg.Connection, referral_id: str, part
 
 
 async def referrals_of(
-    conn: asyncpg.Connection, partner_id: str, *, role: str | None = None, status: str | None = None, limit: int = 200
+    conn: Connection, partner_id: str, *, role: str | None = None, status: str | None = None, limit: int = 200
 ) -> list[dict]:
     where = {"sender": "sender_partner_id = $1", "receiver": "receiver_partner_id = $1"}.get(
         role or "", "$1 IN (sender_partner_id, receiver_partner_id)"
@@ -56,7 +55,7 @@ async def referrals_of(
     return [dict(r) for r in rows]
 
 
-async def directory(conn: asyncpg.Connection) -> dict:
+async def directory(conn: Connection) -> dict:
     partners = await conn.fetch("SELECT id, name, active, encryption_public_key FROM partners ORDER BY id")
     hubs = await conn.fetch("SELECT id, name, active FROM hubs ORDER BY id")
     services = await conn.fetch(

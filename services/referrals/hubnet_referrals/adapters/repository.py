@@ -219,7 +219,8 @@ class PgConsents:
         rows = await self.conn.fetch(
             f"SELECT id FROM consents WHERE participant_ref = $1 ORDER BY id{lock}", participant_ref
         )
-        return [await self.get(r["id"]) for r in rows]
+        found = [await self.get(r["id"]) for r in rows]
+        return [consent for consent in found if consent is not None]  # all: consents are never deleted
 
     async def save_withdrawal(self, consent: Consent) -> None:
         await self.conn.execute(
@@ -344,6 +345,7 @@ class PgDirectory:
             partner.encryption_public_key,
         )
         await keep_signing_keys(self.conn, partner.source, partner.signing_keys)
+        self._read.forget()  # the read above is stale now
         return True
 
     async def upsert_hub(self, hub: Hub) -> bool:

@@ -23,6 +23,10 @@ class ReferralsUnitOfWork(PgUnitOfWork):
     def __init__(self, pool: asyncpg.Pool) -> None:
         super().__init__(SERVICE, pool)
 
+    async def __aenter__(self) -> ReferralsUnitOfWork:  # typed as this class, for handlers/ports.py
+        await super().__aenter__()
+        return self
+
     def open_repositories(self) -> None:
         self.referrals = PgReferrals(self.conn)
         self.consents = PgConsents(self.conn)

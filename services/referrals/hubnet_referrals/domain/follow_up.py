@@ -133,14 +133,19 @@ class Row:
         return getattr(self, name)
 
 
-def _keys_of(record: ReferralRecord, group_by: Sequence[str]) -> tuple[str | None, ...]:
-    values = {
-        "hub": record.hub_id,
-        "partner": record.receiver_partner_id,
-        "service": record.service_id,
-        "month": record.month,
-    }
-    return tuple(values[k] if k in group_by else None for k in KEYS)
+Keys = tuple[str | None, str | None, str | None, str | None]  # a Row's, in the order of KEYS
+
+
+def _keys_of(record: ReferralRecord, group_by: Sequence[str]) -> Keys:
+    def kept(key: str, value: str | None) -> str | None:
+        return value if key in group_by else None
+
+    return (
+        kept("hub", record.hub_id),
+        kept("partner", record.receiver_partner_id),
+        kept("service", record.service_id),
+        kept("month", record.month),
+    )
 
 
 def _count(n: int) -> int | None:
@@ -184,7 +189,7 @@ def figures(records: Iterable[ReferralRecord], group_by: Sequence[str] = KEYS) -
     unknown = set(group_by) - set(KEYS)
     if unknown:
         raise ValueError(f"cannot group by {', '.join(sorted(unknown))}; choose from {', '.join(KEYS)}")
-    groups: dict[tuple[str | None, ...], list[ReferralRecord]] = defaultdict(list)
+    groups: dict[Keys, list[ReferralRecord]] = defaultdict(list)
     for record in records:
         if record.status != Status.ENTERED_IN_ERROR:
             groups[_keys_of(record, group_by)].append(record)

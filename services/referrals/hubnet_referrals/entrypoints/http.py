@@ -18,12 +18,12 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-import asyncpg
 from faststream.asgi import AsgiResponse, get
 
 from hubnet_common.service.http import json_response, problem, query
 from hubnet_common.service.runtime import Runtime
 from hubnet_referrals.adapters import read_model
+from hubnet_referrals.adapters.connection import Connection
 from hubnet_referrals.adapters.data_keys import partners_copy
 from hubnet_referrals.adapters.follow_up_query import load_records
 from hubnet_referrals.domain import follow_up
@@ -32,7 +32,7 @@ from hubnet_referrals.domain import follow_up
 def _lookup(
     path: str,
     names: tuple[str, str],
-    read: Callable[[asyncpg.Connection, str, str], Awaitable[Any]],
+    read: Callable[[Connection, str, str], Awaitable[Any]],
     not_found: Callable[[dict[str, str]], str],
 ):
     """A route that reads one thing named by two query parameters, 404 when there is none (e.g. a
@@ -59,7 +59,7 @@ def _no_referral(q: dict[str, str]) -> str:
     return f"no referral {q['id']} for {q['partner']}"
 
 
-async def _data_key_copy(conn: asyncpg.Connection, participant_ref: str, partner: str) -> dict | None:
+async def _data_key_copy(conn: Connection, participant_ref: str, partner: str) -> dict | None:
     sealed_key = await partners_copy(conn, participant_ref, partner)
     return (
         None

@@ -5,16 +5,17 @@ outcome)."""
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.lifecycle import CHANGES
-from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
-from hubnet_referrals.domain.referral import Action, Outcome, ReferralUnknown
+from hubnet_common.sdk.messages.base import Message
+from hubnet_common.service.processing import Handler
+from hubnet_referrals.domain.referral import Action, Outcome, ServiceUnknown
 from hubnet_referrals.domain.sla import SlaClock
+from hubnet_referrals.handlers import load
 from hubnet_referrals.handlers.facts import fact_of, outcome_of
+from hubnet_referrals.handlers.ports import UnitOfWork
 
 
-async def change_referral(command, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
-    referral = await uow.referrals.get(command.referral_id, for_update=True)
-    if referral is None:
-        raise ReferralUnknown(f"there is no referral {command.referral_id}")
+async def change_referral(command, envelope: Envelope, uow: UnitOfWork) -> None:
+    referral = await load.referral(uow, command.referral_id, for_update=True)
     outcome = getattr(command, "outcome", None)
     transition = referral.apply(
         CHANGES[type(command)].action,
@@ -27,10 +28,12 @@ async def change_referral(command, envelope: Envelope, uow: ReferralsUnitOfWork)
         outcome=Outcome(outcome.main_activity, outcome.public_support_continues, outcome.note) if outcome else None,
     )
     await uow.referrals.save(referral)
-    extra = {}
+    extra: dict[str, object] = {}
     await uow.sla.stop(referral.id, transition.at)
     if transition.action is Action.ACKNOWLEDGE:
         service = await uow.directory.service(referral.service_id)
+        if service is None:  # a referral's service stays in the directory (a foreign key)
+            raise ServiceUnknown(f"there is no service {referral.service_id!r} in the directory")
         clock = SlaClock.start(referral.id, "answer", service.answer_within_days, transition.at)
         await uow.sla.start(clock)
         extra["answer_due_at"] = clock.due_at
@@ -39,4 +42,4 @@ async def change_referral(command, envelope: Envelope, uow: ReferralsUnitOfWork)
         uow.emit(outcome_of(referral, transition), caused_by=envelope)
 
 
-HANDLERS = {command: change_referral for command in CHANGES}
+HANDLERS: dict[type[Message], Handler] = {command: change_referral for command in CHANGES}

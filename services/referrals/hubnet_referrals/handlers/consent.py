@@ -8,17 +8,17 @@ from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.referral_commands import RecordConsent, WithdrawConsent
 from hubnet_common.sdk.messages.referral_events import ConsentRecorded, ConsentWithdrawn
 from hubnet_common.sdk.messages.vocabulary import ReasonCode
-from hubnet_referrals.adapters.custodian import KeyCustodian
-from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.consent import Consent, ConsentExists, ConsentMissing
 from hubnet_referrals.domain.referral import Action, Role, SenderUnknown
+from hubnet_referrals.handlers import load
 from hubnet_referrals.handlers.data_key import share_data_key
 from hubnet_referrals.handlers.erase import erase
 from hubnet_referrals.handlers.facts import fact_of
+from hubnet_referrals.handlers.ports import KeyCustodian, UnitOfWork
 
 
 async def record_consent(
-    command: RecordConsent, envelope: Envelope, uow: ReferralsUnitOfWork, *, custodian: KeyCustodian
+    command: RecordConsent, envelope: Envelope, uow: UnitOfWork, *, custodian: KeyCustodian
 ) -> None:
     partner_id = partner_of(envelope.source)
     if not partner_id or await uow.directory.partner(partner_id) is None:
@@ -53,7 +53,7 @@ async def record_consent(
     )
 
 
-async def withdraw_consent(command: WithdrawConsent, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
+async def withdraw_consent(command: WithdrawConsent, envelope: Envelope, uow: UnitOfWork) -> None:
     consent = await uow.consents.get(command.consent_id, for_update=True)
     if consent is None:
         raise ConsentMissing(f"there is no consent {command.consent_id}")
@@ -63,7 +63,7 @@ async def withdraw_consent(command: WithdrawConsent, envelope: Envelope, uow: Re
     await uow.consents.save_withdrawal(consent)
     cancelled = []
     for referral_id in await uow.referrals.open_under_consent(consent.id):
-        referral = await uow.referrals.get(referral_id)
+        referral = await load.referral(uow, referral_id)
         transition = referral.apply(
             Action.END_FOR_WITHDRAWN_CONSENT,
             actor="network",

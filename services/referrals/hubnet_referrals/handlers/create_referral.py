@@ -4,14 +4,14 @@ from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.referral_commands import CreateReferral
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
-from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.consent import ConsentMissing
 from hubnet_referrals.domain.referral import Referral, ReferralExists
 from hubnet_referrals.domain.sla import SlaClock
 from hubnet_referrals.handlers.facts import common_fields
+from hubnet_referrals.handlers.ports import UnitOfWork
 
 
-async def create_referral(command: CreateReferral, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
+async def create_referral(command: CreateReferral, envelope: Envelope, uow: UnitOfWork) -> None:
     if await uow.referrals.get(command.referral_id) is not None:
         raise ReferralExists(f"a referral with id {command.referral_id} already exists")
     sender_id = partner_of(envelope.source) or ""
@@ -40,6 +40,7 @@ async def create_referral(command: CreateReferral, envelope: Envelope, uow: Refe
         at=envelope.time,
     )
     await uow.referrals.add(referral)
+    assert service is not None  # Referral.request refuses an unknown service
     clock = SlaClock.start(referral.id, "acknowledge", service.ack_within_days, referral.requested_at)
     await uow.sla.start(clock)
     uow.emit(

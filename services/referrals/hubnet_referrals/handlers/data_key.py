@@ -7,18 +7,17 @@ the custodian opens its own copy to seal one for a partner that a later consent 
 
 import structlog
 
-from hubnet_referrals.adapters.custodian import KeyCustodian
-from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.domain.data_key import CUSTODIAN, DataKeyCopy, holders_to_seal_for, readers
+from hubnet_referrals.handlers.ports import KeyCustodian, UnitOfWork
 
 log = structlog.get_logger(__name__)
 
 
-async def share_data_key(uow: ReferralsUnitOfWork, custodian: KeyCustodian, consent: Consent) -> None:
+async def share_data_key(uow: UnitOfWork, custodian: KeyCustodian, consent: Consent) -> None:
     await uow.data_keys.lock(consent.participant_ref)
     held = await uow.data_keys.copies(consent.participant_ref)
-    wanted = {CUSTODIAN: custodian.public_key}
+    wanted: dict[str, str | None] = {CUSTODIAN: custodian.public_key}
     for partner_id in readers(consent):
         partner = await uow.directory.partner(partner_id)
         wanted[partner_id] = partner.encryption_public_key if partner else None

@@ -10,9 +10,9 @@ from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted, SigningKeyEntry
 from hubnet_common.sdk.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
-from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 from hubnet_referrals.domain.referral import NotPermitted, SenderUnknown, ServiceUnknown
+from hubnet_referrals.handlers.ports import UnitOfWork
 
 
 class HubUnknown(Refused):
@@ -20,7 +20,7 @@ class HubUnknown(Refused):
 
 
 async def load_directory(
-    uow: ReferralsUnitOfWork,
+    uow: UnitOfWork,
     partners: Iterable[Partner],
     hubs: Iterable[Hub],
     services: Iterable[Service],
@@ -31,6 +31,7 @@ async def load_directory(
     `enrolments`: the operators' first signing key of each partner (partner id → public key),
     taken only by a partner that has none yet. A partner's keys and a service's capacity are the
     partners' own business: the seed does not overwrite what they have set."""
+    enrolments = enrolments or {}
     changed = 0
     for partner in partners:
         stored = await uow.directory.partner(partner.id)
@@ -38,7 +39,7 @@ async def load_directory(
             partner = replace(
                 partner, encryption_public_key=stored.encryption_public_key, signing_keys=stored.signing_keys
             )
-        if partner.id in (enrolments or {}):
+        if partner.id in enrolments:
             partner = partner.enrol(enrolments[partner.id])
         changed += await _store_partner(uow, partner, None)
     for hub in hubs:
@@ -46,10 +47,12 @@ async def load_directory(
             uow.emit(HubUpserted(hub_id=hub.id, name=hub.name, active=hub.active), caused_by=None)
             changed += 1
     for service in services:
-        stored = await uow.directory.service(service.id)
-        if stored is not None:
+        stored_service = await uow.directory.service(service.id)
+        if stored_service is not None:
             service = replace(
-                service, available_places=stored.available_places, capacity_updated_at=stored.capacity_updated_at
+                service,
+                available_places=stored_service.available_places,
+                capacity_updated_at=stored_service.capacity_updated_at,
             )
         elif service.available_places is not None:
             service = replace(service, capacity_updated_at=datetime.now(UTC))
@@ -58,8 +61,8 @@ async def load_directory(
     return changed
 
 
-async def upsert_service(command: UpsertService, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
-    owner = await _sender(uow, envelope)
+async def upsert_service(command: UpsertService, envelope: Envelope, uow: UnitOfWork) -> None:
+    owner = (await _sender(uow, envelope)).id
     stored = await uow.directory.service(command.service_id)
     if stored is not None and stored.partner_id != owner:
         raise NotPermitted(f"the service {command.service_id} belongs to {stored.partner_id}")
@@ -67,18 +70,18 @@ async def upsert_service(command: UpsertService, envelope: Envelope, uow: Referr
         if not await uow.directory.hub_exists(hub_id):
             raise HubUnknown(f"there is no active hub {hub_id!r} in the directory")
     fields = command.model_dump(exclude={"service_id"})
-    capacity_changed = stored is None or stored.available_places != command.available_places
+    kept = stored is not None and stored.available_places == command.available_places
     service = Service(
         id=command.service_id,
         partner_id=owner,
         **{**fields, "hub_ids": tuple(command.hub_ids), "languages": tuple(command.languages)},
-        capacity_updated_at=envelope.time if capacity_changed else stored.capacity_updated_at,
+        capacity_updated_at=stored.capacity_updated_at if stored is not None and kept else envelope.time,
     )
     await _store_service(uow, service, envelope)
 
 
-async def update_capacity(command: UpdateCapacity, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
-    owner = await _sender(uow, envelope)
+async def update_capacity(command: UpdateCapacity, envelope: Envelope, uow: UnitOfWork) -> None:
+    owner = (await _sender(uow, envelope)).id
     stored = await uow.directory.service(command.service_id)
     if stored is None:
         raise ServiceUnknown(f"there is no service {command.service_id!r} in the directory")
@@ -89,33 +92,32 @@ async def update_capacity(command: UpdateCapacity, envelope: Envelope, uow: Refe
     )
 
 
-async def update_partner(command: UpdatePartner, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
-    owner = await _sender(uow, envelope)
-    if command.partner_id != owner:
-        raise NotPermitted(f"{owner} may change only its own directory entry, not {command.partner_id}'s")
-    stored = await uow.directory.partner(owner)
+async def update_partner(command: UpdatePartner, envelope: Envelope, uow: UnitOfWork) -> None:
+    sender = await _sender(uow, envelope)
+    if command.partner_id != sender.id:
+        raise NotPermitted(f"{sender.id} may change only its own directory entry, not {command.partner_id}'s")
     changes = command.model_dump(exclude={"partner_id"}, exclude_none=True)
-    await _store_partner(uow, replace(stored, **changes), envelope)
+    await _store_partner(uow, replace(sender, **changes), envelope)
 
 
-async def rotate_signing_key(command: RotateSigningKey, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
-    owner = await _sender(uow, envelope)
-    if command.partner_id != owner:
-        raise NotPermitted(f"{owner} may rotate only its own signing key, not {command.partner_id}'s")
-    stored = await uow.directory.partner(owner)
-    rotated = stored.rotate_signing_key(command.public_key, command.proof, envelope.time, command.previous_valid_until)
+async def rotate_signing_key(command: RotateSigningKey, envelope: Envelope, uow: UnitOfWork) -> None:
+    sender = await _sender(uow, envelope)
+    if command.partner_id != sender.id:
+        raise NotPermitted(f"{sender.id} may rotate only its own signing key, not {command.partner_id}'s")
+    rotated = sender.rotate_signing_key(command.public_key, command.proof, envelope.time, command.previous_valid_until)
     await _store_partner(uow, rotated, envelope)
 
 
-async def _sender(uow: ReferralsUnitOfWork, envelope: Envelope) -> str:
+async def _sender(uow: UnitOfWork, envelope: Envelope) -> Partner:
+    """The sending partner, active in the directory."""
     partner_id = partner_of(envelope.source)
     partner = await uow.directory.partner(partner_id) if partner_id else None
     if partner is None or not partner.active:
         raise SenderUnknown(f"{partner_id or envelope.source} is not a partner in the directory")
-    return partner.id
+    return partner
 
 
-async def _store_partner(uow: ReferralsUnitOfWork, partner: Partner, envelope: Envelope | None) -> int:
+async def _store_partner(uow: UnitOfWork, partner: Partner, envelope: Envelope | None) -> int:
     if not await uow.directory.upsert_partner(partner):
         return 0
     keys = [
@@ -135,7 +137,7 @@ async def _store_partner(uow: ReferralsUnitOfWork, partner: Partner, envelope: E
     return 1
 
 
-async def _store_service(uow: ReferralsUnitOfWork, service: Service, envelope: Envelope | None) -> int:
+async def _store_service(uow: UnitOfWork, service: Service, envelope: Envelope | None) -> int:
     if not await uow.directory.upsert_service(service):
         return 0
     uow.emit(

@@ -16,12 +16,13 @@ from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.referral_commands import EraseParticipant
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
 from hubnet_common.sdk.messages.vocabulary import ReasonCode
-from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
 from hubnet_referrals.domain.referral import Action, NotPermitted, Role
+from hubnet_referrals.handlers import load
 from hubnet_referrals.handlers.facts import fact_of
+from hubnet_referrals.handlers.ports import UnitOfWork
 
 
-async def erase_participant(command: EraseParticipant, envelope: Envelope, uow: ReferralsUnitOfWork) -> None:
+async def erase_participant(command: EraseParticipant, envelope: Envelope, uow: UnitOfWork) -> None:
     partner_id = partner_of(envelope.source) or envelope.source
     consents = await uow.consents.of_participant(command.participant_ref)
     if not any(consent.involves(partner_id) for consent in consents):
@@ -42,7 +43,7 @@ async def erase_participant(command: EraseParticipant, envelope: Envelope, uow: 
 
 
 async def erase(
-    uow: ReferralsUnitOfWork,
+    uow: UnitOfWork,
     participant_ref: str,
     *,
     reason: str,
@@ -58,7 +59,7 @@ async def erase(
             await uow.consents.save_withdrawal(consent)
             changed += 1
     for referral_id in await uow.referrals.open_of_participant(participant_ref):
-        referral = await uow.referrals.get(referral_id)
+        referral = await load.referral(uow, referral_id)
         transition = referral.apply(
             Action.END_FOR_WITHDRAWN_CONSENT,
             actor="network",

@@ -42,6 +42,9 @@ def fact_of(referral: Referral, transition: Transition, **extra) -> facts.Fact:
 
 
 def outcome_of(referral: Referral, transition: Transition) -> OutcomeRecorded:
+    outcome = transition.outcome
+    if outcome is None:
+        raise ValueError(f"transition {transition.version} of {referral.id} records no outcome")
     return OutcomeRecorded(
         referral_id=referral.id,
         referral_version=transition.version,
@@ -49,8 +52,8 @@ def outcome_of(referral: Referral, transition: Transition) -> OutcomeRecorded:
         service_id=referral.service_id,
         sender_partner_id=referral.sender_partner_id,
         receiver_partner_id=referral.receiver_partner_id,
-        main_activity=transition.outcome.main_activity,
-        public_support_continues=transition.outcome.public_support_continues,
+        main_activity=outcome.main_activity,
+        public_support_continues=outcome.public_support_continues,
         requested_at=referral.requested_at,
         completed_at=transition.at,
     )

@@ -6,14 +6,15 @@ from datetime import datetime
 
 from hubnet_common.sdk.messages.referral_events import ReferralOverdue
 from hubnet_common.sdk.messages.vocabulary import Status
-from hubnet_referrals.adapters.uow import ReferralsUnitOfWork
+from hubnet_referrals.handlers import load
+from hubnet_referrals.handlers.ports import UnitOfWork
 
 
-async def announce_overdue(uow: ReferralsUnitOfWork, now: datetime, *, batch: int = 100) -> int:
+async def announce_overdue(uow: UnitOfWork, now: datetime, *, batch: int = 100) -> int:
     """Announce the breaches due at `now`; returns how many."""
     clocks = await uow.sla.due(now, batch)
     for clock in clocks:
-        referral = await uow.referrals.get(clock.referral_id)
+        referral = await load.referral(uow, clock.referral_id)
         breach, missed = clock.breach()
         await uow.sla.save(clock)
         uow.emit(

@@ -62,10 +62,15 @@ class FakeReferrals:
         return sorted(r.id for r in self.by_id.values() if r.participant_ref == participant_ref)
 
     async def erase_personal_data(self, *, consent_id: str | None = None, participant_ref: str | None = None) -> int:
+        """As PgReferrals: referrals of the consent or of the resident (None names none); counts
+        the referrals and the history steps that still held some."""
         scrubbed = 0
         for r in self.by_id.values():
-            if consent_id in (None, r.consent_id) and participant_ref in (None, r.participant_ref):
+            if (consent_id is not None and r.consent_id == consent_id) or (
+                participant_ref is not None and r.participant_ref == participant_ref
+            ):
                 scrubbed += bool(r.sealed_contact or r.need)
+                scrubbed += sum(bool(t.reason or t.note or (t.outcome and t.outcome.note)) for t in r.history)
                 r.sealed_contact, r.need = None, ""
                 r.history = [
                     dataclasses.replace(
@@ -116,17 +121,20 @@ class FakeSlaClocks:
         self.running: dict[tuple[str, str], SlaClock] = {}
 
     async def start(self, clock: SlaClock) -> None:
-        self.running[(clock.referral_id, clock.kind)] = clock
+        self.running[(clock.referral_id, clock.kind)] = copy.copy(clock)
 
     async def stop(self, referral_id: str, at, kind: str | None = None) -> None:
         for key in [k for k in self.running if k[0] == referral_id and kind in (None, k[1])]:
             del self.running[key]
 
     async def due(self, now, limit: int) -> list[SlaClock]:
-        return sorted((c for c in self.running.values() if c.is_due(now)), key=lambda c: c.due_at)[:limit]
+        # Copies, as rows read: a clock changes only when saved.
+        due = sorted((c for c in self.running.values() if c.is_due(now)), key=lambda c: c.due_at)[:limit]
+        return [copy.copy(c) for c in due]
 
     async def save(self, clock: SlaClock) -> None:
-        self.running[(clock.referral_id, clock.kind)] = clock
+        if (clock.referral_id, clock.kind) in self.running:  # as PgSlaClocks: a stopped clock stays stopped
+            self.running[(clock.referral_id, clock.kind)] = copy.copy(clock)
 
 
 class FakeDirectory:
@@ -155,6 +163,7 @@ class FakeDirectory:
         return changed
 
     async def upsert_service(self, service: Service) -> bool:
+        service = dataclasses.replace(service, hub_ids=tuple(sorted(set(service.hub_ids))))  # PostgreSQL: a set
         changed = self.services.get(service.id) != service
         self.services[service.id] = service
         return changed
@@ -177,6 +186,10 @@ class FakeReferralsUnitOfWork(FakeUnitOfWork):
         self.sla = FakeSlaClocks()
         self.directory = FakeDirectory()
         self.data_keys = FakeDataKeys()
+
+    async def __aenter__(self) -> FakeReferralsUnitOfWork:  # typed as this class, for handlers/ports.py
+        await super().__aenter__()
+        return self
 
     async def seed_network(self) -> None:
         partners, hubs, services = read_network()
