@@ -232,3 +232,24 @@ def test_a_service_may_have_two_trusted_keys_while_it_rotates(tmp_path):
         (tmp_path / f"{name}.ed25519.pub").write_text(generate("ed25519").public + "\n")
     keys = trusted_service_keys(tmp_path)
     assert [key.owner for key in keys] == [service_source("events")] * 2  # partners are never trusted from files
+
+
+async def test_a_service_key_expires_at_the_time_beside_it_and_signs_only_its_own_facts(tmp_path):
+    pair = generate("ed25519")
+    (tmp_path / "service-events.ed25519.pub").write_text(pair.public + "\n")
+    (tmp_path / "service-events.ed25519.pub.valid-until").write_text((NOW + timedelta(days=1)).isoformat())
+    verify, signer = verifier(*trusted_service_keys(tmp_path)), Signer(pair.private)
+
+    def fact(at):
+        envelope = replace(
+            Envelope.new(type="se.hubnet.hubevent.scheduled.v1", source=service_source("events"), subject="E-1"),
+            time=at,
+        )
+        return b"E-1", signer.sign(b"E-1", envelope.to_headers(), b"{}"), b"{}", envelope
+
+    key, headers, body, envelope = fact(NOW)
+    await verify.verify(key, headers, body, envelope, received_at=NOW, command=False, topic="hubevent.events.v1")
+    assert await refused(verify, *fact(NOW + timedelta(days=2)), command_=False) == "key-not-valid"
+    with pytest.raises(SignatureRefused) as caught:
+        await verify.verify(key, headers, body, envelope, received_at=NOW, command=False, topic="referral.events.v1")
+    assert caught.value.code == "out-of-scope"

@@ -40,7 +40,6 @@ from hubnet_common.sdk.topics import (
     HUB_EVENT_EVENTS,
     MAIN_TOPICS,
     NOTIFICATION_COMMANDS,
-    NOTIFICATION_EVENTS,
     OUTCOME_EVENTS,
     PARTNERS,
     REFERRAL_COMMANDS,
@@ -48,6 +47,7 @@ from hubnet_common.sdk.topics import (
     REPLIES_PREFIX,
     Topic,
     dead_letter_topic,
+    facts_of,
     on_broker,
     replies_topic,
 )
@@ -70,19 +70,19 @@ SERVICES = (
     Service(
         "referrals",
         consumes=(REFERRAL_COMMANDS,),
-        produces=(REFERRAL_EVENTS, OUTCOME_EVENTS, DIRECTORY, AUDIT_EVENTS),
+        produces=(*facts_of("referrals"), AUDIT_EVENTS),
         answers=True,
     ),
     Service(
         "events",
         consumes=(HUB_EVENT_COMMANDS, DIRECTORY, REFERRAL_EVENTS),
-        produces=(HUB_EVENT_EVENTS, AUDIT_EVENTS),
+        produces=(*facts_of("events"), AUDIT_EVENTS),
         answers=True,
     ),
     Service(
         "notifications",
         consumes=(REFERRAL_EVENTS, HUB_EVENT_EVENTS, DIRECTORY, NOTIFICATION_COMMANDS),
-        produces=(NOTIFICATION_EVENTS, AUDIT_EVENTS),
+        produces=(*facts_of("notifications"), AUDIT_EVENTS),
         answers=True,
     ),
 )

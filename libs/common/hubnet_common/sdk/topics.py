@@ -61,6 +61,26 @@ NOTIFICATION_COMMANDS = Topic(
 NOTIFICATION_EVENTS = Topic("notification.events.v1", retention_ms=FACTS_RETENTION_MS)
 AUDIT_EVENTS = Topic("audit.events.v1", retention_ms=AUDIT_RETENTION_MS)
 
+# Who announces the facts of each topic: only that service's key may sign them (sdk/trust.py). The
+# audit topic and the replies topics are written by every service, each about its own commands.
+FACT_OWNERS: dict[str, str] = {
+    REFERRAL_EVENTS.name: "referrals",
+    OUTCOME_EVENTS.name: "referrals",
+    DIRECTORY.name: "referrals",
+    HUB_EVENT_EVENTS.name: "events",
+    NOTIFICATION_EVENTS.name: "notifications",
+}
+
+
+def facts_of(service: str) -> tuple[Topic, ...]:
+    """The fact topics `service` announces on."""
+    return tuple(
+        t
+        for t in (REFERRAL_EVENTS, OUTCOME_EVENTS, DIRECTORY, HUB_EVENT_EVENTS, NOTIFICATION_EVENTS)
+        if FACT_OWNERS[t.name] == service
+    )
+
+
 # The partners of the network (services/referrals seed `network.json`; a test keeps them equal).
 PARTNERS = (
     "goteborgs-stad-arbvux",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from hubnet_common.sdk.envelope import Envelope
-from hubnet_common.sdk.identity import owner_source
+from hubnet_common.sdk.identity import owner_source, service_source
 from hubnet_common.sdk.keys import read_key
 from hubnet_common.sdk.signing import (
     PublicSigningKey,
@@ -28,6 +28,7 @@ from hubnet_common.sdk.signing import (
     check_signature,
     signature_of,
 )
+from hubnet_common.sdk.topics import FACT_OWNERS
 
 PARTNER_PREFIX, SERVICE_PREFIX = "urn:hubnet:partner:", "urn:hubnet:service:"
 
@@ -48,13 +49,28 @@ class StaticKeyRing:
 
 def trusted_service_keys(keys_dir: Path | None) -> list[PublicSigningKey]:
     """The services' public keys from `service-<name>[.<label>].ed25519.pub` files (a label, e.g.
-    `service-events.2027.ed25519.pub`, lets a service have a second key while it rotates)."""
+    `service-events.2027.ed25519.pub`, lets a service have a second key while it rotates). A key
+    is valid until the ISO time in a `<same name>.valid-until` file beside it, if there is one."""
     if keys_dir is None:
         return []
     return [
-        PublicSigningKey(owner_source(path.name.removesuffix(".ed25519.pub").split(".")[0]), read_key(path))
+        PublicSigningKey(
+            owner_source(path.name.removesuffix(".ed25519.pub").split(".")[0]),
+            read_key(path),
+            valid_until=_valid_until(path),
+        )
         for path in sorted(Path(keys_dir).glob("service-*.ed25519.pub"))
     ]
+
+
+def _valid_until(public_key_file: Path) -> datetime | None:
+    until = public_key_file.with_name(public_key_file.name + ".valid-until")
+    if not until.exists():
+        return None
+    when = datetime.fromisoformat(until.read_text().strip())
+    if when.tzinfo is None:
+        raise ValueError(f"{until}: give the time with its zone, e.g. 2027-06-30T00:00:00+00:00")
+    return when
 
 
 class Verifier:
@@ -78,7 +94,10 @@ class Verifier:
         *,
         received_at: datetime | None,
         command: bool,
+        topic: str | None = None,
     ) -> PublicSigningKey:
+        """`topic` (its name without the deployment's prefix): a fact there must be signed by the
+        service that owns it (FACT_OWNERS)."""
         key_id, signature = signature_of(headers)
         public = await self._find(key_id)
         check_signature(public, signature, key, headers, body)
@@ -88,6 +107,10 @@ class Verifier:
             raise SignatureRefused("source-mismatch", f"these messages come from {who}, not from {public.owner}")
         if command:
             check_fresh(envelope.time, received_at or datetime.now(UTC), self.window)
+        elif topic in FACT_OWNERS and public.owner != service_source(FACT_OWNERS[topic]):
+            raise SignatureRefused(
+                "out-of-scope", f"facts on {topic} come from the {FACT_OWNERS[topic]} service, not from {public.owner}"
+            )
         return public
 
     async def _find(self, key_id: str) -> PublicSigningKey:

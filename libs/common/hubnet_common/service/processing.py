@@ -201,6 +201,7 @@ class Processor:
                 envelope,
                 received_at=record.received_at,
                 command=self.route.answers,
+                topic=self.route.topic,
             )
         except SignatureRefused as refused:
             log.warning(
