@@ -38,7 +38,7 @@ from hubnet_common.service.metrics import Metrics
 from hubnet_common.service.outbox import OutboxRelay
 from hubnet_common.service.processing import TRANSIENT, Processor, Record, Route
 from hubnet_common.service.settings import Settings
-from hubnet_common.service.startup import wait_for_dependencies
+from hubnet_common.service.startup import UNREACHABLE, wait_for_dependencies
 from hubnet_common.service.trust import DirectoryKeyRing
 from hubnet_common.service.uow import UnitOfWork
 
@@ -157,12 +157,14 @@ class Runtime:
             checks["postgres"] = "ok"
             checks["migrations"] = "ok" if not pending else f"pending: {', '.join(pending)}"
         except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
-            checks["postgres"] = f"unreachable: {exc!r}"
+            checks["postgres"] = UNREACHABLE
+            log.warning("not ready: postgres unreachable", error=repr(exc))
         try:
             await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 2)
             checks["kafka"] = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
-            checks["kafka"] = f"unreachable: {exc!r}"
+            checks["kafka"] = UNREACHABLE
+            log.warning("not ready: kafka unreachable", error=repr(exc))
         return checks
 
 

@@ -16,17 +16,19 @@ from hubnet_common.service.kafka_security import client_security
 from hubnet_common.service.settings import Settings
 
 log = structlog.get_logger(__name__)
+UNREACHABLE = "unreachable"
 
 
 async def dependencies(settings: Settings) -> dict[str, str]:
-    """'ok' or what is wrong, per dependency."""
+    """'ok' or 'unreachable' per dependency; why is logged, never answered (/readyz is read from outside)."""
     checks: dict[str, str] = {}
     try:
         conn = await asyncpg.connect(settings.pg_dsn, timeout=3)
         await conn.close()
         checks["postgres"] = "ok"
     except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
-        checks["postgres"] = f"unreachable: {exc!r}"
+        checks["postgres"] = UNREACHABLE
+        log.warning("postgres unreachable", error=repr(exc))
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=3000, **client_security(settings)
     )
@@ -35,7 +37,8 @@ async def dependencies(settings: Settings) -> dict[str, str]:
         await asyncio.wait_for(admin.list_topics(), 5)
         checks["kafka"] = "ok"
     except Exception as exc:  # noqa: BLE001 - aiokafka raises several kinds; any of them means not there yet
-        checks["kafka"] = f"unreachable: {exc!r}"
+        checks["kafka"] = UNREACHABLE
+        log.warning("kafka unreachable", error=repr(exc))
     finally:
         await admin.close()
     return checks
