@@ -1,6 +1,7 @@
 """Who sent it: signatures over the CloudEvents headers and body, verified against known keys."""
 
 import json
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -20,6 +21,7 @@ from hubnet_common.sdk.signing import (
     canonical_form,
     key_id,
     prove_possession,
+    public_signing_key,
 )
 from hubnet_common.sdk.trust import StaticKeyRing, Verifier, trusted_service_keys
 from hubnet_common.service.processing import Record
@@ -86,6 +88,24 @@ async def test_a_key_nobody_has_is_refused_after_the_grace_time(brg):
         await refused(verifier(brg[1], grace=0.3), key, stranger.sign(key, headers, body), body, envelope)
         == "unknown-key"
     )
+
+
+async def test_a_key_waited_for_in_vain_is_not_waited_for_again_but_still_found_once_known(brg):
+    stranger = Signer(generate("ed25519").private)
+    ring = StaticKeyRing([brg[1]])
+    verify = Verifier(ring, window=timedelta(minutes=5), unknown_key_grace=0.5)
+    key, headers, body, envelope = command()
+    signed = stranger.sign(key, headers, body)
+    waits = []
+    for _ in range(3):
+        started = time.monotonic()
+        assert await refused(verify, key, signed, body, envelope) == "unknown-key"
+        waits.append(time.monotonic() - started)
+    assert waits[0] >= 0.5 and max(waits[1:]) < 0.1  # one partition stall, not one per record
+    public = PublicSigningKey(BRG, public_signing_key(stranger_private := generate("ed25519").private))
+    ring.keys[public.id] = public  # a partner's new key reaches the directory copy
+    late = Signer(stranger_private).sign(key, headers, body)
+    await verify.verify(key, late, body, envelope, received_at=NOW, command=True)
 
 
 @pytest.mark.parametrize(

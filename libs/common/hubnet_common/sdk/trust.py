@@ -31,6 +31,8 @@ from hubnet_common.sdk.signing import (
 from hubnet_common.sdk.topics import FACT_OWNERS
 
 PARTNER_PREFIX, SERVICE_PREFIX = "urn:hubnet:partner:", "urn:hubnet:service:"
+UNKNOWN_KEY_MEMORY_SECONDS = 60.0
+UNKNOWN_KEYS_KEPT = 10_000
 
 
 class KeyRing(Protocol):
@@ -84,6 +86,7 @@ class Verifier:
         # A partner's new key reaches this service's directory copy a moment after the directory
         # publishes it: a command signed with it may arrive first.
         self.unknown_key_grace = unknown_key_grace
+        self._unknown: dict[str, float] = {}  # key id -> until when it is known to be unknown
 
     async def verify(
         self,
@@ -114,9 +117,18 @@ class Verifier:
         return public
 
     async def _find(self, key_id: str) -> PublicSigningKey:
-        deadline = time.monotonic() + self.unknown_key_grace
+        # A key that was waited for in vain is not waited for again for a while: otherwise every
+        # record signed with made-up keys would hold its partition for the whole grace.
+        waited_in_vain = self._unknown.get(key_id, 0.0) > time.monotonic()
+        deadline = time.monotonic() + (0.0 if waited_in_vain else self.unknown_key_grace)
         while (public := await self.keys.find(key_id)) is None:
             if time.monotonic() >= deadline:
+                self._remember_unknown(key_id)
                 raise SignatureRefused("unknown-key", f"no partner or service has the key {key_id[:40]}")
             await asyncio.sleep(0.25)
         return public
+
+    def _remember_unknown(self, key_id: str) -> None:
+        if len(self._unknown) >= UNKNOWN_KEYS_KEPT:
+            self._unknown.pop(next(iter(self._unknown)))  # the oldest
+        self._unknown[key_id] = time.monotonic() + UNKNOWN_KEY_MEMORY_SECONDS
