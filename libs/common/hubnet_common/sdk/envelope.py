@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
-REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type")
+# ce_time too: a command's signed time is what closes its replay window (sdk/signing.py `check_fresh`).
+REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time")
 # Not in any hubnet header; NUL cannot even be stored in PostgreSQL text.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -113,14 +114,12 @@ class Envelope:
             source=values["ce_source"],
             type=values["ce_type"],
             subject=values.get("ce_subject", ""),
-            time=_parse_time(values.get("ce_time")),
+            time=_parse_time(values["ce_time"]),
             traceparent=values.get("traceparent") or new_traceparent(),
         )
 
 
-def _parse_time(raw: str | None) -> datetime:
-    if not raw:
-        return datetime.now(UTC)
+def _parse_time(raw: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:
