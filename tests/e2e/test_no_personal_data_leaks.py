@@ -26,7 +26,6 @@ from hubnet_common.sdk.messages.audit import MessageRejected
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.hubevent_commands import RecordAttendance, RegisterForHubEvent, ScheduleHubEvent
 from hubnet_common.sdk.messages.vocabulary import MainActivity
-from hubnet_common.sdk.participant import participant_ref
 from hubnet_common.sdk.sealing import ContactDetails, seal_with_data_key
 from hubnet_common.sdk.topics import AUDIT_EVENTS, HUB_EVENT_COMMANDS, REFERRAL_COMMANDS
 from tests.e2e.stack import three_services
@@ -36,7 +35,6 @@ from tests.integration.conftest import until
 from tests.integration.referral_steps import accepted, consent, referral
 
 pytestmark = pytest.mark.e2e
-NETWORK_KEY = b"e2e-leaks-network-key"
 NUMBER = "19811218-9876"
 NUMBERS = [NUMBER, "198112189876", "811218-9876", "8112189876", "811218+9876"]
 RESIDENT = ContactDetails(
@@ -112,10 +110,9 @@ def plain_commands(ref: str, referral_id: str, hub_event_id: str) -> list[tuple[
             {"hub_event_id": hub_event_id, "attended": NUMBERS[2:], "no_shows": [RESIDENT.phone], "walk_ins": 0},
         ),
     ]
-    commands += [(r, c.RecordConsent.ce_type, {**given, "participant_ref": number}) for number in NUMBERS]
-    commands += [
-        (r, c.EraseParticipant.ce_type, {"participant_ref": number, "noted_by": "Amina Hassan"}) for number in NUMBERS
-    ]
+    for field in ("participant_ref", "sealed_personnummer"):  # the number where a ref or its sealed form goes
+        commands += [(r, c.RecordConsent.ce_type, {**given, field: number}) for number in NUMBERS]
+        commands += [(r, c.EraseParticipant.ce_type, {field: number, "noted_by": "Amina Hassan"}) for number in NUMBERS]
     commands.append((r, c.CreateReferral.ce_type, '{"need": "' + NEED + '", "participant_ref": "' + NUMBER))
     return commands
 
@@ -152,7 +149,6 @@ async def log_shows(local: LocalServices, service: str, text: str, timeout: floa
 async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, kafka_bootstrap, tmp_path):
     dsns, local, start_offsets = services
     url = f"http://127.0.0.1:{local.ports['referrals']}"
-    ref = participant_ref(NUMBER, NETWORK_KEY)
     keys = {p: write_key_pair(tmp_path, f"partner-{p}", "x25519") for p in ("brg", "bostadsbolaget")}
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=4)
     evening = ScheduleHubEvent(
@@ -179,8 +175,10 @@ async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, ka
                 )
             )
         accepted(await familjebostader.request(evening))
-        given = consent(participant_ref=ref)
-        accepted(await sender.request(given))
+        given = consent(NUMBER)  # sealed to the referrals service, as it should be
+        recorded = await sender.request(given)
+        accepted(recorded)
+        ref = recorded.participant_ref
         data_key = await asyncio.to_thread(
             fetch_data_key, url, ref, "bostadsbolaget", read_key(keys["bostadsbolaget"][1])
         )
