@@ -160,6 +160,7 @@ async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, ka
         capacity=10,
     )
     sent_plain: set[str] = set()  # ce_ids of the commands this test sent with the details in clear
+    refused_by_handler = 0
     async with (
         LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender,
         LocalPartnerClient(kafka_bootstrap, "brg") as brg,
@@ -221,7 +222,10 @@ async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, ka
             sent_plain.add(envelope.id)
             raw = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
             reply = await sender.request_raw(topic, raw.encode(), envelope, key=rid)
-            assert reply.ce_type.endswith("rejected.v1") and reply.code == "invalid-body", (ce_type, reply)
+            # a number where its sealed form goes may pass as base64: then it does not open
+            expected = {"invalid-body", "invalid-personnummer"} if "sealed_personnummer" in raw else {"invalid-body"}
+            assert reply.ce_type.endswith("rejected.v1") and reply.code in expected, (ce_type, reply)
+            refused_by_handler += reply.code == "invalid-personnummer"  # refused, not dead-lettered
             assert reply.errors, f"the refusal of {ce_type} names no field"
             assert not [n for n in needles() if n in reply.model_dump_json()], f"the refusal echoes: {reply}"
 
@@ -284,7 +288,8 @@ async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, ka
             value.decode("utf-8", "replace") + " " + " ".join(f"{n}={v.decode('utf-8', 'replace')}" for n, v in headers)
         )
         assert not [n for n in found if n in text], f"personal data on {topic}: {text[:400]}"
-    assert dead_copies >= len(sent_plain)  # every plain command is dead-lettered (and only there, above)
+    # every plain command is dead-lettered (and only there, above), but for those the handler refused
+    assert dead_copies >= len(sent_plain) - refused_by_handler
     for name, dsn in dsns.items():
         rows = await every_row(dsn)
         assert rows, name

@@ -6,7 +6,7 @@ key only it holds (adapters/custodian.py). The number is never kept, logged or p
 refusal repeats it.
 """
 
-from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.errors import FieldError, Refused
 from hubnet_common.sdk.participant import InvalidPersonalNumber
 from hubnet_referrals.handlers.ports import KeyCustodian
 
@@ -31,9 +31,10 @@ def proven_ref(sealed_personnummer: str | None, claimed_ref: str | None, custodi
         ref = custodian.participant_ref(sealed_personnummer)
     except InvalidPersonalNumber:
         # Not the exception's text: it may name the date of birth.
+        problem = "not a valid personnummer or samordningsnummer sealed to the referrals service"
         raise InvalidPersonnummer(
-            "sealed_personnummer is not a valid personnummer or samordningsnummer sealed to the "
-            "referrals service (format, date, check digit)"
+            f"sealed_personnummer is {problem} (format, date, check digit)",
+            errors=[FieldError(field="sealed_personnummer", problem=problem)],
         ) from None
     if claimed_ref is not None and claimed_ref != ref:
         raise ResidentUnproven("participant_ref is not the reference of the sealed personnummer")
