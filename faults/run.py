@@ -44,6 +44,7 @@ from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, Purpose
 from hubnet_common.sdk.topics import REFERRAL_EVENTS, on_broker, replies_topic
 from tests.conftest import free_port
+from tests.integration.referral_steps import person, sealed_number
 
 SCENARIOS = ["none", "kill", "broker-stop", "db-stop", "smtp-down", "scale", "bad-input"]
 STEPS_PER_CASE = 5  # create, acknowledge, accept, start, complete (the consent is shared)
@@ -58,7 +59,7 @@ async def drive(bootstrap: str, cases: int, rate: float, chaos, prefix: str) -> 
         now = datetime.now(UTC)
         consents = [
             c.RecordConsent(
-                participant_ref=f"{i:064x}",
+                sealed_personnummer=sealed_number(person(i)),  # the service answers the ref
                 partner_ids=["brg"],
                 purposes=[Purpose.OWN_BUSINESS],
                 method=ConsentMethod.WRITTEN,
@@ -69,17 +70,18 @@ async def drive(bootstrap: str, cases: int, rate: float, chaos, prefix: str) -> 
             for i in range(10)
         ]
         commands: dict[str, str] = {}
+        refs = []
         for consent in consents:  # consents first: referrals need them recorded
-            await sender.request(consent, timeout=120)
+            refs.append(getattr(await sender.request(consent, timeout=120), "participant_ref", None) or "")
         ids, sent, began = [], len(consents), time.monotonic()
         outcome = c.OutcomeReport(main_activity=MainActivity.OWN_BUSINESS)
         for n in range(cases):
-            consent = consents[n % len(consents)]
+            consent, ref = consents[n % len(consents)], refs[n % len(consents)]
             create = c.CreateReferral(
                 service_id="brg-business-coaching",
                 hub_id="hjallbo",
                 purpose=Purpose.OWN_BUSINESS,
-                participant_ref=consent.participant_ref,
+                participant_ref=ref,
                 consent_id=consent.consent_id,
             )
             rid = create.referral_id

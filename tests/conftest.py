@@ -27,7 +27,8 @@ import pytest_asyncio
 from hubnet_common.ops.access import network_key_names
 from hubnet_common.ops.local.kafka_users import environment
 from hubnet_common.ops.local.services import database_dsn
-from hubnet_common.sdk.keys import ensure_key_pairs
+from hubnet_common.sdk.keys import ensure_key_pairs, ensure_secret_key
+from hubnet_common.sdk.participant import PSEUDONYM_KEY_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 HOW_TO_START = (
@@ -52,6 +53,7 @@ def network_keys(tmp_path_factory) -> Path:
     HUBNET_KEYS_DIR names them to the services, partner clients and tools it starts."""
     directory = tmp_path_factory.mktemp("keys")
     ensure_key_pairs(directory, network_key_names())
+    ensure_secret_key(directory / PSEUDONYM_KEY_FILE)  # the referrals service's (hubnet keys generate --network)
     before = os.environ.get("HUBNET_KEYS_DIR")
     os.environ["HUBNET_KEYS_DIR"] = str(directory)
     yield directory

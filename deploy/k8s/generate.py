@@ -192,6 +192,20 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
                 },
             }
         )
+        # The key participant_ref is made with: this service's alone, no partner holds it
+        # (docs/adr/0007-custodian-pseudonyms.md; back it up with the encryption key).
+        env.append({"name": "HUBNET_PSEUDONYM_KEY_FILE", "value": "/etc/hubnet/pseudonym-key/pseudonym.key"})
+        mounts.append({"name": "pseudonym-key", "mountPath": "/etc/hubnet/pseudonym-key", "readOnly": True})
+        volumes.append(
+            {
+                "name": "pseudonym-key",
+                "secret": {
+                    "secretName": "hubnet-referrals-pseudonym-key",
+                    "defaultMode": 0o400,
+                    "items": [{"key": "pseudonym.key", "path": "pseudonym.key"}],
+                },
+            }
+        )
     common = {
         "image": "hubnet",
         "imagePullPolicy": "IfNotPresent",

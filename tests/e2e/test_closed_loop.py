@@ -36,16 +36,14 @@ from hubnet_common.sdk.messages.referral_commands import (
 )
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_common.sdk.messages.vocabulary import MainActivity
-from hubnet_common.sdk.participant import participant_ref
 from hubnet_common.sdk.sealing import ContactDetails, open_contact, seal_with_data_key
 from hubnet_common.sdk.topics import MAIN_TOPICS
 from tests.e2e.stack import three_services
 from tests.e2e.topics import records_since
 from tests.integration.conftest import eventually, rows
-from tests.integration.referral_steps import accepted, consent, referral, send_twice
+from tests.integration.referral_steps import accepted, consent, ref_of, referral, send_twice
 
 pytestmark = pytest.mark.e2e
-REF = "0a" * 32
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +55,9 @@ async def services(new_database, kafka_bootstrap, mail_sink, tmp_path_factory):
 
 
 async def a_referral(sender, **overrides) -> CreateReferral:
-    given = consent(participant_ref=REF)
+    given = consent()
     accepted(await sender.request(given))
-    return referral(given.consent_id, participant_ref=REF, **overrides)
+    return referral(given.consent_id, participant_ref=ref_of(), **overrides)
 
 
 async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services, kafka_bootstrap):
@@ -78,7 +76,7 @@ async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services
                 and s.body.channel == "email"
             )
         )
-    assert "Hjällbo" in mail.subject and REF not in mail.text
+    assert "Hjällbo" in mail.subject and ref_of() not in mail.text
     assert delivered.envelope.source == "urn:hubnet:service:notifications"
     inbox = await rows(
         dsns["notifications"],
@@ -154,7 +152,7 @@ async def test_a_malformed_command_is_answered_and_leaves_nothing(services, kafk
 async def test_services_log_json_lines_bound_to_the_message(services, kafka_bootstrap):
     _, _, local, _ = services
     async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
-        reply = await sender.request(consent(participant_ref=REF))
+        reply = await sender.request(consent())
     accepted(reply)
 
     def processed_lines():
@@ -175,7 +173,6 @@ OTHER_NUMBER = "19790315-2382"
 OTHER = ContactDetails(
     name="Hodan Provsdotter", phone="0739876543", email="hodan.provsdotter@example.net", language="ar"
 )
-NETWORK_KEY = b"e2e-network-key"
 
 
 async def test_the_whole_loop_with_sealed_contact_details(services, kafka_bootstrap, tmp_path):
@@ -186,7 +183,6 @@ async def the_whole_loop(services, kafka_bootstrap, tmp_path, number: str, conta
     """Sealed contact details from consent to outcome; the referral's id."""
     dsns, mail_dir, local, _ = services
     keys = {partner: write_key_pair(tmp_path, f"partner-{partner}", "x25519") for partner in ("brg", "bostadsbolaget")}
-    resident = participant_ref(number, NETWORK_KEY)
     url = f"http://127.0.0.1:{local.ports['referrals']}"
     async with (
         LocalPartnerClient(kafka_bootstrap, "brg") as brg,
@@ -198,8 +194,11 @@ async def the_whole_loop(services, kafka_bootstrap, tmp_path, number: str, conta
                     UpdatePartner(partner_id=partner, encryption_public_key=read_key(keys[partner][0]))
                 )
             )
-        given = consent(participant_ref=resident)
-        accepted(await sender.request(given))
+        given = consent(number)  # the number sealed to the referrals service, which answers the ref
+        recorded = await sender.request(given)
+        accepted(recorded)
+        resident = recorded.participant_ref
+        assert resident == ref_of(number)
         data_key = await asyncio.to_thread(
             fetch_data_key, url, resident, "bostadsbolaget", read_key(keys["bostadsbolaget"][1])
         )
@@ -403,7 +402,7 @@ async def test_a_hubs_calendar_feed_and_figures(services, kafka_bootstrap):
 async def test_every_service_serves_prometheus_metrics(services, kafka_bootstrap):
     _, _, local, _ = services
     async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
-        accepted(await sender.request(consent(participant_ref=REF)))
+        accepted(await sender.request(consent()))
     for service in ("referrals", "events", "notifications"):
         status, body, kind = await asyncio.to_thread(get_text, local, service, "/metrics")
         assert status == 200 and kind.startswith("text/plain")

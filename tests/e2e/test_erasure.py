@@ -28,16 +28,14 @@ from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.hubevent_commands import RegisterForHubEvent, ScheduleHubEvent
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
 from hubnet_common.sdk.messages.vocabulary import MainActivity
-from hubnet_common.sdk.participant import participant_ref
 from hubnet_common.sdk.sealing import ContactDetails, SealingError, open_contact, open_with_data_key, seal_with_data_key
 from hubnet_common.sdk.topics import REFERRAL_EVENTS
 from hubnet_common.service.settings import Settings
 from tests.e2e.test_closed_loop import services  # noqa: F401  (the three services, for this module too)
 from tests.integration.conftest import rows, until
-from tests.integration.referral_steps import accepted, consent, referral
+from tests.integration.referral_steps import accepted, consent, ref_of, referral
 
 pytestmark = pytest.mark.e2e
-NETWORK_KEY = "e2e-erasure-network-key"
 PARTNERS = ("bostadsbolaget", "brg", "familjebostader", "goteborgs-stad-arbvux", "poseidon", "stadsmissionen")
 SEALED = re.compile(r"sealed:v2:[A-Za-z0-9+/]+={0,2}")
 
@@ -45,7 +43,10 @@ SEALED = re.compile(r"sealed:v2:[A-Za-z0-9+/]+={0,2}")
 class Resident:
     def __init__(self, number: str, contact: ContactDetails, need: str, hold: str, outcome: str) -> None:
         self.number, self.contact, self.need, self.hold, self.outcome = number, contact, need, hold, outcome
-        self.ref = participant_ref(number, NETWORK_KEY.encode())
+
+    @property
+    def ref(self) -> str:
+        return ref_of(self.number)  # what the referrals service answers the partner
 
     @property
     def plaintext(self) -> list[str]:
@@ -86,7 +87,7 @@ KEPT = Resident(
 
 async def refer(sender, receiver, url: str, keys: dict, resident: Resident) -> str:
     """Consent, the sender's data key, a referral with sealed contact and need; BRG works it up to a hold."""
-    given = consent(participant_ref=resident.ref)
+    given = consent(resident.number)
     accepted(await sender.request(given))
     key = await asyncio.to_thread(fetch_data_key, url, resident.ref, "bostadsbolaget", keys["bostadsbolaget"])
     command = referral(
@@ -128,7 +129,6 @@ def hubnet(local, *args: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "HUBNET_REFERRALS_URL": f"http://127.0.0.1:{local.ports['referrals']}",
-        "HUBNET_NETWORK_KEY": NETWORK_KEY,
     }
     return subprocess.run(
         [str(Path(sys.executable).parent / "hubnet"), *args], env=env, capture_output=True, text=True, timeout=60

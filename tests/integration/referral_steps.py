@@ -3,11 +3,20 @@
 from datetime import UTC, datetime, timedelta
 
 from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.keys import decode, read_key
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose
+from hubnet_common.sdk.participant import (
+    PSEUDONYM_KEY_FILE,
+    custodian_public_key,
+    normalise,
+    participant_ref,
+    seal_personnummer,
+)
 from hubnet_common.sdk.sealing import new_data_key, seal_with_data_key
+from hubnet_common.service.settings import Settings
 
-REF = "cd" * 32
+NUMBER = "19900101-0017"  # the tests' resident (a valid check digit, no real person)
 # What concerns a resident travels sealed under their data key; these tests never open it.
 SOME_KEY = new_data_key()
 
@@ -16,11 +25,33 @@ def sealed(text: str) -> str:
     return seal_with_data_key(text, SOME_KEY)
 
 
-def consent(participant_ref: str = REF, partners=("brg",), purposes=(Purpose.OWN_BUSINESS,), **overrides):
+def person(n: int) -> str:
+    """The n-th of the tests' made-up residents (n < 1000): a valid personnummer."""
+    for check in range(10):
+        try:
+            return normalise(f"19700101{n:03d}{check}")
+        except ValueError:
+            continue
+    raise AssertionError("no check digit")
+
+
+def sealed_number(number: str = NUMBER) -> str:
+    """The number sealed to the referrals service, as partners send it (its key from the keys dir)."""
+    return seal_personnummer(number, custodian_public_key(Settings().keys_dir))
+
+
+def ref_of(number: str = NUMBER) -> str:
+    """The participant_ref the referrals service makes of a number. Only the tests, standing in for
+    its operators, can read its pseudonymisation key (the session's keys dir, tests/conftest.py)."""
+    key_file = Settings().keys_dir / PSEUDONYM_KEY_FILE
+    return participant_ref(number, decode(read_key(key_file), "the pseudonymisation key"))
+
+
+def consent(number: str = NUMBER, partners=("brg",), purposes=(Purpose.OWN_BUSINESS,), **overrides):
     now = datetime.now(UTC)
     return c.RecordConsent(
         **{
-            "participant_ref": participant_ref,
+            "sealed_personnummer": sealed_number(number),
             "partner_ids": list(partners),
             "purposes": list(purposes),
             "method": ConsentMethod.WRITTEN,
@@ -32,12 +63,12 @@ def consent(participant_ref: str = REF, partners=("brg",), purposes=(Purpose.OWN
     )
 
 
-def referral(consent_id: str, participant_ref: str = REF, **overrides) -> c.CreateReferral:
+def referral(consent_id: str, participant_ref: str | None = None, **overrides) -> c.CreateReferral:
     return c.CreateReferral(
         **{
             "service_id": "brg-business-coaching",
             "hub_id": "hjallbo",
-            "participant_ref": participant_ref,
+            "participant_ref": participant_ref or ref_of(),
             "purpose": Purpose.OWN_BUSINESS,
             "consent_id": consent_id,
             **overrides,

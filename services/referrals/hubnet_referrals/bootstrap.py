@@ -54,7 +54,7 @@ def commands(custodian: CustodianPort) -> Route:
             **change_referral.HANDLERS,
             RecordConsent: partial(record_consent, custodian=custodian),
             WithdrawConsent: withdraw_consent,
-            EraseParticipant: erase_participant,
+            EraseParticipant: partial(erase_participant, custodian=custodian),
             UpsertService: upsert_service,
             UpdateCapacity: update_capacity,
             UpdatePartner: update_partner,
@@ -95,7 +95,7 @@ def pg_unit_of_work(pool: asyncpg.Pool) -> Callable[[], ReferralsUnitOfWork]:
 
 
 # Let mypy check that the adapters fit the ports (handlers/ports.py).
-_BINDINGS: tuple[Callable[[asyncpg.Pool], UnitOfWorkPort], Callable[[Path], CustodianPort]] = (
+_BINDINGS: tuple[Callable[[asyncpg.Pool], UnitOfWorkPort], Callable[[Path, Path], CustodianPort]] = (
     ReferralsUnitOfWork,
     KeyCustodian,
 )
@@ -109,7 +109,7 @@ def spec(
     return ServiceSpec(
         name=SERVICE,
         migrations=[MIGRATIONS],
-        routes=[commands(KeyCustodian(settings.custodian_key_file))],
+        routes=[commands(KeyCustodian(settings.custodian_key_file, settings.custodian_pseudonym_key_file))],
         uow_factory=uow_factory or pg_unit_of_work,
         on_start=[load_seed],
         workers=[every(settings.sla_check_seconds, announce_due_breaches, "sla-breaches")],

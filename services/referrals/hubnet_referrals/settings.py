@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from hubnet_common.sdk.participant import PSEUDONYM_KEY_FILE
 from hubnet_common.service.settings import Settings
 
 
@@ -10,6 +11,9 @@ class ReferralSettings(Settings):
     # The service's X25519 private key, which its copy of every resident's data key is sealed to
     # (adapters/custodian.py); default `<keys_dir>/service-referrals.x25519.key`.
     encryption_key_file: Path | None = None
+    # The key participant_ref is made with, held by this service alone (adapters/custodian.py);
+    # default `<keys_dir>/service-referrals.pseudonym.key`.
+    pseudonym_key_file: Path | None = None
 
     @property
     def custodian_key_file(self) -> Path:
@@ -20,3 +24,13 @@ class ReferralSettings(Settings):
                 "the referrals service needs its X25519 key: set HUBNET_ENCRYPTION_KEY_FILE or HUBNET_KEYS_DIR"
             )
         return self.keys_dir / "service-referrals.x25519.key"
+
+    @property
+    def custodian_pseudonym_key_file(self) -> Path:
+        if self.pseudonym_key_file is not None:
+            return self.pseudonym_key_file
+        if self.keys_dir is None:
+            raise ValueError(
+                "the referrals service needs its pseudonymisation key: set HUBNET_PSEUDONYM_KEY_FILE or HUBNET_KEYS_DIR"
+            )
+        return self.keys_dir / PSEUDONYM_KEY_FILE

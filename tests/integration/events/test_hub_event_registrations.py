@@ -19,7 +19,7 @@ from hubnet_referrals import bootstrap as referrals
 from hubnet_referrals.settings import ReferralSettings
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running, until
-from tests.integration.referral_steps import accepted, consent, referral
+from tests.integration.referral_steps import accepted, consent, person, ref_of, referral, sealed_number
 
 pytestmark = pytest.mark.integration
 # Nine days ahead: still to come while the module runs, so erasure and reminders treat it as upcoming.
@@ -242,13 +242,11 @@ async def test_a_referral_to_a_hub_event_registers_and_its_cancellation_unregist
                 c.RegisterForHubEvent(hub_event_id=evening.hub_event_id, participant_ref=resident(5000))
             )
         )
-        given = consent(
-            participant_ref=resident(5001), partners=("goteborgs-stad-arbvux",), purposes=(Purpose.STUDIES,)
-        )
+        given = consent(person(5), partners=("goteborgs-stad-arbvux",), purposes=(Purpose.STUDIES,))
         accepted(await sender.request(given))
         referred = referral(
             given.consent_id,
-            participant_ref=resident(5001),
+            participant_ref=ref_of(person(5)),
             service_id="arbvux-sfi-guidance",
             hub_id="bergsjon",
             purpose=Purpose.STUDIES,
@@ -371,14 +369,13 @@ async def test_organisers_update_and_move_an_occurrence_with_its_registrations(e
 async def test_an_erased_resident_loses_their_place_and_their_reference(events_service, partner, watcher):
     async with partner("goteborgs-stad-arbvux") as arbvux, partner("bostadsbolaget") as sender:
         evening = await schedule(arbvux, capacity=1, title="Öppet hus")
-        accepted(await sender.request(consent(participant_ref=resident(6000))))
-        for n in (6000, 6001):
+        accepted(await sender.request(consent(person(6))))
+        for ref in (ref_of(person(6)), resident(6001)):
             accepted(
-                await arbvux.request(
-                    c.RegisterForHubEvent(hub_event_id=evening.hub_event_id, participant_ref=resident(n))
-                )
+                await arbvux.request(c.RegisterForHubEvent(hub_event_id=evening.hub_event_id, participant_ref=ref))
             )
-        accepted(await sender.request(EraseParticipant(participant_ref=resident(6000), noted_by="Amina Hassan")))
+        erase = EraseParticipant(sealed_personnummer=sealed_number(person(6)), noted_by="Amina Hassan")
+        accepted(await sender.request(erase))
         await watcher.wait_for(
             lambda s: isinstance(s.body, f.WaitlistPromoted) and s.body.hub_event_id == evening.hub_event_id
         )

@@ -17,11 +17,11 @@ from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
-from tests.integration.referral_steps import consent
+from tests.integration.referral_steps import consent, person, ref_of
 
 pytestmark = pytest.mark.integration
-# The consent whose data key copy PostgreSQL refuses: its consent row is written by then.
-DOOMED_REF = "de" * 32
+# The resident whose data key copy PostgreSQL refuses: its consent row is written by then.
+DOOMED = person(999)
 
 
 def on_one_partition(count: int) -> list[str]:
@@ -49,15 +49,15 @@ async def test_a_failing_record_in_a_batch_undoes_only_its_own_writes(new_databa
             BEGIN RAISE EXCEPTION 'no data key copy for this resident'; END $$;
             CREATE TRIGGER refuse_doomed BEFORE INSERT ON data_key_copies FOR EACH ROW
                 WHEN (NEW.participant_ref = '"""
-            + DOOMED_REF
+            + ref_of(DOOMED)
             + "') EXECUTE FUNCTION refuse_doomed();"
         )
     finally:
         await conn.close()
     ids = on_one_partition(5)
-    commands = [consent(participant_ref=f"{i:064x}", consent_id=cid) for i, cid in enumerate(ids)]
-    commands[1] = consent(participant_ref=DOOMED_REF, consent_id=ids[1])
-    commands[3] = consent(participant_ref=f"{9:064x}", consent_id=ids[0])  # ids[0] again: refused (consent-exists)
+    commands = [consent(person(i), consent_id=cid) for i, cid in enumerate(ids)]
+    commands[1] = consent(DOOMED, consent_id=ids[1])
+    commands[3] = consent(person(9), consent_id=ids[0])  # ids[0] again: refused (consent-exists)
     async with partner("bostadsbolaget") as sender:
         sent = [await sender.send(command) for command in commands]
     ce_ids = [envelope.id for envelope in sent]
@@ -85,12 +85,12 @@ async def test_a_failing_record_in_a_batch_undoes_only_its_own_writes(new_databa
     ]
     stored = await rows(dsn, "SELECT id, participant_ref FROM consents ORDER BY id")
     assert {(r["id"], r["participant_ref"]) for r in stored} == {
-        (ids[0], f"{0:064x}"),
-        (ids[2], f"{2:064x}"),
-        (ids[4], f"{4:064x}"),
+        (ids[0], ref_of(person(0))),
+        (ids[2], ref_of(person(2))),
+        (ids[4], ref_of(person(4))),
     }
     keys_of = {r["participant_ref"] for r in await rows(dsn, "SELECT participant_ref FROM data_key_copies")}
-    assert keys_of == {f"{i:064x}" for i in (0, 2, 4)}  # none for the doomed resident, none for the refused one
+    assert keys_of == {ref_of(person(i)) for i in (0, 2, 4)}  # none for the doomed resident, none for the refused one
     inbox = await rows(dsn, "SELECT ce_id, received_at FROM inbox WHERE ce_id = ANY($1)", ce_ids)
     assert {r["ce_id"] for r in inbox} == set(ce_ids)  # each is answered once, also after a redelivery
     assert len({r["received_at"] for r in inbox}) == 1  # now() of one transaction: the five came as one batch

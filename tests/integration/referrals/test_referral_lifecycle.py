@@ -14,7 +14,7 @@ from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
-from tests.integration.referral_steps import accepted, consent, new_referral, referral, sealed
+from tests.integration.referral_steps import accepted, consent, new_referral, person, referral, sealed
 
 pytestmark = pytest.mark.integration
 OWN_BUSINESS = c.OutcomeReport(main_activity=MainActivity.OWN_BUSINESS, public_support_continues=False)
@@ -168,7 +168,7 @@ async def test_refusals_name_the_rule_and_change_nothing(service, parties):
 
 async def test_no_consent_no_referral(service, parties):
     sender, _, _ = parties
-    other_resident = consent(participant_ref="ef" * 32)
+    other_resident = consent(person(1))
     accepted(await sender.request(other_resident))
     only_studies = consent(purposes=(Purpose.STUDIES,), partners=("brg",))
     accepted(await sender.request(only_studies))

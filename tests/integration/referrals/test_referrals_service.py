@@ -21,7 +21,7 @@ from hubnet_referrals.adapters.seed import read_network
 from hubnet_referrals.settings import ReferralSettings
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import eventually, rows, running
-from tests.integration.referral_steps import REF, accepted, consent, referral, send_twice
+from tests.integration.referral_steps import accepted, consent, person, ref_of, referral, sealed_number, send_twice
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +56,7 @@ async def test_a_referral_is_stored_published_with_its_envelope_and_accepted(ref
     fact = await watcher.wait_for(lambda s: isinstance(s.body, ReferralRequested) and s.key == command.referral_id)
     assert fact.topic == "referral.events.v1"
     assert fact.envelope.source == "urn:hubnet:service:referrals" and fact.envelope.subject == command.referral_id
-    assert fact.body.receiver_partner_id == "brg" and fact.body.participant_ref == REF
+    assert fact.body.receiver_partner_id == "brg" and fact.body.participant_ref == ref_of()
     [row] = await rows(
         dsn, "SELECT status, version, sender_partner_id FROM referrals WHERE id = $1", command.referral_id
     )
@@ -160,7 +160,7 @@ async def test_the_audit_log_keeps_every_answer_and_cannot_be_changed(referrals,
 
 async def test_a_residents_data_key_is_kept_only_sealed_and_destroyed_on_erasure(referrals, partner):
     dsn, _ = referrals
-    resident = "e1" * 32
+    resident = ref_of(person(21))
     keys = {p: generate_encryption_keys() for p in ("bostadsbolaget", "brg")}
     async with partner("bostadsbolaget") as sender, partner("brg") as brg:
         for partner_id, client in (("bostadsbolaget", sender), ("brg", brg)):
@@ -169,7 +169,7 @@ async def test_a_residents_data_key_is_kept_only_sealed_and_destroyed_on_erasure
                     UpdatePartner(partner_id=partner_id, encryption_public_key=keys[partner_id].public)
                 )
             )
-        accepted(await sender.request(consent(participant_ref=resident, partners=("brg", "poseidon"))))
+        accepted(await sender.request(consent(person(21), partners=("brg", "poseidon"))))
         copies = await rows(dsn, "SELECT holder, sealed_key FROM data_key_copies WHERE participant_ref = $1", resident)
         assert {r["holder"] for r in copies} == {"bostadsbolaget", "brg", "referrals"}  # poseidon published no key
         conn = await asyncpg.connect(dsn)
@@ -184,7 +184,9 @@ async def test_a_residents_data_key_is_kept_only_sealed_and_destroyed_on_erasure
         )
         assert all(base64.b64encode(data_key).decode() not in r["sealed_key"] for r in copies)
 
-        accepted(await brg.request(EraseParticipant(participant_ref=resident, noted_by="Sara Nilsson")))
+        accepted(
+            await brg.request(EraseParticipant(sealed_personnummer=sealed_number(person(21)), noted_by="Sara Nilsson"))
+        )
     assert await rows(dsn, "SELECT 1 FROM data_key_copies WHERE participant_ref = $1", resident) == []
     [withdrawn] = await rows(dsn, "SELECT withdrawn_at FROM consents WHERE participant_ref = $1", resident)
     assert withdrawn[0] is not None

@@ -9,7 +9,6 @@ import pytest
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
-from hubnet_common.sdk.keys import write_key_pair
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose
@@ -17,11 +16,12 @@ from hubnet_common.sdk.sealing import SealingError, generate_encryption_keys, op
 from hubnet_common.service.processing import Processor, Record
 from hubnet_common.testing.deadletter import CollectedDeadLetters
 from hubnet_referrals import bootstrap
-from hubnet_referrals.settings import ReferralSettings
 from tests.unit.common.fakes.network import network_verifier, signed
 from tests.unit.common.fakes.referrals import FakeReferralsUnitOfWork
+from tests.unit.referrals.residents import custodian_settings, ref_of, sealed
 
-RESIDENT = "ab" * 32
+NUMBER = "19900101-0017"
+RESIDENT = ref_of(NUMBER)
 NOW = datetime.now(UTC)
 
 
@@ -34,8 +34,7 @@ async def uow():
 
 @pytest.fixture
 def processor(uow, tmp_path):
-    settings = ReferralSettings(encryption_key_file=write_key_pair(tmp_path, "service-referrals", "x25519")[1])
-    spec = bootstrap.spec(settings, uow_factory=lambda _pool: lambda: uow)
+    spec = bootstrap.spec(custodian_settings(tmp_path), uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
     return Processor(
         route=route,
@@ -61,7 +60,7 @@ async def send(processor, command, partner: str) -> str:
 
 def consent(partners=("brg",)) -> c.RecordConsent:
     return c.RecordConsent(
-        participant_ref=RESIDENT,
+        sealed_personnummer=sealed(NUMBER),
         partner_ids=list(partners),
         purposes=[Purpose.OWN_BUSINESS],
         method=ConsentMethod.WRITTEN,

@@ -23,11 +23,12 @@ from hubnet_common.service.processing import Processor, Record
 from hubnet_common.testing.deadletter import CollectedDeadLetters
 from hubnet_referrals import bootstrap
 from hubnet_referrals.adapters.custodian import KeyCustodian
-from hubnet_referrals.settings import ReferralSettings
 from tests.unit.common.fakes.network import network_verifier, signed
 from tests.unit.common.fakes.referrals import FakeReferralsUnitOfWork
+from tests.unit.referrals.residents import CUSTODIAN, custodian_settings, ref_of, sealed
 
-RESIDENT, OTHER_RESIDENT = "ab" * 32, "cd" * 32
+NUMBERS = {ref_of(n): n for n in ("19900101-0017", "19850312-1231", "19920615-4560")}
+RESIDENT, OTHER_RESIDENT, UNKNOWN_RESIDENT = NUMBERS
 NOW = datetime.now(UTC)
 KEYS = {partner: generate_encryption_keys() for partner in ("bostadsbolaget", "brg", "goteborgs-stad-arbvux")}
 
@@ -43,8 +44,7 @@ async def uow():
 
 @pytest.fixture
 def processor(uow, tmp_path):
-    settings = ReferralSettings(encryption_key_file=write_key_pair(tmp_path, "service-referrals", "x25519")[1])
-    spec = bootstrap.spec(settings, uow_factory=lambda _pool: lambda: uow)
+    spec = bootstrap.spec(custodian_settings(tmp_path), uow_factory=lambda _pool: lambda: uow)
     [route] = spec.routes
     return Processor(
         route=route,
@@ -74,7 +74,7 @@ async def send(processor, command, partner="bostadsbolaget") -> str:
 
 def consent(resident=RESIDENT, partners=("brg", "poseidon")) -> c.RecordConsent:
     return c.RecordConsent(
-        participant_ref=resident,
+        sealed_personnummer=sealed(NUMBERS[resident]),
         partner_ids=list(partners),
         purposes=[Purpose.OWN_BUSINESS],
         method=ConsentMethod.WRITTEN,
@@ -82,6 +82,10 @@ def consent(resident=RESIDENT, partners=("brg", "poseidon")) -> c.RecordConsent:
         given_at=NOW - timedelta(days=1),
         valid_until=NOW + timedelta(days=365),
     )
+
+
+def erase(resident=RESIDENT, noted_by="Amina Hassan") -> c.EraseParticipant:
+    return c.EraseParticipant(sealed_personnummer=sealed(NUMBERS[resident]), noted_by=noted_by)
 
 
 def data_key_of(uow, partner, resident=RESIDENT) -> bytes:
@@ -137,10 +141,7 @@ async def referred(processor, uow, resident=RESIDENT) -> tuple[c.RecordConsent, 
 async def test_erasure_destroys_the_key_ends_open_referrals_and_scrubs(processor, uow):
     _, kept = await referred(processor, uow, OTHER_RESIDENT)
     _, command = await referred(processor, uow)
-    assert (
-        await send(processor, c.EraseParticipant(participant_ref=RESIDENT, noted_by="Amina Hassan"), partner="brg")
-        == "accepted"
-    )
+    assert await send(processor, erase(), partner="brg") == "accepted"
     assert RESIDENT not in uow.data_keys.copies_by_ref
     referral = uow.referrals.by_id[command.referral_id]
     assert (referral.status, referral.sealed_contact, referral.need) == ("cancelled", None, "")
@@ -156,17 +157,16 @@ async def test_erasure_destroys_the_key_ends_open_referrals_and_scrubs(processor
 
 async def test_erasing_twice_is_accepted_and_changes_nothing(processor, uow):
     await referred(processor, uow)
-    erase = c.EraseParticipant(participant_ref=RESIDENT, noted_by="Amina Hassan")
-    assert await send(processor, erase) == "accepted"
+    assert await send(processor, erase()) == "accepted"
     committed = len(uow.committed)
-    assert await send(processor, c.EraseParticipant(participant_ref=RESIDENT, noted_by="Amina Hassan")) == "accepted"
+    assert await send(processor, erase()) == "accepted"
     assert [o.envelope.type for o in uow.committed[committed:]] == [CommandAccepted.ce_type]
 
 
-@pytest.mark.parametrize(("resident", "partner"), [(RESIDENT, "stadsmissionen"), ("ef" * 32, "brg")])
+@pytest.mark.parametrize(("resident", "partner"), [(RESIDENT, "stadsmissionen"), (UNKNOWN_RESIDENT, "brg")])
 async def test_only_a_partner_with_a_consent_of_the_resident_may_erase_them(processor, uow, resident, partner):
     await referred(processor, uow)
-    assert await send(processor, c.EraseParticipant(participant_ref=resident, noted_by="Ali"), partner) == "refused"
+    assert await send(processor, erase(resident, "Ali"), partner) == "refused"
     assert refusals(uow) == ["not-permitted"]
     assert RESIDENT in uow.data_keys.copies_by_ref and published(uow, ParticipantErased) == []
 
@@ -213,11 +213,54 @@ def test_every_note_and_reason_about_the_resident_must_be_sealed(command):
 
 def test_the_custodian_opens_only_what_is_sealed_to_its_own_key(tmp_path):
     _, path = write_key_pair(tmp_path, "service-referrals", "x25519")
-    first, second = KeyCustodian(path), KeyCustodian(path)
+    first, second = KeyCustodian(path, tmp_path / "p.key"), KeyCustodian(path, tmp_path / "p.key")
     assert first.public_key == second.public_key == read_key(tmp_path / "service-referrals.x25519.pub")
     with pytest.raises(SealingError):
         first.open(first.seal(first.new_key(), generate_encryption_keys().public))
     with pytest.raises(KeyInvalid, match="nowhere.key"):
-        KeyCustodian(tmp_path / "nowhere.key").public_key
+        KeyCustodian(tmp_path / "nowhere.key", tmp_path / "p.key").public_key
     key = first.new_key()
     assert second.open(first.seal(key, second.public_key)) == key
+
+
+async def test_consent_and_erasure_answer_the_sender_with_the_ref_of_the_sealed_number(processor, uow):
+    given = consent()
+    assert await send(processor, given) == "accepted"
+    assert await send(processor, erase(), partner="brg") == "accepted"
+    answers = published(uow, CommandAccepted)
+    assert [a.participant_ref for a in answers] == [RESIDENT, RESIDENT]
+    assert (await uow.consents.get(given.consent_id)).participant_ref == RESIDENT
+
+
+@pytest.mark.parametrize("command", ["consent", "erase"])
+async def test_a_ref_alone_proves_nothing_and_is_refused(processor, uow, command):
+    """docs/adr/0007-custodian-pseudonyms.md: a ref is on the shared facts; copying it gives no data key."""
+    await referred(processor, uow)
+    only_ref = {"sealed_personnummer": None, "participant_ref": RESIDENT}
+    forged = consent(partners=("poseidon",)) if command == "consent" else erase()
+    assert await send(processor, forged.model_copy(update=only_ref), partner="poseidon") == "refused"
+    assert refusals(uow) == ["resident-unproven"]
+    assert set(uow.data_keys.copies_by_ref[RESIDENT]) == {"referrals", "bostadsbolaget", "brg"}
+
+
+async def test_a_ref_that_is_not_the_sealed_numbers_is_refused(processor, uow):
+    mismatched = consent().model_copy(update={"participant_ref": OTHER_RESIDENT})
+    assert await send(processor, mismatched) == "refused"
+    assert refusals(uow) == ["resident-unproven"] and uow.data_keys.copies_by_ref == {}
+
+
+@pytest.mark.parametrize("sealing", ["not a number", "another key"])
+async def test_an_invalid_sealed_number_is_refused_without_repeating_it(processor, uow, sealing):
+    from nacl.public import PublicKey, SealedBox
+
+    from hubnet_common.sdk.keys import b64, decode
+    from hubnet_common.sdk.participant import seal_personnummer
+
+    if sealing == "not a number":  # a wrong check digit, sealed as a careless client might
+        box = SealedBox(PublicKey(decode(CUSTODIAN.public, "key")))
+        bad = b64(box.encrypt(b"199001010018"))
+    else:
+        bad = seal_personnummer("19900101-0017", generate_encryption_keys().public)
+    assert await send(processor, consent().model_copy(update={"sealed_personnummer": bad})) == "refused"
+    [rejected] = published(uow, CommandRejected)
+    assert rejected.code == "invalid-personnummer" and "1990" not in rejected.reason

@@ -80,6 +80,21 @@ def ensure_key_pairs(directory: Path, names: list[str]) -> list[Path]:
     return made
 
 
+def ensure_secret_key(path: Path) -> list[Path]:
+    """A file of 32 random bytes (base64, mode 0600) at `path`, unless there is one; returns it if made.
+    For the referrals service's pseudonymisation key (hubnet_common.sdk.participant.PSEUDONYM_KEY_FILE)."""
+    path = Path(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return []
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        os.fchmod(f.fileno(), 0o600)
+        f.write(b64(os.urandom(_KEY_BYTES)) + "\n")
+    return [path]
+
+
 def read_key(path: Path) -> str:
     """A key file's base64 text, checked to be 32 bytes."""
     path = Path(path)

@@ -49,7 +49,9 @@ from hubnet_common.service.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[Any, Envelope, Any], Awaitable[None]]
+# A handler may return what the accepted answer adds for its sender (CommandAccepted's optional
+# fields, e.g. the participant_ref the referrals service computed); None for nothing.
+Handler = Callable[[Any, Envelope, Any], Awaitable[Mapping[str, str] | None]]
 TRANSIENT = (
     OSError,
     asyncio.TimeoutError,
@@ -261,12 +263,12 @@ class Processor:
 
     async def _handle(self, uow: UnitOfWork, item: Ready) -> str:
         try:
-            await item.handler(item.message, item.envelope, uow)
+            added = await item.handler(item.message, item.envelope, uow)
         except TRANSIENT:
             raise
         except Exception as exc:  # a refusal or a failure: the batch again, with savepoints
             raise _Uneven() from exc
-        return await self._accepted(uow, item)
+        return await self._accepted(uow, item, added)
 
     async def _handle_carefully(self, uow: UnitOfWork, item: Ready) -> str:
         """The handler in a savepoint: a refusal or a failure undoes only this record."""
@@ -274,7 +276,7 @@ class Processor:
         for attempt in range(1, HANDLER_ATTEMPTS + 1):
             try:
                 async with uow.savepoint():
-                    await item.handler(item.message, item.envelope, uow)
+                    added = await item.handler(item.message, item.envelope, uow)
             except TRANSIENT:
                 raise
             except Exception as exc:
@@ -284,7 +286,7 @@ class Processor:
                 log.exception("handler failed", attempt=attempt)
                 failure = exc
             else:
-                return await self._accepted(uow, item)
+                return await self._accepted(uow, item, added)
         await self._dead_letter(item.record, "handler-error", repr(failure))
         if self.route.answers:  # do not leave the sender waiting
             await self._refused(
@@ -295,7 +297,7 @@ class Processor:
             )
         return "dead-lettered"
 
-    async def _accepted(self, uow: UnitOfWork, item: Ready) -> str:
+    async def _accepted(self, uow: UnitOfWork, item: Ready, added: Mapping[str, str] | None = None) -> str:
         if self.route.on_answered is not None:
             await self.route.on_answered(uow, item.envelope, item.message.subject(), "accepted", None)
         if self.route.answers:
@@ -307,6 +309,7 @@ class Processor:
                     command_type=item.envelope.type,
                     recipient=item.envelope.source,
                     aggregate_id=item.message.subject(),
+                    **(added or {}),
                 ),
             )
         log.info("processed")

@@ -34,10 +34,8 @@ class Settings(BaseSettings):
     consume_idle_ms: int = 10
     # How long the outbox relay sleeps when no NOTIFY wakes it.
     outbox_poll_seconds: float = 1.0
-    # For the `hubnet` command line: where the referrals service answers HTTP, and the network key
-    # participant references are made with (a secret shared by the partners; docs/security.md).
+    # For the `hubnet` command line: where the referrals service answers HTTP.
     referrals_url: str = "http://127.0.0.1:8181"
-    network_key: str | None = None
     # Message signing (docs/adr/0005-signed-form.md). The directory of key files: the hubnet services' public keys
     # (`service-<name>.ed25519.pub`, trusted), the partners' first public keys (read by the
     # referrals service, which enrols them in the directory) and, for the local tools acting as

@@ -1,7 +1,10 @@
 """RecordConsent and WithdrawConsent. Recording shares the resident's data key with the partners
 the consent involves. Withdrawal cancels the open referrals the consent covered (reason: consent
 withdrawn) and erases their personal data (sealed contact details, free text); withdrawing the
-resident's last consent in force erases the resident."""
+resident's last consent in force erases the resident.
+
+Recording needs the resident's personnummer sealed to this service (handlers/resident.py): a ref
+copied from a fact must not give anyone the resident's data key. The answer tells the sender the ref."""
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_of
@@ -15,11 +18,13 @@ from hubnet_referrals.handlers.data_key import share_data_key
 from hubnet_referrals.handlers.erase import erase
 from hubnet_referrals.handlers.facts import fact_of
 from hubnet_referrals.handlers.ports import KeyCustodian, UnitOfWork
+from hubnet_referrals.handlers.resident import proven_ref
 
 
 async def record_consent(
     command: RecordConsent, envelope: Envelope, uow: UnitOfWork, *, custodian: KeyCustodian
-) -> None:
+) -> dict[str, str]:
+    participant_ref = proven_ref(command.sealed_personnummer, command.participant_ref, custodian)
     partner_id = partner_of(envelope.source)
     if not partner_id or await uow.directory.partner(partner_id) is None:
         raise SenderUnknown(f"{partner_id or envelope.source} is not a partner in the directory")
@@ -27,7 +32,7 @@ async def record_consent(
         raise ConsentExists(f"a consent with id {command.consent_id} already exists")
     consent = Consent.record(
         id=command.consent_id,
-        participant_ref=command.participant_ref,
+        participant_ref=participant_ref,
         partner_ids=tuple(command.partner_ids),
         purposes=tuple(command.purposes),
         method=command.method,
@@ -51,6 +56,7 @@ async def record_consent(
         ),
         caused_by=envelope,
     )
+    return {"participant_ref": participant_ref}  # in the answer, to the sender only
 
 
 async def withdraw_consent(command: WithdrawConsent, envelope: Envelope, uow: UnitOfWork) -> None:

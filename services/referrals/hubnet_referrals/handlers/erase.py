@@ -7,6 +7,8 @@ referrals end as for withdrawn consent, the sealed contact details and free text
 referrals are scrubbed, and `participant.erased` tells the other services to drop what they hold.
 The pseudonymous record stays: consents, referral statuses and history, the audit log.
 Erasing a resident erased already changes nothing and announces nothing.
+EraseParticipant needs the resident's personnummer sealed to this service (handlers/resident.py):
+a ref copied from a fact is not enough to erase anyone.
 """
 
 from datetime import datetime
@@ -19,12 +21,16 @@ from hubnet_common.sdk.messages.vocabulary import ReasonCode
 from hubnet_referrals.domain.referral import Action, NotPermitted, Role
 from hubnet_referrals.handlers import load
 from hubnet_referrals.handlers.facts import fact_of
-from hubnet_referrals.handlers.ports import UnitOfWork
+from hubnet_referrals.handlers.ports import KeyCustodian, UnitOfWork
+from hubnet_referrals.handlers.resident import proven_ref
 
 
-async def erase_participant(command: EraseParticipant, envelope: Envelope, uow: UnitOfWork) -> None:
+async def erase_participant(
+    command: EraseParticipant, envelope: Envelope, uow: UnitOfWork, *, custodian: KeyCustodian
+) -> dict[str, str]:
+    participant_ref = proven_ref(command.sealed_personnummer, command.participant_ref, custodian)
     partner_id = partner_of(envelope.source) or envelope.source
-    consents = await uow.consents.of_participant(command.participant_ref)
+    consents = await uow.consents.of_participant(participant_ref)
     if not any(consent.involves(partner_id) for consent in consents):
         # Also what an unknown resident gets: a partner learns nothing of residents it has no consent of.
         raise NotPermitted(
@@ -33,13 +39,14 @@ async def erase_participant(command: EraseParticipant, envelope: Envelope, uow: 
         )
     await erase(
         uow,
-        command.participant_ref,
+        participant_ref,
         reason="requested",
         by=partner_id,
         noted_by=command.noted_by,
         at=envelope.time,
         caused_by=envelope,
     )
+    return {"participant_ref": participant_ref}
 
 
 async def erase(

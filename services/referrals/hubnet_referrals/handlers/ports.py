@@ -124,6 +124,10 @@ class KeyCustodian(Protocol):
 
     def seal(self, data_key: bytes, public_key: str) -> str: ...
 
+    def participant_ref(self, sealed_personnummer: str) -> str:
+        """The resident's reference from their number sealed to this service (raises
+        InvalidPersonalNumber); only the custodian holds the key it is made with."""
+
 
 class UnitOfWork(Protocol):
     """The repositories on one transaction, and the messages it announces (written to the outbox

@@ -166,26 +166,25 @@ def report(args: Namespace) -> int:
     return 0
 
 
-def participant_reference(args: Namespace) -> int:
-    print(_participant_ref(args.number))
-    return 0
-
-
 def erase_participant(args: Namespace) -> int:
     from hubnet_common.sdk.messages.referral_commands import EraseParticipant
 
-    command = EraseParticipant(participant_ref=_participant_ref(args.personnummer), noted_by=args.noted_by)
+    command = EraseParticipant(sealed_personnummer=_sealed_personnummer(args.personnummer), noted_by=args.noted_by)
     return _answered(_request(args.partner, command, args.timeout))
 
 
-def _participant_ref(number: str) -> str:
-    from hubnet_common.sdk.participant import InvalidPersonalNumber, participant_ref
+def _sealed_personnummer(number: str) -> str:
+    """The number sealed to the referrals service (its public key from HUBNET_KEYS_DIR)."""
+    from hubnet_common.sdk.keys import KeyInvalid
+    from hubnet_common.sdk.participant import InvalidPersonalNumber, custodian_public_key, seal_personnummer
 
-    key = Settings().network_key
-    if not key:
-        raise Failure("set HUBNET_NETWORK_KEY to the network's key first")
+    keys_dir = Settings().keys_dir
+    if keys_dir is None:
+        raise Failure("set HUBNET_KEYS_DIR to the directory with the referrals service's public keys")
     try:
-        return participant_ref(number, key.encode())
+        return seal_personnummer(number, custodian_public_key(keys_dir))
+    except KeyInvalid as exc:
+        raise Failure(str(exc)) from exc
     except InvalidPersonalNumber as exc:
         raise Failure(f"not a valid personnummer or samordningsnummer: {exc}") from exc
 
@@ -193,7 +192,8 @@ def _participant_ref(number: str) -> str:
 def generate_keys(args: Namespace) -> int:
     from hubnet_common.ops.access import network_key_names
     from hubnet_common.sdk.identity import owner_source
-    from hubnet_common.sdk.keys import KINDS, KeyInvalid, ensure_key_pairs, write_key_pair
+    from hubnet_common.sdk.keys import KINDS, KeyInvalid, ensure_key_pairs, ensure_secret_key, write_key_pair
+    from hubnet_common.sdk.participant import PSEUDONYM_KEY_FILE
 
     if not args.names and not args.network:
         raise Failure("name the key pairs (partner-<id> or service-<name>), or give --network")
@@ -204,10 +204,13 @@ def generate_keys(args: Namespace) -> int:
             made += [write_key_pair(Path(args.dir), name, kind)[1] for kind in KINDS]
         if args.network:
             made += ensure_key_pairs(Path(args.dir), network_key_names())
+            # The referrals service's alone: participant_ref is made with it (docs/adr/0007-custodian-pseudonyms.md).
+            made += ensure_secret_key(Path(args.dir) / PSEUDONYM_KEY_FILE)
     except (FileExistsError, KeyInvalid) as exc:
         raise Failure(str(exc)) from exc
     for private in made:
-        print(f"{private} (keep it secret; mode 0600) and its public key {private.with_suffix('.pub').name}")
+        public = "" if private.name == PSEUDONYM_KEY_FILE else f" and its public key {private.with_suffix('.pub').name}"
+        print(f"{private} (keep it secret; mode 0600){public}")
     print(f"{len(made)} key pair(s) made in {args.dir}")
     return 0
 

@@ -49,13 +49,13 @@ from hubnet_common.sdk.messages.hubevent_events import (
 from hubnet_common.sdk.messages.notification_events import NotificationDelivered
 from hubnet_common.sdk.messages.referral_events import ParticipantErased, ReferralRequested
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode
-from hubnet_common.sdk.participant import participant_ref
+from hubnet_common.sdk.participant import custodian_public_key, seal_personnummer
 from hubnet_common.sdk.sealing import ContactDetails, open_contact, seal_with_data_key
 from hubnet_common.sdk.topics import HUB_EVENT_EVENTS, NOTIFICATION_EVENTS, REFERRAL_EVENTS
 from hubnet_common.service.settings import Settings
 
-# The demo's network key and a made-up resident (a valid check digit, no real person).
-DEMO_NETWORK_KEY = b"hubnet-demo-network-key"
+# A made-up resident (a valid check digit, no real person). Partners send the number only sealed
+# to the referrals service, which answers with the resident's participant_ref.
 DEMO_PERSONNUMMER = "19900101-0017"
 EVENING_RESIDENTS = ("19850312-1231", "19920615-4560", "19780101-9873")
 DEMO_CONTACT = ContactDetails(
@@ -79,6 +79,7 @@ class Demo:
     def __init__(self, settings: Settings, mail_dir: Path, keys_dir: Path, watch: TopicWatcher) -> None:
         self.settings, self.mail_dir, self.keys_dir, self.watch = settings, mail_dir, keys_dir, watch
         self.steps = Steps()
+        self.ref = ""  # the demo resident's participant_ref, as the referrals service answers it
 
     async def run(self) -> None:
         bootstrap = self.settings.kafka_bootstrap
@@ -104,14 +105,17 @@ class Demo:
                 await client.request(UpdatePartner(partner_id=partner, encryption_public_key=self.public_key(partner))),
             )
         consent = self.consent()
-        self.answer("bostadsbolaget", f"records written consent {consent.consent_id}", await sender.request(consent))
+        recorded = await sender.request(consent)
+        self.answer("bostadsbolaget", f"records written consent {consent.consent_id}", recorded)
+        self.ref = getattr(recorded, "participant_ref", None) or ""
+        self.steps.say("bostadsbolaget", "sent the personnummer sealed to the referrals service; got participant_ref")
         data_key = await self.data_key("bostadsbolaget")
         self.steps.say("bostadsbolaget", "fetched its copy of the resident's data key from GET /data-key, opened it")
         command = c.CreateReferral(
             service_id="brg-business-coaching",
             hub_id="hjallbo",
             purpose=Purpose.OWN_BUSINESS,
-            participant_ref=consent.participant_ref,
+            participant_ref=self.ref,
             consent_id=consent.consent_id,
             sealed_contact=seal_with_data_key(DEMO_CONTACT, data_key),
             need=seal_with_data_key("Vill starta en cateringfirma och behöver hjälp med affärsplan.", data_key),
@@ -153,7 +157,7 @@ class Demo:
             service_id="brg-business-coaching",
             hub_id="hjallbo",
             purpose=Purpose.OWN_BUSINESS,
-            participant_ref=consent.participant_ref,
+            participant_ref=self.ref,
             consent_id=consent.consent_id,
         )
         self.answer("bostadsbolaget", f"CreateReferral {second.referral_id}", await sender.request(second))
@@ -171,7 +175,7 @@ class Demo:
             service_id="arbvux-sfi-guidance",
             hub_id="hjallbo",
             purpose=Purpose.STUDIES,
-            participant_ref=consent.participant_ref,
+            participant_ref=self.ref,
             consent_id=consent.consent_id,
         )
         self.answer(
@@ -195,7 +199,7 @@ class Demo:
         )
         self.steps.say("events", f"published {fact.envelope.type} via its outbox")
         await self.deliveries(fact.envelope.id)
-        residents = [participant_ref(number, DEMO_NETWORK_KEY) for number in EVENING_RESIDENTS]
+        residents = [await self.ref_of(familjebostader, "familjebostader", number) for number in EVENING_RESIDENTS]
         for n, ref in enumerate(residents, 1):
             await familjebostader.request(
                 c_ev.RegisterForHubEvent(hub_event_id=event.hub_event_id, participant_ref=ref)
@@ -250,12 +254,22 @@ class Demo:
         with urllib.request.urlopen(url, timeout=10) as response:
             print("    " + response.read().decode().replace("\n", "\n    ").rstrip())
 
-    def consent(self) -> c.RecordConsent:
+    def sealed(self, number: str) -> str:
+        return seal_personnummer(number, custodian_public_key(self.keys_dir))
+
+    async def ref_of(self, partner: LocalPartnerClient, partner_id: str, number: str) -> str:
+        """A resident's ref, as a partner gets it: recording their consent (to its own guidance)."""
+        given = self.consent(number, partner_ids=[partner_id], purposes=[Purpose.GUIDANCE])
+        return getattr(await partner.request(given), "participant_ref", None) or ""
+
+    def consent(
+        self, number: str = DEMO_PERSONNUMMER, partner_ids=("brg",), purposes=(Purpose.OWN_BUSINESS,)
+    ) -> c.RecordConsent:
         now = datetime.now(UTC)
         return c.RecordConsent(
-            participant_ref=participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY),
-            partner_ids=["brg"],
-            purposes=[Purpose.OWN_BUSINESS],
+            sealed_personnummer=self.sealed(number),
+            partner_ids=list(partner_ids),
+            purposes=list(purposes),
             method=ConsentMethod.WRITTEN,
             noted_by="Amina Hassan",
             given_at=now,
@@ -264,12 +278,9 @@ class Demo:
 
     async def erase(self, sender: LocalPartnerClient, referral_id: str) -> None:
         self.steps.start("The resident asks Bostadsbolaget to be forgotten")
-        ref = participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY)
-        self.answer(
-            "bostadsbolaget",
-            "EraseParticipant",
-            await sender.request(c.EraseParticipant(participant_ref=ref, noted_by="Amina Hassan")),
-        )
+        ref = self.ref
+        erase = c.EraseParticipant(sealed_personnummer=self.sealed(DEMO_PERSONNUMMER), noted_by="Amina Hassan")
+        self.answer("bostadsbolaget", "EraseParticipant (the personnummer sealed)", await sender.request(erase))
         fact = await self.watch.wait_for(lambda s: isinstance(s.body, ParticipantErased) and s.key == ref)
         self.steps.say(
             "referrals",
@@ -289,7 +300,7 @@ class Demo:
         return await asyncio.to_thread(
             fetch_data_key,
             self.settings.referrals_url,
-            participant_ref(DEMO_PERSONNUMMER, DEMO_NETWORK_KEY),
+            self.ref,
             partner_id,
             private,
         )

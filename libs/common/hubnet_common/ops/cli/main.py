@@ -6,7 +6,6 @@ hubnet referral show ID --partner P [--key FILE]   one referral and its history;
                                                     is sealed about the resident (P's data key copy)
 hubnet audit ID --partner P                  who asked what of a referral, when, and the answers
 hubnet report [--group-by hub,month] [--since D] [--until D] [--csv|--json]
-hubnet participant-ref PERSONNUMMER          the pseudonymous reference (needs HUBNET_NETWORK_KEY)
 hubnet participant erase --partner P --personnummer N --noted-by NAME   forget a resident (crypto-shredding)
 hubnet keys generate NAME… [--network] [--dir DIR]
                                               Ed25519 + X25519 key pairs of partners/services
@@ -30,7 +29,7 @@ from hubnet_common.ops.cli import commands
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="hubnet", description="hubnet command line for staff and operators")
     sub = top.add_subparsers(dest="command", required=True)
-    for add in (_send, _referral, _audit, _report, _participant_ref, _participant, _keys, _dlq, _admin, _demo):
+    for add in (_send, _referral, _audit, _report, _participant, _keys, _dlq, _admin, _demo):
         add(sub)
     return top
 
@@ -80,18 +79,12 @@ def _report(sub: Any) -> None:
     report.set_defaults(run=commands.report)
 
 
-def _participant_ref(sub: Any) -> None:
-    ref = sub.add_parser("participant-ref", help="the pseudonymous reference of a personnummer")
-    ref.add_argument("number")
-    ref.set_defaults(run=commands.participant_reference)
-
-
 def _participant(sub: Any) -> None:
     participant = sub.add_parser("participant", help="a resident").add_subparsers(dest="what", required=True)
     erase = participant.add_parser(
         "erase",
         help="forget a resident: their data key is destroyed, every service "
-        "drops what it holds (needs HUBNET_NETWORK_KEY)",
+        "drops what it holds (the number goes sealed to the referrals service, which answers the ref)",
     )
     erase.add_argument("--partner", required=True, help="the partner asking, holding a consent of the resident")
     erase.add_argument("--personnummer", required=True)

@@ -12,6 +12,9 @@ MESSAGE_TYPES: dict[str, type[Message]] = {}
 Id = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9._:-]+$")]
 # HMAC-SHA256 of a normalised personal identity number, hex: never the number itself.
 ParticipantRef = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+# A personnummer sealed to the referrals service (hubnet_common.sdk.participant.seal_personnummer),
+# base64: only that service can open it.
+SealedPersonnummer = Annotated[str, StringConstraints(max_length=200, pattern=r"^[A-Za-z0-9+/]+={0,2}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 LongText = Annotated[str, StringConstraints(max_length=4000, strip_whitespace=True)]
 

@@ -11,7 +11,15 @@ names (`noted_by`) are the partners' own business, not the resident's, and stay 
 from pydantic import AwareDatetime, Field
 
 from hubnet_common.sdk.envelope import uuid7
-from hubnet_common.sdk.messages.base import Command, Id, ParticipantRef, Sealed, SealedText, ShortText
+from hubnet_common.sdk.messages.base import (
+    Command,
+    Id,
+    ParticipantRef,
+    Sealed,
+    SealedPersonnummer,
+    SealedText,
+    ShortText,
+)
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode
 
 TOPIC = "referral.commands.v1"
@@ -119,13 +127,19 @@ class MarkReferralEnteredInError(_ChangeReferral):
 
 
 class RecordConsent(Command):
-    """A resident's consent (samtycke): to which partners, for what, how, when and until when."""
+    """A resident's consent (samtycke): to which partners, for what, how, when and until when.
+
+    It gives partners the resident's data key, so the sender proves it knows the resident:
+    `sealed_personnummer` (hubnet_common.sdk.participant.seal_personnummer) is required, a ref alone is
+    refused (`resident-unproven`). The answer carries the resident's `participant_ref`; a ref given
+    too must be theirs."""
 
     ce_type = "se.hubnet.consent.record.v1"
     topic = TOPIC
 
     consent_id: Id = Field(default_factory=new_consent_id)
-    participant_ref: ParticipantRef
+    sealed_personnummer: SealedPersonnummer | None = None
+    participant_ref: ParticipantRef | None = None
     partner_ids: list[Id] = Field(min_length=1, max_length=50)
     purposes: list[Purpose] = Field(min_length=1)
     method: ConsentMethod
@@ -152,13 +166,15 @@ class WithdrawConsent(Command):
 class EraseParticipant(Command):
     """Forget a resident (their request): their data key is destroyed, so nothing sealed about
     them can be opened any more; their open referrals end and every service drops what it holds.
-    Sent by a partner that recorded, or is named in, one of the resident's consents."""
+    Sent by a partner that recorded, or is named in, one of the resident's consents, with the
+    resident's number sealed to the referrals service, as in RecordConsent (a ref alone is refused)."""
 
     ce_type = "se.hubnet.participant.erase.v1"
     topic = TOPIC
 
-    participant_ref: ParticipantRef
+    sealed_personnummer: SealedPersonnummer | None = None
+    participant_ref: ParticipantRef | None = None
     noted_by: ShortText  # the staff member who took the request
 
     def subject(self) -> str:
-        return self.participant_ref
+        return self.participant_ref or "participant"

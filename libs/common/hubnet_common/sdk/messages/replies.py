@@ -16,6 +16,9 @@ class CommandAccepted(Fact):
     command_type: str
     recipient: str
     aggregate_id: str
+    # The resident's reference, to the sender of a command that proved it knows them
+    # (RecordConsent, EraseParticipant): only the referrals service can compute it.
+    participant_ref: str | None = None
 
     def subject(self) -> str:
         return self.aggregate_id
