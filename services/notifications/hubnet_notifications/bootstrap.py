@@ -40,7 +40,7 @@ def routes(settings: NotificationSettings) -> list[Route]:
     return [
         *(Route(topic, handlers) for topic, handlers in by_topic.items()),
         Route(DIRECTORY.name, directory_copy_handlers()),
-        Route(NOTIFICATION_COMMANDS.name, manage.HANDLERS, answers=True),
+        Route(NOTIFICATION_COMMANDS.name, manage.handlers(settings.webhook_policy()), answers=True),
     ]
 
 
@@ -72,7 +72,9 @@ def spec(
 
     accepted, handovers = PgAcceptedOutcomes(recorder_connection), PgHandovers(recorder_connection)
     delivery = Deliveries(
-        Channels(mailer(settings), WebhookSender(timeout=settings.webhook_timeout_seconds)),
+        Channels(
+            mailer(settings), WebhookSender(timeout=settings.webhook_timeout_seconds, policy=settings.webhook_policy())
+        ),
         accepted,
         handovers,
         lease=timedelta(seconds=settings.delivery_lease_seconds),

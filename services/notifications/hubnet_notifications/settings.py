@@ -3,6 +3,7 @@
 from datetime import time
 
 from hubnet_common.service.settings import Settings
+from hubnet_notifications.domain.webhook_address import CLUSTER_RANGES, WebhookPolicy, networks
 
 
 class NotificationSettings(Settings):
@@ -16,6 +17,12 @@ class NotificationSettings(Settings):
     base_url: str = "https://hubnet.example.org"
     delivery_poll_seconds: float = 0.2
     webhook_timeout_seconds: float = 5.0
+    # Where webhooks may point (domain/webhook_address.py, docs/security.md): HTTPS to public
+    # addresses, never the cluster's own ranges (a JSON list of CIDRs). The local stack and tests,
+    # whose receivers are on 127.0.0.1 over http, set the two allowances; no Kubernetes overlay may.
+    webhook_allow_http: bool = False
+    webhook_allow_private: bool = False
+    webhook_blocked_ranges: tuple[str, ...] = CLUSTER_RANGES
     # A batch of deliveries is leased to one worker for this long: long enough to send it and record
     # the outcome through a short database outage; a killed worker's batch is retried after it.
     delivery_lease_seconds: float = 30.0
@@ -24,3 +31,10 @@ class NotificationSettings(Settings):
     # A fact older than this when it is read (a replay from the beginning of a topic, a rebuilt
     # projection, a long outage) still makes inbox entries, but no mail and no webhook call.
     notify_within_hours: float = 24.0
+
+    def webhook_policy(self) -> WebhookPolicy:
+        return WebhookPolicy(
+            allow_http=self.webhook_allow_http,
+            allow_private=self.webhook_allow_private,
+            blocked=networks(self.webhook_blocked_ranges),
+        )

@@ -24,6 +24,7 @@ from hubnet_notifications.domain.digest import STOCKHOLM
 from hubnet_notifications.settings import NotificationSettings
 from tests.conftest import ROOT, free_port, fresh_group_prefix
 from tests.integration.conftest import publish_facts, rows, running, until
+from tests.integration.network import LOCAL_WEBHOOKS
 from tests.integration.referral_steps import accepted
 from tests.integration.webhook_receiver import receiving
 
@@ -37,6 +38,7 @@ def settings_for(dsn, kafka_bootstrap, smtp_port, **overrides) -> NotificationSe
         group_prefix=fresh_group_prefix("it"),
         smtp_port=smtp_port,
         base_url="https://hubnet.test",
+        **LOCAL_WEBHOOKS,  # the receivers are on 127.0.0.1 over http
         **overrides,
     )
 

@@ -25,6 +25,7 @@ from hubnet_notifications import bootstrap
 from hubnet_notifications.settings import NotificationSettings
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import publish_facts, rows, running, until
+from tests.integration.network import LOCAL_WEBHOOKS
 from tests.integration.referral_steps import accepted
 from tests.integration.webhook_receiver import receiving
 
@@ -41,6 +42,7 @@ async def notifications(new_database, kafka_bootstrap, mail_sink):
         group_prefix=fresh_group_prefix("it"),
         smtp_port=port,
         base_url="https://hubnet.test",
+        **LOCAL_WEBHOOKS,  # the receivers are on 127.0.0.1 over http
     )
     async with running(bootstrap.spec(settings), settings):
         yield dsn, mail_dir

@@ -1,6 +1,7 @@
 """Partners manage their own staff, subscriptions and webhook endpoints (notification.commands.v1)."""
 
 from dataclasses import replace
+from functools import partial
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.errors import Refused
@@ -10,6 +11,7 @@ from hubnet_common.sdk.messages.base import Message
 from hubnet_common.service.processing import Handler
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
+from hubnet_notifications.domain.webhook_address import WebhookPolicy
 from hubnet_notifications.handlers.ports import UnitOfWork
 
 
@@ -19,6 +21,10 @@ class NotPermitted(Refused):
 
 class Unknown(Refused):
     code = "unknown"
+
+
+class AddressNotAllowed(Refused):
+    code = "address-not-allowed"
 
 
 def _partner(envelope: Envelope) -> str:
@@ -81,8 +87,13 @@ async def unsubscribe(command: c.Unsubscribe, envelope: Envelope, uow: UnitOfWor
         raise Unknown(f"{command.staff_id} has no subscription {command.subscription_id}")
 
 
-async def register_webhook(command: c.RegisterWebhook, envelope: Envelope, uow: UnitOfWork) -> None:
+async def register_webhook(
+    command: c.RegisterWebhook, envelope: Envelope, uow: UnitOfWork, *, policy: WebhookPolicy
+) -> None:
     partner_id = _partner(envelope)
+    # An address literal is checked here; a name at each delivery, on what it resolves to then.
+    if (why := policy.refusal(command.url)) is not None:
+        raise AddressNotAllowed(why)
     owner = await uow.webhooks.owner(command.webhook_id)
     if owner is not None and owner != partner_id:
         raise NotPermitted(f"the webhook {command.webhook_id} belongs to {owner}")
@@ -100,11 +111,16 @@ async def remove_webhook(command: c.RemoveWebhook, envelope: Envelope, uow: Unit
     await uow.webhooks.deactivate(command.webhook_id)
 
 
-HANDLERS: dict[type[Message], Handler] = {
-    c.UpsertStaffMember: upsert_staff_member,
-    c.RemoveStaffMember: remove_staff_member,
-    c.Subscribe: subscribe,
-    c.Unsubscribe: unsubscribe,
-    c.RegisterWebhook: register_webhook,
-    c.RemoveWebhook: remove_webhook,
-}
+def handlers(policy: WebhookPolicy) -> dict[type[Message], Handler]:
+    """The handlers of notification.commands.v1, webhooks held to `policy` (settings.py)."""
+    return {
+        c.UpsertStaffMember: upsert_staff_member,
+        c.RemoveStaffMember: remove_staff_member,
+        c.Subscribe: subscribe,
+        c.Unsubscribe: unsubscribe,
+        c.RegisterWebhook: partial(register_webhook, policy=policy),
+        c.RemoveWebhook: remove_webhook,
+    }
+
+
+HANDLERS = handlers(WebhookPolicy())  # the default policy: HTTPS to public addresses
