@@ -184,14 +184,16 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
             },
         },
     ]
-    if service.name == "referrals":  # the custodian of residents' data keys (docs/operations.md: back it up)
+    # referrals: the custodian of residents' data keys; notifications: the key webhook secrets are
+    # sealed to at rest (docs/adr/0007-webhook-secrets.md). Back both up (docs/operations.md).
+    if service.name in ("referrals", "notifications"):
         env.append({"name": "HUBNET_ENCRYPTION_KEY_FILE", "value": "/etc/hubnet/encryption-key/x25519.key"})
         mounts.append({"name": "encryption-key", "mountPath": "/etc/hubnet/encryption-key", "readOnly": True})
         volumes.append(
             {
                 "name": "encryption-key",
                 "secret": {
-                    "secretName": "hubnet-referrals-encryption-key",
+                    "secretName": f"hubnet-{service.name}-encryption-key",
                     "defaultMode": 0o400,
                     "items": [{"key": "x25519.key", "path": "x25519.key"}],
                 },

@@ -20,6 +20,7 @@ from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from tests.integration.conftest import eventually, publish_facts, rows
 from tests.integration.network import LOCAL_WEBHOOKS, three_in_process
 from tests.integration.referral_steps import accepted
+from tests.security.conftest import publish_encryption_key
 
 pytestmark = pytest.mark.integration
 
@@ -56,9 +57,8 @@ async def test_a_receivers_answer_is_not_echoed_into_the_delivery_records(local_
     hook = f"echo-{uuid.uuid4().hex[:6]}"
     async with answering(f"HTTP/1.1 403 {SECRET_ANSWER}") as url:
         async with LocalPartnerClient(kafka_bootstrap, "brg") as attacker:
-            accepted(
-                await attacker.request(RegisterWebhook(webhook_id=hook, url=url, secret="s" * 32, kinds=["referral.*"]))
-            )
+            await publish_encryption_key(attacker, "brg", local_network[2])
+            accepted(await attacker.request(RegisterWebhook(webhook_id=hook, url=url, kinds=["referral.*"])))
         fact = ReferralRequested(
             referral_id=f"R-echo-{uuid.uuid4().hex[:8]}",
             version=1,

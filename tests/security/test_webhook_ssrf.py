@@ -19,6 +19,7 @@ from hubnet_common.sdk.messages.notification_commands import RegisterWebhook
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from tests.integration.conftest import eventually, publish_facts, rows
 from tests.integration.referral_steps import accepted
+from tests.security.conftest import publish_encryption_key
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +39,7 @@ INTERNAL = [
 async def test_a_partner_cannot_register_a_webhook_at_an_internal_address(network, kafka_bootstrap, url):
     async with LocalPartnerClient(kafka_bootstrap, "brg") as attacker:
         answer = await attacker.request(
-            RegisterWebhook(webhook_id=f"ssrf-{uuid.uuid4().hex[:6]}", url=url, secret="s" * 32, kinds=["referral.*"])
+            RegisterWebhook(webhook_id=f"ssrf-{uuid.uuid4().hex[:6]}", url=url, kinds=["referral.*"])
         )
     assert (answer.ce_type, getattr(answer, "code", None)) == ("se.hubnet.command.rejected.v1", "address-not-allowed")
 
@@ -66,12 +67,12 @@ async def test_a_webhook_at_a_name_resolving_to_loopback_is_never_called(network
     hook = f"ssrf-name-{uuid.uuid4().hex[:6]}"
     async with listening_on_loopback() as (port, connections):
         async with LocalPartnerClient(kafka_bootstrap, "brg") as attacker:
+            await publish_encryption_key(attacker, "brg", network[2])
             accepted(
                 await attacker.request(
                     RegisterWebhook(
                         webhook_id=hook,
                         url=f"https://localhost:{port}/hook",
-                        secret="s" * 32,
                         kinds=["referral.*"],
                     )
                 )

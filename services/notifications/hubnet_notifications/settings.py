@@ -1,6 +1,7 @@
 """Settings of the notifications service (`HUBNET_*`), beyond what every service has."""
 
 from datetime import time
+from pathlib import Path
 
 from hubnet_common.service.settings import Settings
 from hubnet_notifications.domain.webhook_address import CLUSTER_RANGES, WebhookPolicy, networks
@@ -23,6 +24,10 @@ class NotificationSettings(Settings):
     webhook_allow_http: bool = False
     webhook_allow_private: bool = False
     webhook_blocked_ranges: tuple[str, ...] = CLUSTER_RANGES
+    # The service's X25519 private key, which every webhook secret is sealed to at rest
+    # (docs/adr/0007-webhook-secrets.md); default `<keys_dir>/service-notifications.x25519.key`,
+    # as the referrals service's custodian key (hubnet_referrals/settings.py).
+    encryption_key_file: Path | None = None
     # A batch of deliveries is leased to one worker for this long: long enough to send it and record
     # the outcome through a short database outage; a killed worker's batch is retried after it.
     delivery_lease_seconds: float = 30.0
@@ -31,6 +36,16 @@ class NotificationSettings(Settings):
     # A fact older than this when it is read (a replay from the beginning of a topic, a rebuilt
     # projection, a long outage) still makes inbox entries, but no mail and no webhook call.
     notify_within_hours: float = 24.0
+
+    @property
+    def secrets_key_file(self) -> Path:
+        if self.encryption_key_file is not None:
+            return self.encryption_key_file
+        if self.keys_dir is None:
+            raise ValueError(
+                "the notifications service needs its X25519 key: set HUBNET_ENCRYPTION_KEY_FILE or HUBNET_KEYS_DIR"
+            )
+        return self.keys_dir / "service-notifications.x25519.key"
 
     def webhook_policy(self) -> WebhookPolicy:
         return WebhookPolicy(

@@ -49,7 +49,9 @@ from hubnet_common.service.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[Any, Envelope, Any], Awaitable[None]]
+# A command's handler may return a value sealed to its sender, which its answer carries
+# (CommandAccepted.sealed_secret); every other handler returns None.
+Handler = Callable[[Any, Envelope, Any], Awaitable[str | None]]
 TRANSIENT = (
     OSError,
     asyncio.TimeoutError,
@@ -260,12 +262,12 @@ class Processor:
 
     async def _handle(self, uow: UnitOfWork, item: Ready) -> str:
         try:
-            await item.handler(item.message, item.envelope, uow)
+            sealed = await item.handler(item.message, item.envelope, uow)
         except TRANSIENT:
             raise
         except Exception as exc:  # a refusal or a failure: the batch again, with savepoints
             raise _Uneven() from exc
-        return await self._accepted(uow, item)
+        return await self._accepted(uow, item, sealed)
 
     async def _handle_carefully(self, uow: UnitOfWork, item: Ready) -> str:
         """The handler in a savepoint: a refusal or a failure undoes only this record."""
@@ -273,7 +275,7 @@ class Processor:
         for attempt in range(1, HANDLER_ATTEMPTS + 1):
             try:
                 async with uow.savepoint():
-                    await item.handler(item.message, item.envelope, uow)
+                    sealed = await item.handler(item.message, item.envelope, uow)
             except TRANSIENT:
                 raise
             except Exception as exc:
@@ -283,7 +285,7 @@ class Processor:
                 log.exception("handler failed", attempt=attempt)
                 failure = exc
             else:
-                return await self._accepted(uow, item)
+                return await self._accepted(uow, item, sealed)
         await self._dead_letter(item.record, "handler-error", repr(failure))
         if self.route.answers:  # do not leave the sender waiting
             await self._refused(
@@ -294,7 +296,7 @@ class Processor:
             )
         return "dead-lettered"
 
-    async def _accepted(self, uow: UnitOfWork, item: Ready) -> str:
+    async def _accepted(self, uow: UnitOfWork, item: Ready, sealed: str | None = None) -> str:
         if self.route.on_answered is not None:
             await self.route.on_answered(uow, item.envelope, item.message.subject(), "accepted", None)
         if self.route.answers:
@@ -306,6 +308,7 @@ class Processor:
                     command_type=item.envelope.type,
                     recipient=item.envelope.source,
                     aggregate_id=item.message.subject(),
+                    sealed_secret=sealed,
                 ),
             )
         log.info("processed")

@@ -8,6 +8,7 @@ from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages import notification_commands as c
 from hubnet_common.sdk.messages.base import Message
+from hubnet_common.sdk.webhook_signature import new_secret, seal_secret
 from hubnet_common.service.processing import Handler
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
@@ -25,6 +26,10 @@ class Unknown(Refused):
 
 class AddressNotAllowed(Refused):
     code = "address-not-allowed"
+
+
+class NoEncryptionKey(Refused):
+    code = "no-encryption-key"
 
 
 def _partner(envelope: Envelope) -> str:
@@ -88,8 +93,10 @@ async def unsubscribe(command: c.Unsubscribe, envelope: Envelope, uow: UnitOfWor
 
 
 async def register_webhook(
-    command: c.RegisterWebhook, envelope: Envelope, uow: UnitOfWork, *, policy: WebhookPolicy
-) -> None:
+    command: c.RegisterWebhook, envelope: Envelope, uow: UnitOfWork, *, policy: WebhookPolicy, at_rest: str
+) -> str:
+    """Makes the endpoint's secret; stores it sealed to `at_rest` (the service's own X25519 public
+    key) and returns it sealed to the partner's, for its answer (docs/adr/0007-webhook-secrets.md)."""
     partner_id = _partner(envelope)
     # An address literal is checked here; a name at each delivery, on what it resolves to then.
     if (why := policy.refusal(command.url)) is not None:
@@ -97,9 +104,14 @@ async def register_webhook(
     owner = await uow.webhooks.owner(command.webhook_id)
     if owner is not None and owner != partner_id:
         raise NotPermitted(f"the webhook {command.webhook_id} belongs to {owner}")
+    partner_key = await uow.directory.encryption_key(partner_id)
+    if not partner_key:
+        raise NoEncryptionKey(f"{partner_id} has no encryption key in the directory to seal the secret to")
+    secret = new_secret()
     await uow.webhooks.upsert(
-        WebhookEndpoint(command.webhook_id, partner_id, command.url, command.secret, tuple(command.kinds))
+        WebhookEndpoint(command.webhook_id, partner_id, command.url, seal_secret(secret, at_rest), tuple(command.kinds))
     )
+    return seal_secret(secret, partner_key)
 
 
 async def remove_webhook(command: c.RemoveWebhook, envelope: Envelope, uow: UnitOfWork) -> None:
@@ -111,16 +123,14 @@ async def remove_webhook(command: c.RemoveWebhook, envelope: Envelope, uow: Unit
     await uow.webhooks.deactivate(command.webhook_id)
 
 
-def handlers(policy: WebhookPolicy) -> dict[type[Message], Handler]:
-    """The handlers of notification.commands.v1, webhooks held to `policy` (settings.py)."""
+def handlers(policy: WebhookPolicy, at_rest: str) -> dict[type[Message], Handler]:
+    """The handlers of notification.commands.v1, webhooks held to `policy` (settings.py) and their
+    secrets sealed at rest to `at_rest`, the service's X25519 public key."""
     return {
         c.UpsertStaffMember: upsert_staff_member,
         c.RemoveStaffMember: remove_staff_member,
         c.Subscribe: subscribe,
         c.Unsubscribe: unsubscribe,
-        c.RegisterWebhook: partial(register_webhook, policy=policy),
+        c.RegisterWebhook: partial(register_webhook, policy=policy, at_rest=at_rest),
         c.RemoveWebhook: remove_webhook,
     }
-
-
-HANDLERS = handlers(WebhookPolicy())  # the default policy: HTTPS to public addresses

@@ -16,6 +16,9 @@ class CommandAccepted(Fact):
     command_type: str
     recipient: str
     aggregate_id: str
+    # What the command made for its sender alone, sealed to the sender's X25519 key (RegisterWebhook:
+    # the endpoint's secret, hubnet_common.sdk.webhook_signature.open_secret).
+    sealed_secret: str | None = None
 
     def subject(self) -> str:
         return self.aggregate_id
