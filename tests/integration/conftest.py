@@ -108,7 +108,13 @@ async def enrolled_partners(kafka_bootstrap, network_keys):
     partners, _, _ = read_network()
     for partner in partners:
         key = read_key(network_keys / f"partner-{partner.id}.ed25519.pub")
-        fact = PartnerUpserted(partner_id=partner.id, name=partner.name, signing_keys=[SigningKeyEntry(public_key=key)])
+        fact = PartnerUpserted(
+            partner_id=partner.id,
+            name=partner.name,
+            signing_keys=[SigningKeyEntry(public_key=key)],
+            # what a partner's UpdatePartner gives it: webhook secrets are sealed to it
+            encryption_public_key=read_key(network_keys / f"partner-{partner.id}.x25519.pub"),
+        )
         await publish_fact(
             kafka_bootstrap,
             fact,

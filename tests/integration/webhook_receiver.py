@@ -6,7 +6,12 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
-from hubnet_common.sdk.webhook_signature import SignatureInvalid, new_secret, verify
+from hubnet_common.sdk.keys import read_key
+from hubnet_common.sdk.messages.notification_commands import RegisterWebhook
+from hubnet_common.sdk.partner import PartnerClient
+from hubnet_common.sdk.webhook_signature import SignatureInvalid, new_secret, open_secret, verify
+from hubnet_common.service.settings import Settings
+from tests.integration.referral_steps import accepted
 
 
 @dataclass
@@ -55,6 +60,17 @@ class Receiver:
             pass
         finally:
             writer.close()
+
+
+async def register(client: PartnerClient, partner_id: str, receiver: Receiver, webhook_id: str, kinds: list[str]):
+    """Register `receiver` as the partner's webhook, and give it the secret the service made, as
+    the partner opens it with its X25519 key (hubnet_common.sdk.webhook_signature.open_secret)."""
+    answer = await client.request(RegisterWebhook(webhook_id=webhook_id, url=receiver.url, kinds=kinds))
+    accepted(answer)
+    receiver.secret = open_secret(
+        answer.sealed_secret, read_key(Settings().keys_dir / f"partner-{partner_id}.x25519.key")
+    )
+    return answer
 
 
 @contextlib.asynccontextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 from hubnet_common.ops.access import SERVICES, principals
 from hubnet_common.sdk.topics import ALL_TOPICS
 from hubnet_common.service.runtime import consumer_group
+from hubnet_notifications.domain.webhook_address import CLUSTER_RANGES, PRIVATE_V4
 from tests.k8s.manifests import of_kind
 
 GROUP_PREFIX, TOPIC_PREFIX = "hubnet", ""
@@ -193,12 +194,27 @@ def egress(objects: list[dict]) -> list[str]:
                 if pods == {"cnpg.io/cluster": f"{service}-db"} and ports == {5432}:
                     continue
                 if service == "notifications" and "ipBlock" in peer and ports and ports <= {25, 465, 587, 2525, 443}:
+                    inside = {*PRIVATE_V4, *(r for r in CLUSTER_RANGES if ":" not in r)}
+                    if missing := inside - set(peer["ipBlock"].get("except", [])):
+                        wrong.append(f"{name}: egress to {peer['ipBlock']['cidr']} reaches {sorted(missing)}")
                     continue
                 wrong.append(f"{name}: egress to {peer or 'anywhere'} on {sorted(ports) or 'any port'} is not allowed")
     return wrong
 
 
-RULES = (probes, limits, non_root, image_tags, topics, acls, scaling, companions, egress)
+def webhook_allowances(objects: list[dict]) -> list[str]:
+    """The local stack's allowances (webhooks to private addresses, over http) never in a cluster."""
+    wrong = []
+    for kind in ("ConfigMap", "Deployment"):
+        for obj in of_kind(objects, kind):
+            text = str(obj)
+            for setting in ("HUBNET_WEBHOOK_ALLOW_PRIVATE", "HUBNET_WEBHOOK_ALLOW_HTTP"):
+                if setting in text:
+                    wrong.append(f"{kind} {obj['metadata']['name']}: sets {setting}")
+    return wrong
+
+
+RULES = (probes, limits, non_root, image_tags, topics, acls, scaling, companions, egress, webhook_allowances)
 
 
 def violations(objects: list[dict]) -> list[str]:

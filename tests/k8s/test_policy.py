@@ -73,6 +73,18 @@ def egress_anywhere(objects):
     )
 
 
+def webhooks_reach_inside(objects):
+    policy = named(objects, "NetworkPolicy", "hubnet-notifications")
+    for rule in policy["spec"]["egress"]:
+        for peer in rule.get("to", []):
+            if "ipBlock" in peer:
+                peer["ipBlock"].pop("except", None)
+
+
+def webhooks_to_private_addresses(objects):
+    next(o for o in objects if o["kind"] == "ConfigMap")["data"]["HUBNET_WEBHOOK_ALLOW_PRIVATE"] = "true"
+
+
 BROKEN = [
     (drop_readiness, "hubnet-referrals/referrals: readinessProbe is None, not /readyz"),
     (drop_limits, "hubnet-events/events: no limits.cpu"),
@@ -86,6 +98,8 @@ BROKEN = [
     (too_many_replicas, "hubnet-events: maxReplicaCount 4 > 3 partitions of"),
     (no_pdb, "hubnet-referrals: no PodDisruptionBudget"),
     (egress_anywhere, "hubnet-referrals: egress to {'ipBlock': {'cidr': '0.0.0.0/0'}} on any port is not allowed"),
+    (webhooks_reach_inside, "hubnet-notifications: egress to 0.0.0.0/0 reaches ['10.0.0.0/8'"),
+    (webhooks_to_private_addresses, ": sets HUBNET_WEBHOOK_ALLOW_PRIVATE"),
 ]
 
 

@@ -6,16 +6,19 @@ from pathlib import Path
 
 import asyncpg
 
+from hubnet_common.sdk.keys import read_key
 from hubnet_common.sdk.messages.base import Message
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
+from hubnet_common.sdk.sealing import public_key_of
 from hubnet_common.sdk.topics import DIRECTORY, NOTIFICATION_COMMANDS
+from hubnet_common.sdk.webhook_signature import open_secret
 from hubnet_common.service.directory_copy import DIRECTORY_COPY_MIGRATIONS, directory_copy_handlers
 from hubnet_common.service.processing import Handler, Route
 from hubnet_common.service.runtime import OwnLoop, Runtime, ServiceSpec, every, on_own_loop
 from hubnet_common.service.uow import UnitOfWork
 from hubnet_notifications.adapters.accepted import RECORDER_SETTINGS, PgAcceptedOutcomes, PgHandovers
 from hubnet_notifications.adapters.mailer import SmtpMailer
-from hubnet_notifications.adapters.repository import DELIVERIES_DUE
+from hubnet_notifications.adapters.repository import DELIVERIES_DUE, seal_stored_secrets
 from hubnet_notifications.adapters.seed import read_staff
 from hubnet_notifications.adapters.uow import SERVICE, NotificationsUnitOfWork, of_this_service
 from hubnet_notifications.adapters.webhook import WebhookSender
@@ -31,7 +34,7 @@ from hubnet_notifications.settings import NotificationSettings
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def routes(settings: NotificationSettings) -> list[Route]:
+def routes(settings: NotificationSettings, secrets_key: str) -> list[Route]:
     by_topic: dict[str, dict[type[Message], Handler]] = {}
     told = notifier(settings.base_url, timedelta(hours=settings.notify_within_hours))
     handlers: dict[type[Message], Handler] = {**told, ParticipantErased: erase_participant}
@@ -40,7 +43,11 @@ def routes(settings: NotificationSettings) -> list[Route]:
     return [
         *(Route(topic, handlers) for topic, handlers in by_topic.items()),
         Route(DIRECTORY.name, directory_copy_handlers()),
-        Route(NOTIFICATION_COMMANDS.name, manage.HANDLERS, answers=True),
+        Route(
+            NOTIFICATION_COMMANDS.name,
+            manage.handlers(settings.webhook_policy(), public_key_of(secrets_key)),
+            answers=True,
+        ),
     ]
 
 
@@ -60,6 +67,12 @@ def spec(
     uow_factory: Callable[[asyncpg.Pool], Callable[[], UnitOfWork]] | None = None,
 ) -> ServiceSpec:
     settings = settings or NotificationSettings()
+    secrets_key = read_key(settings.secrets_key_file)  # webhook secrets are sealed to it at rest
+
+    async def seal_plain_secrets(runtime: Runtime) -> None:
+        async with runtime.pool.acquire() as conn:
+            await seal_stored_secrets(conn, public_key_of(secrets_key))
+
     smtp = mailer(settings)  # the digests'; the delivery worker's own is below
 
     async def seed_staff(runtime: Runtime) -> None:
@@ -72,7 +85,11 @@ def spec(
 
     accepted, handovers = PgAcceptedOutcomes(recorder_connection), PgHandovers(recorder_connection)
     delivery = Deliveries(
-        Channels(mailer(settings), WebhookSender(timeout=settings.webhook_timeout_seconds)),
+        Channels(
+            mailer(settings),
+            WebhookSender(timeout=settings.webhook_timeout_seconds, policy=settings.webhook_policy()),
+            lambda sealed: open_secret(sealed, secrets_key),
+        ),
         accepted,
         handovers,
         lease=timedelta(seconds=settings.delivery_lease_seconds),
@@ -100,9 +117,9 @@ def spec(
     return ServiceSpec(
         name=SERVICE,
         migrations=[DIRECTORY_COPY_MIGRATIONS, MIGRATIONS],
-        routes=routes(settings),
+        routes=routes(settings, secrets_key),
         uow_factory=uow_factory or (lambda pool: lambda: NotificationsUnitOfWork(pool)),
-        on_start=[seed_staff],
+        on_start=[seal_plain_secrets, seed_staff],
         workers=[on_own_loop(deliveries_worker), every(settings.digest_check_seconds, digests, "digests")],
         http_routes=http.ROUTES,
     )

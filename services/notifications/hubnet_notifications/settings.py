@@ -1,8 +1,10 @@
 """Settings of the notifications service (`HUBNET_*`), beyond what every service has."""
 
 from datetime import time
+from pathlib import Path
 
 from hubnet_common.service.settings import Settings
+from hubnet_notifications.domain.webhook_address import CLUSTER_RANGES, WebhookPolicy, networks
 
 
 class NotificationSettings(Settings):
@@ -16,6 +18,16 @@ class NotificationSettings(Settings):
     base_url: str = "https://hubnet.example.org"
     delivery_poll_seconds: float = 0.2
     webhook_timeout_seconds: float = 5.0
+    # Where webhooks may point (domain/webhook_address.py, docs/security.md): HTTPS to public
+    # addresses, never the cluster's own ranges (a JSON list of CIDRs). The local stack and tests,
+    # whose receivers are on 127.0.0.1 over http, set the two allowances; no Kubernetes overlay may.
+    webhook_allow_http: bool = False
+    webhook_allow_private: bool = False
+    webhook_blocked_ranges: tuple[str, ...] = CLUSTER_RANGES
+    # The service's X25519 private key, which every webhook secret is sealed to at rest
+    # (docs/adr/0008-webhook-secrets.md); default `<keys_dir>/service-notifications.x25519.key`,
+    # as the referrals service's custodian key (hubnet_referrals/settings.py).
+    encryption_key_file: Path | None = None
     # A batch of deliveries is leased to one worker for this long: long enough to send it and record
     # the outcome through a short database outage; a killed worker's batch is retried after it.
     delivery_lease_seconds: float = 30.0
@@ -24,3 +36,20 @@ class NotificationSettings(Settings):
     # A fact older than this when it is read (a replay from the beginning of a topic, a rebuilt
     # projection, a long outage) still makes inbox entries, but no mail and no webhook call.
     notify_within_hours: float = 24.0
+
+    @property
+    def secrets_key_file(self) -> Path:
+        if self.encryption_key_file is not None:
+            return self.encryption_key_file
+        if self.keys_dir is None:
+            raise ValueError(
+                "the notifications service needs its X25519 key: set HUBNET_ENCRYPTION_KEY_FILE or HUBNET_KEYS_DIR"
+            )
+        return self.keys_dir / "service-notifications.x25519.key"
+
+    def webhook_policy(self) -> WebhookPolicy:
+        return WebhookPolicy(
+            allow_http=self.webhook_allow_http,
+            allow_private=self.webhook_allow_private,
+            blocked=networks(self.webhook_blocked_ranges),
+        )

@@ -154,7 +154,7 @@ def away_at_the_first_mail(db: Database):
 
 def worker(mailer, db: Database) -> Deliveries:
     return Deliveries(
-        Channels(mailer, webhooks=None),
+        Channels(mailer, webhooks=None, open_secret=str),
         PgAcceptedOutcomes(lambda: asyncpg.connect(db.dsn)),
         PgHandovers(lambda: asyncpg.connect(db.dsn)),
     )

@@ -15,7 +15,7 @@ import pytest
 from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
-from hubnet_common.sdk.messages.notification_commands import RegisterWebhook, Subscribe, UpsertStaffMember
+from hubnet_common.sdk.messages.notification_commands import Subscribe, UpsertStaffMember
 from hubnet_common.sdk.messages.notification_events import NotificationDelivered, NotificationFailed
 from hubnet_common.sdk.messages.referral_events import ParticipantErased, ReferralRequested
 from hubnet_common.sdk.webhook_signature import verify
@@ -24,8 +24,9 @@ from hubnet_notifications.domain.digest import STOCKHOLM
 from hubnet_notifications.settings import NotificationSettings
 from tests.conftest import ROOT, free_port, fresh_group_prefix
 from tests.integration.conftest import publish_facts, rows, running, until
+from tests.integration.network import LOCAL_WEBHOOKS
 from tests.integration.referral_steps import accepted
-from tests.integration.webhook_receiver import receiving
+from tests.integration.webhook_receiver import receiving, register
 
 pytestmark = pytest.mark.integration
 
@@ -37,6 +38,7 @@ def settings_for(dsn, kafka_bootstrap, smtp_port, **overrides) -> NotificationSe
         group_prefix=fresh_group_prefix("it"),
         smtp_port=smtp_port,
         base_url="https://hubnet.test",
+        **LOCAL_WEBHOOKS,  # the receivers are on 127.0.0.1 over http
         **overrides,
     )
 
@@ -91,16 +93,7 @@ async def test_a_webhook_receives_a_signed_document_without_personal_data(
     notifications, kafka_bootstrap, partner, watcher
 ):
     async with receiving() as receiver, partner("brg") as brg:
-        accepted(
-            await brg.request(
-                RegisterWebhook(
-                    webhook_id=f"brg-case-system-{uuid.uuid4().hex[:6]}",
-                    url=receiver.url,
-                    secret=receiver.secret,
-                    kinds=["referral.*"],
-                )
-            )
-        )
+        await register(brg, "brg", receiver, f"brg-case-system-{uuid.uuid4().hex[:6]}", ["referral.*"])
         fact = requested()
         [envelope] = await publish(kafka_bootstrap, fact)
         done = await watcher.wait_for(
@@ -123,11 +116,7 @@ async def test_a_webhook_that_is_gone_fails_for_good_and_says_so(notifications, 
     dsn, _ = notifications
     async with receiving(status=410) as receiver, partner("stadsmissionen") as stadsmissionen:
         hook = f"sm-old-system-{uuid.uuid4().hex[:6]}"
-        accepted(
-            await stadsmissionen.request(
-                RegisterWebhook(webhook_id=hook, url=receiver.url, secret=receiver.secret, kinds=["referral.requested"])
-            )
-        )
+        await register(stadsmissionen, "stadsmissionen", receiver, hook, ["referral.requested"])
         [envelope] = await publish(
             kafka_bootstrap, requested(receiver="stadsmissionen", service="stadsmissionen-job-coaching")
         )

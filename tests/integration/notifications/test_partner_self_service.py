@@ -12,7 +12,6 @@ from hubnet_common.ops.local.mail import wait_for_mail
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
 from hubnet_common.sdk.messages.notification_commands import (
-    RegisterWebhook,
     RemoveStaffMember,
     RemoveWebhook,
     Subscribe,
@@ -25,8 +24,9 @@ from hubnet_notifications import bootstrap
 from hubnet_notifications.settings import NotificationSettings
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import publish_facts, rows, running, until
+from tests.integration.network import LOCAL_WEBHOOKS
 from tests.integration.referral_steps import accepted
-from tests.integration.webhook_receiver import receiving
+from tests.integration.webhook_receiver import receiving, register
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +41,7 @@ async def notifications(new_database, kafka_bootstrap, mail_sink):
         group_prefix=fresh_group_prefix("it"),
         smtp_port=port,
         base_url="https://hubnet.test",
+        **LOCAL_WEBHOOKS,  # the receivers are on 127.0.0.1 over http
     )
     async with running(bootstrap.spec(settings), settings):
         yield dsn, mail_dir
@@ -126,11 +127,7 @@ async def test_a_removed_webhook_is_called_no_more(notifications, kafka_bootstra
     dsn, _ = notifications
     hook = f"brg-case-system-{uuid.uuid4().hex[:6]}"
     async with receiving() as receiver, partner("brg") as brg, partner("stadsmissionen") as stadsmissionen:
-        accepted(
-            await brg.request(
-                RegisterWebhook(webhook_id=hook, url=receiver.url, secret=receiver.secret, kinds=["referral.*"])
-            )
-        )
+        await register(brg, "brg", receiver, hook, ["referral.*"])
         before = requested()
         assert (hook, "webhook") in await told_about(dsn, kafka_bootstrap, before)
         await watcher.wait_for(lambda s: isinstance(s.body, NotificationDelivered) and s.body.recipient_id == hook)

@@ -6,11 +6,16 @@ import pytest
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages import notification_commands as c
+from hubnet_common.sdk.sealing import generate_encryption_keys
+from hubnet_common.sdk.webhook_signature import SECRET_PREFIX, open_secret
+from hubnet_common.testing.directory_copy import FakeDirectoryCopy
 from hubnet_common.testing.uow import FakeUnitOfWork
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
-from hubnet_notifications.handlers.manage import HANDLERS, NotPermitted, Unknown
+from hubnet_notifications.domain.webhook_address import WebhookPolicy
+from hubnet_notifications.handlers.manage import NotPermitted, Unknown, handlers
 
-SECRET = "s" * 24
+SERVICE_KEY, BRG_KEY = generate_encryption_keys(), generate_encryption_keys()
+HANDLERS = handlers(WebhookPolicy(), SERVICE_KEY.public)
 
 
 class Staff:
@@ -57,14 +62,17 @@ class Uow(FakeUnitOfWork):
     def __init__(self):
         super().__init__("notifications")
         self.staff, self.subscriptions, self.webhooks = Staff(), Subscriptions(), Webhooks()
+        self.directory = FakeDirectoryCopy()
+        self.directory.encryption_keys = {"brg": BRG_KEY.public, "poseidon": generate_encryption_keys().public}
 
 
 async def handle(uow, command, by: str | None = "brg"):
     source = partner_source(by) if by else "urn:hubnet:service:referrals"
     envelope = Envelope.new(type=command.ce_type, source=source, subject="x")
     async with uow:
-        await HANDLERS[type(command)](command, envelope, uow)
+        answer = await HANDLERS[type(command)](command, envelope, uow)
         await uow.commit()
+    return answer
 
 
 @pytest.fixture
@@ -130,14 +138,15 @@ async def test_subscriptions_are_made_and_ended_for_own_staff_only(uow):
 
 
 async def test_a_webhook_belongs_to_the_partner_that_registered_it(uow):
-    await handle(
-        uow, c.RegisterWebhook(webhook_id="W-1", url="https://brg.test/hook", secret=SECRET, kinds=["referral.*"])
-    )
-    assert uow.webhooks.by_id["W-1"] == WebhookEndpoint("W-1", "brg", "https://brg.test/hook", SECRET, ("referral.*",))
+    sealed = await handle(uow, c.RegisterWebhook(webhook_id="W-1", url="https://brg.test/hook", kinds=["referral.*"]))
+    secret = open_secret(sealed, BRG_KEY.private)  # the answer: sealed to the partner that registered it
+    stored = uow.webhooks.by_id["W-1"]
+    assert secret.startswith(SECRET_PREFIX) and open_secret(stored.secret, SERVICE_KEY.private) == secret
+    assert stored == WebhookEndpoint("W-1", "brg", "https://brg.test/hook", stored.secret, ("referral.*",))
     with pytest.raises(NotPermitted):
         await handle(
             uow,
-            c.RegisterWebhook(webhook_id="W-1", url="https://evil.test/", secret=SECRET, kinds=["referral.*"]),
+            c.RegisterWebhook(webhook_id="W-1", url="https://evil.test/", kinds=["referral.*"]),
             by="poseidon",
         )
     with pytest.raises(NotPermitted):

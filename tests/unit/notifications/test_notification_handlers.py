@@ -11,8 +11,10 @@ from hubnet_common.sdk.identity import partner_source, service_source
 from hubnet_common.sdk.messages import notification_commands as c
 from hubnet_common.sdk.messages.notification_events import NotificationDelivered
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
+from hubnet_common.sdk.sealing import generate_encryption_keys
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember
+from hubnet_notifications.domain.webhook_address import WebhookPolicy
 from hubnet_notifications.domain.wording import Wording
 from hubnet_notifications.handlers import manage
 from hubnet_notifications.handlers.erase import erase_participant
@@ -22,7 +24,7 @@ from tests.unit.common.fakes.notifications import FakeNotificationsUnitOfWork
 
 ANNA = StaffMember("s-anna", "Anna", "anna@bostad.test", "bostadsbolaget", ("hjallbo",), ("case-worker",))
 BO = StaffMember("r-bo", "Bo", "bo@brg.test", "brg", ("hjallbo",), ("receives-referrals",), delivery="digest")
-SECRET = "s" * 24
+HANDLERS = manage.handlers(WebhookPolicy(), generate_encryption_keys().public)
 
 
 @pytest.fixture
@@ -35,7 +37,8 @@ async def uow():
 
 async def run(uow, command, partner: str = "bostadsbolaget") -> None:
     envelope = Envelope.new(type=command.ce_type, source=partner_source(partner), subject=command.subject())
-    await manage.HANDLERS[type(command)](command, envelope, uow)
+    uow.directory.encryption_keys.setdefault(partner, generate_encryption_keys().public)
+    await HANDLERS[type(command)](command, envelope, uow)
 
 
 async def refused(uow, command, partner: str = "bostadsbolaget") -> str:
@@ -63,7 +66,7 @@ async def test_only_partners_manage_staff(uow):
     command = c.RemoveStaffMember(staff_id="s-anna")
     envelope = Envelope.new(type=command.ce_type, source=service_source("referrals"), subject=command.subject())
     with pytest.raises(manage.NotPermitted):
-        await manage.HANDLERS[type(command)](command, envelope, uow)
+        await HANDLERS[type(command)](command, envelope, uow)
 
 
 async def test_staff_subscribe_and_unsubscribe_through_their_own_partner(uow):
@@ -78,7 +81,7 @@ async def test_staff_subscribe_and_unsubscribe_through_their_own_partner(uow):
 
 
 async def test_a_webhook_belongs_to_the_partner_that_registered_it(uow):
-    register = c.RegisterWebhook(webhook_id="W-1", url="https://bostad.test/hook", secret=SECRET, kinds=["referral.*"])
+    register = c.RegisterWebhook(webhook_id="W-1", url="https://bostad.test/hook", kinds=["referral.*"])
     await run(uow, register)
     assert await uow.webhooks.owner("W-1") == "bostadsbolaget"
     assert await refused(uow, register, partner="brg") == "not-permitted"

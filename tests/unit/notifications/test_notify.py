@@ -14,6 +14,7 @@ from hubnet_common.sdk.messages.directory import HubUpserted, PartnerUpserted, S
 from hubnet_common.sdk.messages.hubevent_events import HubEventCancelled, HubEventReminder, HubEventScheduled
 from hubnet_common.sdk.messages.notification_events import NotificationDelivered
 from hubnet_common.sdk.messages.vocabulary import MainActivity, ReasonCode, Status
+from hubnet_common.sdk.sealing import generate_encryption_keys
 from hubnet_notifications import bootstrap
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
@@ -50,7 +51,11 @@ async def uow():
 
 def handlers(within_hours: float = 24) -> dict:
     settings = NotificationSettings(base_url=BASE, notify_within_hours=within_hours)
-    return {model: handler for route in bootstrap.routes(settings) for model, handler in route.handlers.items()}
+    return {
+        model: handler
+        for route in bootstrap.routes(settings, generate_encryption_keys().private)
+        for model, handler in route.handlers.items()
+    }
 
 
 async def tell(uow, fact, *, age: timedelta = timedelta(0), within_hours: float = 24) -> Envelope:

@@ -48,6 +48,11 @@ def generate_encryption_keys() -> KeyPair:
     return generate("x25519")
 
 
+def public_key_of(private_key_b64: str) -> str:
+    """The X25519 public key (base64) of a private one."""
+    return b64(bytes(PrivateKey(_decode_key(private_key_b64, "the private key")).public_key))
+
+
 def new_data_key() -> bytes:
     return random_bytes(SecretBox.KEY_SIZE)
 
@@ -58,12 +63,17 @@ def seal_data_key(data_key: bytes, recipient_public_key_b64: str) -> str:
     return b64(SealedBox(public).encrypt(data_key))
 
 
-def open_data_key(sealed_key: str, private_key_b64: str) -> bytes:
+def open_sealed(sealed: str, private_key_b64: str, what: str = "the sealed value") -> bytes:
+    """What `seal_data_key` sealed (any bytes), opened with the recipient's private key."""
     private = PrivateKey(_decode_key(private_key_b64, "the private key"))
     try:
-        key = SealedBox(private).decrypt(_unbase64(sealed_key, "the sealed data key"))
+        return SealedBox(private).decrypt(_unbase64(sealed, what))
     except CryptoError:
-        raise SealingError("cannot open the data key: it was sealed to another key, or altered") from None
+        raise SealingError(f"cannot open {what}: it was sealed to another key, or altered") from None
+
+
+def open_data_key(sealed_key: str, private_key_b64: str) -> bytes:
+    key = open_sealed(sealed_key, private_key_b64, "the sealed data key")
     if len(key) != SecretBox.KEY_SIZE:
         raise SealingError("the opened data key has the wrong length")
     return key

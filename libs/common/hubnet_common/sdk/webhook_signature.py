@@ -49,6 +49,9 @@ class SignatureInvalid(ValueError):
     """The ``Hubnet-Signature`` header does not prove the body came from hubnet; the message says why."""
 
 
+SEALED_PREFIX = "sealed-secret:v1:"
+
+
 def _digest(body: bytes, secret: str, timestamp: int) -> str:
     return hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
@@ -108,6 +111,25 @@ def verify(
         matched |= hmac.compare_digest(expected, candidate.encode("utf-8"))
     if not matched:
         raise SignatureInvalid("signature mismatch: no v1 signature matches this body and secret")
+
+
+def seal_secret(secret: str, public_key_b64: str) -> str:
+    """The secret sealed (libsodium sealed box, X25519) so that only the holder of the private key
+    of `public_key_b64` opens it: how the notifications service hands a partner its endpoint's
+    secret, and how it keeps it at rest (docs/adr/0008-webhook-secrets.md)."""
+    from hubnet_common.sdk.sealing import seal_data_key
+
+    return SEALED_PREFIX + seal_data_key(secret.encode("ascii"), public_key_b64)
+
+
+def open_secret(sealed: str, private_key_b64: str) -> str:
+    """What a partner does with `CommandAccepted.sealed_secret` of its `RegisterWebhook`, with its
+    X25519 private key (`partner-<id>.x25519.key`); the secret to `verify` deliveries with."""
+    from hubnet_common.sdk.sealing import SealingError, open_sealed
+
+    if not sealed.startswith(SEALED_PREFIX):
+        raise SealingError(f"a sealed webhook secret starts with {SEALED_PREFIX!r}")
+    return open_sealed(sealed.removeprefix(SEALED_PREFIX), private_key_b64).decode("ascii")
 
 
 def new_secret() -> str:

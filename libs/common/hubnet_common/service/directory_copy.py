@@ -44,6 +44,10 @@ class PgDirectoryCopy:
     async def service(self, service_id: str) -> Known | None:
         return await self._known("known_services", service_id)
 
+    async def encryption_key(self, partner_id: str) -> str | None:
+        """The partner's X25519 public key (base64) as its directory entry last gave it."""
+        return await self.conn.fetchval("SELECT encryption_public_key FROM known_partners WHERE id = $1", partner_id)
+
     async def _known(self, table: str, id_: str) -> Known | None:
         async def read() -> Known | None:
             row = await self.conn.fetchrow(f"SELECT id, name, active FROM {table} WHERE id = $1", id_)
@@ -54,11 +58,12 @@ class PgDirectoryCopy:
     async def keep_partner(self, fact: PartnerUpserted) -> None:
         self._read.forget()
         await self.conn.execute(
-            "INSERT INTO known_partners (id, name, active) VALUES ($1, $2, $3)"
-            " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3",
+            "INSERT INTO known_partners (id, name, active, encryption_public_key) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT (id) DO UPDATE SET name = $2, active = $3, encryption_public_key = $4",
             fact.partner_id,
             fact.name,
             fact.active,
+            fact.encryption_public_key,
         )
         await keep_signing_keys(self.conn, partner_source(fact.partner_id), signing_keys_of(fact))
 

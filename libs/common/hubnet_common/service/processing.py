@@ -50,7 +50,7 @@ from hubnet_common.service.uow import UnitOfWork
 log = structlog.get_logger(__name__)
 
 # A handler may return what the accepted answer adds for its sender (CommandAccepted's optional
-# fields, e.g. the participant_ref the referrals service computed); None for nothing.
+# fields: the participant_ref the referrals service computed, a webhook's sealed secret); None for nothing.
 Handler = Callable[[Any, Envelope, Any], Awaitable[Mapping[str, str] | None]]
 TRANSIENT = (
     OSError,

@@ -13,6 +13,7 @@ class FakeDirectoryCopy:
         self.signing_keys: dict[str, list[PublicSigningKey]] = {}
         self.hubs: dict[str, Known] = {}
         self.services: dict[str, Known] = {}
+        self.encryption_keys: dict[str, str | None] = {}
 
     async def hub(self, hub_id: str) -> Known | None:
         return self.hubs.get(hub_id)
@@ -23,7 +24,11 @@ class FakeDirectoryCopy:
     async def service(self, service_id: str) -> Known | None:
         return self.services.get(service_id)
 
+    async def encryption_key(self, partner_id: str) -> str | None:
+        return self.encryption_keys.get(partner_id)
+
     async def keep_partner(self, fact: PartnerUpserted) -> None:
+        self.encryption_keys[fact.partner_id] = fact.encryption_public_key
         self.partners[fact.partner_id] = Known(fact.partner_id, fact.name, fact.active)
         self.signing_keys[fact.partner_id] = signing_keys_of(fact)
 

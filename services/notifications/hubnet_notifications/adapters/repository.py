@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 import asyncpg
 
+from hubnet_common.sdk.webhook_signature import SEALED_PREFIX, seal_secret
 from hubnet_common.service.db import ReadMemo
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember
@@ -108,7 +109,7 @@ class PgWebhooks:
 
     async def of_partners(self, partner_ids: frozenset[str]) -> list[WebhookEndpoint]:
         rows = await self.conn.fetch(
-            "SELECT id, partner_id, url, secret, kinds, active FROM webhook_endpoints"
+            "SELECT id, partner_id, url, sealed_secret AS secret, kinds, active FROM webhook_endpoints"
             " WHERE active AND partner_id = ANY($1)",
             list(partner_ids),
         )
@@ -122,8 +123,9 @@ class PgWebhooks:
 
     async def upsert(self, w: WebhookEndpoint) -> None:
         await self.conn.execute(
-            "INSERT INTO webhook_endpoints (id, partner_id, url, secret, kinds, active) VALUES ($1, $2, $3, $4, $5, $6)"
-            " ON CONFLICT (id) DO UPDATE SET url = $3, secret = $4, kinds = $5, active = $6",
+            "INSERT INTO webhook_endpoints (id, partner_id, url, sealed_secret, kinds, active)"
+            " VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT (id) DO UPDATE SET url = $3, sealed_secret = $4, kinds = $5, active = $6",
             w.id,
             w.partner_id,
             w.url,
@@ -201,7 +203,7 @@ class PgNotifications:
         """Due e-mails and webhooks with their address (e-mail or URL) and webhook secret, leased to
         this worker: no other worker takes them before the lease ends, even after this transaction."""
         rows = await self.conn.fetch(
-            f"SELECT {', '.join('n.' + c for c in NOTIFICATION)}, coalesce(s.email, w.url) AS address, w.secret"
+            f"SELECT {', '.join('n.' + c for c in NOTIFICATION)}, coalesce(s.email, w.url) AS address, w.sealed_secret"
             " FROM notifications n"
             " LEFT JOIN staff s ON n.channel = 'email' AND s.id = n.recipient_id"
             " LEFT JOIN webhook_endpoints w ON n.channel = 'webhook' AND w.id = n.recipient_id"
@@ -215,7 +217,7 @@ class PgNotifications:
             [r["id"] for r in rows],
             lease,
         )
-        return [(_notification(r), r["address"], r["secret"]) for r in rows]
+        return [(_notification(r), r["address"], r["sealed_secret"]) for r in rows]
 
     async def handed_over_unanswered(self, limit: int) -> list[Notification]:
         """Mails whose last byte went to their server from a worker that died before the answer
@@ -306,3 +308,17 @@ class PgNotifications:
             limit,
         )
         return [dict(r) for r in rows]
+
+
+async def seal_stored_secrets(conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy, public_key: str) -> int:
+    """Seal to the service's key the secrets stored in clear before migrations/0007 (at start-up)."""
+    plain = await conn.fetch(
+        "SELECT id, sealed_secret FROM webhook_endpoints WHERE sealed_secret NOT LIKE $1", SEALED_PREFIX + "%"
+    )
+    for row in plain:
+        await conn.execute(
+            "UPDATE webhook_endpoints SET sealed_secret = $2 WHERE id = $1",
+            row["id"],
+            seal_secret(row["sealed_secret"], public_key),
+        )
+    return len(plain)

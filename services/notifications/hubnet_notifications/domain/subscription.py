@@ -50,7 +50,7 @@ class WebhookEndpoint:
     id: str
     partner_id: str
     url: str
-    secret: str
+    secret: str  # sealed to the service's X25519 key (docs/adr/0008-webhook-secrets.md)
     kinds: tuple[str, ...]
     active: bool = True
 

@@ -15,6 +15,7 @@ was lost."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -44,8 +45,10 @@ log = structlog.get_logger(__name__)
 class Channels:
     """The senders, one per channel (real adapters in the service, fakes in tests)."""
 
-    def __init__(self, mailer: Mailer, webhooks: WebhookSender) -> None:
-        self.mailer, self.webhooks = mailer, webhooks
+    def __init__(self, mailer: Mailer, webhooks: WebhookSender, open_secret: Callable[[str], str]) -> None:
+        # open_secret: an endpoint's stored secret (sealed to the service's key) in clear, just
+        # for signing (docs/adr/0008-webhook-secrets.md)
+        self.mailer, self.webhooks, self.open_secret = mailer, webhooks, open_secret
 
     async def send(
         self, n: Notification, address: str | None, secret: str | None, *, handed_over: HandedOver | None = None
@@ -57,7 +60,7 @@ class Channels:
         elif secret is None or n.document is None:  # an endpoint's secret is NOT NULL (migrations/0002)
             raise ValueError(f"webhook {n.recipient_id} has no secret, or notification {n.id} no document")
         else:
-            await self.webhooks.send(address, secret, n.document, delivery_id=n.id)
+            await self.webhooks.send(address, self.open_secret(secret), n.document, delivery_id=n.id)
 
 
 class Deliveries:

@@ -1,15 +1,18 @@
 """Partners manage their own staff, subscriptions and webhook endpoints (notification.commands.v1)."""
 
 from dataclasses import replace
+from functools import partial
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages import notification_commands as c
 from hubnet_common.sdk.messages.base import Message
+from hubnet_common.sdk.webhook_signature import new_secret, seal_secret
 from hubnet_common.service.processing import Handler
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
+from hubnet_notifications.domain.webhook_address import WebhookPolicy
 from hubnet_notifications.handlers.ports import UnitOfWork
 
 
@@ -19,6 +22,14 @@ class NotPermitted(Refused):
 
 class Unknown(Refused):
     code = "unknown"
+
+
+class AddressNotAllowed(Refused):
+    code = "address-not-allowed"
+
+
+class NoEncryptionKey(Refused):
+    code = "no-encryption-key"
 
 
 def _partner(envelope: Envelope) -> str:
@@ -81,14 +92,26 @@ async def unsubscribe(command: c.Unsubscribe, envelope: Envelope, uow: UnitOfWor
         raise Unknown(f"{command.staff_id} has no subscription {command.subscription_id}")
 
 
-async def register_webhook(command: c.RegisterWebhook, envelope: Envelope, uow: UnitOfWork) -> None:
+async def register_webhook(
+    command: c.RegisterWebhook, envelope: Envelope, uow: UnitOfWork, *, policy: WebhookPolicy, at_rest: str
+) -> dict[str, str]:
+    """Makes the endpoint's secret; stores it sealed to `at_rest` (the service's own X25519 public
+    key) and returns it sealed to the partner's, for its answer (docs/adr/0008-webhook-secrets.md)."""
     partner_id = _partner(envelope)
+    # An address literal is checked here; a name at each delivery, on what it resolves to then.
+    if (why := policy.refusal(command.url)) is not None:
+        raise AddressNotAllowed(why)
     owner = await uow.webhooks.owner(command.webhook_id)
     if owner is not None and owner != partner_id:
         raise NotPermitted(f"the webhook {command.webhook_id} belongs to {owner}")
+    partner_key = await uow.directory.encryption_key(partner_id)
+    if not partner_key:
+        raise NoEncryptionKey(f"{partner_id} has no encryption key in the directory to seal the secret to")
+    secret = new_secret()
     await uow.webhooks.upsert(
-        WebhookEndpoint(command.webhook_id, partner_id, command.url, command.secret, tuple(command.kinds))
+        WebhookEndpoint(command.webhook_id, partner_id, command.url, seal_secret(secret, at_rest), tuple(command.kinds))
     )
+    return {"sealed_secret": seal_secret(secret, partner_key)}
 
 
 async def remove_webhook(command: c.RemoveWebhook, envelope: Envelope, uow: UnitOfWork) -> None:
@@ -100,11 +123,14 @@ async def remove_webhook(command: c.RemoveWebhook, envelope: Envelope, uow: Unit
     await uow.webhooks.deactivate(command.webhook_id)
 
 
-HANDLERS: dict[type[Message], Handler] = {
-    c.UpsertStaffMember: upsert_staff_member,
-    c.RemoveStaffMember: remove_staff_member,
-    c.Subscribe: subscribe,
-    c.Unsubscribe: unsubscribe,
-    c.RegisterWebhook: register_webhook,
-    c.RemoveWebhook: remove_webhook,
-}
+def handlers(policy: WebhookPolicy, at_rest: str) -> dict[type[Message], Handler]:
+    """The handlers of notification.commands.v1, webhooks held to `policy` (settings.py) and their
+    secrets sealed at rest to `at_rest`, the service's X25519 public key."""
+    return {
+        c.UpsertStaffMember: upsert_staff_member,
+        c.RemoveStaffMember: remove_staff_member,
+        c.Subscribe: subscribe,
+        c.Unsubscribe: unsubscribe,
+        c.RegisterWebhook: partial(register_webhook, policy=policy, at_rest=at_rest),
+        c.RemoveWebhook: remove_webhook,
+    }

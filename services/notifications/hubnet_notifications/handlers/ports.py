@@ -95,6 +95,8 @@ class Directory(Protocol):
 
     async def service(self, service_id: str) -> Known | None: ...
 
+    async def encryption_key(self, partner_id: str) -> str | None: ...
+
 
 class UnitOfWork(Protocol):
     """One transaction: the repositories, the messages it announces (written to the outbox at

@@ -42,6 +42,9 @@ class LocalServices:
         consumer groups) on its own `port`."""
         service = name.partition("#")[0]
         env = {
+            # The local receivers are on 127.0.0.1 over http; a cluster never sets these (docs/security.md).
+            "HUBNET_WEBHOOK_ALLOW_PRIVATE": "true",
+            "HUBNET_WEBHOOK_ALLOW_HTTP": "true",
             **os.environ,
             **self.extra_env,
             **login_env(f"hubnet-{service}"),

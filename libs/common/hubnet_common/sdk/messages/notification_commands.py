@@ -66,15 +66,16 @@ class Unsubscribe(Command):
 
 
 class RegisterWebhook(Command):
-    """`secret` signs every delivery (HMAC-SHA256, see `hubnet_common.sdk.webhook_signature`); the
-    partner keeps it to verify what it receives."""
+    """The service makes the endpoint's secret, which signs every delivery (HMAC-SHA256,
+    `hubnet_common.sdk.webhook_signature`), and answers with it sealed to the partner's X25519 key
+    (`CommandAccepted.sealed_secret`; open it with `webhook_signature.open_secret`). Registering the
+    same webhook again replaces its secret. No secret travels in the command (docs/adr/0008-webhook-secrets.md)."""
 
     ce_type = "se.hubnet.webhook.register.v1"
     topic = TOPIC
 
     webhook_id: Id
     url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=2000)]
-    secret: Annotated[str, StringConstraints(min_length=24, max_length=200)]
     kinds: list[Kind] = Field(min_length=1)
 
     def subject(self) -> str:

@@ -19,6 +19,9 @@ class CommandAccepted(Fact):
     # The resident's reference, to the sender of a command that proved it knows them
     # (RecordConsent, EraseParticipant): only the referrals service can compute it.
     participant_ref: str | None = None
+    # What the command made for its sender alone, sealed to the sender's X25519 key (RegisterWebhook:
+    # the endpoint's secret, hubnet_common.sdk.webhook_signature.open_secret).
+    sealed_secret: str | None = None
 
     def subject(self) -> str:
         return self.aggregate_id
