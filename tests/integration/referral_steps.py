@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.keys import decode, read_key
 from hubnet_common.sdk.messages import referral_commands as c
+from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose
 from hubnet_common.sdk.participant import (
     PSEUDONYM_KEY_FILE,
@@ -13,8 +14,9 @@ from hubnet_common.sdk.participant import (
     participant_ref,
     seal_personnummer,
 )
-from hubnet_common.sdk.sealing import new_data_key, seal_with_data_key
+from hubnet_common.sdk.sealing import new_data_key, open_data_key, seal_with_data_key
 from hubnet_common.service.settings import Settings
+from tests.integration.conftest import rows
 
 NUMBER = "19900101-0017"  # the tests' resident (a valid check digit, no real person)
 # What concerns a resident travels sealed under their data key; these tests never open it.
@@ -22,6 +24,7 @@ SOME_KEY = new_data_key()
 
 
 def sealed(text: str) -> str:
+    """Sealed under a key of no resident: the referrals service refuses it (not-sealed)."""
     return seal_with_data_key(text, SOME_KEY)
 
 
@@ -45,6 +48,31 @@ def ref_of(number: str = NUMBER) -> str:
     its operators, can read its pseudonymisation key (the session's keys dir, tests/conftest.py)."""
     key_file = Settings().keys_dir / PSEUDONYM_KEY_FILE
     return participant_ref(number, decode(read_key(key_file), "the pseudonymisation key"))
+
+
+async def publish_encryption_key(client, partner: str) -> None:
+    """The partner publishes its X25519 key, so the consents it records give it a data key copy."""
+    public = read_key(Settings().keys_dir / f"partner-{partner}.x25519.pub")
+    accepted(await client.request(UpdatePartner(partner_id=partner, encryption_public_key=public)))
+
+
+async def data_key_of(referrals_dsn: str, participant_ref: str, holder: str = "bostadsbolaget") -> bytes:
+    """The resident's data key, from a holder's copy opened with its X25519 key: a partner's (what
+    `GET /data-key` hands it), or the referrals service's own ("referrals"); read from the database."""
+    [copy] = await rows(
+        referrals_dsn,
+        "SELECT sealed_key FROM data_key_copies WHERE participant_ref = $1 AND holder = $2",
+        participant_ref,
+        holder,
+    )
+    name = "service-referrals" if holder == "referrals" else f"partner-{holder}"
+    return open_data_key(copy[0], read_key(Settings().keys_dir / f"{name}.x25519.key"))
+
+
+async def sealed_for(referrals_dsn: str, text: str, participant_ref: str | None = None) -> str:
+    """Sealed under the resident's data key (a consent of theirs must be recorded)."""
+    key = await data_key_of(referrals_dsn, participant_ref or ref_of(), "referrals")
+    return seal_with_data_key(text, key)
 
 
 def consent(number: str = NUMBER, partners=("brg",), purposes=(Purpose.OWN_BUSINESS,), **overrides):

@@ -50,8 +50,9 @@ def commands(custodian: CustodianPort) -> Route:
     return Route(
         REFERRAL_COMMANDS.name,
         {
-            CreateReferral: create_referral,
-            **change_referral.HANDLERS,
+            # both open what is sealed about the resident with the custodian's copy of their key
+            CreateReferral: partial(create_referral, custodian=custodian),
+            **change_referral.handlers(custodian),
             RecordConsent: partial(record_consent, custodian=custodian),
             WithdrawConsent: withdraw_consent,
             EraseParticipant: partial(erase_participant, custodian=custodian),

@@ -7,6 +7,8 @@ import dataclasses
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from hubnet_events.domain.hub_event import HubEvent
 from hubnet_events.domain.occurrence import Occurrence
 from tests.contract.events.conftest import UnitsOfWork
@@ -234,6 +236,38 @@ async def test_the_registration_of_a_referral_is_its_latest(units_of_work):
             await uow.commit()
     async with units_of_work() as uow:
         assert await uow.occurrences.registration_of_referral("R-a") == ("E-1", STARTS, "a")
+
+
+async def test_a_registration_keeps_who_registered_and_where_its_id_is(units_of_work):
+    await scheduled(units_of_work, event(), weeks=2)
+    async with units_of_work() as uow:
+        assert await uow.occurrences.registration_place("G-x") is None
+        occurrence = await uow.occurrences.get("E-1", STARTS)
+        assert occurrence is not None
+        occurrence.register("G-x", "a", STARTS - WEEK, by="brg")
+        await uow.occurrences.save(occurrence)
+        await uow.commit()
+    async with units_of_work() as uow:
+        assert await uow.occurrences.registration_place("G-x") == ("E-1", STARTS)
+    [stored] = (await occurrence_at(units_of_work)).registrations
+    assert (stored.id, stored.registered_by, stored.seq is not None) == ("G-x", "brg", True)
+
+
+async def test_a_new_registration_never_takes_over_a_stored_id(units_of_work):
+    """The table's primary key: saving a new registration under an id stored before (cancelled,
+    or at another occurrence) fails, it does not bring the old row back."""
+    await scheduled(units_of_work, event(), weeks=2)
+    await registered(units_of_work, "E-1", STARTS, "a")
+    [first] = (await occurrence_at(units_of_work)).registrations
+    with pytest.raises(Exception):  # noqa: B017 - asyncpg's UniqueViolationError, the fake's ValueError
+        async with units_of_work() as uow:
+            occurrence = await uow.occurrences.get("E-1", STARTS + WEEK)
+            assert occurrence is not None
+            occurrence.registrations.append(dataclasses.replace(first, participant_ref="b", seq=None))
+            await uow.occurrences.save(occurrence)
+            await uow.commit()
+    assert who(await occurrence_at(units_of_work)) == [("a", "registered")]
+    assert who(await occurrence_at(units_of_work, starts_at=STARTS + WEEK)) == []
 
 
 async def test_upcoming_places_of_a_resident_ordered_by_start_then_event(units_of_work):

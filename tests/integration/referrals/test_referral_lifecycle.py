@@ -14,7 +14,7 @@ from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows, running
-from tests.integration.referral_steps import accepted, consent, new_referral, person, referral, sealed
+from tests.integration.referral_steps import accepted, consent, new_referral, person, referral, sealed_for
 
 pytestmark = pytest.mark.integration
 OWN_BUSINESS = c.OutcomeReport(main_activity=MainActivity.OWN_BUSINESS, public_support_continues=False)
@@ -46,7 +46,7 @@ async def test_the_closed_loop_publishes_one_fact_per_transition_and_the_outcome
     sender, receiver, _ = parties
     command = await new_referral(sender)
     rid = command.referral_id
-    sealed_hold = sealed("sick leave")
+    sealed_hold = await sealed_for(service, "sick leave")
     for step in (
         c.AcknowledgeReferral(referral_id=rid, expected_version=1),
         c.AcceptReferral(referral_id=rid),
@@ -103,7 +103,9 @@ async def test_reject_fail_cancel_reopen_and_entered_in_error(service, parties, 
         await receiver.request(c.RejectReferral(referral_id=rejected.referral_id, reason_code=ReasonCode.NO_CAPACITY))
     )
     accepted(
-        await receiver.request(c.ReopenReferral(referral_id=rejected.referral_id, note=sealed("A place opened up")))
+        await receiver.request(
+            c.ReopenReferral(referral_id=rejected.referral_id, note=await sealed_for(service, "A place opened up"))
+        )
     )
 
     failed = await new_referral(sender)
@@ -113,7 +115,9 @@ async def test_reject_fail_cancel_reopen_and_entered_in_error(service, parties, 
         await receiver.request(c.FailReferral(referral_id=failed.referral_id, reason_code=ReasonCode.COULD_NOT_CONTACT))
     )
     accepted(
-        await sender.request(c.MarkReferralEnteredInError(referral_id=failed.referral_id, note=sealed("wrong person")))
+        await sender.request(
+            c.MarkReferralEnteredInError(referral_id=failed.referral_id, note=await sealed_for(service, "wrong person"))
+        )
     )
 
     cancelled = await new_referral(sender)
@@ -150,13 +154,14 @@ async def test_refusals_name_the_rule_and_change_nothing(service, parties):
     sender, receiver, other = parties
     command = await new_referral(sender)
     rid = command.referral_id
+    note = await sealed_for(service, "x")
     cases = [
         (receiver, c.StartReferral(referral_id=rid), "invalid-transition"),
         (sender, c.AcknowledgeReferral(referral_id=rid), "not-permitted"),
         (other, c.CancelReferral(referral_id=rid, reason_code=ReasonCode.OTHER), "not-permitted"),
         (receiver, c.AcknowledgeReferral(referral_id=rid, expected_version=3), "stale-version"),
         (receiver, c.AcknowledgeReferral(referral_id="R-does-not-exist"), "referral-unknown"),
-        (receiver, c.ReopenReferral(referral_id=rid, note=sealed("x")), "invalid-transition"),
+        (receiver, c.ReopenReferral(referral_id=rid, note=note), "invalid-transition"),
     ]
     for who, step, code in cases:
         reply = await who.request(step)
@@ -189,10 +194,11 @@ async def test_no_consent_no_referral(service, parties):
 
 async def test_withdrawn_consent_cancels_open_referrals_and_erases_their_contact_details(service, parties, watcher):
     sender, receiver, _ = parties
-    contact = sealed(ContactDetails(name="Test Person", phone="070-000 00 00").model_dump_json())
     given = consent()
     accepted(await sender.request(given))
-    still_open = referral(given.consent_id, sealed_contact=contact, need=sealed("Vill starta cateringfirma"))
+    contact = await sealed_for(service, ContactDetails(name="Test Person", phone="070-000 00 00").model_dump_json())
+    need = await sealed_for(service, "Vill starta cateringfirma")
+    still_open = referral(given.consent_id, sealed_contact=contact, need=need)
     done = referral(given.consent_id, sealed_contact=contact)
     for command in (still_open, done):
         accepted(await sender.request(command))

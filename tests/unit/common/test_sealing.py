@@ -116,3 +116,19 @@ def test_the_note_is_limited():
 def test_a_malformed_recipient_key_is_refused():
     with pytest.raises(SealingError, match="recipient public key"):
         seal_data_key(new_data_key(), base64.b64encode(b"short").decode())
+
+
+def test_the_form_of_a_sealed_value_is_nonce_mac_and_ciphertext():
+    """messages/base.py checks what every service can check without the key: base64 of at least
+    a SecretBox nonce and MAC. Plain text dressed as sealed and too short fails; longer needs the key."""
+    from nacl.secret import SecretBox
+
+    from hubnet_common.sdk.messages.base import SEALED_MIN_BYTES
+    from hubnet_common.sdk.messages.referral_commands import CancelReferral
+
+    assert SEALED_MIN_BYTES == SecretBox.NONCE_SIZE + SecretBox.MACBYTES
+    key = new_data_key()
+    CancelReferral(referral_id="R-1", reason_code="no-longer-interested", reason=seal_with_data_key("", key))
+    for dressed in ("sealed:v2:" + base64.b64encode(b"skulder").decode(), "sealed:v2:c2t1bGRlcg", "sealed:v2:===="):
+        with pytest.raises(ValueError, match="must be sealed"):
+            CancelReferral(referral_id="R-1", reason_code="no-longer-interested", reason=dressed)

@@ -10,7 +10,7 @@ from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages import hubevent_commands as c
 from hubnet_common.sdk.messages import hubevent_events as h
 from hubnet_events.domain.hub_event import HubEvent, HubEventUnknown, NotOrganiser
-from hubnet_events.domain.occurrence import CapacityBelowRegistrations, Occurrence
+from hubnet_events.domain.occurrence import CapacityBelowRegistrations, Occurrence, RegistrationIdTaken
 from hubnet_events.handlers.change_hub_event import (
     OccurrenceTaken,
     cancel_hub_event,
@@ -19,6 +19,7 @@ from hubnet_events.handlers.change_hub_event import (
     update_hub_event,
 )
 from hubnet_events.handlers.registrations import (
+    NotPermitted,
     OccurrenceUnknown,
     cancel_registration,
     record_attendance,
@@ -51,9 +52,9 @@ async def series(weeks: int = 1, capacity: int = 2, people: int = 0) -> FakeEven
         )
     )
     occurrences = [Occurrence("E-1", STARTS + n * WEEK, STARTS + n * WEEK + HOURS, capacity) for n in range(weeks)]
-    for occurrence in occurrences:
-        for i in range(people):
-            occurrence.register(f"G-{i}", f"{i}" * 64, STARTS - WEEK)
+    for n, occurrence in enumerate(occurrences):
+        for i in range(people):  # a registration id names one registration: G-<person>, G-<person>-<week>
+            occurrence.register(f"G-{i}" + (f"-{n}" if n else ""), f"{i}" * 64, STARTS - WEEK)
     await uow.occurrences.add(occurrences)
     return uow
 
@@ -75,13 +76,20 @@ def occurrence(uow, n: int = 0) -> Occurrence:
     return uow.occurrences.by_key[("E-1", STARTS + n * WEEK)]
 
 
+def who(uow) -> list[tuple[str | None, str]]:
+    return [(r.participant_ref, r.status) for r in occurrence(uow).registrations]
+
+
 async def test_more_places_move_the_waiting_up_in_every_occurrence():
     uow = await series(weeks=2, capacity=2, people=3)
     published = await handle(uow, change_capacity, c.ChangeHubEventCapacity(hub_event_id="E-1", capacity=3))
     [changed] = facts(published, h.HubEventCapacityChanged)
     assert (changed.capacity, changed.version, changed.hub_id) == (3, 2, "bergsjon")
     promoted = facts(published, h.WaitlistPromoted)
-    assert [(p.registration_id, p.occurrence_starts_at) for p in promoted] == [("G-2", STARTS), ("G-2", STARTS + WEEK)]
+    assert [(p.registration_id, p.occurrence_starts_at) for p in promoted] == [
+        ("G-2", STARTS),
+        ("G-2-1", STARTS + WEEK),
+    ]
     assert uow.hub_events.by_id["E-1"].capacity == 3
     assert [len(occurrence(uow, n).registered) for n in (0, 1)] == [3, 3]
 
@@ -247,3 +255,43 @@ async def test_attendance_counts_those_who_came_those_who_did_not_and_walk_ins()
     )
     assert (recorded.registered, recorded.attended, recorded.no_shows, recorded.walk_ins) == (3, 2, 1, 4)
     assert occurrence(uow).walk_ins == 4
+
+
+async def test_only_the_organisers_or_the_registering_partner_cancel_a_place_and_a_refusal_tells_nothing():
+    uow = await series(capacity=2)
+    await handle(uow, register, c.RegisterForHubEvent(hub_event_id="E-1", participant_ref="a" * 64), by="brg")
+    refusals = []
+    for ref in ("a", "b"):  # registered by brg; not registered at all
+        with pytest.raises(NotPermitted) as refused:
+            await handle(
+                uow,
+                cancel_registration,
+                c.CancelRegistration(hub_event_id="E-1", participant_ref=ref * 64),
+                by="poseidon",
+            )
+        refusals.append(refused.value.reason)
+    assert refusals[0] == refusals[1]
+    assert who(uow) == [("a" * 64, "registered")]
+    await handle(uow, cancel_registration, c.CancelRegistration(hub_event_id="E-1", participant_ref="a" * 64), by="brg")
+    assert who(uow) == [("a" * 64, "cancelled")]
+
+
+async def test_only_the_organisers_record_attendance():
+    uow = await series(capacity=3, people=1)
+    with pytest.raises(NotPermitted):
+        await handle(uow, record_attendance, c.RecordAttendance(hub_event_id="E-1", no_shows=["0" * 64]), by="brg")
+    assert occurrence(uow).registrations[0].attendance is None
+
+
+async def test_a_registration_sent_again_stands_and_a_cancelled_one_is_not_brought_back():
+    uow = await series(capacity=1)
+    again = c.RegisterForHubEvent(hub_event_id="E-1", registration_id="G-a", participant_ref="a" * 64)
+    assert facts(await handle(uow, register, again, by="brg"), h.RegistrationConfirmed)
+    assert await handle(uow, register, again, by="brg") == []  # the same registration: nothing changes
+    with pytest.raises(RegistrationIdTaken):  # the same id from another partner is not "the same"
+        await handle(uow, register, again, by="poseidon")
+    await handle(uow, cancel_registration, c.CancelRegistration(hub_event_id="E-1", participant_ref="a" * 64), by="brg")
+    await handle(uow, register, c.RegisterForHubEvent(hub_event_id="E-1", participant_ref="b" * 64), by="brg")
+    with pytest.raises(RegistrationIdTaken):
+        await handle(uow, register, again, by="brg")
+    assert who(uow) == [("a" * 64, "cancelled"), ("b" * 64, "registered")]

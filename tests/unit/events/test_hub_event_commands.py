@@ -93,7 +93,7 @@ async def test_an_erased_resident_leaves_upcoming_places_keeps_past_counts_and_i
     upcoming.capacity = 1  # the second resident waits
     for occurrence, refs in ((past, ["ab" * 32]), (upcoming, ["ab" * 32, "cd" * 32])):
         for n, ref in enumerate(refs):
-            occurrence.register(f"G-{occurrence.starts_at:%d}-{n}", ref, STARTS)
+            occurrence.register(f"G-{occurrence.starts_at:%m%d}-{n}", ref, STARTS)
     await uow.occurrences.add([past])
     await uow.occurrences.save(past)
     await uow.occurrences.save(upcoming)

@@ -91,9 +91,9 @@ async def test_the_referred_resident_takes_a_place_then_the_next_waits():
     )
     [waiting] = facts(await handle(uow, requested("R-2", "b", occurrence_starts_at=STARTS)), h.RegistrationWaitlisted)
     assert (waiting.registration_id, waiting.waitlist_position) == ("G-R-2", 1)
-    assert [(g.participant_ref, g.status, g.referral_id) for g in occurrence(uow).registrations] == [
-        ("a" * 64, "registered", "R-1"),
-        ("b" * 64, "waitlisted", "R-2"),
+    assert [(g.participant_ref, g.status, g.referral_id, g.registered_by) for g in occurrence(uow).registrations] == [
+        ("a" * 64, "registered", "R-1", "bostadsbolaget"),  # the referring partner registered them
+        ("b" * 64, "waitlisted", "R-2", "bostadsbolaget"),
     ]
 
 

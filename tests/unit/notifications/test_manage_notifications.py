@@ -138,8 +138,8 @@ async def test_subscriptions_are_made_and_ended_for_own_staff_only(uow):
 
 
 async def test_a_webhook_belongs_to_the_partner_that_registered_it(uow):
-    sealed = await handle(uow, c.RegisterWebhook(webhook_id="W-1", url="https://brg.test/hook", kinds=["referral.*"]))
-    secret = open_secret(sealed, BRG_KEY.private)  # the answer: sealed to the partner that registered it
+    answer = await handle(uow, c.RegisterWebhook(webhook_id="W-1", url="https://brg.test/hook", kinds=["referral.*"]))
+    secret = open_secret(answer["sealed_secret"], BRG_KEY.private)  # sealed to the partner that registered it
     stored = uow.webhooks.by_id["W-1"]
     assert secret.startswith(SECRET_PREFIX) and open_secret(stored.secret, SERVICE_KEY.private) == secret
     assert stored == WebhookEndpoint("W-1", "brg", "https://brg.test/hook", stored.secret, ("referral.*",))

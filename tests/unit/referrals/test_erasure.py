@@ -1,5 +1,6 @@
 """A resident's data key and their erasure, in the referrals service through its bootstrap with fakes."""
 
+import base64
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,7 @@ from hubnet_common.sdk.sealing import (
     ContactDetails,
     SealingError,
     generate_encryption_keys,
+    new_data_key,
     open_data_key,
     seal_with_data_key,
 )
@@ -264,3 +266,46 @@ async def test_an_invalid_sealed_number_is_refused_without_repeating_it(processo
     assert await send(processor, consent().model_copy(update={"sealed_personnummer": bad})) == "refused"
     [rejected] = published(uow, CommandRejected)
     assert rejected.code == "invalid-personnummer" and "1990" not in rejected.reason
+
+
+def dressed_as_sealed(text: str) -> str:
+    return "sealed:v2:" + base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize("field", ["need", "sealed_contact"])
+@pytest.mark.parametrize("how", ["plain text dressed as sealed", "sealed under another key"])
+async def test_what_does_not_open_under_the_residents_data_key_is_refused_not_stored(processor, uow, field, how):
+    given = consent()
+    await send(processor, given)
+    text = "Vill starta en cateringfirma i Hjällbo, har skulder hos Kronofogden"
+    value = dressed_as_sealed(text) if how.startswith("plain") else seal_with_data_key(text, new_data_key())
+    command = c.CreateReferral(
+        service_id="brg-business-coaching",
+        hub_id="hjallbo",
+        participant_ref=RESIDENT,
+        purpose=Purpose.OWN_BUSINESS,
+        consent_id=given.consent_id,
+        **{field: value},
+    )
+    assert await send(processor, command) == "refused"
+    [refused] = published(uow, CommandRejected)
+    assert refused.code == "not-sealed" and field in refused.reason and text not in refused.reason
+    assert uow.referrals.by_id == {}
+
+
+async def test_a_reason_or_note_that_does_not_open_under_the_residents_key_changes_nothing(processor, uow):
+    _, command = await referred(processor, uow)
+    dressed = dressed_as_sealed("Flyttar till Borås i vår och vill inte längre ha coachning")
+    for change in (
+        c.CancelReferral(referral_id=command.referral_id, reason_code=ReasonCode.NO_LONGER_INTERESTED, reason=dressed),
+        c.MarkReferralEnteredInError(referral_id=command.referral_id, note=dressed),
+    ):
+        assert await send(processor, change) == "refused"
+    assert refusals(uow) == ["not-sealed", "not-sealed"]
+    assert uow.referrals.by_id[command.referral_id].status == "requested"
+    key = data_key_of(uow, "bostadsbolaget")
+    sealed_reason = seal_with_data_key("Flyttar till Borås", key)
+    cancel = c.CancelReferral(
+        referral_id=command.referral_id, reason_code=ReasonCode.NO_LONGER_INTERESTED, reason=sealed_reason
+    )
+    assert await send(processor, cancel) == "accepted"

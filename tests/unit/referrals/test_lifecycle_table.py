@@ -1,9 +1,12 @@
 """The one table of referral steps (hubnet_common/sdk/lifecycle.py) and the referrals domain's rules
 keyed from it: every command, action and fact has its step, and every step its rule."""
 
+from pathlib import Path
+
 from hubnet_common.sdk.lifecycle import CHANGES, STEP_OF, STEPS, TOLD_OF, Action, Party
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages import referral_events as f
+from hubnet_referrals.adapters.custodian import KeyCustodian
 from hubnet_referrals.domain.referral import RULES
 from hubnet_referrals.handlers import change_referral
 
@@ -20,7 +23,7 @@ def test_every_step_after_the_request_has_its_domain_rule():
 def test_every_lifecycle_command_is_a_step_and_handled_by_change_referral():
     commands = set(c._ChangeReferral.__subclasses__())
     assert set(CHANGES) == commands
-    assert set(change_referral.HANDLERS) == commands
+    assert set(change_referral.handlers(KeyCustodian(Path("unused")))) == commands
     assert STEP_OF[Action.REQUEST].command is c.CreateReferral
 
 

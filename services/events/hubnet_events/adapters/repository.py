@@ -82,6 +82,7 @@ class PgHubEvents:
 class PgOccurrences:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
+        self.read: dict[str, tuple[str, str | None]] = {}  # registration id: (status, attendance) as `get` read it
 
     async def add(self, occurrences: list[Occurrence]) -> None:
         await self.conn.executemany(
@@ -106,11 +107,12 @@ class PgOccurrences:
         if row is None:
             return None
         registrations = await self.conn.fetch(
-            "SELECT id, participant_ref, status, at, referral_id, attendance, seq FROM registrations"
+            "SELECT id, participant_ref, status, at, referral_id, attendance, seq, registered_by FROM registrations"
             " WHERE hub_event_id = $1 AND occurrence_starts_at = $2 ORDER BY seq",
             hub_event_id,
             starts_at,
         )
+        self.read.update((r["id"], (r["status"], r["attendance"])) for r in registrations)
         return Occurrence(**dict(row), registrations=[Registration(**dict(r)) for r in registrations])
 
     async def to_remind(self, now: datetime, until: datetime, limit: int) -> list[tuple[HubEvent, Occurrence]]:
@@ -145,6 +147,12 @@ class PgOccurrences:
             referral_id,
         )
         return (row[0], row[1], row[2]) if row else None
+
+    async def registration_place(self, registration_id: str) -> tuple[str, datetime] | None:
+        row = await self.conn.fetchrow(
+            "SELECT hub_event_id, occurrence_starts_at FROM registrations WHERE id = $1", registration_id
+        )
+        return (row[0], row[1]) if row else None
 
     async def upcoming_of(self, participant_ref: str, after: datetime) -> list[tuple[str, datetime]]:
         """(hub event, occurrence start) where the resident holds a place or waits, still to come."""
@@ -191,12 +199,30 @@ class PgOccurrences:
             o.status,
             o.walk_ins,
         )
+        # Registrations read with the occurrence (they have a seq) change status and attendance in
+        # place, those that changed; new ones are inserted and never overwrite a row of the same id: a reused id is an
+        # error, not the old registration brought back (handlers/registrations.py checks it first).
+        changed = [r for r in o.registrations if r.seq is not None and self.read.get(r.id) != (r.status, r.attendance)]
         await self.conn.executemany(
-            "INSERT INTO registrations (id, hub_event_id, occurrence_starts_at, participant_ref, status, at,"
-            " referral_id, attendance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-            " ON CONFLICT (id) DO UPDATE SET status = $5, attendance = $8",
-            [
-                (r.id, o.hub_event_id, o.starts_at, r.participant_ref, r.status, r.at, r.referral_id, r.attendance)
-                for r in o.registrations
-            ],
+            "UPDATE registrations SET status = $4, attendance = $5"
+            " WHERE id = $1 AND hub_event_id = $2 AND occurrence_starts_at = $3",
+            [(r.id, o.hub_event_id, o.starts_at, r.status, r.attendance) for r in changed],
         )
+        self.read.update((r.id, (r.status, r.attendance)) for r in changed)
+        for r in o.registrations:
+            if r.seq is None:
+                r.seq = await self.conn.fetchval(
+                    "INSERT INTO registrations (id, hub_event_id, occurrence_starts_at, participant_ref, status, at,"
+                    " referral_id, attendance, registered_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                    " RETURNING seq",
+                    r.id,
+                    o.hub_event_id,
+                    o.starts_at,
+                    r.participant_ref,
+                    r.status,
+                    r.at,
+                    r.referral_id,
+                    r.attendance,
+                    r.registered_by,
+                )
+                self.read[r.id] = (r.status, r.attendance)

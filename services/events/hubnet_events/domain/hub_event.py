@@ -57,8 +57,13 @@ class HubEvent:
     languages: tuple[str, ...] = ("sv",)
     audience: str | None = None
 
+    def organised_by(self, partner_id: str | None) -> bool:
+        return partner_id is not None and (
+            partner_id == self.organiser_partner_id or partner_id in self.co_organiser_ids
+        )
+
     def _by_organiser(self, partner_id: str | None) -> None:
-        if partner_id != self.organiser_partner_id and partner_id not in self.co_organiser_ids:
+        if not self.organised_by(partner_id):
             raise NotOrganiser(f"only the organisers ({self.organiser_partner_id}) may change {self.id}")
         if self.status == "cancelled":
             raise HubEventClosed(f"{self.id} was cancelled: {self.cancel_reason}")

@@ -22,6 +22,10 @@ class NotRegistered(Refused):
     code = "not-registered"
 
 
+class RegistrationIdTaken(Refused):
+    code = "registration-id-taken"
+
+
 class OccurrenceClosed(Refused):
     code = "occurrence-closed"
 
@@ -39,6 +43,7 @@ class Registration:
     referral_id: str | None = None
     attendance: str | None = None  # attended | no-show
     seq: int | None = None  # arrival order, given when stored
+    registered_by: str | None = None  # the partner that registered the resident (None: before migration 0007)
 
     @property
     def active(self) -> bool:
@@ -66,10 +71,26 @@ class Occurrence:
     def find(self, participant_ref: str) -> Registration | None:
         return next((r for r in self.registrations if r.participant_ref == participant_ref and r.active), None)
 
+    def holds(self, registration_id: str, participant_ref: str, by: str | None) -> bool:
+        """Whether this registration stands as it would be made again: a repeat of it changes nothing."""
+        return any(
+            r.id == registration_id and r.active and r.participant_ref == participant_ref and r.registered_by == by
+            for r in self.registrations
+        )
+
     def register(
-        self, registration_id: str, participant_ref: str, at: datetime, referral_id: str | None = None
+        self,
+        registration_id: str,
+        participant_ref: str,
+        at: datetime,
+        referral_id: str | None = None,
+        *,
+        by: str | None = None,
     ) -> Registration:
-        """A place if there is one, else the end of the waitlist."""
+        """A place if there is one, else the end of the waitlist. A registration id is used once:
+        a cancelled registration is never brought back (a new one needs a new id)."""
+        if any(r.id == registration_id for r in self.registrations):
+            raise RegistrationIdTaken(f"registration id {registration_id} is taken: a new registration needs a new id")
         if self.status != "scheduled":
             raise OccurrenceClosed(f"{self.hub_event_id} on {self.starts_at.isoformat()} is {self.status}")
         if self.find(participant_ref):
@@ -77,7 +98,7 @@ class Occurrence:
                 f"the resident is already registered for {self.hub_event_id} on {self.starts_at.isoformat()}"
             )
         status = "registered" if len(self.registered) < self.capacity else "waitlisted"
-        registration = Registration(registration_id, participant_ref, status, at, referral_id)
+        registration = Registration(registration_id, participant_ref, status, at, referral_id, registered_by=by)
         self.registrations.append(registration)
         return registration
 

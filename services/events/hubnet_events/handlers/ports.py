@@ -59,6 +59,10 @@ class Occurrences(Protocol):
         """(hub event, occurrence start, participant_ref) of the latest registration a referral made."""
         ...
 
+    async def registration_place(self, registration_id: str) -> tuple[str, datetime] | None:
+        """(hub event, occurrence start) of the registration with this id, whatever its status."""
+        ...
+
     async def upcoming_of(self, participant_ref: str, after: datetime) -> list[tuple[str, datetime]]:
         """(hub event, occurrence start) where the resident holds a place or waits after `after`,
         ordered by start, then hub event."""

@@ -12,7 +12,7 @@ from hubnet_common.sdk.messages import referral_events as r
 from hubnet_common.sdk.messages.base import Message
 from hubnet_common.service.processing import Handler
 from hubnet_events.handlers.ports import UnitOfWork
-from hubnet_events.handlers.registrations import occurrence_of, placed, promoted
+from hubnet_events.handlers.registrations import occurrence_of, placed, promoted, registration_id_unused
 
 log = structlog.get_logger(__name__)
 
@@ -22,8 +22,12 @@ async def register_referred(fact: r.ReferralRequested, envelope: Envelope, uow: 
         return
     try:
         hub_id, occurrence = await occurrence_of(uow, fact.hub_event_id, fact.occurrence_starts_at)
+        registration_id, by = f"G-{fact.referral_id}", fact.sender_partner_id  # the referring partner registers
+        if occurrence.holds(registration_id, fact.participant_ref, by):
+            return
+        await registration_id_unused(uow, registration_id)
         registration = occurrence.register(
-            f"G-{fact.referral_id}", fact.participant_ref, envelope.time, fact.referral_id
+            registration_id, fact.participant_ref, envelope.time, fact.referral_id, by=by
         )
     except Refused as refusal:
         log.warning(

@@ -2,6 +2,8 @@
 decides; this loads, saves, moves the SLA clocks and publishes the fact (and, on completion, the
 outcome)."""
 
+from functools import partial
+
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.lifecycle import CHANGES
@@ -11,10 +13,11 @@ from hubnet_referrals.domain.referral import Action, Outcome, ServiceUnknown
 from hubnet_referrals.domain.sla import SlaClock
 from hubnet_referrals.handlers import load
 from hubnet_referrals.handlers.facts import fact_of, outcome_of
-from hubnet_referrals.handlers.ports import UnitOfWork
+from hubnet_referrals.handlers.ports import KeyCustodian, UnitOfWork
+from hubnet_referrals.handlers.sealed import check_sealed
 
 
-async def change_referral(command, envelope: Envelope, uow: UnitOfWork) -> None:
+async def change_referral(command, envelope: Envelope, uow: UnitOfWork, *, custodian: KeyCustodian) -> None:
     referral = await load.referral(uow, command.referral_id, for_update=True)
     outcome = getattr(command, "outcome", None)
     transition = referral.apply(
@@ -27,6 +30,8 @@ async def change_referral(command, envelope: Envelope, uow: UnitOfWork) -> None:
         note=getattr(command, "note", ""),
         outcome=Outcome(outcome.main_activity, outcome.public_support_continues, outcome.note) if outcome else None,
     )
+    sealed = {"reason": getattr(command, "reason", ""), "note": getattr(command, "note", "")}
+    await check_sealed(uow, custodian, referral.participant_ref, sealed | {"outcome.note": outcome and outcome.note})
     await uow.referrals.save(referral)
     extra: dict[str, object] = {}
     await uow.sla.stop(referral.id, transition.at)
@@ -42,4 +47,6 @@ async def change_referral(command, envelope: Envelope, uow: UnitOfWork) -> None:
         uow.emit(outcome_of(referral, transition), caused_by=envelope)
 
 
-HANDLERS: dict[type[Message], Handler] = {command: change_referral for command in CHANGES}
+def handlers(custodian: KeyCustodian) -> dict[type[Message], Handler]:
+    """Every lifecycle command, to change_referral with the custodian that opens sealed fields."""
+    return {command: partial(change_referral, custodian=custodian) for command in CHANGES}

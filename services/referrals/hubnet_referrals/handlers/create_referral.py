@@ -8,10 +8,13 @@ from hubnet_referrals.domain.consent import ConsentMissing
 from hubnet_referrals.domain.referral import Referral, ReferralExists
 from hubnet_referrals.domain.sla import SlaClock
 from hubnet_referrals.handlers.facts import common_fields
-from hubnet_referrals.handlers.ports import UnitOfWork
+from hubnet_referrals.handlers.ports import KeyCustodian, UnitOfWork
+from hubnet_referrals.handlers.sealed import check_sealed
 
 
-async def create_referral(command: CreateReferral, envelope: Envelope, uow: UnitOfWork) -> None:
+async def create_referral(
+    command: CreateReferral, envelope: Envelope, uow: UnitOfWork, *, custodian: KeyCustodian
+) -> None:
     if await uow.referrals.get(command.referral_id) is not None:
         raise ReferralExists(f"a referral with id {command.referral_id} already exists")
     sender_id = partner_of(envelope.source) or ""
@@ -38,6 +41,9 @@ async def create_referral(command: CreateReferral, envelope: Envelope, uow: Unit
         partner_id=referral.receiver_partner_id,
         purpose=command.purpose,
         at=envelope.time,
+    )
+    await check_sealed(
+        uow, custodian, command.participant_ref, {"need": command.need, "sealed_contact": command.sealed_contact}
     )
     await uow.referrals.add(referral)
     assert service is not None  # Referral.request refuses an unknown service

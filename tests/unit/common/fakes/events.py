@@ -60,12 +60,22 @@ class FakeOccurrences:
         return copy.deepcopy(self.by_key.get((hub_event_id, starts_at)))
 
     async def save(self, occurrence: Occurrence) -> None:
-        stored = copy.deepcopy(occurrence)
-        for r in stored.registrations:
+        """New registrations (no seq yet) get one; like the table's primary key, an id stored
+        before (here or at another occurrence) is never taken over."""
+        key = (occurrence.hub_event_id, occurrence.starts_at)
+        for r in occurrence.registrations:
             if r.seq is None:
+                if await self.registration_place(r.id) is not None:
+                    raise ValueError(f"duplicate key: registration {r.id}")
                 self.last_seq += 1
                 r.seq = self.last_seq
-        self.by_key[(occurrence.hub_event_id, occurrence.starts_at)] = stored
+        self.by_key[key] = copy.deepcopy(occurrence)
+
+    async def registration_place(self, registration_id: str) -> tuple[str, datetime] | None:
+        return next(
+            (key for key, o in self.by_key.items() for r in o.registrations if r.id == registration_id and r.seq),
+            None,
+        )
 
     async def move(self, occurrence: Occurrence, was_starts_at: datetime) -> None:
         was = (occurrence.hub_event_id, was_starts_at)

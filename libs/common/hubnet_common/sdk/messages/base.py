@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Annotated, ClassVar
 
@@ -27,8 +29,21 @@ _NOT_SEALED = (
 )
 
 
+# A SecretBox value is its 24-byte nonce, the 16-byte Poly1305 MAC, then the ciphertext
+# (hubnet_common/sdk/sealing.py): even an empty text seals to 40 bytes. Only the holder of the
+# data key can tell ciphertext from base64 of plain text; the referrals service does
+# (hubnet_referrals/handlers/sealed.py).
+SEALED_MIN_BYTES = 24 + 16
+
+
 def _sealed(value: str) -> str:
     if not _SEALED.fullmatch(value):
+        raise ValueError(_NOT_SEALED)
+    try:
+        raw = base64.b64decode(value[len("sealed:v2:") :], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(_NOT_SEALED) from None
+    if len(raw) < SEALED_MIN_BYTES:
         raise ValueError(_NOT_SEALED)
     return value
 
