@@ -23,7 +23,7 @@ def test_every_step_after_the_request_has_its_domain_rule():
 def test_every_lifecycle_command_is_a_step_and_handled_by_change_referral():
     commands = set(c._ChangeReferral.__subclasses__())
     assert set(CHANGES) == commands
-    assert set(change_referral.handlers(KeyCustodian(Path("unused")))) == commands
+    assert set(change_referral.handlers(KeyCustodian(Path("unused"), Path("unused")))) == commands
     assert STEP_OF[Action.REQUEST].command is c.CreateReferral
 
 
