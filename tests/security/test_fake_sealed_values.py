@@ -5,7 +5,7 @@ ciphertext, out of reach of erasure. Every service checks the form (nonce and MA
 service, which holds the resident's data key, refuses what does not open under it (`not-sealed`)."""
 
 import base64
-import uuid
+import random
 
 import pytest
 
@@ -17,7 +17,9 @@ from tests.integration.referral_steps import (
     accepted,
     consent,
     data_key_of,
+    person,
     publish_encryption_key,
+    ref_of,
     referral,
     sealed,
 )
@@ -29,8 +31,10 @@ def dressed_as_sealed(text: str) -> str:
     return "sealed:v2:" + base64.b64encode(text.encode()).decode()
 
 
-def resident() -> str:
-    return uuid.uuid4().hex * 2
+def resident() -> tuple[str, str]:
+    """A made-up resident of its own: (personnummer, the participant_ref the service makes of it)."""
+    number = person(random.randrange(100, 1000))
+    return number, ref_of(number)
 
 
 async def stored(referrals_dsn: str, referral_id: str) -> list:
@@ -46,8 +50,8 @@ async def stored(referrals_dsn: str, referral_id: str) -> list:
     ],
 )
 async def test_plain_text_dressed_as_sealed_is_refused_and_not_stored(network, kafka_bootstrap, need, code):
-    ref = resident()
-    given = consent(participant_ref=ref)
+    number, ref = resident()
+    given = consent(number)
     # model_copy does not validate: the attacker's own client need not check the form
     command = referral(given.consent_id, participant_ref=ref).model_copy(update={"need": need})
     async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
@@ -59,8 +63,8 @@ async def test_plain_text_dressed_as_sealed_is_refused_and_not_stored(network, k
 
 
 async def test_a_reason_dressed_as_sealed_does_not_change_a_referral(network, kafka_bootstrap):
-    ref = resident()
-    given = consent(participant_ref=ref)
+    number, ref = resident()
+    given = consent(number)
     async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
         await publish_encryption_key(sender, "bostadsbolaget")
         accepted(await sender.request(given))
