@@ -59,6 +59,7 @@ def mailer(settings: NotificationSettings) -> SmtpMailer:
         starttls=settings.smtp_starttls,
         user=settings.smtp_user,
         password=settings.smtp_password,
+        links_under=settings.base_url,
     )
 
 

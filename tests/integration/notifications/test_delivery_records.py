@@ -113,7 +113,12 @@ async def sink(tmp_path, on_accept=None):
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        yield handler, SmtpMailer("127.0.0.1", controller.port, sender="hubnet <no-reply@hubnet.test>")
+        yield (
+            handler,
+            SmtpMailer(
+                "127.0.0.1", controller.port, sender="hubnet <no-reply@hubnet.test>", links_under="https://hubnet.test"
+            ),
+        )
     finally:
         controller.stop()
 

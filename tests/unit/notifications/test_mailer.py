@@ -34,7 +34,9 @@ async def test_mails_arrive_readable_over_one_kept_session():
     server = Controller(kept, hostname="127.0.0.1", port=port)
     server.start()
     try:
-        mailer = SmtpMailer("127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1)
+        mailer = SmtpMailer(
+            "127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1, links_under="https://hubnet.test"
+        )
         for n in range(3):
             await mailer.send("sara.nilsson@brg.example.org", wording(n), message_id=f"m-{n}")
     finally:
@@ -49,7 +51,9 @@ async def test_mails_arrive_readable_over_one_kept_session():
 
 async def test_a_session_the_server_ended_is_replaced_and_the_mail_still_sent():
     kept, port = Kept(), free_port()
-    mailer = SmtpMailer("127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1)
+    mailer = SmtpMailer(
+        "127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1, links_under="https://hubnet.test"
+    )
     for n in range(2):  # the server restarts between the mails, ending the kept session
         server = Controller(kept, hostname="127.0.0.1", port=port)
         server.start()
@@ -62,7 +66,7 @@ async def test_a_session_the_server_ended_is_replaced_and_the_mail_still_sent():
 
 
 async def test_an_address_that_could_break_the_headers_is_refused_for_good():
-    mailer = SmtpMailer("127.0.0.1", free_port(), sender="hubnet@goteborg.example")
+    mailer = SmtpMailer("127.0.0.1", free_port(), sender="hubnet@goteborg.example", links_under="https://hubnet.test")
     with pytest.raises(MailRejected):
         await mailer.send("sara@brg.example.org\r\nBcc: everyone@example.org", wording(1), message_id="m-1")
 
@@ -91,7 +95,9 @@ async def test_a_mail_is_handed_over_once_its_last_byte_is_out_and_before_the_an
         handed.append(holding.took)
 
     try:
-        mailer = SmtpMailer("127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1)
+        mailer = SmtpMailer(
+            "127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1, links_under="https://hubnet.test"
+        )
         sending = asyncio.create_task(
             mailer.send("sara.nilsson@brg.example.org", wording(1), message_id="m-1", handed_over=handed_over)
         )
@@ -118,7 +124,9 @@ async def test_a_mail_refused_after_its_last_byte_was_handed_over_is_still_refus
         handed.append("m-1")
 
     try:
-        mailer = SmtpMailer("127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1)
+        mailer = SmtpMailer(
+            "127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1, links_under="https://hubnet.test"
+        )
         with pytest.raises(MailRejected):
             await mailer.send("sara.nilsson@brg.example.org", wording(1), message_id="m-1", handed_over=handed_over)
     finally:

@@ -42,7 +42,9 @@ def smtp():
         server = Controller(handler, hostname="127.0.0.1", port=port)
         server.start()
         servers.append(server)
-        return SmtpMailer("127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1)
+        return SmtpMailer(
+            "127.0.0.1", port, sender="hubnet@goteborg.example", sessions=1, links_under="https://hubnet.test"
+        )
 
     yield serve
     for server in servers:

@@ -24,8 +24,13 @@ def test_a_new_referral_reads_in_the_staff_members_language_with_a_link():
     assert en.subject == "New referral R-1 to you at Hjällbo" and "no personal data" in en.text
 
 
-def test_the_html_twin_escapes_the_text_and_makes_links_clickable():
-    words = wording.Wording("s", 'Träffa "arbetsgivare" <i>nu</i>\n\nDetaljer: https://hubnet.test/hub-events/E-1')
-    assert "&lt;i&gt;nu&lt;/i&gt;" in words.html and "<i>" not in words.html
-    assert '<a href="https://hubnet.test/hub-events/E-1">https://hubnet.test/hub-events/E-1</a>' in words.html
-    assert words.html.count("<p>") == 2
+def test_the_html_twin_escapes_the_text_and_makes_only_hubnets_links_clickable():
+    words = wording.Wording(
+        "s",
+        'Träffa "arbetsgivare" <i>nu</i> på https://elsewhere.test/x\n\nDetaljer: https://hubnet.test/hub-events/E-1',
+    )
+    html = words.html("https://hubnet.test")
+    assert "&lt;i&gt;nu&lt;/i&gt;" in html and "<i>" not in html
+    assert '<a href="https://hubnet.test/hub-events/E-1">https://hubnet.test/hub-events/E-1</a>' in html
+    assert "https://elsewhere.test/x" in html and 'href="https://elsewhere' not in html
+    assert html.count("<p>") == 2

@@ -31,18 +31,25 @@ class Wording:
     subject: str
     text: str
 
-    @property
-    def html(self) -> str:
-        """The same words as HTML: one paragraph per block, links clickable."""
+    def html(self, links_under: str) -> str:
+        """The same words as HTML: one paragraph per block. Only hubnet's own links (those under
+        `links_under`, its base URL) are clickable: a link a partner wrote into a title or a reason
+        stays text, so no mail under hubnet's name invites a click to somewhere else."""
         paragraphs = []
         for block in self.text.split("\n\n"):
-            lines = [_linked(escape(line)) for line in block.splitlines()]
+            lines = [_linked(escape(line), links_under) for line in block.splitlines()]
             paragraphs.append(f"<p>{'<br>'.join(lines)}</p>")
         return f"<!doctype html><html><body>{''.join(paragraphs)}</body></html>"
 
 
-def _linked(line: str) -> str:
-    return re.sub(r"(https?://[^\s<]+)", r'<a href="\1">\1</a>', line)
+def _linked(line: str, links_under: str) -> str:
+    own = escape(links_under.rstrip("/") + "/")
+
+    def link(found: re.Match[str]) -> str:
+        url = found.group(0)
+        return f'<a href="{url}">{url}</a>' if url.startswith(own) else url
+
+    return re.sub(r"https?://[^\s<&\"']+", link, line)
 
 
 def _sv(language: str) -> bool:
