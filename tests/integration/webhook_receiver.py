@@ -11,7 +11,8 @@ from hubnet_common.sdk.messages.notification_commands import RegisterWebhook
 from hubnet_common.sdk.partner import PartnerClient
 from hubnet_common.sdk.webhook_signature import SignatureInvalid, new_secret, open_secret, verify
 from hubnet_common.service.settings import Settings
-from tests.integration.referral_steps import accepted
+from tests.integration.conftest import eventually
+from tests.integration.referral_steps import accepted, publish_encryption_key
 
 
 @dataclass
@@ -65,7 +66,16 @@ class Receiver:
 async def register(client: PartnerClient, partner_id: str, receiver: Receiver, webhook_id: str, kinds: list[str]):
     """Register `receiver` as the partner's webhook, and give it the secret the service made, as
     the partner opens it with its X25519 key (hubnet_common.sdk.webhook_signature.open_secret)."""
-    answer = await client.request(RegisterWebhook(webhook_id=webhook_id, url=receiver.url, kinds=kinds))
+    command = RegisterWebhook(webhook_id=webhook_id, url=receiver.url, kinds=kinds)
+    answer = await client.request(command)
+    if getattr(answer, "code", None) == "no-encryption-key":  # the partner has not published one yet
+        await publish_encryption_key(client, partner_id)
+
+        async def registered():
+            again = await client.request(command)
+            return again if getattr(again, "code", None) != "no-encryption-key" else None
+
+        answer = await eventually(registered, 30, every=0.5, what=f"{partner_id}'s key in the directory copy")
     accepted(answer)
     receiver.secret = open_secret(
         answer.sealed_secret, read_key(Settings().keys_dir / f"partner-{partner_id}.x25519.key")
