@@ -184,3 +184,17 @@ async def test_the_seed_adds_what_is_new_and_never_overwrites_places_or_keys_the
     assert uow.directory.partners["brg"].encryption_public_key == KEY
     assert uow.directory.services["fb-info"].capacity_updated_at is not None
     assert sorted(o.envelope.type.split(".")[2] for o in uow.committed) == ["hub", "partner", "service"]
+
+
+async def test_a_directory_change_carries_the_trace_of_the_command_that_made_it_and_a_refusal_names_the_owner():
+    uow = await directory()
+    envelope = Envelope.new(type=UpdateCapacity.ce_type, source=partner_source("brg"), subject="x")
+    async with uow:
+        await update_capacity(UpdateCapacity(service_id="brg-coaching", available_places=1), envelope, uow)
+        [announced] = uow.pending
+        await uow.commit()
+    assert announced.envelope.traceparent.split("-")[1] == envelope.traceparent.split("-")[1]  # one trace
+    stranger = Envelope.new(type=UpdateCapacity.ce_type, source=partner_source("poseidon"), subject="x")
+    with pytest.raises(NotPermitted, match="belongs to brg"):
+        async with uow:
+            await update_capacity(UpdateCapacity(service_id="brg-coaching", available_places=9), stranger, uow)
