@@ -107,19 +107,23 @@ async def enrolled_partners(kafka_bootstrap, network_keys):
     when it first starts: a service tested without it still knows who signs what."""
     partners, _, _ = read_network()
     for partner in partners:
-        key = read_key(network_keys / f"partner-{partner.id}.ed25519.pub")
-        fact = PartnerUpserted(
-            partner_id=partner.id,
-            name=partner.name,
-            signing_keys=[SigningKeyEntry(public_key=key)],
-            # what a partner's UpdatePartner gives it: webhook secrets are sealed to it
-            encryption_public_key=read_key(network_keys / f"partner-{partner.id}.x25519.pub"),
-        )
-        await publish_fact(
-            kafka_bootstrap,
-            fact,
-            Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject()),
-        )
+        await enrol(kafka_bootstrap, partner.id, partner.name, network_keys)
+
+
+async def enrol(kafka_bootstrap: str, partner_id: str, name: str, keys_dir) -> None:
+    """A partner's directory entry as first published: its keys from the keys directory."""
+    fact = PartnerUpserted(
+        partner_id=partner_id,
+        name=name,
+        signing_keys=[SigningKeyEntry(public_key=read_key(keys_dir / f"partner-{partner_id}.ed25519.pub"))],
+        # what a partner's UpdatePartner gives it: webhook secrets are sealed to it
+        encryption_public_key=read_key(keys_dir / f"partner-{partner_id}.x25519.pub"),
+    )
+    await publish_fact(
+        kafka_bootstrap,
+        fact,
+        Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject()),
+    )
 
 
 @pytest.fixture

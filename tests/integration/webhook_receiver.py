@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from hubnet_common.sdk.keys import read_key
 from hubnet_common.sdk.messages.notification_commands import RegisterWebhook
 from hubnet_common.sdk.partner import PartnerClient
+from hubnet_common.sdk.sealing import SealingError
 from hubnet_common.sdk.webhook_signature import SignatureInvalid, new_secret, open_secret, verify
 from hubnet_common.service.settings import Settings
-from tests.integration.conftest import eventually
-from tests.integration.referral_steps import accepted, publish_encryption_key
+from hubnet_referrals.adapters.seed import read_network
+from tests.integration.conftest import enrol, eventually
+from tests.integration.referral_steps import accepted
 
 
 @dataclass
@@ -65,21 +67,27 @@ class Receiver:
 
 async def register(client: PartnerClient, partner_id: str, receiver: Receiver, webhook_id: str, kinds: list[str]):
     """Register `receiver` as the partner's webhook, and give it the secret the service made, as
-    the partner opens it with its X25519 key (hubnet_common.sdk.webhook_signature.open_secret)."""
+    the partner opens it with its X25519 key (hubnet_common.sdk.webhook_signature.open_secret).
+    Its directory entry is published again first, as the referrals service first published it:
+    the directory topic is shared by the session and other tests give partners keys of their own.
+    The registration is repeated until the service's directory copy has that entry."""
+    keys_dir = Settings().keys_dir
+    private = read_key(keys_dir / f"partner-{partner_id}.x25519.key")
+    [seeded] = [p for p in read_network()[0] if p.id == partner_id]
+    await enrol(Settings().kafka_bootstrap, partner_id, seeded.name, keys_dir)
     command = RegisterWebhook(webhook_id=webhook_id, url=receiver.url, kinds=kinds)
-    answer = await client.request(command)
-    if getattr(answer, "code", None) == "no-encryption-key":  # the partner has not published one yet
-        await publish_encryption_key(client, partner_id)
 
-        async def registered():
-            again = await client.request(command)
-            return again if getattr(again, "code", None) != "no-encryption-key" else None
+    async def registered():
+        answer = await client.request(command)
+        if getattr(answer, "code", None) == "no-encryption-key":
+            return None
+        accepted(answer)
+        try:
+            return answer, open_secret(answer.sealed_secret, private)
+        except SealingError:  # sealed to the key the copy had before
+            return None
 
-        answer = await eventually(registered, 30, every=0.5, what=f"{partner_id}'s key in the directory copy")
-    accepted(answer)
-    receiver.secret = open_secret(
-        answer.sealed_secret, read_key(Settings().keys_dir / f"partner-{partner_id}.x25519.key")
-    )
+    answer, receiver.secret = await eventually(registered, 30, every=0.5, what=f"{partner_id}'s key in the copy")
     return answer
 
 
