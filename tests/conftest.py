@@ -25,10 +25,12 @@ import pytest
 import pytest_asyncio
 
 from hubnet_common.ops.access import network_key_names
+from hubnet_common.ops.cli.migrate import migration_dirs
 from hubnet_common.ops.local.kafka_users import environment
 from hubnet_common.ops.local.services import database_dsn
 from hubnet_common.sdk.keys import ensure_key_pairs, ensure_secret_key
 from hubnet_common.sdk.participant import PSEUDONYM_KEY_FILE
+from hubnet_common.service.db import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 HOW_TO_START = (
@@ -103,11 +105,11 @@ async def new_database(pg_server_dsn):
     """Makes empty databases with unique names; drops them after the session."""
     made: list[str] = []
 
-    async def make(label: str) -> str:
+    async def make(label: str, template: str | None = None) -> str:
         name = f"test_{label}_{uuid.uuid4().hex[:8]}"
         conn = await asyncpg.connect(pg_server_dsn)
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         finally:
             await conn.close()
         made.append(name)
@@ -120,6 +122,26 @@ async def new_database(pg_server_dsn):
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def migrated_database(new_database):
+    """Makes a database with a service's migrations applied: a copy of one migrated once per
+    service and session (CREATE DATABASE … TEMPLATE takes a fraction of the migrations' time)."""
+    templates: dict[str, str] = {}
+
+    async def make(service: str) -> str:
+        if service not in templates:
+            dsn = await new_database(f"{service}_template")
+            conn = await asyncpg.connect(dsn)
+            try:
+                await migrate(conn, *migration_dirs(service))
+            finally:
+                await conn.close()  # a template must have no connections when it is copied
+            templates[service] = dsn.rpartition("/")[2]
+        return await new_database(service, template=templates[service])
+
+    return make
 
 
 def free_port() -> int:
