@@ -6,6 +6,7 @@ from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.keys import decode, read_key
 from hubnet_common.sdk.messages import referral_commands as c
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
+from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose
 from hubnet_common.sdk.participant import (
     PSEUDONYM_KEY_FILE,
@@ -128,3 +129,25 @@ async def send_twice(client, command, envelope: Envelope, watch) -> None:
     await client.send_raw(command.topic, body, key=key, headers=headers, sign=False)
     await watch.wait_for(lambda s: getattr(s.body, "command_id", None) == envelope.id)
     await client.send_raw(command.topic, body, key=key, headers=headers, sign=False)
+
+
+def referral_requested(referral_id: str, **overrides) -> ReferralRequested:
+    """A `referral.requested` fact as the referrals service announces it: Bostadsbolaget refers a
+    resident to BRG's business coaching at Hjällbo."""
+    return ReferralRequested(
+        **{
+            "referral_id": referral_id,
+            "version": 1,
+            "status": "requested",
+            "sender_partner_id": "bostadsbolaget",
+            "receiver_partner_id": "brg",
+            "service_id": "brg-business-coaching",
+            "hub_id": "hjallbo",
+            "actor_partner_id": "bostadsbolaget",
+            "at": datetime.now(UTC),
+            "participant_ref": "ab" * 32,
+            "purpose": "own-business",
+            "consent_id": f"C-{referral_id}",
+        }
+        | overrides
+    )

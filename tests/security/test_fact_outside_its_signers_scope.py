@@ -2,36 +2,21 @@
 key (stolen, say) and a way onto referral.events.v1, an attacker announces a referral that never
 was, and the notifications service tells its staff. Each service may sign only its own facts."""
 
-from datetime import UTC, datetime
-
 from aiokafka import AIOKafkaProducer
 
 from hubnet_common.ops.local.credentials import login
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
-from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_common.sdk.topics import on_broker
 from hubnet_common.service.runtime import service_signer
 from hubnet_common.service.settings import Settings
 from tests.integration.common.test_signatures import rejections
 from tests.integration.conftest import rows
+from tests.integration.referral_steps import referral_requested
 
 
 async def test_a_service_key_cannot_sign_another_services_facts(network, kafka_bootstrap):
-    fact = ReferralRequested(
-        referral_id="R-out-of-scope-1",
-        version=1,
-        status="requested",
-        sender_partner_id="bostadsbolaget",
-        receiver_partner_id="brg",
-        service_id="brg-business-coaching",
-        hub_id="hjallbo",
-        actor_partner_id="bostadsbolaget",
-        at=datetime.now(UTC),
-        participant_ref="cd" * 32,
-        purpose="own-business",
-        consent_id="C-out-of-scope",
-    )
+    fact = referral_requested("R-out-of-scope-1", participant_ref="cd" * 32, consent_id="C-out-of-scope")
     envelope = Envelope.new(type=fact.ce_type, source=service_source("events"), subject=fact.subject())
     key, body = fact.subject().encode(), fact.model_dump_json().encode()
     signed = service_signer("events", Settings()).sign(key, envelope.to_headers(), body)

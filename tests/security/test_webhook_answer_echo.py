@@ -8,7 +8,6 @@ HUBNET_WEBHOOK_ALLOW_HTTP), as the local stack and tests do."""
 import asyncio
 import contextlib
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
@@ -16,10 +15,9 @@ from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
 from hubnet_common.sdk.messages.notification_commands import RegisterWebhook
-from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from tests.integration.conftest import eventually, publish_facts, rows
 from tests.integration.network import LOCAL_WEBHOOKS, three_in_process
-from tests.integration.referral_steps import accepted
+from tests.integration.referral_steps import accepted, referral_requested
 from tests.security.conftest import publish_encryption_key
 
 pytestmark = pytest.mark.integration
@@ -59,20 +57,7 @@ async def test_a_receivers_answer_is_not_echoed_into_the_delivery_records(local_
         async with LocalPartnerClient(kafka_bootstrap, "brg") as attacker:
             await publish_encryption_key(attacker, "brg", local_network[2])
             accepted(await attacker.request(RegisterWebhook(webhook_id=hook, url=url, kinds=["referral.*"])))
-        fact = ReferralRequested(
-            referral_id=f"R-echo-{uuid.uuid4().hex[:8]}",
-            version=1,
-            status="requested",
-            sender_partner_id="bostadsbolaget",
-            receiver_partner_id="brg",
-            service_id="brg-business-coaching",
-            hub_id="hjallbo",
-            actor_partner_id="bostadsbolaget",
-            at=datetime.now(UTC),
-            participant_ref="ab" * 32,
-            purpose="own-business",
-            consent_id="C-echo",
-        )
+        fact = referral_requested(f"R-echo-{uuid.uuid4().hex[:8]}", participant_ref="ab" * 32, consent_id="C-echo")
         envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject())
         await publish_facts(kafka_bootstrap, [(fact, envelope)])
         [row] = await eventually(

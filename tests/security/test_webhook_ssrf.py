@@ -8,7 +8,6 @@ connected to (docs/security.md)."""
 import asyncio
 import contextlib
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
@@ -16,9 +15,8 @@ from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
 from hubnet_common.sdk.messages.notification_commands import RegisterWebhook
-from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from tests.integration.conftest import eventually, publish_facts, rows
-from tests.integration.referral_steps import accepted
+from tests.integration.referral_steps import accepted, referral_requested
 from tests.security.conftest import publish_encryption_key
 
 pytestmark = pytest.mark.integration
@@ -77,20 +75,7 @@ async def test_a_webhook_at_a_name_resolving_to_loopback_is_never_called(network
                     )
                 )
             )
-        fact = ReferralRequested(
-            referral_id=f"R-ssrf-{uuid.uuid4().hex[:8]}",
-            version=1,
-            status="requested",
-            sender_partner_id="bostadsbolaget",
-            receiver_partner_id="brg",
-            service_id="brg-business-coaching",
-            hub_id="hjallbo",
-            actor_partner_id="bostadsbolaget",
-            at=datetime.now(UTC),
-            participant_ref="ab" * 32,
-            purpose="own-business",
-            consent_id="C-ssrf",
-        )
+        fact = referral_requested(f"R-ssrf-{uuid.uuid4().hex[:8]}", participant_ref="ab" * 32, consent_id="C-ssrf")
         envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject())
         await publish_facts(kafka_bootstrap, [(fact, envelope)])
 

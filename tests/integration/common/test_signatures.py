@@ -19,13 +19,12 @@ from hubnet_common.sdk.messages.audit import MessageRejected
 from hubnet_common.sdk.messages.directory import PartnerUpserted
 from hubnet_common.sdk.messages.directory_commands import RotateSigningKey
 from hubnet_common.sdk.messages.hubevent_commands import ScheduleHubEvent
-from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_common.sdk.signing import Signer
 from hubnet_common.sdk.topics import AUDIT_EVENTS, on_broker
 from hubnet_common.service.settings import Settings
 from tests.integration.conftest import eventually, publish_fact, rows
 from tests.integration.network import three_in_process
-from tests.integration.referral_steps import accepted, consent
+from tests.integration.referral_steps import accepted, consent, referral_requested
 
 pytestmark = pytest.mark.integration
 
@@ -103,20 +102,7 @@ async def test_a_command_sent_again_after_the_window_is_a_replay(network, kafka_
 
 
 async def test_a_fact_signed_by_a_partner_is_not_taken_for_the_referrals_services(network, kafka_bootstrap):
-    fact = ReferralRequested(
-        referral_id="R-forged-1",
-        version=1,
-        status="requested",
-        sender_partner_id="bostadsbolaget",
-        receiver_partner_id="brg",
-        service_id="brg-business-coaching",
-        hub_id="hjallbo",
-        actor_partner_id="bostadsbolaget",
-        at=datetime.now(UTC),
-        participant_ref="ab" * 32,
-        purpose="own-business",
-        consent_id="C-forged",
-    )
+    fact = referral_requested("R-forged-1", participant_ref="ab" * 32, consent_id="C-forged")
     envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=fact.subject())
     await publish_fact(kafka_bootstrap, fact, envelope, signer=Signer(_key("partner-brg")))
     audits = await rejections(kafka_bootstrap, envelope.id, at_least=2)  # by events and by notifications
