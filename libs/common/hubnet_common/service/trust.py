@@ -51,12 +51,12 @@ async def keep_signing_keys(conn: asyncpg.Connection, owner: str, keys: Iterable
     claimed for its first owner in `key_owners`, which never forgets; a key another owner had
     first raises KeyTaken and nothing changes."""
     keys = list(keys)
-    await conn.executemany(
-        "INSERT INTO key_owners (key_id, owner) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING",
-        [(key.id, owner) for key in keys],
-    )
+    # One statement: the keys new to key_owners are claimed for `owner`; those another owner
+    # claimed before are found (the SELECT sees the table as it was, which is all it needs).
     taken = await conn.fetch(
-        "SELECT key_id, owner FROM key_owners WHERE key_id = ANY($1::text[]) AND owner <> $2",
+        "WITH claimed AS (INSERT INTO key_owners (key_id, owner) SELECT unnest($1::text[]), $2"
+        " ON CONFLICT (key_id) DO NOTHING)"
+        " SELECT key_id, owner FROM key_owners WHERE key_id = ANY($1::text[]) AND owner <> $2",
         [key.id for key in keys],
         owner,
     )
