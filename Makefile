@@ -16,7 +16,7 @@ ENV_FILE := $(LOCAL)/env
 help:
 	@echo "make run      set everything up, start the three services, drive the demo (ONCE=1: then stop)"
 	@echo "make test     set everything up and run the whole test suite"
-	@echo "make up|down|status   local Kafka, PostgreSQL and SMTP sink"
+	@echo "make up|down|status   local Kafka, PostgreSQL, SMTP sink and Keycloak"
 	@echo "make bench    benchmarks on the local stack (never part of make test)"
 	@echo "make mutation mutation testing of the domain and handlers packages (never part of make test)"
 	@echo "make lock     re-pin requirements.lock from requirements.in"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local infrastructure for development and tests: PostgreSQL, a single-node
-# Apache Kafka (KRaft) and an SMTP sink, all on 127.0.0.1, all state in .local/.
+# Apache Kafka (KRaft), an SMTP sink and Keycloak (deploy/local/keycloak.sh), all on
+# 127.0.0.1, all state in .local/.
 #
 #   bash deploy/local/infra.sh up      # install/download/init what is missing, start what is stopped
 #   bash deploy/local/infra.sh down    # stop what runs (data is kept)
@@ -11,13 +12,13 @@
 # libs/common/hubnet_common/ops/access.py a user with a random password, made once and kept in
 # .local/kafka/users/<user> (mode 0600), plus the super user hubnet-admin, and makes the broker's
 # ACLs equal to the access matrix.
-# Needs: bash, java 17+, mvn (first run only), PostgreSQL server binaries
+# Needs: bash, java 17+ (and 21+ for Keycloak), mvn (first run only), curl, PostgreSQL server binaries
 # (installed with apt-get when missing) and a Python with aiosmtpd
 # (${PYTHON:-.venv/bin/python}).
 #
 # Optional overrides: INFRA_PG_PORT (15432), INFRA_KAFKA_PORT (19092),
 # INFRA_KAFKA_CONTROLLER_PORT (19093), INFRA_SMTP_PORT (2525),
-# INFRA_KAFKA_WAIT (90, seconds).
+# INFRA_KAFKA_WAIT (90, seconds), INFRA_KEYCLOAK_PORT (18080), INFRA_KEYCLOAK_WAIT (180).
 #
 # The ports lie below Linux's ephemeral range (32768-60999) on purpose: while a
 # server is stopped, clients retrying a port inside that range can be given it
@@ -146,6 +147,9 @@ stop_pid() {
 }
 
 status_line() { printf '%-9s %-8s port=%-6s pid=%s\n' "$1" "$2" "$3" "$4"; }
+
+# shellcheck source=deploy/local/keycloak.sh
+source "$HERE/keycloak.sh"
 
 # ------------------------------------------------------------- PostgreSQL ---
 
@@ -483,6 +487,9 @@ export HUBNET_SMTP_HOST=127.0.0.1
 export HUBNET_SMTP_PORT=$SMTP_PORT
 export HUBNET_MAIL_DIR=$MAIL_INBOX
 export HUBNET_KEYS_DIR=$LOCAL/keys
+# The identity provider's realm, and where local tools find each client's secret and user's password.
+export HUBNET_OIDC_ISSUER=$KC_ISSUER
+export HUBNET_LOCAL_IDENTITIES=$KC_SECRETS
 EOF
     mv "$LOCAL/env.tmp" "$LOCAL/env"
 }
@@ -493,11 +500,13 @@ cmd_up() {
     pg_up
     kafka_up
     mail_up
+    kc_up
     write_env
     log "up in $((SECONDS - start))s; environment in $LOCAL/env"
 }
 
 cmd_down() {
+    kc_down
     mail_down
     kafka_down
     if [[ -d "$PG_DATA" ]]; then pg_down; fi
@@ -507,6 +516,7 @@ cmd_status() {
     pg_status
     kafka_status
     mail_status
+    kc_status
 }
 
 case "${1:-}" in
