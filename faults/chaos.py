@@ -16,6 +16,7 @@ import hypothesis
 from aiokafka import AIOKafkaProducer, TopicPartition
 
 from faults.garbage import KINDS, REASONS, fuzzed_commands, garbage, signed_if_possible
+from hubnet_common.ops.local.identities import monitoring_tokens
 from hubnet_common.ops.local.kafka_users import admin_login
 from hubnet_common.ops.local.partners import partner_login, partner_signer
 from hubnet_common.ops.local.services import LocalServices
@@ -131,8 +132,9 @@ class ScaleOutAndIn(NoChaos):
 
 def _processed(port: int) -> int:
     """Records an instance has processed, from its /metrics."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers=monitoring_tokens().authorization())
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5) as response:
             lines = response.read().decode().splitlines()
     except OSError:
         return 0

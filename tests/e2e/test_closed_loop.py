@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
+from hubnet_common.ops.local.identities import monitoring_tokens, operator_tokens, partner_tokens, staff_login
 from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.watch import TopicWatcher
@@ -200,7 +201,12 @@ async def the_whole_loop(services, kafka_bootstrap, tmp_path, number: str, conta
         resident = recorded.participant_ref
         assert resident == ref_of(number)
         data_key = await asyncio.to_thread(
-            fetch_data_key, url, resident, "bostadsbolaget", read_key(keys["bostadsbolaget"][1])
+            fetch_data_key,
+            url,
+            resident,
+            "bostadsbolaget",
+            read_key(keys["bostadsbolaget"][1]),
+            tokens=partner_tokens("bostadsbolaget"),
         )
         command = referral(
             given.consent_id, participant_ref=resident, sealed_contact=seal_with_data_key(contact, data_key)
@@ -218,7 +224,9 @@ async def the_whole_loop(services, kafka_bootstrap, tmp_path, number: str, conta
     told = await wait_for_mail(mail_dir, f"{rid} är avslutad", to="amina.hassan@bostadsbolaget.example.org")
     assert "Business Region Göteborg" in told.text
     [stored] = await rows(dsns["referrals"], "SELECT sealed_contact FROM referrals WHERE id = $1", rid)
-    brg_key = await asyncio.to_thread(fetch_data_key, url, resident, "brg", read_key(keys["brg"][1]))
+    brg_key = await asyncio.to_thread(
+        fetch_data_key, url, resident, "brg", read_key(keys["brg"][1]), tokens=partner_tokens("brg")
+    )
     assert open_contact(stored[0], brg_key) == contact  # BRG opens it with its own copy of the data key
     return rid
 
@@ -290,8 +298,10 @@ async def test_staff_work_a_referral_from_the_command_line(services, kafka_boots
     assert tynnered[4] == "<5"  # one referral: too few to show
 
 
-def http(local, service: str, path: str, method: str = "GET") -> tuple[int, dict]:
-    request = urllib.request.Request(f"http://127.0.0.1:{local.ports[service]}{path}", method=method)
+def http(local, service: str, path: str, token: str, method: str = "GET") -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{local.ports[service]}{path}", method=method, headers={"authorization": f"Bearer {token}"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -305,8 +315,11 @@ async def test_staff_read_their_inbox_over_http(services, kafka_bootstrap):
         command = await a_referral(sender)
         accepted(await sender.request(command))
 
+    sara = staff_login("brg-sara", "brg")["access_token"]
+    johan = staff_login("brg-johan", "brg")["access_token"]
+
     async def listed():
-        status, inbox = await asyncio.to_thread(http, local, "notifications", "/inbox?staff=brg-sara&size=50")
+        status, inbox = await asyncio.to_thread(http, local, "notifications", "/inbox?size=50", sara)
         assert status == 200
         return inbox if any(command.referral_id in i["subject"] for i in inbox["items"]) else None
 
@@ -316,24 +329,29 @@ async def test_staff_read_their_inbox_over_http(services, kafka_bootstrap):
     assert newest["subject"].startswith("Ny remiss") and newest["read_at"] is None
     for _ in range(2):  # marking read twice is harmless
         status, _ = await asyncio.to_thread(
-            http, local, "notifications", f"/inbox/read?staff=brg-sara&id={newest['id']}", "POST"
+            http, local, "notifications", f"/inbox/read?id={newest['id']}", sara, "POST"
         )
         assert status == 200
-    _, unread = await asyncio.to_thread(http, local, "notifications", "/inbox/unread?staff=brg-sara")
+    _, unread = await asyncio.to_thread(http, local, "notifications", "/inbox/unread", sara)
     assert unread["unread"] == inbox["unread"] - 1
-    _, again = await asyncio.to_thread(http, local, "notifications", "/inbox?staff=brg-sara&size=50")
+    _, again = await asyncio.to_thread(http, local, "notifications", "/inbox?size=50", sara)
     assert again["items"][-1]["id"] == newest["id"]  # read entries come after the unread ones
-    assert (
-        await asyncio.to_thread(http, local, "notifications", f"/inbox/read?staff=brg-johan&id={newest['id']}", "POST")
-    )[0] == 404  # not Johan's
-    assert (await asyncio.to_thread(http, local, "notifications", "/inbox?staff=brg-sara&size=0"))[0] == 400
-    status, failed = await asyncio.to_thread(http, local, "notifications", "/deliveries/failed")
+    assert (await asyncio.to_thread(http, local, "notifications", f"/inbox/read?id={newest['id']}", johan, "POST"))[
+        0
+    ] == 404  # not Johan's
+    assert (await asyncio.to_thread(http, local, "notifications", "/inbox?size=0", sara))[0] == 422
+    status, failed = await asyncio.to_thread(
+        http, local, "notifications", "/deliveries/failed", operator_tokens().token()
+    )
     assert status == 200 and failed == []
 
 
-def get_text(local, service: str, path: str) -> tuple[int, bytes, str]:
+def get_text(local, service: str, path: str, token: str | None = None) -> tuple[int, bytes, str]:
+    """A public route without `token`."""
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(f"http://127.0.0.1:{local.ports[service]}{path}", headers=headers)
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{local.ports[service]}{path}", timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read(), response.headers["content-type"]
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(), exc.headers["content-type"]
@@ -392,7 +410,7 @@ async def test_a_hubs_calendar_feed_and_figures(services, kafka_bootstrap):
     status, body, _ = await asyncio.to_thread(get_text, local, "events", "/calendar.ics?partner=goteborgs-stad-arbvux")
     assert status == 200 and held.hub_event_id.encode() in body
 
-    status, body, _ = await asyncio.to_thread(get_text, local, "events", "/figures")
+    status, body, _ = await asyncio.to_thread(get_text, local, "events", "/figures", partner_tokens("brg").token())
     month = yesterday.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m")
     [row] = [r for r in json.loads(body) if (r["hub"], r["month"], r["kind"]) == ("bergsjon", month, "study-guidance")]
     assert (row["held"], row["registrations"], row["attended"], row["walk_ins"]) == (1, 6, 3, 2)
@@ -404,10 +422,10 @@ async def test_every_service_serves_prometheus_metrics(services, kafka_bootstrap
     async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
         accepted(await sender.request(consent()))
     for service in ("referrals", "events", "notifications"):
-        status, body, kind = await asyncio.to_thread(get_text, local, service, "/metrics")
+        status, body, kind = await asyncio.to_thread(get_text, local, service, "/metrics", monitoring_tokens().token())
         assert status == 200 and kind.startswith("text/plain")
         assert b"hubnet_outbox_backlog" in body and b"hubnet_handler_seconds_count" in body
-    _, body, _ = await asyncio.to_thread(get_text, local, "referrals", "/metrics")
+    _, body, _ = await asyncio.to_thread(get_text, local, "referrals", "/metrics", monitoring_tokens().token())
     assert b'hubnet_messages_total{topic="referral.commands.v1",outcome="accepted"}' in body
 
 

@@ -17,6 +17,7 @@ import pytest
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from hubnet_common.ops.local.identities import partner_tokens
 from hubnet_common.ops.local.kafka_users import admin_login
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.watch import TopicWatcher
@@ -89,7 +90,14 @@ async def refer(sender, receiver, url: str, keys: dict, resident: Resident) -> s
     """Consent, the sender's data key, a referral with sealed contact and need; BRG works it up to a hold."""
     given = consent(resident.number)
     accepted(await sender.request(given))
-    key = await asyncio.to_thread(fetch_data_key, url, resident.ref, "bostadsbolaget", keys["bostadsbolaget"])
+    key = await asyncio.to_thread(
+        fetch_data_key,
+        url,
+        resident.ref,
+        "bostadsbolaget",
+        keys["bostadsbolaget"],
+        tokens=partner_tokens("bostadsbolaget"),
+    )
     command = referral(
         given.consent_id,
         participant_ref=resident.ref,
@@ -111,7 +119,7 @@ async def refer(sender, receiver, url: str, keys: dict, resident: Resident) -> s
 async def complete_one(sender, receiver, url: str, keys: dict, resident: Resident) -> str:
     """A second referral of the resident, closed with an outcome note."""
     rid = await refer(sender, receiver, url, keys, resident)
-    key = await asyncio.to_thread(fetch_data_key, url, resident.ref, "brg", keys["brg"])
+    key = await asyncio.to_thread(fetch_data_key, url, resident.ref, "brg", keys["brg"], tokens=partner_tokens("brg"))
     for step in (
         c.ResumeReferral(referral_id=rid),
         c.CompleteReferral(
@@ -179,8 +187,9 @@ def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)  # e.g. outbox bodies
 
 
-def http_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=10) as response:
+def http_json(url: str, partner: str) -> dict:
+    request = urllib.request.Request(url, headers=partner_tokens(partner).authorization())
+    with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
 
@@ -222,8 +231,10 @@ async def test_an_erased_resident_cannot_be_read_anywhere_and_another_still_can(
                     RegisterForHubEvent(hub_event_id=evening.hub_event_id, participant_ref=resident.ref)
                 )
             )
-        erased_key = await asyncio.to_thread(fetch_data_key, url, ERASED.ref, "brg", keys["brg"])
-        opened = http_json(f"{url}/referral?id={referrals[ERASED.ref][0]}&partner=brg")
+        erased_key = await asyncio.to_thread(
+            fetch_data_key, url, ERASED.ref, "brg", keys["brg"], tokens=partner_tokens("brg")
+        )
+        opened = http_json(f"{url}/referral?id={referrals[ERASED.ref][0]}", "brg")
         assert open_contact(opened["sealed_contact"], erased_key) == ERASED.contact  # readable until erased
 
         erase = await asyncio.to_thread(
@@ -293,7 +304,9 @@ async def test_an_erased_resident_cannot_be_read_anywhere_and_another_still_can(
     assert len(theirs) >= 8  # contact and need of both referrals, the hold reasons, the outcome note
     for partner in PARTNERS:
         with pytest.raises(DataKeyMissing):
-            await asyncio.to_thread(fetch_data_key, url, ERASED.ref, partner, keys["brg"])
+            await asyncio.to_thread(
+                fetch_data_key, url, ERASED.ref, partner, keys["brg"], tokens=partner_tokens(partner)
+            )
     assert await rows(dsns["referrals"], "SELECT 1 FROM data_key_copies WHERE participant_ref = $1", ERASED.ref) == []
     scrubbed = await rows(
         dsns["referrals"],
@@ -303,8 +316,8 @@ async def test_an_erased_resident_cannot_be_read_anywhere_and_another_still_can(
     assert {tuple(r) for r in scrubbed} == {("cancelled", None, ""), ("completed", None, "")}
 
     # (c) The other resident's data is as readable by its recipient as before.
-    kept_key = await asyncio.to_thread(fetch_data_key, url, KEPT.ref, "brg", keys["brg"])
-    shown = http_json(f"{url}/referral?id={referrals[KEPT.ref][1]}&partner=brg")
+    kept_key = await asyncio.to_thread(fetch_data_key, url, KEPT.ref, "brg", keys["brg"], tokens=partner_tokens("brg"))
+    shown = http_json(f"{url}/referral?id={referrals[KEPT.ref][1]}", "brg")
     assert open_contact(shown["sealed_contact"], kept_key) == KEPT.contact
     assert open_with_data_key(shown["need"], kept_key) == KEPT.need
     assert open_with_data_key(shown["history"][-1]["outcome_note"], kept_key) == KEPT.outcome

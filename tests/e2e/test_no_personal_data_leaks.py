@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from hubnet_common.ops.local.identities import partner_tokens
 from hubnet_common.ops.local.partners import LocalPartnerClient, partner_signer
 from hubnet_common.ops.local.services import LocalServices
 from hubnet_common.ops.local.watch import TopicWatcher
@@ -181,7 +182,12 @@ async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, ka
         accepted(recorded)
         ref = recorded.participant_ref
         data_key = await asyncio.to_thread(
-            fetch_data_key, url, ref, "bostadsbolaget", read_key(keys["bostadsbolaget"][1])
+            fetch_data_key,
+            url,
+            ref,
+            "bostadsbolaget",
+            read_key(keys["bostadsbolaget"][1]),
+            tokens=partner_tokens("bostadsbolaget"),
         )
         command = referral(
             given.consent_id,

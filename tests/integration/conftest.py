@@ -42,7 +42,7 @@ async def running(spec, settings):
     started, stop = asyncio.Event(), asyncio.Event()
 
     async def serve() -> None:
-        async with app.start_lifespan_context():
+        async with app.streams.start_lifespan_context():
             await _wait_until_assigned(app)
             started.set()
             await stop.wait()
@@ -96,7 +96,7 @@ async def _wait_until_assigned(app, timeout: float = 30.0) -> None:
     """Commands sent before a new consumer group has its partitions would still be processed
     (earliest offsets), but tests read clearer when the service is listening first."""
     async with asyncio.timeout(timeout):
-        for subscriber in app.brokers[0].subscribers:
+        for subscriber in app.streams.brokers[0].subscribers:
             while not (subscriber.consumer and subscriber.consumer.assignment()):
                 await asyncio.sleep(0.05)
 

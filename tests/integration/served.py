@@ -41,14 +41,16 @@ async def serving(spec, settings, *, timeout: float = 60.0):
         await task
 
 
-async def get(url: str, path: str) -> tuple[int, object]:
-    """(status, JSON body or text); status 0 when nothing answers."""
-    return await asyncio.to_thread(_get, url + path)
+async def get(url: str, path: str, token: str | None = None, method: str = "GET") -> tuple[int, object]:
+    """(status, JSON body or text); status 0 when nothing answers. `token`: a bearer token."""
+    return await asyncio.to_thread(call, url + path, token, method)
 
 
-def _get(address: str) -> tuple[int, object]:
+def call(address: str, token: str | None = None, method: str = "GET") -> tuple[int, object]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(address, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(address, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, _body(response.read(), response.headers.get("content-type", ""))
     except urllib.error.HTTPError as exc:
         return exc.code, _body(exc.read(), exc.headers.get("content-type", ""))
@@ -63,9 +65,9 @@ def _body(raw: bytes, content_type: str) -> object:
         return raw.decode()
 
 
-async def until_answer(url: str, path: str, wanted, timeout: float = 30.0) -> tuple[int, object]:
+async def until_answer(url: str, path: str, wanted, timeout: float = 30.0, token: str | None = None):
     """GET `path` until `wanted(status, body)` holds; the last answer."""
     async with asyncio.timeout(timeout):
-        while not wanted(*(answer := await get(url, path))):
+        while not wanted(*(answer := await get(url, path, token))):
             await asyncio.sleep(0.2)
     return answer

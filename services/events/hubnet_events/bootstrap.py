@@ -63,5 +63,6 @@ def spec(
         routes=[COMMANDS, DIRECTORY_COPY, REFERRALS],
         uow_factory=uow_factory or (lambda pool: lambda: EventsUnitOfWork(pool)),
         http_routes=http.ROUTES,
+        description=http.DESCRIPTION,
         workers=[every(settings.reminder_check_seconds, reminders, "reminders")],
     )

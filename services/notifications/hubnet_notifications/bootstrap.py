@@ -123,4 +123,5 @@ def spec(
         on_start=[seal_plain_secrets, seed_staff],
         workers=[on_own_loop(deliveries_worker), every(settings.digest_check_seconds, digests, "digests")],
         http_routes=http.ROUTES,
+        description=http.DESCRIPTION,
     )

@@ -115,4 +115,5 @@ def spec(
         on_start=[load_seed],
         workers=[every(settings.sla_check_seconds, announce_due_breaches, "sla-breaches")],
         http_routes=http.ROUTES,
+        description=http.DESCRIPTION,
     )

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from hubnet_common.ops.local.identities import partner_tokens
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.sealing import generate_encryption_keys
 from hubnet_referrals import bootstrap
@@ -28,10 +29,15 @@ async def referrals(new_database, kafka_bootstrap):
 
 
 SEEDED_BRG = next(p.name for p in read_network()[0] if p.id == "brg")
+TOKENS = partner_tokens("poseidon")  # any partner's system may read the directory
+
+
+async def test_the_directory_is_for_the_network_only(referrals):
+    assert (await get(referrals, "/directory"))[0] == 401
 
 
 async def test_the_directory_lists_the_networks_partners_hubs_and_services(referrals):
-    status, directory = await get(referrals, "/directory")
+    status, directory = await get(referrals, "/directory", TOKENS.token())
     assert status == 200
     partners, hubs, services = read_network()
     assert {p["id"]: p["name"] for p in directory["partners"]} == {p.id: p.name for p in partners}
@@ -56,6 +62,7 @@ async def test_a_partners_new_name_and_encryption_key_are_in_the_directory(refer
             lambda status, directory: (
                 status == 200 and next(p for p in directory["partners"] if p["id"] == "brg")["name"] == SEEDED_BRG
             ),
+            token=TOKENS.token(),
         )
 
 
@@ -67,6 +74,6 @@ async def shows_the_change(referrals, name: str, key: str) -> None:
             <= next(p for p in directory["partners"] if p["id"] == "brg").items()
         )
 
-    _, directory = await until_answer(referrals, "/directory", shows_it)
+    _, directory = await until_answer(referrals, "/directory", shows_it, token=TOKENS.token())
     others = {p["id"]: p["name"] for p in directory["partners"] if p["id"] != "brg"}
     assert others == {p.id: p.name for p in read_network()[0] if p.id != "brg"}  # nobody else changed

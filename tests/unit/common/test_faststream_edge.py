@@ -28,7 +28,7 @@ class RecordingProcessor:
 def test_every_subscriber_commits_after_processing_and_starts_at_the_earliest_record():
     for spec in (referrals.spec(), events.spec(), notifications.spec()):
         app, _runtime = build_app(spec, Settings(group_prefix="unit", topic_prefix=""))
-        [broker] = app.brokers
+        [broker] = app.streams.brokers
         assert len(broker.subscribers) == len(spec.routes)
         for subscriber in broker.subscribers:
             consumer_settings = subscriber._connection_args  # what FastStream hands to AIOKafkaConsumer
@@ -41,7 +41,7 @@ def test_every_subscriber_commits_after_processing_and_starts_at_the_earliest_re
 
 async def test_a_body_that_is_not_json_reaches_the_processor_as_it_was():
     app, runtime = build_app(referrals.spec(), Settings(group_prefix="unit", topic_prefix=""))
-    [broker] = app.brokers
+    [broker] = app.streams.brokers
     recording = runtime.processors["referral.commands.v1"] = RecordingProcessor()
     async with TestKafkaBroker(broker) as test_broker:
         await test_broker.publish(b"{not json", "referral.commands.v1", key=b"R-1", headers={"ce_id": "x"})

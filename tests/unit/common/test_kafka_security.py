@@ -29,7 +29,7 @@ def test_on_a_cluster_every_client_logs_in_with_scram_over_tls():
     assert isinstance(args["ssl_context"], ssl.SSLContext) and args["ssl_context"].verify_mode == ssl.CERT_REQUIRED
 
     app, _ = build_app(referrals.spec(), settings)
-    [broker] = app.brokers
+    [broker] = app.streams.brokers
     subscribers = broker._connection_kwargs  # what FastStream hands to its consumers
     assert (subscribers["security_protocol"], subscribers["sasl_mechanism"]) == ("SASL_SSL", "SCRAM-SHA-512")
     assert subscribers["sasl_plain_username"] == "referrals"

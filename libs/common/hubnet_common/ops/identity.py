@@ -25,12 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from hubnet_common.sdk.topics import PARTNERS
+from hubnet_common.service.auth import MONITORING, OPERATOR, PARTNER_SYSTEM
 
 REALM = "hubnet"
 SERVICE_AUDIENCES = ("hubnet-referrals", "hubnet-events", "hubnet-notifications")
-PARTNER_SYSTEM = "partner-system"  # the role of every partner system's client
-OPERATOR = "operator"  # dead letters, failed deliveries
-MONITORING = "monitoring"  # /metrics
 OPERATOR_CLIENT, MONITORING_CLIENT = "hubnet-operator", "hubnet-monitoring"
 ACCESS_TOKEN_SECONDS = 300
 # Tokens carry what the services read and nothing more: no e-mail address, no name.

@@ -25,6 +25,10 @@ from joserfc.jwk import KeySet
 log = structlog.get_logger(__name__)
 
 ALGORITHMS = ("RS256",)
+# The realm roles the services check (ops/identity.py gives them out).
+PARTNER_SYSTEM = "partner-system"  # every partner system's client
+OPERATOR = "operator"  # dead letters, failed deliveries
+MONITORING = "monitoring"  # /metrics
 
 
 class Unauthenticated(Exception):

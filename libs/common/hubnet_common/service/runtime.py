@@ -19,8 +19,10 @@ import asyncpg
 import structlog
 import uvicorn
 from aiokafka import ConsumerRecord
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse, PlainTextResponse
 from faststream import AckPolicy
-from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
@@ -28,9 +30,10 @@ from hubnet_common.sdk.kafka import idempotent_producer
 from hubnet_common.sdk.signing import Signer, own_signer
 from hubnet_common.sdk.topics import on_broker
 from hubnet_common.sdk.trust import Verifier, trusted_service_keys
+from hubnet_common.service.api import PUBLIC, ServiceApp, requires, service_api
+from hubnet_common.service.auth import MONITORING, OPERATOR, TokenVerifier
 from hubnet_common.service.db import create_pool, migrate, pending_migrations
 from hubnet_common.service.deadletter import DeadLetters
-from hubnet_common.service.http import json_response
 from hubnet_common.service.kafka import RenewingProducer
 from hubnet_common.service.kafka_security import broker_security, client_security
 from hubnet_common.service.logging import configure_logging
@@ -59,7 +62,8 @@ class ServiceSpec:
     uow_factory: Callable[[asyncpg.Pool], Callable[[], UnitOfWork]]
     on_start: Sequence[Callable[[Runtime], Awaitable[None]]] = ()  # e.g. load seed data
     workers: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = ()  # loops that run until cancelled
-    http_routes: Sequence[Callable[[Runtime], tuple[str, Any]]] = field(default=())
+    http_routes: Sequence[Callable[[Runtime], APIRouter]] = field(default=())  # the service's HTTP API
+    description: str = ""  # of its HTTP API, in its OpenAPI document
 
 
 class Runtime:
@@ -172,7 +176,7 @@ def service_signer(name: str, settings: Settings) -> Signer:
     return own_signer(f"service-{name}", settings.signing_key_file, settings.keys_dir)
 
 
-def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Runtime]:
+def build_app(spec: ServiceSpec, settings: Settings) -> tuple[ServiceApp, Runtime]:
     runtime = Runtime(spec, settings)
     broker = KafkaBroker(
         settings.kafka_bootstrap,
@@ -185,32 +189,45 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[AsgiFastStream, Ru
     )
     for route in spec.routes:
         _subscribe(broker, runtime, route)
-
-    @get
-    async def healthz(scope: Any) -> AsgiResponse:
-        return AsgiResponse(b"ok", status_code=200)
-
-    @get
-    async def readyz(scope: Any) -> AsgiResponse:
-        checks = await runtime.readiness()
-        return json_response(checks, 200 if all(value == "ok" for value in checks.values()) else 503)
-
-    @get
-    async def metrics(scope: Any) -> AsgiResponse:
-        return AsgiResponse(
-            (await runtime.metrics_text()).encode(), headers={"content-type": "text/plain; version=0.0.4"}
-        )
-
-    routes = [
-        ("/healthz", healthz),
-        ("/readyz", readyz),
-        ("/metrics", metrics),
-        *(route(runtime) for route in spec.http_routes),
-    ]
-    app = AsgiFastStream(
-        broker, asgi_routes=routes, lifespan=runtime.lifespan, logger=logging.getLogger("hubnet.faststream")
+    streams = AsgiFastStream(broker, lifespan=runtime.lifespan, logger=logging.getLogger("hubnet.faststream"))
+    api = service_api(
+        spec.name,
+        tokens=TokenVerifier(settings.oidc_issuer, f"hubnet-{spec.name}"),
+        pool=lambda: runtime.pool,
+        routers=[probes(runtime), *(router(runtime) for router in spec.http_routes)],
+        description=spec.description,
     )
-    return app, runtime
+    return ServiceApp(streams, api), runtime
+
+
+def probes(runtime: Runtime) -> APIRouter:
+    """Liveness and readiness for anyone (they say no more than ok or not), metrics for monitoring."""
+    router = APIRouter(tags=["probes"])
+
+    @router.get("/healthz", openapi_extra=PUBLIC, response_class=PlainTextResponse, summary="the process runs")
+    async def healthz() -> str:
+        return "ok"
+
+    @router.get(
+        "/readyz",
+        openapi_extra=PUBLIC,
+        summary="PostgreSQL, the migrations and Kafka are ready",
+        responses={503: {"description": "not ready: which part, never why (that is logged)"}},
+    )
+    async def readyz() -> JSONResponse:
+        checks = await runtime.readiness()
+        return JSONResponse(checks, 200 if all(value == "ok" for value in checks.values()) else 503)
+
+    @router.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        summary="Prometheus metrics",
+        dependencies=[Depends(requires(MONITORING, OPERATOR))],
+    )
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(await runtime.metrics_text(), media_type="text/plain; version=0.0.4")
+
+    return router
 
 
 def _subscribe(broker: KafkaBroker, runtime: Runtime, route: Route) -> None:

@@ -1,51 +1,62 @@
-"""HTTP for calendars and follow-up:
+"""The events service's HTTP API (OpenAPI in docs/openapi/events.json):
 
-GET /calendar.ics?hub=ID       an iCalendar feed of a hub's events (any calendar client)
-GET /calendar.ics?partner=ID   the feed of the events a partner organises
-GET /figures                   per hub, month and kind: held, registrations, waitlisted,
-                               attended, walk-ins, attendance rate (JSON)
+    GET /calendar.ics?hub=ID       an iCalendar feed of a hub's events (any calendar client; public)
+    GET /calendar.ics?partner=ID   the feed of the events a partner organises (public)
+    GET /figures                   per hub, month and kind: held, registrations, waitlisted,
+                                   attended, walk-ins, attendance rate (JSON; a bearer token)
+
+Residents subscribe to the calendars without an account, so they carry only what a hub's
+poster says: titles, times, places, organisers. Every hub event is public today.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from faststream.asgi import AsgiResponse, get
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from hubnet_common.service.http import json_response, problem, query
+from hubnet_common.service.api import PUBLIC, Authenticated, Problem
 from hubnet_common.service.runtime import Runtime
 from hubnet_events.adapters import read_model
 from hubnet_events.adapters.ical import calendar_feed
 
+DESCRIPTION = "Hub events: public iCalendar feeds and attendance figures."
+Id = Annotated[str | None, Query(min_length=1, max_length=64)]
 
-def calendar_route(runtime: Runtime):
-    @get
-    async def calendar(scope: Any) -> AsgiResponse:
-        q = query(scope)
-        hub, partner = q.get("hub"), q.get("partner")
-        if bool(hub) == bool(partner):
-            return problem("give either hub or partner", 400)
+
+def router(runtime: Runtime) -> APIRouter:
+    api = APIRouter(tags=["events"])
+
+    @api.get(
+        "/calendar.ics",
+        openapi_extra=PUBLIC,
+        response_class=Response,
+        responses={
+            200: {"content": {"text/calendar": {}}, "description": "the feed"},
+            400: {"description": "neither or both of hub and partner"},
+            404: {"description": "no such hub or partner"},
+        },
+    )
+    async def calendar(hub: Id = None, partner: Id = None) -> Response:
+        if (hub is None) == (partner is None):
+            raise Problem(400, "give either hub or partner")
+        table, key = ("known_hubs", hub) if hub else ("known_partners", partner)
+        assert key is not None  # one of the two, as checked above
         async with runtime.pool.acquire() as conn:
-            table, key = ("known_hubs", hub) if hub else ("known_partners", partner)
-            assert key is not None  # one of the two, as checked above
             name = await read_model.name_of(conn, table, key)
             if name is None:
-                return problem(f"no {'hub' if hub else 'partner'} {key}", 404)
+                raise Problem(404, f"no {'hub' if hub else 'partner'} {key}")
             events = await read_model.feed_events(conn, hub_id=hub, partner_id=partner)
-        body = calendar_feed(f"hubnet: {name}", events)
-        return AsgiResponse(body, headers={"content-type": "text/calendar; charset=utf-8"})
+        return Response(calendar_feed(f"hubnet: {name}", events), media_type="text/calendar; charset=utf-8")
 
-    return "/calendar.ics", calendar
-
-
-def figures_route(runtime: Runtime):
-    @get
-    async def figures(scope: Any) -> AsgiResponse:
+    @api.get("/figures")
+    async def figures(who: Authenticated) -> list[dict[str, Any]]:
         async with runtime.pool.acquire() as conn:
-            return json_response(await read_model.figures(conn, datetime.now(UTC)))
+            return await read_model.figures(conn, datetime.now(UTC))
 
-    return "/figures", figures
+    return api
 
 
-ROUTES = (calendar_route, figures_route)
+ROUTES = (router,)

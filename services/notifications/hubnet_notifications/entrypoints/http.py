@@ -1,63 +1,116 @@
-"""HTTP for staff and operators (JSON):
+"""The notifications service's HTTP API, for staff and operators (JSON; OpenAPI in
+docs/openapi/notifications.json). Who asks comes from the bearer token:
 
-    GET  /inbox?staff=ID[&page=1][&size=20]   a staff member's inbox, unread first, newest first
-    GET  /inbox/unread?staff=ID               {"unread": n}
-    POST /inbox/read?staff=ID&id=NOTIFICATION mark one entry read (again is harmless)
-    GET  /deliveries/failed                   deliveries that failed for good, for operators
+    GET  /inbox[?page=1][&size=20]   the caller's inbox, unread first, newest first (staff)
+    GET  /inbox/unread               {"unread": n} (staff)
+    POST /inbox/read?id=NOTIFICATION mark one entry of the caller's read (again is harmless)
+    GET  /deliveries/failed          deliveries that failed for good (operators)
 
-`staff` says who asks (a claim until requests are authenticated: see the trust issue).
+An inbox is its owner's only: nobody else's token reaches it, another member's entry is 404.
+Reads of an inbox are in the access log.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from faststream.asgi import AsgiResponse, get, post
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
 
-from hubnet_common.service.http import json_response, problem, query
+from hubnet_common.service.api import Problem, StaffMember, audited, requires
+from hubnet_common.service.auth import OPERATOR
 from hubnet_common.service.runtime import Runtime
 from hubnet_notifications.adapters.uow import of_this_service
 
-
-def _paging(q: dict[str, str]) -> tuple[int, int]:
-    page, size = int(q.get("page", "1")), int(q.get("size", "20"))
-    if page < 1 or not 1 <= size <= 100:
-        raise ValueError("page ≥ 1 and 1 ≤ size ≤ 100")
-    return page, size
+DESCRIPTION = "Staff inboxes, and the deliveries that failed for good."
 
 
-def inbox_route(runtime: Runtime):
-    @get
-    async def inbox(scope: Any) -> AsgiResponse:
-        q = query(scope)
-        if not q.get("staff"):
-            return problem("give staff", 400)
-        try:
-            page, size = _paging(q)
-        except ValueError as exc:
-            return problem(str(exc), 400)
-        async with of_this_service(runtime.unit_of_work)() as uow:
-            items = await uow.notifications.inbox(q["staff"], page=page, size=size)
-            unread = await uow.notifications.unread(q["staff"])
-        return json_response({"staff": q["staff"], "page": page, "size": size, "unread": unread, "items": items})
-
-    return "/inbox", inbox
+class Entry(BaseModel):
+    id: str
+    source_type: str
+    subject: str
+    body: str
+    link: str | None
+    created_at: datetime
+    read_at: datetime | None
 
 
-def unread_route(runtime: Runtime):
-    @get
-    async def unread(scope: Any) -> AsgiResponse:
-        q = query(scope)
-        if not q.get("staff"):
-            return problem("give staff", 400)
-        async with of_this_service(runtime.unit_of_work)() as uow:
-            return json_response({"unread": await uow.notifications.unread(q["staff"])})
-
-    return "/inbox/unread", unread
+class Inbox(BaseModel):
+    staff: str
+    page: int
+    size: int
+    unread: int
+    items: list[Entry]
 
 
-def is_uuid(text: str) -> bool:
+class Unread(BaseModel):
+    unread: int
+
+
+class Read(BaseModel):
+    read: str
+
+
+class FailedDelivery(BaseModel):
+    id: str
+    source_id: str
+    source_type: str
+    recipient_id: str
+    channel: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+def router(runtime: Runtime) -> APIRouter:
+    api = APIRouter(tags=["notifications"])
+
+    def unit_of_work():  # the runtime has its unit of work once it has started
+        return of_this_service(runtime.unit_of_work)()
+
+    @api.get("/inbox", response_model=Inbox, openapi_extra=audited("staff"))
+    async def inbox(
+        staff: StaffMember,
+        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+        size: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> Any:
+        async with unit_of_work() as uow:
+            items = await uow.notifications.inbox(staff, page=page, size=size)
+            unread = await uow.notifications.unread(staff)
+        return {"staff": staff, "page": page, "size": size, "unread": unread, "items": items}
+
+    @api.get("/inbox/unread", response_model=Unread, openapi_extra=audited("staff"))
+    async def unread(staff: StaffMember) -> Any:
+        async with unit_of_work() as uow:
+            return {"unread": await uow.notifications.unread(staff)}
+
+    @api.post(
+        "/inbox/read",
+        response_model=Read,
+        openapi_extra=audited("id"),
+        responses={404: {"description": "no such entry in the caller's inbox"}},
+    )
+    async def mark_read(staff: StaffMember, id: Annotated[str, Query(max_length=64)]) -> Any:
+        if not _is_uuid(id):
+            raise Problem(404, "no such entry in your inbox")
+        async with unit_of_work() as uow:
+            found = await uow.notifications.mark_read(staff, id)
+            await uow.commit()
+        if not found:
+            raise Problem(404, "no such entry in your inbox")
+        return {"read": id}
+
+    @api.get("/deliveries/failed", response_model=list[FailedDelivery], dependencies=[Depends(requires(OPERATOR))])
+    async def failed() -> Any:
+        async with unit_of_work() as uow:
+            return await uow.notifications.failed()
+
+    return api
+
+
+def _is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
     except ValueError:
@@ -65,29 +118,4 @@ def is_uuid(text: str) -> bool:
     return True
 
 
-def read_route(runtime: Runtime):
-    @post
-    async def mark_read(scope: Any) -> AsgiResponse:
-        q = query(scope)
-        if not q.get("staff") or not q.get("id"):
-            return problem("give staff and id", 400)
-        if not is_uuid(q["id"]):
-            return problem(f"no inbox entry {q['id']}", 404)
-        async with of_this_service(runtime.unit_of_work)() as uow:
-            found = await uow.notifications.mark_read(q["staff"], q["id"])
-            await uow.commit()
-        return json_response({"read": q["id"]}) if found else problem(f"no inbox entry {q['id']}", 404)
-
-    return "/inbox/read", mark_read
-
-
-def failed_route(runtime: Runtime):
-    @get
-    async def failed(scope: Any) -> AsgiResponse:
-        async with of_this_service(runtime.unit_of_work)() as uow:
-            return json_response(await uow.notifications.failed())
-
-    return "/deliveries/failed", failed
-
-
-ROUTES = (inbox_route, unread_route, read_route, failed_route)
+ROUTES = (router,)

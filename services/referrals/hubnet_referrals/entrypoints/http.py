@@ -1,134 +1,170 @@
-"""Read-only HTTP for staff and partner systems (JSON):
+"""The referrals service's HTTP API, for partner systems and staff (JSON; OpenAPI in
+docs/openapi/referrals.json). Who asks comes from the bearer token (hubnet_common/service/api.py):
 
-    GET /referral?id=R-…&partner=P                one referral with its full history
-    GET /audit?id=R-…&partner=P                   who asked what of it, when, and the answers
-    GET /referrals?partner=P[&role=sender|receiver][&status=S]
-    GET /directory                                 partners (with public keys), hubs, services
+    GET /referral?id=R-…        one referral with its full history, for its sender and receiver
+    GET /audit?id=R-…           who asked what of it, when, and the answers, for the same two
+    GET /referrals[?role=sender|receiver][&status=S]   the caller's partner's referrals
+    GET /directory              partners (with public keys), hubs, services
     GET /report[?group_by=hub,month][&since=YYYY-MM-DD][&until=…][&format=json|csv|table]
-    GET /data-key?participant_ref=…&partner=P      the resident's data key sealed to P's public key
+    GET /data-key?participant_ref=…   the resident's data key sealed to the caller's partner
 
-`partner` says who asks: a referral is shown only to its sender and receiver. (It is a claim
-until requests are authenticated: see the trust issue.) A data key copy needs no more than the
-claim: only P's private key opens it. 404 when P holds none (never shared, or the resident erased).
+A referral another partner sent and received is answered 404, as one that does not exist.
+Reads of a referral, an audit or a data key are in the access log, allowed or refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from faststream.asgi import AsgiResponse, get
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel
 
-from hubnet_common.service.http import json_response, problem, query
+from hubnet_common.service.api import Authenticated, Partner, Problem, audited
 from hubnet_common.service.runtime import Runtime
 from hubnet_referrals.adapters import read_model
-from hubnet_referrals.adapters.connection import Connection
 from hubnet_referrals.adapters.data_keys import partners_copy
 from hubnet_referrals.adapters.follow_up_query import load_records
 from hubnet_referrals.domain import follow_up
 
-
-def _lookup(
-    path: str,
-    names: tuple[str, str],
-    read: Callable[[Connection, str, str], Awaitable[Any]],
-    not_found: Callable[[dict[str, str]], str],
-):
-    """A route that reads one thing named by two query parameters, 404 when there is none (e.g. a
-    referral answered only to its sender and receiver)."""
-
-    def route(runtime: Runtime):
-        @get
-        async def lookup(scope: Any) -> AsgiResponse:
-            q = query(scope)
-            if not all(q.get(name) for name in names):
-                return problem(f"give {' and '.join(names)}", 400)
-            async with runtime.pool.acquire() as conn:
-                found = await read(conn, *(q[name] for name in names))
-            if found is None:
-                return problem(not_found(q), 404)
-            return json_response(found)
-
-        return path, lookup
-
-    return route
+DESCRIPTION = "Referrals, their history and audit, the directory, follow-up figures and data key copies."
+_NO_REFERRAL = "no such referral of yours"
+ReferralId = Annotated[str, Query(min_length=1, max_length=64, description="the referral's id, R-…")]
 
 
-def _no_referral(q: dict[str, str]) -> str:
-    return f"no referral {q['id']} for {q['partner']}"
+class Step(BaseModel):
+    version: int
+    action: str
+    status: str
+    actor_partner_id: str
+    at: datetime
+    reason_code: str | None
+    reason: str
+    note: str
+    main_activity: str | None
+    public_support_continues: bool | None
+    outcome_note: str
 
 
-async def _data_key_copy(conn: Connection, participant_ref: str, partner: str) -> dict | None:
-    sealed_key = await partners_copy(conn, participant_ref, partner)
-    return (
-        None
-        if sealed_key is None
-        else {"participant_ref": participant_ref, "partner": partner, "sealed_key": sealed_key}
+class Listed(BaseModel):
+    id: str
+    sender_partner_id: str
+    receiver_partner_id: str
+    service_id: str
+    hub_id: str
+    purpose: str
+    status: str
+    version: int
+    requested_at: datetime
+
+
+class Referral(Listed):
+    consent_id: str | None
+    participant_ref: str
+    sealed_contact: str | None
+    need: str
+    history: list[Step]
+
+
+class AuditEntry(BaseModel):
+    seq: int
+    aggregate_id: str
+    actor: str
+    command_type: str
+    command_id: str
+    sent_at: datetime
+    outcome: Literal["accepted", "refused"]
+    code: str | None
+    answered_at: datetime
+
+
+class DataKeyCopy(BaseModel):
+    participant_ref: str
+    partner: str
+    sealed_key: str
+
+
+def router(runtime: Runtime) -> APIRouter:
+    api = APIRouter(tags=["referrals"])
+    responses: dict[int | str, dict[str, Any]] = {404: {"description": "none of yours, or none at all"}}
+
+    @api.get("/referral", response_model=Referral, openapi_extra=audited("id"), responses=responses)
+    async def referral(id: ReferralId, partner: Partner) -> Any:
+        async with runtime.pool.acquire() as conn:
+            found = await read_model.referral_with_history(conn, id, partner)
+        if found is None:
+            raise Problem(404, _NO_REFERRAL)
+        return found
+
+    @api.get("/audit", response_model=list[AuditEntry], openapi_extra=audited("id"), responses=responses)
+    async def audit(id: ReferralId, partner: Partner) -> Any:
+        async with runtime.pool.acquire() as conn:
+            found = await read_model.audit_of(conn, id, partner)
+        if found is None:
+            raise Problem(404, _NO_REFERRAL)
+        return found
+
+    @api.get("/referrals", response_model=list[Listed])
+    async def referrals(
+        partner: Partner,
+        role: Literal["sender", "receiver"] | None = None,
+        status: Annotated[str | None, Query(max_length=32)] = None,
+    ) -> Any:
+        async with runtime.pool.acquire() as conn:
+            return await read_model.referrals_of(conn, partner, role=role, status=status)
+
+    @api.get("/directory")
+    async def directory(who: Authenticated) -> dict[str, Any]:
+        async with runtime.pool.acquire() as conn:
+            return await read_model.directory(conn)
+
+    @api.get(
+        "/report",
+        responses={200: {"content": {"text/csv": {}, "text/plain": {}}}, 400: {"description": "a bad window"}},
     )
-
-
-referral_route = _lookup("/referral", ("id", "partner"), read_model.referral_with_history, _no_referral)
-audit_route = _lookup("/audit", ("id", "partner"), read_model.audit_of, _no_referral)
-# The copy is sealed to the partner named: of no use to anyone else, so the query needs no more proof.
-data_key_route = _lookup(
-    "/data-key",
-    ("participant_ref", "partner"),
-    _data_key_copy,
-    lambda q: f"{q['partner']} holds no data key for this resident (none shared, or erased)",
-)
-
-
-def referrals_route(runtime: Runtime):
-    @get
-    async def referrals(scope: Any) -> AsgiResponse:
-        q = query(scope)
-        if not q.get("partner"):
-            return problem("give partner", 400)
-        if q.get("role") not in (None, "sender", "receiver"):
-            return problem("role is sender or receiver", 400)
-        async with runtime.pool.acquire() as conn:
-            found = await read_model.referrals_of(conn, q["partner"], role=q.get("role"), status=q.get("status"))
-        return json_response(found)
-
-    return "/referrals", referrals
-
-
-def directory_route(runtime: Runtime):
-    @get
-    async def directory(scope: Any) -> AsgiResponse:
-        async with runtime.pool.acquire() as conn:
-            return json_response(await read_model.directory(conn))
-
-    return "/directory", directory
-
-
-def report_route(runtime: Runtime):
-    @get
-    async def report(scope: Any) -> AsgiResponse:
-        q = query(scope)
+    async def report(
+        who: Authenticated,
+        group_by: Annotated[str, Query(max_length=64)] = ",".join(follow_up.KEYS),
+        since: date | None = None,
+        until: date | None = None,
+        format: Literal["json", "csv", "table"] = "json",
+    ) -> Response:
+        keys = tuple(key for key in group_by.split(",") if key)
         try:
-            group_by = tuple(k for k in q.get("group_by", ",".join(follow_up.KEYS)).split(",") if k)
-            since = date.fromisoformat(q["since"]) if q.get("since") else None
-            until = date.fromisoformat(q["until"]) if q.get("until") else None
             async with runtime.pool.acquire() as conn:
-                rows = follow_up.figures(await load_records(conn, since=since, until=until), group_by=group_by)
+                rows = follow_up.figures(await load_records(conn, since=since, until=until), group_by=keys)
         except ValueError as exc:
-            return problem(str(exc), 400)
-        shape = q.get("format", "json")
-        if shape == "csv":
-            return AsgiResponse(follow_up.to_csv(rows).encode(), headers={"content-type": "text/csv"})
-        if shape == "table":
-            return AsgiResponse(follow_up.to_table(rows).encode(), headers={"content-type": "text/plain"})
-        return json_response(
+            raise Problem(400, str(exc)) from None
+        if format == "csv":
+            return PlainTextResponse(follow_up.to_csv(rows), media_type="text/csv")
+        if format == "table":
+            return PlainTextResponse(follow_up.to_table(rows))
+        return JSONResponse(
             {
                 "suppressed_below": follow_up.SUPPRESS_BELOW,
-                "group_by": list(group_by),
-                "rows": [{**{k: r.key(k) for k in group_by}, **r.figures} for r in rows],
+                "group_by": list(keys),
+                "rows": [{**{k: r.key(k) for k in keys}, **r.figures} for r in rows],
             }
         )
 
-    return "/report", report
+    @api.get(
+        "/data-key",
+        response_model=DataKeyCopy,
+        openapi_extra=audited("participant_ref"),
+        responses={404: {"description": "no copy for the caller: never shared with it, or the resident erased"}},
+    )
+    async def data_key(
+        participant_ref: Annotated[str, Query(min_length=1, max_length=128)],
+        partner: Partner,
+    ) -> Any:
+        async with runtime.pool.acquire() as conn:
+            sealed_key = await partners_copy(conn, participant_ref, partner)
+        if sealed_key is None:
+            raise Problem(404, "you hold no data key for this resident (none shared, or erased)")
+        return {"participant_ref": participant_ref, "partner": partner, "sealed_key": sealed_key}
+
+    return api
 
 
-ROUTES = (referral_route, audit_route, referrals_route, directory_route, report_route, data_key_route)
+ROUTES = (router,)

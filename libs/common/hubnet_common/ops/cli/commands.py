@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from hubnet_common.ops.identity import OPERATOR_CLIENT
 from hubnet_common.sdk.messages.base import MESSAGE_TYPES, Command
 from hubnet_common.service.settings import Settings
 
@@ -55,11 +56,19 @@ def _answered(reply) -> int:
     return 0 if reply.ce_type.endswith("accepted.v1") else 1
 
 
-def _get(path: str, **query: str | None) -> bytes:
+def _get(path: str, as_client: str, **query: str | None) -> bytes:
+    """GET from the referrals service, logged in as `as_client` (ops/local/identities.py `tokens_of`)."""
+    from hubnet_common.ops.local.identities import tokens_of
+    from hubnet_common.sdk.tokens import TokenRefused
+
     params = urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
     url = f"{Settings().referrals_url}{path}?{params}"
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        request = urllib.request.Request(url, headers=tokens_of(as_client).authorization())
+    except (LookupError, TokenRefused) as exc:
+        raise Failure(f"cannot log in as {as_client}: {exc}") from exc
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode(errors="replace")
@@ -71,7 +80,7 @@ def _get(path: str, **query: str | None) -> bytes:
 
 
 def list_referrals(args: Namespace) -> int:
-    rows = json.loads(_get("/referrals", partner=args.partner, role=args.role, status=args.status))
+    rows = json.loads(_get("/referrals", f"partner-{args.partner}", role=args.role, status=args.status))
     for r in rows:
         print(
             f"{r['id']}  {r['status']:<16} v{r['version']:<3} {r['sender_partner_id']} -> "
@@ -82,7 +91,7 @@ def list_referrals(args: Namespace) -> int:
 
 
 def show_referral(args: Namespace) -> int:
-    r = json.loads(_get("/referral", id=args.referral_id, partner=args.partner))
+    r = json.loads(_get("/referral", f"partner-{args.partner}", id=args.referral_id))
     print(f"{r['id']}: {r['status']} (version {r['version']})")
     print(f"  from {r['sender_partner_id']} to {r['receiver_partner_id']}: {r['service_id']} at {r['hub_id']}")
     print(f"  purpose {r['purpose']}, consent {r['consent_id']}, participant_ref {r['participant_ref'][:12]}…")
@@ -111,7 +120,7 @@ def show_referral(args: Namespace) -> int:
 
 
 def show_audit(args: Namespace) -> int:
-    entries = json.loads(_get("/audit", id=args.referral_id, partner=args.partner))
+    entries = json.loads(_get("/audit", f"partner-{args.partner}", id=args.referral_id))
     for e in entries:
         answer = e["outcome"] + (f" ({e['code']})" if e["code"] else "")
         print(f"{e['answered_at'][:19]}  {e['actor']:<22} {e['command_type']:<40} {answer:<28} {e['command_id']}")
@@ -125,12 +134,19 @@ def _still_sealed(sealed: str | None) -> str:
 
 def _opener(participant_ref: str, partner_id: str, key_file: Path):
     """Opens what is sealed about the resident with the partner's copy of their data key."""
+    from hubnet_common.ops.local.identities import tokens_of
     from hubnet_common.sdk.data_key import DataKeyMissing, fetch_data_key
     from hubnet_common.sdk.keys import KeyInvalid, read_key
     from hubnet_common.sdk.sealing import SealingError, open_with_data_key
 
     try:
-        data_key = fetch_data_key(Settings().referrals_url, participant_ref, partner_id, read_key(key_file))
+        data_key = fetch_data_key(
+            Settings().referrals_url,
+            participant_ref,
+            partner_id,
+            read_key(key_file),
+            tokens=tokens_of(f"partner-{partner_id}"),
+        )
     except DataKeyMissing:
         return lambda sealed: (
             "(sealed; you hold no data key for this resident: never shared, or erased)" if sealed else ""
@@ -161,7 +177,9 @@ def _contact(sealed: str | None, opened) -> str:
 
 
 def report(args: Namespace) -> int:
-    body = _get("/report", group_by=args.group_by, since=args.since, until=args.until, format=args.format)
+    body = _get(
+        "/report", OPERATOR_CLIENT, group_by=args.group_by, since=args.since, until=args.until, format=args.format
+    )
     sys.stdout.write(body.decode())
     return 0
 

@@ -27,6 +27,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hubnet_common.ops.local.identities import operator_tokens, partner_tokens
 from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.services import LocalServices
@@ -51,6 +52,7 @@ from hubnet_common.sdk.messages.referral_events import ParticipantErased, Referr
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode
 from hubnet_common.sdk.participant import custodian_public_key, seal_personnummer
 from hubnet_common.sdk.sealing import ContactDetails, open_contact, seal_with_data_key
+from hubnet_common.sdk.tokens import ClientCredentials
 from hubnet_common.sdk.topics import HUB_EVENT_EVENTS, NOTIFICATION_EVENTS, REFERRAL_EVENTS
 from hubnet_common.service.settings import Settings
 
@@ -251,8 +253,7 @@ class Demo:
     def report(self) -> None:
         self.steps.start("Follow-up per hub (cells under 5 suppressed), from GET /report")
         url = f"{self.settings.referrals_url}/report?group_by=hub&format=table"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            print("    " + response.read().decode().replace("\n", "\n    ").rstrip())
+        print("    " + read_url(url, operator_tokens()).replace("\n", "\n    ").rstrip())
 
     def sealed(self, number: str) -> str:
         return seal_personnummer(number, custodian_public_key(self.keys_dir))
@@ -303,12 +304,13 @@ class Demo:
             self.ref,
             partner_id,
             private,
+            tokens=partner_tokens(partner_id),
         )
 
     async def opened_by_brg(self, referral_id: str) -> str:
         data_key = await self.data_key("brg")
-        url = f"{self.settings.referrals_url}/referral?id={referral_id}&partner=brg"
-        sealed = json.loads(await asyncio.to_thread(read_url, url))["sealed_contact"]
+        url = f"{self.settings.referrals_url}/referral?id={referral_id}"
+        sealed = json.loads(await asyncio.to_thread(read_url, url, partner_tokens("brg")))["sealed_contact"]
         opened = open_contact(sealed, data_key)
         return f"name, phone, language={opened.language} (shown only here, never on Kafka or in logs)"
 
@@ -379,6 +381,7 @@ async def _drive(settings: Settings, mail_dir: Path) -> None:
         await Demo(settings, mail_dir, settings.keys_dir, watch).run()
 
 
-def read_url(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.read()
+def read_url(url: str, tokens: ClientCredentials) -> str:
+    request = urllib.request.Request(url, headers=tokens.authorization())
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read().decode()

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from hubnet_common.ops.identity import OPERATOR_CLIENT
+from hubnet_common.ops.identity import MONITORING_CLIENT, OPERATOR_CLIENT
 from hubnet_common.ops.local.keycloak_realm import identities_dir
 from hubnet_common.sdk.tokens import ClientCredentials
 from hubnet_common.service.settings import Settings
@@ -46,6 +46,19 @@ def partner_tokens(partner_id: str) -> ClientCredentials:
 
 def operator_tokens() -> ClientCredentials:
     return client_tokens(OPERATOR_CLIENT)
+
+
+def monitoring_tokens() -> ClientCredentials:
+    return client_tokens(MONITORING_CLIENT)
+
+
+def tokens_of(client_id: str) -> ClientCredentials:
+    """A tool's login: the client of HUBNET_OIDC_CLIENT_ID / HUBNET_OIDC_CLIENT_SECRET when set (a
+    deployment gives its tools their own), else `client_id`'s on the local stack."""
+    given = os.environ.get("HUBNET_OIDC_CLIENT_ID"), os.environ.get("HUBNET_OIDC_CLIENT_SECRET")
+    if all(given):
+        return ClientCredentials(issuer(), *given)  # type: ignore[arg-type]
+    return client_tokens(client_id)
 
 
 def staff_login(username: str, partner_id: str, password: str | None = None) -> dict:
