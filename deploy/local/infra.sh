@@ -18,7 +18,7 @@
 #
 # Optional overrides: INFRA_PG_PORT (15432), INFRA_KAFKA_PORT (19092),
 # INFRA_KAFKA_CONTROLLER_PORT (19093), INFRA_SMTP_PORT (2525),
-# INFRA_KAFKA_WAIT (90, seconds), INFRA_KEYCLOAK_PORT (18080), INFRA_KEYCLOAK_WAIT (180).
+# INFRA_KAFKA_WAIT (90, seconds), INFRA_KEYCLOAK_PORT (18080), INFRA_KEYCLOAK_WAIT (300).
 #
 # The ports lie below Linux's ephemeral range (32768-60999) on purpose: while a
 # server is stopped, clients retrying a port inside that range can be given it

@@ -10,12 +10,12 @@
 # .local/keycloak/secrets/ (mode 0600).
 #
 # Override: INFRA_KEYCLOAK_PORT (18080; its management port, for health, is the next one up),
-# INFRA_KEYCLOAK_WAIT (180, seconds).
+# INFRA_KEYCLOAK_WAIT (300, seconds).
 
 KC_VERSION=26.5.6
 KC_PORT="${INFRA_KEYCLOAK_PORT:-18080}"
 KC_MANAGEMENT_PORT=$((KC_PORT + 1))
-KC_WAIT="${INFRA_KEYCLOAK_WAIT:-180}"
+KC_WAIT="${INFRA_KEYCLOAK_WAIT:-300}"  # a first start on a busy machine took 3 minutes
 KC_DIR="$LOCAL/keycloak"
 KC_HOME="$KC_DIR/keycloak-$KC_VERSION"
 KC_SECRETS="$KC_DIR/secrets"
@@ -71,7 +71,7 @@ kc_realm() {
 }
 
 kc_up() {
-    local pid java admin_password i
+    local pid java admin_password started
     if pid="$(live_pid "$KC_PID" "keycloak-$KC_VERSION")"; then
         kc_ready || die "keycloak (pid $pid) runs but does not answer on $KC_URL"
         log "keycloak already running on $KC_URL (pid $pid)"
@@ -92,9 +92,10 @@ kc_up() {
         spawn "$KC_PID" "$KC_OUT" "$KC_HOME/bin/kc.sh" start-dev \
         --http-host=127.0.0.1 --http-port="$KC_PORT" --http-management-port="$KC_MANAGEMENT_PORT" \
         --hostname="$KC_URL" --health-enabled=true
-    for ((i = 0; i < KC_WAIT; i++)); do
+    started=$SECONDS
+    while ((SECONDS - started < KC_WAIT)); do
         if kc_ready; then
-            log "keycloak ready on $KC_URL after ${i}s"
+            log "keycloak ready on $KC_URL after $((SECONDS - started))s"
             kc_realm
             return 0
         fi

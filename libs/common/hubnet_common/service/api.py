@@ -124,7 +124,44 @@ def service_api(
         return JSONResponse({"error": exc.message}, exc.status)
 
     api.add_middleware(AccessLog, pool=pool)
+    plain = api.openapi
+
+    def documented() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            api.openapi_schema = with_refusals(plain())
+        return api.openapi_schema
+
+    api.openapi = documented  # type: ignore[method-assign]
     return api
+
+
+_PROBLEM = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "properties": {"error": {"type": "string", "description": "what went wrong, in plain words"}},
+            "required": ["error"],
+        }
+    }
+}
+_REFUSALS = {
+    "401": {"description": "no valid bearer token (missing, expired, for another service, or not the realm's)"},
+    "403": {"description": "a valid token without the right to this"},
+}
+
+
+def with_refusals(document: dict[str, Any]) -> dict[str, Any]:
+    """Every route that needs a token says how it refuses; every 4xx has the problem body."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if operation.get("security") != []:
+                for status, refusal in _REFUSALS.items():
+                    responses.setdefault(status, dict(refusal))
+            for status, response in responses.items():
+                if status.startswith("4") and status != "422" and "content" not in response:
+                    response["content"] = _PROBLEM
+    return document
 
 
 class AccessLog:

@@ -192,7 +192,7 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[ServiceApp, Runtim
     streams = AsgiFastStream(broker, lifespan=runtime.lifespan, logger=logging.getLogger("hubnet.faststream"))
     api = service_api(
         spec.name,
-        tokens=TokenVerifier(settings.oidc_issuer, f"hubnet-{spec.name}"),
+        tokens=TokenVerifier(settings.oidc_issuer, f"hubnet-{spec.name}", leeway_seconds=settings.oidc_leeway_seconds),
         pool=lambda: runtime.pool,
         routers=[probes(runtime), *(router(runtime) for router in spec.http_routes)],
         description=spec.description,

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # The identity provider's realm: every HTTP route but the public ones needs one of its bearer
     # tokens (service/auth.py), with this issuer and the service's audience `hubnet-<service>`.
     oidc_issuer: str = "http://127.0.0.1:18080/realms/hubnet"
+    # How far a token's exp and nbf may be off, for clocks that differ a little.
+    oidc_leeway_seconds: int = 30
     # How long a record signed with a key not (yet) in this service's directory copy waits for it.
     unknown_key_grace_seconds: float = 5.0
 

@@ -317,6 +317,14 @@ def dlq_purge(args: Namespace) -> int:
     return 0
 
 
+def openapi(args: Namespace) -> int:
+    from hubnet_common.ops.openapi import SERVICES, write
+
+    written = write(args.dir)
+    print(f"openapi: {len(written)} of {len(SERVICES)} documents in {args.dir} written anew")
+    return 0
+
+
 def topics(args: Namespace) -> int:
     from hubnet_common.ops.local.credentials import ADMIN, logged_in
     from hubnet_common.sdk.topics import ALL_TOPICS

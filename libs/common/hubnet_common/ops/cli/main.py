@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from hubnet_common.ops.cli import commands
@@ -136,6 +137,9 @@ def _admin(sub: Any) -> None:
     migrate = admin.add_parser("migrate", help="apply a service's pending migrations (HUBNET_PG_DSN)")
     migrate.add_argument("service", choices=["referrals", "events", "notifications"])
     migrate.set_defaults(run=commands.migrate)
+    openapi = admin.add_parser("openapi", help="write the services' OpenAPI documents (docs/openapi/)")
+    openapi.add_argument("--dir", type=Path, default=Path("docs/openapi"))
+    openapi.set_defaults(run=commands.openapi)
 
 
 def _demo(sub: Any) -> None:
