@@ -24,7 +24,9 @@ from hubnet_common.sdk.sealing import (
 from hubnet_common.service.processing import Processor, Record
 from hubnet_common.testing.deadletter import CollectedDeadLetters
 from hubnet_referrals import bootstrap
-from hubnet_referrals.adapters.custodian import KeyCustodian
+from hubnet_referrals.adapters.custodian import CopyNotOpenable, KeyCustodian
+from hubnet_referrals.domain.data_key import CUSTODIAN as HOLDER
+from hubnet_referrals.domain.data_key import DataKeyCopy
 from tests.unit.common.fakes.network import network_verifier, signed
 from tests.unit.common.fakes.referrals import FakeReferralsUnitOfWork
 from tests.unit.referrals.residents import CUSTODIAN, custodian_settings, ref_of, sealed
@@ -217,12 +219,13 @@ def test_the_custodian_opens_only_what_is_sealed_to_its_own_key(tmp_path):
     _, path = write_key_pair(tmp_path, "service-referrals", "x25519")
     first, second = KeyCustodian(path, tmp_path / "p.key"), KeyCustodian(path, tmp_path / "p.key")
     assert first.public_key == second.public_key == read_key(tmp_path / "service-referrals.x25519.pub")
-    with pytest.raises(SealingError):
-        first.open(first.seal(first.new_key(), generate_encryption_keys().public))
+    other = generate_encryption_keys().public
+    with pytest.raises(CopyNotOpenable):
+        first.open(DataKeyCopy(HOLDER, other, first.seal(first.new_key(), other)))
     with pytest.raises(KeyInvalid, match="nowhere.key"):
         KeyCustodian(tmp_path / "nowhere.key", tmp_path / "p.key").public_key
     key = first.new_key()
-    assert second.open(first.seal(key, second.public_key)) == key
+    assert second.open(DataKeyCopy(HOLDER, second.public_key, first.seal(key, second.public_key))) == key
 
 
 async def test_consent_and_erasure_answer_the_sender_with_the_ref_of_the_sealed_number(processor, uow):

@@ -3,7 +3,8 @@ the topic and consumer-group ACLs of each, as data. `deploy/k8s` renders its Str
 from this module, and a test holds the two equal.
 
 - A **service** reads the topics it consumes (with consumer groups `<group prefix>-<service>-…`,
-  see `runtime.consumer_group`), writes the topics its outbox relay publishes to, the dead-letter
+  see `runtime.consumer_group`) and those it reads at start-up (the referrals service its
+  `referral.erasures.v1`, which no partner reads), writes the topics its outbox relay publishes to, the dead-letter
   topics (`<topic>.dlq`) of what it consumes and, when it answers commands, every partner's replies
   topic (`partner.<id>.replies.v1`, one prefixed ACL on `partner.`).
 - A **partner** writes the three command topics and reads its own replies topic, the directory and
@@ -43,6 +44,7 @@ from hubnet_common.sdk.topics import (
     OUTCOME_EVENTS,
     PARTNERS,
     REFERRAL_COMMANDS,
+    REFERRAL_ERASURES,
     REFERRAL_EVENTS,
     REPLIES_PREFIX,
     Topic,
@@ -64,14 +66,16 @@ class Service:
     consumes: tuple[Topic, ...]  # each with a consumer group and a dead-letter topic
     produces: tuple[Topic, ...]  # facts from the outbox
     answers: bool = False  # answers commands on the partners' replies topics
+    reads: tuple[Topic, ...] = ()  # read to the end at start-up, without a group or dead letters
 
 
 SERVICES = (
     Service(
         "referrals",
         consumes=(REFERRAL_COMMANDS,),
-        produces=(*facts_of("referrals"), AUDIT_EVENTS),
+        produces=(*facts_of("referrals"), REFERRAL_ERASURES, AUDIT_EVENTS),
         answers=True,
+        reads=(REFERRAL_ERASURES,),  # what a restore must not undo (docs/adr/0011-custodian-rotation-and-restores.md)
     ),
     Service(
         "events",
@@ -115,7 +119,7 @@ def service_group_prefix(service: str, group_prefix: str = "hubnet") -> str:
 
 
 def service_principal(service: Service, *, topic_prefix: str = "", group_prefix: str = "hubnet") -> Principal:
-    reads = [t.name for t in service.consumes]
+    reads = [t.name for t in (*service.consumes, *service.reads)]
     writes = [t.name for t in service.produces] + [dead_letter_topic(t.name) for t in service.consumes]
     return Principal(
         f"hubnet-{service.name}",
