@@ -140,13 +140,40 @@ def service_objects(service: Service) -> list[dict]:
     ]
 
 
+def private_keys(service: Service, name: str) -> list[tuple[str, str, str, str, bool]]:
+    """(volume, Secret, file, env variable, optional) of each private key the service's container mounts."""
+    keys = [("signing-key", f"{name}-signing-key", "ed25519.key", "HUBNET_SIGNING_KEY_FILE", False)]
+    # referrals: the key partners seal personnummer to; notifications: the key webhook secrets are
+    # sealed to at rest (docs/adr/0008-webhook-secrets.md). Back both up (docs/operations.md).
+    if service.name in ("referrals", "notifications"):
+        keys.append(
+            (
+                "encryption-key",
+                f"hubnet-{service.name}-encryption-key",
+                "x25519.key",
+                "HUBNET_ENCRYPTION_KEY_FILE",
+                False,
+            )
+        )
+    if service.name == "referrals":
+        # The custodian key its copy of every data key is sealed to, made by the first
+        # `hubnet admin rotate-custodian-key` (until then: none, and the encryption key serves), and the
+        # key participant_ref is made with, this service's alone (docs/adr/0007-custodian-pseudonyms.md).
+        keys.append(
+            ("custodian-key", "hubnet-referrals-custodian-key", "custodian.key", "HUBNET_CUSTODIAN_KEY_FILE", True)
+        )
+        keys.append(
+            ("pseudonym-key", "hubnet-referrals-pseudonym-key", "pseudonym.key", "HUBNET_PSEUDONYM_KEY_FILE", False)
+        )
+    return keys
+
+
 def deployment(service: Service, name: str, labels: dict) -> dict:
     database = f"{service.name}-db"
     env = [
         {"name": "HUBNET_PG_DSN", "valueFrom": {"secretKeyRef": {"name": f"{database}-app", "key": "uri"}}},
         {"name": "HUBNET_KAFKA_SASL_USERNAME", "value": name},
         {"name": "HUBNET_KAFKA_SASL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}},
-        {"name": "HUBNET_SIGNING_KEY_FILE", "value": "/etc/hubnet/signing-key/ed25519.key"},
     ]
     env_from = [{"configMapRef": {"name": "hubnet-config"}}]
     if service.name == "notifications":
@@ -164,7 +191,6 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
         {"name": "tmp", "mountPath": "/tmp"},
         {"name": "kafka-ca", "mountPath": "/etc/hubnet/kafka-ca", "readOnly": True},
         {"name": "public-keys", "mountPath": "/etc/hubnet/keys", "readOnly": True},
-        {"name": "signing-key", "mountPath": "/etc/hubnet/signing-key", "readOnly": True},
     ]
     volumes = [
         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
@@ -172,47 +198,26 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
             "name": "kafka-ca",
             "secret": {"secretName": f"{CLUSTER}-cluster-ca-cert", "items": [{"key": "ca.crt", "path": "ca.crt"}]},
         },
-        # The services' and partners' public keys, and this service's private one
-        # (docs/operations.md, "Signing keys").
+        # The services' and partners' public keys (docs/operations.md, "Signing keys").
         {"name": "public-keys", "configMap": {"name": "hubnet-public-keys"}},
-        {
-            "name": "signing-key",
-            "secret": {
-                "secretName": f"{name}-signing-key",
-                "defaultMode": 0o400,
-                "items": [{"key": "ed25519.key", "path": "ed25519.key"}],
-            },
-        },
     ]
-    # referrals: the custodian of residents' data keys; notifications: the key webhook secrets are
-    # sealed to at rest (docs/adr/0008-webhook-secrets.md). Back both up (docs/operations.md).
-    if service.name in ("referrals", "notifications"):
-        env.append({"name": "HUBNET_ENCRYPTION_KEY_FILE", "value": "/etc/hubnet/encryption-key/x25519.key"})
-        mounts.append({"name": "encryption-key", "mountPath": "/etc/hubnet/encryption-key", "readOnly": True})
-        volumes.append(
-            {
-                "name": "encryption-key",
-                "secret": {
-                    "secretName": f"hubnet-{service.name}-encryption-key",
-                    "defaultMode": 0o400,
-                    "items": [{"key": "x25519.key", "path": "x25519.key"}],
-                },
-            }
-        )
-        # The key participant_ref is made with: this service's alone, no partner holds it
-        # (docs/adr/0007-custodian-pseudonyms.md; back it up with the encryption key).
-        env.append({"name": "HUBNET_PSEUDONYM_KEY_FILE", "value": "/etc/hubnet/pseudonym-key/pseudonym.key"})
-        mounts.append({"name": "pseudonym-key", "mountPath": "/etc/hubnet/pseudonym-key", "readOnly": True})
-        volumes.append(
-            {
-                "name": "pseudonym-key",
-                "secret": {
-                    "secretName": "hubnet-referrals-pseudonym-key",
-                    "defaultMode": 0o400,
-                    "items": [{"key": "pseudonym.key", "path": "pseudonym.key"}],
-                },
-            }
-        )
+    # The private keys go into the service's container only, never into the migration init
+    # container, which runs the migrations and needs none (docs/adr/0011-custodian-rotation-and-restores.md).
+    keys = private_keys(service, name)
+    key_env = [{"name": env_name, "value": f"/etc/hubnet/{volume}/{file}"} for volume, _, file, env_name, _ in keys]
+    key_mounts = [{"name": volume, "mountPath": f"/etc/hubnet/{volume}", "readOnly": True} for volume, *_ in keys]
+    volumes += [
+        {
+            "name": volume,
+            "secret": {
+                "secretName": secret,
+                "defaultMode": 0o400,
+                "items": [{"key": file, "path": file}],
+                **({"optional": True} if optional else {}),
+            },
+        }
+        for volume, secret, file, _, optional in keys
+    ]
     common = {
         "image": "hubnet",
         "imagePullPolicy": "IfNotPresent",
@@ -223,6 +228,7 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
         "resources": RESOURCES[service.name],
     }
     migrate = {"name": "migrate", **common, "command": ["hubnet", "admin", "migrate", service.name]}
+    common = {**common, "env": env + key_env, "volumeMounts": mounts + key_mounts}
     probe = {"periodSeconds": 10, "timeoutSeconds": 3, "failureThreshold": 3}
     app = {
         "name": service.name,
