@@ -99,3 +99,30 @@ async def test_a_restore_from_before_an_erasure_brings_no_data_key_back(
             assert await copies_of(dsn, ref) == [], "the custodian holds the erased resident's key again"
             [restored] = await rows(dsn, "SELECT sealed_contact, status FROM referrals WHERE id = $1", sent.referral_id)
             assert restored["sealed_contact"] is None, "the restored referral keeps the resident's sealed contact"
+
+
+async def test_a_resident_who_consents_again_after_an_erasure_keeps_their_new_key_across_a_restart(
+    new_database, kafka_bootstrap
+):
+    dsn = await new_database("referrals")
+    settings = ReferralSettings(pg_dsn=dsn, kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("again"))
+    key = generate_encryption_keys()
+    ref = ref_of(NUMBER)
+    async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as partner:
+        async with serving(bootstrap.spec(settings), settings):
+            accepted(
+                await partner.request(UpdatePartner(partner_id="bostadsbolaget", encryption_public_key=key.public))
+            )
+            accepted(await partner.request(consent(NUMBER, partners=("brg",))))
+            accepted(await partner.request(EraseParticipant(sealed_personnummer=sealed_number(NUMBER), noted_by="A")))
+            accepted(await partner.request(consent(NUMBER, partners=("brg",))))  # they came back
+            [before] = await rows(
+                dsn,
+                "SELECT sealed_key FROM data_key_copies WHERE participant_ref = $1 AND holder = $2",
+                ref,
+                "bostadsbolaget",
+            )
+        async with serving(bootstrap.spec(settings), settings) as (url, _):
+            status, body = await get(url, f"/data-key?participant_ref={ref}&partner=bostadsbolaget")
+    assert status == 200, "the erasure record erased the resident's new key too"
+    assert open_data_key(body["sealed_key"], key.private) == open_data_key(before["sealed_key"], key.private)

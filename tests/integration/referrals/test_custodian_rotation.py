@@ -8,14 +8,25 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.keys import read_key, write_key_pair
-from hubnet_common.sdk.sealing import SealingError, generate_encryption_keys, new_data_key, open_data_key, seal_data_key
+from hubnet_common.sdk.sealing import (
+    SealingError,
+    generate_encryption_keys,
+    new_data_key,
+    open_data_key,
+    public_key_for,
+    seal_data_key,
+)
 from hubnet_common.service.outbox import RELAY_LOCK
+from hubnet_referrals import bootstrap
 from hubnet_referrals.adapters.custodian_rotation import RotationStopped, next_key_file, rotate
 from hubnet_referrals.adapters.data_keys import PgDataKeys
 from hubnet_referrals.domain.data_key import CUSTODIAN, DataKeyCopy
-from hubnet_referrals.settings import CUSTODIAN_KEY_FILE
-from tests.integration.conftest import rows
+from hubnet_referrals.settings import CUSTODIAN_KEY_FILE, ReferralSettings
+from tests.conftest import fresh_group_prefix
+from tests.integration.conftest import rows, running
+from tests.integration.referral_steps import NUMBER, accepted, consent, data_key_of, publish_encryption_key, ref_of
 
 pytestmark = pytest.mark.integration
 RESIDENTS = [f"{n:064x}" for n in range(1, 8)]
@@ -125,3 +136,32 @@ async def test_a_rotation_refuses_while_the_service_runs(dsn, keys):
     finally:
         await conn.close()
     assert opens_none(await service_copies(dsn), read_key(next_key_file(keys[0]))), "copies were sealed anew"
+
+
+async def test_the_service_started_again_with_the_new_key_adds_partners_to_keys_sealed_anew(
+    new_database, kafka_bootstrap, network_keys, tmp_path
+):
+    settings = ReferralSettings(
+        pg_dsn=await new_database("referrals"),
+        kafka_bootstrap=kafka_bootstrap,
+        group_prefix=fresh_group_prefix("rotation"),
+        custodian_key_file=tmp_path / CUSTODIAN_KEY_FILE,  # none yet: never rotated
+    )
+    ref = ref_of(NUMBER)
+    async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as partner:
+        async with running(bootstrap.spec(settings), settings):
+            for partner_id in ("bostadsbolaget", "brg", "poseidon"):
+                async with LocalPartnerClient(kafka_bootstrap, partner_id) as client:
+                    await publish_encryption_key(client, partner_id)
+            accepted(await partner.request(consent(NUMBER, partners=("brg",))))
+        await rotate(settings.pg_dsn, settings.custodian_key_path, settings.personnummer_key_path)
+        async with running(bootstrap.spec(settings), settings):
+            accepted(await partner.request(consent(NUMBER, partners=("poseidon",))))
+    [custodians] = await rows(
+        settings.pg_dsn,
+        "SELECT sealed_to FROM data_key_copies WHERE participant_ref = $1 AND holder = $2",
+        ref,
+        CUSTODIAN,
+    )
+    assert custodians["sealed_to"] == public_key_for(read_key(settings.custodian_key_path))
+    assert await data_key_of(settings.pg_dsn, ref, "poseidon") == await data_key_of(settings.pg_dsn, ref, "brg")
