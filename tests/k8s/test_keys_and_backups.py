@@ -55,3 +55,12 @@ def test_every_database_backup_is_encrypted_and_kept_a_week_at_most():
         assert store["wal"].get("encryption") in ("AES256", "aws:kms"), cluster["metadata"]["name"]
         number, unit = re.fullmatch(r"([1-9][0-9]*)([dwm])", backup["retentionPolicy"]).groups()
         assert int(number) * DAYS[unit] <= MAX_RETENTION_DAYS, cluster["metadata"]["name"]
+
+
+@pytest.mark.parametrize("service", ["referrals", "events", "notifications"])
+def test_the_migration_step_finds_its_migrations_without_any_key(service, monkeypatch, tmp_path):
+    from hubnet_common.ops.cli.migrate import migration_dirs
+
+    monkeypatch.setenv("HUBNET_KEYS_DIR", str(tmp_path / "no-keys"))  # what the init container has
+    found = migration_dirs(service)  # building the service would read its keys, and fail
+    assert found and all(any(directory.glob("*.sql")) for directory in found)

@@ -44,6 +44,8 @@ from hubnet_referrals.handlers.ports import UnitOfWork as UnitOfWorkPort
 from hubnet_referrals.settings import ReferralSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# What `hubnet admin migrate` applies: found without building the service, so it needs no key.
+MIGRATION_DIRS = [MIGRATIONS]
 log = structlog.get_logger(__name__)
 
 
@@ -121,7 +123,7 @@ def spec(
     custodian = KeyCustodian(settings.personnummer_key_path, settings.pseudonym_key_path, settings.custodian_key_path)
     return ServiceSpec(
         name=SERVICE,
-        migrations=[MIGRATIONS],
+        migrations=MIGRATION_DIRS,
         routes=[commands(custodian)],
         uow_factory=uow_factory or pg_unit_of_work,
         # Before anything is served: what a restored backup brought back of erased residents goes again.
