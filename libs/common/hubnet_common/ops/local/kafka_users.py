@@ -37,6 +37,7 @@ from kafka.admin import (
     ResourceType,
     UserScramCredentialUpsertion,
 )
+from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest, DescribeClientQuotasRequest
 
 from hubnet_common.ops.access import Principal, principals
 from hubnet_common.ops.local.credentials import ADMIN, MECHANISM, ensure_password, login, password, users_dir
@@ -100,6 +101,27 @@ def on_broker(admin: KafkaAdminClient) -> set[Binding]:
             a.operation,
         )
         for a in acls
+    }
+
+
+def _send(admin: KafkaAdminClient, request):
+    """One request to any broker; kafka-python's admin client has no call for client quotas."""
+
+    async def send():
+        return await admin._manager.send(request)
+
+    return admin._manager.run(send)
+
+
+def quotas_on_broker(admin: KafkaAdminClient) -> dict[str, dict[str, float]]:
+    """The client quotas of every user that has any: user -> {quota key: value}."""
+    any_user = DescribeClientQuotasRequest.ComponentData(entity_type="user", match_type=2, match=None)
+    response = _send(admin, DescribeClientQuotasRequest(components=[any_user], strict=True))
+    if response.error_code:
+        raise RuntimeError(f"the broker did not describe the client quotas: {response.error_message}")
+    return {
+        entry.entity[0].entity_name: {value.key: value.value for value in entry.values}
+        for entry in response.entries or []
     }
 
 
