@@ -105,7 +105,7 @@ def on_broker(admin: KafkaAdminClient) -> set[Binding]:
     }
 
 
-def _send(admin: KafkaAdminClient, request):
+def admin_request(admin: KafkaAdminClient, request):
     """One request to any broker; kafka-python's admin client has no call for client quotas."""
 
     async def send():
@@ -117,7 +117,7 @@ def _send(admin: KafkaAdminClient, request):
 def quotas_on_broker(admin: KafkaAdminClient) -> dict[str, dict[str, float]]:
     """The client quotas of every user that has any: user -> {quota key: value}."""
     any_user = DescribeClientQuotasRequest.ComponentData(entity_type="user", match_type=2, match=None)
-    response = _send(admin, DescribeClientQuotasRequest(components=[any_user], strict=True))
+    response = admin_request(admin, DescribeClientQuotasRequest(components=[any_user], strict=True))
     if response.error_code:
         raise RuntimeError(f"the broker did not describe the client quotas: {response.error_message}")
     return {
@@ -144,7 +144,7 @@ def ensure_quotas(admin: KafkaAdminClient, of: Iterable[Principal]) -> list[str]
     due = sorted(user for user in wanted.keys() | present.keys() if wanted.get(user, {}) != present.get(user, {}))
     if due:
         entries = [_quota_entry(user, wanted.get(user, {}), present.get(user, {})) for user in due]
-        response = _send(admin, AlterClientQuotasRequest(entries=entries, validate_only=False))
+        response = admin_request(admin, AlterClientQuotasRequest(entries=entries, validate_only=False))
         if failed := [(e.entity[0].entity_name, e.error_message) for e in response.entries if e.error_code]:
             raise RuntimeError(f"the broker refused client quotas: {failed}")
     return due
