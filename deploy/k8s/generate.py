@@ -1,5 +1,5 @@
 """Writes the parts of `deploy/k8s/base/` that follow from the code, so they cannot drift from it:
-the `KafkaTopic`s (from `hubnet_common.sdk.topics`), the `KafkaUser`s with their ACLs (from
+the `KafkaTopic`s (from `hubnet_common.sdk.topics`), the `KafkaUser`s with their ACLs and quotas (from
 `hubnet_common.ops.access`) and each service's workload (Deployment, Service, PodDisruptionBudget,
 NetworkPolicy, KEDA ScaledObject on the lag of the groups it consumes with, ServiceMonitor).
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from hubnet_common.ops.access import SERVICES, Principal, Service, principals
+from hubnet_common.ops.access import SERVICES, Principal, Quota, Service, principals
 from hubnet_common.sdk.topics import ALL_TOPICS, Topic, on_broker
 from hubnet_common.service.runtime import consumer_group
 from hubnet_notifications.domain.webhook_address import CLUSTER_RANGES, PRIVATE_V4
@@ -76,7 +76,16 @@ def user_object(principal: Principal) -> dict:
         "spec": {
             "authentication": {"type": "scram-sha-512"},
             "authorization": {"type": "simple", "acls": acls},
+            **({"quotas": quotas(principal.quota)} if principal.quota else {}),
         },
+    }
+
+
+def quotas(quota: Quota) -> dict:
+    return {
+        "producerByteRate": quota.producer_byte_rate,
+        "consumerByteRate": quota.consumer_byte_rate,
+        "requestPercentage": quota.request_percentage,
     }
 
 

@@ -116,6 +116,28 @@ def acls(objects: list[dict]) -> list[str]:
     return wrong
 
 
+def quotas(objects: list[dict]) -> list[str]:
+    """Every partner's KafkaUser has the client quotas of `access.QUOTAS`; the others have none."""
+    want = {
+        p.user: (
+            {
+                "producerByteRate": p.quota.producer_byte_rate,
+                "consumerByteRate": p.quota.consumer_byte_rate,
+                "requestPercentage": p.quota.request_percentage,
+            }
+            if p.quota
+            else None
+        )
+        for p in principals(topic_prefix=TOPIC_PREFIX, group_prefix=GROUP_PREFIX)
+    }
+    have = {o["metadata"]["name"]: o["spec"].get("quotas") for o in of_kind(objects, "KafkaUser")}
+    return [
+        f"KafkaUser {user}: quotas {have[user]}, access.py says {want[user]}"
+        for user in sorted(want.keys() & have.keys())
+        if have[user] != want[user]
+    ]
+
+
 def scaling(objects: list[dict]) -> list[str]:
     """Each service scales on the lag of exactly the groups it consumes with, never beyond the
     partitions of a topic it consumes (extra consumers would sit idle)."""
@@ -214,7 +236,7 @@ def webhook_allowances(objects: list[dict]) -> list[str]:
     return wrong
 
 
-RULES = (probes, limits, non_root, image_tags, topics, acls, scaling, companions, egress, webhook_allowances)
+RULES = (probes, limits, non_root, image_tags, topics, acls, quotas, scaling, companions, egress, webhook_allowances)
 
 
 def violations(objects: list[dict]) -> list[str]:

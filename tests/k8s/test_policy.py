@@ -85,6 +85,10 @@ def webhooks_to_private_addresses(objects):
     next(o for o in objects if o["kind"] == "ConfigMap")["data"]["HUBNET_WEBHOOK_ALLOW_PRIVATE"] = "true"
 
 
+def partner_unthrottled(objects):
+    del named(objects, "KafkaUser", "partner-brg")["spec"]["quotas"]
+
+
 BROKEN = [
     (drop_readiness, "hubnet-referrals/referrals: readinessProbe is None, not /readyz"),
     (drop_limits, "hubnet-events/events: no limits.cpu"),
@@ -95,6 +99,7 @@ BROKEN = [
     (missing_topic, "topic partner.brg.replies.v1 is in topics.py but has no KafkaTopic"),
     (partner_reads_commands, "KafkaUser partner-brg: extra ACL ('topic', 'referral.commands.v1', 'literal', 'Read'"),
     (service_loses_its_group, "KafkaUser hubnet-events: missing ACL ('group', 'hubnet-events-', 'prefix', 'Read'"),
+    (partner_unthrottled, "KafkaUser partner-brg: quotas None, access.py says {'producerByteRate': 2097152"),
     (too_many_replicas, "hubnet-events: maxReplicaCount 4 > 3 partitions of"),
     (no_pdb, "hubnet-referrals: no PodDisruptionBudget"),
     (egress_anywhere, "hubnet-referrals: egress to {'ipBlock': {'cidr': '0.0.0.0/0'}} on any port is not allowed"),

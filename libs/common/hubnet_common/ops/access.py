@@ -14,6 +14,10 @@ from this module, and a test holds the two equal.
   a dead letter back to the topic it came from; it reads the audit facts (`audit.events.v1`).
 - The **scaler** (KEDA) only describes the consumed topics and the services' groups, to see lag.
 
+Every partner user has the Kafka client quotas of `QUOTAS` on each broker, so that one partner
+flooding a command topic is slowed to a rate the services keep up with instead of filling the
+partition; the services, the operator and the scaler have none.
+
 What the topic layout allows and what it does not. Kafka ACLs are per topic (or topic prefix) and
 cannot look at a record's key or headers:
 - a partner can write only command topics, but on them it can send a command under any partner's
@@ -93,6 +97,32 @@ SERVICES = (
 
 
 @dataclass(frozen=True)
+class Quota:
+    """Kafka's client quotas of one user, per broker: bytes per second it may produce and fetch,
+    and the time it may take of the broker's network and I/O threads, in percent of one thread."""
+
+    producer_byte_rate: int
+    consumer_byte_rate: int
+    request_percentage: int
+
+    def configs(self) -> dict[str, int]:
+        """As the broker names them (`kafka-configs --entity-type users`)."""
+        return {
+            "producer_byte_rate": self.producer_byte_rate,
+            "consumer_byte_rate": self.consumer_byte_rate,
+            "request_percentage": self.request_percentage,
+        }
+
+
+MIB = 1024 * 1024
+# A command is about 1 KiB: the benchmarks' highest offer (1,000 commands/s from one partner) is about
+# half the produce rate, and a partner reading every fact the pipeline makes (under 100/s) fetches a
+# small part of its rate. The broker lets a user run ahead of its rate for about ten seconds (its
+# quota window, 11 samples of a second) before it throttles.
+QUOTAS = {"partner": Quota(producer_byte_rate=2 * MIB, consumer_byte_rate=4 * MIB, request_percentage=100)}
+
+
+@dataclass(frozen=True)
 class Acl:
     """Allow `operations` on a topic or group, by exact name or by name prefix."""
 
@@ -107,6 +137,10 @@ class Principal:
     user: str  # the Kafka user name: the principal is `User:<user>`
     kind: str  # "service" | "partner" | "operator" | "scaler"
     acls: tuple[Acl, ...]
+
+    @property
+    def quota(self) -> Quota | None:
+        return QUOTAS.get(self.kind)
 
 
 def _topics(names: list[str], operations: tuple[str, ...], prefix: str) -> list[Acl]:
