@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     signing_key_file: Path | None = None
     # A command's ce_time must be this close to the time the broker took it (a replay otherwise).
     signature_window_seconds: float = 300.0
+    # The identity provider's realm: every HTTP route but the public ones needs one of its bearer
+    # tokens (service/auth.py), with this issuer and the service's audience `hubnet-<service>`.
+    oidc_issuer: str = "http://127.0.0.1:18080/realms/hubnet"
     # How long a record signed with a key not (yet) in this service's directory copy waits for it.
     unknown_key_grace_seconds: float = 5.0
 
