@@ -1,7 +1,8 @@
 """Writes the parts of `deploy/k8s/base/` that follow from the code, so they cannot drift from it:
 the `KafkaTopic`s (from `hubnet_common.sdk.topics`), the `KafkaUser`s with their ACLs and quotas (from
 `hubnet_common.ops.access`) and each service's workload (Deployment, Service, PodDisruptionBudget,
-NetworkPolicy, KEDA ScaledObject on the lag of the groups it consumes with, ServiceMonitor).
+NetworkPolicy, KEDA ScaledObject on the lag of the groups it consumes with, ServiceMonitor), and the
+identity provider of `identity.py` beside it (Keycloak, its database and the `hubnet` realm).
 
     .venv/bin/python deploy/k8s/generate.py          # rewrite the files
     .venv/bin/python deploy/k8s/generate.py --check  # exit 1 when a file differs (tests do this too)
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib.util import module_from_spec, spec_from_file_location
 from pathlib import Path
 
 import yaml
@@ -42,6 +44,10 @@ EXTRA_EGRESS = {"notifications": SMTP_PORTS + WEBHOOK_PORTS}
 # defaults of HUBNET_WEBHOOK_BLOCKED_RANGES), so a webhook cannot reach inside even if the service's
 # own check (hubnet_notifications/domain/webhook_address.py) were bypassed. IPv4 only, as the cidr.
 EGRESS_EXCEPT = sorted({*PRIVATE_V4, *(r for r in CLUSTER_RANGES if ":" not in r)})
+# deploy/k8s is no package (this file runs as a script): identity.py is loaded from beside it.
+_spec = spec_from_file_location("hubnet_k8s_identity", Path(__file__).with_name("identity.py"))
+identity = module_from_spec(_spec)
+_spec.loader.exec_module(identity)
 
 
 def topic_object(topic: Topic) -> dict:
@@ -143,7 +149,9 @@ def service_objects(service: Service) -> list[dict]:
             "metadata": {"name": name, "labels": labels},
             "spec": {
                 "selector": {"matchLabels": selector},
-                "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+                "endpoints": [
+                    {"port": "http", "path": "/metrics", "interval": "30s", "oauth2": identity.SCRAPE_OAUTH2}
+                ],
             },
         },
     ]
@@ -183,6 +191,7 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
         {"name": "HUBNET_PG_DSN", "valueFrom": {"secretKeyRef": {"name": f"{database}-app", "key": "uri"}}},
         {"name": "HUBNET_KAFKA_SASL_USERNAME", "value": name},
         {"name": "HUBNET_KAFKA_SASL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}},
+        identity.ISSUER_ENV,
     ]
     env_from = [{"configMapRef": {"name": "hubnet-config"}}]
     if service.name == "notifications":
@@ -280,7 +289,8 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
 
 def network_policy(service: Service, name: str, labels: dict) -> dict:
     """In: HTTP from Prometheus and from pods labelled as HTTP clients. Out: DNS, the Kafka
-    brokers, the service's own database; notifications also SMTP and webhooks (HTTPS)."""
+    brokers, the service's own database, Keycloak (the realm's keys); notifications also SMTP and
+    webhooks (HTTPS)."""
     egress = [
         {
             "to": [
@@ -299,6 +309,7 @@ def network_policy(service: Service, name: str, labels: dict) -> dict:
             "to": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": f"{service.name}-db"}}}],
             "ports": [{"protocol": "TCP", "port": PG_PORT}],
         },
+        identity.KEYS_EGRESS,
     ]
     if service.name in EXTRA_EGRESS:
         egress.append(
@@ -347,6 +358,8 @@ def files() -> dict[Path, str]:
     }
     for service in SERVICES:
         out[BASE / "services" / f"{service.name}.yaml"] = dump(service_objects(service))
+    out[BASE / "identity" / "keycloak.yaml"] = dump(identity.objects())
+    out[BASE / "identity" / "realm.yaml"] = dump(identity.realm_objects())
     return out
 
 
