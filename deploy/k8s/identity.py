@@ -210,12 +210,12 @@ def network_policy() -> dict:
 
 
 def config() -> dict:
-    """What the services and Prometheus need to know of the realm (no secret)."""
+    """What Prometheus needs to know of the realm besides its secret."""
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "hubnet-identity", "labels": LABELS},
-        "data": {"HUBNET_OIDC_ISSUER": ISSUER, "monitoring-client-id": MONITORING_CLIENT},
+        "data": {"monitoring-client-id": MONITORING_CLIENT},
     }
 
 
