@@ -47,7 +47,7 @@ def test_the_custodian_and_pseudonymisation_keys_reach_the_referrals_service_alo
 
 def test_every_database_backup_is_encrypted_and_kept_a_week_at_most():
     clusters = of_kind(render("prod"), "Cluster")
-    assert {c["metadata"]["name"] for c in clusters} == {"referrals-db", "events-db", "notifications-db"}
+    assert {c["metadata"]["name"] for c in clusters} == {"referrals-db", "events-db", "notifications-db", "keycloak-db"}
     for cluster in clusters:
         backup = cluster["spec"]["backup"]
         store = backup["barmanObjectStore"]
