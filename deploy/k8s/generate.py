@@ -1,7 +1,8 @@
 """Writes the parts of `deploy/k8s/base/` that follow from the code, so they cannot drift from it:
-the `KafkaTopic`s (from `hubnet_common.sdk.topics`), the `KafkaUser`s with their ACLs (from
+the `KafkaTopic`s (from `hubnet_common.sdk.topics`), the `KafkaUser`s with their ACLs and quotas (from
 `hubnet_common.ops.access`) and each service's workload (Deployment, Service, PodDisruptionBudget,
-NetworkPolicy, KEDA ScaledObject on the lag of the groups it consumes with, ServiceMonitor).
+NetworkPolicy, KEDA ScaledObject on the lag of the groups it consumes with, ServiceMonitor), and the
+identity provider of `identity.py` beside it (Keycloak, its database and the `hubnet` realm).
 
     .venv/bin/python deploy/k8s/generate.py          # rewrite the files
     .venv/bin/python deploy/k8s/generate.py --check  # exit 1 when a file differs (tests do this too)
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib.util import module_from_spec, spec_from_file_location
 from pathlib import Path
 
 import yaml
 
-from hubnet_common.ops.access import SERVICES, Principal, Service, principals
+from hubnet_common.ops.access import SERVICES, Principal, Quota, Service, principals
 from hubnet_common.sdk.topics import ALL_TOPICS, Topic, on_broker
 from hubnet_common.service.runtime import consumer_group
 from hubnet_notifications.domain.webhook_address import CLUSTER_RANGES, PRIVATE_V4
@@ -42,6 +44,10 @@ EXTRA_EGRESS = {"notifications": SMTP_PORTS + WEBHOOK_PORTS}
 # defaults of HUBNET_WEBHOOK_BLOCKED_RANGES), so a webhook cannot reach inside even if the service's
 # own check (hubnet_notifications/domain/webhook_address.py) were bypassed. IPv4 only, as the cidr.
 EGRESS_EXCEPT = sorted({*PRIVATE_V4, *(r for r in CLUSTER_RANGES if ":" not in r)})
+# deploy/k8s is no package (this file runs as a script): identity.py is loaded from beside it.
+_spec = spec_from_file_location("hubnet_k8s_identity", Path(__file__).with_name("identity.py"))
+identity = module_from_spec(_spec)
+_spec.loader.exec_module(identity)
 
 
 def topic_object(topic: Topic) -> dict:
@@ -76,7 +82,16 @@ def user_object(principal: Principal) -> dict:
         "spec": {
             "authentication": {"type": "scram-sha-512"},
             "authorization": {"type": "simple", "acls": acls},
+            **({"quotas": quotas(principal.quota)} if principal.quota else {}),
         },
+    }
+
+
+def quotas(quota: Quota) -> dict:
+    return {
+        "producerByteRate": quota.producer_byte_rate,
+        "consumerByteRate": quota.consumer_byte_rate,
+        "requestPercentage": quota.request_percentage,
     }
 
 
@@ -134,10 +149,40 @@ def service_objects(service: Service) -> list[dict]:
             "metadata": {"name": name, "labels": labels},
             "spec": {
                 "selector": {"matchLabels": selector},
-                "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+                "endpoints": [
+                    {"port": "http", "path": "/metrics", "interval": "30s", "oauth2": identity.SCRAPE_OAUTH2}
+                ],
             },
         },
     ]
+
+
+def private_keys(service: Service, name: str) -> list[tuple[str, str, str, str, bool]]:
+    """(volume, Secret, file, env variable, optional) of each private key the service's container mounts."""
+    keys = [("signing-key", f"{name}-signing-key", "ed25519.key", "HUBNET_SIGNING_KEY_FILE", False)]
+    # referrals: the key partners seal personnummer to; notifications: the key webhook secrets are
+    # sealed to at rest (docs/adr/0008-webhook-secrets.md). Back both up (docs/operations.md).
+    if service.name in ("referrals", "notifications"):
+        keys.append(
+            (
+                "encryption-key",
+                f"hubnet-{service.name}-encryption-key",
+                "x25519.key",
+                "HUBNET_ENCRYPTION_KEY_FILE",
+                False,
+            )
+        )
+    if service.name == "referrals":
+        # The custodian key its copy of every data key is sealed to, made by the first
+        # `hubnet admin rotate-custodian-key` (until then: none, and the encryption key serves), and the
+        # key participant_ref is made with, this service's alone (docs/adr/0007-custodian-pseudonyms.md).
+        keys.append(
+            ("custodian-key", "hubnet-referrals-custodian-key", "custodian.key", "HUBNET_CUSTODIAN_KEY_FILE", True)
+        )
+        keys.append(
+            ("pseudonym-key", "hubnet-referrals-pseudonym-key", "pseudonym.key", "HUBNET_PSEUDONYM_KEY_FILE", False)
+        )
+    return keys
 
 
 def deployment(service: Service, name: str, labels: dict) -> dict:
@@ -146,7 +191,7 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
         {"name": "HUBNET_PG_DSN", "valueFrom": {"secretKeyRef": {"name": f"{database}-app", "key": "uri"}}},
         {"name": "HUBNET_KAFKA_SASL_USERNAME", "value": name},
         {"name": "HUBNET_KAFKA_SASL_PASSWORD", "valueFrom": {"secretKeyRef": {"name": name, "key": "password"}}},
-        {"name": "HUBNET_SIGNING_KEY_FILE", "value": "/etc/hubnet/signing-key/ed25519.key"},
+        identity.ISSUER_ENV,
     ]
     env_from = [{"configMapRef": {"name": "hubnet-config"}}]
     if service.name == "notifications":
@@ -164,7 +209,6 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
         {"name": "tmp", "mountPath": "/tmp"},
         {"name": "kafka-ca", "mountPath": "/etc/hubnet/kafka-ca", "readOnly": True},
         {"name": "public-keys", "mountPath": "/etc/hubnet/keys", "readOnly": True},
-        {"name": "signing-key", "mountPath": "/etc/hubnet/signing-key", "readOnly": True},
     ]
     volumes = [
         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
@@ -172,47 +216,26 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
             "name": "kafka-ca",
             "secret": {"secretName": f"{CLUSTER}-cluster-ca-cert", "items": [{"key": "ca.crt", "path": "ca.crt"}]},
         },
-        # The services' and partners' public keys, and this service's private one
-        # (docs/operations.md, "Signing keys").
+        # The services' and partners' public keys (docs/operations.md, "Signing keys").
         {"name": "public-keys", "configMap": {"name": "hubnet-public-keys"}},
-        {
-            "name": "signing-key",
-            "secret": {
-                "secretName": f"{name}-signing-key",
-                "defaultMode": 0o400,
-                "items": [{"key": "ed25519.key", "path": "ed25519.key"}],
-            },
-        },
     ]
-    # referrals: the custodian of residents' data keys; notifications: the key webhook secrets are
-    # sealed to at rest (docs/adr/0008-webhook-secrets.md). Back both up (docs/operations.md).
-    if service.name in ("referrals", "notifications"):
-        env.append({"name": "HUBNET_ENCRYPTION_KEY_FILE", "value": "/etc/hubnet/encryption-key/x25519.key"})
-        mounts.append({"name": "encryption-key", "mountPath": "/etc/hubnet/encryption-key", "readOnly": True})
-        volumes.append(
-            {
-                "name": "encryption-key",
-                "secret": {
-                    "secretName": f"hubnet-{service.name}-encryption-key",
-                    "defaultMode": 0o400,
-                    "items": [{"key": "x25519.key", "path": "x25519.key"}],
-                },
-            }
-        )
-        # The key participant_ref is made with: this service's alone, no partner holds it
-        # (docs/adr/0007-custodian-pseudonyms.md; back it up with the encryption key).
-        env.append({"name": "HUBNET_PSEUDONYM_KEY_FILE", "value": "/etc/hubnet/pseudonym-key/pseudonym.key"})
-        mounts.append({"name": "pseudonym-key", "mountPath": "/etc/hubnet/pseudonym-key", "readOnly": True})
-        volumes.append(
-            {
-                "name": "pseudonym-key",
-                "secret": {
-                    "secretName": "hubnet-referrals-pseudonym-key",
-                    "defaultMode": 0o400,
-                    "items": [{"key": "pseudonym.key", "path": "pseudonym.key"}],
-                },
-            }
-        )
+    # The private keys go into the service's container only, never into the migration init
+    # container, which runs the migrations and needs none (docs/adr/0011-custodian-rotation-and-restores.md).
+    keys = private_keys(service, name)
+    key_env = [{"name": env_name, "value": f"/etc/hubnet/{volume}/{file}"} for volume, _, file, env_name, _ in keys]
+    key_mounts = [{"name": volume, "mountPath": f"/etc/hubnet/{volume}", "readOnly": True} for volume, *_ in keys]
+    volumes += [
+        {
+            "name": volume,
+            "secret": {
+                "secretName": secret,
+                "defaultMode": 0o400,
+                "items": [{"key": file, "path": file}],
+                **({"optional": True} if optional else {}),
+            },
+        }
+        for volume, secret, file, _, optional in keys
+    ]
     common = {
         "image": "hubnet",
         "imagePullPolicy": "IfNotPresent",
@@ -223,6 +246,7 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
         "resources": RESOURCES[service.name],
     }
     migrate = {"name": "migrate", **common, "command": ["hubnet", "admin", "migrate", service.name]}
+    common = {**common, "env": env + key_env, "volumeMounts": mounts + key_mounts}
     probe = {"periodSeconds": 10, "timeoutSeconds": 3, "failureThreshold": 3}
     app = {
         "name": service.name,
@@ -265,7 +289,8 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
 
 def network_policy(service: Service, name: str, labels: dict) -> dict:
     """In: HTTP from Prometheus and from pods labelled as HTTP clients. Out: DNS, the Kafka
-    brokers, the service's own database; notifications also SMTP and webhooks (HTTPS)."""
+    brokers, the service's own database, Keycloak (the realm's keys); notifications also SMTP and
+    webhooks (HTTPS)."""
     egress = [
         {
             "to": [
@@ -284,6 +309,7 @@ def network_policy(service: Service, name: str, labels: dict) -> dict:
             "to": [{"podSelector": {"matchLabels": {"cnpg.io/cluster": f"{service.name}-db"}}}],
             "ports": [{"protocol": "TCP", "port": PG_PORT}],
         },
+        identity.KEYS_EGRESS,
     ]
     if service.name in EXTRA_EGRESS:
         egress.append(
@@ -332,6 +358,8 @@ def files() -> dict[Path, str]:
     }
     for service in SERVICES:
         out[BASE / "services" / f"{service.name}.yaml"] = dump(service_objects(service))
+    out[BASE / "identity" / "keycloak.yaml"] = dump(identity.objects())
+    out[BASE / "identity" / "realm.yaml"] = dump(identity.realm_objects())
     return out
 
 

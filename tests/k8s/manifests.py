@@ -95,6 +95,9 @@ def crd_schemas() -> dict[tuple[str, str], dict]:
                 if version.get("served"):
                     schema = _closed(version["schema"]["openAPIV3Schema"])
                     schema["properties"]["metadata"] = {"type": "object"}
+                    # Some CRDs (Keycloak's) leave out the two fields every object has.
+                    schema["properties"].setdefault("apiVersion", {"type": "string"})
+                    schema["properties"].setdefault("kind", {"type": "string"})
                     schemas[(f"{group}/{version['name']}", kind)] = schema
     return schemas
 

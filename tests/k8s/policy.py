@@ -3,13 +3,18 @@ returns what breaks its rule, one sentence per violation ([] when all is well)."
 
 from __future__ import annotations
 
+import re
+
 from hubnet_common.ops.access import SERVICES, principals
-from hubnet_common.sdk.topics import ALL_TOPICS
+from hubnet_common.sdk.topics import ALL_TOPICS, PARTNERS
 from hubnet_common.service.runtime import consumer_group
 from hubnet_notifications.domain.webhook_address import CLUSTER_RANGES, PRIVATE_V4
 from tests.k8s.manifests import of_kind
 
 GROUP_PREFIX, TOPIC_PREFIX = "hubnet", ""
+# Keycloak's pods, as its operator labels them (the Keycloak CR is hubnet-keycloak).
+KEYCLOAK_PODS = {"app": "keycloak", "app.kubernetes.io/instance": "hubnet-keycloak"}
+KEYCLOAK_HTTPS, KEYCLOAK_CLUSTER_PORTS = 8443, {7800, 57800}
 
 
 def _workloads(objects: list[dict]) -> list[tuple[str, dict, dict]]:
@@ -116,6 +121,28 @@ def acls(objects: list[dict]) -> list[str]:
     return wrong
 
 
+def quotas(objects: list[dict]) -> list[str]:
+    """Every partner's KafkaUser has the client quotas of `access.QUOTAS`; the others have none."""
+    want = {
+        p.user: (
+            {
+                "producerByteRate": p.quota.producer_byte_rate,
+                "consumerByteRate": p.quota.consumer_byte_rate,
+                "requestPercentage": p.quota.request_percentage,
+            }
+            if p.quota
+            else None
+        )
+        for p in principals(topic_prefix=TOPIC_PREFIX, group_prefix=GROUP_PREFIX)
+    }
+    have = {o["metadata"]["name"]: o["spec"].get("quotas") for o in of_kind(objects, "KafkaUser")}
+    return [
+        f"KafkaUser {user}: quotas {have[user]}, access.py says {want[user]}"
+        for user in sorted(want.keys() & have.keys())
+        if have[user] != want[user]
+    ]
+
+
 def scaling(objects: list[dict]) -> list[str]:
     """Each service scales on the lag of exactly the groups it consumes with, never beyond the
     partitions of a topic it consumes (extra consumers would sit idle)."""
@@ -175,8 +202,9 @@ def _selects(selector: dict, labels: dict) -> bool:
 
 
 def egress(objects: list[dict]) -> list[str]:
-    """Services talk to DNS, the Kafka brokers and their own database; only notifications goes
-    outside the cluster, and only to SMTP and HTTPS (webhooks)."""
+    """Services talk to DNS, the Kafka brokers, their own database and Keycloak's HTTPS (the realm's
+    keys); only notifications goes outside the cluster, and only to SMTP and HTTPS (webhooks).
+    Keycloak talks to DNS, its own database and its own pods (its cache cluster)."""
     wrong = []
     for policy in of_kind(objects, "NetworkPolicy"):
         name = policy["metadata"]["name"]
@@ -192,6 +220,10 @@ def egress(objects: list[dict]) -> list[str]:
                 if pods.get("strimzi.io/kind") == "Kafka" and ports == {9093}:
                     continue
                 if pods == {"cnpg.io/cluster": f"{service}-db"} and ports == {5432}:
+                    continue
+                if pods == KEYCLOAK_PODS and service != "keycloak" and ports == {KEYCLOAK_HTTPS}:
+                    continue
+                if pods == KEYCLOAK_PODS and service == "keycloak" and ports and ports <= KEYCLOAK_CLUSTER_PORTS:
                     continue
                 if service == "notifications" and "ipBlock" in peer and ports and ports <= {25, 465, 587, 2525, 443}:
                     inside = {*PRIVATE_V4, *(r for r in CLUSTER_RANGES if ":" not in r)}
@@ -214,7 +246,116 @@ def webhook_allowances(objects: list[dict]) -> list[str]:
     return wrong
 
 
-RULES = (probes, limits, non_root, image_tags, topics, acls, scaling, companions, egress, webhook_allowances)
+def _realm(objects: list[dict]) -> tuple[str | None, dict]:
+    """The issuer the Keycloak CR and the realm import make (None when either is missing), and the import's spec."""
+    keycloaks, imports = of_kind(objects, "Keycloak"), of_kind(objects, "KeycloakRealmImport")
+    if len(keycloaks) != 1 or len(imports) != 1:
+        return None, {}
+    host = keycloaks[0]["spec"].get("hostname", {}).get("hostname", "")
+    spec = imports[0]["spec"]
+    if not host.startswith("https://"):
+        return None, spec
+    return f"{host.rstrip('/')}/realms/{spec['realm']['realm']}", spec
+
+
+def _env(container: dict, name: str) -> str | None:
+    return next((e.get("value") for e in container.get("env", []) if e["name"] == name), None)
+
+
+def issuer(objects: list[dict]) -> list[str]:
+    """One Keycloak with an https address and one realm import; every service container checks
+    tokens of that realm (HUBNET_OIDC_ISSUER) and Prometheus scrapes with a token from it."""
+    want, _ = _realm(objects)
+    if want is None:
+        return ["no Keycloak with an https hostname and one KeycloakRealmImport"]
+    wrong = []
+    for deployment in of_kind(objects, "Deployment"):
+        if deployment["metadata"].get("labels", {}).get("app.kubernetes.io/component") != "service":
+            continue
+        for c in deployment["spec"]["template"]["spec"]["containers"]:
+            if (got := _env(c, "HUBNET_OIDC_ISSUER")) != want:
+                wrong.append(f"{deployment['metadata']['name']}/{c['name']}: HUBNET_OIDC_ISSUER is {got!r}, not {want}")
+    for monitor in of_kind(objects, "ServiceMonitor"):
+        for endpoint in monitor["spec"]["endpoints"]:
+            oauth2 = endpoint.get("oauth2", {})
+            if oauth2.get("tokenUrl") != f"{want}/protocol/openid-connect/token" or "name" not in oauth2.get(
+                "clientSecret", {}
+            ):
+                wrong.append(f"ServiceMonitor {monitor['metadata']['name']}: scrapes without a token of {want}")
+    return wrong
+
+
+def realm_clients(objects: list[dict]) -> list[str]:
+    """Each partner has its system's confidential client, whose tokens say which partner it is, and
+    its portal's public client (code flow with PKCE)."""
+    clients = {c["clientId"]: c for c in _realm(objects)[1].get("realm", {}).get("clients", [])}
+    wrong = []
+    for partner in PARTNERS:
+        system, portal = clients.get(f"partner-{partner}"), clients.get(f"portal-{partner}")
+        if system is None or system.get("publicClient") or not system.get("serviceAccountsEnabled"):
+            wrong.append(f"partner {partner}: no confidential client partner-{partner}")
+        elif not any(
+            m["protocolMapper"] == "oidc-hardcoded-claim-mapper"
+            and (m["config"].get("claim.name"), m["config"].get("claim.value")) == ("partner", partner)
+            for m in system.get("protocolMappers", [])
+        ):
+            wrong.append(f"partner {partner}: tokens of partner-{partner} do not say partner={partner}")
+        if (
+            portal is None
+            or not portal.get("publicClient")
+            or portal.get("attributes", {}).get("pkce.code.challenge.method") != "S256"
+        ):
+            wrong.append(f"partner {partner}: no public PKCE client portal-{partner}")
+    return wrong
+
+
+_PLACEHOLDER = re.compile(r"^\$\{([A-Z][A-Z0-9_]*)\}$")
+
+
+def _walk(value, path: str = ""):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield f"{path}/{key}", key, item
+            yield from _walk(item, f"{path}/{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _walk(item, f"{path}/{i}")
+
+
+def realm_secrets(objects: list[dict]) -> list[str]:
+    """The realm import holds no credential: no user's password (staff log in through a federated
+    provider) and every client secret a placeholder filled from a Kubernetes Secret."""
+    spec = _realm(objects)[1]
+    declared = {name for name, source in spec.get("placeholders", {}).items() if source.get("secret", {}).get("name")}
+    wrong = []
+    for path, key, item in _walk(spec.get("realm", {})):
+        if key == "credentials" and item:
+            wrong.append(f"realm import: credentials at {path}")
+        if key == "secret":
+            found = _PLACEHOLDER.match(item) if isinstance(item, str) else None
+            if found is None:
+                wrong.append(f"realm import: a client secret in clear at {path}")
+            elif found.group(1) not in declared:
+                wrong.append(f"realm import: placeholder {found.group(1)} at {path} comes from no Secret")
+    return wrong
+
+
+RULES = (
+    probes,
+    limits,
+    non_root,
+    image_tags,
+    topics,
+    acls,
+    quotas,
+    scaling,
+    companions,
+    egress,
+    webhook_allowances,
+    issuer,
+    realm_clients,
+    realm_secrets,
+)
 
 
 def violations(objects: list[dict]) -> list[str]:

@@ -28,7 +28,7 @@ def test_a_service_reads_exactly_what_its_bootstrap_consumes(service):
     assert {t.name for t in service.consumes} == consumed
     principal = BY_USER[f"hubnet-{service.name}"]
     readable = {t.name for t in ALL_TOPICS if allowed(principal, READ, "topic", t.name)}
-    assert readable == consumed
+    assert readable == consumed | {t.name for t in service.reads}  # those read at start-up, without a group
     for topic in consumed:
         assert allowed(principal, READ, "group", consumer_group("hubnet", service.name, topic))
         assert allowed(principal, WRITE, "topic", dead_letter_topic(topic)), "dead letters need a topic"
@@ -36,6 +36,14 @@ def test_a_service_reads_exactly_what_its_bootstrap_consumes(service):
     answering = any(route.answers for route in bootstrap.spec().routes)
     assert service.answers == answering
     assert all(allowed(principal, WRITE, "topic", t.name) == answering for t in REPLIES_TOPICS)
+
+
+def test_only_the_referrals_service_reads_and_writes_the_erasures_it_must_not_forget():
+    # hubnet_referrals/adapters/erasures.py reads it at start-up (docs/adr/0011-custodian-rotation-and-restores.md)
+    assert [t.name for s in access.SERVICES for t in s.reads] == ["referral.erasures.v1"]
+    for user, principal in BY_USER.items():
+        for operation in (READ, WRITE):
+            assert allowed(principal, operation, "topic", "referral.erasures.v1") == (user == "hubnet-referrals")
 
 
 def test_services_write_only_their_own_facts():

@@ -1,102 +1,27 @@
 """Who can reach the services' HTTP port in a rendered deployment (docs/operations.md, "HTTP reads …
 are allowed only from pods labelled `hubnet.se/http-client: "true"` and from namespace
-`monitoring`"). The rendered NetworkPolicies are evaluated as Kubernetes evaluates ingress: a pod
-that no policy isolates takes everything; an isolated one takes what some rule of a policy
-selecting it allows (its peers and its ports)."""
+`monitoring`"). The rendered NetworkPolicies are evaluated as Kubernetes evaluates them
+(tests/k8s/netpol.py)."""
 
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass, field
-
 import pytest
 
-from tests.k8s.manifests import OVERLAYS, named, of_kind, render
+from tests.k8s.manifests import OVERLAYS, named, render
+from tests.k8s.netpol import Pod, admitted
 
 SERVICES = ("hubnet-referrals", "hubnet-events", "hubnet-notifications")
 
 
-@dataclass(frozen=True)
-class Pod:
-    namespace: str
-    labels: dict = field(default_factory=dict)
-    ip: str = "10.1.2.3"
-
-
-def _matches(selector: dict | None, labels: dict) -> bool:
-    """A label selector; {} selects everything."""
-    selector = selector or {}
-    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
-        return False
-    for e in selector.get("matchExpressions", []):
-        key, op, values = e["key"], e["operator"], e.get("values", [])
-        ok = {
-            "In": key in labels and labels[key] in values,
-            "NotIn": labels.get(key) not in values,
-            "Exists": key in labels,
-            "DoesNotExist": key not in labels,
-        }[op]
-        if not ok:
-            return False
-    return True
-
-
-def _namespace_labels(name: str) -> dict:
-    return {"kubernetes.io/metadata.name": name}
-
-
-def _peer_admits(peer: dict, source: Pod, policy_namespace: str) -> bool:
-    if "ipBlock" in peer:
-        block = peer["ipBlock"]
-        ip = ipaddress.ip_address(source.ip)
-        return ip in ipaddress.ip_network(block["cidr"]) and not any(
-            ip in ipaddress.ip_network(c) for c in block.get("except", [])
-        )
-    if "namespaceSelector" in peer:
-        in_namespace = _matches(peer["namespaceSelector"], _namespace_labels(source.namespace))
-    else:
-        in_namespace = source.namespace == policy_namespace  # a podSelector alone: the policy's own namespace
-    return in_namespace and _matches(peer.get("podSelector"), source.labels)
-
-
-def _port_admits(rule_ports: list | None, port: int, port_name: str | None) -> bool:
-    if not rule_ports:
-        return True
-    for p in rule_ports:
-        if p.get("protocol", "TCP") != "TCP":
-            continue
-        wanted = p.get("port")
-        if wanted is None or wanted == port or (port_name is not None and wanted == port_name):
-            return True
-        if isinstance(wanted, int) and p.get("endPort") and wanted <= port <= p["endPort"]:
-            return True
-    return False
-
-
 def reaches(objects: list[dict], source: Pod, deployment: str, port: int) -> bool:
     target = named(objects, "Deployment", deployment)
-    namespace = target["metadata"].get("namespace", "default")
     pod = target["spec"]["template"]
-    labels = pod["metadata"]["labels"]
     port_name = next(
         (p.get("name") for c in pod["spec"]["containers"] for p in c.get("ports", []) if p["containerPort"] == port),
         None,
     )
-    isolating = [
-        p
-        for p in of_kind(objects, "NetworkPolicy")
-        if p["metadata"].get("namespace", "default") == namespace
-        and _matches(p["spec"].get("podSelector"), labels)
-        and "Ingress" in p["spec"].get("policyTypes", ["Ingress"])
-    ]
-    if not isolating:
-        return True
-    return any(
-        _port_admits(rule.get("ports"), port, port_name)
-        and (not rule.get("from") or any(_peer_admits(peer, source, namespace) for peer in rule["from"]))
-        for policy in isolating
-        for rule in policy["spec"].get("ingress", [])
-    )
+    to = Pod(target["metadata"].get("namespace", "default"), pod["metadata"]["labels"])
+    return admitted(objects, source, to, port, port_name)
 
 
 def http_port(objects: list[dict], deployment: str) -> int:

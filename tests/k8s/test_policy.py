@@ -85,6 +85,63 @@ def webhooks_to_private_addresses(objects):
     next(o for o in objects if o["kind"] == "ConfigMap")["data"]["HUBNET_WEBHOOK_ALLOW_PRIVATE"] = "true"
 
 
+def partner_unthrottled(objects):
+    del named(objects, "KafkaUser", "partner-brg")["spec"]["quotas"]
+
+
+def _realm(objects):
+    return next(o for o in objects if o["kind"] == "KeycloakRealmImport")["spec"]
+
+
+def _client(objects, client_id):
+    return next(c for c in _realm(objects)["realm"]["clients"] if c["clientId"] == client_id)
+
+
+def keycloak_management_port(objects):
+    named(objects, "NetworkPolicy", "hubnet-events")["spec"]["egress"].append(
+        {"to": [{"podSelector": {"matchLabels": policy.KEYCLOAK_PODS}}], "ports": [{"protocol": "TCP", "port": 9000}]}
+    )
+
+
+def no_issuer(objects):
+    env = _container(objects)["env"]
+    env[:] = [e for e in env if e["name"] != "HUBNET_OIDC_ISSUER"]
+
+
+def keycloak_moved(objects):
+    named(objects, "Keycloak", "hubnet-keycloak")["spec"]["hostname"]["hostname"] = "https://login.example.org"
+
+
+def scrape_without_token(objects):
+    del named(objects, "ServiceMonitor", "hubnet-events")["spec"]["endpoints"][0]["oauth2"]
+
+
+def partner_without_client(objects):
+    _realm(objects)["realm"]["clients"].remove(_client(objects, "partner-brg"))
+
+
+def partner_claims_another(objects):
+    for mapper in _client(objects, "partner-brg")["protocolMappers"]:
+        if mapper["config"].get("claim.name") == "partner":
+            mapper["config"]["claim.value"] = "poseidon"
+
+
+def portal_without_pkce(objects):
+    del _client(objects, "portal-poseidon")["attributes"]["pkce.code.challenge.method"]
+
+
+def staff_password(objects):
+    _realm(objects)["realm"]["users"][0]["credentials"] = [{"type": "password", "value": "sommar2026"}]
+
+
+def secret_in_clear(objects):
+    _client(objects, "hubnet-monitoring")["secret"] = "hunter2"
+
+
+def placeholder_from_nowhere(objects):
+    del _realm(objects)["placeholders"]["PARTNER_BRG_CLIENT_SECRET"]
+
+
 BROKEN = [
     (drop_readiness, "hubnet-referrals/referrals: readinessProbe is None, not /readyz"),
     (drop_limits, "hubnet-events/events: no limits.cpu"),
@@ -95,11 +152,22 @@ BROKEN = [
     (missing_topic, "topic partner.brg.replies.v1 is in topics.py but has no KafkaTopic"),
     (partner_reads_commands, "KafkaUser partner-brg: extra ACL ('topic', 'referral.commands.v1', 'literal', 'Read'"),
     (service_loses_its_group, "KafkaUser hubnet-events: missing ACL ('group', 'hubnet-events-', 'prefix', 'Read'"),
+    (partner_unthrottled, "KafkaUser partner-brg: quotas None, access.py says {'producerByteRate': 2097152"),
     (too_many_replicas, "hubnet-events: maxReplicaCount 4 > 3 partitions of"),
     (no_pdb, "hubnet-referrals: no PodDisruptionBudget"),
     (egress_anywhere, "hubnet-referrals: egress to {'ipBlock': {'cidr': '0.0.0.0/0'}} on any port is not allowed"),
     (webhooks_reach_inside, "hubnet-notifications: egress to 0.0.0.0/0 reaches ['10.0.0.0/8'"),
     (webhooks_to_private_addresses, ": sets HUBNET_WEBHOOK_ALLOW_PRIVATE"),
+    (keycloak_management_port, "hubnet-events: egress to {'podSelector': {'matchLabels': {'app': 'keycloak'"),
+    (no_issuer, "hubnet-referrals/referrals: HUBNET_OIDC_ISSUER is None, not https://"),
+    (keycloak_moved, "hubnet-events/events: HUBNET_OIDC_ISSUER is 'https://id.hubnet.example.org/realms/hubnet', not"),
+    (scrape_without_token, "ServiceMonitor hubnet-events: scrapes without a token of https://"),
+    (partner_without_client, "partner brg: no confidential client partner-brg"),
+    (partner_claims_another, "partner brg: tokens of partner-brg do not say partner=brg"),
+    (portal_without_pkce, "partner poseidon: no public PKCE client portal-poseidon"),
+    (staff_password, "realm import: credentials at /users/0/credentials"),
+    (secret_in_clear, "realm import: a client secret in clear at /clients/"),
+    (placeholder_from_nowhere, "realm import: placeholder PARTNER_BRG_CLIENT_SECRET at /clients/"),
 ]
 
 

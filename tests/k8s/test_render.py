@@ -30,6 +30,9 @@ def test_overlay_renders_and_every_object_validates(overlay):
         "TriggerAuthentication",
         "ServiceMonitor",
         "ConfigMap",
+        "Keycloak",
+        "KeycloakRealmImport",
+        "Ingress",
     }
     assert [e for o in objects for e in schema_errors(o)] == []
     assert {o["metadata"].get("namespace") for o in objects if o["kind"] != "Namespace"} == {NAMESPACES[overlay]}
@@ -52,6 +55,9 @@ def test_validation_refuses_an_old_api_version_and_a_misspelt_field():
     assert "no schema for kafka.strimzi.io/v1beta2 Kafka" in " ".join(schema_errors(kafka))
     assert "'readinesProbe' was unexpected" in " ".join(schema_errors(deployment))
     assert "'patternTyp' was unexpected" in " ".join(schema_errors(user))
+    realm_import = named(objects, "KeycloakRealmImport", "hubnet")
+    realm_import["spec"]["realm"]["clients"][0]["publicClinet"] = False
+    assert "'publicClinet' was unexpected" in " ".join(schema_errors(realm_import))
 
 
 def test_generated_manifests_are_up_to_date():
@@ -88,23 +94,22 @@ def test_dev_runs_one_broker():
     assert {t["spec"]["replicas"] for t in of_kind(objects, "KafkaTopic")} == {1}
 
 
-def test_one_database_per_service_and_backups_in_prod():
+def test_one_database_per_service_and_keycloak_and_backups_in_prod():
     for overlay in OVERLAYS:
         clusters = {c["metadata"]["name"]: c for c in of_kind(render(overlay), "Cluster")}
-        assert set(clusters) == {"referrals-db", "events-db", "notifications-db"}
+        assert set(clusters) == {"referrals-db", "events-db", "notifications-db", "keycloak-db"}
         assert {c["spec"]["bootstrap"]["initdb"]["database"] for c in clusters.values()} == {
             "referrals",
             "events",
             "notifications",
+            "keycloak",
         }
     prod = render("prod")
     for cluster in of_kind(prod, "Cluster"):
         assert cluster["spec"]["backup"]["barmanObjectStore"]["destinationPath"].startswith("s3://")
         assert cluster["spec"]["instances"] == 3
     assert {b["spec"]["cluster"]["name"] for b in of_kind(prod, "ScheduledBackup")} == {
-        "referrals-db",
-        "events-db",
-        "notifications-db",
+        c["metadata"]["name"] for c in of_kind(prod, "Cluster")
     }
     assert of_kind(render("dev"), "ScheduledBackup") == []
 

@@ -24,6 +24,8 @@ from hubnet_events.handlers.schedule_hub_event import schedule_hub_event
 from hubnet_events.settings import EventSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# What `hubnet admin migrate` applies: found without building the service, so it needs no key.
+MIGRATION_DIRS = [DIRECTORY_COPY_MIGRATIONS, MIGRATIONS]
 
 COMMANDS = Route(
     HUB_EVENT_COMMANDS.name,
@@ -59,7 +61,7 @@ def spec(
 
     return ServiceSpec(
         name=SERVICE,
-        migrations=[DIRECTORY_COPY_MIGRATIONS, MIGRATIONS],
+        migrations=MIGRATION_DIRS,
         routes=[COMMANDS, DIRECTORY_COPY, REFERRALS],
         uow_factory=uow_factory or (lambda pool: lambda: EventsUnitOfWork(pool)),
         http_routes=http.ROUTES,

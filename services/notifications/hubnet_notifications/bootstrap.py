@@ -32,6 +32,8 @@ from hubnet_notifications.handlers.send_digests import send_due_digests
 from hubnet_notifications.settings import NotificationSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# What `hubnet admin migrate` applies: found without building the service, so it needs no key.
+MIGRATION_DIRS = [DIRECTORY_COPY_MIGRATIONS, MIGRATIONS]
 
 
 def routes(settings: NotificationSettings, secrets_key: str) -> list[Route]:
@@ -117,7 +119,7 @@ def spec(
 
     return ServiceSpec(
         name=SERVICE,
-        migrations=[DIRECTORY_COPY_MIGRATIONS, MIGRATIONS],
+        migrations=MIGRATION_DIRS,
         routes=routes(settings, secrets_key),
         uow_factory=uow_factory or (lambda pool: lambda: NotificationsUnitOfWork(pool)),
         on_start=[seal_plain_secrets, seed_staff],

@@ -22,6 +22,7 @@ from hubnet_common.service.processing import Route
 from hubnet_common.service.runtime import Runtime, ServiceSpec, every
 from hubnet_common.service.uow import UnitOfWork
 from hubnet_referrals.adapters.custodian import KeyCustodian
+from hubnet_referrals.adapters.erasures import read_erasures
 from hubnet_referrals.adapters.seed import read_enrolments, read_network
 from hubnet_referrals.adapters.uow import SERVICE, ReferralsUnitOfWork
 from hubnet_referrals.entrypoints import http
@@ -36,13 +37,15 @@ from hubnet_referrals.handlers.directory import (
     update_partner,
     upsert_service,
 )
-from hubnet_referrals.handlers.erase import erase_participant
+from hubnet_referrals.handlers.erase import erase_again, erase_participant
 from hubnet_referrals.handlers.overdue import announce_overdue
 from hubnet_referrals.handlers.ports import KeyCustodian as CustodianPort
 from hubnet_referrals.handlers.ports import UnitOfWork as UnitOfWorkPort
 from hubnet_referrals.settings import ReferralSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# What `hubnet admin migrate` applies: found without building the service, so it needs no key.
+MIGRATION_DIRS = [MIGRATIONS]
 log = structlog.get_logger(__name__)
 
 
@@ -86,6 +89,16 @@ async def announce_due_breaches(runtime: Runtime) -> int:
     return announced
 
 
+async def erase_again_after_a_restore(runtime: Runtime) -> None:
+    """Destroy again the data keys `referral.erasures.v1` says were destroyed, if the database still
+    holds copies of them (docs/adr/0011-custodian-rotation-and-restores.md)."""
+    erased = await read_erasures(runtime.settings)
+    async with unit_of_work(runtime) as uow:
+        again = await erase_again(uow, erased, at=datetime.now(UTC))
+    if again:
+        log.warning("erased again residents a restored database brought back", count=again)
+
+
 def pg_unit_of_work(pool: asyncpg.Pool) -> Callable[[], ReferralsUnitOfWork]:
     """The PostgreSQL adapters (adapters/uow.py) bound to the handlers' ports."""
 
@@ -96,7 +109,7 @@ def pg_unit_of_work(pool: asyncpg.Pool) -> Callable[[], ReferralsUnitOfWork]:
 
 
 # Let mypy check that the adapters fit the ports (handlers/ports.py).
-_BINDINGS: tuple[Callable[[asyncpg.Pool], UnitOfWorkPort], Callable[[Path, Path], CustodianPort]] = (
+_BINDINGS: tuple[Callable[[asyncpg.Pool], UnitOfWorkPort], Callable[[Path, Path, Path | None], CustodianPort]] = (
     ReferralsUnitOfWork,
     KeyCustodian,
 )
@@ -107,12 +120,14 @@ def spec(
     uow_factory: Callable[[asyncpg.Pool], Callable[[], UnitOfWork]] | None = None,
 ) -> ServiceSpec:
     settings = settings or ReferralSettings()
+    custodian = KeyCustodian(settings.personnummer_key_path, settings.pseudonym_key_path, settings.custodian_key_path)
     return ServiceSpec(
         name=SERVICE,
-        migrations=[MIGRATIONS],
-        routes=[commands(KeyCustodian(settings.custodian_key_file, settings.custodian_pseudonym_key_file))],
+        migrations=MIGRATION_DIRS,
+        routes=[commands(custodian)],
         uow_factory=uow_factory or pg_unit_of_work,
-        on_start=[load_seed],
+        # Before anything is served: what a restored backup brought back of erased residents goes again.
+        on_start=[erase_again_after_a_restore, load_seed],
         workers=[every(settings.sla_check_seconds, announce_due_breaches, "sla-breaches")],
         http_routes=http.ROUTES,
         description=http.DESCRIPTION,

@@ -24,7 +24,11 @@ from hubnet_common.sdk.sealing import (
 from hubnet_common.service.processing import Processor, Record
 from hubnet_common.testing.deadletter import CollectedDeadLetters
 from hubnet_referrals import bootstrap
-from hubnet_referrals.adapters.custodian import KeyCustodian
+from hubnet_referrals.adapters.custodian import CopyNotOpenable, KeyCustodian
+from hubnet_referrals.domain.data_key import CUSTODIAN as HOLDER
+from hubnet_referrals.domain.data_key import DataKeyCopy
+from hubnet_referrals.domain.erasure import DataKeyDestroyed
+from hubnet_referrals.handlers.erase import erase_again
 from tests.unit.common.fakes.network import network_verifier, signed
 from tests.unit.common.fakes.referrals import FakeReferralsUnitOfWork
 from tests.unit.referrals.residents import CUSTODIAN, custodian_settings, ref_of, sealed
@@ -165,6 +169,31 @@ async def test_erasing_twice_is_accepted_and_changes_nothing(processor, uow):
     assert [o.envelope.type for o in uow.committed[committed:]] == [CommandAccepted.ce_type]
 
 
+async def test_erasure_records_the_destroyed_key_where_a_restore_cannot_undo_it(processor, uow):
+    await referred(processor, uow)
+    made_at = uow.data_keys.made_at[RESIDENT]
+    assert await send(processor, erase()) == "accepted"
+    [record] = [o for o in uow.committed if o.envelope.type == DataKeyDestroyed.ce_type]
+    assert record.topic == "referral.erasures.v1" and record.key == RESIDENT
+    assert DataKeyDestroyed.model_validate_json(record.body).key_made_at == made_at
+
+
+async def test_erasing_again_after_a_restore_destroys_the_restored_key_and_announces_nothing(processor, uow):
+    _, command = await referred(processor, uow)  # as the restored database holds them
+    await send(processor, consent(OTHER_RESIDENT))
+    erased = {RESIDENT: uow.data_keys.made_at[RESIDENT], OTHER_RESIDENT: NOW - timedelta(days=30)}
+    committed = len(uow.committed)
+    async with uow:
+        assert await erase_again(uow, erased, at=NOW) == 1
+    assert RESIDENT not in uow.data_keys.copies_by_ref
+    referral = uow.referrals.by_id[command.referral_id]
+    assert (referral.status, referral.sealed_contact, referral.need) == ("cancelled", None, "")
+    assert all(c.withdrawn_at for c in await uow.consents.of_participant(RESIDENT))
+    assert uow.committed[committed:] == []  # announced by the first erasure already
+    # Their key of now is newer than the one erased a month ago: they consented again since.
+    assert OTHER_RESIDENT in uow.data_keys.copies_by_ref
+
+
 @pytest.mark.parametrize(("resident", "partner"), [(RESIDENT, "stadsmissionen"), (UNKNOWN_RESIDENT, "brg")])
 async def test_only_a_partner_with_a_consent_of_the_resident_may_erase_them(processor, uow, resident, partner):
     await referred(processor, uow)
@@ -217,12 +246,13 @@ def test_the_custodian_opens_only_what_is_sealed_to_its_own_key(tmp_path):
     _, path = write_key_pair(tmp_path, "service-referrals", "x25519")
     first, second = KeyCustodian(path, tmp_path / "p.key"), KeyCustodian(path, tmp_path / "p.key")
     assert first.public_key == second.public_key == read_key(tmp_path / "service-referrals.x25519.pub")
-    with pytest.raises(SealingError):
-        first.open(first.seal(first.new_key(), generate_encryption_keys().public))
+    other = generate_encryption_keys().public
+    with pytest.raises(CopyNotOpenable):
+        first.open(DataKeyCopy(HOLDER, other, first.seal(first.new_key(), other)))
     with pytest.raises(KeyInvalid, match="nowhere.key"):
         KeyCustodian(tmp_path / "nowhere.key", tmp_path / "p.key").public_key
     key = first.new_key()
-    assert second.open(first.seal(key, second.public_key)) == key
+    assert second.open(DataKeyCopy(HOLDER, second.public_key, first.seal(key, second.public_key))) == key
 
 
 async def test_consent_and_erasure_answer_the_sender_with_the_ref_of_the_sealed_number(processor, uow):

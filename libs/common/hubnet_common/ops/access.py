@@ -3,7 +3,8 @@ the topic and consumer-group ACLs of each, as data. `deploy/k8s` renders its Str
 from this module, and a test holds the two equal.
 
 - A **service** reads the topics it consumes (with consumer groups `<group prefix>-<service>-…`,
-  see `runtime.consumer_group`), writes the topics its outbox relay publishes to, the dead-letter
+  see `runtime.consumer_group`) and those it reads at start-up (the referrals service its
+  `referral.erasures.v1`, which no partner reads), writes the topics its outbox relay publishes to, the dead-letter
   topics (`<topic>.dlq`) of what it consumes and, when it answers commands, every partner's replies
   topic (`partner.<id>.replies.v1`, one prefixed ACL on `partner.`).
 - A **partner** writes the three command topics and reads its own replies topic, the directory and
@@ -12,6 +13,10 @@ from this module, and a test holds the two equal.
 - The **operator** (the `hubnet dlq` tools) reads and purges the dead-letter topics and may write
   a dead letter back to the topic it came from; it reads the audit facts (`audit.events.v1`).
 - The **scaler** (KEDA) only describes the consumed topics and the services' groups, to see lag.
+
+Every partner user has the Kafka client quotas of `QUOTAS` on each broker, so that one partner
+flooding a command topic is slowed to a rate the services keep up with instead of filling the
+partition; the services, the operator and the scaler have none.
 
 What the topic layout allows and what it does not. Kafka ACLs are per topic (or topic prefix) and
 cannot look at a record's key or headers:
@@ -43,6 +48,7 @@ from hubnet_common.sdk.topics import (
     OUTCOME_EVENTS,
     PARTNERS,
     REFERRAL_COMMANDS,
+    REFERRAL_ERASURES,
     REFERRAL_EVENTS,
     REPLIES_PREFIX,
     Topic,
@@ -64,14 +70,16 @@ class Service:
     consumes: tuple[Topic, ...]  # each with a consumer group and a dead-letter topic
     produces: tuple[Topic, ...]  # facts from the outbox
     answers: bool = False  # answers commands on the partners' replies topics
+    reads: tuple[Topic, ...] = ()  # read to the end at start-up, without a group or dead letters
 
 
 SERVICES = (
     Service(
         "referrals",
         consumes=(REFERRAL_COMMANDS,),
-        produces=(*facts_of("referrals"), AUDIT_EVENTS),
+        produces=(*facts_of("referrals"), REFERRAL_ERASURES, AUDIT_EVENTS),
         answers=True,
+        reads=(REFERRAL_ERASURES,),  # what a restore must not undo (docs/adr/0011-custodian-rotation-and-restores.md)
     ),
     Service(
         "events",
@@ -86,6 +94,32 @@ SERVICES = (
         answers=True,
     ),
 )
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Kafka's client quotas of one user, per broker: bytes per second it may produce and fetch,
+    and the time it may take of the broker's network and I/O threads, in percent of one thread."""
+
+    producer_byte_rate: int
+    consumer_byte_rate: int
+    request_percentage: int
+
+    def configs(self) -> dict[str, int]:
+        """As the broker names them (`kafka-configs --entity-type users`)."""
+        return {
+            "producer_byte_rate": self.producer_byte_rate,
+            "consumer_byte_rate": self.consumer_byte_rate,
+            "request_percentage": self.request_percentage,
+        }
+
+
+MIB = 1024 * 1024
+# A command is about 1 KiB: the benchmarks' highest offer (1,000 commands/s from one partner) is about
+# half the produce rate, and a partner reading every fact the pipeline makes (under 100/s) fetches a
+# small part of its rate. The broker lets a user run ahead of its rate for about ten seconds (its
+# quota window, 11 samples of a second) before it throttles.
+QUOTAS = {"partner": Quota(producer_byte_rate=2 * MIB, consumer_byte_rate=4 * MIB, request_percentage=100)}
 
 
 @dataclass(frozen=True)
@@ -104,6 +138,10 @@ class Principal:
     kind: str  # "service" | "partner" | "operator" | "scaler"
     acls: tuple[Acl, ...]
 
+    @property
+    def quota(self) -> Quota | None:
+        return QUOTAS.get(self.kind)
+
 
 def _topics(names: list[str], operations: tuple[str, ...], prefix: str) -> list[Acl]:
     return [Acl("topic", on_broker(name, prefix), operations) for name in dict.fromkeys(names)]
@@ -115,7 +153,7 @@ def service_group_prefix(service: str, group_prefix: str = "hubnet") -> str:
 
 
 def service_principal(service: Service, *, topic_prefix: str = "", group_prefix: str = "hubnet") -> Principal:
-    reads = [t.name for t in service.consumes]
+    reads = [t.name for t in (*service.consumes, *service.reads)]
     writes = [t.name for t in service.produces] + [dead_letter_topic(t.name) for t in service.consumes]
     return Principal(
         f"hubnet-{service.name}",

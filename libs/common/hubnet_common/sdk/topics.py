@@ -51,6 +51,16 @@ DIRECTORY = Topic(
     dead_letter=True,
     extra={"segment.ms": str(60 * 60 * 1000), "min.cleanable.dirty.ratio": "0.1"},
 )
+# What a restore of the referrals database must not undo: one record per erased resident, the time
+# of the last data key of theirs destroyed (docs/adr/0011-custodian-rotation-and-restores.md).
+# Kept forever and compacted to the latest record per resident; read by the referrals service
+# alone, at start-up.
+REFERRAL_ERASURES = Topic(
+    "referral.erasures.v1",
+    cleanup_policy="compact",
+    retention_ms=-1,
+    extra={"segment.ms": str(24 * 60 * 60 * 1000), "min.cleanable.dirty.ratio": "0.1"},
+)
 HUB_EVENT_COMMANDS = Topic(
     "hubevent.commands.v1", retention_ms=COMMANDS_RETENTION_MS, dead_letter=True, extra=BROKER_TIME
 )
@@ -106,6 +116,7 @@ MAIN_TOPICS = (
     REFERRAL_EVENTS,
     OUTCOME_EVENTS,
     DIRECTORY,
+    REFERRAL_ERASURES,
     HUB_EVENT_COMMANDS,
     HUB_EVENT_EVENTS,
     NOTIFICATION_COMMANDS,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 from hubnet_referrals.adapters.connection import Connection
@@ -23,14 +25,35 @@ class PgDataKeys:
         return {r["holder"]: DataKeyCopy(**r) for r in rows}
 
     async def put(self, participant_ref: str, copy: DataKeyCopy) -> None:
+        # A copy of a key the resident has already keeps that key's time; a first copy makes the key now.
         await self.conn.execute(
-            "INSERT INTO data_key_copies (participant_ref, holder, sealed_to, sealed_key) VALUES ($1, $2, $3, $4)"
+            "INSERT INTO data_key_copies (participant_ref, holder, sealed_to, sealed_key, key_made_at)"
+            " VALUES ($1, $2, $3, $4, coalesce("
+            "  (SELECT min(key_made_at) FROM data_key_copies WHERE participant_ref = $1), now()))"
             " ON CONFLICT (participant_ref, holder) DO UPDATE SET sealed_to = $3, sealed_key = $4, created_at = now()",
             participant_ref,
             copy.holder,
             copy.sealed_to,
             copy.sealed_key,
         )
+
+    async def key_made_at(self, participant_ref: str) -> datetime | None:
+        return await self.conn.fetchval(
+            "SELECT max(key_made_at) FROM data_key_copies WHERE participant_ref = $1", participant_ref
+        )
+
+    async def held_despite_erasure(self, erased: dict[str, datetime]) -> list[str]:
+        """Of the erased residents (ref -> their last destroyed key's time), those that still have a
+        copy of a key made by then: a restored backup brought it back."""
+        rows = await self.conn.fetch(
+            "SELECT DISTINCT c.participant_ref FROM data_key_copies c"
+            " JOIN unnest($1::text[], $2::timestamptz[]) AS e(participant_ref, key_made_at)"
+            "   ON c.participant_ref = e.participant_ref AND c.key_made_at <= e.key_made_at"
+            " ORDER BY 1",
+            list(erased),
+            list(erased.values()),
+        )
+        return [r["participant_ref"] for r in rows]
 
     async def destroy(self, participant_ref: str) -> int:
         """Delete every copy: the key is gone. Returns how many copies there were."""

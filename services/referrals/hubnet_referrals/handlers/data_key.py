@@ -30,7 +30,7 @@ async def share_data_key(uow: UnitOfWork, custodian: KeyCustodian, consent: Cons
     to_seal = holders_to_seal_for(wanted, held)
     if not to_seal:
         return
-    data_key = custodian.open(held[CUSTODIAN].sealed_key) if CUSTODIAN in held else custodian.new_key()
+    data_key = custodian.open(held[CUSTODIAN]) if CUSTODIAN in held else custodian.new_key()
     for holder, public_key in to_seal.items():
         await uow.data_keys.put(
             consent.participant_ref, DataKeyCopy(holder, public_key, custodian.seal(data_key, public_key))

@@ -9,6 +9,11 @@ The pseudonymous record stays: consents, referral statuses and history, the audi
 Erasing a resident erased already changes nothing and announces nothing.
 EraseParticipant needs the resident's personnummer sealed to this service (handlers/resident.py):
 a ref copied from a fact is not enough to erase anyone.
+
+The destroyed key is also recorded on `referral.erasures.v1` (domain/erasure.py), which a restore
+of the database does not undo: at start-up the service erases again, announcing nothing, every
+resident the restored database still holds such a key of (`erase_again`,
+docs/adr/0011-custodian-rotation-and-restores.md).
 """
 
 from datetime import datetime
@@ -18,6 +23,7 @@ from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.referral_commands import EraseParticipant
 from hubnet_common.sdk.messages.referral_events import ParticipantErased
 from hubnet_common.sdk.messages.vocabulary import ReasonCode
+from hubnet_referrals.domain.erasure import DataKeyDestroyed
 from hubnet_referrals.domain.referral import Action, NotPermitted, Role
 from hubnet_referrals.handlers import load
 from hubnet_referrals.handlers.facts import fact_of
@@ -57,10 +63,15 @@ async def erase(
     by: str,
     noted_by: str,
     at: datetime,
-    caused_by: Envelope,
+    caused_by: Envelope | None,
+    announce: bool = True,
 ) -> None:
     await uow.data_keys.lock(participant_ref)
+    key_made_at = await uow.data_keys.key_made_at(participant_ref)
     changed = await uow.data_keys.destroy(participant_ref)
+    if key_made_at is not None and announce:
+        # Queued first: it goes out in the relay batch of the answer that tells the partner it is done.
+        uow.emit(DataKeyDestroyed(participant_ref=participant_ref, key_made_at=key_made_at), caused_by=caused_by)
     for consent in await uow.consents.of_participant(participant_ref, for_update=True):
         if consent.end_for_erasure(noted_by=noted_by, at=at):
             await uow.consents.save_withdrawal(consent)
@@ -76,10 +87,11 @@ async def erase(
         )
         await uow.referrals.save(referral)
         await uow.sla.stop(referral.id, at)
-        uow.emit(fact_of(referral, transition), caused_by=caused_by)
+        if announce:
+            uow.emit(fact_of(referral, transition), caused_by=caused_by)
         changed += 1
     changed += await uow.referrals.erase_personal_data(participant_ref=participant_ref)
-    if changed:
+    if changed and announce:
         uow.emit(
             ParticipantErased(
                 participant_ref=participant_ref,
@@ -90,3 +102,23 @@ async def erase(
             ),
             caused_by=caused_by,
         )
+
+
+async def erase_again(uow: UnitOfWork, erased: dict[str, datetime], *, at: datetime) -> int:
+    """Erase again the residents (ref -> time of their last key destroyed) whose destroyed key a
+    restored database brought back; how many. What the first erasure announced is on Kafka
+    already, so nothing is announced: the database is only made to agree with it again."""
+    again = await uow.data_keys.held_despite_erasure(erased)
+    for participant_ref in again:
+        await erase(
+            uow,
+            participant_ref,
+            reason="requested",
+            by="network",
+            noted_by="network",
+            at=at,
+            caused_by=None,
+            announce=False,
+        )
+    await uow.commit()
+    return len(again)

@@ -110,17 +110,26 @@ class DataKeys(Protocol):
     async def destroy(self, participant_ref: str) -> int:
         """Delete every copy; how many there were."""
 
+    async def key_made_at(self, participant_ref: str) -> datetime | None:
+        """When the resident's data key was made; None when they have none."""
+
+    async def held_despite_erasure(self, erased: dict[str, datetime]) -> list[str]:
+        """Of the erased residents (ref -> time of the last key destroyed), those that still hold a
+        copy of a key made by then (a restored backup brought it back)."""
+
 
 class KeyCustodian(Protocol):
-    """The service's own key pair: its copy of every data key is sealed to it."""
+    """The service's own key pairs: its copy of every data key is sealed to one, residents'
+    personnummer to another (docs/adr/0011-custodian-rotation-and-restores.md)."""
 
     @property
-    def public_key(self) -> str: ...
+    def public_key(self) -> str:
+        """The key the service's new copies of data keys are sealed to."""
 
     def new_key(self) -> bytes: ...
 
-    def open(self, sealed_key: str) -> bytes:
-        """The data key, from the copy sealed to this service."""
+    def open(self, copy: DataKeyCopy) -> bytes:
+        """The data key, from the service's own copy (with the private key of its `sealed_to`)."""
 
     def seal(self, data_key: bytes, public_key: str) -> str: ...
 

@@ -30,7 +30,7 @@ async def check_sealed(
         raise NotSealed(
             f"{', '.join(given)}: the resident has no data key (no consent, or erased); send nothing sealed"
         )
-    data_key = custodian.open(copy.sealed_key)
+    data_key = custodian.open(copy)
     for name, value in given.items():
         try:
             open_with_data_key(value, data_key)

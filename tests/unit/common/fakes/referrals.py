@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from datetime import UTC, datetime
 
 from hubnet_common.service.processing import Processor
 from hubnet_common.testing.deadletter import CollectedDeadLetters
@@ -102,6 +103,7 @@ class FakeConsents:
 class FakeDataKeys:
     def __init__(self) -> None:
         self.copies_by_ref: dict[str, dict[str, DataKeyCopy]] = {}
+        self.made_at: dict[str, datetime] = {}
 
     async def lock(self, participant_ref: str) -> None:
         pass
@@ -110,10 +112,19 @@ class FakeDataKeys:
         return dict(self.copies_by_ref.get(participant_ref, {}))
 
     async def put(self, participant_ref: str, copy: DataKeyCopy) -> None:
+        if participant_ref not in self.copies_by_ref:
+            self.made_at[participant_ref] = datetime.now(UTC)
         self.copies_by_ref.setdefault(participant_ref, {})[copy.holder] = copy
 
     async def destroy(self, participant_ref: str) -> int:
+        self.made_at.pop(participant_ref, None)
         return len(self.copies_by_ref.pop(participant_ref, {}))
+
+    async def key_made_at(self, participant_ref: str) -> datetime | None:
+        return self.made_at.get(participant_ref)
+
+    async def held_despite_erasure(self, erased: dict[str, datetime]) -> list[str]:
+        return sorted(ref for ref, made in self.made_at.items() if ref in erased and made <= erased[ref])
 
 
 class FakeSlaClocks:

@@ -241,6 +241,32 @@ def migrate(args: Namespace) -> int:
     return 0
 
 
+def rotate_custodian_key(args: Namespace) -> int:
+    from hubnet_referrals.adapters.custodian_rotation import RotationStopped, next_key_file, rotate
+    from hubnet_referrals.settings import ReferralSettings
+
+    settings = ReferralSettings()
+    key_file = settings.custodian_key_path
+    if key_file is None:
+        raise Failure("set HUBNET_KEYS_DIR or HUBNET_CUSTODIAN_KEY_FILE to where the custodian key is (or goes)")
+
+    def progress(done: int, total: int) -> None:
+        print(f"sealed anew: {done} of {total}", flush=True)
+
+    print(f"new custodian key: {next_key_file(key_file)}", flush=True)
+    try:
+        rotated = asyncio.run(rotate(settings.pg_dsn, key_file, settings.personnummer_key_path, progress=progress))
+    except RotationStopped as exc:
+        raise Failure(str(exc)) from exc
+    print(f"{rotated.sealed_anew} copies sealed anew; {key_file} is the new custodian key, the old one is destroyed")
+    print(
+        "in a cluster: kubectl -n hubnet create secret generic hubnet-referrals-custodian-key "
+        f"--from-file=custodian.key={key_file} --dry-run=client -o yaml | kubectl apply -f -; "
+        "start the referrals service again; delete every other copy of the old key (vault, backups of it)"
+    )
+    return 0
+
+
 def operator_settings() -> Settings:
     """The dlq tools log in as the operator (locally its user in .local/kafka/users)."""
     from hubnet_common.ops.local.credentials import logged_in

@@ -13,6 +13,8 @@ hubnet dlq list|replay [--topic T] [--group G] [--reason R] [--since T] [--until
 hubnet dlq show TOPIC OFFSET | hubnet dlq purge --topic T [--before N]
 hubnet admin topics                           create missing topics, reconcile their settings
 hubnet admin migrate SERVICE                  apply the service's pending database migrations
+hubnet admin rotate-custodian-key             a new referrals custodian key, every copy sealed anew,
+                                              the old key destroyed (the referrals service stopped)
 hubnet demo [--once]                          start the three services and drive the demo
 """
 
@@ -137,9 +139,19 @@ def _admin(sub: Any) -> None:
     migrate = admin.add_parser("migrate", help="apply a service's pending migrations (HUBNET_PG_DSN)")
     migrate.add_argument("service", choices=["referrals", "events", "notifications"])
     migrate.set_defaults(run=commands.migrate)
+<<<<<<< HEAD
     openapi = admin.add_parser("openapi", help="write the services' OpenAPI documents (docs/openapi/)")
     openapi.add_argument("--dir", type=Path, default=Path("docs/openapi"))
     openapi.set_defaults(run=commands.openapi)
+=======
+    rotate = admin.add_parser(
+        "rotate-custodian-key",
+        help="make a new custodian key for the referrals service, seal its copy of every data key anew to it "
+        "and destroy the old one (HUBNET_PG_DSN, HUBNET_KEYS_DIR or HUBNET_CUSTODIAN_KEY_FILE and "
+        "HUBNET_ENCRYPTION_KEY_FILE; stop the service first)",
+    )
+    rotate.set_defaults(run=commands.rotate_custodian_key)
+>>>>>>> idp-k8s
 
 
 def _demo(sub: Any) -> None:

@@ -21,8 +21,9 @@ WAIT_SECONDS = 300
 
 
 def migration_dirs(service: str) -> list[Path]:
-    """The service's migration folders, as its bootstrap declares them."""
-    return list(importlib.import_module(f"hubnet_{service}.bootstrap").spec().migrations)
+    """The service's migration folders, as its bootstrap declares them (without building the service:
+    the migration init container holds none of its keys)."""
+    return list(importlib.import_module(f"hubnet_{service}.bootstrap").MIGRATION_DIRS)
 
 
 async def connect(dsn: str) -> asyncpg.Connection:

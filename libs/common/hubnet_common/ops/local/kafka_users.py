@@ -2,10 +2,11 @@
 hubnet-admin; aiokafka has no admin calls for them, kafka-python's admin client has.
 
     python -m hubnet_common.ops.local.kafka_users password USER   # print it, made once (infra.sh)
-    python -m hubnet_common.ops.local.kafka_users apply           # SCRAM users and ACLs (make up)
+    python -m hubnet_common.ops.local.kafka_users apply           # users, quotas, ACLs (make up)
 
-`apply` makes the broker's ACLs equal to the matrix of the environment without prefixes: what is
-missing is added, what is not in it is removed, a second run changes nothing. Environments with a
+`apply` makes the broker's ACLs equal to the matrix of the environment without prefixes, and each
+user's client quotas equal to its `Principal.quota`: what is missing is added, what is not in it is
+removed, a second run changes nothing. Environments with a
 prefix of their own (a test session `test-1a2b3c4d.`, a fault run `faults-1a2b3c.`, a benchmark)
 `grant` the matrix of their prefix while they run and `revoke` it at the end; their topics and
 consumer groups are all named with it, and `apply` (which a fault run's broker restart calls)
@@ -37,6 +38,7 @@ from kafka.admin import (
     ResourceType,
     UserScramCredentialUpsertion,
 )
+from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest, DescribeClientQuotasRequest
 
 from hubnet_common.ops.access import Principal, principals
 from hubnet_common.ops.local.credentials import ADMIN, MECHANISM, ensure_password, login, password, users_dir
@@ -103,6 +105,51 @@ def on_broker(admin: KafkaAdminClient) -> set[Binding]:
     }
 
 
+def admin_request(admin: KafkaAdminClient, request):
+    """One request to any broker; kafka-python's admin client has no call for client quotas."""
+
+    async def send():
+        return await admin._manager.send(request)
+
+    return admin._manager.run(send)
+
+
+def quotas_on_broker(admin: KafkaAdminClient) -> dict[str, dict[str, float]]:
+    """The client quotas of every user that has any: user -> {quota key: value}."""
+    any_user = DescribeClientQuotasRequest.ComponentData(entity_type="user", match_type=2, match=None)
+    response = admin_request(admin, DescribeClientQuotasRequest(components=[any_user], strict=True))
+    if response.error_code:
+        raise RuntimeError(f"the broker did not describe the client quotas: {response.error_message}")
+    return {
+        entry.entity[0].entity_name: {value.key: value.value for value in entry.values}
+        for entry in response.entries or []
+    }
+
+
+def _quota_entry(user: str, wanted: dict[str, float], present: dict[str, float]):
+    entry = AlterClientQuotasRequest.EntryData
+    return entry(
+        entity=[entry.EntityData(entity_type="user", entity_name=user)],
+        ops=[
+            *(entry.OpData(key=key, value=float(value), remove=False) for key, value in sorted(wanted.items())),
+            *(entry.OpData(key=key, value=0.0, remove=True) for key in sorted(present.keys() - wanted.keys())),
+        ],
+    )
+
+
+def ensure_quotas(admin: KafkaAdminClient, of: Iterable[Principal]) -> list[str]:
+    """Every user's client quotas as its principal's, none for a user without; returns the users changed."""
+    wanted = {p.user: {k: float(v) for k, v in p.quota.configs().items()} for p in of if p.quota}
+    present = quotas_on_broker(admin)
+    due = sorted(user for user in wanted.keys() | present.keys() if wanted.get(user, {}) != present.get(user, {}))
+    if due:
+        entries = [_quota_entry(user, wanted.get(user, {}), present.get(user, {})) for user in due]
+        response = admin_request(admin, AlterClientQuotasRequest(entries=entries, validate_only=False))
+        if failed := [(e.entity[0].entity_name, e.error_message) for e in response.entries if e.error_code]:
+            raise RuntimeError(f"the broker refused client quotas: {failed}")
+    return due
+
+
 def _create(admin: KafkaAdminClient, wanted: set[Binding]) -> None:
     if wanted and (failed := admin.create_acls([b.acl() for b in sorted(wanted)])["failed"]):
         raise RuntimeError(f"the broker refused ACLs: {failed}")
@@ -126,17 +173,25 @@ def ensure_users(admin: KafkaAdminClient, users: Iterable[str], directory: Path)
     return due
 
 
-def apply(bootstrap: str, directory: Path) -> tuple[list[str], int, int]:
-    """Users and ACLs of the matrix on the broker; returns (users made, ACLs added, ACLs removed)."""
+class Applied(NamedTuple):
+    users: list[str]  # made or reset
+    quotas: list[str]  # users whose quotas were set or removed
+    acls_added: int
+    acls_removed: int
+
+
+def apply(bootstrap: str, directory: Path) -> Applied:
+    """Users, their quotas and the ACLs of the matrix on the broker."""
     matrix = principals()
     admin = admin_client(bootstrap)
     try:
         made = ensure_users(admin, [p.user for p in matrix], directory)
+        quotas = ensure_quotas(admin, matrix)
         wanted, present = bindings(matrix), on_broker(admin)
         stale = {b for b in present - wanted if not ENVIRONMENT_PREFIX.match(b.name)}
         _create(admin, wanted - present)
         _delete(admin, stale)
-        return made, len(wanted - present), len(stale)
+        return Applied(made, quotas, len(wanted - present), len(stale))
     finally:
         admin.close()
 
@@ -227,10 +282,10 @@ def main(argv: list[str] | None = None) -> int:
         ensure_password(directory, args.user)
         print(password(args.user, directory))
         return 0
-    made, added, removed = apply(Settings().kafka_bootstrap, directory)
+    done = apply(Settings().kafka_bootstrap, directory)
     print(
-        f"kafka users: {len(made)} made or reset{' (' + ', '.join(made) + ')' if made else ''}; "
-        f"ACLs: {added} added, {removed} removed"
+        f"kafka users: {len(done.users)} made or reset{' (' + ', '.join(done.users) + ')' if done.users else ''}; "
+        f"quotas: {len(done.quotas)} set; ACLs: {done.acls_added} added, {done.acls_removed} removed"
     )
     return 0
 
