@@ -11,15 +11,10 @@
 # Kafka asks every client to log in (SASL/SCRAM-SHA-512): `up` gives each principal of
 # libs/common/hubnet_common/ops/access.py a user with a random password, made once and kept in
 # .local/kafka/users/<user> (mode 0600), plus the super user hubnet-admin, and makes the broker's
-<<<<<<< HEAD
-# ACLs equal to the access matrix.
-# Needs: bash, java 17+ (and 21+ for Keycloak), mvn (first run only), curl, PostgreSQL server binaries
-=======
 # ACLs and client quotas equal to the access matrix. The KRaft controller listener asks for a login
 # as well (SASL PLAIN as hubnet-controller, its password kept beside the others); a broker started
 # with another configuration (an older infra.sh's) is restarted with this one.
-# Needs: bash, java 17+, mvn (first run only), PostgreSQL server binaries
->>>>>>> idp-k8s
+# Needs: bash, java 17+ (and 21+ for Keycloak), mvn (first run only), curl, PostgreSQL server binaries
 # (installed with apt-get when missing) and a Python with aiosmtpd
 # (${PYTHON:-.venv/bin/python}).
 #

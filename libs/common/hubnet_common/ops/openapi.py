@@ -9,6 +9,8 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any, cast
 
+import asyncpg
+
 from hubnet_common.service.api import service_api
 from hubnet_common.service.auth import TokenVerifier
 from hubnet_common.service.runtime import Runtime, probes
@@ -24,7 +26,7 @@ def document(service: str) -> dict[str, Any]:
     api = service_api(
         service,
         tokens=TokenVerifier("https://id.example.org/realms/hubnet", f"hubnet-{service}"),
-        pool=lambda: None,
+        pool=lambda: cast(asyncpg.Pool, None),
         routers=[probes(nothing), *(router(nothing) for router in http.ROUTES)],
         description=http.DESCRIPTION,
     )

@@ -139,11 +139,9 @@ def _admin(sub: Any) -> None:
     migrate = admin.add_parser("migrate", help="apply a service's pending migrations (HUBNET_PG_DSN)")
     migrate.add_argument("service", choices=["referrals", "events", "notifications"])
     migrate.set_defaults(run=commands.migrate)
-<<<<<<< HEAD
     openapi = admin.add_parser("openapi", help="write the services' OpenAPI documents (docs/openapi/)")
     openapi.add_argument("--dir", type=Path, default=Path("docs/openapi"))
     openapi.set_defaults(run=commands.openapi)
-=======
     rotate = admin.add_parser(
         "rotate-custodian-key",
         help="make a new custodian key for the referrals service, seal its copy of every data key anew to it "
@@ -151,7 +149,6 @@ def _admin(sub: Any) -> None:
         "HUBNET_ENCRYPTION_KEY_FILE; stop the service first)",
     )
     rotate.set_defaults(run=commands.rotate_custodian_key)
->>>>>>> idp-k8s
 
 
 def _demo(sub: Any) -> None:
