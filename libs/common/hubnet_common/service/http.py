@@ -15,8 +15,9 @@ def json_response(data: Any, status: int = 200) -> AsgiResponse:
     return AsgiResponse(body, status_code=status, headers={"content-type": "application/json"})
 
 
-def problem(message: str, status: int) -> AsgiResponse:
-    return json_response({"error": message}, status)
+def problem(message: str, status: int, *, code: str | None = None) -> AsgiResponse:
+    """`{"error": message}`, with a machine-readable `code` when there is one."""
+    return json_response({"error": message, **({"code": code} if code else {})}, status)
 
 
 def query(scope: Any) -> dict[str, str]:

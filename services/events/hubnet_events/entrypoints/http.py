@@ -2,8 +2,10 @@
 
 GET /calendar.ics?hub=ID       an iCalendar feed of a hub's events (any calendar client)
 GET /calendar.ics?partner=ID   the feed of the events a partner organises
-GET /figures                   per hub, month and kind: held, registrations, waitlisted,
-                               attended, walk-ins, attendance rate (JSON)
+GET /figures[?since=YYYY-MM][&until=YYYY-MM]
+                               per hub, month and kind: held, registrations, waitlisted,
+                               attended, walk-ins, attendance rate (JSON); whole months,
+                               at most 24, the last 12 by default
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from faststream.asgi import AsgiResponse, get
 
+from hubnet_common.service import reporting
 from hubnet_common.service.http import json_response, problem, query
 from hubnet_common.service.runtime import Runtime
 from hubnet_events.adapters import read_model
@@ -42,8 +45,13 @@ def calendar_route(runtime: Runtime):
 def figures_route(runtime: Runtime):
     @get
     async def figures(scope: Any) -> AsgiResponse:
+        q, now = query(scope), datetime.now(UTC)
+        try:
+            period = reporting.period(q.get("since"), q.get("until"), today=now.astimezone(reporting.STOCKHOLM).date())
+        except reporting.InvalidPeriod as exc:
+            return problem(str(exc), 400, code=exc.code)
         async with runtime.pool.acquire() as conn:
-            return json_response(await read_model.figures(conn, datetime.now(UTC)))
+            return json_response(await read_model.figures(conn, now, period))
 
     return "/figures", figures
 

@@ -15,8 +15,8 @@ from aiosmtplib import SMTPDataError, SMTPResponse, SMTPServerDisconnected, SMTP
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings  # pinned in requirements.lock
 from aiosmtplib.typing import Default
 
-from hubnet_notifications.domain.wording import Wording
 from hubnet_common.sdk.messages.notification_events import FailureReason
+from hubnet_notifications.domain.wording import Wording
 from hubnet_notifications.handlers.ports import DeliveryFailed, DeliveryRefused, HandedOver
 
 CRLF = "\r\n"

@@ -4,7 +4,7 @@
     GET /audit?id=R-…&partner=P                   who asked what of it, when, and the answers
     GET /referrals?partner=P[&role=sender|receiver][&status=S]
     GET /directory                                 partners (with public keys), hubs, services
-    GET /report[?group_by=hub,month][&since=YYYY-MM-DD][&until=…][&format=json|csv|table]
+    GET /report[?group_by=hub,month][&since=YYYY-MM][&until=YYYY-MM][&format=json|csv|table]
     GET /data-key?participant_ref=…&partner=P      the resident's data key sealed to P's public key
 
 `partner` says who asks: a referral is shown only to its sender and receiver. (It is a claim
@@ -15,17 +15,18 @@ claim: only P's private key opens it. 404 when P holds none (never shared, or th
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from faststream.asgi import AsgiResponse, get
 
+from hubnet_common.service import reporting
 from hubnet_common.service.http import json_response, problem, query
 from hubnet_common.service.runtime import Runtime
 from hubnet_referrals.adapters import read_model
 from hubnet_referrals.adapters.connection import Connection
 from hubnet_referrals.adapters.data_keys import partners_copy
-from hubnet_referrals.adapters.follow_up_query import load_records
+from hubnet_referrals.adapters.follow_up_query import count_cells
 from hubnet_referrals.domain import follow_up
 
 
@@ -107,12 +108,15 @@ def report_route(runtime: Runtime):
     @get
     async def report(scope: Any) -> AsgiResponse:
         q = query(scope)
+        today = datetime.now(reporting.STOCKHOLM).date()
+        try:
+            period = reporting.period(q.get("since"), q.get("until"), today=today)
+        except reporting.InvalidPeriod as exc:
+            return problem(str(exc), 400, code=exc.code)
         try:
             group_by = tuple(k for k in q.get("group_by", ",".join(follow_up.KEYS)).split(",") if k)
-            since = date.fromisoformat(q["since"]) if q.get("since") else None
-            until = date.fromisoformat(q["until"]) if q.get("until") else None
             async with runtime.pool.acquire() as conn:
-                rows = follow_up.figures(await load_records(conn, since=since, until=until), group_by=group_by)
+                rows = follow_up.figures(await count_cells(conn, period, today=today), group_by=group_by)
         except ValueError as exc:
             return problem(str(exc), 400)
         shape = q.get("format", "json")
@@ -122,8 +126,12 @@ def report_route(runtime: Runtime):
             return AsgiResponse(follow_up.to_table(rows).encode(), headers={"content-type": "text/plain"})
         return json_response(
             {
-                "suppressed_below": follow_up.SUPPRESS_BELOW,
+                "suppressed_below": reporting.SUPPRESS_BELOW,
+                "since": f"{period.first:%Y-%m}",
+                "until": f"{period.last:%Y-%m}",
                 "group_by": list(group_by),
+                # a coarser row adds up the finest cells as shown: a suppressed figure counts 0
+                "totals_leave_out_suppressed": set(group_by) != set(follow_up.KEYS),
                 "rows": [{**{k: r.key(k) for k in group_by}, **r.figures} for r in rows],
             }
         )

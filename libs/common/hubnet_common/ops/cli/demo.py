@@ -249,7 +249,7 @@ class Demo:
         )
 
     def report(self) -> None:
-        self.steps.start("Follow-up per hub (cells under 5 suppressed), from GET /report")
+        self.steps.start("Follow-up per hub (cells under 5 suppressed and left out of the totals), from GET /report")
         url = f"{self.settings.referrals_url}/report?group_by=hub&format=table"
         with urllib.request.urlopen(url, timeout=10) as response:
             print("    " + response.read().decode().replace("\n", "\n    ").rstrip())
