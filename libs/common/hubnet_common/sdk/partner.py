@@ -113,7 +113,7 @@ class PartnerClient:
             on_broker(topic, self.prefix),
             value=body,
             key=key_bytes,
-            headers=self.signer.sign(key_bytes, headers, body) if sign else headers,
+            headers=self.signer.sign(topic, key_bytes, headers, body) if sign else headers,
         )
 
     async def request(self, command: Command, *, timeout: float = 30.0) -> Reply:
@@ -164,7 +164,15 @@ class PartnerClient:
 
     async def _trusted_reply(self, record) -> Reply:
         envelope = Envelope.from_headers(record.headers)
-        await self.answers.verify(record.key, record.headers, record.value, envelope, received_at=None, command=False)
+        await self.answers.verify(
+            record.key,
+            record.headers,
+            record.value,
+            envelope,
+            received_at=None,
+            command=False,
+            topic=self.replies_topic.name,
+        )
         model = CommandAccepted if envelope.type == CommandAccepted.ce_type else CommandRejected
         return model.model_validate_json(record.value)
 
