@@ -159,9 +159,13 @@ class Signer:
         """The headers with the signature header added (an old one replaced), for a record written
         to `topic` (its name without the deployment's prefix)."""
         kept = [(name, value) for name, value in headers if name != SIGNATURE_HEADER]
-        signature = self._key.sign(canonical_form(topic, key, kept, body)).signature
-        value = f"{FORMAT};key={self.key_id};sig={base64.b64encode(signature).decode()}"
-        return [*kept, (SIGNATURE_HEADER, value.encode())]
+        return [*kept, (SIGNATURE_HEADER, self.signature(canonical_form(topic, key, kept, body)).encode())]
+
+    def signature(self, statement: bytes) -> str:
+        """`v2;key=<key id>;sig=<base64>` over `statement`: a record's canonical form, or another
+        signed document (e.g. a data-key answer, `data_key.py`) whose form cannot be taken for one."""
+        signature = self._key.sign(statement).signature
+        return f"{FORMAT};key={self.key_id};sig={base64.b64encode(signature).decode()}"
 
 
 def own_signer(name: str, key_file: Path | None, keys_dir: Path | None) -> Signer:
@@ -183,14 +187,27 @@ def signature_of(headers: Headers) -> tuple[str, bytes]:
         raise SignatureRefused("unsigned", f"the message has no {SIGNATURE_HEADER} header")
     if len(values) > 1:
         raise SignatureRefused("bad-signature", f"the message has {len(values)} {SIGNATURE_HEADER} headers")
+    return parse_signature(values[0] or b"", f"the {SIGNATURE_HEADER} header")
+
+
+def parse_signature(value: bytes, what: str) -> tuple[str, bytes]:
+    """(key id, signature) from `v2;key=…;sig=…`; SignatureRefused when it is not that."""
     try:
-        version, key_part, sig_part = (values[0] or b"").decode("ascii").split(";")
+        version, key_part, sig_part = value.decode("ascii").split(";")
         if version != FORMAT or not key_part.startswith("key=") or not sig_part.startswith("sig="):
             raise ValueError
         signature = base64.b64decode(sig_part[4:], validate=True)
     except (UnicodeDecodeError, ValueError, binascii.Error):
-        raise SignatureRefused("bad-signature", f"the {SIGNATURE_HEADER} header is not {FORMAT};key=…;sig=…") from None
+        raise SignatureRefused("bad-signature", f"{what} is not {FORMAT};key=…;sig=…") from None
     return key_part[4:], signature
+
+
+def check_statement(public: PublicSigningKey, signature: bytes, statement: bytes) -> None:
+    """SignatureRefused unless `signature` is `public`'s over `statement`."""
+    try:
+        VerifyKey(decode(public.public_key, "the public key")).verify(statement, signature)
+    except (BadSignatureError, ValueError):
+        raise SignatureRefused("bad-signature", f"the signature does not match for key {public.id}") from None
 
 
 def check_signature(
