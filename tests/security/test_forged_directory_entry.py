@@ -1,6 +1,6 @@
 """Attack: write a directory entry on directory.v1 that swaps BRG's encryption key for the
 attacker's, with a login that may write the topic (an operator's may, to replay dead letters),
-unsigned or signed with a key that is not the directory's (a partner's, another service's). A
+unsigned or signed with a key that is not the directory's (another service's). A
 partner reading the directory with the SDK took it, and sealed what it meant for BRG to the
 attacker. The partner SDK checks each entry as the services do: signed by the referrals service
 for directory.v1 (sdk/trust.py)."""
@@ -8,7 +8,7 @@ for directory.v1 (sdk/trust.py)."""
 from aiokafka import AIOKafkaProducer
 
 from hubnet_common.ops.local.credentials import login
-from hubnet_common.ops.local.partners import partner_login, partner_signer
+from hubnet_common.ops.local.partners import partner_login
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
 from hubnet_common.sdk.messages.directory import PartnerUpserted
@@ -28,13 +28,14 @@ async def test_a_forged_directory_entry_is_not_taken_by_a_partner(network, kafka
     await producer.start()
     try:
         topic = on_broker(DIRECTORY.name, Settings().topic_prefix)
-        # Keys the services know, not the directory's. (A key no one knows would hold up directory.v1
-        # for the unknown-key grace in every consumer that reads it from the start, later tests' too.)
-        poseidon, events = partner_signer("poseidon"), service_signer("events", Settings())
+        # Keys every consumer trusts, but not for the directory. (A key a consumer does not know
+        # would hold up directory.v1 for the unknown-key grace in every consumer that reads it from
+        # the start, later tests' too; partners' keys change as other tests rotate them.)
+        events, notifications = service_signer("events", Settings()), service_signer("notifications", Settings())
         for headers in (
             envelope.to_headers(),  # unsigned
-            poseidon.sign(DIRECTORY.name, key, envelope.to_headers(), body),  # a partner's
-            events.sign(DIRECTORY.name, key, envelope.to_headers(), body),  # a service's, not the directory's
+            events.sign(DIRECTORY.name, key, envelope.to_headers(), body),
+            notifications.sign(DIRECTORY.name, key, envelope.to_headers(), body),
         ):
             await producer.send_and_wait(topic, body, key=key, headers=headers)
     finally:
