@@ -19,7 +19,6 @@ import pytest
 from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.watch import TopicWatcher
-from hubnet_common.sdk.data_key import fetch_data_key
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.keys import read_key, write_key_pair
@@ -38,7 +37,7 @@ from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_common.sdk.messages.vocabulary import MainActivity
 from hubnet_common.sdk.sealing import ContactDetails, open_contact, seal_with_data_key
 from hubnet_common.sdk.topics import MAIN_TOPICS
-from tests.e2e.stack import three_services
+from tests.e2e.stack import data_key_of, three_services
 from tests.e2e.topics import records_since
 from tests.integration.conftest import eventually, rows
 from tests.integration.referral_steps import accepted, consent, ref_of, referral, send_twice
@@ -200,7 +199,7 @@ async def the_whole_loop(services, kafka_bootstrap, tmp_path, number: str, conta
         resident = recorded.participant_ref
         assert resident == ref_of(number)
         data_key = await asyncio.to_thread(
-            fetch_data_key, url, resident, "bostadsbolaget", read_key(keys["bostadsbolaget"][1])
+            data_key_of, url, resident, "bostadsbolaget", read_key(keys["bostadsbolaget"][1])
         )
         command = referral(
             given.consent_id, participant_ref=resident, sealed_contact=seal_with_data_key(contact, data_key)
@@ -218,7 +217,7 @@ async def the_whole_loop(services, kafka_bootstrap, tmp_path, number: str, conta
     told = await wait_for_mail(mail_dir, f"{rid} är avslutad", to="amina.hassan@bostadsbolaget.example.org")
     assert "Business Region Göteborg" in told.text
     [stored] = await rows(dsns["referrals"], "SELECT sealed_contact FROM referrals WHERE id = $1", rid)
-    brg_key = await asyncio.to_thread(fetch_data_key, url, resident, "brg", read_key(keys["brg"][1]))
+    brg_key = await asyncio.to_thread(data_key_of, url, resident, "brg", read_key(keys["brg"][1]))
     assert open_contact(stored[0], brg_key) == contact  # BRG opens it with its own copy of the data key
     return rid
 

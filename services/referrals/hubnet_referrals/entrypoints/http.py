@@ -9,17 +9,20 @@
 
 `partner` says who asks: a referral is shown only to its sender and receiver. (It is a claim
 until requests are authenticated: see the trust issue.) A data key copy needs no more than the
-claim: only P's private key opens it. 404 when P holds none (never shared, or the resident erased).
+claim: only P's private key opens it; the answer is signed by this service, about that resident,
+that partner and its time (hubnet_common/sdk/data_key.py checks it). 404 when P holds none (never
+shared, or the resident erased).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from faststream.asgi import AsgiResponse, get
 
+from hubnet_common.sdk.data_key import signed_answer
 from hubnet_common.service import reporting
 from hubnet_common.service.http import json_response, problem, query
 from hubnet_common.service.runtime import Runtime
@@ -60,24 +63,26 @@ def _no_referral(q: dict[str, str]) -> str:
     return f"no referral {q['id']} for {q['partner']}"
 
 
-async def _data_key_copy(conn: Connection, participant_ref: str, partner: str) -> dict | None:
-    sealed_key = await partners_copy(conn, participant_ref, partner)
-    return (
-        None
-        if sealed_key is None
-        else {"participant_ref": participant_ref, "partner": partner, "sealed_key": sealed_key}
-    )
-
-
 referral_route = _lookup("/referral", ("id", "partner"), read_model.referral_with_history, _no_referral)
 audit_route = _lookup("/audit", ("id", "partner"), read_model.audit_of, _no_referral)
-# The copy is sealed to the partner named: of no use to anyone else, so the query needs no more proof.
-data_key_route = _lookup(
-    "/data-key",
-    ("participant_ref", "partner"),
-    _data_key_copy,
-    lambda q: f"{q['partner']} holds no data key for this resident (none shared, or erased)",
-)
+
+
+def data_key_route(runtime: Runtime):
+    """The copy is sealed to the partner named: of no use to anyone else, so the query needs no
+    more proof. The answer is signed, so no one on the way can swap in a copy of their own."""
+
+    async def signed_copy(conn: Connection, participant_ref: str, partner: str) -> dict | None:
+        sealed_key = await partners_copy(conn, participant_ref, partner)
+        if sealed_key is None:
+            return None
+        return signed_answer(runtime.signer, participant_ref, partner, sealed_key, datetime.now(UTC))
+
+    return _lookup(
+        "/data-key",
+        ("participant_ref", "partner"),
+        signed_copy,
+        lambda q: f"{q['partner']} holds no data key for this resident (none shared, or erased)",
+    )(runtime)
 
 
 def referrals_route(runtime: Runtime):

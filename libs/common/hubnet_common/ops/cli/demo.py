@@ -52,6 +52,7 @@ from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, P
 from hubnet_common.sdk.participant import custodian_public_key, seal_personnummer
 from hubnet_common.sdk.sealing import ContactDetails, open_contact, seal_with_data_key
 from hubnet_common.sdk.topics import HUB_EVENT_EVENTS, NOTIFICATION_EVENTS, REFERRAL_EVENTS
+from hubnet_common.sdk.trust import trusted_service_keys
 from hubnet_common.service.settings import Settings
 
 # A made-up resident (a valid check digit, no real person). Partners send the number only sealed
@@ -303,6 +304,7 @@ class Demo:
             self.ref,
             partner_id,
             private,
+            service_keys=trusted_service_keys(self.keys_dir),
         )
 
     async def opened_by_brg(self, referral_id: str) -> str:
