@@ -57,7 +57,7 @@ def sample_fact(referral_id: str, signer: Signer, at: datetime | None = None) ->
     envelope = Envelope.new(type=fact.ce_type, source=service_source("referrals"), subject=referral_id)
     envelope = replace(envelope, time=at) if at else envelope
     body = fact.model_dump_json().encode()
-    return body, signer.sign(referral_id.encode(), envelope.to_headers(), body)
+    return body, signer.sign(fact.topic, referral_id.encode(), envelope.to_headers(), body)
 
 
 @asynccontextmanager

@@ -33,7 +33,7 @@ def garbage(kind: str, subject: str, sender: Signer, impostor: Signer) -> tuple[
     headers = _valid_headers(subject)
 
     def signed(body: bytes, headers: Headers, signer: Signer = sender) -> tuple[bytes, Headers]:
-        return body, signer.sign(subject.encode(), headers, body)
+        return body, signer.sign(c.TOPIC, subject.encode(), headers, body)
 
     return {
         "not-json": lambda: signed(b"{not json", headers),
@@ -110,6 +110,6 @@ def fuzzed_commands(draw) -> tuple[bytes, Headers]:
 def signed_if_possible(signer: Signer, key: str, body: bytes, headers: Headers) -> Headers:
     """Fuzzed headers signed, unless they cannot be (a signed header twice, or not UTF-8)."""
     try:
-        return signer.sign(key.encode(), headers, body)
+        return signer.sign(c.TOPIC, key.encode(), headers, body)
     except SignatureRefused:
         return headers

@@ -4,7 +4,11 @@ import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from hubnet_common.ops.local.identities import partner_tokens
 from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.sdk.data_key import fetch_data_key
+from hubnet_common.sdk.trust import trusted_service_keys
+from hubnet_common.service.settings import Settings
 from hubnet_events import bootstrap as events
 from hubnet_notifications import bootstrap as notifications
 from hubnet_referrals import bootstrap as referrals
@@ -43,3 +47,16 @@ async def three_services(new_database, kafka_bootstrap: str, smtp_port: int, log
         yield dsns, local, start_offsets
     finally:
         await asyncio.to_thread(local.__exit__, None, None, None)
+
+
+def data_key_of(referrals_url: str, participant_ref: str, partner_id: str, private_key: str) -> bytes:
+    """The partner's copy of the resident's data key, as a partner fetches it: logged in as the
+    partner, the answer checked against the referrals service's public key (HUBNET_KEYS_DIR)."""
+    return fetch_data_key(
+        referrals_url,
+        participant_ref,
+        partner_id,
+        private_key,
+        service_keys=trusted_service_keys(Settings().keys_dir),
+        tokens=partner_tokens(partner_id),
+    )

@@ -21,7 +21,7 @@ from hubnet_common.ops.local.identities import partner_tokens
 from hubnet_common.ops.local.kafka_users import admin_login
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.watch import TopicWatcher
-from hubnet_common.sdk.data_key import DataKeyMissing, fetch_data_key
+from hubnet_common.sdk.data_key import DataKeyMissing
 from hubnet_common.sdk.kafka import records_until_now
 from hubnet_common.sdk.keys import read_key, write_key_pair
 from hubnet_common.sdk.messages import referral_commands as c
@@ -32,6 +32,7 @@ from hubnet_common.sdk.messages.vocabulary import MainActivity
 from hubnet_common.sdk.sealing import ContactDetails, SealingError, open_contact, open_with_data_key, seal_with_data_key
 from hubnet_common.sdk.topics import REFERRAL_EVENTS
 from hubnet_common.service.settings import Settings
+from tests.e2e.stack import data_key_of
 from tests.e2e.test_closed_loop import services  # noqa: F401  (the three services, for this module too)
 from tests.integration.conftest import rows, until
 from tests.integration.referral_steps import accepted, consent, ref_of, referral
@@ -90,14 +91,7 @@ async def refer(sender, receiver, url: str, keys: dict, resident: Resident) -> s
     """Consent, the sender's data key, a referral with sealed contact and need; BRG works it up to a hold."""
     given = consent(resident.number)
     accepted(await sender.request(given))
-    key = await asyncio.to_thread(
-        fetch_data_key,
-        url,
-        resident.ref,
-        "bostadsbolaget",
-        keys["bostadsbolaget"],
-        tokens=partner_tokens("bostadsbolaget"),
-    )
+    key = await asyncio.to_thread(data_key_of, url, resident.ref, "bostadsbolaget", keys["bostadsbolaget"])
     command = referral(
         given.consent_id,
         participant_ref=resident.ref,
@@ -119,7 +113,7 @@ async def refer(sender, receiver, url: str, keys: dict, resident: Resident) -> s
 async def complete_one(sender, receiver, url: str, keys: dict, resident: Resident) -> str:
     """A second referral of the resident, closed with an outcome note."""
     rid = await refer(sender, receiver, url, keys, resident)
-    key = await asyncio.to_thread(fetch_data_key, url, resident.ref, "brg", keys["brg"], tokens=partner_tokens("brg"))
+    key = await asyncio.to_thread(data_key_of, url, resident.ref, "brg", keys["brg"])
     for step in (
         c.ResumeReferral(referral_id=rid),
         c.CompleteReferral(
@@ -231,9 +225,7 @@ async def test_an_erased_resident_cannot_be_read_anywhere_and_another_still_can(
                     RegisterForHubEvent(hub_event_id=evening.hub_event_id, participant_ref=resident.ref)
                 )
             )
-        erased_key = await asyncio.to_thread(
-            fetch_data_key, url, ERASED.ref, "brg", keys["brg"], tokens=partner_tokens("brg")
-        )
+        erased_key = await asyncio.to_thread(data_key_of, url, ERASED.ref, "brg", keys["brg"])
         opened = http_json(f"{url}/referral?id={referrals[ERASED.ref][0]}", "brg")
         assert open_contact(opened["sealed_contact"], erased_key) == ERASED.contact  # readable until erased
 
@@ -304,9 +296,7 @@ async def test_an_erased_resident_cannot_be_read_anywhere_and_another_still_can(
     assert len(theirs) >= 8  # contact and need of both referrals, the hold reasons, the outcome note
     for partner in PARTNERS:
         with pytest.raises(DataKeyMissing):
-            await asyncio.to_thread(
-                fetch_data_key, url, ERASED.ref, partner, keys["brg"], tokens=partner_tokens(partner)
-            )
+            await asyncio.to_thread(data_key_of, url, ERASED.ref, partner, keys["brg"])
     assert await rows(dsns["referrals"], "SELECT 1 FROM data_key_copies WHERE participant_ref = $1", ERASED.ref) == []
     scrubbed = await rows(
         dsns["referrals"],
@@ -316,7 +306,7 @@ async def test_an_erased_resident_cannot_be_read_anywhere_and_another_still_can(
     assert {tuple(r) for r in scrubbed} == {("cancelled", None, ""), ("completed", None, "")}
 
     # (c) The other resident's data is as readable by its recipient as before.
-    kept_key = await asyncio.to_thread(fetch_data_key, url, KEPT.ref, "brg", keys["brg"], tokens=partner_tokens("brg"))
+    kept_key = await asyncio.to_thread(data_key_of, url, KEPT.ref, "brg", keys["brg"])
     shown = http_json(f"{url}/referral?id={referrals[KEPT.ref][1]}", "brg")
     assert open_contact(shown["sealed_contact"], kept_key) == KEPT.contact
     assert open_with_data_key(shown["need"], kept_key) == KEPT.need

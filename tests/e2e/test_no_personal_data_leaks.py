@@ -14,11 +14,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from hubnet_common.ops.local.identities import partner_tokens
 from hubnet_common.ops.local.partners import LocalPartnerClient, partner_signer
 from hubnet_common.ops.local.services import LocalServices
 from hubnet_common.ops.local.watch import TopicWatcher
-from hubnet_common.sdk.data_key import fetch_data_key
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.keys import read_key, write_key_pair
@@ -29,7 +27,7 @@ from hubnet_common.sdk.messages.hubevent_commands import RecordAttendance, Regis
 from hubnet_common.sdk.messages.vocabulary import MainActivity
 from hubnet_common.sdk.sealing import ContactDetails, seal_with_data_key
 from hubnet_common.sdk.topics import AUDIT_EVENTS, HUB_EVENT_COMMANDS, REFERRAL_COMMANDS
-from tests.e2e.stack import three_services
+from tests.e2e.stack import data_key_of, three_services
 from tests.e2e.test_erasure import every_row
 from tests.e2e.topics import records_since
 from tests.integration.conftest import until
@@ -181,14 +179,7 @@ async def test_no_personal_data_anywhere_when_partners_get_it_wrong(services, ka
         recorded = await sender.request(given)
         accepted(recorded)
         ref = recorded.participant_ref
-        data_key = await asyncio.to_thread(
-            fetch_data_key,
-            url,
-            ref,
-            "bostadsbolaget",
-            read_key(keys["bostadsbolaget"][1]),
-            tokens=partner_tokens("bostadsbolaget"),
-        )
+        data_key = await asyncio.to_thread(data_key_of, url, ref, "bostadsbolaget", read_key(keys["bostadsbolaget"][1]))
         command = referral(
             given.consent_id,
             participant_ref=ref,

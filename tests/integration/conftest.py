@@ -160,7 +160,7 @@ async def publish_facts(kafka_bootstrap: str, facts: list, *, signer: Signer | N
                 on_broker(fact.topic, Settings().topic_prefix),
                 body,
                 key=key,
-                headers=signer.sign(key, envelope.to_headers(), body),
+                headers=signer.sign(fact.topic, key, envelope.to_headers(), body),
             )
     finally:
         await producer.stop()

@@ -125,7 +125,7 @@ async def send_twice(client, command, envelope: Envelope, watch) -> None:
     redelivery after a rebalance brings it; the second after the first was answered, so that
     only the inbox can tell them apart."""
     key, body = command.subject(), command.model_dump_json().encode()
-    headers = client.signer.sign(key.encode(), envelope.to_headers(), body)
+    headers = client.signer.sign(command.topic, key.encode(), envelope.to_headers(), body)
     await client.send_raw(command.topic, body, key=key, headers=headers, sign=False)
     await watch.wait_for(lambda s: getattr(s.body, "command_id", None) == envelope.id)
     await client.send_raw(command.topic, body, key=key, headers=headers, sign=False)

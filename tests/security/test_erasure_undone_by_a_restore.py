@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 
+from hubnet_common.ops.local.identities import partner_tokens
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.services import database_dsn
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
@@ -78,7 +79,7 @@ async def test_a_restore_from_before_an_erasure_brings_no_data_key_back(
                 )
             given = consent(NUMBER, partners=("brg",))
             accepted(await partner.request(given))
-            status, body = await get(url, f"/data-key?participant_ref={ref}&partner=bostadsbolaget")
+            status, body = await get(url, f"/data-key?participant_ref={ref}", partner_tokens("bostadsbolaget").token())
             assert status == 200
             data_key = open_data_key(body["sealed_key"], keys["bostadsbolaget"].private)
             sent = referral(given.consent_id, participant_ref=ref, sealed_contact=seal_with_data_key(CONTACT, data_key))
@@ -94,7 +95,7 @@ async def test_a_restore_from_before_an_erasure_brings_no_data_key_back(
 
         async with serving(bootstrap.spec(settings), settings) as (url, _):
             for partner_id in PARTNERS:
-                status, _ = await get(url, f"/data-key?participant_ref={ref}&partner={partner_id}")
+                status, _ = await get(url, f"/data-key?participant_ref={ref}", partner_tokens(partner_id).token())
                 assert status == 404, f"{partner_id} gets the erased resident's data key again after the restore"
             assert await copies_of(dsn, ref) == [], "the custodian holds the erased resident's key again"
             [restored] = await rows(dsn, "SELECT sealed_contact, status FROM referrals WHERE id = $1", sent.referral_id)
@@ -123,6 +124,6 @@ async def test_a_resident_who_consents_again_after_an_erasure_keeps_their_new_ke
                 "bostadsbolaget",
             )
         async with serving(bootstrap.spec(settings), settings) as (url, _):
-            status, body = await get(url, f"/data-key?participant_ref={ref}&partner=bostadsbolaget")
+            status, body = await get(url, f"/data-key?participant_ref={ref}", partner_tokens("bostadsbolaget").token())
     assert status == 200, "the erasure record erased the resident's new key too"
     assert open_data_key(body["sealed_key"], key.private) == open_data_key(before["sealed_key"], key.private)

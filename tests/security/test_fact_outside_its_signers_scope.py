@@ -19,7 +19,7 @@ async def test_a_service_key_cannot_sign_another_services_facts(network, kafka_b
     fact = referral_requested("R-out-of-scope-1", participant_ref="cd" * 32, consent_id="C-out-of-scope")
     envelope = Envelope.new(type=fact.ce_type, source=service_source("events"), subject=fact.subject())
     key, body = fact.subject().encode(), fact.model_dump_json().encode()
-    signed = service_signer("events", Settings()).sign(key, envelope.to_headers(), body)
+    signed = service_signer("events", Settings()).sign(fact.topic, key, envelope.to_headers(), body)
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **login("hubnet-referrals"))  # a way onto the topic
     await producer.start()
     try:

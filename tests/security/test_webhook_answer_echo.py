@@ -69,5 +69,5 @@ async def test_a_receivers_answer_is_not_echoed_into_the_delivery_records(local_
             60,
             what="the delivery failed for good",
         )
-    assert row["last_error"] == "refused: receiver answered 403"
+    assert row["last_error"] == "webhook-refused"
     assert "db=" not in row["last_error"] and "127.0.0.1" not in row["last_error"]

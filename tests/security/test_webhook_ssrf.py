@@ -91,4 +91,4 @@ async def test_a_webhook_at_a_name_resolving_to_loopback_is_never_called(network
         await asyncio.sleep(0.5)  # room for a connection that must not come
     assert connections == [], "the notifications service connected to loopback for a partner"
     [row] = await rows(network[2], "SELECT status, last_error FROM notifications WHERE recipient_id = $1", hook)
-    assert (row["status"], row["last_error"]) == ("failed", "refused: address not allowed")
+    assert (row["status"], row["last_error"]) == ("failed", "address-not-allowed")

@@ -82,7 +82,9 @@ async def test_a_replayed_dead_letter_takes_effect_once(referrals, kafka_bootstr
     envelope = Envelope.new(type=command.ce_type, source=partner_source("bostadsbolaget"), subject=command.referral_id)
     # As an earlier version of the service left it: dead-lettered for a bug since fixed.
     body = command.model_dump_json().encode()
-    signed = partner_signer("bostadsbolaget").sign(command.referral_id.encode(), envelope.to_headers(), body)
+    signed = partner_signer("bostadsbolaget").sign(
+        command.topic, command.referral_id.encode(), envelope.to_headers(), body
+    )
     headers = signed + [
         (n, v.encode())
         for n, v in {

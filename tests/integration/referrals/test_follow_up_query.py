@@ -9,7 +9,8 @@ import pytest
 
 import hubnet_referrals
 from hubnet_common.service.db import migrate
-from hubnet_referrals.adapters.follow_up_query import load_records
+from hubnet_common.service.reporting import period
+from hubnet_referrals.adapters.follow_up_query import count_cells
 from hubnet_referrals.domain.follow_up import figures, to_csv
 
 pytestmark = pytest.mark.integration
@@ -108,33 +109,34 @@ async def dsn(new_database):
     return dsn
 
 
-async def records(dsn, **bounds):
+async def cells(dsn, since="2026-01", until="2026-12"):
     conn = await asyncpg.connect(dsn)
     try:
-        return await load_records(conn, **bounds)
+        return await count_cells(conn, period(since, until, today=date(2026, 12, 1)), today=date(2026, 12, 1))
     finally:
         await conn.close()
 
 
-async def test_records_are_derived_from_the_history_of_every_referral(dsn):
-    loaded = {r.referral_id: r for r in await records(dsn)}
-    assert len(loaded) == 12
-    again = loaded["again"]
-    assert again.status == "completed" and again.main_activity == "work" and again.answer == "accept"
-    assert again.acknowledged_at == MONDAY and again.answered_at == WEDNESDAY
-    assert loaded["no-room-0"].reject_reason == "no-capacity" and loaded["no-room-0"].answer == "reject"
-    assert loaded["mistake"].status == "entered-in-error"
-    assert loaded["waiting"].acknowledged_at is None and loaded["waiting"].answer is None
-    assert loaded["midnight"].month == "2026-03"
-
-
-async def test_figures_per_hub_partner_service_and_month_with_small_cells_suppressed(dsn):
-    rows = {(r.hub, r.partner, r.service, r.month): r.figures for r in figures(await records(dsn))}
-    assert sorted(rows) == [
+async def test_the_cells_are_counted_from_the_history_of_every_referral(dsn):
+    found = {cell.keys: cell for cell in await cells(dsn)}
+    assert sorted(found) == [
         ("angered", "brg", "brg-job", "2026-03"),
         ("hjallbo", "brg", "brg-job", "2026-02"),
         ("hjallbo", "brg", "brg-job", "2026-03"),
     ]
+    march = found["hjallbo", "brg", "brg-job", "2026-03"]
+    assert march.counts["sent"] == 7  # not the one entered in error
+    assert march.counts["outcome.work"] == 5 and "outcome.job-seeking" not in march.counts  # the latest outcome
+    assert march.counts["rejected.no-capacity"] == 2 and "rejected.not-eligible" not in march.counts
+    assert march.days["median_days_to_acknowledge"] == {1: 5, 2: 2}
+    assert march.days["median_days_to_answer"] == {2: 7}
+    angered = found["angered", "brg", "brg-job", "2026-03"]
+    assert angered.counts == {"sent": 3, "cancelled": 1}  # "midnight" is March in Stockholm
+    assert angered.days == {}
+
+
+async def test_figures_per_hub_partner_service_and_month_with_small_cells_suppressed(dsn):
+    rows = {(r.hub, r.partner, r.service, r.month): r.figures for r in figures(await cells(dsn))}
     march = rows["hjallbo", "brg", "brg-job", "2026-03"]
     assert march["sent"] == 7 and march["acknowledged"] == 7 and march["accepted"] == 5
     assert march["rejected"] is None and march["rejected.no-capacity"] is None
@@ -149,23 +151,21 @@ async def test_figures_per_hub_partner_service_and_month_with_small_cells_suppre
     assert rows["hjallbo", "brg", "brg-job", "2026-02"]["sent"] is None
 
 
-async def test_figures_over_all_months_and_all_hubs(dsn):
-    loaded = await records(dsn)
-    by_hub = {r.hub: r.figures for r in figures(loaded, group_by=("hub",))}
-    assert by_hub["hjallbo"]["sent"] == 8 and by_hub["angered"]["sent"] is None
-    total = figures(loaded, group_by=())
-    assert len(total) == 1 and total[0].hub is None and total[0].month is None
-    assert total[0].figures["sent"] == 11 and total[0].figures["cancelled"] is None
-    by_month = {r.month: r.figures["sent"] for r in figures(loaded, group_by=("month",))}
-    assert by_month == {"2026-02": None, "2026-03": 10}
-    lines = to_csv(total).splitlines()
-    assert lines[1].startswith(",,,,11,7,5,<5,")
+async def test_coarser_figures_add_up_the_finest_cells_as_shown(dsn):
+    found = await cells(dsn)
+    by_hub = {r.hub: r.figures for r in figures(found, group_by=("hub",))}
+    assert by_hub["hjallbo"]["sent"] == 7 and by_hub["hjallbo"]["cells_suppressed"] == 1  # February's one left out
+    assert by_hub["angered"]["sent"] == 0 and by_hub["angered"]["cells_suppressed"] == 1
+    [total] = figures(found, group_by=())
+    assert total.hub is None and total.month is None
+    assert total.figures["sent"] == 7 and total.figures["cancelled"] == 0 and total.figures["rejected"] == 0
+    by_month = {r.month: r.figures["sent"] for r in figures(found, group_by=("month",))}
+    assert by_month == {"2026-02": 0, "2026-03": 7}
+    assert to_csv([total]).splitlines()[1].startswith(",,,,7,7,5,0,")
 
 
-async def test_records_are_chosen_by_the_stockholm_date_of_the_request(dsn):
-    march = {r.referral_id for r in await records(dsn, since=date(2026, 3, 1))}
-    assert "midnight" in march and "february" not in march and len(march) == 11  # incl. "mistake"
-    february = {r.referral_id for r in await records(dsn, since=date(2026, 2, 1), until=date(2026, 2, 28))}
-    assert february == {"february"}
-    assert {r.referral_id for r in await records(dsn, until=date(2026, 3, 1))} == {"february", "midnight"}
-    assert await records(dsn, since=date(2026, 4, 1)) == []
+async def test_referrals_are_chosen_by_the_stockholm_month_of_the_request(dsn):
+    assert {cell.month for cell in await cells(dsn, since="2026-03", until="2026-03")} == {"2026-03"}
+    [february] = await cells(dsn, since="2026-02", until="2026-02")
+    assert february.keys == ("hjallbo", "brg", "brg-job", "2026-02") and february.counts == {"sent": 1}
+    assert await cells(dsn, since="2026-04", until="2026-05") == []

@@ -44,11 +44,12 @@ def signed_as_written(record: Record) -> Record:
         "body_sha256": hashlib.sha256(record.value).hexdigest(),
         "headers": covered,
         "key": record.key.decode(),
-        "v": 1,
+        "topic": record.topic,
+        "v": 2,
     }
     form = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
     signature = SigningKey(decode(private, "key")).sign(form).signature
-    value = f"v1;key={key_id(public)};sig={base64.b64encode(signature).decode()}".encode()
+    value = f"v2;key={key_id(public)};sig={base64.b64encode(signature).decode()}".encode()
     return replace(record, headers=(*record.headers, (SIGNATURE_HEADER, value)))
 
 

@@ -31,15 +31,15 @@ PARTNER = textwrap.dedent(f"""
     signer = sdk.Signer(signing.private)
     envelope = sdk.Envelope.new(type="se.hubnet.referral.test.v1", source=sdk.partner_source("brg"), subject="r-1")
     body, key = b'{{"referral_id": "r-1"}}', b"r-1"
-    headers = signer.sign(key, envelope.to_headers(), body)
+    headers = signer.sign("referral.commands.v1", key, envelope.to_headers(), body)
     verifier = sdk.Verifier(sdk.StaticKeyRing([sdk.PublicSigningKey(sdk.partner_source("brg"), signing.public)]),
                             unknown_key_grace=0)
     public = asyncio.run(verifier.verify(key, headers, body, sdk.Envelope.from_headers(headers),
-                                         received_at=None, command=True))
+                                         received_at=None, command=True, topic="referral.commands.v1"))
     assert public.owner == sdk.partner_source("brg")
     try:
         asyncio.run(verifier.verify(key, headers, body + b" ", sdk.Envelope.from_headers(headers),
-                                    received_at=None, command=True))
+                                    received_at=None, command=True, topic="referral.commands.v1"))
     except sdk.SignatureRefused:
         pass
     else:

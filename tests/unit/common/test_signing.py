@@ -31,6 +31,7 @@ from tests.unit.common.fakes.referrals import referrals_processor
 
 BRG, STADSMISSIONEN = partner_source("brg"), partner_source("stadsmissionen")
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+TOPIC = "referral.commands.v1"
 
 
 def command(source=BRG, at=NOW, body=b'{"x": 1}') -> tuple[bytes, list, bytes, Envelope]:
@@ -48,9 +49,9 @@ def brg():
     return Signer(pair.private), PublicSigningKey(BRG, pair.public)
 
 
-async def refused(verifier_, key, headers, body, envelope, *, received_at=NOW, command_=True) -> str:
+async def refused(verifier_, key, headers, body, envelope, *, received_at=NOW, command_=True, topic=TOPIC) -> str:
     with pytest.raises(SignatureRefused) as caught:
-        await verifier_.verify(key, headers, body, envelope, received_at=received_at, command=command_)
+        await verifier_.verify(key, headers, body, envelope, received_at=received_at, command=command_, topic=topic)
     assert caught.value.reason
     return caught.value.code
 
@@ -60,7 +61,13 @@ async def test_a_signed_command_is_verified_as_its_sender(brg):
     key, headers, body, envelope = command()
     assert (
         await verifier(public).verify(
-            key, sign.sign(key, headers, body), body, envelope, received_at=NOW + timedelta(seconds=2), command=True
+            key,
+            sign.sign(TOPIC, key, headers, body),
+            body,
+            envelope,
+            received_at=NOW + timedelta(seconds=2),
+            command=True,
+            topic=TOPIC,
         )
         == public
     )
@@ -69,8 +76,8 @@ async def test_a_signed_command_is_verified_as_its_sender(brg):
 async def test_the_canonical_form_does_not_depend_on_header_order_and_ignores_other_headers():
     key, headers, body, _ = command()
     shuffled = [*reversed(headers), ("dlq_reason", b"x"), ("hubnet_replayed_from", b"t/0/1")]
-    assert canonical_form(key, headers, body) == canonical_form(key, shuffled, body)
-    document = json.loads(canonical_form(key, headers, body))
+    assert canonical_form(TOPIC, key, headers, body) == canonical_form(TOPIC, key, shuffled, body)
+    document = json.loads(canonical_form(TOPIC, key, headers, body))
     assert [name for name, _ in document["headers"]] == sorted(
         ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type", "traceparent"]
     )
@@ -85,7 +92,7 @@ async def test_a_key_nobody_has_is_refused_after_the_grace_time(brg):
     stranger = Signer(generate("ed25519").private)
     key, headers, body, envelope = command()
     assert (
-        await refused(verifier(brg[1], grace=0.3), key, stranger.sign(key, headers, body), body, envelope)
+        await refused(verifier(brg[1], grace=0.3), key, stranger.sign(TOPIC, key, headers, body), body, envelope)
         == "unknown-key"
     )
 
@@ -95,7 +102,7 @@ async def test_a_key_waited_for_in_vain_is_not_waited_for_again_but_still_found_
     ring = StaticKeyRing([brg[1]])
     verify = Verifier(ring, window=timedelta(minutes=5), unknown_key_grace=0.5)
     key, headers, body, envelope = command()
-    signed = stranger.sign(key, headers, body)
+    signed = stranger.sign(TOPIC, key, headers, body)
     waits = []
     for _ in range(3):
         started = time.monotonic()
@@ -104,8 +111,8 @@ async def test_a_key_waited_for_in_vain_is_not_waited_for_again_but_still_found_
     assert waits[0] >= 0.5 and max(waits[1:]) < 0.1  # one partition stall, not one per record
     public = PublicSigningKey(BRG, public_signing_key(stranger_private := generate("ed25519").private))
     ring.keys[public.id] = public  # a partner's new key reaches the directory copy
-    late = Signer(stranger_private).sign(key, headers, body)
-    await verify.verify(key, late, body, envelope, received_at=NOW, command=True)
+    late = Signer(stranger_private).sign(TOPIC, key, headers, body)
+    await verify.verify(key, late, body, envelope, received_at=NOW, command=True, topic=TOPIC)
 
 
 @pytest.mark.parametrize(
@@ -124,24 +131,49 @@ async def test_a_key_waited_for_in_vain_is_not_waited_for_again_but_still_found_
 async def test_anything_changed_after_signing_is_refused(brg, change):
     sign, public = brg
     key, headers, body, envelope = command()
-    key, headers, body = change(key, sign.sign(key, headers, body), body)
+    key, headers, body = change(key, sign.sign(TOPIC, key, headers, body), body)
     assert await refused(verifier(public), key, headers, body, envelope) == "bad-signature"
+
+
+async def test_a_record_copied_onto_another_topic_is_refused(brg):
+    sign, public = brg
+    key, headers, body, envelope = command()
+    signed_for_referrals = sign.sign(TOPIC, key, headers, body)
+    assert json.loads(canonical_form(TOPIC, key, headers, body))["topic"] == TOPIC
+    assert (
+        await refused(verifier(public), key, signed_for_referrals, body, envelope, topic="hubevent.commands.v1")
+        == "bad-signature"
+    )
+
+
+async def test_a_signature_labelled_with_the_old_form_without_the_topic_is_refused(brg):
+    sign, public = brg
+    key, headers, body, envelope = command()
+    old = [
+        (n, v.replace(b"v2;", b"v1;", 1) if n == "hubnet_signature" else v)
+        for n, v in sign.sign(TOPIC, key, headers, body)
+    ]
+    assert await refused(verifier(public), key, old, body, envelope) == "bad-signature"
 
 
 async def test_a_partner_cannot_sign_in_another_partners_name(brg):
     sign, public = brg
     key, headers, body, envelope = command(source=STADSMISSIONEN)
-    assert await refused(verifier(public), key, sign.sign(key, headers, body), body, envelope) == "source-mismatch"
+    assert (
+        await refused(verifier(public), key, sign.sign(TOPIC, key, headers, body), body, envelope) == "source-mismatch"
+    )
 
 
 async def test_commands_come_from_partners_and_facts_from_services():
     pair = generate("ed25519")
     service, public = Signer(pair.private), PublicSigningKey(service_source("referrals"), pair.public)
     key, headers, body, envelope = command(source=service_source("referrals"))
-    headers = service.sign(key, headers, body)
+    headers = service.sign(TOPIC, key, headers, body)
     # A fact may wait in an outbox while Kafka is away: facts have no time window.
     assert (
-        await verifier(public).verify(key, headers, body, envelope, received_at=NOW + timedelta(days=2), command=False)
+        await verifier(public).verify(
+            key, headers, body, envelope, received_at=NOW + timedelta(days=2), command=False, topic=TOPIC
+        )
         == public
     )
     assert await refused(verifier(public), key, headers, body, envelope) == "source-mismatch"
@@ -150,7 +182,7 @@ async def test_commands_come_from_partners_and_facts_from_services():
 async def test_an_old_command_sent_again_is_a_replay(brg):
     sign, public = brg
     key, headers, body, envelope = command(at=NOW - timedelta(minutes=6))
-    assert await refused(verifier(public), key, sign.sign(key, headers, body), body, envelope) == "replay"
+    assert await refused(verifier(public), key, sign.sign(TOPIC, key, headers, body), body, envelope) == "replay"
 
 
 async def test_after_a_rotation_the_old_key_works_until_its_end_and_the_new_one_from_its_start():
@@ -170,9 +202,9 @@ async def test_after_a_rotation_the_old_key_works_until_its_end_and_the_new_one_
         (new.private, NOW - timedelta(hours=1), "key-not-valid"),
     ]:
         key, headers, body, envelope = command(at=at)
-        headers = Signer(private).sign(key, headers, body)
+        headers = Signer(private).sign(TOPIC, key, headers, body)
         if expected is None:
-            await verify.verify(key, headers, body, envelope, received_at=at, command=True)
+            await verify.verify(key, headers, body, envelope, received_at=at, command=True, topic=TOPIC)
         else:
             assert await refused(verify, key, headers, body, envelope, received_at=at) == expected
 
@@ -240,7 +272,11 @@ async def test_a_partner_takes_only_answers_a_hubnet_service_signed():
     body = answer.model_dump_json().encode()
 
     def record(by: str) -> SimpleNamespace:
-        return SimpleNamespace(key=b"R-1", value=body, headers=signer(by).sign(b"R-1", envelope.to_headers(), body))
+        return SimpleNamespace(
+            key=b"R-1",
+            value=body,
+            headers=signer(by).sign(client.replies_topic.name, b"R-1", envelope.to_headers(), body),
+        )
 
     assert await client._trusted_reply(record("service-referrals")) == answer
     with pytest.raises(SignatureRefused):
@@ -260,16 +296,18 @@ async def test_a_service_key_expires_at_the_time_beside_it_and_signs_only_its_ow
     (tmp_path / "service-events.ed25519.pub.valid-until").write_text((NOW + timedelta(days=1)).isoformat())
     verify, signer = verifier(*trusted_service_keys(tmp_path)), Signer(pair.private)
 
-    def fact(at):
+    def fact(at, topic="hubevent.events.v1"):
         envelope = replace(
             Envelope.new(type="se.hubnet.hubevent.scheduled.v1", source=service_source("events"), subject="E-1"),
             time=at,
         )
-        return b"E-1", signer.sign(b"E-1", envelope.to_headers(), b"{}"), b"{}", envelope
+        return b"E-1", signer.sign(topic, b"E-1", envelope.to_headers(), b"{}"), b"{}", envelope
 
     key, headers, body, envelope = fact(NOW)
     await verify.verify(key, headers, body, envelope, received_at=NOW, command=False, topic="hubevent.events.v1")
-    assert await refused(verify, *fact(NOW + timedelta(days=2)), command_=False) == "key-not-valid"
+    later = fact(NOW + timedelta(days=2))
+    assert await refused(verify, *later, command_=False, topic="hubevent.events.v1") == "key-not-valid"
+    key, headers, body, envelope = fact(NOW, topic="referral.events.v1")
     with pytest.raises(SignatureRefused) as caught:
         await verify.verify(key, headers, body, envelope, received_at=NOW, command=False, topic="referral.events.v1")
     assert caught.value.code == "out-of-scope"

@@ -1,62 +1,17 @@
-"""Follow-up figures: counts, outcomes, medians in working days, small-cell suppression."""
+"""Follow-up figures from the finest cells the database counts: suppression of small counts and
+medians, coarser rows that add up only what is shown, and the CSV and table reports."""
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from collections import Counter
+from itertools import combinations
 
 import pytest
 
-from hubnet_common.sdk.messages.vocabulary import Status
-from hubnet_referrals.domain.follow_up import (
-    COLUMNS,
-    KEYS,
-    SUPPRESS_BELOW,
-    ReferralRecord,
-    figures,
-    record_from_history,
-    to_csv,
-    to_table,
-)
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-FRIDAY = datetime(2026, 3, 6, 10, 0, tzinfo=STOCKHOLM)  # an ordinary week, no holidays nearby
+from hubnet_referrals.domain.follow_up import COLUMNS, KEYS, Cell, cells, figures, to_csv, to_table
 
 
-def record(
-    n: int = 0, *, hub="hjallbo", partner="brg", service="brg-job", at=FRIDAY, status=Status.REQUESTED, **more
-) -> ReferralRecord:
-    return ReferralRecord(f"r{n}", hub, partner, service, at, status, **more)
-
-
-def many(count: int, **kwargs) -> list[ReferralRecord]:
-    return [record(n, **kwargs) for n in range(count)]
-
-
-def history(*steps: tuple, start: datetime = FRIDAY) -> list[dict]:
-    """(action, days after start, reason code or main activity) -> history rows, version from 1."""
-    rows = []
-    for version, (action, days, *detail) in enumerate((("request", 0), *steps), start=1):
-        rows.append(
-            {
-                "version": version,
-                "action": action,
-                "at": start + timedelta(days=days),
-                "reason_code": detail[0] if action in ("reject", "fail", "cancel") and detail else None,
-                "main_activity": detail[0] if action == "complete" else None,
-            }
-        )
-    return rows
-
-
-def referral_row(n: int, status: str, **more) -> dict:
-    return {
-        "id": f"r{n}",
-        "hub_id": "hjallbo",
-        "receiver_partner_id": "brg",
-        "service_id": "brg-job",
-        "requested_at": FRIDAY,
-        "status": status,
-        **more,
-    }
+def cell(sent: int, *, hub="hjallbo", partner="brg", service="brg-job", month="2026-03", days=None, **counts) -> Cell:
+    counts = {"sent": sent, **{name.replace("__", "."): n for name, n in counts.items()}}
+    return Cell(hub, partner, service, month, counts, {k: Counter(v) for k, v in (days or {}).items()})
 
 
 def only(rows):
@@ -66,146 +21,135 @@ def only(rows):
 
 @pytest.mark.parametrize(("count", "shown"), [(1, None), (2, None), (4, None), (5, 5), (7, 7)])
 def test_counts_from_one_to_four_are_suppressed_but_zero_and_five_or_more_are_shown(count, shown):
-    result = only(figures(many(count)))
-    assert SUPPRESS_BELOW == 5
+    result = only(figures([cell(count)]))
     assert result["sent"] == shown
     assert result["acknowledged"] == 0 and result["failed"] == 0 and result["outcome.work"] == 0
+    assert result["cells_suppressed"] == (1 if shown is None else 0)
 
 
-def test_referrals_entered_in_error_are_left_out_of_every_figure():
-    records = [
-        *many(5, status=Status.CANCELLED),
-        *(
-            record(
-                10 + n,
-                status=Status.ENTERED_IN_ERROR,
-                acknowledged_at=FRIDAY,
-                answer="reject",
-                answered_at=FRIDAY,
-                reject_reason="no-capacity",
-            )
-            for n in range(5)
-        ),
-        *many(6, hub="angered", status=Status.ENTERED_IN_ERROR),
-    ]
-    rows = figures(records)
-    assert [row.hub for row in rows] == ["hjallbo"]
-    assert rows[0].figures["sent"] == 5 and rows[0].figures["cancelled"] == 5
-    assert rows[0].figures["acknowledged"] == 0 and rows[0].figures["rejected"] == 0
+def test_every_count_of_a_cell_is_suppressed_on_its_own():
+    result = only(figures([cell(9, rejected=7, **{"rejected.no-capacity": 5, "rejected.not-eligible": 2})]))
+    assert result["rejected"] == 7 and result["rejected.not-eligible"] is None
+    assert result["cells_suppressed"] == 0  # the cell itself is shown
 
 
-def test_a_referral_reopened_and_completed_again_counts_once_with_its_latest_outcome():
-    twice = history(
-        ("acknowledge", 3),
-        ("accept", 4),
-        ("start", 5),
-        ("complete", 10, "job-seeking"),
-        ("reopen", 12),
-        ("complete", 20, "work"),
+def test_medians_are_suppressed_under_five_referrals_and_averaged_between_the_middle_two():
+    assert (
+        only(figures([cell(9, days={"median_days_to_acknowledge": {1: 3, 2: 1}})]))["median_days_to_acknowledge"]
+        is None
     )
-    still_open = history(("acknowledge", 3), ("accept", 4), ("start", 5), ("complete", 10, "studies"), ("reopen", 12))
-    records = [
-        *(record_from_history(referral_row(n, "completed"), reversed(twice)) for n in range(5)),
-        *(record_from_history(referral_row(10 + n, "in-progress"), still_open) for n in range(5)),
+    assert (
+        only(figures([cell(9, days={"median_days_to_acknowledge": {1: 3, 2: 2}})]))["median_days_to_acknowledge"] == 1.0
+    )
+    assert only(figures([cell(9, days={"median_days_to_answer": {1: 3, 2: 3}})]))["median_days_to_answer"] == 1.5
+    assert only(figures([cell(9, days={"median_days_to_answer": {0: 1, 3: 2, 10: 2}})]))["median_days_to_answer"] == 3.0
+
+
+def test_a_coarser_row_adds_up_its_cells_as_shown_and_a_suppressed_one_counts_nothing():
+    found = [
+        cell(2, month="2026-01"),
+        cell(2, partner="poseidon", service="poseidon-housing"),
+        cell(6, service="brg-studies", cancelled=3),
+        cell(3, hub="angered", month="2026-01"),
     ]
-    assert records[0].main_activity == "work" and records[0].answer == "accept"
-    result = only(figures(records))
-    assert result["sent"] == 10 and result["accepted"] == 10
-    assert result["completed"] == 5 and result["outcome.work"] == 5
-    assert result["outcome.job-seeking"] == 0 and result["outcome.studies"] == 0
-
-
-def test_rejections_are_counted_in_total_and_per_reason_code():
-    records = [
-        record_from_history(referral_row(n, "rejected"), history(("acknowledge", 0), ("reject", 3, code)))
-        for n, code in enumerate(["no-capacity"] * 5 + ["not-eligible"] * 2)
+    by_hub = figures(found, group_by=("hub",))
+    assert [
+        (row.hub, row.partner, row.month, row.figures["sent"], row.figures["cells_suppressed"]) for row in by_hub
+    ] == [
+        ("angered", None, None, 0, 1),
+        ("hjallbo", None, None, 6, 2),
     ]
-    result = only(figures(records))
-    assert result["rejected"] == 7 and result["accepted"] == 0
-    assert result["rejected.no-capacity"] == 5 and result["rejected.not-eligible"] is None
-    assert result["rejected.other"] == 0
+    assert by_hub[1].figures["cancelled"] == 0  # 3 in a shown cell: still suppressed, so nothing
+    [total] = figures(found, group_by=())
+    assert (total.hub, total.figures["sent"], total.figures["cells_suppressed"]) == (None, 6, 3)
 
 
-def test_medians_are_in_working_days_and_suppressed_under_five():
-    monday, tuesday = FRIDAY + timedelta(days=3), FRIDAY + timedelta(days=4)
-    thursday = FRIDAY + timedelta(days=6)
-    # Friday -> Monday is one working day; Friday -> Tuesday two; Monday -> Thursday three.
-    acked = [record(n, acknowledged_at=monday, answered_at=thursday, answer="accept") for n in range(3)]
-    acked += [record(10 + n, acknowledged_at=tuesday) for n in range(2)]
-    result = only(figures(acked))
-    assert result["median_days_to_acknowledge"] == 1.0
-    assert result["median_days_to_answer"] is None  # only three answered
-    result = only(figures([*acked, record(20, acknowledged_at=tuesday)]))
-    assert result["median_days_to_acknowledge"] == 1.5
-    assert only(figures(acked[:4]))["median_days_to_acknowledge"] is None
-    answered = [record(n, acknowledged_at=monday, answered_at=thursday, answer="reject") for n in range(5)]
-    assert only(figures(answered))["median_days_to_answer"] == 3.0
-
-
-def test_grouping_by_hub_sums_over_partners_services_and_months():
-    january = datetime(2026, 1, 15, 9, tzinfo=STOCKHOLM)
-    records = [
-        *many(2, at=january),
-        *many(2, partner="poseidon", service="poseidon-housing"),
-        *many(2, service="brg-studies"),
-        *many(3, hub="angered", at=january),
+def test_a_coarser_median_is_over_the_cells_whose_median_is_shown():
+    found = [
+        cell(9, days={"median_days_to_acknowledge": {1: 5}}),
+        cell(9, service="brg-studies", days={"median_days_to_acknowledge": {4: 5}}),
+        cell(9, service="brg-coaching", days={"median_days_to_acknowledge": {30: 4}}),  # not shown: left out
     ]
-    detailed = figures(records)
-    assert len(detailed) == 4 and all(row.figures["sent"] is None for row in detailed)
-    by_hub = figures(records, group_by=("hub",))
-    assert [(row.hub, row.partner, row.service, row.month, row.figures["sent"]) for row in by_hub] == [
-        ("angered", None, None, None, None),
-        ("hjallbo", None, None, None, 6),
-    ]
-    total = figures(records, group_by=())
-    assert [(row.hub, row.figures["sent"]) for row in total] == [(None, 9)]
-    by_month = figures(records, group_by=("month", "hub"))
-    assert [(row.hub, row.month, row.figures["sent"]) for row in by_month] == [
-        ("angered", "2026-01", None),
-        ("hjallbo", "2026-01", None),
-        ("hjallbo", "2026-03", None),
-    ]
+    assert only(figures(found, group_by=("hub",)))["median_days_to_acknowledge"] == 2.5
+
+
+def test_no_difference_of_two_answers_recovers_a_suppressed_count():
+    """Every answer is a sum of cells as shown, here all multiples of ten: over any two sets of
+    months and any two groupings, no difference of two answers is the suppressed 2."""
+    found = [cell(10, month="2026-01"), cell(2, month="2026-02"), cell(20, month="2026-03"), cell(40, hub="angered")]
+    months = ["2026-01", "2026-02", "2026-03"]
+    answers = set()
+    for n in range(1, 4):
+        for chosen in combinations(months, n):
+            of_months = [c for c in found if c.month in chosen]
+            for group_by in [(), ("hub",), ("month",), ("hub", "month"), ("hub", "partner", "service")]:
+                answers.add(sum(r.figures["sent"] or 0 for r in figures(of_months, group_by=group_by)))
+    assert answers == {0, 10, 60, 70}  # January and February together: 10, as January alone
+    assert all((a - b) % 10 == 0 for a in answers for b in answers)
 
 
 def test_an_unknown_grouping_is_refused():
     with pytest.raises(ValueError, match="cannot group by week"):
-        figures(many(5), group_by=("hub", "week"))
+        figures([cell(5)], group_by=("hub", "week"))
 
 
-def test_the_month_is_the_month_of_the_request_in_stockholm_time():
-    late = datetime(2026, 1, 31, 23, 30, tzinfo=UTC)  # 00:30 on 1 February in Stockholm
-    rows = figures([*many(5, at=late), record(9, at=late - timedelta(hours=1))])
-    assert [(row.month, row.figures["sent"]) for row in rows] == [("2026-01", None), ("2026-02", 5)]
-    summer = datetime(2026, 6, 30, 22, 30, tzinfo=UTC)  # 00:30 on 1 July, summer time
-    assert record(at=summer).month == "2026-07"
+def test_cells_are_made_from_the_tally_and_columns_no_longer_listed_are_dropped():
+    tally = [
+        {
+            "hub": "hjallbo",
+            "partner": "brg",
+            "service": "brg-job",
+            "month": "2026-03",
+            "column": c,
+            "days": d,
+            "referrals": n,
+        }
+        for c, d, n in [
+            ("sent", None, 6),
+            ("rejected.gone-code", None, 1),
+            ("median_days_to_acknowledge", 1, 4),
+            ("median_days_to_acknowledge", 2, 2),
+        ]
+    ]
+    [found] = cells(tally)
+    assert found.counts == {"sent": 6}
+    assert found.days == {"median_days_to_acknowledge": Counter({1: 4, 2: 2})}
 
 
 def test_csv_has_a_stable_header_and_shows_suppressed_cells_as_less_than_five():
-    rows = figures([*many(5, acknowledged_at=FRIDAY + timedelta(days=3)), *many(2, hub="angered")], group_by=("hub",))
-    lines = to_csv(rows).splitlines()
+    found = [cell(5, acknowledged=5, days={"median_days_to_acknowledge": {1: 5}}), cell(2, hub="angered")]
+    lines = to_csv(figures(found)).splitlines()
     header = lines[0].split(",")
     assert header[:4] == list(KEYS) == ["hub", "partner", "service", "month"]
     assert header[4:] == list(COLUMNS)
     assert header[4:8] == ["sent", "acknowledged", "accepted", "rejected"]
-    assert header[-2:] == ["median_days_to_acknowledge", "median_days_to_answer"]
+    assert header[-3:] == ["median_days_to_acknowledge", "median_days_to_answer", "cells_suppressed"]
     assert "rejected.no-capacity" in header and "outcome.own-business" in header
     assert [h for h in header if h.startswith("outcome.")] == sorted(h for h in header if h.startswith("outcome."))
     angered = dict(zip(header, lines[1].split(","), strict=True))
     hjallbo = dict(zip(header, lines[2].split(","), strict=True))
-    assert angered["hub"] == "angered" and angered["month"] == "" and angered["sent"] == "<5"
+    assert angered["hub"] == "angered" and angered["month"] == "2026-03" and angered["sent"] == "<5"
     assert angered["failed"] == "0" and angered["median_days_to_acknowledge"] == "<5"
     assert hjallbo["sent"] == "5" and hjallbo["acknowledged"] == "5" and hjallbo["median_days_to_acknowledge"] == "1"
     assert to_csv([]).splitlines() == [lines[0]]
 
 
+def test_the_csv_report_is_exactly_one_line_per_group_with_unix_line_ends():
+    text = to_csv(figures([cell(5, acknowledged=5)], group_by=("hub",)))
+    assert "\r" not in text and text.count("\n") == 2
+    assert text.splitlines()[1].startswith("hjallbo,,,,5,5,0,0,")
+
+
 def test_the_text_table_is_fixed_width_and_leaves_out_detail_columns_that_are_all_zero():
-    records = [*many(6, status=Status.COMPLETED, main_activity="studies"), *many(3, hub="angered")]
-    text = to_table(figures(records, group_by=("hub", "month")))
-    lines = text.splitlines()
+    found = [cell(6, completed=6, outcome__studies=6), cell(3, hub="angered")]
+    lines = to_table(figures(found)).splitlines()
     assert lines[0].split()[:5] == ["hub", "partner", "service", "month", "sent"]
     assert "outcome.studies" in lines[0] and "outcome.work" not in lines[0] and "rejected.other" not in lines[0]
     assert set(lines[1]) == {"-", " "}
-    assert lines[2].split()[:5] == ["angered", "all", "all", "2026-03", "<5"]
-    assert lines[3].split()[:5] == ["hjallbo", "all", "all", "2026-03", "6"]
+    assert lines[2].split()[:5] == ["angered", "brg", "brg-job", "2026-03", "<5"]
+    assert lines[3].split()[:5] == ["hjallbo", "brg", "brg-job", "2026-03", "6"]
     assert len({len(line) for line in lines[:2]}) == 1
+    assert all(line == line.rstrip() for line in lines)
+    by_hub = to_table(figures(found, group_by=("hub",))).splitlines()
+    assert by_hub[2].split()[:5] == ["angered", "all", "all", "all", "0"]
     assert to_table([]) == "no referrals\n"

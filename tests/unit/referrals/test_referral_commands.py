@@ -134,7 +134,9 @@ async def test_a_command_from_no_partner_of_the_network_is_refused_and_not_answe
     stranger = Signer(generate("ed25519").private)
     envelope = Envelope.new(type=CreateReferral.ce_type, source=partner_source("not-a-partner"), subject="R-1")
     unsigned = Record("referral.commands.v1", 0, 0, b"R-1", create(), tuple(envelope.to_headers()))
-    signed_by_stranger = replace(unsigned, headers=tuple(stranger.sign(b"R-1", envelope.to_headers(), create())))
+    signed_by_stranger = replace(
+        unsigned, headers=tuple(stranger.sign(unsigned.topic, b"R-1", envelope.to_headers(), create()))
+    )
     assert await processor.process(signed_by_stranger) == "dead-lettered"
     assert [code for _, code, _ in dead_letters.sent] == ["unknown-key"]
     assert uow.referrals.by_id == {}

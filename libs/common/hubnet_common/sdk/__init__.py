@@ -4,7 +4,7 @@ errors, keys and the partner client. Needs only pydantic, PyNaCl and aiokafka (`
 hubnet-common`); it reads no settings and no local files."""
 
 from hubnet_common.sdk import messages, topics, webhook_signature
-from hubnet_common.sdk.data_key import DataKeyMissing, fetch_data_key
+from hubnet_common.sdk.data_key import DataKeyAnswerRefused, DataKeyMissing, InsecureURL, fetch_data_key
 from hubnet_common.sdk.envelope import Envelope, EnvelopeInvalid, uuid7
 from hubnet_common.sdk.errors import FieldError, Refused
 from hubnet_common.sdk.identity import owner_name, owner_source, partner_of, partner_source, service_source
@@ -27,10 +27,12 @@ from hubnet_common.sdk.trust import KeyRing, StaticKeyRing, Verifier, trusted_se
 
 __all__ = [
     "ContactDetails",
+    "DataKeyAnswerRefused",
     "DataKeyMissing",
     "Envelope",
     "EnvelopeInvalid",
     "FieldError",
+    "InsecureURL",
     "InvalidPersonalNumber",
     "KeyInvalid",
     "KeyPair",

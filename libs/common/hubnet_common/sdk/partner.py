@@ -26,6 +26,7 @@ from hubnet_common.sdk.envelope import Envelope, EnvelopeInvalid
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.kafka import idempotent_producer, records_until_now
 from hubnet_common.sdk.messages.base import MESSAGE_TYPES, Command, Fact
+from hubnet_common.sdk.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.sdk.signing import SignatureRefused, Signer
 from hubnet_common.sdk.topics import DIRECTORY, on_broker, replies_topic
@@ -33,6 +34,7 @@ from hubnet_common.sdk.trust import StaticKeyRing, Verifier, trusted_service_key
 
 log = logging.getLogger(__name__)
 Reply = CommandAccepted | CommandRejected
+DIRECTORY_ENTRIES = (PartnerUpserted, HubUpserted, ServiceUpserted)
 
 
 def answers_verifier(keys_dir: Path) -> Verifier:
@@ -113,7 +115,7 @@ class PartnerClient:
             on_broker(topic, self.prefix),
             value=body,
             key=key_bytes,
-            headers=self.signer.sign(key_bytes, headers, body) if sign else headers,
+            headers=self.signer.sign(topic, key_bytes, headers, body) if sign else headers,
         )
 
     async def request(self, command: Command, *, timeout: float = 30.0) -> Reply:
@@ -164,25 +166,51 @@ class PartnerClient:
 
     async def _trusted_reply(self, record) -> Reply:
         envelope = Envelope.from_headers(record.headers)
-        await self.answers.verify(record.key, record.headers, record.value, envelope, received_at=None, command=False)
+        await self.answers.verify(
+            record.key,
+            record.headers,
+            record.value,
+            envelope,
+            received_at=None,
+            command=False,
+            topic=self.replies_topic.name,
+        )
         model = CommandAccepted if envelope.type == CommandAccepted.ce_type else CommandRejected
         return model.model_validate_json(record.value)
 
 
 async def read_directory(
-    bootstrap: str, timeout: float = 10.0, *, topic_prefix: str = "", **security: Any
+    bootstrap: str, timeout: float = 10.0, *, verifier: Verifier, topic_prefix: str = "", **security: Any
 ) -> dict[str, Fact]:
     """The current directory from the log-compacted directory.v1: the latest entry per key
-    (`partner:<id>`, `hub:<id>`, `service:<id>`)."""
+    (`partner:<id>`, `hub:<id>`, `service:<id>`) that `verifier` proves the referrals service signed
+    for directory.v1, as every service checks it (`answers_verifier(keys_dir)`: the hubnet service
+    keys). Anything else on the topic is left out with a warning: whoever may write the topic
+    could otherwise swap a partner's encryption key for their own."""
     topic = on_broker(DIRECTORY.name, topic_prefix)
     records = await records_until_now(
         bootstrap, [TopicPartition(topic, p) for p in range(DIRECTORY.partitions)], timeout=timeout, **security
     )
     entries: dict[str, Fact] = {}
     for record in records:
-        model = MESSAGE_TYPES.get(Envelope.from_headers(record.headers).type)
-        if model is not None and record.key:
-            fact = model.model_validate_json(record.value)
-            if isinstance(fact, Fact):  # the directory topic carries facts only
-                entries[record.key.decode()] = fact
+        try:
+            entry = await _directory_entry(record, verifier)
+        except (EnvelopeInvalid, SignatureRefused, ValidationError) as exc:
+            log.warning(
+                "a directory entry not signed by the directory was left out: %s (offset %s)", exc, record.offset
+            )
+            continue
+        if entry is not None:
+            entries[record.key.decode()] = entry
     return entries
+
+
+async def _directory_entry(record, verifier: Verifier) -> Fact | None:
+    envelope = Envelope.from_headers(record.headers)
+    await verifier.verify(
+        record.key, record.headers, record.value, envelope, received_at=None, command=False, topic=DIRECTORY.name
+    )
+    model = MESSAGE_TYPES.get(envelope.type)
+    if model not in DIRECTORY_ENTRIES or not record.key:
+        return None
+    return model.model_validate_json(record.value)

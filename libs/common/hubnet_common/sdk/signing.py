@@ -1,15 +1,19 @@
 """Who sent it: every message is signed by the partner or service that sent it (docs/adr/0005-signed-form.md).
 
 The signature is Ed25519 over a canonical form of the record, carried in the header
-`hubnet_signature` as `v1;key=<key id>;sig=<base64 signature>`.
+`hubnet_signature` as `v2;key=<key id>;sig=<base64 signature>`.
 
-Canonical form v1 (UTF-8 bytes of compact JSON, keys sorted, non-ASCII escaped):
+Canonical form v2 (UTF-8 bytes of compact JSON, keys sorted, non-ASCII escaped):
 
     {"body_sha256": <hex SHA-256 of the body>,
      "headers": [[name, value], ...],   # every `ce_*` header, `content-type` and `traceparent`,
                                         # sorted by name; values decoded as UTF-8
      "key": <the record key as UTF-8, or null>,
-     "v": 1}
+     "topic": <the topic's name without the deployment's prefix, e.g. "referral.commands.v1">,
+     "v": 2}
+
+The topic is in it so that a record copied onto another topic no longer verifies there
+(docs/adr/0010-signed-form-covers-the-topic.md); v1, without it, is no longer accepted.
 
 Those headers are everything a consumer reads (`Envelope.from_headers`), so no header that
 changes how a message is processed goes unsigned; other headers (e.g. `dlq_*` added by dead
@@ -45,7 +49,7 @@ from nacl.signing import SigningKey, VerifyKey
 from hubnet_common.sdk.keys import decode, read_key
 
 SIGNATURE_HEADER = "hubnet_signature"
-FORMAT = "v1"
+FORMAT = "v2"
 SIGNED_PLAIN_HEADERS = ("content-type", "traceparent")
 Headers = Sequence[tuple[str, bytes]]
 
@@ -122,7 +126,8 @@ def _signed(name: str) -> bool:
     return (name.startswith("ce_") or name in SIGNED_PLAIN_HEADERS) and name != SIGNATURE_HEADER
 
 
-def canonical_form(key: bytes | None, headers: Headers, body: bytes | None) -> bytes:
+def canonical_form(topic: str, key: bytes | None, headers: Headers, body: bytes | None) -> bytes:
+    """`topic`: the name of the topic the record is written to, without the deployment's prefix."""
     signed = sorted((name, value) for name, value in headers if _signed(name))
     names = [name for name, _ in signed]
     if len(names) != len(set(names)):
@@ -132,7 +137,8 @@ def canonical_form(key: bytes | None, headers: Headers, body: bytes | None) -> b
             "body_sha256": hashlib.sha256(body or b"").hexdigest(),
             "headers": [[name, (value or b"").decode("utf-8")] for name, value in signed],
             "key": key.decode("utf-8") if key is not None else None,
-            "v": 1,
+            "topic": topic,
+            "v": 2,
         }
     except UnicodeDecodeError:
         raise SignatureRefused("bad-signature", "a signed header or the key is not UTF-8") from None
@@ -149,12 +155,17 @@ class Signer:
     def __repr__(self) -> str:
         return f"Signer({self.key_id})"
 
-    def sign(self, key: bytes | None, headers: Headers, body: bytes | None) -> list[tuple[str, bytes]]:
-        """The headers with the signature header added (an old one replaced)."""
+    def sign(self, topic: str, key: bytes | None, headers: Headers, body: bytes | None) -> list[tuple[str, bytes]]:
+        """The headers with the signature header added (an old one replaced), for a record written
+        to `topic` (its name without the deployment's prefix)."""
         kept = [(name, value) for name, value in headers if name != SIGNATURE_HEADER]
-        signature = self._key.sign(canonical_form(key, kept, body)).signature
-        value = f"{FORMAT};key={self.key_id};sig={base64.b64encode(signature).decode()}"
-        return [*kept, (SIGNATURE_HEADER, value.encode())]
+        return [*kept, (SIGNATURE_HEADER, self.signature(canonical_form(topic, key, kept, body)).encode())]
+
+    def signature(self, statement: bytes) -> str:
+        """`v2;key=<key id>;sig=<base64>` over `statement`: a record's canonical form, or another
+        signed document (e.g. a data-key answer, `data_key.py`) whose form cannot be taken for one."""
+        signature = self._key.sign(statement).signature
+        return f"{FORMAT};key={self.key_id};sig={base64.b64encode(signature).decode()}"
 
 
 def own_signer(name: str, key_file: Path | None, keys_dir: Path | None) -> Signer:
@@ -176,28 +187,42 @@ def signature_of(headers: Headers) -> tuple[str, bytes]:
         raise SignatureRefused("unsigned", f"the message has no {SIGNATURE_HEADER} header")
     if len(values) > 1:
         raise SignatureRefused("bad-signature", f"the message has {len(values)} {SIGNATURE_HEADER} headers")
+    return parse_signature(values[0] or b"", f"the {SIGNATURE_HEADER} header")
+
+
+def parse_signature(value: bytes, what: str) -> tuple[str, bytes]:
+    """(key id, signature) from `v2;key=…;sig=…`; SignatureRefused when it is not that."""
     try:
-        version, key_part, sig_part = (values[0] or b"").decode("ascii").split(";")
+        version, key_part, sig_part = value.decode("ascii").split(";")
         if version != FORMAT or not key_part.startswith("key=") or not sig_part.startswith("sig="):
             raise ValueError
         signature = base64.b64decode(sig_part[4:], validate=True)
     except (UnicodeDecodeError, ValueError, binascii.Error):
-        raise SignatureRefused("bad-signature", f"the {SIGNATURE_HEADER} header is not {FORMAT};key=…;sig=…") from None
+        raise SignatureRefused("bad-signature", f"{what} is not {FORMAT};key=…;sig=…") from None
     return key_part[4:], signature
 
 
+def check_statement(public: PublicSigningKey, signature: bytes, statement: bytes) -> None:
+    """SignatureRefused unless `signature` is `public`'s over `statement`."""
+    try:
+        VerifyKey(decode(public.public_key, "the public key")).verify(statement, signature)
+    except (BadSignatureError, ValueError):
+        raise SignatureRefused("bad-signature", f"the signature does not match for key {public.id}") from None
+
+
 def check_signature(
-    public: PublicSigningKey, signature: bytes, key: bytes | None, headers: Headers, body: bytes | None
+    public: PublicSigningKey, signature: bytes, topic: str, key: bytes | None, headers: Headers, body: bytes | None
 ) -> None:
     try:
-        VerifyKey(decode(public.public_key, "the public key")).verify(canonical_form(key, headers, body), signature)
+        form = canonical_form(topic, key, headers, body)
+        VerifyKey(decode(public.public_key, "the public key")).verify(form, signature)
     except (BadSignatureError, ValueError) as exc:
         if isinstance(exc, SignatureRefused):
             raise
         raise SignatureRefused(
             "bad-signature",
-            f"the signature does not match the headers and body for key {public.id}"
-            " (changed after signing, or signed with another key)",
+            f"the signature does not match the topic, key, headers and body for key {public.id}"
+            " (changed after signing, copied from another topic, or signed with another key)",
         ) from None
 
 

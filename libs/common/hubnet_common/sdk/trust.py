@@ -97,13 +97,13 @@ class Verifier:
         *,
         received_at: datetime | None,
         command: bool,
-        topic: str | None = None,
+        topic: str,
     ) -> PublicSigningKey:
-        """`topic` (its name without the deployment's prefix): a fact there must be signed by the
-        service that owns it (FACT_OWNERS)."""
+        """`topic`: the topic the record was read from, without the deployment's prefix. The
+        signature covers it, and a fact there must be signed by the service that owns it (FACT_OWNERS)."""
         key_id, signature = signature_of(headers)
         public = await self._find(key_id)
-        check_signature(public, signature, key, headers, body)
+        check_signature(public, signature, topic, key, headers, body)
         check_sender(public, envelope.source, envelope.time)
         expected, who = (PARTNER_PREFIX, "partners") if command else (SERVICE_PREFIX, "hubnet services")
         if not public.owner.startswith(expected):

@@ -36,10 +36,11 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="hubnet"'}
 class Problem(Exception):
     """An answer other than 2xx, with a text that says what to do and nothing about others' data."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.code = code  # machine-readable, when there is one
 
 
 async def caller(
@@ -121,7 +122,7 @@ def service_api(
 
     @api.exception_handler(Problem)
     async def problem(request: Request, exc: Problem) -> JSONResponse:
-        return JSONResponse({"error": exc.message}, exc.status)
+        return JSONResponse({"error": exc.message, **({"code": exc.code} if exc.code else {})}, exc.status)
 
     api.add_middleware(AccessLog, pool=pool)
     plain = api.openapi
@@ -139,7 +140,10 @@ _PROBLEM = {
     "application/json": {
         "schema": {
             "type": "object",
-            "properties": {"error": {"type": "string", "description": "what went wrong, in plain words"}},
+            "properties": {
+                "error": {"type": "string", "description": "what went wrong, in plain words"},
+                "code": {"type": "string", "description": "machine-readable, when there is one"},
+            },
             "required": ["error"],
         }
     }

@@ -109,7 +109,8 @@ class OutboxRelay:
     async def _send(self, row: asyncpg.Record) -> asyncio.Future:
         """Queue one row, signed as this service (the signature is made here, not stored)."""
         key, body = row["key"].encode(), row["body"]
-        headers = self.signer.sign(key, [(name, value.encode()) for name, value in json.loads(row["headers"])], body)
+        headers = [(name, value.encode()) for name, value in json.loads(row["headers"])]
+        headers = self.signer.sign(row["topic"], key, headers, body)
         return await self.producer.send(
             on_broker(row["topic"], self.topic_prefix), value=body, key=key, headers=headers
         )

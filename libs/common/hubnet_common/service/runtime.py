@@ -77,6 +77,8 @@ class Runtime:
         self.unit_of_work: Callable[[], UnitOfWork]
         self.processors: dict[str, Processor] = {}
         self.metrics = Metrics()
+        # Signs what the service publishes (the outbox relay) and the answers it signs over HTTP.
+        self.signer: Signer
         self._tasks: list[asyncio.Task] = []
         # Set at shutdown: workers finish the work in hand and return (see `every`).
         self.stopping = asyncio.Event()
@@ -86,6 +88,7 @@ class Runtime:
 
     @asynccontextmanager
     async def lifespan(self, *_args: Any, **_kwargs: Any):
+        self.signer = service_signer(self.spec.name, self.settings)
         self.pool = await create_pool(self.settings.pg_dsn)
         self.producer = RenewingProducer(
             lambda: idempotent_producer(
@@ -116,7 +119,7 @@ class Runtime:
             relay = OutboxRelay(
                 self.pool,
                 self.producer,
-                service_signer(self.spec.name, self.settings),
+                self.signer,
                 poll_seconds=self.settings.outbox_poll_seconds,
                 topic_prefix=self.settings.topic_prefix,
             )

@@ -7,6 +7,7 @@ from datetime import datetime
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from hubnet_common.service.reporting import Period
 from hubnet_events.adapters.ical import FeedEvent
 
 # A connection of its own or one lent by the pool (entrypoints/http.py).
@@ -32,21 +33,24 @@ async def name_of(conn: Connection, table: str, id_: str) -> str | None:
     return await conn.fetchval(f"SELECT name FROM {table} WHERE id = $1", id_)
 
 
-# Per hub, month (Stockholm) and kind: occurrences held (not cancelled, already begun), the
-# registrations they had, how many came (of those registered, plus walk-ins) and who waited.
+# Per hub, month (Stockholm) and kind: occurrences held (not cancelled, already begun) in the
+# period from $2 to before $3, the registrations they had, how many came (of those registered, plus
+# walk-ins) and who waited. Only the occurrences of the period and their registrations are read.
 FIGURES = """
 WITH held AS (
     SELECT e.hub_id, to_char(o.starts_at AT TIME ZONE 'Europe/Stockholm', 'YYYY-MM') AS month, e.kind,
            o.hub_event_id, o.starts_at, o.walk_ins
     FROM occurrences o JOIN hub_events e ON e.id = o.hub_event_id
-    WHERE o.status = 'scheduled' AND o.starts_at <= $1
+    WHERE o.status = 'scheduled' AND o.starts_at <= $1 AND o.starts_at >= $2 AND o.starts_at < $3
 ), regs AS (
     SELECT r.hub_event_id, r.occurrence_starts_at,
            count(*) FILTER (WHERE r.status = 'registered') AS registered,
            count(*) FILTER (WHERE r.status = 'waitlisted') AS waitlisted,
            count(*) FILTER (WHERE r.attendance = 'attended') AS attended,
            count(*) FILTER (WHERE r.attendance IS NOT NULL) AS marked
-    FROM registrations r GROUP BY 1, 2
+    FROM registrations r
+    JOIN held ON r.hub_event_id = held.hub_event_id AND r.occurrence_starts_at = held.starts_at
+    GROUP BY 1, 2
 )
 SELECT held.hub_id AS hub, held.month, held.kind, count(*) AS held,
        coalesce(sum(regs.registered), 0)::int AS registrations,
@@ -59,6 +63,6 @@ GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
 
 
-async def figures(conn: Connection, now: datetime) -> list[dict]:
+async def figures(conn: Connection, now: datetime, period: Period) -> list[dict]:
     """`attendance_rate` is attended ÷ registered residents whose attendance was recorded."""
-    return [dict(r) for r in await conn.fetch(FIGURES, now)]
+    return [dict(r) for r in await conn.fetch(FIGURES, now, period.start, period.end)]

@@ -2,8 +2,10 @@
 
     GET /calendar.ics?hub=ID       an iCalendar feed of a hub's events (any calendar client; public)
     GET /calendar.ics?partner=ID   the feed of the events a partner organises (public)
-    GET /figures                   per hub, month and kind: held, registrations, waitlisted,
-                                   attended, walk-ins, attendance rate (JSON; a bearer token)
+    GET /figures[?since=YYYY-MM][&until=YYYY-MM]
+                                   per hub, month and kind: held, registrations, waitlisted,
+                                   attended, walk-ins, attendance rate (JSON; a bearer token);
+                                   whole months, at most 24, the last 12 by default
 
 Residents subscribe to the calendars without an account, so they carry only what a hub's
 poster says: titles, times, places, organisers. Every hub event is public today.
@@ -17,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from hubnet_common.service import reporting
 from hubnet_common.service.api import PUBLIC, Authenticated, Problem
 from hubnet_common.service.runtime import Runtime
 from hubnet_events.adapters import read_model
@@ -51,10 +54,19 @@ def router(runtime: Runtime) -> APIRouter:
             events = await read_model.feed_events(conn, hub_id=hub, partner_id=partner)
         return Response(calendar_feed(f"hubnet: {name}", events), media_type="text/calendar; charset=utf-8")
 
-    @api.get("/figures")
-    async def figures(who: Authenticated) -> list[dict[str, Any]]:
+    @api.get("/figures", responses={400: {"description": "not whole months, or more than 24 of them"}})
+    async def figures(
+        who: Authenticated,
+        since: Annotated[str | None, Query(max_length=7, description="YYYY-MM")] = None,
+        until: Annotated[str | None, Query(max_length=7, description="YYYY-MM")] = None,
+    ) -> list[dict[str, Any]]:
+        now = datetime.now(UTC)
+        try:
+            period = reporting.period(since, until, today=now.astimezone(reporting.STOCKHOLM).date())
+        except reporting.InvalidPeriod as exc:
+            raise Problem(400, str(exc), code=exc.code) from None
         async with runtime.pool.acquire() as conn:
-            return await read_model.figures(conn, datetime.now(UTC))
+            return await read_model.figures(conn, now, period)
 
     return api
 

@@ -1,4 +1,7 @@
-"""E-mail over SMTP (aiosmtplib): plain text, from the configured sender."""
+"""E-mail over SMTP (aiosmtplib): plain text, from the configured sender.
+
+A failure is raised with its reason code (`FailureReason`); the server's reply, which names the
+address and often the server's host, is only the exception's text, for the log."""
 
 from __future__ import annotations
 
@@ -12,14 +15,23 @@ from aiosmtplib import SMTPDataError, SMTPResponse, SMTPServerDisconnected, SMTP
 from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings  # pinned in requirements.lock
 from aiosmtplib.typing import Default
 
+from hubnet_common.sdk.messages.notification_events import FailureReason
 from hubnet_notifications.domain.wording import Wording
-from hubnet_notifications.handlers.ports import DeliveryRefused, HandedOver
+from hubnet_notifications.handlers.ports import DeliveryFailed, DeliveryRefused, HandedOver
 
 CRLF = "\r\n"
 
 
 class MailRejected(DeliveryRefused):
     """The server refused the mail for good (5xx): retrying will not help."""
+
+    reason = FailureReason.SMTP_REFUSED
+
+
+class MailNotSent(DeliveryFailed):
+    """The mail did not go this time (4xx, no connection, no answer): to be tried again."""
+
+    reason = FailureReason.SMTP_UNREACHABLE
 
 
 class HandingOverSession(aiosmtplib.SMTP):
@@ -84,7 +96,7 @@ class SmtpMailer:
 
     async def send(self, to: str, wording: Wording, *, message_id: str, handed_over: HandedOver | None = None) -> None:
         """Send one mail, plain text with an HTML alternative; raises MailRejected when refused
-        for good, anything else is transient. `handed_over` is awaited once its last byte is out."""
+        for good, MailNotSent when it may go later. `handed_over` is awaited once its last byte is out."""
         mail = compose(self.sender, to, wording, message_id, links_under=self.links_under)
         try:
             async with self._slots:
@@ -92,11 +104,13 @@ class SmtpMailer:
         except aiosmtplib.SMTPRecipientsRefused as exc:
             if all(r.code >= 500 for r in exc.recipients):
                 raise MailRejected(str(exc)) from exc
-            raise
+            raise MailNotSent(str(exc), FailureReason.SMTP_DEFERRED) from exc
         except aiosmtplib.SMTPResponseException as exc:
             if exc.code >= 500:
                 raise MailRejected(f"{exc.code} {exc.message}") from exc
-            raise
+            raise MailNotSent(f"{exc.code} {exc.message}", FailureReason.SMTP_DEFERRED) from exc
+        except (OSError, aiosmtplib.SMTPException) as exc:  # SMTPTimeoutError, SMTPServerDisconnected, …
+            raise MailNotSent(repr(exc)) from exc
 
     async def _send(self, to: str, mail: bytes, handed_over: HandedOver | None) -> None:
         if self._idle:
@@ -136,7 +150,7 @@ def compose(sender: str, to: str, wording: Wording, message_id: str, *, links_un
     else a notification needs (about 1.7 ms a mail)."""
     for address in (sender, to):  # nothing that could end a header early or needs SMTPUTF8
         if not address.isascii() or "\r" in address or "\n" in address:
-            raise MailRejected(f"not an address this mailer can send to: {address!r}")
+            raise MailRejected(f"not an address this mailer can send to: {address!r}", FailureReason.ADDRESS_INVALID)
     boundary = f"hubnet-{message_id}"
     head = [
         f"From: {sender}",

@@ -6,9 +6,10 @@ so it never blocks the event loop and needs no HTTP library. Redirects are not f
 The host is resolved here, every address it resolves to is checked against the service's
 `WebhookPolicy` (domain/webhook_address.py), and the connection goes to a checked address with the
 name kept for TLS (SNI, certificate) and `Host`, so a DNS answer that changes between the check and
-the connection (rebinding) cannot take it elsewhere. What is recorded of a failure is generic
-("receiver answered 503", "address not allowed", "unreachable"); the details go to the log only:
-the delivery records are read back by partners' operators and must not echo an internal answer.
+the connection (rebinding) cannot take it elsewhere. What is recorded of a failure is its reason
+code (`FailureReason`: `webhook-refused`, `address-not-allowed`, `webhook-unreachable`, …); the
+details go to the log only: the delivery records are read back by partners' operators and must not
+echo an internal answer or the URL.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from urllib.parse import urlsplit
 
 import structlog
 
+from hubnet_common.sdk.messages.notification_events import FailureReason
 from hubnet_common.sdk.webhook_signature import HEADER, sign
 from hubnet_notifications.domain.webhook_address import NOT_ALLOWED, Address, WebhookPolicy
-from hubnet_notifications.handlers.ports import DeliveryRefused
+from hubnet_notifications.handlers.ports import DeliveryFailed, DeliveryRefused
 
 log = structlog.get_logger(__name__)
 
@@ -35,9 +37,13 @@ _MAX_HEAD = 64 * 1024
 class WebhookRejected(DeliveryRefused):
     """The endpoint refused the delivery for good (4xx other than 408/429, 3xx, bad URL): do not retry."""
 
+    reason = FailureReason.WEBHOOK_REFUSED
 
-class WebhookUnavailable(Exception):
+
+class WebhookUnavailable(DeliveryFailed):
     """A transient failure (5xx, 408, 429, timeout, connection error): retry later with backoff."""
+
+    reason = FailureReason.WEBHOOK_UNREACHABLE
 
 
 class _NotHttp(ValueError):
@@ -61,10 +67,12 @@ class WebhookSender:
         bound = log.bind(url=url, delivery_id=delivery_id)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise WebhookRejected("unsupported webhook URL: need https:// and a host")
+            raise WebhookRejected("unsupported webhook URL: need https:// and a host", FailureReason.ADDRESS_INVALID)
         if (why := self.policy.refusal(url)) is not None:
             bound.warning("webhook URL not allowed", why=why)
-            raise WebhookRejected(NOT_ALLOWED if why == NOT_ALLOWED else f"unsupported webhook URL: {why}")
+            if why == NOT_ALLOWED:
+                raise WebhookRejected(NOT_ALLOWED, FailureReason.ADDRESS_NOT_ALLOWED)
+            raise WebhookRejected(f"unsupported webhook URL: {why}", FailureReason.ADDRESS_INVALID)
         https = parts.scheme == "https"
         port = parts.port or (443 if https else 80)  # a bad port is refused by policy.refusal
         host = parts.hostname
@@ -93,7 +101,7 @@ class WebhookSender:
                     raise OSError(f"{host} has no address")
                 if refused := [str(a) for a in addresses if not self.policy.allows(a)]:
                     bound.warning("webhook address not allowed", host=host, addresses=refused)
-                    raise WebhookRejected(NOT_ALLOWED)
+                    raise WebhookRejected(NOT_ALLOWED, FailureReason.ADDRESS_NOT_ALLOWED)
                 status, reason, location = await self._exchange(
                     addresses, host, port, https, head.encode("latin-1") + body
                 )
@@ -110,12 +118,14 @@ class WebhookSender:
             return status
         bound.info("webhook receiver answered", status=status, reason=reason[:200], location=(location or "")[:200])
         if 300 <= status < 400:
-            raise WebhookRejected(f"receiver answered {status} (redirects are not followed)")
+            raise WebhookRejected(
+                f"receiver answered {status} (redirects are not followed)", FailureReason.WEBHOOK_REDIRECTED
+            )
         if status in (408, 429) or status >= 500:
-            raise WebhookUnavailable(f"receiver answered {status}")
+            raise WebhookUnavailable(f"receiver answered {status}", FailureReason.WEBHOOK_UNAVAILABLE)
         if 400 <= status < 500:
             raise WebhookRejected(f"receiver answered {status}")
-        raise WebhookUnavailable(f"receiver answered unexpected status {status}")
+        raise WebhookUnavailable(f"receiver answered unexpected status {status}", FailureReason.WEBHOOK_UNAVAILABLE)
 
     async def _resolve(self, host: str, port: int) -> list[Address]:
         """Every address of `host` (itself when it is an address), in the resolver's order."""

@@ -23,13 +23,14 @@ import structlog
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
-from hubnet_common.sdk.messages.notification_events import NotificationDelivered, NotificationFailed
+from hubnet_common.sdk.messages.notification_events import FailureReason, NotificationDelivered, NotificationFailed
 from hubnet_common.service.uow import Outgoing
 from hubnet_notifications import SERVICE
 from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.wording import Wording
 from hubnet_notifications.handlers.ports import (
     AcceptedOutcomes,
+    DeliveryFailed,
     DeliveryRefused,
     HandedOver,
     Handovers,
@@ -54,11 +55,11 @@ class Channels:
         self, n: Notification, address: str | None, secret: str | None, *, handed_over: HandedOver | None = None
     ) -> None:
         if address is None:  # its staff member or endpoint is not stored (PgNotifications.claim_due)
-            raise ValueError(f"no address for {n.recipient_id}")
+            raise DeliveryFailed(f"no address for {n.recipient_id}", FailureReason.RECIPIENT_UNKNOWN)
         if n.channel == "email":
             await self.mailer.send(address, Wording(n.subject, n.body), message_id=n.id, handed_over=handed_over)
         elif secret is None or n.document is None:  # an endpoint's secret is NOT NULL (migrations/0002)
-            raise ValueError(f"webhook {n.recipient_id} has no secret, or notification {n.id} no document")
+            raise DeliveryFailed(f"webhook {n.recipient_id} has no secret, or notification {n.id} no document")
         else:
             await self.webhooks.send(address, self.open_secret(secret), n.document, delivery_id=n.id)
 
@@ -141,20 +142,39 @@ def delivered_fact(n: Notification) -> Outgoing:
 
 
 async def record_failure(uow: UnitOfWork, n: Notification, outcome: BaseException) -> None:
-    """What became of a failed attempt: to be retried later, or failed for good."""
-    bound = log.bind(notification_id=n.id, source_id=n.source_id, recipient_id=n.recipient_id, channel=n.channel)
+    """What became of a failed attempt: to be retried later, or failed for good. Only its reason
+    code is recorded and published; what the receiver said goes to the log."""
+    reason = reason_of(outcome)
+    bound = log.bind(
+        notification_id=n.id,
+        source_id=n.source_id,
+        recipient_id=n.recipient_id,
+        channel=n.channel,
+        reason=reason.value,
+        error=_detail(outcome),
+    )
     if isinstance(outcome, DeliveryRefused):
         n.refused()
-        await _failed(uow, n, f"refused: {outcome}")
-        bound.warning("refused for good", error=str(outcome))
+        await _failed(uow, n, reason)
+        bound.warning("refused for good")
         return
     retry_at = n.failed_attempt(datetime.now(UTC))
     if retry_at is None:
-        await _failed(uow, n, f"gave up after {n.attempts} attempts: {outcome!r}")
-        bound.warning("failed for good", error=repr(outcome), attempts=n.attempts)
+        await _failed(uow, n, reason)
+        bound.warning("failed for good", attempts=n.attempts)
     else:
-        await uow.notifications.record_attempt(n, error=repr(outcome), retry_at=retry_at)
-        bound.info("will be retried", error=repr(outcome), attempt=n.attempts, retry_at=retry_at.isoformat())
+        await uow.notifications.record_attempt(n, error=reason.value, retry_at=retry_at)
+        bound.info("will be retried", attempt=n.attempts, retry_at=retry_at.isoformat())
+
+
+def reason_of(outcome: BaseException) -> FailureReason:
+    """The code told outward for a failed attempt: the one its channel gave it, else `delivery-error`."""
+    return outcome.reason if isinstance(outcome, DeliveryFailed) else FailureReason.DELIVERY_ERROR
+
+
+def _detail(outcome: BaseException) -> str:
+    cause = outcome.__cause__
+    return repr(outcome) + (f" from {cause!r}" if cause is not None else "")
 
 
 def delivered(n: Notification) -> NotificationDelivered:
@@ -168,8 +188,8 @@ def delivered(n: Notification) -> NotificationDelivered:
     )
 
 
-async def _failed(uow: UnitOfWork, n: Notification, reason: str) -> None:
-    if not await uow.notifications.record_attempt(n, error=reason):
+async def _failed(uow: UnitOfWork, n: Notification, reason: FailureReason) -> None:
+    if not await uow.notifications.record_attempt(n, error=reason.value):
         return
     uow.emit(
         NotificationFailed(
@@ -179,7 +199,7 @@ async def _failed(uow: UnitOfWork, n: Notification, reason: str) -> None:
             recipient_id=n.recipient_id,
             channel=n.channel,
             attempts=n.attempts,
-            reason=reason[:500],
+            reason=reason,
         ),
         caused_by=_cause(n),
     )

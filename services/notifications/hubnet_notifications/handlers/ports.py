@@ -13,6 +13,7 @@ from typing import Protocol
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.messages.base import Message
+from hubnet_common.sdk.messages.notification_events import FailureReason
 from hubnet_common.service.directory_copy import Known
 from hubnet_common.service.uow import Outgoing
 from hubnet_notifications.domain.notification import Notification
@@ -21,7 +22,19 @@ from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoi
 from hubnet_notifications.domain.wording import Wording
 
 
-class DeliveryRefused(Exception):
+class DeliveryFailed(Exception):
+    """A delivery that did not go through this time. `reason` is all that is told outward; the
+    text is the detail (a server's reply, an address), for the log only."""
+
+    reason: FailureReason = FailureReason.DELIVERY_ERROR
+
+    def __init__(self, detail: str, reason: FailureReason | None = None) -> None:
+        super().__init__(detail)
+        if reason is not None:
+            self.reason = reason
+
+
+class DeliveryRefused(DeliveryFailed):
     """The receiver (mail server, webhook endpoint) refused the delivery for good: retrying will
     not help. The channels raise a subclass of it; anything else they raise is transient."""
 

@@ -1,9 +1,11 @@
 """Follow-up figures ("uppföljning"): what referrals led to, per hub, receiving partner,
-service and month, with small cells suppressed. Pure domain, no I/O.
+service and month, with small cells suppressed so that no difference of two answers undoes it
+(docs/adr/0009-fixed-reporting-periods.md). Pure domain, no I/O.
 
 Each referral counts in the month of its `requested_at` in Stockholm time ("YYYY-MM"); everything
 that later happened to it is counted in that month too (a cohort, not a calendar of events). A
-referral whose current status is `entered-in-error` is left out of every figure.
+referral whose current status is `entered-in-error` is left out of every figure. Figures are asked
+for a period of whole months (hubnet_common.service.reporting.period).
 
 Figure columns, always all of them and always in this order (`COLUMNS`):
 
@@ -21,39 +23,36 @@ Figure columns, always all of them and always in this order (`COLUMNS`):
                                  completed again counts once, with its latest outcome
     median_days_to_acknowledge   median working days (Swedish) from request to acknowledgement
     median_days_to_answer        median working days from acknowledgement to accept or reject
+    cells_suppressed             finest cells of the row whose `sent` is suppressed (left out)
 
 The answer (accept or reject) is counted as given, even if a rejected referral was later reopened;
 completed, failed and cancelled say where each referral stands now, so a referral reopened and still
 open counts in none of them.
 
-Suppression: a count from 1 to `SUPPRESS_BELOW - 1` is None (shown "<5"); 0 stays 0. A median is None
-when computed from fewer than `SUPPRESS_BELOW` referrals (also when there are none).
-
-Key columns are `KEYS` = hub, partner (the receiving partner), service, month; `group_by` picks a
-subset, and a key not grouped by is None in the `Row` (all of them summed together).
+The database counts the finest cells (`Cell`: one hub, partner, service and month). Suppression is
+applied to them alone: a count from 1 to `SUPPRESS_BELOW - 1` is None (shown "<5"), 0 stays 0; a
+median is None when computed from fewer than `SUPPRESS_BELOW` referrals. A coarser row (`group_by`
+a subset of `KEYS`; a key not grouped by is None in the `Row`) adds up its finest cells as shown: a
+suppressed count counts 0, and its median is taken over the cells whose median is shown. So no
+coarser figure, and no difference of two answers, holds a suppressed count.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
+from dataclasses import dataclass, field
 
-from hubnet_common.sdk.messages.vocabulary import MainActivity, ReasonCode, Status
-from hubnet_referrals.domain.working_days import STOCKHOLM, working_days_between
+from hubnet_common.sdk.messages.vocabulary import MainActivity, ReasonCode
+from hubnet_common.service.reporting import SUPPRESS_BELOW, shown, total
 
-SUPPRESS_BELOW = 5
-SUPPRESSED = "<5"
+SUPPRESSED = f"<{SUPPRESS_BELOW}"
 KEYS = ("hub", "partner", "service", "month")
 REASON_COLUMNS = tuple(f"rejected.{code}" for code in sorted(c.value for c in ReasonCode))
 OUTCOME_COLUMNS = tuple(f"outcome.{activity}" for activity in sorted(a.value for a in MainActivity))
-MEDIAN_COLUMNS = ("median_days_to_acknowledge", "median_days_to_answer")
-COLUMNS = (
+COUNT_COLUMNS = (
     "sent",
     "acknowledged",
     "accepted",
@@ -63,59 +62,43 @@ COLUMNS = (
     "failed",
     "cancelled",
     *OUTCOME_COLUMNS,
-    *MEDIAN_COLUMNS,
 )
+MEDIAN_COLUMNS = ("median_days_to_acknowledge", "median_days_to_answer")
+CELLS_SUPPRESSED = "cells_suppressed"
+COLUMNS = (*COUNT_COLUMNS, *MEDIAN_COLUMNS, CELLS_SUPPRESSED)
 Figure = int | float | None
-Answer = Literal["accept", "reject"]
 
 
-@dataclass(frozen=True)
-class ReferralRecord:
-    """What follow-up needs to know about one referral, derived from its history."""
+@dataclass
+class Cell:
+    """A finest cell as the database counts it, nothing suppressed: referrals per count column,
+    and per median column how many referrals took how many working days."""
 
-    referral_id: str
-    hub_id: str
-    receiver_partner_id: str
-    service_id: str
-    requested_at: datetime
-    status: Status  # where it stands now
-    acknowledged_at: datetime | None = None
-    answered_at: datetime | None = None
-    answer: Answer | None = None
-    reject_reason: str | None = None  # a ReasonCode value
-    main_activity: str | None = None  # of the latest completion (a MainActivity value)
+    hub: str
+    partner: str
+    service: str
+    month: str
+    counts: dict[str, int] = field(default_factory=dict)
+    days: dict[str, Counter[int]] = field(default_factory=dict)
 
     @property
-    def month(self) -> str:
-        return self.requested_at.astimezone(STOCKHOLM).strftime("%Y-%m")
+    def keys(self) -> tuple[str, str, str, str]:
+        return self.hub, self.partner, self.service, self.month
 
 
-def record_from_history(referral: Mapping, history: Iterable[Mapping]) -> ReferralRecord:
-    """A record from a `referrals` row (id, hub_id, receiver_partner_id, service_id, requested_at,
-    status) and its `referral_history` rows (version, action, at, reason_code, main_activity)."""
-    acknowledged_at = answered_at = answer = reject_reason = main_activity = None
-    for step in sorted(history, key=lambda h: h["version"]):
-        action = step["action"]
-        if action == "acknowledge" and acknowledged_at is None:
-            acknowledged_at = step["at"]
-        elif action in ("accept", "reject") and answer is None:
-            answer, answered_at = action, step["at"]
-            reject_reason = step["reason_code"] if action == "reject" else None
-        elif action == "complete":
-            main_activity = step["main_activity"]  # the latest completion wins
-    return ReferralRecord(
-        referral_id=referral["id"],
-        hub_id=referral["hub_id"],
-        receiver_partner_id=referral["receiver_partner_id"],
-        service_id=referral["service_id"],
-        requested_at=referral["requested_at"],
-        status=Status(referral["status"]),
-        acknowledged_at=acknowledged_at,
-        answered_at=answered_at,
-        answer=answer,
-        reject_reason=reject_reason,
-        main_activity=main_activity,
-    )
+def cells(tally: Iterable[Mapping]) -> list[Cell]:
+    """Cells from the database's tally: rows of the four keys, a `column` and `referrals`, with
+    `days` for a median column. Columns not of `COLUMNS` (a code no longer listed) are dropped."""
+    found: dict[tuple[str, str, str, str], Cell] = {}
+    for row in tally:
+        keys = (row["hub"], row["partner"], row["service"], row["month"])
+        cell = found.setdefault(keys, Cell(*keys))
+        column, referrals = row["column"], row["referrals"]
+        if column in MEDIAN_COLUMNS:
+            cell.days.setdefault(column, Counter())[row["days"]] += referrals
+        elif column in COUNT_COLUMNS:
+            cell.counts[column] = cell.counts.get(column, 0) + referrals
+    return list(found.values())
 
 
 @dataclass(frozen=True)
@@ -136,65 +119,66 @@ class Row:
 Keys = tuple[str | None, str | None, str | None, str | None]  # a Row's, in the order of KEYS
 
 
-def _keys_of(record: ReferralRecord, group_by: Sequence[str]) -> Keys:
-    def kept(key: str, value: str | None) -> str | None:
-        return value if key in group_by else None
+def _median(days: Counter[int]) -> float | None:
+    """The median of the days counted, None from fewer than SUPPRESS_BELOW referrals."""
+    count = sum(days.values())
+    if count < SUPPRESS_BELOW:
+        return None
+    ordered = sorted(days.items())
 
-    return (
-        kept("hub", record.hub_id),
-        kept("partner", record.receiver_partner_id),
-        kept("service", record.service_id),
-        kept("month", record.month),
-    )
+    def nth(n: int) -> int:  # the n-th smallest, from 0
+        for value, times in ordered:
+            if n < times:
+                return value
+            n -= times
+        raise IndexError(n)
 
-
-def _count(n: int) -> int | None:
-    return None if 0 < n < SUPPRESS_BELOW else n
-
-
-def _median(days: list[int]) -> float | None:
-    return float(statistics.median(days)) if len(days) >= SUPPRESS_BELOW else None
+    return (nth((count - 1) // 2) + nth(count // 2)) / 2
 
 
-def _figures(records: list[ReferralRecord]) -> dict[str, Figure]:
-    counts = dict.fromkeys(COLUMNS[: -len(MEDIAN_COLUMNS)], 0)
-    to_acknowledge: list[int] = []
-    to_answer: list[int] = []
-    for r in records:
-        counts["sent"] += 1
-        if r.acknowledged_at is not None:
-            counts["acknowledged"] += 1
-            to_acknowledge.append(working_days_between(r.requested_at, r.acknowledged_at))
-            if r.answered_at is not None:
-                to_answer.append(working_days_between(r.acknowledged_at, r.answered_at))
-        if r.answer == "accept":
-            counts["accepted"] += 1
-        elif r.answer == "reject":
-            counts["rejected"] += 1
-            if f"rejected.{r.reject_reason}" in counts:
-                counts[f"rejected.{r.reject_reason}"] += 1
-        if r.status in (Status.COMPLETED, Status.FAILED, Status.CANCELLED):
-            counts[r.status.value] += 1
-        if r.status == Status.COMPLETED and f"outcome.{r.main_activity}" in counts:
-            counts[f"outcome.{r.main_activity}"] += 1
-    figures: dict[str, Figure] = {name: _count(n) for name, n in counts.items()}
-    figures["median_days_to_acknowledge"] = _median(to_acknowledge)
-    figures["median_days_to_answer"] = _median(to_answer)
-    return figures
+def _shown_counts(cell: Cell) -> dict[str, int | None]:
+    return {c: shown(cell.counts.get(c, 0)) for c in COUNT_COLUMNS}
 
 
-def figures(records: Iterable[ReferralRecord], group_by: Sequence[str] = KEYS) -> list[Row]:
-    """Follow-up figures per group, suppressed, sorted by keys. Referrals entered in error are left
-    out; groups without any referral do not appear."""
+def _shown_days(cell: Cell) -> dict[str, Counter[int]]:
+    """The days of each median column that may be shown (from SUPPRESS_BELOW referrals up)."""
+    return {c: days for c, days in cell.days.items() if sum(days.values()) >= SUPPRESS_BELOW}
+
+
+def _finest(cell: Cell) -> dict[str, Figure]:
+    counts = _shown_counts(cell)
+    days = _shown_days(cell)
+    return {
+        **counts,
+        **{c: _median(days.get(c, Counter())) for c in MEDIAN_COLUMNS},
+        CELLS_SUPPRESSED: int(counts["sent"] is None),
+    }
+
+
+def _coarser(members: list[Cell]) -> dict[str, Figure]:
+    counts = [_shown_counts(cell) for cell in members]
+    days = [_shown_days(cell) for cell in members]
+    return {
+        **{c: total([shown_ones[c] for shown_ones in counts]) for c in COUNT_COLUMNS},
+        **{c: _median(sum((d.get(c, Counter()) for d in days), Counter())) for c in MEDIAN_COLUMNS},
+        CELLS_SUPPRESSED: sum(int(shown_ones["sent"] is None) for shown_ones in counts),
+    }
+
+
+def figures(found: Iterable[Cell], group_by: Sequence[str] = KEYS) -> list[Row]:
+    """Follow-up figures per group, suppressed, sorted by keys; groups without any referral do
+    not appear."""
     unknown = set(group_by) - set(KEYS)
     if unknown:
         raise ValueError(f"cannot group by {', '.join(sorted(unknown))}; choose from {', '.join(KEYS)}")
-    groups: dict[Keys, list[ReferralRecord]] = defaultdict(list)
-    for record in records:
-        if record.status != Status.ENTERED_IN_ERROR:
-            groups[_keys_of(record, group_by)].append(record)
+    finest = set(group_by) == set(KEYS)
+    groups: dict[Keys, list[Cell]] = defaultdict(list)
+    for cell in found:
+        keys = tuple(value if key in group_by else None for key, value in zip(KEYS, cell.keys, strict=True))
+        groups[keys].append(cell)  # type: ignore[index] # four keys, as KEYS
     return [
-        Row(*keys, figures=_figures(groups[keys])) for keys in sorted(groups, key=lambda ks: tuple(k or "" for k in ks))
+        Row(*keys, figures=_finest(groups[keys][0]) if finest else _coarser(groups[keys]))
+        for keys in sorted(groups, key=lambda ks: tuple(k or "" for k in ks))
     ]
 
 

@@ -5,27 +5,31 @@ docs/openapi/referrals.json). Who asks comes from the bearer token (hubnet_commo
     GET /audit?id=R-…           who asked what of it, when, and the answers, for the same two
     GET /referrals[?role=sender|receiver][&status=S]   the caller's partner's referrals
     GET /directory              partners (with public keys), hubs, services
-    GET /report[?group_by=hub,month][&since=YYYY-MM-DD][&until=…][&format=json|csv|table]
+    GET /report[?group_by=hub,month][&since=YYYY-MM][&until=YYYY-MM][&format=json|csv|table]
     GET /data-key?participant_ref=…   the resident's data key sealed to the caller's partner
 
 A referral another partner sent and received is answered 404, as one that does not exist.
-Reads of a referral, an audit or a data key are in the access log, allowed or refused.
+The data key answer is signed by this service, about that resident, that partner and its time
+(hubnet_common/sdk/data_key.py checks it). Reads of a referral, an audit or a data key are in
+the access log, allowed or refused.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 
+from hubnet_common.sdk.data_key import signed_answer
+from hubnet_common.service import reporting
 from hubnet_common.service.api import Authenticated, Partner, Problem, audited
 from hubnet_common.service.runtime import Runtime
 from hubnet_referrals.adapters import read_model
 from hubnet_referrals.adapters.data_keys import partners_copy
-from hubnet_referrals.adapters.follow_up_query import load_records
+from hubnet_referrals.adapters.follow_up_query import count_cells
 from hubnet_referrals.domain import follow_up
 
 DESCRIPTION = "Referrals, their history and audit, the directory, follow-up figures and data key copies."
@@ -83,6 +87,8 @@ class DataKeyCopy(BaseModel):
     participant_ref: str
     partner: str
     sealed_key: str
+    answered_at: str
+    signature: str
 
 
 def router(runtime: Runtime) -> APIRouter:
@@ -121,19 +127,27 @@ def router(runtime: Runtime) -> APIRouter:
 
     @api.get(
         "/report",
-        responses={200: {"content": {"text/csv": {}, "text/plain": {}}}, 400: {"description": "a bad window"}},
+        responses={
+            200: {"content": {"text/csv": {}, "text/plain": {}}},
+            400: {"description": "not whole months, more than 24 of them, or an unknown group"},
+        },
     )
     async def report(
         who: Authenticated,
         group_by: Annotated[str, Query(max_length=64)] = ",".join(follow_up.KEYS),
-        since: date | None = None,
-        until: date | None = None,
+        since: Annotated[str | None, Query(max_length=7, description="YYYY-MM")] = None,
+        until: Annotated[str | None, Query(max_length=7, description="YYYY-MM")] = None,
         format: Literal["json", "csv", "table"] = "json",
     ) -> Response:
+        today = datetime.now(reporting.STOCKHOLM).date()
+        try:
+            period = reporting.period(since, until, today=today)
+        except reporting.InvalidPeriod as exc:
+            raise Problem(400, str(exc), code=exc.code) from None
         keys = tuple(key for key in group_by.split(",") if key)
         try:
             async with runtime.pool.acquire() as conn:
-                rows = follow_up.figures(await load_records(conn, since=since, until=until), group_by=keys)
+                rows = follow_up.figures(await count_cells(conn, period, today=today), group_by=keys)
         except ValueError as exc:
             raise Problem(400, str(exc)) from None
         if format == "csv":
@@ -142,8 +156,12 @@ def router(runtime: Runtime) -> APIRouter:
             return PlainTextResponse(follow_up.to_table(rows))
         return JSONResponse(
             {
-                "suppressed_below": follow_up.SUPPRESS_BELOW,
+                "suppressed_below": reporting.SUPPRESS_BELOW,
+                "since": f"{period.first:%Y-%m}",
+                "until": f"{period.last:%Y-%m}",
                 "group_by": list(keys),
+                # a coarser row adds up the finest cells as shown: a suppressed figure counts 0
+                "totals_leave_out_suppressed": set(keys) != set(follow_up.KEYS),
                 "rows": [{**{k: r.key(k) for k in keys}, **r.figures} for r in rows],
             }
         )
@@ -162,7 +180,7 @@ def router(runtime: Runtime) -> APIRouter:
             sealed_key = await partners_copy(conn, participant_ref, partner)
         if sealed_key is None:
             raise Problem(404, "you hold no data key for this resident (none shared, or erased)")
-        return {"participant_ref": participant_ref, "partner": partner, "sealed_key": sealed_key}
+        return signed_answer(runtime.signer, participant_ref, partner, sealed_key, datetime.now(UTC))
 
     return api
 

@@ -26,4 +26,4 @@ def signer(name: str) -> Signer:
 
 
 def signed(record: Record, by: str = "partner-bostadsbolaget") -> Record:
-    return replace(record, headers=tuple(signer(by).sign(record.key, record.headers, record.value)))
+    return replace(record, headers=tuple(signer(by).sign(record.topic, record.key, record.headers, record.value)))

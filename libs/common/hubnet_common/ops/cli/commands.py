@@ -135,23 +135,26 @@ def _still_sealed(sealed: str | None) -> str:
 def _opener(participant_ref: str, partner_id: str, key_file: Path):
     """Opens what is sealed about the resident with the partner's copy of their data key."""
     from hubnet_common.ops.local.identities import tokens_of
-    from hubnet_common.sdk.data_key import DataKeyMissing, fetch_data_key
+    from hubnet_common.sdk.data_key import DataKeyAnswerRefused, DataKeyMissing, InsecureURL, fetch_data_key
     from hubnet_common.sdk.keys import KeyInvalid, read_key
     from hubnet_common.sdk.sealing import SealingError, open_with_data_key
+    from hubnet_common.sdk.trust import trusted_service_keys
 
+    settings = Settings()
     try:
         data_key = fetch_data_key(
-            Settings().referrals_url,
+            settings.referrals_url,
             participant_ref,
             partner_id,
             read_key(key_file),
+            service_keys=trusted_service_keys(settings.keys_dir),
             tokens=tokens_of(f"partner-{partner_id}"),
         )
     except DataKeyMissing:
         return lambda sealed: (
             "(sealed; you hold no data key for this resident: never shared, or erased)" if sealed else ""
         )
-    except (SealingError, KeyInvalid, OSError) as exc:
+    except (DataKeyAnswerRefused, InsecureURL, SealingError, KeyInvalid, OSError) as exc:
         raise Failure(str(exc)) from exc
 
     def opened(sealed: str | None) -> str:

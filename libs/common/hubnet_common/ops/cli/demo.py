@@ -54,6 +54,7 @@ from hubnet_common.sdk.participant import custodian_public_key, seal_personnumme
 from hubnet_common.sdk.sealing import ContactDetails, open_contact, seal_with_data_key
 from hubnet_common.sdk.tokens import ClientCredentials
 from hubnet_common.sdk.topics import HUB_EVENT_EVENTS, NOTIFICATION_EVENTS, REFERRAL_EVENTS
+from hubnet_common.sdk.trust import trusted_service_keys
 from hubnet_common.service.settings import Settings
 
 # A made-up resident (a valid check digit, no real person). Partners send the number only sealed
@@ -251,7 +252,7 @@ class Demo:
         )
 
     def report(self) -> None:
-        self.steps.start("Follow-up per hub (cells under 5 suppressed), from GET /report")
+        self.steps.start("Follow-up per hub (cells under 5 suppressed and left out of the totals), from GET /report")
         url = f"{self.settings.referrals_url}/report?group_by=hub&format=table"
         print("    " + read_url(url, operator_tokens()).replace("\n", "\n    ").rstrip())
 
@@ -304,6 +305,7 @@ class Demo:
             self.ref,
             partner_id,
             private,
+            service_keys=trusted_service_keys(self.keys_dir),
             tokens=partner_tokens(partner_id),
         )
 

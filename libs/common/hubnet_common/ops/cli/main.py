@@ -5,7 +5,7 @@ hubnet referral list --partner P [--role sender|receiver] [--status S]
 hubnet referral show ID --partner P [--key FILE]   one referral and its history; --key opens what
                                                     is sealed about the resident (P's data key copy)
 hubnet audit ID --partner P                  who asked what of a referral, when, and the answers
-hubnet report [--group-by hub,month] [--since D] [--until D] [--csv|--json]
+hubnet report [--group-by hub,month] [--since YYYY-MM] [--until YYYY-MM] [--csv|--json]
 hubnet participant erase --partner P --personnummer N --noted-by NAME   forget a resident (crypto-shredding)
 hubnet keys generate NAME… [--network] [--dir DIR]
                                               Ed25519 + X25519 key pairs of partners/services
@@ -74,8 +74,8 @@ def _audit(sub: Any) -> None:
 def _report(sub: Any) -> None:
     report = sub.add_parser("report", help="follow-up figures; cells under 5 are suppressed")
     report.add_argument("--group-by", default="hub,partner,service,month")
-    report.add_argument("--since")
-    report.add_argument("--until")
+    report.add_argument("--since", help="first month, YYYY-MM (default: 11 months before --until)")
+    report.add_argument("--until", help="last month, YYYY-MM (default: this month); at most 24 months in all")
     shape = report.add_mutually_exclusive_group()
     shape.add_argument("--csv", action="store_const", const="csv", dest="format", default="table")
     shape.add_argument("--json", action="store_const", const="json", dest="format")
