@@ -57,8 +57,8 @@ def router(runtime: Runtime) -> APIRouter:
     @api.get("/figures", responses={400: {"description": "not whole months, or more than 24 of them"}})
     async def figures(
         who: Authenticated,
-        since: Annotated[str | None, Query(max_length=7, description="YYYY-MM")] = None,
-        until: Annotated[str | None, Query(max_length=7, description="YYYY-MM")] = None,
+        since: Annotated[str | None, Query(max_length=32, description="a month, YYYY-MM")] = None,
+        until: Annotated[str | None, Query(max_length=32, description="a month, YYYY-MM")] = None,
     ) -> list[dict[str, Any]]:
         now = datetime.now(UTC)
         try:

@@ -135,8 +135,8 @@ def router(runtime: Runtime) -> APIRouter:
     async def report(
         who: Authenticated,
         group_by: Annotated[str, Query(max_length=64)] = ",".join(follow_up.KEYS),
-        since: Annotated[str | None, Query(max_length=7, description="YYYY-MM")] = None,
-        until: Annotated[str | None, Query(max_length=7, description="YYYY-MM")] = None,
+        since: Annotated[str | None, Query(max_length=32, description="a month, YYYY-MM")] = None,
+        until: Annotated[str | None, Query(max_length=32, description="a month, YYYY-MM")] = None,
         format: Literal["json", "csv", "table"] = "json",
     ) -> Response:
         today = datetime.now(reporting.STOCKHOLM).date()
