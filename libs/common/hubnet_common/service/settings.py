@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     # For the `hubnet` command line: where the referrals service answers HTTP.
     referrals_url: str = "http://127.0.0.1:8181"
+    # … and where the notifications service does (the demo reads an inbox there).
+    notifications_url: str = "http://127.0.0.1:8183"
     # Message signing (docs/adr/0005-signed-form.md). The directory of key files: the hubnet services' public keys
     # (`service-<name>.ed25519.pub`, trusted), the partners' first public keys (read by the
     # referrals service, which enrols them in the directory) and, for the local tools acting as

@@ -27,7 +27,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from hubnet_common.ops.local.identities import operator_tokens, partner_tokens
+from hubnet_common.ops.local.identities import issuer, operator_tokens, partner_tokens, staff_login
 from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.services import LocalServices
@@ -91,6 +91,7 @@ class Demo:
             LocalPartnerClient(bootstrap, "brg") as brg,
         ):
             referral_id = await self.refer(sender, brg)
+            await self.inbox_of_sara(referral_id)
             await self.work_the_case(brg, referral_id)
             await self.decline_and_refuse(sender, brg)
             async with LocalPartnerClient(bootstrap, "familjebostader") as familjebostader:
@@ -251,6 +252,17 @@ class Demo:
             await partner.request_raw(c.CreateReferral.topic, b"{not json", envelope, key=envelope.subject),
         )
 
+    async def inbox_of_sara(self, referral_id: str) -> None:
+        self.steps.start("Sara at BRG logs in (Keycloak's login page, code flow with PKCE) and reads her inbox")
+        tokens = await asyncio.to_thread(staff_login, "brg-sara", "brg")
+        self.steps.say("keycloak", "gave Sara a token: partner brg, staff_id brg-sara, her roles; no name, no e-mail")
+        url = f"{self.settings.notifications_url}/inbox?size=50"
+        inbox = json.loads(await asyncio.to_thread(read_url, url, BearerToken(tokens["access_token"])))
+        mentioned = sum(referral_id in item["subject"] for item in inbox["items"])
+        self.steps.say(
+            "notifications", f"GET /inbox as brg-sara: {inbox['unread']} unread, {mentioned} about the new referral"
+        )
+
     def report(self) -> None:
         self.steps.start("Follow-up per hub (cells under 5 suppressed and left out of the totals), from GET /report")
         url = f"{self.settings.referrals_url}/report?group_by=hub&format=table"
@@ -364,6 +376,10 @@ def run_demo(*, once: bool) -> int:
             print(f"  {name:<14} ready on http://127.0.0.1:{services.ports[name]}/readyz after {seconds:.1f}s")
         asyncio.run(_drive(settings, mail_dir))
         print(f"\nDemo done. Mails are in {mail_dir}; logs in .local/logs.")
+        print(
+            f"Logins (Keycloak, {issuer()}/account): each staff member by id, e.g. sm-maria or brg-sara,"
+            " password in .local/keycloak/secrets/<id>; partner systems as the client partner-<id>."
+        )
         if not once:
             print("The services keep running; press Ctrl-C to stop them.", flush=True)
             try:
@@ -383,7 +399,17 @@ async def _drive(settings: Settings, mail_dir: Path) -> None:
         await Demo(settings, mail_dir, settings.keys_dir, watch).run()
 
 
-def read_url(url: str, tokens: ClientCredentials) -> str:
+class BearerToken:
+    """A token in hand (a staff member's), for `read_url` like a client's `ClientCredentials`."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def authorization(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self._token}"}
+
+
+def read_url(url: str, tokens: ClientCredentials | BearerToken) -> str:
     request = urllib.request.Request(url, headers=tokens.authorization())
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.read().decode()
