@@ -41,7 +41,15 @@ PROPERTIES = settings(
 
 
 def keeps_to_its_document(case, base_url: str) -> None:
-    case.call_and_validate(base_url=base_url, headers={"authorization": f"Bearer {caller_for(case.path)}"})
+    # Every check but two. A value the schema allows may still be refused by a rule it cannot
+    # state (a month that is not YYYY-MM, an unknown group), with a documented 400 or 422. And a
+    # parameter the API does not know is ignored, not refused, as HTTP APIs commonly do; the
+    # token this test adds to every request would make the negative cases without one pass too.
+    case.call_and_validate(
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {caller_for(case.path)}"},
+        excluded_checks=[schemathesis.checks.positive_data_acceptance, schemathesis.checks.negative_data_rejection],
+    )
 
 
 @REFERRALS.parametrize()

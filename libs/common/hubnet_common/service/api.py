@@ -25,6 +25,8 @@ from hubnet_common.service.auth import Caller, TokenVerifier, Unauthenticated
 log = structlog.get_logger(__name__)
 
 PUBLIC: dict[str, Any] = {"security": []}  # openapi_extra of a route anyone may ask
+# Text parameters hold no NUL: PostgreSQL's text cannot, and a query with one would fail (500).
+NO_NUL = r"^[^\x00]*$"
 _bearer = HTTPBearer(
     auto_error=False,
     bearerFormat="JWT",
@@ -207,7 +209,8 @@ class AccessLog:
                 partner=who.partner if who else None,
                 method=scope["method"],
                 route=route.path,  # type: ignore[union-attr]
-                object_id=request.query_params.get(what) or (who.who if who else None),
+                object_id=(request.query_params.get(what) or (who.who if who else "") or "").replace("\x00", "")
+                or None,
                 status=status,
             )
         except Exception:
