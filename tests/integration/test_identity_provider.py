@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import time
-from pathlib import Path
 
-import httpx
 import pytest
 from joserfc import jwt
-from joserfc.jwk import RSAKey
 
-from hubnet_common.ops.identity import REALM
-from hubnet_common.ops.local.identities import issuer, local_secret, partner_tokens, staff_login
-from hubnet_common.ops.local.keycloak_realm import Admin
+from hubnet_common.ops.local.identities import issuer, partner_tokens, staff_login
 from hubnet_common.sdk.tokens import ClientCredentials, TokenRefused
 from hubnet_common.service.auth import TokenVerifier, Unauthenticated
+from tests.integration.identity_steps import (
+    another_applications_token,
+    forged_like,
+    identity_provider_stopped,
+    master_realm_token,
+    realm_keys,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -28,10 +29,6 @@ def identity_provider():
     if not os.environ.get("HUBNET_LOCAL_IDENTITIES"):
         pytest.fail("no local identity provider: run `make test` (or `make up` and `source .local/env`)")
     return issuer()
-
-
-def admin() -> Admin:
-    return Admin(issuer().rsplit("/realms/", 1)[0], local_secret("admin"))
 
 
 async def test_a_partner_system_logs_in_as_itself_and_each_service_knows_it(identity_provider):
@@ -48,7 +45,7 @@ async def test_a_staff_member_logs_in_on_the_login_page_with_partner_hubs_and_ro
     assert (caller.staff_id, caller.partner) == ("bb-erik", "bostadsbolaget")
     assert set(caller.hubs) == {"hammarkullen", "biskopsgarden"}
     assert {"hub-host", "receives-referrals"} <= caller.roles
-    claims = jwt.decode(tokens["access_token"], _realm_keys(identity_provider)).claims
+    claims = jwt.decode(tokens["access_token"], realm_keys()).claims
     assert "email" not in claims and "name" not in claims  # the services get no more than they read
 
 
@@ -69,59 +66,21 @@ def refused(verifier: TokenVerifier, token: str) -> bool:
 
 def test_tokens_that_are_not_for_this_service_are_refused(identity_provider):
     referrals = TokenVerifier(identity_provider, "hubnet-referrals")
-    # A token of another application of the same realm: no hubnet audience.
-    client_id = f"elsewhere-{os.getpid()}"
-    realm = admin()
-    realm.call(
-        "POST",
-        f"/{REALM}/clients",
-        {"clientId": client_id, "secret": "s3cret-elsewhere", "serviceAccountsEnabled": True, "publicClient": False},
-    )
-    try:
-        elsewhere = ClientCredentials(identity_provider, client_id, "s3cret-elsewhere").token()
-        assert refused(referrals, elsewhere)
-    finally:
-        (found,) = realm.call("GET", f"/{REALM}/clients?clientId={client_id}")
-        realm.call("DELETE", f"/{REALM}/clients/{found['id']}")
-    # A token of the master realm (another issuer), and one made with a key of our own under the realm's key id.
-    master = httpx.post(
-        f"{identity_provider.rsplit('/realms/', 1)[0]}/realms/master/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": "admin-cli",
-            "username": "admin",
-            "password": local_secret("admin"),
-        },
-    ).json()["access_token"]
-    assert refused(referrals, master)
-    genuine = jwt.decode(partner_tokens("brg").token(), _realm_keys(identity_provider))
-    forged_key = RSAKey.generate_key(2048, parameters={"kid": genuine.header["kid"]}, private=True)
-    forged = jwt.encode(
-        {"alg": "RS256", "kid": genuine.header["kid"]}, {**genuine.claims, "partner": "stadsmissionen"}, forged_key
-    )
-    assert refused(referrals, forged)
+    genuine = partner_tokens("brg").token()
+    assert not refused(referrals, genuine)
+    assert refused(referrals, another_applications_token())  # no hubnet audience
+    assert refused(referrals, master_realm_token())  # another issuer
+    assert refused(referrals, forged_like(genuine, partner="stadsmissionen"))  # not the realm's key
     # An expired token: the realm's own, checked after it ran out.
     later = TokenVerifier(identity_provider, "hubnet-referrals", clock=lambda: time.time() + 3600)
-    assert refused(later, partner_tokens("brg").token())
-    assert not refused(referrals, partner_tokens("brg").token())
+    assert refused(later, genuine)
 
 
 async def test_tokens_already_issued_still_count_while_the_identity_provider_is_stopped(identity_provider):
     token = partner_tokens("poseidon").token()
     verifier = TokenVerifier(identity_provider, "hubnet-events")
     assert (await verifier.verify(token)).partner == "poseidon"
-    pid = int(Path(os.environ["HUBNET_LOCAL_IDENTITIES"]).parent.joinpath("keycloak.pid").read_text())
-    os.kill(pid, signal.SIGSTOP)  # it answers nothing, as when it restarts
-    try:
+    with identity_provider_stopped():
         assert (await verifier.verify(token)).partner == "poseidon"
         with pytest.raises(Unauthenticated):  # a service started now cannot learn the keys: it refuses
             await TokenVerifier(identity_provider, "hubnet-events").verify(token)
-    finally:
-        os.kill(pid, signal.SIGCONT)
-
-
-def _realm_keys(identity_provider: str):
-    from joserfc.jwk import KeySet
-
-    keys = httpx.get(f"{identity_provider}/protocol/openid-connect/certs").json()["keys"]
-    return KeySet.import_key_set({"keys": [key for key in keys if key.get("alg") == "RS256"]})

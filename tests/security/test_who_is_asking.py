@@ -6,30 +6,27 @@ referrals to anyone who could reach the port, `/inbox?staff=sm-maria` read her i
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-from joserfc import jwt
-from joserfc.jwk import KeySet, RSAKey
 
-from hubnet_common.ops.identity import REALM
 from hubnet_common.ops.local.identities import (
-    issuer,
-    local_secret,
     monitoring_tokens,
     operator_tokens,
     partner_tokens,
     staff_login,
 )
-from hubnet_common.ops.local.keycloak_realm import Admin
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.messages.vocabulary import Purpose
-from hubnet_common.sdk.tokens import ClientCredentials
 from tests.integration.conftest import eventually, rows
+from tests.integration.identity_steps import (
+    another_applications_token,
+    forged_like,
+    identity_provider_stopped,
+    master_realm_token,
+    short_lived_token,
+)
 from tests.integration.network import three_served
 from tests.integration.referral_steps import accepted, consent, referral
 
@@ -102,28 +99,25 @@ async def test_without_a_token_nothing_but_the_probes_and_calendars_answers(serv
 
 async def test_a_token_that_is_not_the_realms_for_this_service_is_refused(served):
     _, urls, _, _ = served
-    genuine = partner_tokens("stadsmissionen").token()
+    genuine = partner_tokens("brg").token()
     assert (await ask(urls["referrals"], "/referrals", genuine))[0] == 200
-    keys = await asyncio.to_thread(realm_keys)
-    real = jwt.decode(genuine, keys, algorithms=["RS256"])
     # Signed by a key of the attacker's under the realm's key id, claiming to be Stadsmissionen.
-    own_key = RSAKey.generate_key(2048, parameters={"kid": real.header["kid"]}, private=True)
-    forged = jwt.encode({"alg": "RS256", "kid": real.header["kid"]}, dict(real.claims), own_key)
+    forged = await asyncio.to_thread(forged_like, genuine, partner="stadsmissionen")
     assert (await ask(urls["referrals"], "/referrals", forged))[0] == 401
     # The same claims with the signature taken off.
     header, payload, _ = genuine.split(".")
     assert (await ask(urls["referrals"], "/referrals", f"{header}.{payload}."))[0] == 401
     # A token of another application of the realm: no hubnet audience.
-    elsewhere = await asyncio.to_thread(token_of_another_application)
+    elsewhere = await asyncio.to_thread(another_applications_token)
     assert (await ask(urls["referrals"], "/referrals", elsewhere))[0] == 401
     # A token of the master realm (another issuer).
-    master = await asyncio.to_thread(master_token)
+    master = await asyncio.to_thread(master_realm_token)
     assert (await ask(urls["referrals"], "/referrals", master))[0] == 401
 
 
 async def test_an_expired_token_is_refused(served):
     _, urls, _, _ = served
-    token = await asyncio.to_thread(short_lived_partner_token, 2)
+    token = await asyncio.to_thread(short_lived_token, "partner-stadsmissionen", 2)
     assert (await ask(urls["referrals"], "/referrals", token))[0] == 200
     await asyncio.sleep(2 + LEEWAY + 1.5)
     assert (await ask(urls["referrals"], "/referrals", token))[0] == 401
@@ -175,13 +169,9 @@ async def test_tokens_already_issued_still_count_while_the_identity_provider_is_
     _, urls, _, _ = served
     token = partner_tokens("stadsmissionen").token()
     assert (await ask(urls["referrals"], "/referrals", token))[0] == 200  # the service has the keys
-    pid = int((Path(os.environ["HUBNET_LOCAL_IDENTITIES"]).parent / "keycloak.pid").read_text())
-    os.kill(pid, signal.SIGSTOP)
-    try:
+    with identity_provider_stopped():
         assert (await ask(urls["referrals"], "/referrals", token))[0] == 200
         assert (await ask(urls["referrals"], "/directory", token))[0] == 200
-    finally:
-        os.kill(pid, signal.SIGCONT)
 
 
 async def test_every_read_allowed_or_refused_is_in_the_access_log(served):
@@ -211,55 +201,3 @@ async def test_every_read_allowed_or_refused_is_in_the_access_log(served):
         began - 1,
     )
     assert [tuple(r) for r in inbox] == [("sm-maria", "stadsmissionen", "/inbox", 200)]
-
-
-def realm_keys() -> KeySet:
-    return KeySet.import_key_set(httpx.get(f"{issuer()}/protocol/openid-connect/certs").json())
-
-
-def admin() -> Admin:
-    return Admin(issuer().rsplit("/realms/", 1)[0], local_secret("admin"))
-
-
-def token_of_another_application() -> str:
-    client_id = f"elsewhere-{os.getpid()}-{time.monotonic_ns()}"
-    realm = admin()
-    realm.call(
-        "POST",
-        f"/{REALM}/clients",
-        {"clientId": client_id, "secret": "another-app", "serviceAccountsEnabled": True, "publicClient": False},
-    )
-    try:
-        return ClientCredentials(issuer(), client_id, "another-app").token()
-    finally:
-        (found,) = realm.call("GET", f"/{REALM}/clients?clientId={client_id}")
-        realm.call("DELETE", f"/{REALM}/clients/{found['id']}")
-
-
-def short_lived_partner_token(seconds: int) -> str:
-    """Stadsmissionen's client, briefly giving tokens that run out after `seconds`."""
-    realm = admin()
-    (client,) = realm.call("GET", f"/{REALM}/clients?clientId=partner-stadsmissionen")
-    before = dict(client.get("attributes") or {})
-    realm.call(
-        "PUT",
-        f"/{REALM}/clients/{client['id']}",
-        {**client, "attributes": {**before, "access.token.lifespan": str(seconds)}},
-    )
-    try:
-        return ClientCredentials(issuer(), "partner-stadsmissionen", local_secret("partner-stadsmissionen")).token()
-    finally:
-        realm.call("PUT", f"/{REALM}/clients/{client['id']}", {**client, "attributes": before})
-
-
-def master_token() -> str:
-    answer = httpx.post(
-        f"{issuer().rsplit('/realms/', 1)[0]}/realms/master/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": "admin-cli",
-            "username": "admin",
-            "password": local_secret("admin"),
-        },
-    )
-    return answer.json()["access_token"]
