@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import re
 import sys
+import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -147,7 +148,21 @@ def ensure_quotas(admin: KafkaAdminClient, of: Iterable[Principal]) -> list[str]
         response = admin_request(admin, AlterClientQuotasRequest(entries=entries, validate_only=False))
         if failed := [(e.entity[0].entity_name, e.error_message) for e in response.entries if e.error_code]:
             raise RuntimeError(f"the broker refused client quotas: {failed}")
+        _until_described(admin, {user: wanted.get(user, {}) for user in due})
     return due
+
+
+def _until_described(admin: KafkaAdminClient, changed: dict[str, dict[str, float]], timeout: float = 15.0) -> None:
+    """The broker answers an alteration before its metadata has it: wait until a describe does, so
+    that what runs next (a second pass, a client) sees the quotas set."""
+    deadline = time.monotonic() + timeout
+    while True:
+        present = quotas_on_broker(admin)
+        if all(present.get(user, {}) == quotas for user, quotas in changed.items()):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the broker does not show the client quotas set for {sorted(changed)}")
+        time.sleep(0.1)
 
 
 def _create(admin: KafkaAdminClient, wanted: set[Binding]) -> None:
