@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hubnet_common.ops import access
+from hubnet_common.ops import access, vectors
 from hubnet_common.ops.fixed_keys import (
     fixed_bytes,
     seal_with_nonce,
@@ -511,6 +511,7 @@ def rendered() -> dict[str, str]:
     """Every generated file, by path relative to docs/contract/."""
     files = {"asyncapi.json": _json(document())}
     files.update({f"schemas/{ce_type}.json": _json(s) for ce_type, s in schemas().items()})
+    files.update(vectors.rendered())
     return files
 
 
