@@ -135,7 +135,7 @@ def _modules(package: str) -> Iterator[str]:
 
 def _refusals_in(package: str) -> dict[str, str]:
     codes: dict[str, str] = {}
-    for name in _modules(package):
+    for name in _modules(package) if hasattr(import_module(package), "__path__") else [package]:
         for _, cls in inspect.getmembers(import_module(name), inspect.isclass):
             if issubclass(cls, Refused) and cls is not Refused and cls.__module__ == name:
                 doc = (inspect.getdoc(cls) or "").split("\n\n")[0].replace("\n", " ")
@@ -144,9 +144,23 @@ def _refusals_in(package: str) -> dict[str, str]:
     return codes
 
 
+def _shared_modules_used(package: str) -> list[str]:
+    """The hubnet_common.service modules that `package` imports from (their refusals are its too)."""
+    used: set[str] = set()
+    for name in _modules(package):
+        for _, member in inspect.getmembers(import_module(name)):
+            origin = getattr(member, "__module__", None)
+            if isinstance(origin, str) and origin.startswith("hubnet_common.service."):
+                used.add(origin)
+    return sorted(used)
+
+
 def refusal_codes(service: str) -> dict[str, str]:
     """Every `code` a command on a topic of `service` may be rejected with, and what it means."""
-    codes = {**RECORD_REFUSALS, **_refusals_in("hubnet_common.service"), **_refusals_in(f"hubnet_{service}")}
+    shared = {
+        code: doc for module in _shared_modules_used(f"hubnet_{service}") for code, doc in _refusals_in(module).items()
+    }
+    codes = {**RECORD_REFUSALS, **shared, **_refusals_in(f"hubnet_{service}")}
     codes.setdefault(Refused.code, "refused by a rule of the service; `reason` says which")
     return dict(sorted(codes.items()))
 
