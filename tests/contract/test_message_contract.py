@@ -137,3 +137,9 @@ def test_the_examples_seal_what_concerns_the_resident(document):
     create = document["components"]["messages"]["CreateReferral"]["examples"][0]["payload"]
     assert create["sealed_contact"].startswith("sealed:v2:")
     assert len(base64.b64decode(create["sealed_contact"].removeprefix("sealed:v2:"))) > 40
+
+
+def test_the_integration_guide_says_what_to_do_about_every_refusal_code(document):
+    guide = (DOCS / "README.md").read_text(encoding="utf-8")
+    codes = {code for op in document["operations"].values() for code in op.get("x-hubnet-refusal-codes", {})}
+    assert sorted(code for code in codes if f"`{code}`" not in guide) == []
