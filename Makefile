@@ -31,6 +31,11 @@ $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
 venv: $(STAMP)
 
+# The official AsyncAPI JSON schemas that tests/contract/test_message_contract.py validates against.
+ASYNCAPI_SPECS := tests/contract/asyncapi/node_modules/.package-lock.json
+$(ASYNCAPI_SPECS): tests/contract/asyncapi/package-lock.json
+	@cd tests/contract/asyncapi && npm ci --ignore-scripts --no-audit --no-fund --silent
+
 lock: $(STAMP)
 	$(VENV)/bin/uv pip compile -q requirements.in -o requirements.lock --python-version 3.11
 
@@ -58,7 +63,7 @@ status:
 run: up
 	@source $(ENV_FILE) && $(VENV)/bin/hubnet demo $(if $(ONCE),--once,)
 
-test: up
+test: up $(ASYNCAPI_SPECS)
 	@source $(ENV_FILE) && $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: up

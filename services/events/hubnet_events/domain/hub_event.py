@@ -13,26 +13,38 @@ from hubnet_common.service.directory_copy import Known
 
 
 class HubUnknown(Refused):
+    """No hub with this id in the directory."""
+
     code = "hub-unknown"
 
 
 class OrganiserUnknown(Refused):
+    """The organiser (ce_source) is not a partner in the directory."""
+
     code = "organiser-unknown"
 
 
 class HubEventExists(Refused):
+    """A hub event with this id exists already."""
+
     code = "hub-event-exists"
 
 
 class HubEventUnknown(Refused):
+    """No hub event with this id."""
+
     code = "hub-event-unknown"
 
 
 class HubEventClosed(Refused):
+    """The hub event is cancelled."""
+
     code = "hub-event-cancelled"
 
 
 class NotOrganiser(Refused):
+    """Only the hub event's organiser may change it."""
+
     code = "not-permitted"
 
 

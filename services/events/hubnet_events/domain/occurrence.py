@@ -15,22 +15,32 @@ from hubnet_common.sdk.errors import Refused
 
 
 class AlreadyRegistered(Refused):
+    """The resident is registered for this occurrence already."""
+
     code = "already-registered"
 
 
 class NotRegistered(Refused):
+    """No such registration for this occurrence."""
+
     code = "not-registered"
 
 
 class RegistrationIdTaken(Refused):
+    """A registration with this id exists already."""
+
     code = "registration-id-taken"
 
 
 class OccurrenceClosed(Refused):
+    """The occurrence is cancelled or over."""
+
     code = "occurrence-closed"
 
 
 class CapacityBelowRegistrations(Refused):
+    """The new capacity is below the registrations already confirmed."""
+
     code = "capacity-below-registrations"
 
 

@@ -26,6 +26,8 @@ _PARTS = ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY")
 
 
 class RecurrenceInvalid(Refused):
+    """A recurrence rule hubnet does not accept."""
+
     code = "recurrence-invalid"
 
 

@@ -16,6 +16,8 @@ from hubnet_events.handlers.registrations import OccurrenceUnknown, occurrence_o
 
 
 class OccurrenceTaken(Refused):
+    """Another occurrence of the hub event already starts at that time."""
+
     code = "occurrence-taken"
 
 

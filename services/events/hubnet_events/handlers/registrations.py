@@ -20,10 +20,14 @@ from hubnet_events.handlers.ports import UnitOfWork
 
 
 class OccurrenceUnknown(Refused):
+    """The hub event has no occurrence starting at that time."""
+
     code = "occurrence-unknown"
 
 
 class NotPermitted(Refused):
+    """The registration belongs to another partner."""
+
     code = "not-permitted"
 
 

@@ -17,18 +17,26 @@ from hubnet_notifications.handlers.ports import UnitOfWork
 
 
 class NotPermitted(Refused):
+    """The staff member, subscription or webhook belongs to another partner."""
+
     code = "not-permitted"
 
 
 class Unknown(Refused):
+    """No staff member, subscription or webhook with this id."""
+
     code = "unknown"
 
 
 class AddressNotAllowed(Refused):
+    """A webhook address that is not https or points into a private network."""
+
     code = "address-not-allowed"
 
 
 class NoEncryptionKey(Refused):
+    """The partner has published no X25519 key to seal the webhook's secret to (UpdatePartner)."""
+
     code = "no-encryption-key"
 
 

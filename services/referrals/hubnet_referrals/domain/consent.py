@@ -15,14 +15,21 @@ from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose
 
 
 class ConsentMissing(Refused):
+    """No consent with this id: record the resident's consent first."""
+
     code = "consent-missing"
 
 
 class ConsentInvalid(Refused):
+    """A consent that cannot hold as given (e.g. valid_until not after given_at), or that does not
+    cover this partner, purpose or time."""
+
     code = "consent-invalid"
 
 
 class ConsentExists(Refused):
+    """A consent with this id exists already."""
+
     code = "consent-exists"
 
 

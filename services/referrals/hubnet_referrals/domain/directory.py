@@ -12,6 +12,8 @@ ROTATION_OVERLAP = timedelta(days=1)
 
 
 class KeyNotProven(Refused):
+    """A key rotation whose proof is not the new key's signature for this partner."""
+
     code = "key-not-proven"
 
 

@@ -64,46 +64,68 @@ EDGES = frozenset((source, rule.target) for rule in RULES.values() for source in
 
 
 class NotPermitted(Refused):
+    """The sender may not take this step: not the referral's sender or receiver, or the other one's step."""
+
     code = "not-permitted"
 
 
 class InvalidTransition(Refused):
+    """The step does not lead from the referral's current status (docs/contract/fhir.md has the table)."""
+
     code = "invalid-transition"
 
 
 class StaleVersion(Refused):
+    """expected_version is not the referral's version: it changed since you read it."""
+
     code = "stale-version"
 
 
 class DetailMissing(Refused):
+    """The step needs a reason code, a note or an outcome that the command does not carry."""
+
     code = "detail-missing"
 
 
 class ServiceUnknown(Refused):
+    """No service with this id in the directory."""
+
     code = "service-unknown"
 
 
 class ServiceInactive(Refused):
+    """The service takes no referrals now."""
+
     code = "service-inactive"
 
 
 class ServiceFull(Refused):
+    """The service has no capacity left."""
+
     code = "service-full"
 
 
 class ServiceNotAtHub(Refused):
+    """The service is not offered at this hub."""
+
     code = "service-not-at-hub"
 
 
 class SenderUnknown(Refused):
+    """The sender (ce_source) is not a partner in the directory."""
+
     code = "sender-unknown"
 
 
 class ReferralExists(Refused):
+    """A referral with this id exists already."""
+
     code = "referral-exists"
 
 
 class ReferralUnknown(Refused):
+    """No referral with this id."""
+
     code = "referral-unknown"
 
 

@@ -16,6 +16,8 @@ from hubnet_referrals.handlers.ports import UnitOfWork
 
 
 class HubUnknown(Refused):
+    """No hub with this id in the directory."""
+
     code = "hub-unknown"
 
 

@@ -12,10 +12,15 @@ from hubnet_referrals.handlers.ports import KeyCustodian
 
 
 class ResidentUnproven(Refused):
+    """No sealed personnummer (a participant_ref alone), or a ref that is not the sealed number's:
+    send the number sealed to the referrals service."""
+
     code = "resident-unproven"
 
 
 class InvalidPersonnummer(Refused):
+    """The sealed personnummer does not open, or is not a valid number (format, date, check digit)."""
+
     code = "invalid-personnummer"
 
 

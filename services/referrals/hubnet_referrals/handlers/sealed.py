@@ -15,6 +15,8 @@ from hubnet_referrals.handlers.ports import KeyCustodian, UnitOfWork
 
 
 class NotSealed(Refused):
+    """A sealed field that does not open under the resident's data key, or sealed text for a resident without one."""
+
     code = "not-sealed"
 
 

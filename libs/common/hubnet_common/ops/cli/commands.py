@@ -354,6 +354,17 @@ def openapi(args: Namespace) -> int:
     return 0
 
 
+def contract(args: Namespace) -> int:
+    from hubnet_common.ops.contract import release, rendered, write
+
+    files = rendered()
+    written = write(args.dir, files)
+    print(f"contract: {len(written)} of {len(files)} files in {args.dir} written anew")
+    if args.release:
+        print(f"contract: released {len(release(args.dir))} schema(s) anew under {args.dir}/released/")
+    return 0
+
+
 def topics(args: Namespace) -> int:
     from hubnet_common.ops.local.credentials import ADMIN, logged_in
     from hubnet_common.sdk.topics import ALL_TOPICS

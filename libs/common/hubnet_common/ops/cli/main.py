@@ -142,6 +142,14 @@ def _admin(sub: Any) -> None:
     openapi = admin.add_parser("openapi", help="write the services' OpenAPI documents (docs/openapi/)")
     openapi.add_argument("--dir", type=Path, default=Path("docs/openapi"))
     openapi.set_defaults(run=commands.openapi)
+    contract = admin.add_parser(
+        "contract", help="write the partner contract: AsyncAPI, JSON Schemas, test vectors (docs/contract/)"
+    )
+    contract.add_argument("--dir", type=Path, default=Path("docs/contract"))
+    contract.add_argument(
+        "--release", action="store_true", help="also copy the schemas to released/, what later ones are checked against"
+    )
+    contract.set_defaults(run=commands.contract)
     rotate = admin.add_parser(
         "rotate-custodian-key",
         help="make a new custodian key for the referrals service, seal its copy of every data key anew to it "
