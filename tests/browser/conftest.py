@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-
-from hubnet_common.ops.local.credentials import logged_in
 from hubnet_portal import bootstrap
 from hubnet_portal.settings import PortalSettings
+
+from hubnet_common.ops.local.credentials import logged_in
 from tests.conftest import ROOT, free_port
 from tests.integration.conftest import enrolled_partners  # noqa: F401 - every partner's keys on directory.v1
 from tests.integration.served import get
 
 CHROMIUM = Path("/usr/bin/chromium")
+HAS_CHROMIUM = CHROMIUM.exists()
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -29,6 +30,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE = ROOT / "services" / "portal" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_SOURCE = AXE.read_text(encoding="utf-8") if AXE.exists() else "throw new Error('no axe-core: make static')"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
@@ -36,7 +38,7 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 async def browser():
     from playwright.async_api import async_playwright
 
-    if not CHROMIUM.exists():
+    if not HAS_CHROMIUM:
         pytest.fail("no /usr/bin/chromium: `make browser` installs Debian's chromium package", pytrace=False)
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
@@ -88,6 +90,6 @@ async def axe_findings(page) -> list[str]:
     """axe-core's violations on the page as it is now (its rules for WCAG 2.1 A and AA, and best practice).
     The script goes in through the browser's debugging protocol: the portal's Content-Security-Policy
     rightly refuses a script tag written into the page."""
-    await page.evaluate(AXE.read_text(encoding="utf-8"))
+    await page.evaluate(AXE_SOURCE)
     violations = await page.evaluate("async () => (await axe.run(document)).violations")
     return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}" for v in violations]

@@ -24,7 +24,7 @@ WAIT = 30_000  # ms: how long the browser waits for what should appear (not a sp
 
 @pytest.fixture(scope="module")
 async def network(new_database, kafka_bootstrap, mail_sink):
-    async with three_served(new_database, kafka_bootstrap, mail_sink[0], "portal") as (dsns, urls):
+    async with three_served(new_database, kafka_bootstrap, mail_sink[0], "portal") as (_dsns, urls):
         async with portal_of("stadsmissionen", urls) as address:
             yield kafka_bootstrap, urls, address
 

@@ -5,11 +5,12 @@ import sys
 from pathlib import Path
 
 from babel.messages.pofile import read_po
-
 from hubnet_portal.adapters.translations import LOCALE, catalogues
+
 from tests.conftest import ROOT
 
 PORTAL = ROOT / "services" / "portal"
+PYBABEL = str(Path(sys.executable).parent / "pybabel")
 
 
 def message_ids(path) -> set[str]:
@@ -20,8 +21,19 @@ def message_ids(path) -> set[str]:
 def test_the_template_holds_every_string_of_the_code_and_templates(tmp_path):
     extracted = tmp_path / "messages.pot"
     subprocess.run(
-        [str(Path(sys.executable).parent / "pybabel"), "extract", "-F", "babel.cfg", "-k", "N_"]
-        + ["--no-location", "--omit-header", "-o", str(extracted), "."],
+        [
+            PYBABEL,
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "--no-location",
+            "--omit-header",
+            "-o",
+            str(extracted),
+            ".",
+        ],
         cwd=PORTAL,
         check=True,
         capture_output=True,
