@@ -3,6 +3,8 @@
 from datetime import time
 from pathlib import Path
 
+from pydantic import Field
+
 from hubnet_common.service.settings import Settings
 from hubnet_notifications.domain.webhook_address import CLUSTER_RANGES, WebhookPolicy, networks
 
@@ -18,7 +20,7 @@ class NotificationSettings(Settings):
     base_url: str = "https://hubnet.example.org"
     # … except for the partners named here (HUBNET_PARTNER_URLS, a JSON object partner id -> base URL):
     # their staff's links lead to that partner's own staff portal or system.
-    partner_urls: dict[str, str] = {}
+    partner_urls: dict[str, str] = Field(default_factory=dict)
     delivery_poll_seconds: float = 0.2
     webhook_timeout_seconds: float = 5.0
     # Where webhooks may point (domain/webhook_address.py, docs/security.md): HTTPS to public
