@@ -34,7 +34,8 @@ class Wording:
     def html(self, links_under: str | tuple[str, ...]) -> str:
         """The same words as HTML: one paragraph per block. Only hubnet's own links (those under
         `links_under`, its base URLs: its own and the partners' portals) are clickable: a link a
-        partner wrote into a title or a reason stays text, so no mail under hubnet's name invites a click to somewhere else."""
+        partner wrote into a title or a reason stays text, so no mail under hubnet's name invites a
+        click to somewhere else."""
         paragraphs = []
         for block in self.text.split("\n\n"):
             lines = [_linked(escape(line), links_under) for line in block.splitlines()]
