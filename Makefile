@@ -18,7 +18,7 @@ ENV_FILE := $(LOCAL)/env
 .PHONY: help venv static browser lock lint up down status topics run test test-unit bench faults mutation clean
 
 help:
-	@echo "make run      set everything up, start the three services, drive the demo (ONCE=1: then stop)"
+	@echo "make run      set everything up, start the three services and two staff portals, drive the demo (ONCE=1: then stop)"
 	@echo "make test     set everything up and run the whole test suite"
 	@echo "make up|down|status   local Kafka, PostgreSQL, SMTP sink and Keycloak"
 	@echo "make bench    benchmarks on the local stack (never part of make test)"
