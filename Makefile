@@ -7,14 +7,18 @@ UV_VERSION := 0.13.9
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-PACKAGES := libs/common services/referrals services/events services/notifications
+PACKAGES := libs/common services/referrals services/events services/notifications services/portal
+# The staff portal's front-end files (package.json, pinned in package-lock.json), served by the portal.
+PORTAL := services/portal
+PORTAL_VENDOR := $(PORTAL)/hubnet_portal/static/vendor
+CHROMIUM := /usr/bin/chromium
 LOCAL := .local
 ENV_FILE := $(LOCAL)/env
 
-.PHONY: help venv lock lint up down status topics run test test-unit bench faults mutation clean
+.PHONY: help venv static browser lock lint up down status topics run test test-unit bench faults mutation clean
 
 help:
-	@echo "make run      set everything up, start the three services, drive the demo (ONCE=1: then stop)"
+	@echo "make run      set everything up, start the three services and two staff portals, drive the demo (ONCE=1: then stop)"
 	@echo "make test     set everything up and run the whole test suite"
 	@echo "make up|down|status   local Kafka, PostgreSQL, SMTP sink and Keycloak"
 	@echo "make bench    benchmarks on the local stack (never part of make test)"
@@ -29,7 +33,24 @@ $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps $(foreach p,$(PACKAGES),-e $(p))
 	@touch $@
 
-venv: $(STAMP)
+venv: $(STAMP) static
+
+# htmx for the portal's pages (and axe-core for its browser tests) from the lock file, exactly.
+$(PORTAL)/node_modules/.package-lock.json: $(PORTAL)/package-lock.json
+	@cd $(PORTAL) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(PORTAL_VENDOR)/htmx.min.js: $(PORTAL)/node_modules/.package-lock.json
+	@mkdir -p $(PORTAL_VENDOR)
+	@cp $(PORTAL)/node_modules/htmx.org/dist/htmx.min.js $@
+
+static: $(PORTAL_VENDOR)/htmx.min.js
+
+# Debian's Chromium for the browser tests (Playwright drives it; it cannot download its own here).
+browser:
+	@test -x $(CHROMIUM) || { [[ "$$(id -u)" == 0 ]] || { echo "install the 'chromium' package" >&2; exit 1; }; \
+		echo "installing Chromium with apt-get"; export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
 
 # The official AsyncAPI JSON schemas that tests/contract/test_message_contract.py validates against.
 ASYNCAPI_SPECS := tests/contract/asyncapi/node_modules/.package-lock.json
@@ -63,7 +84,7 @@ status:
 run: up
 	@source $(ENV_FILE) && $(VENV)/bin/hubnet demo $(if $(ONCE),--once,)
 
-test: up $(ASYNCAPI_SPECS)
+test: up browser $(ASYNCAPI_SPECS)
 	@source $(ENV_FILE) && $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: up

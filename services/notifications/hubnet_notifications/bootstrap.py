@@ -38,7 +38,9 @@ MIGRATION_DIRS = [DIRECTORY_COPY_MIGRATIONS, MIGRATIONS]
 
 def routes(settings: NotificationSettings, secrets_key: str) -> list[Route]:
     by_topic: dict[str, dict[type[Message], Handler]] = {}
-    told = notifier(settings.base_url, timedelta(hours=settings.notify_within_hours))
+    told = notifier(
+        settings.base_url, timedelta(hours=settings.notify_within_hours), partner_urls=settings.partner_urls
+    )
     handlers: dict[type[Message], Handler] = {**told, ParticipantErased: erase_participant}
     for model, handler in handlers.items():
         by_topic.setdefault(model.topic, {})[model] = handler
@@ -61,7 +63,7 @@ def mailer(settings: NotificationSettings) -> SmtpMailer:
         starttls=settings.smtp_starttls,
         user=settings.smtp_user,
         password=settings.smtp_password,
-        links_under=settings.base_url,
+        links_under=settings.own_links,
     )
 
 

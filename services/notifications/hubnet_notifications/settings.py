@@ -3,6 +3,8 @@
 from datetime import time
 from pathlib import Path
 
+from pydantic import Field
+
 from hubnet_common.service.settings import Settings
 from hubnet_notifications.domain.webhook_address import CLUSTER_RANGES, WebhookPolicy, networks
 
@@ -16,6 +18,9 @@ class NotificationSettings(Settings):
     mail_from: str = "hubnet <no-reply@hubnet.example.org>"
     # Where staff open a referral or hub event: links in mails are `<base_url>/referrals/<id>`.
     base_url: str = "https://hubnet.example.org"
+    # … except for the partners named here (HUBNET_PARTNER_URLS, a JSON object partner id -> base URL):
+    # their staff's links lead to that partner's own staff portal or system.
+    partner_urls: dict[str, str] = Field(default_factory=dict)
     delivery_poll_seconds: float = 0.2
     webhook_timeout_seconds: float = 5.0
     # Where webhooks may point (domain/webhook_address.py, docs/security.md): HTTPS to public
@@ -36,6 +41,11 @@ class NotificationSettings(Settings):
     # A fact older than this when it is read (a replay from the beginning of a topic, a rebuilt
     # projection, a long outage) still makes inbox entries, but no mail and no webhook call.
     notify_within_hours: float = 24.0
+
+    @property
+    def own_links(self) -> tuple[str, ...]:
+        """Where the links a mail may make clickable point: hubnet's own addresses."""
+        return (self.base_url, *self.partner_urls.values())
 
     @property
     def secrets_key_file(self) -> Path:

@@ -110,9 +110,9 @@ def envelope(model, *, age: timedelta = timedelta(0)) -> Envelope:
     return replace(fresh, time=datetime.now(UTC) - age)
 
 
-async def handle(uow, fact, *, age: timedelta = timedelta(0)):
+async def handle(uow, fact, *, age: timedelta = timedelta(0), partner_urls=None):
     async with uow:
-        await notifier(BASE)[type(fact)](fact, envelope(type(fact), age=age), uow)
+        await notifier(BASE, partner_urls=partner_urls)[type(fact)](fact, envelope(type(fact), age=age), uow)
         emitted = list(uow.pending)
         await uow.commit()
     return emitted
@@ -134,6 +134,20 @@ async def test_a_new_referral_is_mailed_and_put_in_the_inbox_of_the_receivers_at
     assert mail.link == f"{BASE}/referrals/R-1" and mail.status == "pending"
     assert uow.to("rita", "inbox").status == "delivered"
     assert [e.envelope.type for e in emitted] == ["se.hubnet.notification.delivered.v1"]
+
+
+async def test_a_partner_with_a_portal_of_its_own_gets_links_into_it():
+    uow = NotificationsUoW()
+    fact = f.ReferralRequested(
+        **common(version=1, status="requested", actor_partner_id="bostadsbolaget"),
+        participant_ref="ab" * 32,
+        purpose="own-business",
+        consent_id="C-1",
+    )
+    await handle(uow, fact, partner_urls={"brg": "http://127.0.0.1:8192/"})
+    mail = uow.to("rita")
+    assert mail.link == "http://127.0.0.1:8192/referrals/R-1"
+    assert "http://127.0.0.1:8192/referrals/R-1" in mail.body
 
 
 async def test_an_answer_goes_back_to_the_senders_case_handlers_at_that_hub_with_the_reason_code():

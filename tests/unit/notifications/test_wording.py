@@ -34,3 +34,10 @@ def test_the_html_twin_escapes_the_text_and_makes_only_hubnets_links_clickable()
     assert '<a href="https://hubnet.test/hub-events/E-1">https://hubnet.test/hub-events/E-1</a>' in html
     assert "https://elsewhere.test/x" in html and 'href="https://elsewhere' not in html
     assert html.count("<p>") == 2
+
+
+def test_a_partners_portal_is_one_of_hubnets_own_addresses_others_stay_text():
+    words = wording.Wording("s", "Öppna http://127.0.0.1:8192/referrals/R-1 eller http://127.0.0.1:9999/x")
+    html = words.html(("https://hubnet.test", "http://127.0.0.1:8192"))
+    assert '<a href="http://127.0.0.1:8192/referrals/R-1">' in html
+    assert 'href="http://127.0.0.1:9999' not in html

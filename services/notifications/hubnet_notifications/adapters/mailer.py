@@ -87,7 +87,7 @@ class SmtpMailer:
         password: str | None = None,
         timeout: float = 10.0,
         sessions: int = 8,
-        links_under: str,
+        links_under: str | tuple[str, ...],
     ) -> None:
         self.host, self.port, self.sender, self.links_under = host, port, sender, links_under
         self.starttls, self.user, self.password, self.timeout = starttls, user, password, timeout
@@ -144,7 +144,7 @@ class SmtpMailer:
         self._idle.append(session)
 
 
-def compose(sender: str, to: str, wording: Wording, message_id: str, *, links_under: str) -> bytes:
+def compose(sender: str, to: str, wording: Wording, message_id: str, *, links_under: str | tuple[str, ...]) -> bytes:
     """The mail as sent: multipart/alternative, plain text and HTML, quoted-printable UTF-8.
     Written out here because the email package's message objects cost more CPU than everything
     else a notification needs (about 1.7 ms a mail)."""

@@ -31,10 +31,11 @@ class Wording:
     subject: str
     text: str
 
-    def html(self, links_under: str) -> str:
+    def html(self, links_under: str | tuple[str, ...]) -> str:
         """The same words as HTML: one paragraph per block. Only hubnet's own links (those under
-        `links_under`, its base URL) are clickable: a link a partner wrote into a title or a reason
-        stays text, so no mail under hubnet's name invites a click to somewhere else."""
+        `links_under`, its base URLs: its own and the partners' portals) are clickable: a link a
+        partner wrote into a title or a reason stays text, so no mail under hubnet's name invites a
+        click to somewhere else."""
         paragraphs = []
         for block in self.text.split("\n\n"):
             lines = [_linked(escape(line), links_under) for line in block.splitlines()]
@@ -42,8 +43,9 @@ class Wording:
         return f"<!doctype html><html><body>{''.join(paragraphs)}</body></html>"
 
 
-def _linked(line: str, links_under: str) -> str:
-    own = escape(links_under.rstrip("/") + "/")
+def _linked(line: str, links_under: str | tuple[str, ...]) -> str:
+    bases = (links_under,) if isinstance(links_under, str) else links_under
+    own = tuple(escape(base.rstrip("/") + "/") for base in bases)
 
     def link(found: re.Match[str]) -> str:
         url = found.group(0)

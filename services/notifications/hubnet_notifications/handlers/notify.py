@@ -8,6 +8,7 @@ A fact older than `notify_within` when it is read is news to nobody: its inbox e
 `notification.delivered` announced again (the first reading announced it).
 """
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -26,24 +27,38 @@ log = structlog.get_logger(__name__)
 CHANNELS = ("email", "inbox")
 
 
-def notifier(base_url: str, notify_within: timedelta = timedelta(hours=24)) -> dict[type[Message], Handler]:
-    """The handlers of this service, by fact type, with links pointing at `base_url`."""
+def notifier(
+    base_url: str, notify_within: timedelta = timedelta(hours=24), *, partner_urls: Mapping[str, str] | None = None
+) -> dict[type[Message], Handler]:
+    """The handlers of this service, by fact type, with links pointing at `base_url`, or for a
+    partner in `partner_urls` at its own address (its staff portal, or its own system)."""
+    own = dict(partner_urls or {})
+
+    def base_of(partner_id: str) -> str:
+        return own.get(partner_id, base_url).rstrip("/")
 
     async def notify(fact, envelope: Envelope, uow: UnitOfWork) -> None:
         telling = TELLINGS[type(fact)]
         fresh = datetime.now(UTC) - envelope.time <= notify_within
         if not fresh:
             log.info("too old to send: inbox entries only", fact_time=envelope.time.isoformat())
-        await _tell(uow, envelope, fact, telling, f"{base_url}{telling.case.path(fact)}", fresh=fresh)
+        path = telling.case.path(fact)
+        await _tell(uow, envelope, fact, telling, lambda partner_id: f"{base_of(partner_id)}{path}", fresh=fresh)
 
     return {fact_type: notify for fact_type in TELLINGS}
 
 
-async def _tell(uow: UnitOfWork, envelope: Envelope, fact, telling: Telling, link: str, *, fresh: bool) -> None:
+async def _tell(
+    uow: UnitOfWork, envelope: Envelope, fact, telling: Telling, link: Callable[[str], str], *, fresh: bool
+) -> None:
     about, names, staff = telling.case.about(fact), await _names(uow, fact), await uow.staff.all()
     notifications = [
         Notification.for_staff(
-            member, channel, telling.words(member.language, fact, names, link), link=link, source=envelope
+            member,
+            channel,
+            telling.words(member.language, fact, names, link(member.partner_id)),
+            link=link(member.partner_id),
+            source=envelope,
         )
         for member in await _recipients(uow, envelope, about, telling.told(staff, fact))
         for channel in (CHANNELS if fresh else ("inbox",))
@@ -64,7 +79,7 @@ async def _recipients(uow: UnitOfWork, envelope: Envelope, about: About, told: l
 
 
 async def _webhook_calls(
-    uow: UnitOfWork, envelope: Envelope, about: About, status: str, link: str
+    uow: UnitOfWork, envelope: Envelope, about: About, status: str, link: Callable[[str], str]
 ) -> list[Notification]:
     kind, calls = kind_of(envelope.type), []
     for endpoint in await uow.webhooks.of_partners(about.partner_ids):
@@ -77,10 +92,14 @@ async def _webhook_calls(
                 subject=envelope.subject,
                 about=about,
                 status=status,
-                link=link,
+                link=link(endpoint.partner_id),
                 at=envelope.time.isoformat(),
             )
-            calls.append(Notification.for_webhook(notification_id, endpoint.id, document, link=link, source=envelope))
+            calls.append(
+                Notification.for_webhook(
+                    notification_id, endpoint.id, document, link=link(endpoint.partner_id), source=envelope
+                )
+            )
     return calls
 
 

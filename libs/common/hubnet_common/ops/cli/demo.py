@@ -27,10 +27,11 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hubnet_common.ops.identity import read_staff
 from hubnet_common.ops.local.identities import issuer, operator_tokens, partner_tokens, staff_login
 from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
 from hubnet_common.ops.local.partners import LocalPartnerClient
-from hubnet_common.ops.local.services import LocalServices
+from hubnet_common.ops.local.services import PORTALS, LocalServices, portal_address
 from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.data_key import DataKeyMissing, fetch_data_key
 from hubnet_common.sdk.envelope import Envelope
@@ -369,17 +370,24 @@ def _placements(watch: TopicWatcher, hub_event_id: str) -> int:
 def run_demo(*, once: bool) -> int:
     settings = Settings()
     mail_dir = Path(os.environ.get("HUBNET_MAIL_DIR", ".local/mail/inbox"))
-    services = LocalServices(log_dir=Path(".local/logs"))
-    print("Starting referrals, events and notifications (logs in .local/logs/<service>.log) …", flush=True)
+    services = LocalServices(log_dir=Path(".local/logs"), portals=dict(PORTALS))
+    print(
+        "Starting referrals, events, notifications and the staff portals (logs in .local/logs/<name>.log) …",
+        flush=True,
+    )
     with services:
         for name, seconds in services.ready_after.items():
-            print(f"  {name:<14} ready on http://127.0.0.1:{services.ports[name]}/readyz after {seconds:.1f}s")
+            print(f"  {name:<22} ready after {seconds:.1f}s")
         asyncio.run(_drive(settings, mail_dir))
         print(f"\nDemo done. Mails are in {mail_dir}; logs in .local/logs.")
         print(
             f"Logins (Keycloak, {issuer()}/account): each staff member by id, e.g. sm-maria or brg-sara,"
             " password in .local/keycloak/secrets/<id>; partner systems as the client partner-<id>."
         )
+        print("Staff portals (the mails to their staff link into them):")
+        for partner, port in PORTALS.items():
+            staff = ", ".join(member.id for member in read_staff() if member.partner_id == partner)
+            print(f"  {partner:<15} {portal_address(port)}/inbox   log in as {staff}")
         if not once:
             print("The services keep running; press Ctrl-C to stop them.", flush=True)
             try:

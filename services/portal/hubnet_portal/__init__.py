@@ -1,0 +1,1 @@
+"""The staff portal: one partner's workspace in the browser, for staff whose organisation has no system of its own."""

@@ -1,0 +1,57 @@
+"""What the portal's use cases need from outside: the identity provider, the services' HTTP APIs
+(called as the staff member), the partner's Kafka client, and where sessions are kept."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from hubnet_common.sdk.messages.base import Command
+from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
+from hubnet_common.service.auth import Caller
+from hubnet_portal.domain.session import PendingLogin, Session, Tokens
+
+
+class NotLoggedIn(Exception):
+    """The session is gone, timed out, or its tokens no longer count: log in again."""
+
+
+class IdentityProvider(Protocol):
+    def login_address(self, pending: PendingLogin) -> str: ...
+
+    def logout_address(self, id_token: str | None) -> str: ...
+
+    async def exchange(self, code: str, verifier: str) -> Tokens: ...
+
+    async def refresh(self, refresh_token: str) -> Tokens: ...
+
+    async def staff_of(self, tokens: Tokens, nonce: str | None) -> Caller:
+        """Who the tokens are of, once both are checked (signature, issuer, audience, nonce)."""
+        ...
+
+
+class Services(Protocol):
+    async def inbox(self, token: str) -> dict[str, Any]: ...
+
+    async def mark_read(self, token: str, entry_id: str) -> bool: ...
+
+    async def referrals(self, token: str, role: str) -> list[dict[str, Any]]: ...
+
+    async def referral(self, token: str, referral_id: str) -> dict[str, Any] | None: ...
+
+
+class Commands(Protocol):
+    async def request(self, command: Command, *, timeout: float = 30.0) -> CommandAccepted | CommandRejected: ...
+
+
+class Sessions(Protocol):
+    def get(self, session_id: str | None) -> Session | None: ...
+
+    def put(self, session: Session) -> None: ...
+
+    def drop(self, session_id: str) -> None: ...
+
+    def begin(self, pending: PendingLogin) -> None: ...
+
+    def finish(self, state: str) -> PendingLogin | None:
+        """The login begun with this state, once: a second return with it finds nothing."""
+        ...

@@ -1,0 +1,30 @@
+"""Settings of a staff portal (`HUBNET_*`): the one partner it acts for, and where it finds the rest."""
+
+from pydantic import Field
+
+from hubnet_common.service.settings import Settings
+
+
+class PortalSettings(Settings):
+    # The partner this portal acts for (HUBNET_PORTAL_PARTNER): its Kafka login, its signing key
+    # (`<keys_dir>/partner-<id>.ed25519.key` unless HUBNET_SIGNING_KEY_FILE), its staff alone.
+    portal_partner: str = Field(min_length=1)
+    http_port: int = 8191
+    # The address staff reach the portal at; the login page sends them back to `<it>/signed-in`.
+    portal_url: str | None = None
+    # A session ends after this long without a request.
+    session_idle_minutes: float = 30.0
+    # How often the inbox page asks for new entries.
+    inbox_poll_seconds: int = 5
+
+    @property
+    def address(self) -> str:
+        return (self.portal_url or f"http://{self.http_host}:{self.http_port}").rstrip("/")
+
+    @property
+    def client_id(self) -> str:
+        return f"portal-{self.portal_partner}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.address.startswith("https://")

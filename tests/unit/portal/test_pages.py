@@ -1,0 +1,199 @@
+"""The portal's pages on fakes of the identity provider, the services and the partner's Kafka
+client: who gets in, what a form needs, the headers every answer carries, the language."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from hubnet_portal.adapters.sessions import InMemorySessions
+from hubnet_portal.adapters.translations import catalogues
+from hubnet_portal.domain.session import Tokens
+from hubnet_portal.entrypoints.web import Portal, web_app
+from hubnet_portal.handlers.ports import NotLoggedIn
+from starlette.testclient import TestClient
+
+from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
+from hubnet_common.service.auth import Caller
+
+ISSUER = "http://idp.test/realms/hubnet"
+REFERRAL = {
+    "id": "R-1",
+    "sender_partner_id": "bostadsbolaget",
+    "receiver_partner_id": "stadsmissionen",
+    "service_id": "stadsmissionen-job-coaching",
+    "hub_id": "hjallbo",
+    "purpose": "work",
+    "status": "received",
+    "version": 2,
+    "requested_at": "2026-03-02T09:00:00+00:00",
+    "history": [],
+}
+
+
+class Identity:
+    def __init__(self, partner="stadsmissionen", language="sv"):
+        self.partner, self.language, self.codes = partner, language, []
+
+    def login_address(self, pending):
+        return f"{ISSUER}/auth?state={pending.state}"
+
+    def logout_address(self, id_token):
+        return f"{ISSUER}/logout"
+
+    async def exchange(self, code, verifier):
+        self.codes.append((code, verifier))
+        return Tokens("access", "refresh", "id", access_expires_at=time.time() + 300)
+
+    async def refresh(self, refresh_token):
+        raise NotLoggedIn("no refresh here")
+
+    async def staff_of(self, tokens, nonce):
+        return Caller(
+            subject="u",
+            client="portal-stadsmissionen",
+            partner=self.partner,
+            staff_id="sm-maria",
+            language=self.language,
+        )
+
+
+class Services:
+    def __init__(self):
+        self.read = []
+
+    async def inbox(self, token):
+        return {"unread": 0, "items": []}
+
+    async def mark_read(self, token, entry_id):
+        self.read.append(entry_id)
+        return True
+
+    async def referrals(self, token, role):
+        return [REFERRAL] if role == "receiver" else []
+
+    async def referral(self, token, referral_id):
+        return REFERRAL if referral_id == "R-1" else None
+
+
+class Commands:
+    def __init__(self, code=None):
+        self.sent, self.code = [], code
+
+    async def request(self, command, *, timeout=30.0):
+        self.sent.append(command)
+        common = dict(command_id="c", command_type=command.ce_type, recipient="r", aggregate_id=command.referral_id)
+        if self.code:
+            return CommandRejected(**common, code=self.code, reason="no")
+        return CommandAccepted(**common)
+
+
+@contextlib.asynccontextmanager
+async def no_lifespan(_app):
+    yield
+
+
+def portal(identity=None, commands=None) -> tuple[TestClient, Portal]:
+    parts = Portal(
+        partner="stadsmissionen",
+        identity=identity or Identity(),
+        services=Services(),
+        commands=commands or Commands(),
+        sessions=InMemorySessions(),
+        translations=catalogues(),
+        idle_seconds=1800,
+        secure_cookies=False,
+        issuer=ISSUER,
+    )
+    return TestClient(web_app(parts, no_lifespan), follow_redirects=False), parts
+
+
+def logged_in(client: TestClient, path: str = "/referrals/R-1"):
+    to_login = client.get(path)
+    assert to_login.status_code == 303 and to_login.headers["location"].startswith(ISSUER)
+    state = parse_qs(urlparse(to_login.headers["location"]).query)["state"][0]
+    return client.get("/signed-in", params={"state": state, "code": "the-code"})
+
+
+def csrf_of(page: str) -> str:
+    return page.split('name="csrf" value="')[1].split('"')[0]
+
+
+def test_after_logging_in_the_staff_member_is_where_she_was_going_with_a_session_cookie_only():
+    client, _ = portal()
+    back = logged_in(client)
+    assert back.status_code == 303 and back.headers["location"] == "/referrals/R-1"
+    [cookie] = [c for c in back.headers.get_list("set-cookie") if c.startswith("hubnet_portal_stadsmissionen=")]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    page = client.get("/referrals/R-1")
+    assert page.status_code == 200 and "Acceptera" in page.text
+
+
+def test_a_return_from_the_login_page_counts_once_and_only_in_the_browser_that_left():
+    client, _ = portal()
+    to_login = client.get("/inbox")
+    state = parse_qs(urlparse(to_login.headers["location"]).query)["state"][0]
+    stranger = TestClient(client.app, follow_redirects=False)
+    assert stranger.get("/signed-in", params={"state": state, "code": "c"}).headers["location"].startswith(ISSUER)
+    assert client.get("/signed-in", params={"state": state, "code": "c"}).headers["location"] == "/inbox"
+    client.cookies.clear()
+    client.cookies.set("hubnet_login_stadsmissionen", state)
+    assert client.get("/signed-in", params={"state": state, "code": "c"}).headers["location"].startswith(ISSUER)
+
+
+def test_staff_of_another_partner_get_no_session():
+    client, _ = portal(Identity(partner="brg"))
+    refused = logged_in(client)
+    assert refused.status_code == 403 and "Inte er organisations portal" in refused.text
+    assert not [c for c in refused.headers.get_list("set-cookie") if c.startswith("hubnet_portal_")]
+    assert client.get("/inbox").status_code == 303  # still not logged in
+
+
+def test_a_form_without_the_sessions_csrf_token_changes_nothing():
+    commands = Commands()
+    client, _ = portal(commands=commands)
+    logged_in(client)
+    refused = client.post("/referrals/R-1/steps", data={"action": "accept", "version": "2", "csrf": "forged"})
+    assert refused.status_code == 403 and commands.sent == []
+    token = csrf_of(client.get("/referrals/R-1").text)
+    taken = client.post("/referrals/R-1/steps", data={"action": "accept", "version": "2", "csrf": token})
+    assert taken.status_code == 303 and [c.ce_type for c in commands.sent] == ["se.hubnet.referral.accept.v1"]
+    assert commands.sent[0].expected_version == 2
+
+
+def test_a_refusal_is_shown_in_plain_words():
+    client, _ = portal(commands=Commands(code="stale-version"))
+    logged_in(client)
+    token = csrf_of(client.get("/referrals/R-1").text)
+    client.post("/referrals/R-1/steps", data={"action": "accept", "version": "2", "csrf": token})
+    assert "Någon annan har ändrat remissen under tiden." in client.get("/referrals/R-1").text
+
+
+@pytest.mark.parametrize("action", ["cancel", "mark-entered-in-error", "nonsense"])
+def test_steps_the_portal_does_not_offer_are_not_sent(action):
+    commands = Commands()
+    client, _ = portal(commands=commands)
+    logged_in(client)
+    token = csrf_of(client.get("/referrals/R-1").text)
+    client.post("/referrals/R-1/steps", data={"action": action, "version": "2", "csrf": token})
+    assert commands.sent == []
+    assert "Nätverket avvisade steget." in client.get("/referrals/R-1").text
+
+
+def test_every_answer_forbids_inline_script_framing_caching_and_referrers():
+    client, _ = portal()
+    logged_in(client)
+    page = client.get("/inbox")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["referrer-policy"] == "no-referrer" and page.headers["cache-control"] == "no-store"
+    assert "<script>" not in page.text and " style=" not in page.text
+
+
+def test_english_for_staff_who_chose_it():
+    client, _ = portal(Identity(language="en"))
+    logged_in(client)
+    page = client.get("/referrals/R-1")
+    assert '<html lang="en">' in page.text and "Accept</button>" in page.text and "Received" in page.text
