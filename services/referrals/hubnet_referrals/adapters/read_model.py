@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from hubnet_referrals.adapters import audit
 from hubnet_referrals.adapters.connection import Connection
-from hubnet_referrals.adapters.repository import HISTORY
+from hubnet_referrals.adapters.repository import HISTORY, SERVICE
+from hubnet_referrals.domain.directory import Hub, Partner, Service
 
 LISTED = "id, sender_partner_id, receiver_partner_id, service_id, hub_id, purpose, status, version, requested_at"
 
@@ -65,5 +66,31 @@ async def directory(conn: Connection) -> dict:
     return {
         "partners": [dict(p) for p in partners],
         "hubs": [dict(h) for h in hubs],
-        "services": [dict(s) for s in services],
+        "services": [{k: v for k, v in s.items() if k != "needs"} for s in services],
     }
+
+
+async def catalogue(conn: Connection) -> tuple[dict[str, Partner], list[Hub], list[Service]]:
+    """The whole directory as the domain holds it (partners by id), for the HSDS routes; it is small."""
+    partners = await conn.fetch("SELECT id, name, active FROM partners ORDER BY id")
+    hubs = await conn.fetch("SELECT id, name, active FROM hubs ORDER BY id")
+    services = await conn.fetch(
+        f"SELECT {', '.join('s.' + c for c in SERVICE)},"
+        " coalesce(array_agg(l.hub_id ORDER BY l.hub_id) FILTER (WHERE l.hub_id IS NOT NULL), '{}') AS hub_ids"
+        " FROM services s LEFT JOIN service_at_location l ON l.service_id = s.id GROUP BY s.id ORDER BY s.id"
+    )
+    return (
+        {p["id"]: Partner(**p) for p in partners},
+        [Hub(**h) for h in hubs],
+        [
+            Service(
+                **{
+                    **dict(s),
+                    "hub_ids": tuple(s["hub_ids"]),
+                    "languages": tuple(s["languages"]),
+                    "needs": tuple(s["needs"]),
+                }
+            )
+            for s in services
+        ],
+    )

@@ -289,6 +289,7 @@ SERVICE = (
     "languages",
     "contact_email",
     "contact_phone",
+    "needs",
 )
 
 
@@ -326,7 +327,14 @@ class PgDirectory:
         )
         if row is None:
             return None
-        return Service(**{**dict(row), "hub_ids": tuple(row["hub_ids"]), "languages": tuple(row["languages"])})
+        return Service(
+            **{
+                **dict(row),
+                "hub_ids": tuple(row["hub_ids"]),
+                "languages": tuple(row["languages"]),
+                "needs": tuple(row["needs"]),
+            }
+        )
 
     async def hub_exists(self, hub_id: str) -> bool:
         return bool(await self.conn.fetchval("SELECT active FROM hubs WHERE id = $1", hub_id))
@@ -365,6 +373,7 @@ class PgDirectory:
         self._read.forget()
         values = [getattr(service, c) for c in SERVICE]
         values[SERVICE.index("languages")] = list(service.languages)
+        values[SERVICE.index("needs")] = list(service.needs)
         assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(SERVICE, 1) if c != "id")
         changed = bool(
             await self.conn.fetchval(

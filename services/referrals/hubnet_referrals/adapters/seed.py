@@ -15,7 +15,14 @@ def read_network(text: str | None = None) -> tuple[list[Partner], list[Hub], lis
         [Partner(**p) for p in data["partners"]],
         [Hub(**h) for h in data["hubs"]],
         [
-            Service(**{**s, "hub_ids": tuple(s["hub_ids"]), "languages": tuple(s.get("languages", ("sv",)))})
+            Service(
+                **{
+                    **s,
+                    "hub_ids": tuple(s["hub_ids"]),
+                    "languages": tuple(s.get("languages", ("sv",))),
+                    "needs": tuple(s.get("needs", ())),
+                }
+            )
             for s in data["services"]
         ],
     )

@@ -77,6 +77,7 @@ class Service:
     languages: tuple[str, ...] = ("sv",)
     contact_email: str = ""
     contact_phone: str = ""
+    needs: tuple[str, ...] = ()  # terms of domain/hsds.py's taxonomy
 
     def offered_at(self, hub_id: str) -> bool:
         return hub_id in self.hub_ids

@@ -7,6 +7,7 @@ docs/openapi/referrals.json). Who asks comes from the bearer token (hubnet_commo
     GET /directory              partners (with public keys), hubs, services
     GET /report[?group_by=hub,month][&since=YYYY-MM][&until=YYYY-MM][&format=json|csv|table]
     GET /data-key?participant_ref=…   the resident's data key sealed to the caller's partner
+    GET /services, /organizations, … the directory in HSDS 3.0 shape (entrypoints/hsds.py)
 
 A referral another partner sent and received is answered 404, as one that does not exist.
 The data key answer is signed by this service, about that resident, that partner and its time
@@ -31,6 +32,7 @@ from hubnet_referrals.adapters import read_model
 from hubnet_referrals.adapters.data_keys import partners_copy
 from hubnet_referrals.adapters.follow_up_query import count_cells
 from hubnet_referrals.domain import follow_up
+from hubnet_referrals.entrypoints import hsds
 
 DESCRIPTION = "Referrals, their history and audit, the directory, follow-up figures and data key copies."
 _NO_REFERRAL = "no such referral of yours"
@@ -185,4 +187,4 @@ def router(runtime: Runtime) -> APIRouter:
     return api
 
 
-ROUTES = (router,)
+ROUTES = (router, hsds.router)

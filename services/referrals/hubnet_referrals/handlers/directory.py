@@ -78,6 +78,7 @@ async def upsert_service(command: UpsertService, envelope: Envelope, uow: UnitOf
         partner_id=owner,
         **{**fields, "hub_ids": tuple(command.hub_ids), "languages": tuple(command.languages)},
         capacity_updated_at=stored.capacity_updated_at if stored is not None and kept else envelope.time,
+        needs=stored.needs if stored is not None else (),
     )
     await _store_service(uow, service, envelope)
 
