@@ -133,6 +133,16 @@ async def test_renaming_a_service_keeps_the_time_its_places_last_changed():
     assert datetime.fromisoformat(fact["capacity_updated_at"]) == first
 
 
+async def test_a_partner_changing_its_service_keeps_the_needs_the_operators_seeded():
+    uow = await directory()
+    await uow.directory.upsert_service(
+        Service("brg-coaching", "brg", "Coaching", ("hjallbo",), available_places=3, needs=("own-business",))
+    )
+    await handle(uow, upsert_service, UpsertService(service_id="brg-coaching", name="Nytt namn", hub_ids=["hjallbo"]))
+    stored = await uow.directory.service("brg-coaching")
+    assert stored is not None and (stored.name, stored.needs) == ("Nytt namn", ("own-business",))
+
+
 @pytest.mark.parametrize(
     ("by", "hub_ids", "refusal"),
     [
