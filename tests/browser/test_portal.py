@@ -18,6 +18,7 @@ from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.messages.vocabulary import Purpose
 from hubnet_common.sdk.sealing import ContactDetails, seal_with_data_key
 from tests.browser.conftest import SCREENSHOTS, axe_findings, portal_of
+from tests.integration.conftest import rows
 from tests.integration.network import three_served
 from tests.integration.referral_steps import accepted, consent, data_key_of, publish_encryption_key, referral
 
@@ -120,6 +121,8 @@ async def test_a_coach_works_a_referral_from_her_inbox_to_its_outcome(network, p
     await expect(details).to_contain_text(NEED)
     assert CONTACT.name not in page.url and "070" not in page.url
     await checked(page, "referral-resident")
+    opening = "SELECT caller, partner, status FROM access_log WHERE route = '/data-key'"
+    assert [tuple(r) for r in await rows(dsns["referrals"], opening)] == [("sm-maria", "stadsmissionen", 200)]
     await take(page, "Bekräfta mottagandet", "Mottagen")
     await expect(page.get_by_text(CONTACT.name)).to_have_count(0)  # shown on that answer only
 
