@@ -14,6 +14,7 @@ from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.sdk.partner import PartnerClient, answers_verifier
 from hubnet_common.sdk.signing import own_signer
 from hubnet_common.service.kafka_security import client_security
+from hubnet_portal.adapters.data_keys import DataKeysOverHttp
 from hubnet_portal.adapters.identity import OpenIdProvider
 from hubnet_portal.adapters.services import ServicesOverHttp
 from hubnet_portal.adapters.sessions import InMemorySessions
@@ -73,6 +74,9 @@ def app(settings: PortalSettings | None = None) -> Starlette:
         partner=settings.portal_partner,
         identity=identity,
         services=services,
+        data_keys=DataKeysOverHttp(
+            settings.referrals_url, settings.portal_partner, settings.encryption_key, settings.keys_dir
+        ),
         commands=NotStarted(),
         sessions=InMemorySessions(),
         translations=catalogues(),

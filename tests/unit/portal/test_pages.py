@@ -15,11 +15,18 @@ from hubnet_portal.entrypoints.web import Portal, web_app
 from hubnet_portal.handlers.ports import NotLoggedIn
 from starlette.testclient import TestClient
 
+from hubnet_common.sdk.data_key import DataKeyMissing
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
+from hubnet_common.sdk.sealing import ContactDetails, new_data_key, seal_with_data_key
 from hubnet_common.service.auth import Caller
 
 ISSUER = "http://idp.test/realms/hubnet"
+DATA_KEY = new_data_key()
+CONTACT = ContactDetails(name="Amina Hassan", phone="070-123 45 67", language="so")
 REFERRAL = {
+    "participant_ref": "p-1",
+    "sealed_contact": seal_with_data_key(CONTACT, DATA_KEY),
+    "need": seal_with_data_key("Vill bli undersköterska", DATA_KEY),
     "id": "R-1",
     "sender_partner_id": "bostadsbolaget",
     "receiver_partner_id": "stadsmissionen",
@@ -61,8 +68,8 @@ class Identity:
 
 
 class Services:
-    def __init__(self):
-        self.read = []
+    def __init__(self, referral=None):
+        self.read, self.the_referral = [], referral or REFERRAL
 
     async def inbox(self, token):
         return {"unread": 0, "items": []}
@@ -72,10 +79,21 @@ class Services:
         return True
 
     async def referrals(self, token, role):
-        return [REFERRAL] if role == "receiver" else []
+        return [self.the_referral] if role == "receiver" else []
 
     async def referral(self, token, referral_id):
-        return REFERRAL if referral_id == "R-1" else None
+        return self.the_referral if referral_id == "R-1" else None
+
+
+class DataKeys:
+    def __init__(self, key=DATA_KEY):
+        self.key, self.asked = key, []
+
+    async def data_key(self, token, participant_ref):
+        self.asked.append((token, participant_ref))
+        if self.key is None:
+            raise DataKeyMissing("none")
+        return self.key
 
 
 class Commands:
@@ -95,11 +113,12 @@ async def no_lifespan(_app):
     yield
 
 
-def portal(identity=None, commands=None) -> tuple[TestClient, Portal]:
+def portal(identity=None, commands=None, referral=None, data_keys=None) -> tuple[TestClient, Portal]:
     parts = Portal(
         partner="stadsmissionen",
         identity=identity or Identity(),
-        services=Services(),
+        services=Services(referral),
+        data_keys=data_keys or DataKeys(),
         commands=commands or Commands(),
         sessions=InMemorySessions(),
         translations=catalogues(),
@@ -171,7 +190,7 @@ def test_a_refusal_is_shown_in_plain_words():
     assert "Någon annan har ändrat remissen under tiden." in client.get("/referrals/R-1").text
 
 
-@pytest.mark.parametrize("action", ["cancel", "mark-entered-in-error", "nonsense"])
+@pytest.mark.parametrize("action", ["reopen", "mark-entered-in-error", "nonsense"])
 def test_steps_the_portal_does_not_offer_are_not_sent(action):
     commands = Commands()
     client, _ = portal(commands=commands)
@@ -197,3 +216,67 @@ def test_english_for_staff_who_chose_it():
     logged_in(client)
     page = client.get("/referrals/R-1")
     assert '<html lang="en">' in page.text and "Accept</button>" in page.text and "Received" in page.text
+
+
+def test_the_receiver_may_reject_with_a_reason_and_is_asked_for_one_without():
+    commands = Commands()
+    client, _ = portal(commands=commands)
+    logged_in(client)
+    page = client.get("/referrals/R-1").text
+    assert "Avvisa</button>" in page and 'name="reason_code" required' in page and "Ingen plats" in page
+    token = csrf_of(page)
+    client.post("/referrals/R-1/steps", data={"action": "reject", "version": "2", "csrf": token})
+    assert commands.sent == [] and "Välj en anledning." in client.get("/referrals/R-1").text
+    form = {"action": "reject", "version": "2", "csrf": token, "reason_code": "no-capacity"}
+    client.post("/referrals/R-1/steps", data=form)
+    [sent] = commands.sent
+    assert sent.ce_type == "se.hubnet.referral.reject.v1" and sent.reason_code == "no-capacity"
+
+
+@pytest.mark.parametrize(
+    ("status", "buttons"),
+    [
+        ("requested", ["Bekräfta mottagandet"]),
+        ("in-progress", ["Pausa", "Avbryt som misslyckad", "Avsluta"]),
+        ("on-hold", ["Återuppta"]),
+        ("completed", []),
+    ],
+)
+def test_the_receiver_sees_the_steps_of_the_present_status(status, buttons):
+    client, _ = portal(referral={**REFERRAL, "status": status})
+    logged_in(client)
+    page = client.get("/referrals/R-1").text
+    shown = [b.split(">")[-1] for b in page.split("</button>")[:-1]]
+    assert [b for b in shown if b not in ("Logga ut", "Visa kontaktuppgifter och behov")] == buttons
+
+
+def test_the_sender_may_cancel_what_it_sent_and_nothing_of_the_receivers():
+    sent = {**REFERRAL, "sender_partner_id": "stadsmissionen", "receiver_partner_id": "brg"}
+    commands = Commands()
+    client, _ = portal(commands=commands, referral=sent)
+    logged_in(client)
+    page = client.get("/referrals/R-1").text
+    assert "Återkalla remissen</button>" in page and "Acceptera" not in page and "Avvisa" not in page
+    form = {"action": "cancel", "version": "2", "csrf": csrf_of(page), "reason_code": "referred-elsewhere"}
+    client.post("/referrals/R-1/steps", data=form)
+    assert [c.ce_type for c in commands.sent] == ["se.hubnet.referral.cancel.v1"]
+
+
+def test_contact_details_and_need_open_on_request_in_that_answer_only():
+    data_keys = DataKeys()
+    client, _ = portal(data_keys=data_keys)
+    logged_in(client)
+    page = client.get("/referrals/R-1").text
+    assert "Amina Hassan" not in page and data_keys.asked == []
+    assert client.post("/referrals/R-1/resident", data={"csrf": "forged"}).status_code == 403
+    opened = client.post("/referrals/R-1/resident", data={"csrf": csrf_of(page)})
+    assert opened.status_code == 200 and data_keys.asked == [("access", "p-1")]
+    assert "Amina Hassan" in opened.text and "070-123 45 67" in opened.text and "Vill bli undersköterska" in opened.text
+    assert "Amina Hassan" not in client.get("/referrals/R-1").text  # never kept
+
+
+def test_without_a_copy_of_the_data_key_the_page_says_so():
+    client, _ = portal(data_keys=DataKeys(key=None))
+    logged_in(client)
+    opened = client.post("/referrals/R-1/resident", data={"csrf": csrf_of(client.get("/referrals/R-1").text)})
+    assert "Er organisation har ingen nyckel till invånarens uppgifter" in opened.text

@@ -42,10 +42,15 @@ def test_a_token_is_refreshed_before_it_runs_out():
     assert not session().tokens.fresh(980.0)
 
 
-def test_the_receiver_is_offered_the_next_step_the_sender_none():
+def test_each_party_is_offered_its_own_steps_from_the_present_status():
     referral = {"receiver_partner_id": "stadsmissionen", "sender_partner_id": "bostadsbolaget", "status": "received"}
-    assert [o.action for o in offers(referral, "stadsmissionen")] == ["accept"]
-    assert offers(referral, "bostadsbolaget") == ()
+    assert [(o.action, o.needs_reason) for o in offers(referral, "stadsmissionen")] == [
+        ("accept", False),
+        ("reject", True),
+    ]
+    assert [o.action for o in offers(referral, "bostadsbolaget")] == ["cancel"]
+    assert offers(referral, "brg") == ()
+    assert offers({**referral, "status": "accepted"}, "bostadsbolaget") == ()
     assert offers({**referral, "status": "completed"}, "stadsmissionen") == ()
 
 

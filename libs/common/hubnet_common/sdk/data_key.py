@@ -24,6 +24,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from hubnet_common.sdk.identity import service_source
 from hubnet_common.sdk.sealing import open_data_key
@@ -34,11 +35,16 @@ from hubnet_common.sdk.signing import (
     check_statement,
     parse_signature,
 )
-from hubnet_common.sdk.tokens import ClientCredentials
 
 MAX_AGE = timedelta(minutes=5)
 CUSTODIAN = service_source("referrals")
 _STATEMENT = "hubnet data-key answer v1"
+
+
+class Bearer(Protocol):
+    """Whose access token asks: the partner's own (`tokens.ClientCredentials`) or a staff member's."""
+
+    def authorization(self) -> dict[str, str]: ...
 
 
 class DataKeyMissing(LookupError):
@@ -155,13 +161,14 @@ def fetch_data_key(
     private_key_b64: str,
     *,
     service_keys: Iterable[PublicSigningKey],
-    tokens: ClientCredentials,
+    tokens: Bearer,
     timeout: float = 10.0,
     allow_insecure_http: bool = False,
 ) -> bytes:
     """The resident's data key, opened with the partner's private key, from an answer the
     referrals service signed (its public key among `service_keys`, e.g.
-    `trusted_service_keys(keys_dir)`): DataKeyAnswerRefused otherwise. `tokens` are the partner's."""
+    `trusted_service_keys(keys_dir)`): DataKeyAnswerRefused otherwise. `tokens` are the partner's
+    or one of its staff's."""
     check_url(referrals_url, allow_insecure_http=allow_insecure_http)
     query = urllib.parse.urlencode({"participant_ref": participant_ref})
     request = urllib.request.Request(f"{referrals_url}/data-key?{query}", headers=tokens.authorization())

@@ -1,7 +1,7 @@
 """Words the pages show for the network's codes, as gettext message ids (English; the catalogues in
 hubnet_portal/locale give the Swedish). `N_` only marks a string for the catalogue."""
 
-from hubnet_common.sdk.messages.vocabulary import MainActivity, Status
+from hubnet_common.sdk.messages.vocabulary import MainActivity, ReasonCode, Status
 
 
 def N_(message: str) -> str:
@@ -30,6 +30,18 @@ MAIN_ACTIVITY = {
     MainActivity.JOB_SEEKING: N_("Looking for work"),
     MainActivity.OTHER_SUPPORT: N_("Other support"),
     MainActivity.UNKNOWN: N_("Not known"),
+}
+
+REASON = {
+    ReasonCode.NO_CAPACITY: N_("No capacity"),
+    ReasonCode.NOT_ELIGIBLE: N_("Not eligible"),
+    ReasonCode.COULD_NOT_CONTACT: N_("Could not reach the resident"),
+    ReasonCode.NO_LONGER_INTERESTED: N_("The resident is no longer interested"),
+    ReasonCode.REFERRED_ELSEWHERE: N_("Referred elsewhere"),
+    ReasonCode.DUPLICATE: N_("Duplicate"),
+    ReasonCode.UNANSWERED: N_("Not answered in time"),
+    ReasonCode.CONSENT_WITHDRAWN: N_("Consent withdrawn"),
+    ReasonCode.OTHER: N_("Other"),
 }
 
 # Why the network refused a command, in plain words (the codes of the referrals service's answers).

@@ -6,6 +6,7 @@
     GET  /referrals               the worklist: incoming and outgoing referrals by status
     GET  /referrals/{id}          one referral: status, history, the steps this partner may take
     POST /referrals/{id}/steps    take one
+    POST /referrals/{id}/resident the referral page with the resident's contact details and need opened
     GET  /signed-in               the identity provider's way back after logging in
     POST /logout
 
@@ -37,13 +38,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubnet_common.sdk.messages.vocabulary import MainActivity
-from hubnet_portal.domain.actions import offers
+from hubnet_portal.domain.actions import REASONS, offers
 from hubnet_portal.domain.session import Session
-from hubnet_portal.domain.words import MAIN_ACTIVITY, action_words, status_words
+from hubnet_portal.domain.words import MAIN_ACTIVITY, REASON, action_words, status_words
 from hubnet_portal.domain.worklist import by_status, portal_path
 from hubnet_portal.handlers import act, log_in
 from hubnet_portal.handlers.log_in import OtherPartner
-from hubnet_portal.handlers.ports import Commands, IdentityProvider, NotLoggedIn, Services, Sessions
+from hubnet_portal.handlers.open_resident import Opened, open_resident
+from hubnet_portal.handlers.ports import Commands, DataKeys, IdentityProvider, NotLoggedIn, Services, Sessions
 
 log = structlog.get_logger(__name__)
 HERE = Path(__file__).resolve().parent.parent
@@ -57,6 +59,7 @@ class Portal:
     partner: str
     identity: IdentityProvider
     services: Services
+    data_keys: DataKeys
     commands: Commands
     sessions: Sessions
     translations: Mapping[str, gettext.NullTranslations]  # by language
@@ -234,12 +237,15 @@ def web_app(portal: Portal, lifespan: Callable[[Starlette], Any]) -> Starlette:
         outgoing = by_status(await portal.services.referrals(token, "sender"))
         return render(request, session, "worklist.html", page="worklist", incoming=incoming, outgoing=outgoing)
 
-    async def referral(request: Request) -> Response:
-        session = await staff(request)
+    async def referral_page(request: Request, session: Session, opened: Opened | None = None) -> Response:
         referral_id = request.path_params["referral_id"]
         found = await portal.services.referral(session.tokens.access_token, referral_id)
         if found is None or not REFERRAL_ID.match(referral_id):
             return render(request, session, "not_found.html", 404)
+        if opened is None and request.method == "POST":
+            opened = await open_resident(
+                portal.data_keys, session.tokens.access_token, found, staff_id=session.staff_id
+            )
         return render(
             request,
             session,
@@ -248,7 +254,16 @@ def web_app(portal: Portal, lifespan: Callable[[Starlette], Any]) -> Starlette:
             referral=found,
             offers=offers(found, portal.partner),
             activities=[(activity.value, MAIN_ACTIVITY[activity]) for activity in MainActivity],
+            reasons=[(reason.value, REASON[reason]) for reason in REASONS],
+            opened=opened,
         )
+
+    async def referral(request: Request) -> Response:
+        return await referral_page(request, await staff(request))
+
+    async def resident(request: Request) -> Response:
+        session, _form = await csrf_checked(request)
+        return await referral_page(request, session)
 
     async def take_step(request: Request) -> Response:
         session, form = await csrf_checked(request)
@@ -261,6 +276,7 @@ def web_app(portal: Portal, lifespan: Callable[[Starlette], Any]) -> Starlette:
             version=_int(form.get("version")),
             main_activity=_text(form.get("main_activity")) or None,
             public_support_continues={"yes": True, "no": False}.get(_text(form.get("public_support_continues")) or ""),
+            reason_code=_text(form.get("reason_code")) or None,
         )
         outcome = await act.take(portal.commands, step, staff_id=session.staff_id)
         portal.sessions.put(replace(session, notice=outcome.words))
@@ -293,6 +309,7 @@ def web_app(portal: Portal, lifespan: Callable[[Starlette], Any]) -> Starlette:
             Route("/referrals", worklist),
             Route("/referrals/{referral_id}", referral),
             Route("/referrals/{referral_id}/steps", take_step, methods=["POST"]),
+            Route("/referrals/{referral_id}/resident", resident, methods=["POST"]),
             Mount("/static", static, name="static"),
         ],
         exception_handlers={NotLoggedIn: not_logged_in, PermissionError: forbidden},

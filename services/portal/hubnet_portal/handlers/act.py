@@ -18,6 +18,7 @@ from hubnet_portal.handlers.ports import Commands
 
 log = structlog.get_logger(__name__)
 OUTCOME_MISSING = N_("Choose the resident's main activity after the intervention.")
+REASON_MISSING = N_("Choose a reason.")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Step:
     version: int | None
     main_activity: str | None = None
     public_support_continues: bool | None = None
+    reason_code: str | None = None
 
 
 def command_of(step: Step) -> Command:
@@ -41,7 +43,9 @@ def command_of(step: Step) -> Command:
         raise ValueError(f"the portal does not take the step {step.action!r}")
     command_type = STEP_OF[action].command
     assert command_type is not None
-    common = {"referral_id": step.referral_id, "expected_version": step.version}
+    common: dict[str, object] = {"referral_id": step.referral_id, "expected_version": step.version}
+    if STEP_OF[action].needs_reason:
+        common["reason_code"] = step.reason_code  # the reason's free text stays out: it would need sealing
     if command_type is CompleteReferral:
         outcome = OutcomeReport(
             main_activity=step.main_activity,
@@ -55,7 +59,7 @@ async def take(commands: Commands, step: Step, *, staff_id: str) -> Outcome:
     try:
         command = command_of(step)
     except ValidationError:
-        return Outcome(False, OUTCOME_MISSING if step.action == Action.COMPLETE else UNKNOWN_REFUSAL)
+        return Outcome(False, _missing(step.action))
     except ValueError:
         return Outcome(False, UNKNOWN_REFUSAL)
     try:
@@ -68,3 +72,12 @@ async def take(commands: Commands, step: Step, *, staff_id: str) -> Outcome:
         return Outcome(True, N_("Done."))
     log.info("step refused", action=step.action, staff=staff_id, code=reply.code, command_id=reply.command_id)
     return Outcome(False, refusal_words(reply.code))
+
+
+def _missing(action: str) -> str:
+    if action == Action.COMPLETE:
+        return OUTCOME_MISSING
+    step = STEP_OF.get(action)  # type: ignore[call-overload]
+    if step is not None and step.needs_reason:
+        return REASON_MISSING
+    return UNKNOWN_REFUSAL

@@ -39,6 +39,12 @@ class Services(Protocol):
     async def referral(self, token: str, referral_id: str) -> dict[str, Any] | None: ...
 
 
+class DataKeys(Protocol):
+    async def data_key(self, token: str, participant_ref: str) -> bytes:
+        """The resident's data key from the partner's copy, asked as the staff member: DataKeyMissing if none."""
+        ...
+
+
 class Commands(Protocol):
     async def request(self, command: Command, *, timeout: float = 30.0) -> CommandAccepted | CommandRejected: ...
 

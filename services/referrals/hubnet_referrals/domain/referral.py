@@ -20,7 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from hubnet_common.sdk.errors import Refused
-from hubnet_common.sdk.lifecycle import Action
+from hubnet_common.sdk.lifecycle import STEPS, Action, Step
 from hubnet_common.sdk.messages.vocabulary import OPEN, MainActivity, ReasonCode, Status
 from hubnet_referrals.domain.directory import Partner, Service
 
@@ -41,24 +41,13 @@ class Rule:
     needs_outcome: bool = False
 
 
-# The domain's half of each step in hubnet_common/sdk/lifecycle.py: from which statuses, to which, who may.
-S = Status
-RULES: dict[Action, Rule] = {
-    Action.ACKNOWLEDGE: Rule(frozenset({S.REQUESTED}), S.RECEIVED, Role.RECEIVER),
-    Action.ACCEPT: Rule(frozenset({S.RECEIVED}), S.ACCEPTED, Role.RECEIVER),
-    Action.REJECT: Rule(frozenset({S.RECEIVED}), S.REJECTED, Role.RECEIVER, needs_reason=True),
-    Action.START: Rule(frozenset({S.ACCEPTED}), S.IN_PROGRESS, Role.RECEIVER),
-    Action.HOLD: Rule(frozenset({S.IN_PROGRESS}), S.ON_HOLD, Role.RECEIVER),
-    Action.RESUME: Rule(frozenset({S.ON_HOLD}), S.IN_PROGRESS, Role.RECEIVER),
-    Action.FAIL: Rule(frozenset({S.IN_PROGRESS}), S.FAILED, Role.RECEIVER, needs_reason=True),
-    Action.COMPLETE: Rule(frozenset({S.IN_PROGRESS}), S.COMPLETED, Role.RECEIVER, needs_outcome=True),
-    Action.CANCEL: Rule(frozenset({S.REQUESTED, S.RECEIVED}), S.CANCELLED, Role.SENDER, needs_reason=True),
-    Action.REOPEN: Rule(frozenset({S.COMPLETED, S.FAILED, S.REJECTED}), S.IN_PROGRESS, Role.RECEIVER, needs_note=True),
-    Action.MARK_ENTERED_IN_ERROR: Rule(
-        frozenset(Status) - {S.ENTERED_IN_ERROR}, S.ENTERED_IN_ERROR, Role.SENDER, needs_note=True
-    ),
-    Action.END_FOR_WITHDRAWN_CONSENT: Rule(OPEN, S.CANCELLED, Role.NETWORK),
-}
+def _rule(step: Step) -> Rule:
+    role = Role(step.by.value) if step.by else Role.NETWORK
+    return Rule(step.sources, step.target, role, step.needs_reason, step.needs_note, step.needs_outcome)
+
+
+# Each step of hubnet_common/sdk/lifecycle.py after the request, by action: from which statuses, to which, who may.
+RULES: dict[Action, Rule] = {step.action: _rule(step) for step in STEPS if step.action is not Action.REQUEST}
 # Every (from, to) pair the diagram allows; nothing else may ever appear in a history.
 EDGES = frozenset((source, rule.target) for rule in RULES.values() for source in rule.sources)
 
