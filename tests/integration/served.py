@@ -41,6 +41,24 @@ async def serving(spec, settings, *, timeout: float = 60.0):
         await task
 
 
+@contextlib.asynccontextmanager
+async def served_alone(service: str, new_database, kafka_bootstrap: str, label: str):
+    """One service (`referrals` or `events`) over HTTP on a database of its own: yields its URL and
+    the database's DSN."""
+    from hubnet_events import bootstrap as events
+    from hubnet_events.settings import EventSettings
+    from hubnet_referrals import bootstrap as referrals
+    from hubnet_referrals.settings import ReferralSettings
+    from tests.conftest import fresh_group_prefix
+
+    bootstrap, settings_of = {"referrals": (referrals, ReferralSettings), "events": (events, EventSettings)}[service]
+    settings = settings_of(
+        pg_dsn=await new_database(service), kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix(label)
+    )
+    async with serving(bootstrap.spec(settings), settings) as (url, _):
+        yield url, settings.pg_dsn
+
+
 async def get(url: str, path: str, token: str | None = None, method: str = "GET") -> tuple[int, object]:
     """(status, JSON body or text); status 0 when nothing answers. `token`: a bearer token."""
     return await asyncio.to_thread(call, url + path, token, method)

@@ -15,14 +15,9 @@ import pytest
 
 from hubnet_common.ops.local.identities import partner_tokens
 from hubnet_common.ops.local.partners import LocalPartnerClient
-from hubnet_events import bootstrap as events
-from hubnet_events.settings import EventSettings
-from hubnet_referrals import bootstrap as referrals
-from hubnet_referrals.settings import ReferralSettings
-from tests.conftest import fresh_group_prefix
 from tests.integration.conftest import rows
 from tests.integration.referral_steps import accepted, consent, person, ref_of, referral
-from tests.integration.served import get, serving
+from tests.integration.served import get, served_alone
 
 pytestmark = pytest.mark.integration
 TOKENS = partner_tokens("goteborgs-stad-arbvux")  # the city follows up; any partner may ask
@@ -40,10 +35,7 @@ def months() -> tuple[str, str]:
 @pytest.fixture(scope="module")
 async def report(new_database, kafka_bootstrap):
     """The referrals service's URL, with 7 referrals at the hub last month and 2 this month."""
-    settings = ReferralSettings(
-        pg_dsn=await new_database("referrals"), kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("cell")
-    )
-    async with serving(referrals.spec(settings), settings) as (url, _):
+    async with served_alone("referrals", new_database, kafka_bootstrap, "cell") as (url, dsn):
         made = []
         async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender:
             for n in range(9):
@@ -53,7 +45,7 @@ async def report(new_database, kafka_bootstrap):
                 accepted(await sender.request(command))
                 made.append(command.referral_id)
         await rows(
-            settings.pg_dsn,
+            dsn,
             "UPDATE referrals SET requested_at = requested_at - interval '1 month' WHERE id = ANY($1)",
             made[:7],
         )
@@ -86,10 +78,7 @@ async def test_the_hub_in_total_less_its_finest_cells_does_not_give_away_a_small
 
 @pytest.fixture(scope="module")
 async def figures(new_database, kafka_bootstrap):
-    settings = EventSettings(
-        pg_dsn=await new_database("events"), kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("cell")
-    )
-    async with serving(events.spec(settings), settings) as (url, _):
+    async with served_alone("events", new_database, kafka_bootstrap, "cell") as (url, _):
         yield url
 
 

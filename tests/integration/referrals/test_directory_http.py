@@ -9,22 +9,16 @@ import pytest
 from hubnet_common.ops.local.identities import partner_tokens
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.sealing import generate_encryption_keys
-from hubnet_referrals import bootstrap
 from hubnet_referrals.adapters.seed import read_network
-from hubnet_referrals.settings import ReferralSettings
-from tests.conftest import fresh_group_prefix
 from tests.integration.referral_steps import accepted
-from tests.integration.served import get, serving, until_answer
+from tests.integration.served import get, served_alone, until_answer
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 async def referrals(new_database, kafka_bootstrap):
-    settings = ReferralSettings(
-        pg_dsn=await new_database("referrals"), kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it")
-    )
-    async with serving(bootstrap.spec(settings), settings) as (url, _):
+    async with served_alone("referrals", new_database, kafka_bootstrap, "it") as (url, _):
         yield url
 
 

@@ -12,11 +12,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from hubnet_common.ops.local.identities import partner_tokens
-from hubnet_referrals import bootstrap
 from hubnet_referrals.adapters.seed import read_network
-from hubnet_referrals.settings import ReferralSettings
-from tests.conftest import fresh_group_prefix
-from tests.integration.served import get, serving
+from tests.integration.served import get, served_alone
 
 pytestmark = pytest.mark.integration
 
@@ -62,10 +59,7 @@ def valid_page(page: dict, path: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 async def referrals(new_database, kafka_bootstrap):
-    settings = ReferralSettings(
-        pg_dsn=await new_database("referrals"), kafka_bootstrap=kafka_bootstrap, group_prefix=fresh_group_prefix("it")
-    )
-    async with serving(bootstrap.spec(settings), settings) as (url, _):
+    async with served_alone("referrals", new_database, kafka_bootstrap, "it") as (url, _):
         yield url
 
 
