@@ -62,7 +62,7 @@ kc_fetch() {
     rm -rf "$tmp"
 }
 
-kc_ready() { command -v curl >/dev/null || die "curl not found"; curl -fsS -o /dev/null --max-time 2 "$KC_URL/realms/master/.well-known/openid-configuration"; }
+kc_ready() { command -v curl >/dev/null || die "curl not found"; curl -fs -o /dev/null --max-time 2 "$KC_URL/realms/master/.well-known/openid-configuration"; }
 
 # kc_realm: the hubnet realm equal to the seed data (idempotent).
 kc_realm() {
