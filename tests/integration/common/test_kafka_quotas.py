@@ -7,7 +7,13 @@ import pytest
 from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest
 
 from hubnet_common.ops.access import principals
-from hubnet_common.ops.local.kafka_users import admin_client, admin_request, ensure_quotas, quotas_on_broker
+from hubnet_common.ops.local.kafka_users import (
+    admin_client,
+    admin_request,
+    ensure_quotas,
+    quotas_on_broker,
+    until_described,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +39,10 @@ def drift_and_apply(bootstrap: str) -> tuple[list[str], list[str], dict]:
                 validate_only=False,
             ),
         )
+        drifted = quotas_on_broker(admin)
+        for user, key, value in drift:
+            drifted.setdefault(user, {})[key] = value
+        until_described(admin, {user: drifted[user] for user, _, _ in drift})  # the drift is in force
         first, second = ensure_quotas(admin, principals()), ensure_quotas(admin, principals())
         return first, second, quotas_on_broker(admin)
     finally:

@@ -148,11 +148,11 @@ def ensure_quotas(admin: KafkaAdminClient, of: Iterable[Principal]) -> list[str]
         response = admin_request(admin, AlterClientQuotasRequest(entries=entries, validate_only=False))
         if failed := [(e.entity[0].entity_name, e.error_message) for e in response.entries if e.error_code]:
             raise RuntimeError(f"the broker refused client quotas: {failed}")
-        _until_described(admin, {user: wanted.get(user, {}) for user in due})
+        until_described(admin, {user: wanted.get(user, {}) for user in due})
     return due
 
 
-def _until_described(admin: KafkaAdminClient, changed: dict[str, dict[str, float]], timeout: float = 15.0) -> None:
+def until_described(admin: KafkaAdminClient, changed: dict[str, dict[str, float]], timeout: float = 15.0) -> None:
     """The broker answers an alteration before its metadata has it: wait until a describe does, so
     that what runs next (a second pass, a client) sees the quotas set."""
     deadline = time.monotonic() + timeout
