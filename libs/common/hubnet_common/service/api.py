@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import asyncpg
 import structlog
-from fastapi import Depends, FastAPI, HTTPException, Request, Security
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,6 +27,13 @@ log = structlog.get_logger(__name__)
 PUBLIC: dict[str, Any] = {"security": []}  # openapi_extra of a route anyone may ask
 # Text parameters hold no NUL: PostgreSQL's text cannot, and a query with one would fail (500).
 NO_NUL = r"^[^\x00]*$"
+
+
+def text(**constraints: Any) -> Any:
+    """A text query parameter: FastAPI's Query with `constraints`, refusing NUL like every other."""
+    return Query(pattern=NO_NUL, **constraints)
+
+
 _bearer = HTTPBearer(
     auto_error=False,
     bearerFormat="JWT",

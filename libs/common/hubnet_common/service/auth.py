@@ -93,6 +93,14 @@ class TokenVerifier:
         self._keys: KeySet | None = None
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
+        # One registry for every token: it reads the clock itself at each check.
+        self._claims = jwt.JWTClaimsRegistry(
+            now=lambda: int(self._clock()),
+            leeway=self._leeway,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.audience},
+            exp={"essential": True},
+        )
 
     @property
     def jwks_url(self) -> str:
@@ -109,19 +117,10 @@ class TokenVerifier:
         keys = await self._keys_with(header.get("kid"))
         try:
             decoded = jwt.decode(token, keys, algorithms=list(ALGORITHMS))
-            self._registry().validate(decoded.claims)
+            self._claims.validate(decoded.claims)
         except (JoseError, ValueError) as exc:
             raise Unauthenticated(f"token refused: {exc}") from None
         return Caller.of(decoded.claims)
-
-    def _registry(self) -> jwt.JWTClaimsRegistry:
-        return jwt.JWTClaimsRegistry(
-            now=lambda: int(self._clock()),
-            leeway=self._leeway,
-            iss={"essential": True, "value": self.issuer},
-            aud={"essential": True, "value": self.audience},
-            exp={"essential": True},
-        )
 
     async def _keys_with(self, kid: Any) -> KeySet:
         if self._keys is not None and _holds(self._keys, kid):

@@ -16,17 +16,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from hubnet_common.service import reporting
-from hubnet_common.service.api import NO_NUL, PUBLIC, Authenticated, Problem
+from hubnet_common.service.api import PUBLIC, Authenticated, Problem, text
 from hubnet_common.service.runtime import Runtime
 from hubnet_events.adapters import read_model
 from hubnet_events.adapters.ical import calendar_feed
 
 DESCRIPTION = "Hub events: public iCalendar feeds and attendance figures."
-Id = Annotated[str | None, Query(min_length=1, max_length=64, pattern=NO_NUL)]
+Id = Annotated[str | None, text(min_length=1, max_length=64)]
 
 
 def router(runtime: Runtime) -> APIRouter:
@@ -57,8 +57,8 @@ def router(runtime: Runtime) -> APIRouter:
     @api.get("/figures", responses={400: {"description": "not whole months, or more than 24 of them"}})
     async def figures(
         who: Authenticated,
-        since: Annotated[str | None, Query(max_length=32, description="a month, YYYY-MM", pattern=NO_NUL)] = None,
-        until: Annotated[str | None, Query(max_length=32, description="a month, YYYY-MM", pattern=NO_NUL)] = None,
+        since: Annotated[str | None, text(max_length=32, description="a month, YYYY-MM")] = None,
+        until: Annotated[str | None, text(max_length=32, description="a month, YYYY-MM")] = None,
     ) -> list[dict[str, Any]]:
         now = datetime.now(UTC)
         try:

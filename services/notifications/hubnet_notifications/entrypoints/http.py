@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from hubnet_common.service.api import NO_NUL, Problem, StaffMember, audited, requires
+from hubnet_common.service.api import Problem, StaffMember, audited, requires, text
 from hubnet_common.service.auth import OPERATOR
 from hubnet_common.service.runtime import Runtime
 from hubnet_notifications.adapters.uow import of_this_service
@@ -92,7 +92,7 @@ def router(runtime: Runtime) -> APIRouter:
         openapi_extra=audited("id"),
         responses={404: {"description": "no such entry in the caller's inbox"}},
     )
-    async def mark_read(staff: StaffMember, id: Annotated[str, Query(max_length=64, pattern=NO_NUL)]) -> Any:
+    async def mark_read(staff: StaffMember, id: Annotated[str, text(max_length=64)]) -> Any:
         if not _is_uuid(id):
             raise Problem(404, "no such entry in your inbox")
         async with unit_of_work() as uow:

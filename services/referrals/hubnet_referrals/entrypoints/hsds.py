@@ -18,12 +18,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from hubnet_common.service.api import NO_NUL, Authenticated, Problem
+from hubnet_common.service.api import NO_NUL, Authenticated, Problem, text
 from hubnet_common.service.runtime import Runtime
 from hubnet_referrals.adapters import read_model
 from hubnet_referrals.domain import hsds
 
-Text = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
+Text = Annotated[str | None, text(max_length=200)]
 Id = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_NUL)]
 PageNumber = Annotated[int, Query(ge=1, le=10_000, description="from 1")]
 PerPage = Annotated[int, Query(ge=1, le=200)]
@@ -57,11 +57,11 @@ def router(runtime: Runtime) -> APIRouter:
     async def services(
         who: Authenticated,
         search: Text = None,
-        taxonomy_term_id: Annotated[str | None, Query(max_length=64, description="a need", pattern=NO_NUL)] = None,
-        location_id: Annotated[str | None, Query(max_length=64, description="a hub", pattern=NO_NUL)] = None,
-        language: Annotated[str | None, Query(max_length=8, description="ISO 639 code", pattern=NO_NUL)] = None,
+        taxonomy_term_id: Annotated[str | None, text(max_length=64, description="a need")] = None,
+        location_id: Annotated[str | None, text(max_length=64, description="a hub")] = None,
+        language: Annotated[str | None, text(max_length=8, description="ISO 639 code")] = None,
         minimum_capacity: Annotated[int | None, Query(ge=0, description="places available now, at least")] = None,
-        organization_id: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+        organization_id: Annotated[str | None, text(max_length=64)] = None,
         page: PageNumber = 1,
         per_page: PerPage = 50,
     ) -> Any:
@@ -99,7 +99,7 @@ def router(runtime: Runtime) -> APIRouter:
     @api.get("/service_at_locations", response_model=Page)
     async def service_at_locations(
         who: Authenticated,
-        location_id: Annotated[str | None, Query(max_length=64, description="a hub", pattern=NO_NUL)] = None,
+        location_id: Annotated[str | None, text(max_length=64, description="a hub")] = None,
         page: PageNumber = 1,
         per_page: PerPage = 50,
     ) -> Any:

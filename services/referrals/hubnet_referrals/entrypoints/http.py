@@ -20,13 +20,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 
 from hubnet_common.sdk.data_key import signed_answer
 from hubnet_common.service import reporting
-from hubnet_common.service.api import NO_NUL, Authenticated, Partner, Problem, audited
+from hubnet_common.service.api import Authenticated, Partner, Problem, audited, text
 from hubnet_common.service.runtime import Runtime
 from hubnet_referrals.adapters import read_model
 from hubnet_referrals.adapters.data_keys import partners_copy
@@ -36,7 +36,7 @@ from hubnet_referrals.entrypoints import hsds
 
 DESCRIPTION = "Referrals, their history and audit, the directory, follow-up figures and data key copies."
 _NO_REFERRAL = "no such referral of yours"
-ReferralId = Annotated[str, Query(min_length=1, max_length=64, description="the referral's id, R-…", pattern=NO_NUL)]
+ReferralId = Annotated[str, text(min_length=1, max_length=64, description="the referral's id, R-…")]
 
 
 class Step(BaseModel):
@@ -117,7 +117,7 @@ def router(runtime: Runtime) -> APIRouter:
     async def referrals(
         partner: Partner,
         role: Literal["sender", "receiver"] | None = None,
-        status: Annotated[str | None, Query(max_length=32, pattern=NO_NUL)] = None,
+        status: Annotated[str | None, text(max_length=32)] = None,
     ) -> Any:
         async with runtime.pool.acquire() as conn:
             return await read_model.referrals_of(conn, partner, role=role, status=status)
@@ -136,9 +136,9 @@ def router(runtime: Runtime) -> APIRouter:
     )
     async def report(
         who: Authenticated,
-        group_by: Annotated[str, Query(max_length=64, pattern=NO_NUL)] = ",".join(follow_up.KEYS),
-        since: Annotated[str | None, Query(max_length=32, description="a month, YYYY-MM", pattern=NO_NUL)] = None,
-        until: Annotated[str | None, Query(max_length=32, description="a month, YYYY-MM", pattern=NO_NUL)] = None,
+        group_by: Annotated[str, text(max_length=64)] = ",".join(follow_up.KEYS),
+        since: Annotated[str | None, text(max_length=32, description="a month, YYYY-MM")] = None,
+        until: Annotated[str | None, text(max_length=32, description="a month, YYYY-MM")] = None,
         format: Literal["json", "csv", "table"] = "json",
     ) -> Response:
         today = datetime.now(reporting.STOCKHOLM).date()
@@ -175,7 +175,7 @@ def router(runtime: Runtime) -> APIRouter:
         responses={404: {"description": "no copy for the caller: never shared with it, or the resident erased"}},
     )
     async def data_key(
-        participant_ref: Annotated[str, Query(min_length=1, max_length=128, pattern=NO_NUL)],
+        participant_ref: Annotated[str, text(min_length=1, max_length=128)],
         partner: Partner,
     ) -> Any:
         async with runtime.pool.acquire() as conn:

@@ -7,6 +7,7 @@ operator tool's client credentials, and a staff member's login on the provider's
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import os
@@ -36,7 +37,10 @@ def local_secret(name: str) -> str:
         raise LookupError(f"no local identity {name} (make up makes the realm's clients and users)") from None
 
 
+@functools.cache
 def client_tokens(client_id: str) -> ClientCredentials:
+    """One login per client and process: its token is kept until shortly before it runs out, so
+    the tools and tests that ask again do not fetch a new one each time."""
     return ClientCredentials(issuer(), client_id, local_secret(client_id))
 
 
