@@ -39,7 +39,7 @@ async def register(page, number: str, said: str) -> None:
     await expect(page.get_by_role("status")).to_have_text(said, timeout=WAIT)
 
 
-async def test_a_hub_host_runs_a_hub_event_from_schedule_to_attendance(network, page):  # noqa: F811
+async def test_a_hub_host_runs_a_hub_event_from_schedule_to_attendance(network, page):
     address, urls = network
     await log_in(page, address, "fb-karin")
     await page.get_by_role("link", name="Aktiviteter").click()
@@ -97,7 +97,7 @@ async def test_a_hub_host_runs_a_hub_event_from_schedule_to_attendance(network, 
     await checked(page, "hub-events")
 
 
-async def test_the_directory_finds_a_service_by_hub_and_language(network, page):  # noqa: F811
+async def test_the_directory_finds_a_service_by_hub_and_language(network, page):
     address, _ = network
     await log_in(page, address, "fb-karin")
     await page.get_by_role("link", name="Katalog").click()

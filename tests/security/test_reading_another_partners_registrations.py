@@ -46,8 +46,16 @@ async def evening_with_residents(kafka_bootstrap: str) -> tuple[str, str, str]:
         LocalPartnerClient(kafka_bootstrap, REGISTRAR) as registrar,
     ):
         accepted(await organiser.request(command))
-        accepted(await organiser.request(c.RegisterForHubEvent(hub_event_id=command.hub_event_id, participant_ref=organisers)))
-        accepted(await registrar.request(c.RegisterForHubEvent(hub_event_id=command.hub_event_id, participant_ref=registrars)))
+        accepted(
+            await organiser.request(
+                c.RegisterForHubEvent(hub_event_id=command.hub_event_id, participant_ref=organisers)
+            )
+        )
+        accepted(
+            await registrar.request(
+                c.RegisterForHubEvent(hub_event_id=command.hub_event_id, participant_ref=registrars)
+            )
+        )
     return command.hub_event_id, organisers, registrars
 
 

@@ -33,13 +33,28 @@ EVENT = {
     "starts_at": "2030-03-02T16:00:00Z",
     "ends_at": "2030-03-02T18:00:00Z",
     "occurrences": [
-        {"starts_at": "2030-03-02T16:00:00Z", "ends_at": "2030-03-02T18:00:00Z", "capacity": 1, "status": "scheduled",
-         "registered": 1, "waitlisted": 0, "walk_ins": 0}
+        {
+            "starts_at": "2030-03-02T16:00:00Z",
+            "ends_at": "2030-03-02T18:00:00Z",
+            "capacity": 1,
+            "status": "scheduled",
+            "registered": 1,
+            "waitlisted": 0,
+            "walk_ins": 0,
+        }
     ],
     "registrations": [
-        {"id": "G-1", "occurrence_starts_at": "2030-03-02T16:00:00Z", "participant_ref": REF, "status": "registered",
-         "waitlist_position": None, "attendance": None, "referral_id": None, "registered_by": "stadsmissionen",
-         "at": "2030-03-01T10:00:00Z"}
+        {
+            "id": "G-1",
+            "occurrence_starts_at": "2030-03-02T16:00:00Z",
+            "participant_ref": REF,
+            "status": "registered",
+            "waitlist_position": None,
+            "attendance": None,
+            "referral_id": None,
+            "registered_by": "stadsmissionen",
+            "at": "2030-03-01T10:00:00Z",
+        }
     ],
 }
 SERVICE = {
@@ -146,7 +161,13 @@ def test_attendance_marks_those_ticked_as_come_the_others_as_not_and_counts_walk
     page = client.get("/hub-events/E-1").text
     client.post(
         "/hub-events/E-1/attendance",
-        data={"csrf": csrf_of(page), "at": "2030-03-02T16:00:00Z", "registered": [REF, "cd" * 32], "came": [REF], "walk_ins": "2"},
+        data={
+            "csrf": csrf_of(page),
+            "at": "2030-03-02T16:00:00Z",
+            "registered": [REF, "cd" * 32],
+            "came": [REF],
+            "walk_ins": "2",
+        },
     )
     [sent] = commands.sent
     assert (sent.attended, sent.no_shows, sent.walk_ins) == ([REF], ["cd" * 32], 2)

@@ -9,12 +9,12 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from nacl.public import PrivateKey
 from hubnet_portal.adapters.sessions import InMemorySessions
 from hubnet_portal.adapters.translations import catalogues
 from hubnet_portal.domain.session import Tokens
 from hubnet_portal.entrypoints.web import Portal, web_app
 from hubnet_portal.handlers.ports import NotLoggedIn
+from nacl.public import PrivateKey
 from starlette.testclient import TestClient
 
 from hubnet_common.sdk.data_key import DataKeyMissing

@@ -220,8 +220,7 @@ class AccessLog:
                 partner=who.partner if who else None,
                 method=scope["method"],
                 route=route.path,  # type: ignore[union-attr]
-                object_id=(asked_for(request, what) or (who.who if who else "") or "").replace("\x00", "")
-                or None,
+                object_id=(asked_for(request, what) or (who.who if who else "") or "").replace("\x00", "") or None,
                 status=status,
             )
         except Exception:

@@ -24,9 +24,10 @@ def routes(pages: Pages) -> list[Route]:
         hubs = await portal.directory.hubs(token)
         names = {hub["id"]: hub.get("name", hub["id"]) for hub in hubs}
         query = request.query_params
-        wanted = {
+        hub = query.get("hub") or ""
+        wanted: dict[str, str] = {
             "search": (query.get("search") or "").strip()[:200],
-            "hub": query.get("hub") if query.get("hub") in names else "",
+            "hub": hub if hub in names else "",
             "language": (query.get("language") or "").strip().lower(),
         }
         if not LANGUAGE.match(wanted["language"]):

@@ -141,8 +141,9 @@ def routes(pages: Pages) -> list[Route]:
         """Whether the resident just registered has a place or waits: the calendar's answer."""
         now = await portal.hub_events.hub_event(session.tokens.access_token, hub_event_id)
         mine = [
-            r for r in (now or {}).get("registrations", []) if r["participant_ref"] == ref
-            and datetime.fromisoformat(r["occurrence_starts_at"]) == starts_at
+            r
+            for r in (now or {}).get("registrations", [])
+            if r["participant_ref"] == ref and datetime.fromisoformat(r["occurrence_starts_at"]) == starts_at
         ]
         if mine and mine[0]["status"] == "waitlisted":
             return he.ON_WAITLIST
