@@ -125,9 +125,11 @@ def data_key_sealing() -> dict[str, Any]:
     return {
         "what": "A value sealed under a resident's data key: 'sealed:v2:' + base64(nonce ‖ MAC ‖ ciphertext) of "
         "libsodium's crypto_secretbox (XSalsa20-Poly1305; 24-byte nonce, 16-byte Poly1305 MAC) over the UTF-8 "
-        "plaintext. Contact details are the JSON of ContactDetails (sdk/sealing.py). Draw a random nonce for each "
-        "value you seal; the vectors give theirs so the output can be compared.",
+        "plaintext. Contact details (sealed_contact) are the JSON of an object that contact_details_schema "
+        "describes. Draw a random nonce for each value you seal; the vectors give theirs so the output can be "
+        "compared.",
         "note": NOTE,
+        "contact_details_schema": ContactDetails.model_json_schema(),
         "data_key": b64(DATA_KEY),
         "cases": cases,
     }

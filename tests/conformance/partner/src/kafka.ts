@@ -50,11 +50,21 @@ export class Sender {
     private readonly signer: Signer,
     private readonly source: string,
     private readonly prefix: string,
+    private readonly keyTemplates: Map<string, string>,
   ) {}
 
-  /** Sends `body` as a signed `ceType` command; returns its ce_id (the answer's command_id). */
-  async send(topic: string, ceType: string, subject: string, body: object): Promise<string> {
+  /** The record key (and ce_subject) from the message's `x-hubnet-record-key`, e.g. `partner:{partner_id}`. */
+  recordKey(ceType: string, body: { [field: string]: unknown }): string {
+    const template = this.keyTemplates.get(ceType);
+    if (template === undefined) throw new Error(`${ceType} is not in asyncapi.json`);
+    return template.replace(/\{([a-z_]+)\}/g, (_, field: string) => String(body[field]));
+  }
+
+  /** Sends `body` as a signed `ceType` command keyed by its aggregate id; returns its ce_id (the
+   * answer's command_id). */
+  async send(topic: string, ceType: string, body: { [field: string]: unknown }): Promise<string> {
     const id = randomUUID();
+    const subject = this.recordKey(ceType, body);
     const raw = Buffer.from(JSON.stringify(body));
     const headers: Headers = [
       ["ce_specversion", "1.0"],
@@ -76,10 +86,16 @@ export class Sender {
   }
 }
 
-export async function sender(kafka: Kafka, signer: Signer, source: string, prefix: string): Promise<Sender> {
+/** ce_type -> x-hubnet-record-key of every message in docs/contract/asyncapi.json. */
+export function recordKeys(asyncapiFile: string): Map<string, string> {
+  const messages = JSON.parse(readFileSync(asyncapiFile, "utf8")).components.messages;
+  return new Map(Object.values(messages).map((m: any) => [m.name, m["x-hubnet-record-key"]]));
+}
+
+export async function sender(kafka: Kafka, signer: Signer, source: string, prefix: string, keys: Map<string, string>) {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  return new Sender(producer, signer, source, prefix);
+  return new Sender(producer, signer, source, prefix, keys);
 }
 
 type Waiter = { wanted: (r: Record) => boolean; resolve: (r: Record) => void };

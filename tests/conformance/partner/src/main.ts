@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Api, checkDataKeyAnswer, Tokens, type DataKeyAnswer } from "./http.js";
-import { connect, endOffsets, reader, sender, type Record } from "./kafka.js";
+import { connect, endOffsets, reader, recordKeys, sender, type Record } from "./kafka.js";
 import { boxKeys, luhn, normalisePersonnummer, openSealed, openUnder, ready, sealTo, sealUnder } from "./sealing.js";
 import { Signer, trust } from "./signing.js";
 import { checkVectors } from "./vectors.js";
@@ -39,7 +39,8 @@ function accepted(answer: Record, what: string): Record {
 
 async function main(): Promise<void> {
   await ready();
-  print("vectors", { checked: checkVectors(env("HUBNET_CONTRACT_DIR") + "/vectors") });
+  const contract = env("HUBNET_CONTRACT_DIR");
+  print("vectors", { checked: checkVectors(contract + "/vectors") });
 
   const partner = env("PARTNER_ID");
   const source = `urn:hubnet:partner:${partner}`;
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   const directoryEnd = await endOffsets(kafka, prefix + DIRECTORY);
   const read = reader(kafka, `partner.${partner}.conformance-${randomUUID()}`, services, prefix);
   await read.start([DIRECTORY, replies, FACTS]);
-  const send = await sender(kafka, signer, source, prefix);
+  const send = await sender(kafka, signer, source, prefix, recordKeys(contract + "/asyncapi.json"));
   print("kafka-login", { user: `partner-${partner}` });
 
   const tokens = new Tokens(env("OIDC_ISSUER"), `partner-${partner}`, env("OIDC_CLIENT_SECRET"));
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const [status, directory] = await api.get("/directory");
   if (status !== 200) throw new Error(`GET /directory: ${status}`);
   const service = directory.services.find(
-    (s: any) => s.partner_id !== partner && s.active && s.hub_ids.length && (s.capacity ?? 1) > 0,
+    (s: any) => s.partner_id !== partner && s.active && s.hub_ids.length && (s.available_places ?? 1) > 0,
   );
   const onKafka = entries.findLast((r) => r.header("ce_type") === "se.hubnet.service.upserted.v1" && r.value.service_id === service.id);
   if (!onKafka || !onKafka.value.hub_ids.includes(service.hub_ids[0])) throw new Error(`service ${service.id} not so on ${DIRECTORY}`);
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
 
   // The X25519 key others seal to us: the data key copy of a consent is sealed to the key in our entry.
   const ownKey = Buffer.from(ownBox.publicKey).toString("base64");
-  const update = await send.send(COMMANDS, "se.hubnet.directory.update-partner.v1", `partner:${partner}`, {
+  const update = await send.send(COMMANDS, "se.hubnet.directory.update-partner.v1", {
     partner_id: partner,
     encryption_public_key: ownKey,
   });
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
 
   const consentId = `C-${randomUUID()}`;
   const now = new Date();
-  const consent = await send.send(COMMANDS, "se.hubnet.consent.record.v1", consentId, {
+  const consent = await send.send(COMMANDS, "se.hubnet.consent.record.v1", {
     consent_id: consentId,
     sealed_personnummer: sealTo(referralsBox, Buffer.from(aResident(), "ascii")),
     partner_ids: [partner, service.partner_id],
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
 
   const referralId = `R-${randomUUID()}`;
   const contact = JSON.stringify({ name: "Amina Example", phone: "+46700000000", email: null, language: "so", note: null });
-  const create = await send.send(COMMANDS, "se.hubnet.referral.create.v1", referralId, {
+  const create = await send.send(COMMANDS, "se.hubnet.referral.create.v1", {
     referral_id: referralId,
     service_id: service.id,
     hub_id: service.hub_ids[0],
