@@ -23,6 +23,8 @@ from hubnet_common.sdk.signing import (
     canonical_form,
     check_signature,
     key_id,
+    prove_possession,
+    proves_possession,
     public_signing_key,
     signature_of,
 )
@@ -107,6 +109,16 @@ def test_the_webhook_signature():
     verify(body, vector["header"], vector["secret"], now=vector["timestamp"] + 60)
     with pytest.raises(SignatureInvalid):
         verify(body + b" ", vector["header"], vector["secret"], now=vector["timestamp"])
+
+
+def test_the_proof_of_a_new_signing_key():
+    vector = load("possession-proof.json")
+    public = vector["new_public_key_file"]
+    assert public_signing_key(vector["new_private_key_file"]) == public
+    assert vector["statement"] == f"hubnet possession v1\n{vector['partner_id']}\n{key_id(public)}"
+    assert prove_possession(vector["new_private_key_file"], vector["partner_id"]) == vector["proof"]
+    assert proves_possession(public, vector["partner_id"], vector["proof"])
+    assert not proves_possession(public, "someone-else", vector["proof"])
 
 
 def test_personnummer_normalisation_and_the_sealed_number():

@@ -330,20 +330,16 @@ def example_record(model: type[Message]) -> dict[str, Any]:
     return {
         "topic": topic,
         "key": body.subject(),
-        "key_template": key_template(body),
+        "key_template": key_template(model),
         "headers": {name: value.decode() for name, value in headers},
         "payload": json.loads(raw),
     }
 
 
-def key_template(body: Message) -> str:
+def key_template(model: type[Message]) -> str:
     """How the record key (the aggregate id) is made from the body, e.g. `partner:{partner_id}`: the
-    example's key with each body field's value in it replaced by the field's name in braces."""
-    template = body.subject()
-    for name, value in body:
-        if isinstance(value, str) and value and value in template:
-            template = template.replace(value, "{" + name + "}", 1)
-    return template
+    model's own key with each field standing for itself in braces."""
+    return model.model_construct(**{name: "{" + name + "}" for name in model.model_fields}).subject()
 
 
 # --- the document -------------------------------------------------------------------------------

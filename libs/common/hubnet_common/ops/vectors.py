@@ -23,7 +23,7 @@ from hubnet_common.ops.fixed_keys import (
 from hubnet_common.sdk.data_key import answer_statement, signed_answer
 from hubnet_common.sdk.participant import InvalidPersonalNumber, normalise
 from hubnet_common.sdk.sealing import ContactDetails
-from hubnet_common.sdk.signing import Signer, canonical_form, key_id
+from hubnet_common.sdk.signing import Signer, canonical_form, key_id, prove_possession
 from hubnet_common.sdk.webhook_signature import sign as sign_webhook
 
 NOTE = "Fixed test keys: never use them for anything real. Base64 is the standard alphabet with padding."
@@ -178,6 +178,24 @@ def webhook_signature() -> dict[str, Any]:
     }
 
 
+def possession_proof() -> dict[str, Any]:
+    seed = signing_seed(f"vector partner-{PARTNER} rotated")
+    public = signing_public(seed)
+    return {
+        "what": "The proof of a RotateSigningKey (se.hubnet.directory.rotate-signing-key.v1): base64 of the new "
+        "key's Ed25519 signature over the UTF-8 statement: 'hubnet possession v1', the partner id and the new "
+        "key's id, each line ended by a newline but the last. Ed25519 signatures are deterministic: yours must be "
+        "these bytes.",
+        "note": NOTE,
+        "partner_id": PARTNER,
+        "new_private_key_file": seed,
+        "new_public_key_file": public,
+        "new_key_id": key_id(public),
+        "statement": f"hubnet possession v1\n{PARTNER}\n{key_id(public)}",
+        "proof": prove_possession(seed, PARTNER),
+    }
+
+
 _NUMBERS = (
     "19811228-9874",
     "198112289874",
@@ -231,6 +249,7 @@ VECTORS = {
     "sealed-data-key.json": sealed_data_key,
     "webhook-signature.json": webhook_signature,
     "personnummer.json": personnummer,
+    "possession-proof.json": possession_proof,
 }
 
 

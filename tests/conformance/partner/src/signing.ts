@@ -54,9 +54,19 @@ export class Signer {
     this.keyId = keyId(this.publicKey);
   }
 
+  /** Base64 of the Ed25519 signature over the UTF-8 bytes of `text`. */
+  sign(text: string): string {
+    return sign(null, Buffer.from(text, "utf8"), this.privateKey).toString("base64");
+  }
+
   /** The `v2;key=…;sig=…` value over `text`. */
   signature(text: string): string {
-    return `v2;key=${this.keyId};sig=${sign(null, Buffer.from(text), this.privateKey).toString("base64")}`;
+    return `v2;key=${this.keyId};sig=${this.sign(text)}`;
+  }
+
+  /** What a RotateSigningKey to this (new) key carries as `proof`. */
+  possessionProof(partnerId: string): string {
+    return this.sign(`hubnet possession v1\n${partnerId}\n${this.keyId}`);
   }
 }
 

@@ -47,6 +47,12 @@ export function checkVectors(directory: string): number {
     checked++;
   }
 
+  const possession = load("possession-proof.json");
+  const rotated = new Signer(b64(possession.new_private_key_file));
+  equal("new key id", rotated.keyId, possession.new_key_id);
+  equal("possession proof", rotated.possessionProof(possession.partner_id), possession.proof);
+  checked++;
+
   const pnr = load("personnummer.json");
   const today = new Date(pnr.today + "T12:00:00Z");
   for (const c of pnr.normalisation) {
