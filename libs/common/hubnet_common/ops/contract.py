@@ -339,7 +339,8 @@ def example_record(model: type[Message]) -> dict[str, Any]:
 def key_template(model: type[Message]) -> str:
     """How the record key (the aggregate id) is made from the body, e.g. `partner:{partner_id}`: the
     model's own key with each field standing for itself in braces."""
-    return model.model_construct(**{name: "{" + name + "}" for name in model.model_fields}).subject()
+    placeholders: dict[str, Any] = {name: "{" + name + "}" for name in model.model_fields}
+    return model.model_construct(None, **placeholders).subject()
 
 
 # --- the document -------------------------------------------------------------------------------
