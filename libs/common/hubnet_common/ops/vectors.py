@@ -61,6 +61,11 @@ def _record_case(name: str, topic: str, key: str | None, headers: list[tuple[str
     }
 
 
+# What JSON escapes differently from language to language: quotes, backslash, a tab, DEL, a slash,
+# a character above U+FFFF (a surrogate pair).
+ESCAPED_KEY = 'R-"1"\\2\t3\x7f4/5\U0001f600'
+
+
 def signed_record() -> dict[str, Any]:
     ce = [
         ("ce_specversion", "1.0"),
@@ -77,10 +82,12 @@ def signed_record() -> dict[str, Any]:
     non_ascii = [(n, "Göteborg – Ängby ✓" if n == "ce_subject" else v) for n, v in ce]
     return {
         "what": "The signed form (v2) of a Kafka record and its Ed25519 signature: the hubnet_signature header. "
-        "canonical_form is compact JSON (no spaces), keys sorted, every non-ASCII character escaped as \\uXXXX "
-        "with lowercase hex (UTF-16 surrogate pairs above U+FFFF), of: body_sha256 (lowercase hex), headers (every "
-        "ce_* header, content-type and traceparent, as [name, value] sorted by name), key (the record key as text, "
-        "or null), topic (without the deployment's prefix), v = 2. The signature is Ed25519 (RFC 8032) over the "
+        "canonical_form is compact JSON (no spaces), keys sorted, every character outside printable ASCII "
+        "(U+0020 to U+007E) escaped: \\b \\t \\n \\f \\r as those, any other (U+007F DEL too) as \\uXXXX with "
+        "lowercase hex (UTF-16 surrogate pairs above U+FFFF), '\"' and '\\' as \\\" and \\\\, '/' as it is; of: "
+        "body_sha256 (lowercase hex), headers (every ce_* header, content-type and traceparent, as [name, value] "
+        "sorted by name; a signed header twice is refused), key (the record key as UTF-8 text, or null), topic "
+        "(without the deployment's prefix), v = 2. The signature is Ed25519 (RFC 8032) over the "
         "canonical form's bytes, in the header as v2;key=<key id>;sig=<base64 of the 64-byte signature>.",
         "note": NOTE,
         "signing_key": _key_pair(PARTNER_SEED),
@@ -88,6 +95,7 @@ def signed_record() -> dict[str, Any]:
         "cases": [
             _record_case("a command", "referral.commands.v1", ce[5][1], ce, body),
             _record_case("no record key, non-ASCII header", "referral.commands.v1", None, non_ascii, body),
+            _record_case("JSON escapes in the record key", "referral.commands.v1", ESCAPED_KEY, ce, body),
         ],
     }
 
