@@ -9,6 +9,7 @@ referrals HTTP API, that the referral it made is there as it said."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import shutil
@@ -19,6 +20,9 @@ import pytest
 
 from hubnet_common.ops.local.credentials import password
 from hubnet_common.ops.local.identities import issuer, local_secret, partner_tokens
+from hubnet_common.sdk.keys import read_key
+from hubnet_common.sdk.sealing import open_contact, open_with_data_key
+from tests.e2e.stack import data_key_of
 from tests.integration.served import get, served_alone
 
 pytestmark = pytest.mark.integration
@@ -27,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PARTNER_DIR = Path(__file__).parent / "partner"
 # a partner whose system other tests seldom send as: its replies topic is all this test's
 PARTNER = "gardstensbostader"
+NEED = "Vill börja arbeta inom vården, gärna på kvällstid."
 STEPS = ("vectors", "kafka-login", "token", "directory", "encryption-key", "consent", "data-key", "referral", "fact")
 
 
@@ -65,6 +70,7 @@ def partner_environment(kafka_bootstrap: str, referrals_url: str, keys_dir: Path
         "PARTNER_X25519_KEY": str(keys_dir / f"partner-{PARTNER}.x25519.key"),
         "REFERRALS_SIGNING_PUB": str(keys_dir / "service-referrals.ed25519.pub"),
         "REFERRALS_X25519_PUB": str(keys_dir / "service-referrals.x25519.pub"),
+        "REFERRAL_NEED": NEED,
     }
 
 
@@ -93,7 +99,7 @@ async def test_a_partner_in_typescript_refers_a_resident_from_the_contract_alone
     assert referral["answer"] == "se.hubnet.command.accepted.v1"
     assert fact["type"] == "se.hubnet.referral.requested.v1"
     assert fact["signed_by"] == "urn:hubnet:service:referrals"
-    assert steps["data-key"] == {"step": "data-key", "verified": True, "bytes": 32}
+    assert (steps["data-key"]["verified"], steps["data-key"]["bytes"]) == (True, 32)
 
     status, stored = await get(referrals, f"/referral?id={referral['referral_id']}", partner_tokens(PARTNER).token())
     assert status == 200, stored
@@ -102,3 +108,10 @@ async def test_a_partner_in_typescript_refers_a_resident_from_the_contract_alone
     assert (stored["service_id"], stored["hub_id"]) == (steps["directory"]["service_id"], steps["directory"]["hub_id"])
     assert stored["status"] == fact["status"] == "requested"
     assert stored["need"].startswith("sealed:v2:")  # the service holds it only as sealed
+
+    # the same data key as the SDK's copy, and what the partner sealed opens with it
+    own_key = read_key(network_keys / f"partner-{PARTNER}.x25519.key")
+    data_key = await asyncio.to_thread(data_key_of, referrals, consent["participant_ref"], PARTNER, own_key)
+    assert hashlib.sha256(data_key).hexdigest() == steps["data-key"]["sha256"]
+    assert open_with_data_key(stored["need"], data_key) == NEED
+    assert open_contact(stored["sealed_contact"], data_key).name == "Amina Example"

@@ -1,7 +1,7 @@
 // A partner system written from docs/contract/ and docs/openapi/ alone: it checks itself against
 // the vectors, then records a consent, creates a referral and opens its copy of the data key on a
 // real hubnet. Each step prints one JSON line; the first failure prints {"step": "failed", …}.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Api, checkDataKeyAnswer, Tokens, type DataKeyAnswer } from "./http.js";
 import { connect, endOffsets, reader, recordKeys, sender, type Record } from "./kafka.js";
@@ -113,7 +113,8 @@ async function main(): Promise<void> {
   checkDataKeyAnswer(answer as DataKeyAnswer, ref, partner, services);
   const dataKey = openSealed(answer.sealed_key, ownBox);
   if (dataKey.length !== 32) throw new Error(`a data key of ${dataKey.length} bytes`);
-  print("data-key", { verified: true, bytes: dataKey.length });
+  // its hash, not the key: enough for whoever runs this to compare with their own copy
+  print("data-key", { verified: true, bytes: dataKey.length, sha256: createHash("sha256").update(dataKey).digest("hex") });
 
   const referralId = `R-${randomUUID()}`;
   const contact = JSON.stringify({ name: "Amina Example", phone: "+46700000000", email: null, language: "so", note: null });
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
     participant_ref: ref,
     purpose: "work",
     consent_id: consentId,
-    need: sealUnder(dataKey, "Vill börja arbeta inom vården."),
+    need: sealUnder(dataKey, env("REFERRAL_NEED")),
     sealed_contact: sealUnder(dataKey, contact),
   });
   const created = accepted(await read.answer(replies, create), "CreateReferral");
