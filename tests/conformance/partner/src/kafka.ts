@@ -11,7 +11,6 @@ export interface KafkaSettings {
   password: string;
   mechanism: "scram-sha-512" | "scram-sha-256";
   tlsCaFile?: string;
-  topicPrefix: string; // your deployment's prefix, given by the operators ("" for none)
 }
 
 export interface Record {

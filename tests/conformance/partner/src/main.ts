@@ -57,7 +57,6 @@ async function main(): Promise<void> {
     password: env("KAFKA_PASSWORD"),
     mechanism: env("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512").toLowerCase() as "scram-sha-512",
     tlsCaFile: process.env.KAFKA_TLS_CA || undefined,
-    topicPrefix: prefix,
   });
   const directoryEnd = await endOffsets(kafka, prefix + DIRECTORY);
   const read = reader(kafka, `partner.${partner}.conformance-${randomUUID()}`, services, prefix);
