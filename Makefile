@@ -57,6 +57,11 @@ ASYNCAPI_SPECS := tests/contract/asyncapi/node_modules/.package-lock.json
 $(ASYNCAPI_SPECS): tests/contract/asyncapi/package-lock.json
 	@cd tests/contract/asyncapi && npm ci --ignore-scripts --no-audit --no-fund --silent
 
+# The TypeScript partner that tests/conformance/test_node_partner.py builds and runs, from its lock file.
+CONFORMANCE_PARTNER := tests/conformance/partner/node_modules/.package-lock.json
+$(CONFORMANCE_PARTNER): tests/conformance/partner/package-lock.json
+	@cd tests/conformance/partner && npm ci --ignore-scripts --no-audit --no-fund --silent
+
 lock: $(STAMP)
 	$(VENV)/bin/uv pip compile -q requirements.in -o requirements.lock --python-version 3.11
 
@@ -84,7 +89,7 @@ status:
 run: up
 	@source $(ENV_FILE) && $(VENV)/bin/hubnet demo $(if $(ONCE),--once,)
 
-test: up browser $(ASYNCAPI_SPECS)
+test: up browser $(ASYNCAPI_SPECS) $(CONFORMANCE_PARTNER)
 	@source $(ENV_FILE) && $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: up

@@ -143,3 +143,12 @@ def test_the_integration_guide_says_what_to_do_about_every_refusal_code(document
     guide = (DOCS / "README.md").read_text(encoding="utf-8")
     codes = {code for op in document["operations"].values() for code in op.get("x-hubnet-refusal-codes", {})}
     assert sorted(code for code in codes if f"`{code}`" not in guide) == []
+
+
+def test_each_messages_record_key_is_made_from_its_body_as_the_contract_says(document):
+    """A partner keys a command by its `x-hubnet-record-key`, filled from the body it sends."""
+    for name, message in document["components"]["messages"].items():
+        example = message["examples"][0]
+        filled = message["x-hubnet-record-key"].format_map(example["payload"])
+        assert filled == example["headers"]["ce_subject"], name
+        assert "{" not in filled, name

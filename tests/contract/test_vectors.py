@@ -23,6 +23,8 @@ from hubnet_common.sdk.signing import (
     canonical_form,
     check_signature,
     key_id,
+    prove_possession,
+    proves_possession,
     public_signing_key,
     signature_of,
 )
@@ -61,10 +63,12 @@ def test_the_signed_form_and_its_signature_are_the_sdks(case):
 
 
 def test_the_signed_form_escapes_non_ascii_with_lowercase_hex_and_a_null_key():
-    [_, non_ascii] = load("signed-record.json")["cases"]
+    [_, non_ascii, escaped] = load("signed-record.json")["cases"]
     assert "\\u00f6" in non_ascii["canonical_form"] and "\\u2713" in non_ascii["canonical_form"]
     assert '"key":null' in non_ascii["canonical_form"]
     assert "x-not-signed" not in non_ascii["canonical_form"]
+    # what JSON libraries write differently: DEL escaped, a surrogate pair, a tab as \t, '/' unescaped
+    assert '"key":"R-\\"1\\"\\\\2\\t3\\u007f4/5\\ud83d\\ude00"' in escaped["canonical_form"]
 
 
 @pytest.mark.parametrize("case", load("key-id.json")["cases"], ids=lambda c: c["key_id"][:20])
@@ -107,6 +111,16 @@ def test_the_webhook_signature():
     verify(body, vector["header"], vector["secret"], now=vector["timestamp"] + 60)
     with pytest.raises(SignatureInvalid):
         verify(body + b" ", vector["header"], vector["secret"], now=vector["timestamp"])
+
+
+def test_the_proof_of_a_new_signing_key():
+    vector = load("possession-proof.json")
+    public = vector["new_public_key_file"]
+    assert public_signing_key(vector["new_private_key_file"]) == public
+    assert vector["statement"] == f"hubnet possession v1\n{vector['partner_id']}\n{key_id(public)}"
+    assert prove_possession(vector["new_private_key_file"], vector["partner_id"]) == vector["proof"]
+    assert proves_possession(public, vector["partner_id"], vector["proof"])
+    assert not proves_possession(public, "someone-else", vector["proof"])
 
 
 def test_personnummer_normalisation_and_the_sealed_number():

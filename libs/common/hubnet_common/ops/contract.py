@@ -330,9 +330,17 @@ def example_record(model: type[Message]) -> dict[str, Any]:
     return {
         "topic": topic,
         "key": body.subject(),
+        "key_template": key_template(model),
         "headers": {name: value.decode() for name, value in headers},
         "payload": json.loads(raw),
     }
+
+
+def key_template(model: type[Message]) -> str:
+    """How the record key (the aggregate id) is made from the body, e.g. `partner:{partner_id}`: the
+    model's own key with each field standing for itself in braces."""
+    placeholders: dict[str, Any] = {name: "{" + name + "}" for name in model.model_fields}
+    return model.model_construct(None, **placeholders).subject()
 
 
 # --- the document -------------------------------------------------------------------------------
@@ -398,7 +406,10 @@ def _message(model: type[Message], shared: dict[str, Any]) -> dict[str, Any]:
         "correlationId": {"location": "$message.header#/ce_id"},
         "bindings": {
             "kafka": {
-                "key": {"type": "string", "description": "the aggregate id (ce_subject)"},
+                "key": {
+                    "type": "string",
+                    "description": f"the aggregate id (ce_subject): {record['key_template']}",
+                },
                 "bindingVersion": "0.5.0",
             }
         },
@@ -413,6 +424,7 @@ def _message(model: type[Message], shared: dict[str, Any]) -> dict[str, Any]:
         "x-hubnet-ce-type": model.ce_type,
         "x-hubnet-schema": f"schemas/{model.ce_type}.json",
         "x-hubnet-kind": "command" if issubclass(model, Command) else "fact",
+        "x-hubnet-record-key": record["key_template"],
     }
     if doc and doc not in (inspect.getdoc(Command), inspect.getdoc(Message), inspect.getdoc(messages.Fact)):
         message["summary"] = doc.split("\n\n")[0].replace("\n", " ")

@@ -23,7 +23,7 @@ from hubnet_common.ops.fixed_keys import (
 from hubnet_common.sdk.data_key import answer_statement, signed_answer
 from hubnet_common.sdk.participant import InvalidPersonalNumber, normalise
 from hubnet_common.sdk.sealing import ContactDetails
-from hubnet_common.sdk.signing import Signer, canonical_form, key_id
+from hubnet_common.sdk.signing import Signer, canonical_form, key_id, prove_possession
 from hubnet_common.sdk.webhook_signature import sign as sign_webhook
 
 NOTE = "Fixed test keys: never use them for anything real. Base64 is the standard alphabet with padding."
@@ -61,6 +61,11 @@ def _record_case(name: str, topic: str, key: str | None, headers: list[tuple[str
     }
 
 
+# What JSON escapes differently from language to language: quotes, backslash, a tab, DEL, a slash,
+# a character above U+FFFF (a surrogate pair).
+ESCAPED_KEY = 'R-"1"\\2\t3\x7f4/5\U0001f600'
+
+
 def signed_record() -> dict[str, Any]:
     ce = [
         ("ce_specversion", "1.0"),
@@ -77,10 +82,12 @@ def signed_record() -> dict[str, Any]:
     non_ascii = [(n, "Göteborg – Ängby ✓" if n == "ce_subject" else v) for n, v in ce]
     return {
         "what": "The signed form (v2) of a Kafka record and its Ed25519 signature: the hubnet_signature header. "
-        "canonical_form is compact JSON (no spaces), keys sorted, every non-ASCII character escaped as \\uXXXX "
-        "with lowercase hex (UTF-16 surrogate pairs above U+FFFF), of: body_sha256 (lowercase hex), headers (every "
-        "ce_* header, content-type and traceparent, as [name, value] sorted by name), key (the record key as text, "
-        "or null), topic (without the deployment's prefix), v = 2. The signature is Ed25519 (RFC 8032) over the "
+        "canonical_form is compact JSON (no spaces), keys sorted, every character outside printable ASCII "
+        "(U+0020 to U+007E) escaped: \\b \\t \\n \\f \\r as those, any other (U+007F DEL too) as \\uXXXX with "
+        "lowercase hex (UTF-16 surrogate pairs above U+FFFF), '\"' and '\\' as \\\" and \\\\, '/' as it is; of: "
+        "body_sha256 (lowercase hex), headers (every ce_* header, content-type and traceparent, as [name, value] "
+        "sorted by name; a signed header twice is refused), key (the record key as UTF-8 text, or null), topic "
+        "(without the deployment's prefix), v = 2. The signature is Ed25519 (RFC 8032) over the "
         "canonical form's bytes, in the header as v2;key=<key id>;sig=<base64 of the 64-byte signature>.",
         "note": NOTE,
         "signing_key": _key_pair(PARTNER_SEED),
@@ -88,6 +95,7 @@ def signed_record() -> dict[str, Any]:
         "cases": [
             _record_case("a command", "referral.commands.v1", ce[5][1], ce, body),
             _record_case("no record key, non-ASCII header", "referral.commands.v1", None, non_ascii, body),
+            _record_case("JSON escapes in the record key", "referral.commands.v1", ESCAPED_KEY, ce, body),
         ],
     }
 
@@ -125,9 +133,11 @@ def data_key_sealing() -> dict[str, Any]:
     return {
         "what": "A value sealed under a resident's data key: 'sealed:v2:' + base64(nonce ‖ MAC ‖ ciphertext) of "
         "libsodium's crypto_secretbox (XSalsa20-Poly1305; 24-byte nonce, 16-byte Poly1305 MAC) over the UTF-8 "
-        "plaintext. Contact details are the JSON of ContactDetails (sdk/sealing.py). Draw a random nonce for each "
-        "value you seal; the vectors give theirs so the output can be compared.",
+        "plaintext. Contact details (sealed_contact) are the JSON of an object that contact_details_schema "
+        "describes. Draw a random nonce for each value you seal; the vectors give theirs so the output can be "
+        "compared.",
         "note": NOTE,
+        "contact_details_schema": ContactDetails.model_json_schema(),
         "data_key": b64(DATA_KEY),
         "cases": cases,
     }
@@ -173,6 +183,24 @@ def webhook_signature() -> dict[str, Any]:
         "timestamp": timestamp,
         "body": body,
         "header": sign_webhook(body.encode(), secret, timestamp),
+    }
+
+
+def possession_proof() -> dict[str, Any]:
+    seed = signing_seed(f"vector partner-{PARTNER} rotated")
+    public = signing_public(seed)
+    return {
+        "what": "The proof of a RotateSigningKey (se.hubnet.directory.rotate-signing-key.v1): base64 of the new "
+        "key's Ed25519 signature over the UTF-8 statement: 'hubnet possession v1', the partner id and the new "
+        "key's id, each line ended by a newline but the last. Ed25519 signatures are deterministic: yours must be "
+        "these bytes.",
+        "note": NOTE,
+        "partner_id": PARTNER,
+        "new_private_key_file": seed,
+        "new_public_key_file": public,
+        "new_key_id": key_id(public),
+        "statement": f"hubnet possession v1\n{PARTNER}\n{key_id(public)}",
+        "proof": prove_possession(seed, PARTNER),
     }
 
 
@@ -229,6 +257,7 @@ VECTORS = {
     "sealed-data-key.json": sealed_data_key,
     "webhook-signature.json": webhook_signature,
     "personnummer.json": personnummer,
+    "possession-proof.json": possession_proof,
 }
 
 

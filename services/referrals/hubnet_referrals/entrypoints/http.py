@@ -4,7 +4,7 @@ docs/openapi/referrals.json). Who asks comes from the bearer token (hubnet_commo
     GET /referral?id=R-…        one referral with its full history, for its sender and receiver
     GET /audit?id=R-…           who asked what of it, when, and the answers, for the same two
     GET /referrals[?role=sender|receiver][&status=S]   the caller's partner's referrals
-    GET /directory              partners (with public keys), hubs, services
+    GET /directory              partners (with X25519 keys), hubs, services; unsigned
     GET /report[?group_by=hub,month][&since=YYYY-MM][&until=YYYY-MM][&format=json|csv|table]
     GET /data-key?participant_ref=…   the resident's data key sealed to the caller's partner
     GET /services, /organizations, … the directory in HSDS 3.0 shape (entrypoints/hsds.py)
@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from hubnet_common.sdk.data_key import signed_answer
 from hubnet_common.service import reporting
@@ -85,6 +85,44 @@ class AuditEntry(BaseModel):
     answered_at: datetime
 
 
+class DirectoryPartner(BaseModel):
+    id: str
+    name: str
+    active: bool
+    encryption_public_key: str | None = Field(description="base64 X25519 key contact details are sealed to")
+
+
+class DirectoryHub(BaseModel):
+    id: str
+    name: str
+    active: bool
+
+
+class DirectoryService(BaseModel):
+    id: str
+    partner_id: str = Field(description="who runs it, and receives its referrals")
+    name: str
+    active: bool
+    hub_ids: list[str] = Field(description="the hubs it is offered at")
+    available_places: int | None = Field(description="free places; null: not counted")
+    capacity_updated_at: datetime | None
+    ack_within_days: int
+    answer_within_days: int
+    eligibility: str
+    languages: list[str]
+    contact_email: str
+    contact_phone: str
+
+
+class Directory(BaseModel):
+    """The directory as this service holds it, unsigned and without signing keys: a partner that
+    must trust an entry (a key) reads `directory.v1` and verifies each record (docs/contract/README.md)."""
+
+    partners: list[DirectoryPartner]
+    hubs: list[DirectoryHub]
+    services: list[DirectoryService]
+
+
 class DataKeyCopy(BaseModel):
     participant_ref: str
     partner: str
@@ -122,8 +160,8 @@ def router(runtime: Runtime) -> APIRouter:
         async with runtime.pool.acquire() as conn:
             return await read_model.referrals_of(conn, partner, role=role, status=status)
 
-    @api.get("/directory")
-    async def directory(who: Authenticated) -> dict[str, Any]:
+    @api.get("/directory", response_model=Directory)
+    async def directory(who: Authenticated) -> Any:
         async with runtime.pool.acquire() as conn:
             return await read_model.directory(conn)
 

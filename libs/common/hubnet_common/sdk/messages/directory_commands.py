@@ -67,10 +67,11 @@ class UpdatePartner(Command):
 
 class RotateSigningKey(Command):
     """A partner's new message-signing key. Signed with a key still valid, and carrying `proof`:
-    the new key's own signature naming the partner (`hubnet_common.sdk.signing.prove_possession`),
-    so no partner can claim a key it does not hold. The partner's other keys stay valid until
+    the new key's own Ed25519 signature, in base64, over the UTF-8 lines `hubnet possession v1`, the
+    partner id and the new key's id, joined by a newline each, so no partner can claim a key it does not
+    hold. The partner's other keys stay valid until
     `previous_valid_until` (default: a day after the rotation), so messages already on their way
-    are still accepted. Make one with `RotateSigningKey.to(partner_id, new_private_key)`."""
+    are still accepted. (The Python SDK makes one with `RotateSigningKey.to(partner_id, new_private_key)`.)"""
 
     ce_type = "se.hubnet.directory.rotate-signing-key.v1"
     topic = TOPIC

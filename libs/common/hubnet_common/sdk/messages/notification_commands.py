@@ -67,8 +67,9 @@ class Unsubscribe(Command):
 
 class RegisterWebhook(Command):
     """The service makes the endpoint's secret, which signs every delivery (HMAC-SHA256,
-    `hubnet_common.sdk.webhook_signature`), and answers with it sealed to the partner's X25519 key
-    (`CommandAccepted.sealed_secret`; open it with `webhook_signature.open_secret`). Registering the
+    docs/contract/vectors/webhook-signature.json), and answers with it sealed to the partner's X25519 key
+    (`CommandAccepted.sealed_secret`: `sealed-secret:v1:` + base64 of a sealed box; open it with your
+    X25519 key pair). Registering the
     same webhook again replaces its secret. No secret travels in the command (docs/adr/0008-webhook-secrets.md)."""
 
     ce_type = "se.hubnet.webhook.register.v1"

@@ -130,9 +130,9 @@ class RecordConsent(Command):
     """A resident's consent (samtycke): to which partners, for what, how, when and until when.
 
     It gives partners the resident's data key, so the sender proves it knows the resident:
-    `sealed_personnummer` (hubnet_common.sdk.participant.seal_personnummer) is required, a ref alone is
-    refused (`resident-unproven`). The answer carries the resident's `participant_ref`; a ref given
-    too must be theirs."""
+    `sealed_personnummer` (the normalised number in a sealed box to the referrals service's X25519 key,
+    docs/contract/vectors/personnummer.json) is required, a ref alone is refused (`resident-unproven`).
+    The answer carries the resident's `participant_ref`; a ref given too must be theirs."""
 
     ce_type = "se.hubnet.consent.record.v1"
     topic = TOPIC
