@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 
 from hubnet_common.sdk.messages.base import Command
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
+from hubnet_common.sdk.participant import custodian_public_key
 from hubnet_common.sdk.partner import PartnerClient, answers_verifier
 from hubnet_common.sdk.signing import own_signer
 from hubnet_common.service.kafka_security import client_security
@@ -84,5 +85,6 @@ def app(settings: PortalSettings | None = None) -> Starlette:
         secure_cookies=settings.secure_cookies,
         issuer=settings.oidc_issuer,
         poll_seconds=settings.inbox_poll_seconds,
+        custodian_key=custodian_public_key(settings.keys_dir) if settings.keys_dir else "",
     )
     return web_app(portal, lifespan)

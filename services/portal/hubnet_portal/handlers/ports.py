@@ -38,6 +38,14 @@ class Services(Protocol):
 
     async def referral(self, token: str, referral_id: str) -> dict[str, Any] | None: ...
 
+    async def directory(self, token: str) -> dict[str, Any]:
+        """Partners, hubs and services (with their places now), as the referrals service lists them."""
+        ...
+
+    async def find_services(self, token: str, hub_id: str, need: str, language: str | None) -> list[str]:
+        """The ids of the services offered at the hub for the need (in the language), by the directory's search."""
+        ...
+
 
 class DataKeys(Protocol):
     async def data_key(self, token: str, participant_ref: str) -> bytes:
