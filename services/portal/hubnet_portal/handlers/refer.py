@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import structlog
+from pydantic import ValidationError
 
 from hubnet_common.sdk.data_key import DataKeyMissing
 from hubnet_common.sdk.messages.base import Command
@@ -95,7 +96,7 @@ async def refer(
             sealed_contact=seal_with_data_key(draft.contact, key),
             need=seal_with_data_key(draft.need, key),
         )
-    except (DataKeyMissing, SealingError):
+    except (DataKeyMissing, SealingError, ValidationError):
         await _withdraw(commands, consent, staff_id)
         return Answer(words=NO_KEY)
     created = await _sent(commands, command, staff_id)
