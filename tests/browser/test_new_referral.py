@@ -231,7 +231,7 @@ async def choose(page, select, value: str, words: str) -> None:
 
 
 async def test_the_whole_create_and_accept_flow_by_keyboard_alone(network, new_page):
-    dsns, addresses, mail_dir = network
+    _dsns, addresses, mail_dir = network
     host = await new_page()
     await keyboard_login(host, addresses["bostadsbolaget"], "/inbox", "bb-amina")
     await tab_to(host, host.get_by_role("link", name="Remittera en invånare"))

@@ -20,10 +20,20 @@ DIRECTORY = {
     ],
     "hubs": [{"id": "hjallbo", "name": "Hjällbo"}, {"id": "biskopsgarden", "name": "Biskopsgården"}],
     "services": [
-        {"id": "sm-coaching", "partner_id": "stadsmissionen", "name": "Jobbcoachning", "available_places": 8,
-         "languages": ["sv", "so"]},
-        {"id": "sm-training", "partner_id": "stadsmissionen", "name": "Arbetsträning", "available_places": 0,
-         "languages": ["sv"]},
+        {
+            "id": "sm-coaching",
+            "partner_id": "stadsmissionen",
+            "name": "Jobbcoachning",
+            "available_places": 8,
+            "languages": ["sv", "so"],
+        },
+        {
+            "id": "sm-training",
+            "partner_id": "stadsmissionen",
+            "name": "Arbetsträning",
+            "available_places": 0,
+            "languages": ["sv"],
+        },
     ],
 }
 SEARCH = {"hub": "hjallbo", "need": "work", "language": ""}
@@ -32,8 +42,17 @@ NUMBER = "19900101-0017"
 
 class Directory(Services):
     def __init__(self):
-        super().__init__({"id": "R-1", "status": "requested", "version": 1, "requested_at": "2026-03-02T09:00:00+00:00",
-                          "sender_partner_id": "stadsmissionen", "receiver_partner_id": "brg", "history": []})
+        super().__init__(
+            {
+                "id": "R-1",
+                "status": "requested",
+                "version": 1,
+                "requested_at": "2026-03-02T09:00:00+00:00",
+                "sender_partner_id": "stadsmissionen",
+                "receiver_partner_id": "brg",
+                "history": [],
+            }
+        )
         self.searched = []
 
     async def directory(self, token):
@@ -48,7 +67,10 @@ class Sent(Commands):
     async def request(self, command, *, timeout=30.0):
         self.sent.append(command)
         return CommandAccepted(
-            command_id="c", command_type=command.ce_type, recipient="r", aggregate_id=command.subject(),
+            command_id="c",
+            command_type=command.ce_type,
+            recipient="r",
+            aggregate_id=command.subject(),
             participant_ref=REF if command.ce_type.endswith("record.v1") else None,
         )
 
@@ -63,9 +85,17 @@ def refer_portal(commands=None):
 
 def form(page: str, **changes) -> dict:
     return {
-        "csrf": csrf_of(page), **SEARCH, "service": "sm-coaching", "personnummer": NUMBER,
-        "consent_partners": "stadsmissionen", "purposes": "work", "method": "written", "valid_until": "2099-01-01",
-        "name": "Hodan Ali", "need_text": "Vill arbeta", **changes,
+        "csrf": csrf_of(page),
+        **SEARCH,
+        "service": "sm-coaching",
+        "personnummer": NUMBER,
+        "consent_partners": "stadsmissionen",
+        "purposes": "work",
+        "method": "written",
+        "valid_until": "2099-01-01",
+        "name": "Hodan Ali",
+        "need_text": "Vill arbeta",
+        **changes,
     }
 
 

@@ -178,9 +178,7 @@ def read(
     if problems:
         return problems
     assert service is not None and valid_until is not None and contact is not None
-    return Draft(
-        search, service, partner_ids, purposes, ConsentMethod(method), now, valid_until, contact, need
-    )
+    return Draft(search, service, partner_ids, purposes, ConsentMethod(method), now, valid_until, contact, need)
 
 
 def _contact(one: Callable[[str], str], search: Search, problems: dict[str, str]) -> ContactDetails | None:

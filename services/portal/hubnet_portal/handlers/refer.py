@@ -24,8 +24,7 @@ from hubnet_portal.handlers.ports import Commands, DataKeys
 
 log = structlog.get_logger(__name__)
 NO_KEY = N_(
-    "Your organisation got no key to the resident's details: it has published no encryption key."
-    " Nothing was sent."
+    "Your organisation got no key to the resident's details: it has published no encryption key. Nothing was sent."
 )
 NOT_SENT = N_("Nothing was sent.")
 # Which field of the form a refusal is about (by its code, or the field of the command it names).
