@@ -24,6 +24,7 @@ from pathlib import Path
 import asyncpg
 
 from bench import catchup, raw
+from bench.cpu import CpuMeter, broker_pid
 from bench.pipeline import running_network
 from hubnet_common.ops.local.kafka_users import environment as kafka_environment
 from hubnet_common.ops.local.services import LocalServices, database_dsn
@@ -142,9 +143,10 @@ async def throughput_phase(rate: float, seconds: float) -> dict:
                     await asyncio.sleep(0.5)
 
             sampling = asyncio.create_task(sample())
-            began = time.time()
-            timeline = await net.offer(consent_id, rate, seconds)
-            await asyncio.sleep(max(0.0, began + seconds - time.time()))
+            async with cpu_meter(net, names).measuring() as meter:
+                began = time.time()
+                timeline = await net.offer(consent_id, rate, seconds)
+                await asyncio.sleep(max(0.0, began + seconds - time.time()))
             sampling.cancel()
             mailed = sum(1 for t in net.mail.first.values() if t <= began + seconds)
             ready = net.ready
@@ -153,9 +155,19 @@ async def throughput_phase(rate: float, seconds: float) -> dict:
         "seconds": seconds,
         "sent": len(timeline.sent),
         "delivered_per_s": round(mailed / seconds, 1),
+        "cpu_ms_per_referral": meter.per_unit(mailed),
         "ready_s": {name: round(s, 2) for name, s in ready.items()},
         "rss_mb": {"idle": idle, "under_load": peak},
     }
+
+
+def cpu_meter(net, databases: dict[str, str]) -> CpuMeter:
+    """CPU of the services, their databases' backends, the broker, and apart the load and the SMTP server."""
+    processes = {name: process.pid for name, process in net.local.processes.items()}
+    processes |= {"load_generator": os.getpid(), "smtp": net.mail.pid}
+    if (broker := broker_pid()) is not None:
+        processes["broker"] = broker
+    return CpuMeter(processes, os.environ["HUBNET_PG_DSN"], tuple(databases.values()))
 
 
 async def main(args: argparse.Namespace) -> dict:
@@ -182,10 +194,18 @@ async def main(args: argparse.Namespace) -> dict:
 
 def table(result: dict) -> str:
     raw_ = result["raw"]
+    cpu = result["throughput"]["cpu_ms_per_referral"]
     lines = [
         f"hubnet bench {result['at']} on {result['machine']}",
         "",
         f"{'measure':<52} {'value':>12}  notes",
+        f"{'CPU per referral: services + PostgreSQL + broker':<52} {cpu['hubnet']:>9} ms  target <= 3 ms",
+        *(
+            f"{'  ' + name:<52} {ms:>9} ms"
+            for name, ms in cpu.items()
+            if name != "hubnet" and name not in ("load_generator", "smtp")
+        ),
+        f"{'  apart: load generator / SMTP server':<52} {cpu.get('load_generator')} / {cpu.get('smtp')} ms",
         f"{'raw produce -> consume':<52} {raw_['produce_consume']['per_second']:>10}/s  "
         f"{raw_['produce_consume']['records']} records of {raw_['record_bytes']} B",
         f"{'raw consume -> store (tx/batch) -> publish':<52} {raw_['consume_store_publish']['per_second']:>10}/s",

@@ -61,6 +61,12 @@ class SinkProcess:
             if referral != "-":
                 self.first_about.setdefault(referral, float(at))
 
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the SMTP sink has not started")
+        return self._process.pid
+
     async def stop(self) -> None:
         """Stop it; what it printed until then is read first."""
         if self._process is None:

@@ -17,6 +17,7 @@ from hubnet_common.sdk.signing import own_signer
 from hubnet_common.service.kafka_security import client_security
 from hubnet_portal.adapters.data_keys import DataKeysOverHttp
 from hubnet_portal.adapters.identity import OpenIdProvider
+from hubnet_portal.adapters.network_reads import NetworkReadsOverHttp
 from hubnet_portal.adapters.services import ServicesOverHttp
 from hubnet_portal.adapters.sessions import InMemorySessions
 from hubnet_portal.adapters.translations import catalogues
@@ -59,6 +60,9 @@ def app(settings: PortalSettings | None = None) -> Starlette:
         leeway_seconds=settings.oidc_leeway_seconds,
     )
     services = ServicesOverHttp(settings.referrals_url, settings.notifications_url)
+    reads = NetworkReadsOverHttp(settings.referrals_url, settings.events_url)
+    if settings.keys_dir is None:
+        raise LookupError("the portal needs HUBNET_KEYS_DIR: the referrals service's public key, to seal numbers to")
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -69,6 +73,7 @@ def app(settings: PortalSettings | None = None) -> Starlette:
             finally:
                 portal.commands = NotStarted()
                 await services.aclose()
+                await reads.aclose()
                 await identity.aclose()
 
     portal = Portal(
@@ -85,6 +90,9 @@ def app(settings: PortalSettings | None = None) -> Starlette:
         secure_cookies=settings.secure_cookies,
         issuer=settings.oidc_issuer,
         poll_seconds=settings.inbox_poll_seconds,
-        custodian_key=custodian_public_key(settings.keys_dir) if settings.keys_dir else "",
+        directory=reads,
+        hub_events=reads,
+        custodian_key=custodian_public_key(settings.keys_dir),
+        calendar_url=(settings.calendar_url or settings.events_url).rstrip("/"),
     )
     return web_app(portal, lifespan)

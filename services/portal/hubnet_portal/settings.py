@@ -14,6 +14,10 @@ class PortalSettings(Settings):
     # The partner's X25519 private key, to open what is sealed to it (default `<keys_dir>/partner-<id>.x25519.key`).
     encryption_key_file: Path | None = None
     http_port: int = 8191
+    # The events service's HTTP API (hub events, asked as the staff member), and the address
+    # residents' calendar apps reach its public /calendar.ics at (default: the same).
+    events_url: str = "http://127.0.0.1:8182"
+    calendar_url: str | None = None
     # The address staff reach the portal at; the login page sends them back to `<it>/signed-in`.
     portal_url: str | None = None
     # A session ends after this long without a request.

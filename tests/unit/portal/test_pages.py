@@ -3,6 +3,7 @@ client: who gets in, what a form needs, the headers every answer carries, the la
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import time
 from urllib.parse import parse_qs, urlparse
@@ -13,6 +14,7 @@ from hubnet_portal.adapters.translations import catalogues
 from hubnet_portal.domain.session import Tokens
 from hubnet_portal.entrypoints.web import Portal, web_app
 from hubnet_portal.handlers.ports import NotLoggedIn
+from nacl.public import PrivateKey
 from starlette.testclient import TestClient
 
 from hubnet_common.sdk.data_key import DataKeyMissing
@@ -21,6 +23,7 @@ from hubnet_common.sdk.sealing import ContactDetails, new_data_key, seal_with_da
 from hubnet_common.service.auth import Caller
 
 ISSUER = "http://idp.test/realms/hubnet"
+CUSTODIAN_KEY = base64.b64encode(bytes(PrivateKey.generate().public_key)).decode()
 DATA_KEY = new_data_key()
 CONTACT = ContactDetails(name="Amina Hassan", phone="070-123 45 67", language="so")
 REFERRAL = {
@@ -85,6 +88,22 @@ class Services:
         return self.the_referral if referral_id == "R-1" else None
 
 
+class NoReads:
+    """The directory and the hub events, empty (tests/unit/portal/test_hub_event_pages.py fills them)."""
+
+    async def services(self, token, search):
+        return []
+
+    async def hubs(self, token):
+        return []
+
+    async def calendar(self, token, hub_id):
+        return []
+
+    async def hub_event(self, token, hub_event_id):
+        return None
+
+
 class DataKeys:
     def __init__(self, key=DATA_KEY):
         self.key, self.asked = key, []
@@ -125,6 +144,10 @@ def portal(identity=None, commands=None, referral=None, data_keys=None) -> tuple
         idle_seconds=1800,
         secure_cookies=False,
         issuer=ISSUER,
+        directory=NoReads(),
+        hub_events=NoReads(),
+        custodian_key=CUSTODIAN_KEY,
+        calendar_url="http://events.test",
     )
     return TestClient(web_app(parts, no_lifespan), follow_redirects=False), parts
 

@@ -101,8 +101,12 @@ StaffMember = Annotated[str, Depends(staff_of)]
 
 def audited(what: str) -> dict[str, Any]:
     """openapi_extra of a route whose every answer the access log records; `what` names the query
-    parameter that says which object was asked for."""
+    or path parameter that says which object was asked for."""
     return {"x-hubnet-audited": what}
+
+
+def asked_for(request: Request, what: str) -> str | None:
+    return request.query_params.get(what) or request.path_params.get(what)
 
 
 def service_api(
@@ -216,8 +220,7 @@ class AccessLog:
                 partner=who.partner if who else None,
                 method=scope["method"],
                 route=route.path,  # type: ignore[union-attr]
-                object_id=(request.query_params.get(what) or (who.who if who else "") or "").replace("\x00", "")
-                or None,
+                object_id=(asked_for(request, what) or (who.who if who else "") or "").replace("\x00", "") or None,
                 status=status,
             )
         except Exception:

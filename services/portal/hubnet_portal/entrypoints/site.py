@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
@@ -28,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hubnet_portal.domain.session import Session
 from hubnet_portal.domain.words import action_words, status_words
 from hubnet_portal.handlers import log_in
-from hubnet_portal.handlers.ports import Commands, DataKeys, IdentityProvider, Services, Sessions
+from hubnet_portal.handlers.ports import Commands, DataKeys, Directory, HubEvents, IdentityProvider, Services, Sessions
 
 HERE = Path(__file__).resolve().parent.parent
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -46,8 +47,11 @@ class Portal:
     idle_seconds: float
     secure_cookies: bool
     issuer: str
+    directory: Directory
+    hub_events: HubEvents
+    custodian_key: str  # the referrals service's X25519 public key: personnummer are sealed to it
+    calendar_url: str  # where residents' calendar apps reach the events service's /calendar.ics
     poll_seconds: int = 5
-    custodian_key: str = ""  # the referrals service's X25519 public key, which personnummer are sealed to
 
     @property
     def session_cookie(self) -> str:
@@ -108,6 +112,14 @@ def local_time(value: str | datetime | None) -> str:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def language_name(code: str, language: str) -> str:
+    """A language's name in the staff member's language (Babel's CLDR data), else its code."""
+    try:
+        return Locale.parse(language).languages.get(code) or code
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 def templates() -> Environment:

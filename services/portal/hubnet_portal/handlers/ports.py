@@ -47,6 +47,24 @@ class Services(Protocol):
         ...
 
 
+class Directory(Protocol):
+    """The network's directory in HSDS shape (the referrals service's /services, /locations)."""
+
+    async def services(self, token: str, search: dict[str, str]) -> list[dict[str, Any]]:
+        """The services matching `search` (HSDS parameters), each with its languages, hubs and capacity."""
+        ...
+
+    async def hubs(self, token: str) -> list[dict[str, Any]]: ...
+
+
+class HubEvents(Protocol):
+    """The events service's reads (GET /hub-events, /hub-events/{id})."""
+
+    async def calendar(self, token: str, hub_id: str | None) -> list[dict[str, Any]]: ...
+
+    async def hub_event(self, token: str, hub_event_id: str) -> dict[str, Any] | None: ...
+
+
 class DataKeys(Protocol):
     async def data_key(self, token: str, participant_ref: str) -> bytes:
         """The resident's data key from the partner's copy, asked as the staff member: DataKeyMissing if none."""
