@@ -42,18 +42,33 @@ def draft(**changes):
     return made
 
 
-def test_the_directorys_services_become_choices_with_their_places_the_full_ones_last():
-    directory = {
-        "partners": [{"id": "stadsmissionen", "name": "Stadsmissionen"}],
-        "services": [
-            {"id": TRAINING.id, "partner_id": "stadsmissionen", "name": "Arbetsträning", "available_places": 0},
-            {"id": COACHING.id, "partner_id": "stadsmissionen", "name": "Jobbcoachning", "available_places": 8},
-            {"id": "closed", "partner_id": "stadsmissionen", "name": "Stängd", "active": False},
-        ],
+def hsds(service_id: str, name: str, places: int | None, status: str = "active") -> dict:
+    return {
+        "id": service_id,
+        "name": name,
+        "status": status,
+        "organization_id": "stadsmissionen",
+        "organization": {"id": "stadsmissionen", "name": "Göteborgs Stadsmission"},
+        "languages": [{"code": "sv"}, {"code": "so"}],
+        "capacities": [] if places is None else [{"available": places}],
     }
-    found = choices([TRAINING.id, COACHING.id, "closed", "unknown"], directory)
-    assert [(c.id, c.available, c.full) for c in found] == [(COACHING.id, 8, False), (TRAINING.id, 0, True)]
-    assert found[0].partner_name == "Stadsmissionen"
+
+
+def test_the_services_found_become_choices_with_their_places_the_full_ones_last():
+    found = choices(
+        [
+            hsds(TRAINING.id, "Arbetsträning", 0),
+            hsds(COACHING.id, "Jobbcoachning", 8),
+            hsds("uncounted", "Vägledning", None),
+            hsds("closed", "Stängd", 3, status="inactive"),
+        ]
+    )
+    assert [(c.id, c.available, c.full) for c in found] == [
+        (COACHING.id, 8, False),
+        ("uncounted", None, False),
+        (TRAINING.id, 0, True),
+    ]
+    assert found[0].partner_name == "Göteborgs Stadsmission" and found[0].languages == ("sv", "so")
 
 
 def test_a_filled_in_form_is_a_draft_valid_to_the_end_of_its_day():

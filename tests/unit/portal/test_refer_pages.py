@@ -11,6 +11,7 @@ from structlog.testing import capture_logs
 
 from hubnet_common.sdk.messages.replies import CommandAccepted
 from hubnet_common.sdk.sealing import generate_encryption_keys
+from tests.unit.portal.test_new_referral import hsds
 from tests.unit.portal.test_pages import Commands, Services, csrf_of, logged_in, portal
 
 CUSTODIAN = generate_encryption_keys()
@@ -55,14 +56,18 @@ class Directory(Services):
                 "history": [],
             }
         )
-        self.searched = []
 
     async def directory(self, token):
         return DIRECTORY
 
-    async def find_services(self, token, hub_id, need, language):
-        self.searched.append((hub_id, need, language))
-        return ["sm-training", "sm-coaching"]
+
+class Search:
+    def __init__(self):
+        self.searched = []
+
+    async def services(self, token, search):
+        self.searched.append(search)
+        return [hsds("sm-training", "Arbetsträning", 0), hsds("sm-coaching", "Jobbcoachning", 8)]
 
 
 class Sent(Commands):
@@ -80,6 +85,7 @@ class Sent(Commands):
 def refer_portal(commands=None):
     client, parts = portal(commands=commands or Sent())
     parts.services = Directory()
+    parts.directory = Search()
     parts.custodian_key = CUSTODIAN.public
     logged_in(client, "/refer")
     return client, parts
@@ -102,12 +108,13 @@ def form(page: str, **changes) -> dict:
 
 
 def test_the_services_found_show_their_places_and_a_full_one_cannot_be_chosen():
-    client, _ = refer_portal()
+    client, parts = refer_portal()
     page = client.get("/refer", params=SEARCH).text
     assert "Lediga platser: 8" in page and "Fullt: inga platser just nu" in page
     [full] = re.findall(r'<input type="radio" id="service-sm-training"[^>]*>', page)
     assert " disabled" in full
     assert "Göteborgs Stadsmission" in page and 'name="personnummer"' in page
+    assert parts.directory.searched == [{"location_id": "hjallbo", "taxonomy_term_id": "work", "language": ""}]
 
 
 def test_a_sent_referral_leads_to_its_page_and_the_number_went_only_sealed():

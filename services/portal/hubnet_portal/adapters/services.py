@@ -34,13 +34,6 @@ class ServicesOverHttp:
     async def directory(self, token: str) -> dict[str, Any]:
         return (await self._get(token, f"{self.referrals_url}/directory", {})).json()
 
-    async def find_services(self, token: str, hub_id: str, need: str, language: str | None) -> list[str]:
-        query: dict[str, Any] = {"location_id": hub_id, "taxonomy_term_id": need, "per_page": 200}
-        if language:
-            query["language"] = language
-        page = (await self._get(token, f"{self.referrals_url}/services", query)).json()
-        return [service["id"] for service in page["contents"]]
-
     async def aclose(self) -> None:
         await self._http.aclose()
 

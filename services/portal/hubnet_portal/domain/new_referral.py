@@ -109,27 +109,21 @@ def search_of(params: Mapping[str, str], hubs: Sequence[str]) -> Search | None:
     return Search(hub, Purpose(need), language or None)
 
 
-def choices(found: Sequence[str], directory: Mapping) -> list[Choice]:
-    """The services found (their ids, as the directory's search answered), with the directory's
-    word on their places and organisation; inactive services are not offered."""
-    partners = {p["id"]: p for p in directory.get("partners", [])}
-    services = {s["id"]: s for s in directory.get("services", [])}
-    made = []
-    for service_id in found:
-        service = services.get(service_id)
-        if service is None or not service.get("active", True):
-            continue
-        partner = partners.get(service["partner_id"], {})
-        made.append(
-            Choice(
-                id=service_id,
-                name=service.get("name", service_id),
-                partner_id=service["partner_id"],
-                partner_name=partner.get("name", service["partner_id"]),
-                available=service.get("available_places"),
-                languages=tuple(service.get("languages") or ()),
-            )
+def choices(found: Sequence[Mapping]) -> list[Choice]:
+    """The services a directory search found (HSDS services with their organisation and
+    capacity), open ones first; inactive services are not offered."""
+    made = [
+        Choice(
+            id=service["id"],
+            name=service.get("name", service["id"]),
+            partner_id=service.get("organization_id", ""),
+            partner_name=(service.get("organization") or {}).get("name", service.get("organization_id", "")),
+            available=next((c.get("available") for c in service.get("capacities") or ()), None),
+            languages=tuple(lang.get("code", "") for lang in service.get("languages") or ()),
         )
+        for service in found
+        if service.get("status", "active") == "active"
+    ]
     return sorted(made, key=lambda c: (c.full, c.name))
 
 

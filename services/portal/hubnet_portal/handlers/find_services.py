@@ -1,12 +1,13 @@
 """Find the services a resident can be referred to: by hub, need and language, from the referrals
-service's directory (its HSDS search), each with the places it has now."""
+service's directory (its HSDS search), each with the places it has now; with the hubs, partners
+and languages the form offers (its /directory)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from hubnet_portal.domain.new_referral import Choice, Search, choices, search_of
-from hubnet_portal.handlers.ports import Services
+from hubnet_portal.handlers.ports import Directory, Services
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class Finding:
     found: list[Choice] = field(default_factory=list)
 
 
-async def find(services: Services, token: str, params: dict[str, str]) -> Finding:
+async def find(services: Services, directory_search: Directory, token: str, params: dict[str, str]) -> Finding:
     directory = await services.directory(token)
     hubs = [(h["id"], h["name"]) for h in directory.get("hubs", []) if h.get("active", True)]
     partners = [(p["id"], p["name"]) for p in directory.get("partners", []) if p.get("active", True)]
@@ -28,5 +29,6 @@ async def find(services: Services, token: str, params: dict[str, str]) -> Findin
         search = None
     if search is None:
         return Finding(hubs, partners, languages)
-    found = await services.find_services(token, search.hub_id, search.need, search.language)
-    return Finding(hubs, partners, languages, search, choices(found, directory))
+    wanted = {"location_id": search.hub_id, "taxonomy_term_id": search.need.value, "language": search.language or ""}
+    found = await directory_search.services(token, wanted)
+    return Finding(hubs, partners, languages, search, choices(found))

@@ -42,10 +42,6 @@ class Services(Protocol):
         """Partners, hubs and services (with their places now), as the referrals service lists them."""
         ...
 
-    async def find_services(self, token: str, hub_id: str, need: str, language: str | None) -> list[str]:
-        """The ids of the services offered at the hub for the need (in the language), by the directory's search."""
-        ...
-
 
 class Directory(Protocol):
     """The network's directory in HSDS shape (the referrals service's /services, /locations)."""

@@ -58,7 +58,7 @@ def routes(pages: Pages) -> list[Route]:
     async def refer_form(request: Request) -> Response:
         session = await pages.staff(request)
         params = {name: request.query_params.get(name, "") for name in SEARCH}
-        finding = await find_services.find(portal.services, session.tokens.access_token, params)
+        finding = await find_services.find(portal.services, portal.directory, session.tokens.access_token, params)
         today = datetime.now(STOCKHOLM).date()
         values: dict[str, Any] = {
             **params,
@@ -70,7 +70,7 @@ def routes(pages: Pages) -> list[Route]:
     async def send(request: Request) -> Response:
         session, form = await pages.csrf_checked(request)
         params = {name: form_text(form.get(name)) or "" for name in SEARCH}
-        finding = await find_services.find(portal.services, session.tokens.access_token, params)
+        finding = await find_services.find(portal.services, portal.directory, session.tokens.access_token, params)
         values = values_of(form)
         if finding.search is None:
             return form_page(session, finding, values, refer.Answer(words=refer.NOT_SENT), 400)
