@@ -59,6 +59,7 @@ REFUSAL = {
     "service-unknown": N_("There is no such service."),
     "service-not-at-hub": N_("The service is not offered at that hub."),
     "hub-unknown": N_("There is no such hub."),
+    "consent-missing": N_("The consent does not cover that organisation or need."),
 }
 UNKNOWN_REFUSAL = N_("The network refused the step.")
 NO_ANSWER = N_("The network did not answer in time. The step may still be taken: look again in a moment.")

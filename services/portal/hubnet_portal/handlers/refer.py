@@ -32,6 +32,7 @@ FIELD_OF_CODE = {
     "invalid-personnummer": "personnummer",
     "resident-unproven": "personnummer",
     "consent-invalid": "consent_partners",
+    "consent-missing": "consent_partners",
     "service-full": "service",
     "service-inactive": "service",
     "service-unknown": "service",
