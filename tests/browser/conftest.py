@@ -47,9 +47,10 @@ async def browser():
 
 
 @contextlib.asynccontextmanager
-async def portal_of(partner: str, urls: dict[str, str], **settings):
-    """A partner's staff portal under uvicorn on a free port, as `hubnet-portal` serves it: yields its address."""
-    port = free_port()
+async def portal_of(partner: str, urls: dict[str, str], port: int | None = None, **settings):
+    """A partner's staff portal under uvicorn (on `port`, or a free one), as `hubnet-portal` serves it:
+    yields its address."""
+    port = port or free_port()
     portal_settings = logged_in(
         f"partner-{partner}",
         PortalSettings(

@@ -22,7 +22,7 @@ class PortalSettings(Settings):
     portal_url: str | None = None
     # A session ends after this long without a request.
     session_idle_minutes: float = 30.0
-    # How often the inbox page asks for new entries.
+    # How often the inbox, the worklist and a referral's page ask whether anything changed.
     inbox_poll_seconds: int = 5
 
     @property

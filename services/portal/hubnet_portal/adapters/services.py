@@ -31,6 +31,9 @@ class ServicesOverHttp:
         answer.raise_for_status()
         return answer.json()
 
+    async def directory(self, token: str) -> dict[str, Any]:
+        return (await self._get(token, f"{self.referrals_url}/directory", {})).json()
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

@@ -54,6 +54,12 @@ REFUSAL = {
     "consent-invalid": N_("The resident's consent does not cover this."),
     "service-full": N_("The service is full."),
     "service-inactive": N_("The service is not open for referrals."),
+    "invalid-personnummer": N_("The personnummer is not valid."),
+    "resident-unproven": N_("The resident's number did not reach the referrals service sealed."),
+    "service-unknown": N_("There is no such service."),
+    "service-not-at-hub": N_("The service is not offered at that hub."),
+    "hub-unknown": N_("There is no such hub."),
+    "consent-missing": N_("The consent does not cover that organisation or need."),
 }
 UNKNOWN_REFUSAL = N_("The network refused the step.")
 NO_ANSWER = N_("The network did not answer in time. The step may still be taken: look again in a moment.")

@@ -9,6 +9,7 @@ Pages never carry personal data in their addresses.
 from __future__ import annotations
 
 import gettext
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -151,6 +153,33 @@ class Pages:
         )
         return HTMLResponse(page, status_code=status)
 
+    def part(self, session: Session, name: str, **context: Any) -> Markup:
+        """A template's HTML in the staff member's language, to put into a page or a live update."""
+        return Markup(
+            self.env.get_template(name).render(
+                _=self.portal.translations[session.language].gettext,
+                lang=session.language,
+                session=session,
+                partner=self.portal.partner,
+                **context,
+            )
+        )
+
+    def with_live(self, session: Session, name: str, live_url: str, **context: Any) -> dict[str, Any]:
+        """A page's context with its live part in it, and where its poller asks for changes."""
+        content = self.part(session, name, **context)
+        return {**context, "content": content, "seen": fingerprint(content), "live_url": live_url}
+
+    def live(self, request: Request, session: Session, name: str, **context: Any) -> Response:
+        """The live part of a page (`#live`), swapped in by the page's poller (templates/poller.html)
+        only when it changed since the page last had it: unchanged, the answer is empty (204), so
+        nothing moves under the staff member's cursor or focus."""
+        content = self.part(session, name, **context)
+        seen = fingerprint(content)
+        if request.query_params.get("seen") == seen:
+            return Response(status_code=204)
+        return self.render(session, "live.html", content=content, seen=seen, live_url=request.url.path)
+
     async def staff(self, request: Request) -> Session:
         return await log_in.current(
             self.portal.sessions,
@@ -165,6 +194,10 @@ class Pages:
         if not session.form_is_ours(form_text(form.get("csrf"))):
             raise PermissionError("a form without this session's CSRF token")
         return session, form
+
+
+def fingerprint(content: str) -> str:
+    return hashlib.sha256(content.encode()).hexdigest()[:24]
 
 
 def form_text(value: Any) -> str | None:

@@ -38,6 +38,10 @@ class Services(Protocol):
 
     async def referral(self, token: str, referral_id: str) -> dict[str, Any] | None: ...
 
+    async def directory(self, token: str) -> dict[str, Any]:
+        """Partners, hubs and services (with their places now), as the referrals service lists them."""
+        ...
+
 
 class Directory(Protocol):
     """The network's directory in HSDS shape (the referrals service's /services, /locations)."""

@@ -1,7 +1,7 @@
 """The staff member's notifications:
 
 GET  /inbox                   unread first
-GET  /inbox/entries           the same entries alone (what the inbox page polls for)
+GET  /inbox/entries           the entries, when they changed (what the inbox page polls for)
 POST /inbox/read              mark one read
 """
 
@@ -32,11 +32,12 @@ def routes(pages: Pages) -> list[Route]:
 
     async def inbox(request: Request) -> Response:
         session = await pages.staff(request)
-        return pages.render(session, "inbox.html", page="inbox", inbox=await inbox_of(session))
+        live = pages.with_live(session, "inbox_entries.html", "/inbox/entries", inbox=await inbox_of(session))
+        return pages.render(session, "inbox.html", page="inbox", **live)
 
     async def inbox_entries(request: Request) -> Response:
         session = await pages.staff(request)
-        return pages.render(session, "inbox_entries.html", inbox=await inbox_of(session))
+        return pages.live(request, session, "inbox_entries.html", inbox=await inbox_of(session))
 
     async def mark_read(request: Request) -> Response:
         session, form = await pages.csrf_checked(request)

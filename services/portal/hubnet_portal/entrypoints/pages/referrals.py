@@ -1,7 +1,9 @@
 """The partner's referrals:
 
 GET  /referrals               the worklist: incoming and outgoing referrals by status
+GET  /referrals/live          the worklist's referrals, when they changed (what its page polls for)
 GET  /referrals/{id}          one referral: status, history, the steps this partner may take
+GET  /referrals/{id}/live     its status, steps and history, when they changed
 POST /referrals/{id}/steps    take one
 POST /referrals/{id}/resident the referral page with the resident's contact details and need opened
 """
@@ -19,7 +21,7 @@ from hubnet_common.sdk.messages.vocabulary import MainActivity
 from hubnet_portal.domain.actions import REASONS, offers
 from hubnet_portal.domain.session import Session
 from hubnet_portal.domain.words import MAIN_ACTIVITY, REASON
-from hubnet_portal.domain.worklist import by_status
+from hubnet_portal.domain.worklist import Group, by_status
 from hubnet_portal.entrypoints.site import Pages, form_int, form_text
 from hubnet_portal.handlers import act
 from hubnet_portal.handlers.open_resident import Opened, open_resident
@@ -31,32 +33,55 @@ REFERRAL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 def routes(pages: Pages) -> list[Route]:
     portal = pages.portal
 
+    async def referrals_of(session: Session) -> dict[str, list[Group]]:
+        token = session.tokens.access_token
+        return {
+            "incoming": by_status(await portal.services.referrals(token, "receiver")),
+            "outgoing": by_status(await portal.services.referrals(token, "sender")),
+        }
+
     async def worklist(request: Request) -> Response:
         session = await pages.staff(request)
-        token = session.tokens.access_token
-        incoming = by_status(await portal.services.referrals(token, "receiver"))
-        outgoing = by_status(await portal.services.referrals(token, "sender"))
-        return pages.render(session, "worklist.html", page="worklist", incoming=incoming, outgoing=outgoing)
+        live = pages.with_live(session, "worklist_live.html", "/referrals/live", **await referrals_of(session))
+        return pages.render(session, "worklist.html", page="worklist", **live)
 
-    async def referral_page(request: Request, session: Session, opened: Opened | None = None) -> Response:
+    async def worklist_live(request: Request) -> Response:
+        session = await pages.staff(request)
+        return pages.live(request, session, "worklist_live.html", **await referrals_of(session))
+
+    def steps_of(found: dict) -> dict:
+        return {
+            "referral": found,
+            "offers": offers(found, portal.partner),
+            "activities": [(activity.value, MAIN_ACTIVITY[activity]) for activity in MainActivity],
+            "reasons": [(reason.value, REASON[reason]) for reason in REASONS],
+        }
+
+    async def found_of(request: Request, session: Session) -> dict | None:
         referral_id = request.path_params["referral_id"]
-        found = await portal.services.referral(session.tokens.access_token, referral_id)
-        if found is None or not REFERRAL_ID.match(referral_id):
+        if not REFERRAL_ID.match(referral_id):
+            return None
+        return await portal.services.referral(session.tokens.access_token, referral_id)
+
+    async def referral_page(request: Request, session: Session) -> Response:
+        found = await found_of(request, session)
+        if found is None:
             return pages.render(session, "not_found.html", 404)
-        if opened is None and request.method == "POST":
+        opened: Opened | None = None
+        if request.method == "POST":
             opened = await open_resident(
                 portal.data_keys, session.tokens.access_token, found, staff_id=session.staff_id
             )
-        return pages.render(
-            session,
-            "referral.html",
-            page="worklist",
-            referral=found,
-            offers=offers(found, portal.partner),
-            activities=[(activity.value, MAIN_ACTIVITY[activity]) for activity in MainActivity],
-            reasons=[(reason.value, REASON[reason]) for reason in REASONS],
-            opened=opened,
-        )
+        live_url = f"/referrals/{found['id']}/live"
+        live = pages.with_live(session, "referral_live.html", live_url, **steps_of(found))
+        return pages.render(session, "referral.html", page="worklist", opened=opened, **live)
+
+    async def referral_live(request: Request) -> Response:
+        session = await pages.staff(request)
+        found = await found_of(request, session)
+        if found is None:
+            return Response(status_code=404)
+        return pages.live(request, session, "referral_live.html", **steps_of(found))
 
     async def referral(request: Request) -> Response:
         return await referral_page(request, await pages.staff(request))
@@ -86,7 +111,9 @@ def routes(pages: Pages) -> list[Route]:
 
     return [
         Route("/referrals", worklist),
+        Route("/referrals/live", worklist_live),
         Route("/referrals/{referral_id}", referral),
+        Route("/referrals/{referral_id}/live", referral_live),
         Route("/referrals/{referral_id}/steps", take_step, methods=["POST"]),
         Route("/referrals/{referral_id}/resident", resident, methods=["POST"]),
     ]
