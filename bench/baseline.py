@@ -604,18 +604,18 @@ class Deliveries:
 
     async def send(self, n) -> None:
         mail = compose(n["address"], n["subject"], n["body"], n["link"], str(n["id"]))
-        handover = self.handover_conns.pop() if self.handover_conns else await asyncpg.connect(self.process.dsn)
-        async with self.slots:
+        async with self.slots:  # a handover connection per session in use, not per mail of the batch
+            handover = self.handover_conns.pop() if self.handover_conns else await asyncpg.connect(self.process.dsn)
             session = self.sessions.pop() if self.sessions else None
             if session is None:
                 session = aiosmtplib.SMTP(hostname="127.0.0.1", port=int(os.environ["HUBNET_SMTP_PORT"]))
                 await session.connect()
             await session.sendmail(SENT_FROM, [n["address"]], mail)
             self.sessions.append(session)
-        await handover.execute(
-            f"UPDATE notifications SET handed_at = clock_timestamp() WHERE id = '{n['id']}' AND status = 'pending'"
-        )
-        self.handover_conns.append(handover)
+            await handover.execute(
+                f"UPDATE notifications SET handed_at = clock_timestamp() WHERE id = '{n['id']}' AND status = 'pending'"
+            )
+            self.handover_conns.append(handover)
         headers = headers_of("se.hubnet.notification.delivered.v1", self.process.keys.source, str(n["id"]),
                              n["traceparent"].split("-")[1])  # fmt: skip
         body = json.dumps(delivered(str(n["id"]), n["source_id"], n["recipient_id"], "email", 1)).encode()
