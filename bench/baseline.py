@@ -49,7 +49,8 @@ notification.events.v1 (2 inbox entries delivered as they are written, 2 mails a
 
 One referral alone in its batches: 39 statements besides 7 BEGIN/COMMIT pairs (about 2 relay
 passes in notifications, 1 in referrals, 1 delivery pass). Under load the batch and pass rows are
-shared, leaving about 15 statements per referral. Besides these, hubnet's pool sends a reset
+shared, leaving 15 to 17 statements per referral (13 per referral, 2 handovers, up to 2
+acceptance statements). Besides these, hubnet's pool sends a reset
 (`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;`) when a unit of work, relay
 pass or delivery pass gives its connection back, and a key missing from the verifier's cache is
 read from signing_keys (every 10 s); the baseline keeps its connections and its keys. Mail: 2 per

@@ -104,28 +104,7 @@ class CpuMeter:
         finally:
             await conn.close()
 
-    def idle(self) -> CpuMeter:
-        """A meter of the same processes, to be opened for a quiet window (see `per_unit`)."""
-        return CpuMeter(self.processes, self.server_dsn, self.databases, self.every)
-
-    def per_unit(self, units: int, *, idle: CpuMeter | None = None, idle_s: float = 0.0, s: float = 0.0):
-        """As `per_unit_gross`, less what each group used in a quiet window of `idle_s` seconds,
-        scaled to the `s` seconds measured: the polling and background loops that run whatever
-        the load, which at a low rate are a large part of the figure."""
-        gross = self.per_unit_gross(units)
-        if idle is None or units <= 0 or idle_s <= 0:
-            return gross
-        apart = {"load_generator", "smtp"}
-        net = {
-            name: round((group.seconds - idle.groups[name].seconds * s / idle_s) * 1000 / units, 3)
-            if name in idle.groups
-            else gross[name]
-            for name, group in self.groups.items()
-        }
-        net["hubnet"] = round(sum(v for name, v in net.items() if name not in apart and v is not None), 3)
-        return net
-
-    def per_unit_gross(self, units: int) -> dict[str, float | None]:
+    def per_unit(self, units: int) -> dict[str, float | None]:
         """Milliseconds of CPU per unit for each group, and `hubnet` (services + PostgreSQL + broker)."""
         if units <= 0:
             return {name: None for name in [*self.groups, "hubnet"]}

@@ -24,6 +24,7 @@ from tests.conftest import free_port
 from tests.integration.referral_steps import accepted, consent, referral
 
 SENDER = "bostadsbolaget"
+START_TIMEOUT_S = 180.0  # three services starting together on a busy machine can take a minute
 
 
 class MailSink(SinkProcess):
@@ -66,7 +67,7 @@ async def running_network(bootstrap: str, databases: dict[str, str], prefix: str
             },
         )
         try:
-            ready = await asyncio.to_thread(local.start_all)
+            ready = await asyncio.to_thread(local.start_all, START_TIMEOUT_S)
             watching = TopicWatcher(bootstrap, [REFERRAL_EVENTS], types={ReferralRequested.ce_type})
             async with watching as watcher, LocalPartnerClient(bootstrap, SENDER) as client:
                 yield Network(local, ready, mail, watcher, client)
