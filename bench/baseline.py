@@ -1,4 +1,5 @@
-"""hubnet's work per referral done by plain code (BENCHMARKS.md, "The work of one referral").
+"""hubnet's work per referral done by plain code (BENCHMARKS.md, "The work of one referral, and a
+baseline that does it").
 
 Three processes like the services: `python -m bench.baseline referrals|events|notifications`.
 Each uses aiokafka, asyncpg, PyNaCl and aiosmtplib and nothing of hubnet: no framework, no

@@ -1,5 +1,6 @@
 """What one referral costs hubnet in records, statements and mails, counted on the local stack
-(`python -m bench.inventory`; BENCHMARKS.md, "The work of one referral").
+(`python -m bench.inventory`; with `--baseline`, the same for bench/baseline.py; BENCHMARKS.md,
+"The work of one referral, and a baseline that does it").
 
 The three services run with fresh topics and databases, as in `make bench`. The databases log
 every statement (`log_statement = all`, set on them alone: the shared server is not restarted and

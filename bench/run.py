@@ -1,5 +1,9 @@
 """`make bench`: hubnet beside a raw Kafka/PostgreSQL baseline, in the same run (BENCHMARKS.md).
 
+The throughput phase's CPU per referral is printed first, beside that of a work-equivalent
+baseline (bench/baseline.py) offered the same load: their ratio is what hubnet's framework costs
+on top of the work itself. `--cost-only` runs just those two phases.
+
 Each phase has topics and databases of its own (deleted afterwards), so one phase's backlog does
 not slow the next. Prints one table and writes it as JSON under .local/bench/.
 """
