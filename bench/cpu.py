@@ -21,7 +21,9 @@ from pathlib import Path
 import asyncpg
 
 TICKS = os.sysconf("SC_CLK_TCK")
-KAFKA_PID_FILE = Path(".local/kafka/kafka.pid")
+# Beside the local broker's users file (the local stack's env names it), so a worktree finds it too.
+_USERS = os.environ.get("HUBNET_LOCAL_KAFKA_USERS")
+KAFKA_PID_FILE = Path(_USERS).parent / "kafka.pid" if _USERS else Path(".local/kafka/kafka.pid")
 
 
 def cpu_seconds(pid: int) -> float | None:

@@ -24,6 +24,7 @@ from tests.conftest import free_port
 from tests.integration.referral_steps import accepted, consent, referral
 
 SENDER = "bostadsbolaget"
+START_TIMEOUT_S = 180.0  # three services starting together on a busy machine can take a minute
 
 
 class MailSink(SinkProcess):
@@ -66,7 +67,7 @@ async def running_network(bootstrap: str, databases: dict[str, str], prefix: str
             },
         )
         try:
-            ready = await asyncio.to_thread(local.start_all)
+            ready = await asyncio.to_thread(local.start_all, START_TIMEOUT_S)
             watching = TopicWatcher(bootstrap, [REFERRAL_EVENTS], types={ReferralRequested.ce_type})
             async with watching as watcher, LocalPartnerClient(bootstrap, SENDER) as client:
                 yield Network(local, ready, mail, watcher, client)
@@ -88,17 +89,7 @@ class Network:
         return given.consent_id
 
     async def offer(self, consent_id: str, rate: float, seconds: float) -> Timeline:
-        """Send CreateReferral commands at `rate` per second for `seconds` (each without waiting
-        for the one before, as many partner systems would)."""
-        timeline, sending = Timeline(), []
-        began = time.time()
-        for i in range(int(rate * seconds)):
-            await asyncio.sleep(max(0.0, began + i / rate - time.time()))
-            command = referral(consent_id, referral_id=f"R-b-{uuid.uuid4().hex[:16]}")
-            timeline.sent[command.referral_id] = time.time()
-            sending.append(asyncio.create_task(self.client.send(command)))
-        await asyncio.gather(*sending)
-        return timeline
+        return await offer(self.client, consent_id, rate, seconds)
 
     async def drain(self, timeline: Timeline, timeout: float) -> None:
         """Wait until every referral has its mail, or `timeout`; note when each fact was published."""
@@ -108,3 +99,17 @@ class Network:
         for seen in self.watcher.seen:
             if isinstance(seen.body, ReferralRequested) and seen.key in timeline.sent:
                 timeline.published.setdefault(seen.key, seen.published)
+
+
+async def offer(client: LocalPartnerClient, consent_id: str, rate: float, seconds: float) -> Timeline:
+    """Send CreateReferral commands at `rate` per second for `seconds` (each without waiting for
+    the one before, as many partner systems would)."""
+    timeline, sending = Timeline(), []
+    began = time.time()
+    for i in range(int(rate * seconds)):
+        await asyncio.sleep(max(0.0, began + i / rate - time.time()))
+        command = referral(consent_id, referral_id=f"R-b-{uuid.uuid4().hex[:16]}")
+        timeline.sent[command.referral_id] = time.time()
+        sending.append(asyncio.create_task(client.send(command)))
+    await asyncio.gather(*sending)
+    return timeline

@@ -1,5 +1,9 @@
 """`make bench`: hubnet beside a raw Kafka/PostgreSQL baseline, in the same run (BENCHMARKS.md).
 
+The throughput phase's CPU per referral is printed first, beside that of a work-equivalent
+baseline (bench/baseline.py) offered the same load: their ratio is what hubnet's framework costs
+on top of the work itself. `--cost-only` runs just those two phases.
+
 Each phase has topics and databases of its own (deleted afterwards), so one phase's backlog does
 not slow the next. Prints one table and writes it as JSON under .local/bench/.
 """
@@ -14,6 +18,7 @@ import os
 import platform
 import re
 import statistics
+import sys
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -23,10 +28,12 @@ from pathlib import Path
 
 import asyncpg
 
-from bench import catchup, raw
+from bench import baseline_setup, catchup, raw
 from bench.cpu import CpuMeter, broker_pid
-from bench.pipeline import running_network
+from bench.pipeline import SENDER, MailSink, offer, running_network
+from hubnet_common.ops.local.kafka_users import admin_login
 from hubnet_common.ops.local.kafka_users import environment as kafka_environment
+from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.services import LocalServices, database_dsn
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import service_source
@@ -128,7 +135,7 @@ async def latency_phase(rate: float, seconds: float, drain: float) -> dict:
     }
 
 
-async def throughput_phase(rate: float, seconds: float) -> dict:
+async def throughput_phase(rate: float, seconds: float, drain: float) -> dict:
     """Offer more than the pipeline can take for `seconds`; count what came out in that time."""
     async with environment("tput", SERVICES) as (prefix, names):
         async with running_network(os.environ["HUBNET_KAFKA_BOOTSTRAP"], names, prefix, RESULTS / "logs") as net:
@@ -143,22 +150,95 @@ async def throughput_phase(rate: float, seconds: float) -> dict:
                     await asyncio.sleep(0.5)
 
             sampling = asyncio.create_task(sample())
-            async with cpu_meter(net, names).measuring() as meter:
-                began = time.time()
-                timeline = await net.offer(consent_id, rate, seconds)
-                await asyncio.sleep(max(0.0, began + seconds - time.time()))
+            offered = await offer_measured(
+                cpu_meter(net, names), net.client, net.mail, consent_id, rate, seconds, drain
+            )
             sampling.cancel()
-            mailed = sum(1 for t in net.mail.first.values() if t <= began + seconds)
             ready = net.ready
     return {
         "offered_per_s": rate,
         "seconds": seconds,
-        "sent": len(timeline.sent),
-        "delivered_per_s": round(mailed / seconds, 1),
-        "cpu_ms_per_referral": meter.per_unit(mailed),
+        **offered,
         "ready_s": {name: round(s, 2) for name, s in ready.items()},
         "rss_mb": {"idle": idle, "under_load": peak},
     }
+
+
+async def offer_measured(
+    meter: CpuMeter, client, mail: MailSink, consent_id: str, rate: float, seconds: float, drain: float
+) -> dict:
+    """Offer `rate` referrals a second for `seconds`: what was delivered in that time, and the CPU
+    per referral, measured until every referral sent has its mail (or `drain` seconds more). Cut
+    at the end of the offer, the CPU would include the work on referrals still in the pipeline,
+    and divide it by the few that were through. The polling of idle loops is counted in: at a
+    low rate it is a large part of the figure."""
+    async with meter.measuring():
+        began = time.time()
+        timeline = await offer(client, consent_id, rate, seconds)
+        await asyncio.sleep(max(0.0, began + seconds - time.time()))
+        in_time = sum(1 for t in mail.first.values() if t <= began + seconds)
+        deadline = time.monotonic() + drain
+        while time.monotonic() < deadline and not timeline.sent.keys() <= mail.first.keys():
+            await asyncio.sleep(0.2)
+    mailed, measured = len(timeline.sent.keys() & mail.first.keys()), time.time() - began
+    return {
+        "sent": len(timeline.sent),
+        "delivered_per_s": round(in_time / seconds, 1),
+        "mailed_in_the_end": mailed,
+        "measured_s": round(measured, 1),
+        "cpu_ms_per_referral": meter.per_unit(mailed),
+    }
+
+
+async def baseline_phase(rate: float, seconds: float, drain: float) -> dict:
+    """hubnet's work per referral done by plain code (bench/baseline.py), offered as the
+    throughput phase is and measured the same way."""
+    bootstrap, server = os.environ["HUBNET_KAFKA_BOOTSTRAP"], os.environ["HUBNET_PG_DSN"]
+    async with environment("base", SERVICES) as (_, names):
+        dsns = {name: database_dsn(server, database) for name, database in names.items()}
+        consent_id = await baseline_setup.prepare(dsns)
+        async with MailSink() as mail, baseline_processes(dsns, mail.port) as pids:
+            async with LocalPartnerClient(bootstrap, SENDER) as client:
+                processes = pids | {"load_generator": os.getpid(), "smtp": mail.pid}
+                if (broker := broker_pid()) is not None:
+                    processes["broker"] = broker
+                meter = CpuMeter(processes, server, tuple(names.values()))
+                offered = await offer_measured(meter, client, mail, consent_id, rate, seconds, drain)
+                mails = mail.mails
+    return {
+        "offered_per_s": rate,
+        "seconds": seconds,
+        **offered,
+        "mails_per_referral": round(mails / max(offered["mailed_in_the_end"], 1), 2),
+    }
+
+
+@asynccontextmanager
+async def baseline_processes(dsns: dict[str, str], smtp_port: int):
+    """The three baseline processes, started together; yields their pids once each is consuming."""
+    env = os.environ | {"BASELINE_KAFKA_LOGIN": json.dumps(admin_login()), "HUBNET_SMTP_PORT": str(smtp_port)}
+    started = {
+        name: await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.baseline",
+            name,
+            env=env | {"BASELINE_DSN": dsn},
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for name, dsn in dsns.items()
+    }
+    try:
+        for name, process in started.items():
+            line = await asyncio.wait_for(process.stdout.readline(), 60)  # type: ignore[union-attr]
+            if line.strip() != b"ready":
+                raise RuntimeError(f"the baseline {name} did not start")
+        yield {name: process.pid for name, process in started.items()}
+    finally:
+        for process in started.values():
+            if process.returncode is None:
+                process.terminate()
+            await process.wait()
 
 
 def cpu_meter(net, databases: dict[str, str]) -> CpuMeter:
@@ -175,57 +255,88 @@ async def main(args: argparse.Namespace) -> dict:
     result = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-        "raw": await raw_phase(args.raw_records),
     }
-    result["latency"] = [await latency_phase(rate, args.latency_seconds, args.drain_seconds) for rate in args.rates]
-    result["throughput"] = await throughput_phase(args.offered, args.seconds)
-    signer = service_signer("referrals", Settings())
-    async with environment("catchup", ("notifications",)) as (prefix, names):
-        history = datetime.now(UTC) - timedelta(days=30)  # a replay reads what happened long ago
-        facts = (sample_fact(f"R-c-{i:016x}", signer, history) for i in range(args.catchup_facts))
-        result["catch_up"] = await catchup.replay(
-            os.environ["HUBNET_KAFKA_BOOTSTRAP"], prefix, names, facts, args.catchup_seconds
-        )
-    csp = result["raw"]["consume_store_publish"]["per_second"]
-    result["pipeline_to_raw"] = round(result["throughput"]["delivered_per_s"] / csp, 4)
+    if not args.cost_only:
+        result["raw"] = await raw_phase(args.raw_records)
+        result["latency"] = [await latency_phase(rate, args.latency_seconds, args.drain_seconds) for rate in args.rates]
+    result["throughput"] = await throughput_phase(args.offered, args.seconds, args.cost_drain_seconds)
+    result["baseline"] = await baseline_phase(args.offered, args.seconds, args.cost_drain_seconds)
+    hubnet_ms = result["throughput"]["cpu_ms_per_referral"]["hubnet"]
+    baseline_ms = result["baseline"]["cpu_ms_per_referral"]["hubnet"]
+    result["hubnet_to_baseline_cpu"] = round(hubnet_ms / baseline_ms, 2) if hubnet_ms and baseline_ms else None
+    if not args.cost_only:
+        signer = service_signer("referrals", Settings())
+        async with environment("catchup", ("notifications",)) as (prefix, names):
+            history = datetime.now(UTC) - timedelta(days=30)  # a replay reads what happened long ago
+            facts = (sample_fact(f"R-c-{i:016x}", signer, history) for i in range(args.catchup_facts))
+            result["catch_up"] = await catchup.replay(
+                os.environ["HUBNET_KAFKA_BOOTSTRAP"], prefix, names, facts, args.catchup_seconds
+            )
+        csp = result["raw"]["consume_store_publish"]["per_second"]
+        result["pipeline_to_raw"] = round(result["throughput"]["delivered_per_s"] / csp, 4)
     result["took_s"] = round(time.monotonic() - began)
     return result
 
 
-def table(result: dict) -> str:
-    raw_ = result["raw"]
-    cpu = result["throughput"]["cpu_ms_per_referral"]
+def cost_lines(result: dict) -> list[str]:
+    """CPU per referral, hubnet's and the baseline's, in total and per process."""
+    cpu, base = result["throughput"]["cpu_ms_per_referral"], result["baseline"]["cpu_ms_per_referral"]
+    ratio = lambda a, b: f"{a / b:.1f}x" if a and b else "-"  # noqa: E731
     lines = [
-        f"hubnet bench {result['at']} on {result['machine']}",
-        "",
-        f"{'measure':<52} {'value':>12}  notes",
-        f"{'CPU per referral: services + PostgreSQL + broker':<52} {cpu['hubnet']:>9} ms  target <= 3 ms",
-        *(
-            f"{'  ' + name:<52} {ms:>9} ms"
-            for name, ms in cpu.items()
-            if name != "hubnet" and name not in ("load_generator", "smtp")
-        ),
-        f"{'  apart: load generator / SMTP server':<52} {cpu.get('load_generator')} / {cpu.get('smtp')} ms",
-        f"{'raw produce -> consume':<52} {raw_['produce_consume']['per_second']:>10}/s  "
-        f"{raw_['produce_consume']['records']} records of {raw_['record_bytes']} B",
-        f"{'raw consume -> store (tx/batch) -> publish':<52} {raw_['consume_store_publish']['per_second']:>10}/s",
-        f"{'hubnet command -> fact -> mail, sustained':<52} {result['throughput']['delivered_per_s']:>10}/s  "
-        f"offered {result['throughput']['offered_per_s']}/s for {result['throughput']['seconds']} s",
-        f"{'  ratio to the raw consume-store-publish loop':<52} {result['pipeline_to_raw']:>12.1%}  target >= 40%",
+        f"{'CPU per referral (ms)':<52} {'hubnet':>9} {'baseline':>9} {'ratio':>7}",
+        f"{'  services + PostgreSQL + broker':<52} {cpu['hubnet']:>9} {base['hubnet']:>9} "
+        f"{ratio(cpu['hubnet'], base['hubnet']):>7}  target <= 3 ms",
     ]
-    for lat in result["latency"]:
+    for name in [*SERVICES, "postgresql", "broker"]:
+        if name in cpu or name in base:
+            a, b = cpu.get(name), base.get(name)
+            lines.append(f"{'  ' + name:<52} {a!s:>9} {b!s:>9} {ratio(a, b):>7}")
+    for name in ("load_generator", "smtp"):
+        lines.append(f"{'  apart: ' + name.replace('_', ' '):<52} {cpu.get(name)!s:>9} {base.get(name)!s:>9}")
+    lines.append(f"{'baseline CPU per referral':<52} {base['hubnet']:>9} ms")
+    lines.append(f"{'hubnet / baseline ratio':<52} {result['hubnet_to_baseline_cpu']!s:>9}")
+    tput, baseline = result["throughput"], result["baseline"]
+    lines.append(
+        f"{'delivered/s (offered ' + str(tput['offered_per_s']) + '/s for ' + str(tput['seconds']) + ' s)':<52} "
+        f"{tput['delivered_per_s']:>9} {baseline['delivered_per_s']:>9}  "
+        f"(baseline: {baseline['mails_per_referral']} mails per referral)"
+    )
+    lines.append(
+        f"{'  CPU counted over (s) / referrals mailed of those sent':<52} "
+        f"{tput['measured_s']} s, {tput['mailed_in_the_end']}/{tput['sent']}; "
+        f"baseline {baseline['measured_s']} s, {baseline['mailed_in_the_end']}/{baseline['sent']}"
+    )
+    return lines
+
+
+def table(result: dict) -> str:
+    lines = [f"hubnet bench {result['at']} on {result['machine']}", "", *cost_lines(result)]
+    if "raw" in result:
+        raw_ = result["raw"]
+        lines += [
+            "",
+            f"{'measure':<52} {'value':>12}  notes",
+            f"{'raw produce -> consume':<52} {raw_['produce_consume']['per_second']:>10}/s  "
+            f"{raw_['produce_consume']['records']} records of {raw_['record_bytes']} B",
+            f"{'raw consume -> store (tx/batch) -> publish':<52} {raw_['consume_store_publish']['per_second']:>10}/s",
+            f"{'hubnet command -> fact -> mail, sustained':<52} {result['throughput']['delivered_per_s']:>10}/s  "
+            f"offered {result['throughput']['offered_per_s']}/s for {result['throughput']['seconds']} s",
+            f"{'  ratio to the raw consume-store-publish loop':<52} {result['pipeline_to_raw']:>12.1%}  target >= 40%",
+        ]
+    for lat in result.get("latency", []):
         mail, fact = lat["command_to_mail_ms"], lat["command_to_fact_ms"]
         lines.append(
             f"{'latency at ' + str(int(lat['offered_per_s'])) + '/s: command -> mail p50/p95/p99/max':<52} "
             f"{mail['p50']}/{mail['p95']}/{mail['p99']}/{mail['max']} ms  "
             f"(-> fact p99 {fact['p99']} ms; {lat['delivered']}/{lat['sent']} delivered)"
         )
-    catch = result["catch_up"]
-    lines.append(
-        f"{'catch-up: a fresh notifications replaying facts':<52} {catch['per_second']:>10}/s  "
-        f"{catch['processed']}/{catch['facts']} in {catch['seconds']} s (start included; all: "
-        f"{catch['all_in_s']} s); mails sent {catch['mails']}"
-    )
+    if "catch_up" in result:
+        catch = result["catch_up"]
+        lines.append(
+            f"{'catch-up: a fresh notifications replaying facts':<52} {catch['per_second']:>10}/s  "
+            f"{catch['processed']}/{catch['facts']} in {catch['seconds']} s (start included; all: "
+            f"{catch['all_in_s']} s); mails sent {catch['mails']}"
+        )
     tput = result["throughput"]
     for name in SERVICES:
         lines.append(
@@ -247,6 +358,15 @@ def cli() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the throughput phase")
     parser.add_argument("--catchup-facts", type=int, default=1_000_000)
     parser.add_argument("--catchup-seconds", type=float, default=120.0, help="stop the catch-up after this long")
+    parser.add_argument(
+        "--cost-drain-seconds",
+        type=float,
+        default=120.0,
+        help="after the throughput phase's offer, how long CPU is still measured for the referrals in flight",
+    )
+    parser.add_argument(
+        "--cost-only", action="store_true", help="only the throughput phase and its baseline (CPU per referral)"
+    )
     result = asyncio.run(main(parser.parse_args()))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = result["at"].replace(":", "").replace("-", "")
