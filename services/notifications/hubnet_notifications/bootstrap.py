@@ -88,10 +88,12 @@ def spec(
     def recorder_connection():
         return asyncpg.connect(settings.pg_dsn, command_timeout=30, server_settings=RECORDER_SETTINGS)
 
-    accepted, handovers = PgAcceptedOutcomes(recorder_connection), PgHandovers(recorder_connection)
+    delivery_mailer = mailer(settings)
+    accepted = PgAcceptedOutcomes(recorder_connection)
+    handovers = PgHandovers(recorder_connection, in_flight=delivery_mailer.sessions)
     delivery = Deliveries(
         Channels(
-            mailer(settings),
+            delivery_mailer,
             WebhookSender(timeout=settings.webhook_timeout_seconds, policy=settings.webhook_policy()),
             lambda sealed: open_secret(sealed, secrets_key),
         ),

@@ -146,23 +146,29 @@ class PgHandovers:
     Then, before the server answers, one statement marks the mail handed over: it leaves in the
     same step as that byte, and PostgreSQL commits it even if this process dies right after. A kill
     between the two writes is the only way left to send a mail twice. One round trip a mail: the
-    connection is taken before the mail is sent, so the statement never waits for one."""
+    connection is taken before the mail is sent, so the statement never waits for one.
 
-    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]]) -> None:
+    At most `in_flight` mails hold a connection at once, as many as the mailer has SMTP sessions:
+    a batch of due mails waits here, not with a connection each (a batch of 100 once ran the server
+    out of connections)."""
+
+    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], *, in_flight: int = 8) -> None:
         self._connect = connect
         self._idle: list[asyncpg.Connection] = []
+        self._slots = asyncio.Semaphore(in_flight)
 
     @asynccontextmanager
     async def of(self, notification_id: str) -> AsyncIterator[Handover]:
-        conn = self._idle.pop() if self._idle else await self._connect()
-        handover = Handover(conn, notification_id)
-        try:
-            yield handover
-        except BaseException:
-            await handover.take_back()
-            raise
-        finally:
-            self._give_back(conn, handover)
+        async with self._slots:
+            conn = self._idle.pop() if self._idle else await self._connect()
+            handover = Handover(conn, notification_id)
+            try:
+                yield handover
+            except BaseException:
+                await handover.take_back()
+                raise
+            finally:
+                self._give_back(conn, handover)
 
     def _give_back(self, conn: asyncpg.Connection, handover: Handover) -> None:
         if handover.clean and not conn.is_closed():

@@ -91,6 +91,7 @@ class SmtpMailer:
     ) -> None:
         self.host, self.port, self.sender, self.links_under = host, port, sender, links_under
         self.starttls, self.user, self.password, self.timeout = starttls, user, password, timeout
+        self.sessions = sessions
         self._slots = asyncio.Semaphore(sessions)
         self._idle: list[HandingOverSession] = []
 
