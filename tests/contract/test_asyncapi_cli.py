@@ -52,4 +52,3 @@ def test_the_official_cli_refuses_a_broken_contract(tmp_path):
     code, diagnostics = validate(tmp_path / "asyncapi.json", tmp_path)
     assert code != 0
     assert ["channels", "referral-commands-v1", "address"] in [d["path"] for d in diagnostics if d["severity"] == ERROR]
-
