@@ -3,6 +3,8 @@ referrals, the directory. Plain SQL straight to JSON-ready dicts."""
 
 from __future__ import annotations
 
+import json
+
 from hubnet_referrals.adapters import audit
 from hubnet_referrals.adapters.connection import Connection
 from hubnet_referrals.adapters.repository import HISTORY, SERVICE, service_from_row
@@ -66,7 +68,9 @@ async def directory(conn: Connection) -> dict:
     return {
         "partners": [dict(p) for p in partners],
         "hubs": [dict(h) for h in hubs],
-        "services": [{k: v for k, v in s.items() if k != "needs"} for s in services],
+        "services": [
+            {**{k: v for k, v in s.items() if k != "needs"}, "schedules": json.loads(s["schedules"])} for s in services
+        ],
     }
 
 
