@@ -25,7 +25,7 @@ class HubUnknown(Refused):
 
 
 class NeedUnknown(Refused):
-    """A need that is no term of the directory's taxonomy (GET /directory/taxonomy_terms)."""
+    """A need that is no term of the directory's taxonomy (GET /taxonomy_terms of the referrals service)."""
 
     code = "need-unknown"
 

@@ -19,7 +19,7 @@ TOPIC = "referral.commands.v1"
 PublicKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]  # 32 bytes, base64
 Signature = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{86}==$")]  # 64 bytes, base64
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
-# A term of the directory's taxonomy of needs (GET /directory/taxonomy_terms): "work", "sfi", …
+# A term of the directory's taxonomy of needs (GET /taxonomy_terms of the referrals service): "work", "sfi", …
 NEED = r"^[a-z][a-z0-9-]*$"
 Need = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NEED)]
 WebAddress = Annotated[str, StringConstraints(max_length=2000, pattern=r"^(https?://[^\s]+)?$")]
