@@ -85,7 +85,7 @@ async def found(url: str, **query) -> set[str]:
     return {s["id"] for s in valid_page(await read(url, "/services", per_page=200, **query), "/services")}
 
 
-@pytest.mark.parametrize("path", [*LISTED, *ONE])
+@pytest.mark.parametrize("path", ["/", *LISTED, *ONE])
 async def test_the_hsds_directory_is_for_the_network_only(referrals, path):
     assert (await get(referrals, path))[0] == 401
 
@@ -98,6 +98,15 @@ async def test_every_list_is_an_hsds_page(referrals, path):
 @pytest.mark.parametrize("path", list(ONE))
 async def test_every_single_answer_is_hsds(referrals, path):
     valid(await read(referrals, path), ONE[path])
+
+
+async def test_the_api_says_it_is_hsds_3_and_where_its_openapi_document_is(referrals):
+    about = await read(referrals, "/")
+    meta = _schema("openapi.json")["paths"]["/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    Draft202012Validator(meta).validate(about)
+    assert about["version"] == "3.0"
+    status, document = await get(referrals, about["openapi_url"].removeprefix(referrals))
+    assert status == 200 and "/taxonomy_terms/{id}" in document["paths"]
 
 
 async def test_organizations_are_the_partners_and_locations_the_hubs(referrals):

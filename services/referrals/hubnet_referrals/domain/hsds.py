@@ -12,6 +12,7 @@ from typing import Any
 from hubnet_common.sdk.messages.vocabulary import Purpose
 from hubnet_referrals.domain.directory import Hub, Partner, Schedule, Service
 
+VERSION = "3.0"
 TAXONOMY = {
     "id": "hubnet-needs",
     "name": "hubnet needs",

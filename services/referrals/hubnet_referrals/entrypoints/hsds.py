@@ -1,6 +1,7 @@
 """The directory over HTTP in Open Referral HSDS 3.0 shape (domain/hsds.py), for any caller with
 a token of the network, as /directory:
 
+    GET /                         which HSDS version this API answers in, and where its OpenAPI is
     GET /services[?search=…][&taxonomy_term_id=need][&taxonomy_id=…][&location_id=hub][&language=xx]
                  [&minimum_capacity=n][&organization_id=…][&page=n][&per_page=n]
     GET /services/{id}            one service with its opening times, languages, needs, hubs, capacity
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
 from hubnet_common.service.api import NO_NUL, Authenticated, Problem, text
@@ -53,6 +54,11 @@ def router(runtime: Runtime) -> APIRouter:
 
     def paged(items: Sequence[Any], page: int, per_page: int, shape: Callable[[Any], dict[str, Any]]) -> Page:
         return Page(**hsds.page(items, page, per_page, shape))
+
+    @api.get("/")
+    async def about(request: Request, who: Authenticated) -> dict[str, str]:
+        # HSDS's meta information; no `profile`: the directory follows HSDS 3.0 itself, no profile of it
+        return {"version": hsds.VERSION, "openapi_url": str(request.url_for("openapi"))}
 
     @api.get("/services", response_model=Page)
     async def services(
