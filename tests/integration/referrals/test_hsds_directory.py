@@ -22,6 +22,7 @@ pytestmark = pytest.mark.integration
 HSDS = Path(__file__).resolve().parents[3] / ".." / "shared" / "hsds-3.0" / "schema"
 TOKENS = partner_tokens("poseidon")  # any partner's system may read the directory
 PARTNERS, HUBS, SERVICES = read_network()
+HUB_IDS = {s.id: s.hub_ids for s in SERVICES}
 
 
 def _schema(name: str) -> dict:
@@ -243,6 +244,18 @@ async def test_services_are_found_by_hub_language_and_capacity(referrals):
         s.id for s in SERVICES if s.available_places is not None and s.available_places >= 20
     }
     assert "stadsmissionen-work-training" not in await found(referrals, minimum_capacity=1)  # full: 0 places
+
+
+async def test_services_at_locations_are_found_as_services_are(referrals):
+    async def pairs(**query) -> set[tuple[str, str]]:
+        listed = await read(referrals, "/service_at_locations", per_page=200, **query)
+        return {(p["service_id"], p["location"]["id"]) for p in valid_page(listed, "/service_at_locations")}
+
+    assert await pairs(taxonomy_term_id="studies", location_id="hjallbo") == {("arbvux-sfi-guidance", "hjallbo")}
+    assert await pairs(search="affärsidé") == {("brg-business-coaching", h) for h in HUB_IDS["brg-business-coaching"]}
+    assert await pairs(organization_id="stadsmissionen") == {
+        (s.id, h) for s in SERVICES if s.partner_id == "stadsmissionen" for h in s.hub_ids
+    }
 
 
 async def test_the_filters_narrow_together(referrals):

@@ -235,6 +235,11 @@ def service_at_location(s: Service, hub_id: str) -> dict[str, Any]:
     return {"id": f"{s.id}@{hub_id}", "service_id": s.id, "location_id": hub_id}
 
 
+def listed_service_at_location(s: Service, hub: Hub) -> dict[str, Any]:
+    """A service at a hub as HSDS lists one: with the hub and the service's one-to-one fields."""
+    return {**service_at_location(s, hub.id), "location": location(hub), "service": service(s)}
+
+
 def full_service_at_location(s: Service, hub: Hub, partner: Partner) -> dict[str, Any]:
     """A service at a hub with its opening times there, the hub and the service."""
     in_full = full_service(s, partner)

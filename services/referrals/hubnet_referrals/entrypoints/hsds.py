@@ -107,13 +107,25 @@ def router(runtime: Runtime) -> APIRouter:
     @api.get("/service_at_locations", response_model=Page)
     async def service_at_locations(
         who: Authenticated,
+        search: Text = None,
+        taxonomy_term_id: Annotated[str | None, text(max_length=64, description="a need, or one above it")] = None,
+        taxonomy_id: Annotated[str | None, text(max_length=64)] = None,
+        organization_id: Annotated[str | None, text(max_length=64)] = None,
         location_id: Annotated[str | None, text(max_length=64, description="a hub")] = None,
         page: PageNumber = 1,
         per_page: PerPage = 50,
     ) -> Any:
-        _, _, all_services = await catalogue()
-        pairs = [(s, h) for s in all_services for h in s.hub_ids if location_id in (None, h)]
-        return paged(pairs, page, per_page, lambda pair: hsds.service_at_location(*pair))
+        _, hubs, all_services = await catalogue()
+        wanted = hsds.Search(search, taxonomy_term_id, location_id, taxonomy_id=taxonomy_id)
+        by_id = {h.id: h for h in hubs}
+        pairs = [
+            (s, by_id[h])
+            for s in all_services
+            if wanted.matches(s) and organization_id in (None, s.partner_id)
+            for h in s.hub_ids
+            if location_id in (None, h) and h in by_id
+        ]
+        return paged(pairs, page, per_page, lambda pair: hsds.listed_service_at_location(*pair))
 
     @api.get("/service_at_locations/{id}", responses=missing)
     async def service_at_location(id: Id, who: Authenticated) -> dict[str, Any]:
