@@ -52,7 +52,8 @@ browser:
 		echo "installing Chromium with apt-get"; export DEBIAN_FRONTEND=noninteractive; \
 		apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
 
-# The official AsyncAPI JSON schemas that tests/contract/test_message_contract.py validates against.
+# The official AsyncAPI JSON schemas and CLI that tests/contract/test_message_contract.py and
+# test_asyncapi_cli.py validate docs/contract/asyncapi.json with.
 ASYNCAPI_SPECS := tests/contract/asyncapi/node_modules/.package-lock.json
 $(ASYNCAPI_SPECS): tests/contract/asyncapi/package-lock.json
 	@cd tests/contract/asyncapi && npm ci --ignore-scripts --no-audit --no-fund --silent

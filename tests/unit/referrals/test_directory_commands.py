@@ -2,18 +2,20 @@
 overwrites what they set (handlers/directory.py on in-memory repositories)."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages.directory import PartnerUpserted, ServiceUpserted
 from hubnet_common.sdk.messages.directory_commands import UpdateCapacity, UpdatePartner, UpsertService
-from hubnet_referrals.domain.directory import Hub, Partner, Service
+from hubnet_referrals.domain.directory import Hub, Partner, Schedule, Service
 from hubnet_referrals.domain.referral import NotPermitted, SenderUnknown, ServiceUnknown
 from hubnet_referrals.handlers.directory import (
     HubUnknown,
+    NeedUnknown,
     load_directory,
     update_capacity,
     update_partner,
@@ -141,6 +143,91 @@ async def test_a_partner_changing_its_service_keeps_the_needs_the_operators_seed
     await handle(uow, upsert_service, UpsertService(service_id="brg-coaching", name="Nytt namn", hub_ids=["hjallbo"]))
     stored = await uow.directory.service("brg-coaching")
     assert stored is not None and (stored.name, stored.needs) == ("Nytt namn", ("own-business",))
+
+
+DESCRIBED = {
+    "service_id": "brg-coaching",
+    "name": "Coaching",
+    "hub_ids": ["hjallbo", "bergsjon"],
+    "description": "Rådgivning för dig som vill starta företag.",
+    "application_process": "Boka ett möte på hubben.",
+    "interpretation_services": "Tolk kan bokas.",
+    "fees_description": "Kostnadsfritt.",
+    "minimum_age": 18,
+    "required_documents": ["Personnummer"],
+    "needs": ["own-business", "sfi"],
+    "schedules": [
+        {"byday": "TH", "interval": 2, "opens_at": "13:00", "closes_at": "16:00", "hub_id": "hjallbo"},
+        {"byday": "1WE", "freq": "MONTHLY", "opens_at": "17:00", "closes_at": "19:00", "valid_to": "2026-12-31"},
+    ],
+}
+
+
+async def test_a_service_described_as_hsds_does_is_stored_and_published_whole():
+    uow = await directory()
+    await uow.directory.upsert_hub(Hub("bergsjon", "Bergsjön"))
+    [fact] = await handle(uow, upsert_service, UpsertService.model_validate(DESCRIBED))
+    assert {k: fact[k] for k in DESCRIBED if k not in ("service_id", "schedules")} == {
+        k: v for k, v in DESCRIBED.items() if k not in ("service_id", "schedules")
+    }
+    assert [(s["byday"], s["hub_id"], s["valid_to"]) for s in fact["schedules"]] == [
+        ("TH", "hjallbo", None),
+        ("1WE", None, "2026-12-31"),
+    ]
+    stored = uow.directory.services["brg-coaching"]
+    assert stored.schedules[1] == Schedule("1WE", "17:00", "19:00", freq="MONTHLY", valid_to=date(2026, 12, 31))
+    assert (stored.needs, stored.required_documents) == (("own-business", "sfi"), ("Personnummer",))
+
+
+async def test_a_message_of_an_older_partner_keeps_the_description_and_a_newer_one_clears_what_it_empties():
+    uow = await directory()
+    await uow.directory.upsert_hub(Hub("bergsjon", "Bergsjön"))
+    await handle(uow, upsert_service, UpsertService.model_validate(DESCRIBED))
+    older = '{"service_id": "brg-coaching", "name": "Företagscoaching", "hub_ids": ["hjallbo", "bergsjon"]}'
+    await handle(uow, upsert_service, UpsertService.model_validate_json(older))
+    kept = uow.directory.services["brg-coaching"]
+    assert (kept.name, kept.description, len(kept.schedules), kept.needs) == (
+        "Företagscoaching",
+        DESCRIBED["description"],
+        2,
+        ("own-business", "sfi"),
+    )
+    newer = UpsertService(service_id="brg-coaching", name="Företagscoaching", hub_ids=["hjallbo", "bergsjon"])
+    await handle(uow, upsert_service, UpsertService.model_validate_json(newer.model_dump_json()))
+    cleared = uow.directory.services["brg-coaching"]
+    assert (cleared.description, cleared.schedules, cleared.needs, cleared.minimum_age) == ("", (), (), None)
+
+
+async def test_opening_times_at_a_hub_the_service_leaves_go_with_it():
+    uow = await directory()
+    await uow.directory.upsert_hub(Hub("bergsjon", "Bergsjön"))
+    await handle(uow, upsert_service, UpsertService.model_validate(DESCRIBED))
+    await handle(uow, upsert_service, UpsertService(service_id="brg-coaching", name="Coaching", hub_ids=["bergsjon"]))
+    assert [s.hub_id for s in uow.directory.services["brg-coaching"].schedules] == [None]
+
+
+async def test_a_need_outside_the_taxonomy_is_refused():
+    uow = await directory()
+    command = UpsertService(service_id="brg-coaching", name="Coaching", hub_ids=["hjallbo"], needs=["astrology"])
+    with pytest.raises(NeedUnknown, match="astrology"):
+        await handle(uow, upsert_service, command)
+    assert uow.directory.services["brg-coaching"].needs == ()
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"schedules": [{"byday": "MO", "opens_at": "16:00", "closes_at": "09:00"}]}, "not after opens_at"),
+        ({"schedules": [{"byday": "MO", "opens_at": "9:00", "closes_at": "12:00"}]}, "pattern"),
+        ({"schedules": [{"byday": "monday", "opens_at": "09:00", "closes_at": "12:00"}]}, "pattern"),
+        ({"schedules": [{"byday": "MO", "opens_at": "09:00", "closes_at": "12:00", "hub_id": "tynnered"}]}, "tynnered"),
+        ({"minimum_age": 30, "maximum_age": 20}, "below minimum_age"),
+        ({"url": "javascript:alert(1)"}, "pattern"),
+    ],
+)
+def test_a_description_that_cannot_be_right_is_not_a_valid_message(change, complaint):
+    with pytest.raises(ValidationError, match=complaint):
+        UpsertService.model_validate({**DESCRIBED, **change})
 
 
 @pytest.mark.parametrize(

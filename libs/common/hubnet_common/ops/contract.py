@@ -37,7 +37,7 @@ from hubnet_common.sdk import envelope as ce
 from hubnet_common.sdk import messages
 from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.identity import partner_source, service_source
-from hubnet_common.sdk.messages import MESSAGE_TYPES, Command, Message
+from hubnet_common.sdk.messages import MESSAGE_TYPES, Command, Message, directory, directory_commands
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.sdk.participant import normalise
 from hubnet_common.sdk.sealing import ContactDetails
@@ -217,6 +217,9 @@ _BY_PATTERN = {
     r"^[a-z]{2,3}$": lambda name: "sv",
     r"^[a-z]+\.([a-z-]+|\*)$": lambda name: "referral.*",
     "^[0-9a-f]{64}$": lambda name: fixed_bytes("contract example participant").hex(),
+    directory_commands.NEED: lambda name: "work",
+    directory.CLOCK_TIME: lambda name: "09:00" if name == "opens_at" else "12:00",
+    directory.WEEKDAYS: lambda name: "MO,WE",
 }
 
 
@@ -303,7 +306,8 @@ def example_of(model: type[Message]) -> Message:
     raise ValueError(f"no example for {model.__name__}")
 
 
-_OVERRIDES: dict[str, dict[str, Any]] = {}
+_SERVICE_PAGE = {"url": "https://partner.example.org/tjanster/jobbcoach"}  # not the webhook's
+_OVERRIDES: dict[str, dict[str, Any]] = {"UpsertService": _SERVICE_PAGE, "ServiceUpserted": _SERVICE_PAGE}
 
 
 def _source_of(model: type[Message]) -> str:

@@ -3,9 +3,11 @@ referrals, the directory. Plain SQL straight to JSON-ready dicts."""
 
 from __future__ import annotations
 
+import json
+
 from hubnet_referrals.adapters import audit
 from hubnet_referrals.adapters.connection import Connection
-from hubnet_referrals.adapters.repository import HISTORY, SERVICE
+from hubnet_referrals.adapters.repository import HISTORY, SERVICE, service_from_row
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 
 LISTED = "id, sender_partner_id, receiver_partner_id, service_id, hub_id, purpose, status, version, requested_at"
@@ -66,7 +68,9 @@ async def directory(conn: Connection) -> dict:
     return {
         "partners": [dict(p) for p in partners],
         "hubs": [dict(h) for h in hubs],
-        "services": [{k: v for k, v in s.items() if k != "needs"} for s in services],
+        "services": [
+            {**{k: v for k, v in s.items() if k != "needs"}, "schedules": json.loads(s["schedules"])} for s in services
+        ],
     }
 
 
@@ -82,15 +86,5 @@ async def catalogue(conn: Connection) -> tuple[dict[str, Partner], list[Hub], li
     return (
         {p["id"]: Partner(**p) for p in partners},
         [Hub(**h) for h in hubs],
-        [
-            Service(
-                **{
-                    **dict(s),
-                    "hub_ids": tuple(s["hub_ids"]),
-                    "languages": tuple(s["languages"]),
-                    "needs": tuple(s["needs"]),
-                }
-            )
-            for s in services
-        ],
+        [service_from_row(s) for s in services],
     )

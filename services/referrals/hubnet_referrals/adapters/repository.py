@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 
@@ -12,7 +15,7 @@ from hubnet_common.sdk.signing import PublicSigningKey
 from hubnet_common.service.db import ReadMemo
 from hubnet_common.service.trust import keep_signing_keys
 from hubnet_referrals.domain.consent import Consent
-from hubnet_referrals.domain.directory import Hub, Partner, Service
+from hubnet_referrals.domain.directory import Hub, Partner, Schedule, Service
 from hubnet_referrals.domain.referral import Action, Outcome, Referral, Transition
 from hubnet_referrals.domain.sla import SlaClock
 
@@ -290,7 +293,37 @@ SERVICE = (
     "contact_email",
     "contact_phone",
     "needs",
+    "description",
+    "alternate_name",
+    "url",
+    "application_process",
+    "interpretation_services",
+    "fees_description",
+    "minimum_age",
+    "maximum_age",
+    "required_documents",
+    "schedules",
 )
+ARRAYS = ("languages", "needs", "required_documents")  # text[]: tuples in the domain
+
+
+def service_from_row(row: asyncpg.Record) -> Service:
+    """A service as selected with SERVICE and its hub_ids."""
+    fields = {**dict(row), "hub_ids": tuple(row["hub_ids"]), **{c: tuple(row[c]) for c in ARRAYS}}
+    return Service(**{**fields, "schedules": tuple(schedule_from_json(s) for s in json.loads(row["schedules"]))})
+
+
+def schedule_from_json(stored: dict[str, Any]) -> Schedule:
+    """An opening time from JSON (dates in ISO 8601), as stored and as the seed gives it."""
+    dates = {k: date.fromisoformat(stored[k]) if stored.get(k) else None for k in ("valid_from", "valid_to")}
+    return Schedule(**{**stored, **dates})
+
+
+def _service_values(service: Service) -> list[Any]:
+    """The SERVICE columns' values, as asyncpg takes them."""
+    values = {**{c: getattr(service, c) for c in SERVICE}, **{c: list(getattr(service, c)) for c in ARRAYS}}
+    values["schedules"] = json.dumps([asdict(s) for s in service.schedules], default=date.isoformat)
+    return [values[c] for c in SERVICE]
 
 
 class PgDirectory:
@@ -325,16 +358,7 @@ class PgDirectory:
             " WHERE s.id = $1 GROUP BY s.id",
             service_id,
         )
-        if row is None:
-            return None
-        return Service(
-            **{
-                **dict(row),
-                "hub_ids": tuple(row["hub_ids"]),
-                "languages": tuple(row["languages"]),
-                "needs": tuple(row["needs"]),
-            }
-        )
+        return None if row is None else service_from_row(row)
 
     async def hub_exists(self, hub_id: str) -> bool:
         return bool(await self.conn.fetchval("SELECT active FROM hubs WHERE id = $1", hub_id))
@@ -371,9 +395,7 @@ class PgDirectory:
 
     async def upsert_service(self, service: Service) -> bool:
         self._read.forget()
-        values = [getattr(service, c) for c in SERVICE]
-        values[SERVICE.index("languages")] = list(service.languages)
-        values[SERVICE.index("needs")] = list(service.needs)
+        values = _service_values(service)
         assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(SERVICE, 1) if c != "id")
         changed = bool(
             await self.conn.fetchval(

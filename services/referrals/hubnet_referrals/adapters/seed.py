@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from hubnet_common.sdk.keys import read_key
+from hubnet_referrals.adapters.repository import schedule_from_json
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 
 NETWORK = Path(__file__).parents[1] / "seed" / "network.json"
@@ -21,6 +22,8 @@ def read_network(text: str | None = None) -> tuple[list[Partner], list[Hub], lis
                     "hub_ids": tuple(s["hub_ids"]),
                     "languages": tuple(s.get("languages", ("sv",))),
                     "needs": tuple(s.get("needs", ())),
+                    "required_documents": tuple(s.get("required_documents", ())),
+                    "schedules": tuple(schedule_from_json(entry) for entry in s.get("schedules", ())),
                 }
             )
             for s in data["services"]

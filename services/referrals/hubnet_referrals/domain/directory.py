@@ -2,7 +2,7 @@
 services partners offer at hubs (service_at_location)."""
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.signing import PublicSigningKey, proves_possession
@@ -63,6 +63,22 @@ class Hub:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """When a service is open: an RFC 5545 recurrence (freq, interval, byday), local time at the
+    hub; at one hub, or (hub_id None) at every hub of the service."""
+
+    byday: str
+    opens_at: str  # HH:MM
+    closes_at: str
+    hub_id: str | None = None
+    freq: str = "WEEKLY"
+    interval: int = 1
+    valid_from: date | None = None
+    valid_to: date | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Service:
     id: str
     partner_id: str
@@ -78,6 +94,16 @@ class Service:
     contact_email: str = ""
     contact_phone: str = ""
     needs: tuple[str, ...] = ()  # terms of domain/hsds.py's taxonomy
+    description: str = ""
+    alternate_name: str = ""
+    url: str = ""
+    application_process: str = ""
+    interpretation_services: str = ""
+    fees_description: str = ""
+    minimum_age: int | None = None
+    maximum_age: int | None = None
+    required_documents: tuple[str, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
 
     def offered_at(self, hub_id: str) -> bool:
         return hub_id in self.hub_ids

@@ -2,15 +2,18 @@
 every new or changed entry published on the log-compacted directory.v1 topic."""
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.identity import partner_of
+from hubnet_common.sdk.messages import directory as facts
 from hubnet_common.sdk.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted, SigningKeyEntry
 from hubnet_common.sdk.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
-from hubnet_referrals.domain.directory import Hub, Partner, Service
+from hubnet_referrals.domain import hsds
+from hubnet_referrals.domain.directory import Hub, Partner, Schedule, Service
 from hubnet_referrals.domain.referral import NotPermitted, SenderUnknown, ServiceUnknown
 from hubnet_referrals.handlers.ports import UnitOfWork
 
@@ -19,6 +22,12 @@ class HubUnknown(Refused):
     """No hub with this id in the directory."""
 
     code = "hub-unknown"
+
+
+class NeedUnknown(Refused):
+    """A need that is no term of the directory's taxonomy (GET /taxonomy_terms of the referrals service)."""
+
+    code = "need-unknown"
 
 
 async def load_directory(
@@ -71,16 +80,27 @@ async def upsert_service(command: UpsertService, envelope: Envelope, uow: UnitOf
     for hub_id in command.hub_ids:
         if not await uow.directory.hub_exists(hub_id):
             raise HubUnknown(f"there is no active hub {hub_id!r} in the directory")
-    fields = command.model_dump(exclude={"service_id"})
-    kept = stored is not None and stored.available_places == command.available_places
-    service = Service(
-        id=command.service_id,
-        partner_id=owner,
-        **{**fields, "hub_ids": tuple(command.hub_ids), "languages": tuple(command.languages)},
-        capacity_updated_at=stored.capacity_updated_at if stored is not None and kept else envelope.time,
-        needs=stored.needs if stored is not None else (),
+    if unknown := sorted(set(command.needs) - hsds.TERMS.keys()):
+        raise NeedUnknown(f"{', '.join(unknown)}: no such need in the directory's taxonomy")
+    # What the message leaves out (a partner built against an older version of it) stays as stored.
+    given = command.model_fields_set if stored is not None else UpsertService.model_fields.keys()
+    changes = {name: _as_stored(name, getattr(command, name)) for name in given - {"service_id"}}
+    base = stored or Service(id=command.service_id, partner_id=owner, name=command.name, hub_ids=())
+    service = replace(base, **changes)
+    places_kept = stored is not None and stored.available_places == service.available_places
+    service = replace(
+        service,
+        capacity_updated_at=stored.capacity_updated_at if stored is not None and places_kept else envelope.time,
+        # opening times kept from before stay only at hubs the service is still offered at
+        schedules=tuple(s for s in service.schedules if s.hub_id is None or s.hub_id in service.hub_ids),
     )
     await _store_service(uow, service, envelope)
+
+
+def _as_stored(name: str, value: Any) -> Any:
+    if name == "schedules":
+        return tuple(Schedule(**s.model_dump()) for s in value)
+    return tuple(value) if isinstance(value, list) else value
 
 
 async def update_capacity(command: UpdateCapacity, envelope: Envelope, uow: UnitOfWork) -> None:
@@ -158,6 +178,17 @@ async def _store_service(uow: UnitOfWork, service: Service, envelope: Envelope |
             languages=list(service.languages),
             contact_email=service.contact_email,
             contact_phone=service.contact_phone,
+            description=service.description,
+            alternate_name=service.alternate_name,
+            url=service.url,
+            application_process=service.application_process,
+            interpretation_services=service.interpretation_services,
+            fees_description=service.fees_description,
+            minimum_age=service.minimum_age,
+            maximum_age=service.maximum_age,
+            required_documents=list(service.required_documents),
+            schedules=[facts.Schedule(**asdict(s)) for s in service.schedules],
+            needs=list(service.needs),
         ),
         caused_by=envelope,
     )

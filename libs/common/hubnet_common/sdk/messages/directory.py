@@ -3,11 +3,20 @@
 The key is `<kind>:<id>`, so compaction keeps the latest entry of every partner, hub and service.
 """
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from hubnet_common.sdk.messages.base import Fact
+from hubnet_common.sdk.messages.base import Fact, Id, LongText
+
+# HH:MM, local time at the hub (Europe/Stockholm).
+CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+ClockTime = Annotated[str, StringConstraints(pattern=CLOCK_TIME)]
+# iCalendar BYDAY (RFC 5545): "MO,WE"; monthly ones may say which, "1TU" or "-1FR".
+_DAY = r"[+-]?[1-5]?(MO|TU|WE|TH|FR|SA|SU)"
+WEEKDAYS = rf"^{_DAY}(,{_DAY})*$"
+Weekdays = Annotated[str, StringConstraints(pattern=WEEKDAYS)]
 
 TOPIC = "directory.v1"
 
@@ -20,6 +29,23 @@ class SigningKeyEntry(BaseModel):
     public_key: str
     valid_from: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
+
+
+class Schedule(BaseModel):
+    """When a service is open (HSDS `schedule`, an RFC 5545 recurrence): weekly or monthly on
+    `byday`, from `opens_at` to `closes_at`, at one of its hubs or (hub_id None) at all of them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    hub_id: Id | None = None
+    freq: Literal["WEEKLY", "MONTHLY"] = "WEEKLY"
+    interval: int = Field(default=1, ge=1, le=12)  # every n weeks or months
+    byday: Weekdays
+    opens_at: ClockTime
+    closes_at: ClockTime
+    valid_from: date | None = None
+    valid_to: date | None = None
+    description: LongText = ""  # e.g. "drop in, no appointment needed"
 
 
 class PartnerUpserted(Fact):
@@ -66,6 +92,18 @@ class ServiceUpserted(Fact):
     languages: list[str] = ["sv"]
     contact_email: str = ""
     contact_phone: str = ""
+    # How partners describe the service (HSDS `service`), and the needs (taxonomy terms) it meets.
+    description: str = ""
+    alternate_name: str = ""
+    url: str = ""
+    application_process: str = ""
+    interpretation_services: str = ""
+    fees_description: str = ""
+    minimum_age: int | None = None
+    maximum_age: int | None = None
+    required_documents: list[str] = []
+    schedules: list[Schedule] = []
+    needs: list[str] = []
 
     def subject(self) -> str:
         return f"service:{self.service_id}"
