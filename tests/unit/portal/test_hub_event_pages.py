@@ -10,6 +10,7 @@ from hubnet_portal.adapters.translations import catalogues
 from hubnet_portal.entrypoints.web import Portal, web_app
 from nacl.public import PrivateKey, SealedBox
 from starlette.testclient import TestClient
+from structlog.testing import capture_logs
 
 from hubnet_common.sdk.messages import hubevent_commands as c
 from hubnet_common.sdk.messages.referral_commands import RecordConsent
@@ -130,11 +131,12 @@ def register(client: TestClient, **form) -> object:
     )
 
 
-def test_a_resident_is_registered_by_the_reference_the_referrals_service_answers_to_their_sealed_number(capsys):
+def test_a_resident_is_registered_by_the_reference_the_referrals_service_answers_to_their_sealed_number():
     commands = Commands()
     client = portal(commands)
-    answer = register(client)
-    logged = capsys.readouterr().out
+    with capture_logs() as entries:
+        answer = register(client)
+    logged = repr(entries)
     consent, registration = commands.sent
     assert isinstance(consent, RecordConsent) and consent.participant_ref is None
     assert SealedBox(CUSTODIAN).decrypt(base64.b64decode(consent.sealed_personnummer)) == b"199001010017"
