@@ -57,6 +57,7 @@ async def portal_of(partner: str, urls: dict[str, str], **settings):
             http_port=port,
             referrals_url=urls["referrals"],
             notifications_url=urls["notifications"],
+            events_url=urls["events"],
             inbox_poll_seconds=1,
             **settings,
         ),

@@ -16,6 +16,7 @@ from hubnet_common.sdk.signing import own_signer
 from hubnet_common.service.kafka_security import client_security
 from hubnet_portal.adapters.data_keys import DataKeysOverHttp
 from hubnet_portal.adapters.identity import OpenIdProvider
+from hubnet_portal.adapters.partner_keys import PartnerKeyFiles
 from hubnet_portal.adapters.services import ServicesOverHttp
 from hubnet_portal.adapters.sessions import InMemorySessions
 from hubnet_portal.adapters.translations import catalogues
@@ -57,7 +58,7 @@ def app(settings: PortalSettings | None = None) -> Starlette:
         f"{settings.address}/",
         leeway_seconds=settings.oidc_leeway_seconds,
     )
-    services = ServicesOverHttp(settings.referrals_url, settings.notifications_url)
+    services = ServicesOverHttp(settings.referrals_url, settings.notifications_url, settings.events_url)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -84,5 +85,6 @@ def app(settings: PortalSettings | None = None) -> Starlette:
         secure_cookies=settings.secure_cookies,
         issuer=settings.oidc_issuer,
         poll_seconds=settings.inbox_poll_seconds,
+        keys=PartnerKeyFiles(settings.encryption_key, settings.keys_dir),
     )
     return web_app(portal, lifespan)

@@ -18,6 +18,8 @@ class PortalSettings(Settings):
     portal_url: str | None = None
     # A session ends after this long without a request.
     session_idle_minutes: float = 30.0
+    # Where the events service answers HTTP (the follow-up page's hub event figures).
+    events_url: str = "http://127.0.0.1:8182"
     # How often the inbox page asks for new entries.
     inbox_poll_seconds: int = 5
 

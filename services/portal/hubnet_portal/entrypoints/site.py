@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hubnet_portal.domain.session import Session
 from hubnet_portal.domain.words import action_words, status_words
 from hubnet_portal.handlers import log_in
-from hubnet_portal.handlers.ports import Commands, DataKeys, IdentityProvider, Services, Sessions
+from hubnet_portal.handlers.ports import Commands, DataKeys, IdentityProvider, PartnerKeys, Services, Sessions
 
 HERE = Path(__file__).resolve().parent.parent
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -45,6 +45,13 @@ class Portal:
     secure_cookies: bool
     issuer: str
     poll_seconds: int = 5
+    keys: PartnerKeys | None = None  # webhook secrets, erasures
+
+    @property
+    def partner_keys(self) -> PartnerKeys:
+        if self.keys is None:
+            raise LookupError("this portal was given no partner keys")
+        return self.keys
 
     @property
     def session_cookie(self) -> str:

@@ -5,6 +5,9 @@ headers, with a login for anyone who has no session.
     /signed-in, /logout           pages/login.py
     /inbox…                       pages/inbox.py
     /referrals…                   pages/referrals.py
+    /referrals/{id}/erasure       pages/erasure.py
+    /follow-up                    pages/follow_up.py
+    /settings…                    pages/settings.py
 """
 
 from __future__ import annotations
@@ -19,14 +22,14 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hubnet_portal.entrypoints.pages import inbox, login, referrals
+from hubnet_portal.entrypoints.pages import erasure, follow_up, inbox, login, referrals, settings
 from hubnet_portal.entrypoints.site import HERE, Pages, Portal, SecurityHeaders, security_headers, templates
 from hubnet_portal.handlers import log_in
 from hubnet_portal.handlers.ports import NotLoggedIn
 
 __all__ = ["Portal", "web_app"]
 log = structlog.get_logger(__name__)
-AREAS = (login, inbox, referrals)
+AREAS = (login, inbox, referrals, erasure, follow_up, settings)
 
 
 def web_app(portal: Portal, lifespan: Callable[[Starlette], Any]) -> Starlette:

@@ -38,10 +38,40 @@ class Services(Protocol):
 
     async def referral(self, token: str, referral_id: str) -> dict[str, Any] | None: ...
 
+    async def report(self, token: str, group_by: str, since: str | None = None) -> dict[str, Any]:
+        """The referrals service's follow-up figures (`/report`), small cells suppressed there."""
+        ...
+
+    async def event_figures(self, token: str, since: str | None = None) -> list[dict[str, Any]]:
+        """The events service's figures per hub, month and kind (`/figures`)."""
+        ...
+
+    async def own_record(self, token: str) -> dict[str, Any] | None:
+        """The staff member's record in the notifications service (None: not registered there)."""
+        ...
+
+    async def subscriptions(self, token: str) -> list[dict[str, Any]]: ...
+
+    async def webhooks(self, token: str) -> list[dict[str, Any]]:
+        """The partner's webhook endpoints, without their secrets."""
+        ...
+
 
 class DataKeys(Protocol):
     async def data_key(self, token: str, participant_ref: str) -> bytes:
         """The resident's data key from the partner's copy, asked as the staff member: DataKeyMissing if none."""
+        ...
+
+
+class PartnerKeys(Protocol):
+    """What the partner's keys do for its portal: open what is sealed to it, seal to the referrals service."""
+
+    def open_secret(self, sealed: str) -> str:
+        """A webhook's secret sealed to the partner (SealingError if it does not open)."""
+        ...
+
+    def seal_personnummer(self, number: str) -> str:
+        """The number sealed to the referrals service (InvalidPersonalNumber before anything is sealed)."""
         ...
 
 
