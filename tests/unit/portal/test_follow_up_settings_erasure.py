@@ -142,7 +142,7 @@ def test_erasure_needs_the_confirmation_and_a_valid_number_before_anything_is_se
     [sent] = parts.commands.sent
     assert isinstance(sent, EraseParticipant)
     assert (sent.participant_ref, sent.sealed_personnummer, sent.noted_by) == ("ab" * 32, "c2VhbGVk", "sm-maria")
-    assert "Den boende är glömd" in done.text and "19900101" not in done.text
+    assert "Invånaren är glömd" in done.text and "19900101" not in done.text
 
 
 def test_a_refused_erasure_says_nothing_was_erased():
@@ -151,4 +151,4 @@ def test_a_refused_erasure_says_nothing_was_erased():
     answer = client.post(
         "/referrals/R-1/erasure", data={"csrf": csrf, "personnummer": "19900101-0017", "confirmed": "yes"}
     )
-    assert "inte den här boendes. Inget raderades." in answer.text
+    assert "inte den här invånarens. Inget raderades." in answer.text

@@ -28,7 +28,13 @@ EVENT_COLUMNS = (
     ("attended", N_("Attended")),
     ("walk_ins", N_("Walk-ins")),
 )
-KEY_WORDS = {"hub": N_("Hub"), "partner": N_("Organisation"), "month": N_("Month"), "kind": N_("Kind")}
+KEY_WORDS = {
+    "hub": N_("Hub"),
+    "partner": N_("Organisation"),
+    "service": N_("Service"),
+    "month": N_("Month"),
+    "kind": N_("Kind"),
+}
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,12 @@ def routes(pages: Pages) -> list[Route]:
         if not session.has(MANAGER):
             return pages.render(session, "forbidden.html", 403, why=NOT_A_MANAGER)
         token = session.tokens.access_token
+        cells = await services.report(token, "hub,partner,service,month")
         by_hub = await services.report(token, "hub,month")
         by_partner = await services.report(token, "partner,month")
         outcomes = await services.report(token, "partner")
         tables = [
+            referral_table("cells", N_("Referrals per hub, organisation, service and month"), cells),
             referral_table("by-hub", N_("Referrals per hub and month"), by_hub),
             referral_table("by-partner", N_("Referrals per receiving organisation and month"), by_partner),
             referral_table("outcomes", N_("Outcomes per receiving organisation"), outcomes, outcomes=True),
