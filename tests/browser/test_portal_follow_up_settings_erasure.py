@@ -23,7 +23,7 @@ from hubnet_common.sdk.messages.vocabulary import Purpose
 from hubnet_common.sdk.sealing import ContactDetails, seal_with_data_key
 from tests.browser.conftest import portal_of
 from tests.browser.test_portal import WAIT, checked, log_in
-from tests.browser.test_portal import page as page  # noqa: F401 - the same page fixture
+from tests.browser.test_portal import page as page  # the same page fixture, re-exported
 from tests.integration.conftest import eventually, rows
 from tests.integration.network import three_served
 from tests.integration.referral_steps import (
