@@ -152,3 +152,10 @@ def test_a_refused_erasure_says_nothing_was_erased():
         "/referrals/R-1/erasure", data={"csrf": csrf, "personnummer": "19900101-0017", "confirmed": "yes"}
     )
     assert "inte den här invånarens. Inget raderades." in answer.text
+
+
+def test_at_login_the_language_of_the_members_own_record_counts_over_the_identity_providers():
+    client, parts = portal(identity=Staff(), commands=Commands())
+    parts.services.record = {**RECORD, "language": "en"}
+    logged_in(client, "/inbox")
+    assert '<html lang="en">' in client.get("/inbox").text
