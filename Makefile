@@ -35,7 +35,7 @@ $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
 venv: $(STAMP) static
 
-# htmx for the portal's pages (and axe-core for its browser tests) from the lock file, exactly.
+# htmx and Chart.js for the portal's pages (and axe-core for its browser tests) from the lock file, exactly.
 $(PORTAL)/node_modules/.package-lock.json: $(PORTAL)/package-lock.json
 	@cd $(PORTAL) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -44,7 +44,11 @@ $(PORTAL_VENDOR)/htmx.min.js: $(PORTAL)/node_modules/.package-lock.json
 	@mkdir -p $(PORTAL_VENDOR)
 	@cp $(PORTAL)/node_modules/htmx.org/dist/htmx.min.js $@
 
-static: $(PORTAL_VENDOR)/htmx.min.js
+$(PORTAL_VENDOR)/chart.umd.js: $(PORTAL)/node_modules/.package-lock.json
+	@mkdir -p $(PORTAL_VENDOR)
+	@cp $(PORTAL)/node_modules/chart.js/dist/chart.umd.js $@
+
+static: $(PORTAL_VENDOR)/htmx.min.js $(PORTAL_VENDOR)/chart.umd.js
 
 # Debian's Chromium for the browser tests (Playwright drives it; it cannot download its own here).
 browser:

@@ -28,7 +28,7 @@ def caller_for(path: str) -> str:
         return monitoring_tokens().token()
     if path.startswith("/deliveries"):
         return operator_tokens().token()
-    if path.startswith("/inbox"):
+    if path.startswith(("/inbox", "/staff", "/subscriptions")):
         return staff_login("sm-maria", "stadsmissionen")["access_token"]
     return partner_tokens("stadsmissionen").token()
 

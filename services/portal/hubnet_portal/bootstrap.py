@@ -18,6 +18,7 @@ from hubnet_common.service.kafka_security import client_security
 from hubnet_portal.adapters.data_keys import DataKeysOverHttp
 from hubnet_portal.adapters.identity import OpenIdProvider
 from hubnet_portal.adapters.network_reads import NetworkReadsOverHttp
+from hubnet_portal.adapters.partner_keys import PartnerKeyFiles
 from hubnet_portal.adapters.services import ServicesOverHttp
 from hubnet_portal.adapters.sessions import InMemorySessions
 from hubnet_portal.adapters.translations import catalogues
@@ -59,7 +60,7 @@ def app(settings: PortalSettings | None = None) -> Starlette:
         f"{settings.address}/",
         leeway_seconds=settings.oidc_leeway_seconds,
     )
-    services = ServicesOverHttp(settings.referrals_url, settings.notifications_url)
+    services = ServicesOverHttp(settings.referrals_url, settings.notifications_url, settings.events_url)
     reads = NetworkReadsOverHttp(settings.referrals_url, settings.events_url)
     if settings.keys_dir is None:
         raise LookupError("the portal needs HUBNET_KEYS_DIR: the referrals service's public key, to seal numbers to")
@@ -94,5 +95,6 @@ def app(settings: PortalSettings | None = None) -> Starlette:
         hub_events=reads,
         custodian_key=custodian_public_key(settings.keys_dir),
         calendar_url=(settings.calendar_url or settings.events_url).rstrip("/"),
+        keys=PartnerKeyFiles(settings.encryption_key, settings.keys_dir),
     )
     return web_app(portal, lifespan)

@@ -73,6 +73,7 @@ class Identity:
 class Services:
     def __init__(self, referral=None):
         self.read, self.the_referral = [], referral or REFERRAL
+        self.record = None
 
     async def inbox(self, token):
         return {"unread": 0, "items": []}
@@ -86,6 +87,23 @@ class Services:
 
     async def referral(self, token, referral_id):
         return self.the_referral if referral_id == "R-1" else None
+
+    async def own_record(self, token):
+        return self.record
+
+    async def subscriptions(self, token):
+        return []
+
+    async def webhooks(self, token):
+        return []
+
+    async def report(self, token, group_by, since=None):
+        keys = group_by.split(",")
+        rows = [{**{k: f"{k}-1" for k in keys}, "sent": 12, "accepted": None, "cells_suppressed": 1}]
+        return {"suppressed_below": 5, "since": "2026-01", "until": "2026-12", "group_by": keys, "rows": rows}
+
+    async def event_figures(self, token, since=None):
+        return []
 
 
 class NoReads:

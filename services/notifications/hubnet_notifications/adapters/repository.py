@@ -94,6 +94,15 @@ class PgSubscriptions:
             )
         )
 
+    async def of_staff(self, staff_id: str) -> list[dict]:
+        """One member's subscriptions, oldest first (what the member's own settings show)."""
+        rows = await self.conn.fetch(
+            "SELECT id, kinds, partner_id, service_id, hub_id, created_at FROM subscriptions"
+            " WHERE staff_id = $1 ORDER BY created_at, id",
+            staff_id,
+        )
+        return [dict(r) for r in rows]
+
     async def remove(self, subscription_id: str, staff_id: str) -> bool:
         self._read.forget()
         return bool(
@@ -114,6 +123,13 @@ class PgWebhooks:
             list(partner_ids),
         )
         return [WebhookEndpoint(**{**dict(r), "kinds": tuple(r["kinds"])}) for r in rows]
+
+    async def listed(self, partner_id: str) -> list[dict]:
+        """A partner's endpoints in use, without their secrets."""
+        rows = await self.conn.fetch(
+            "SELECT id, url, kinds FROM webhook_endpoints WHERE active AND partner_id = $1 ORDER BY id", partner_id
+        )
+        return [dict(r) for r in rows]
 
     async def owner(self, webhook_id: str) -> str | None:
         return await self.conn.fetchval("SELECT partner_id FROM webhook_endpoints WHERE id = $1", webhook_id)

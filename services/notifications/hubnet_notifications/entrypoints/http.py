@@ -4,27 +4,32 @@ docs/openapi/notifications.json). Who asks comes from the bearer token:
     GET  /inbox[?page=1][&size=20]   the caller's inbox, unread first, newest first (staff)
     GET  /inbox/unread               {"unread": n} (staff)
     POST /inbox/read?id=NOTIFICATION mark one entry of the caller's read (again is harmless)
+    GET  /staff/me                   the caller's own record: language, delivery, roles (staff)
+    GET  /subscriptions              the caller's own subscriptions (staff)
+    GET  /webhooks                   the caller's partner's webhook endpoints, no secrets (partner)
     GET  /deliveries/failed          deliveries that failed for good (operators)
 
-An inbox is its owner's only: nobody else's token reaches it, another member's entry is 404.
-Reads of an inbox are in the access log.
+An inbox, a record and subscriptions are their owner's only: no parameter names whose, the token
+does; another member's entry is 404. Reads of an inbox, a record or subscriptions are in the access
+log. What is changed is changed by the partner's commands (notification.commands.v1).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from hubnet_common.service.api import Problem, StaffMember, audited, requires, text
+from hubnet_common.service.api import Partner, Problem, StaffMember, audited, requires, text
 from hubnet_common.service.auth import OPERATOR
 from hubnet_common.service.runtime import Runtime
 from hubnet_notifications.adapters.uow import of_this_service
 
-DESCRIPTION = "Staff inboxes, and the deliveries that failed for good."
+DESCRIPTION = "Staff inboxes and settings, partners' webhooks, and the deliveries that failed for good."
 
 
 class Entry(BaseModel):
@@ -51,6 +56,32 @@ class Unread(BaseModel):
 
 class Read(BaseModel):
     read: str
+
+
+class OwnRecord(BaseModel):
+    id: str
+    name: str
+    email: str
+    partner_id: str
+    hubs: list[str]
+    roles: list[str]
+    language: Literal["sv", "en"]
+    delivery: Literal["immediate", "digest"]
+
+
+class OwnSubscription(BaseModel):
+    id: str
+    kinds: list[str]
+    partner_id: str | None
+    service_id: str | None
+    hub_id: str | None
+    created_at: datetime
+
+
+class Webhook(BaseModel):
+    id: str
+    url: str
+    kinds: list[str]
 
 
 class FailedDelivery(BaseModel):
@@ -101,6 +132,29 @@ def router(runtime: Runtime) -> APIRouter:
         if not found:
             raise Problem(404, "no such entry in your inbox")
         return {"read": id}
+
+    @api.get(
+        "/staff/me",
+        response_model=OwnRecord,
+        openapi_extra=audited("staff"),
+        responses={404: {"description": "the caller's partner has not told this service of them"}},
+    )
+    async def own_record(staff: StaffMember, partner: Partner) -> Any:
+        async with unit_of_work() as uow:
+            member = await uow.staff.get(staff)
+        if member is None or not member.active or member.partner_id != partner:
+            raise Problem(404, "your organisation has not registered you here (UpsertStaffMember)")
+        return {**asdict(member), "hubs": list(member.hubs), "roles": list(member.roles)}
+
+    @api.get("/subscriptions", response_model=list[OwnSubscription], openapi_extra=audited("staff"))
+    async def own_subscriptions(staff: StaffMember) -> Any:
+        async with unit_of_work() as uow:
+            return await uow.subscriptions.of_staff(staff)
+
+    @api.get("/webhooks", response_model=list[Webhook])
+    async def webhooks(partner: Partner) -> Any:
+        async with unit_of_work() as uow:
+            return await uow.webhooks.listed(partner)
 
     @api.get("/deliveries/failed", response_model=list[FailedDelivery], dependencies=[Depends(requires(OPERATOR))])
     async def failed() -> Any:

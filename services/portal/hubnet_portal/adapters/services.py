@@ -10,8 +10,9 @@ from hubnet_portal.handlers.ports import NotLoggedIn
 
 
 class ServicesOverHttp:
-    def __init__(self, referrals_url: str, notifications_url: str) -> None:
+    def __init__(self, referrals_url: str, notifications_url: str, events_url: str) -> None:
         self.referrals_url, self.notifications_url = referrals_url.rstrip("/"), notifications_url.rstrip("/")
+        self.events_url = events_url.rstrip("/")
         self._http = httpx.AsyncClient(timeout=10.0)
 
     async def inbox(self, token: str) -> dict[str, Any]:
@@ -33,6 +34,26 @@ class ServicesOverHttp:
 
     async def directory(self, token: str) -> dict[str, Any]:
         return (await self._get(token, f"{self.referrals_url}/directory", {})).json()
+
+    async def report(self, token: str, group_by: str, since: str | None = None) -> dict[str, Any]:
+        params = {"group_by": group_by, **({"since": since} if since else {})}
+        return (await self._get(token, f"{self.referrals_url}/report", params)).json()
+
+    async def event_figures(self, token: str, since: str | None = None) -> list[dict[str, Any]]:
+        return (await self._get(token, f"{self.events_url}/figures", {"since": since} if since else {})).json()
+
+    async def own_record(self, token: str) -> dict[str, Any] | None:
+        answer = await self._ask(token, "GET", f"{self.notifications_url}/staff/me", {})
+        if answer.status_code == 404:
+            return None
+        answer.raise_for_status()
+        return answer.json()
+
+    async def subscriptions(self, token: str) -> list[dict[str, Any]]:
+        return (await self._get(token, f"{self.notifications_url}/subscriptions", {})).json()
+
+    async def webhooks(self, token: str) -> list[dict[str, Any]]:
+        return (await self._get(token, f"{self.notifications_url}/webhooks", {})).json()
 
     async def aclose(self) -> None:
         await self._http.aclose()

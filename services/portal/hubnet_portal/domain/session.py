@@ -31,6 +31,10 @@ class Session:
     expires_at: float  # idle timeout: every request moves it on
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     notice: str | None = None  # a message for the next page (a refusal, a step taken)
+    roles: frozenset[str] = frozenset()  # the staff member's realm roles, from the login's token
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
 
     def expired(self, now: float) -> bool:
         return now >= self.expires_at

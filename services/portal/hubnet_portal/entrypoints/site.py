@@ -29,7 +29,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hubnet_portal.domain.session import Session
 from hubnet_portal.domain.words import action_words, status_words
 from hubnet_portal.handlers import log_in
-from hubnet_portal.handlers.ports import Commands, DataKeys, Directory, HubEvents, IdentityProvider, Services, Sessions
+from hubnet_portal.handlers.ports import (
+    Commands,
+    DataKeys,
+    Directory,
+    HubEvents,
+    IdentityProvider,
+    PartnerKeys,
+    Services,
+    Sessions,
+)
 
 HERE = Path(__file__).resolve().parent.parent
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -52,6 +61,13 @@ class Portal:
     custodian_key: str  # the referrals service's X25519 public key: personnummer are sealed to it
     calendar_url: str  # where residents' calendar apps reach the events service's /calendar.ics
     poll_seconds: int = 5
+    keys: PartnerKeys | None = None  # webhook secrets, erasures
+
+    @property
+    def partner_keys(self) -> PartnerKeys:
+        if self.keys is None:
+            raise LookupError("this portal was given no partner keys")
+        return self.keys
 
     @property
     def session_cookie(self) -> str:

@@ -8,6 +8,9 @@ headers, with a login for anyone who has no session.
     /directory                    pages/directory.py
     /hub-events…                  pages/hub_events.py
     /refer                        pages/refer.py
+    /referrals/{id}/erasure       pages/erasure.py
+    /follow-up                    pages/follow_up.py
+    /settings…                    pages/settings.py
 """
 
 from __future__ import annotations
@@ -22,14 +25,24 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hubnet_portal.entrypoints.pages import directory, hub_events, inbox, login, refer, referrals
+from hubnet_portal.entrypoints.pages import (
+    directory,
+    erasure,
+    follow_up,
+    hub_events,
+    inbox,
+    login,
+    refer,
+    referrals,
+    settings,
+)
 from hubnet_portal.entrypoints.site import HERE, Pages, Portal, SecurityHeaders, security_headers, templates
 from hubnet_portal.handlers import log_in
 from hubnet_portal.handlers.ports import NotLoggedIn
 
 __all__ = ["Portal", "web_app"]
 log = structlog.get_logger(__name__)
-AREAS = (login, inbox, referrals, refer, directory, hub_events)
+AREAS = (login, inbox, referrals, refer, erasure, directory, hub_events, follow_up, settings)
 
 
 def web_app(portal: Portal, lifespan: Callable[[Starlette], Any]) -> Starlette:

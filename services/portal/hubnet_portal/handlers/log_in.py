@@ -51,6 +51,7 @@ async def finish(
         staff_id=staff.staff_id,
         partner=partner,
         language=language_of(staff.language),
+        roles=staff.roles,
         tokens=tokens,
         expires_at=time.time() + idle_seconds,
     )

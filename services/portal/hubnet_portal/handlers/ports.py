@@ -42,6 +42,24 @@ class Services(Protocol):
         """Partners, hubs and services (with their places now), as the referrals service lists them."""
         ...
 
+    async def report(self, token: str, group_by: str, since: str | None = None) -> dict[str, Any]:
+        """The referrals service's follow-up figures (`/report`), small cells suppressed there."""
+        ...
+
+    async def event_figures(self, token: str, since: str | None = None) -> list[dict[str, Any]]:
+        """The events service's figures per hub, month and kind (`/figures`)."""
+        ...
+
+    async def own_record(self, token: str) -> dict[str, Any] | None:
+        """The staff member's record in the notifications service (None: not registered there)."""
+        ...
+
+    async def subscriptions(self, token: str) -> list[dict[str, Any]]: ...
+
+    async def webhooks(self, token: str) -> list[dict[str, Any]]:
+        """The partner's webhook endpoints, without their secrets."""
+        ...
+
 
 class Directory(Protocol):
     """The network's directory in HSDS shape (the referrals service's /services, /locations)."""
@@ -64,6 +82,18 @@ class HubEvents(Protocol):
 class DataKeys(Protocol):
     async def data_key(self, token: str, participant_ref: str) -> bytes:
         """The resident's data key from the partner's copy, asked as the staff member: DataKeyMissing if none."""
+        ...
+
+
+class PartnerKeys(Protocol):
+    """What the partner's keys do for its portal: open what is sealed to it, seal to the referrals service."""
+
+    def open_secret(self, sealed: str) -> str:
+        """A webhook's secret sealed to the partner (SealingError if it does not open)."""
+        ...
+
+    def seal_personnummer(self, number: str) -> str:
+        """The number sealed to the referrals service (InvalidPersonalNumber before anything is sealed)."""
         ...
 
 

@@ -78,6 +78,7 @@ class LocalServices:
             "HUBNET_HTTP_PORT": str(self.portals[partner]),
             "HUBNET_REFERRALS_URL": f"http://127.0.0.1:{self.ports['referrals']}",
             "HUBNET_NOTIFICATIONS_URL": f"http://127.0.0.1:{self.ports['notifications']}",
+            "HUBNET_EVENTS_URL": f"http://127.0.0.1:{self.ports['events']}",
         }
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"portal-{partner}.log", "ab")
