@@ -28,7 +28,7 @@ async def network(new_database, kafka_bootstrap, mail_sink):
     async with three_served(new_database, kafka_bootstrap, mail_sink[0], "portal-events") as (dsns, urls):
         await until(dsns["events"], "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")
         await until(dsns["events"], "SELECT 1 FROM known_partners WHERE id = 'familjebostader'")
-        async with portal_of("familjebostader", urls, events_url=urls["events"]) as address:
+        async with portal_of("familjebostader", urls) as address:
             yield address, urls
 
 
