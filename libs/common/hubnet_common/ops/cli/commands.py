@@ -367,15 +367,16 @@ def contract(args: Namespace) -> int:
 
 def topics(args: Namespace) -> int:
     from hubnet_common.ops.local.credentials import ADMIN, logged_in
-    from hubnet_common.sdk.topics import ALL_TOPICS
+    from hubnet_common.ops.partners import deployment_topics
     from hubnet_common.service.kafka import ensure_topics
     from hubnet_common.service.kafka_security import client_security
 
     settings: Settings = logged_in(ADMIN)
+    wanted = deployment_topics()
     created = asyncio.run(
-        ensure_topics(settings.kafka_bootstrap, prefix=settings.topic_prefix, **client_security(settings))
+        ensure_topics(settings.kafka_bootstrap, wanted, prefix=settings.topic_prefix, **client_security(settings))
     )
-    print(f"topics: {len(created)} created, {len(ALL_TOPICS) - len(created)} already there (settings reconciled)")
+    print(f"topics: {len(created)} created, {len(wanted) - len(created)} already there (settings reconciled)")
     return 0
 
 

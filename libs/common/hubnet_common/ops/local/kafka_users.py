@@ -43,6 +43,7 @@ from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest, Describ
 
 from hubnet_common.ops.access import Principal, principals
 from hubnet_common.ops.local.credentials import ADMIN, MECHANISM, ensure_password, login, password, users_dir
+from hubnet_common.ops.partners import deployment_topics
 from hubnet_common.sdk.topics import DIRECTORY
 from hubnet_common.sdk.topics import on_broker as on_broker_topic
 from hubnet_common.service.kafka import delete_topics, ensure_topics
@@ -257,7 +258,7 @@ def admin_login() -> dict:
 async def environment(bootstrap: str, *, topic_prefix: str, group_prefix: str) -> AsyncIterator[None]:
     """Topics of an environment's own and every principal's ACLs on them and its consumer
     groups, for as long as it runs; both are deleted at the end."""
-    await ensure_topics(bootstrap, prefix=topic_prefix, **admin_login())
+    await ensure_topics(bootstrap, deployment_topics(), prefix=topic_prefix, **admin_login())
     try:
         await grant(bootstrap, topic_prefix=topic_prefix, group_prefix=group_prefix)
         await _until_in_force(bootstrap, on_broker_topic(DIRECTORY.name, topic_prefix))
