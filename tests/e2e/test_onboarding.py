@@ -66,16 +66,14 @@ async def test_a_partner_added_while_the_services_run_sends_its_first_referral_a
     partner_id, signing_key, sealing_key, hubnet = newcomer
     name = "Arbetsförmedlingen (test)"
 
-    added = await asyncio.to_thread(
-        hubnet, "add", partner_id, "--name", name, "--signing-key", str(signing_key), "--encryption-key", str(sealing_key)
-    )
+    admission = ("add", partner_id, "--name", name, "--signing-key", str(signing_key))
+    admission += ("--encryption-key", str(sealing_key))
+    added = await asyncio.to_thread(hubnet, *admission)
     assert added.returncode == 0, added.stderr + added.stdout
     for step in ("directory:", "replies topic", "Kafka user", "ACLs", "client quotas", "identity provider"):
         assert step in added.stdout, added.stdout
     assert added.stdout.strip().endswith(f"partner {partner_id}: active")
-    again = await asyncio.to_thread(
-        hubnet, "add", partner_id, "--name", name, "--signing-key", str(signing_key), "--encryption-key", str(sealing_key)
-    )
+    again = await asyncio.to_thread(hubnet, *admission)
     assert again.returncode == 0 and "already there" in again.stdout, again.stderr + again.stdout
 
     signer = Signer(read_key(signing_key.with_suffix(".key")))
@@ -87,7 +85,9 @@ async def test_a_partner_added_while_the_services_run_sends_its_first_referral_a
     [stored] = await rows(dsns["referrals"], "SELECT sender_partner_id FROM referrals WHERE id = $1", first.referral_id)
     assert stored["sender_partner_id"] == partner_id
     # the other services learnt of it from the directory, without a restart
-    await until(dsns["events"], f"SELECT 1 FROM partner_standing WHERE partner_id = '{partner_id}' AND status = 'active'")
+    await until(
+        dsns["events"], f"SELECT 1 FROM partner_standing WHERE partner_id = '{partner_id}' AND status = 'active'"
+    )
 
     suspended = await asyncio.to_thread(hubnet, "suspend", partner_id)
     assert suspended.returncode == 0, suspended.stderr + suspended.stdout

@@ -1,4 +1,5 @@
-"""Every Kafka topic hubnet uses, with the settings `hubnet admin topics` creates it with (docs/architecture.md)."""
+"""Every Kafka topic of the network, with the settings `hubnet admin topics` creates it with (docs/architecture.md);
+the replies topic of each partner comes with the partner (`replies_topic`, ops/partners.py)."""
 
 from dataclasses import dataclass, field
 
