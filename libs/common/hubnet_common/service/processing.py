@@ -10,7 +10,7 @@ delivery is at-least-once and effects exactly-once.
 - A command that breaks a rule (`Refused`) or cannot be read is answered with a code and a
   sentence on the replies topic of the partner its `ce_source` names; nothing else changes. A
   command from no known partner is not answered (there is no topic only it could read), nor is
-  one from a removed partner (its topic is gone).
+  one from a removed partner (nobody reads its topic any more).
 - A command from a partner the directory says is suspended or removed is refused
   (`partner-suspended`, `partner-removed`) before any handler sees it, whatever key signed it
   (docs/adr/0015-onboarding-as-data.md).
@@ -260,7 +260,7 @@ class Processor:
                 elif item.envelope.id not in first:
                     log.info("duplicate ignored")
                     outcomes.append("duplicate")
-                elif refusal := _standing_refusal(uow, item.envelope) if self.route.answers else None:
+                elif self.route.answers and (refusal := _standing_refusal(uow, item.envelope)):
                     first.discard(item.envelope.id)
                     outcomes.append(await self._refused(uow, item.envelope, item.message.subject(), refusal))
                 else:
