@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from hubnet_common.ops.local.identities import issuer, local_secret
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.watch import TopicWatcher
 from hubnet_common.sdk.envelope import Envelope
@@ -21,6 +22,7 @@ from hubnet_common.sdk.keys import read_key, write_key_pair
 from hubnet_common.sdk.messages.referral_commands import CreateReferral
 from hubnet_common.sdk.messages.replies import CommandRejected
 from hubnet_common.sdk.signing import Signer
+from hubnet_common.sdk.tokens import ClientCredentials, TokenRefused
 from hubnet_common.sdk.topics import replies_topic
 from tests.e2e.stack import three_services
 from tests.integration.conftest import rows, until
@@ -76,6 +78,12 @@ async def test_a_partner_added_while_the_services_run_sends_its_first_referral_a
     again = await asyncio.to_thread(hubnet, *admission)
     assert again.returncode == 0 and "already there" in again.stdout, again.stderr + again.stdout
 
+    secret = local_secret(f"partner-{partner_id}")
+
+    def its_login() -> ClientCredentials:
+        return ClientCredentials(issuer(), f"partner-{partner_id}", secret)
+
+    assert await asyncio.to_thread(its_login().token)  # its system logs in to the identity provider
     signer = Signer(read_key(signing_key.with_suffix(".key")))
     async with LocalPartnerClient(kafka_bootstrap, partner_id, signer=signer) as newcomer_client:
         given = consent()
@@ -92,6 +100,8 @@ async def test_a_partner_added_while_the_services_run_sends_its_first_referral_a
     suspended = await asyncio.to_thread(hubnet, "suspend", partner_id)
     assert suspended.returncode == 0, suspended.stderr + suspended.stdout
     assert suspended.stdout.strip().endswith(f"partner {partner_id}: suspended")
+    with pytest.raises(TokenRefused):  # its clients are disabled
+        await asyncio.to_thread(its_login().token)
 
     # Its write ACLs are gone; a command of its, signed with its key, that still reaches the topic
     # (sent before, or through another login) is refused by the service.
@@ -111,3 +121,5 @@ async def test_a_partner_added_while_the_services_run_sends_its_first_referral_a
     removed = await asyncio.to_thread(hubnet, "remove", partner_id)
     assert removed.returncode == 0, removed.stderr + removed.stdout
     assert "identity provider: partner-" in removed.stdout
+    with pytest.raises(TokenRefused):  # its system gets no token any more
+        await asyncio.to_thread(its_login().token)

@@ -30,6 +30,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hubnet_common.ops.access import partner_principal
@@ -41,7 +42,11 @@ Say = Callable[[str], None]
 
 
 class OnboardingFailed(Exception):
-    """A step that could not be done; the message says which and why."""
+    """A step that could not be done; the message says which and why (`code`: the service's, if any)."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -90,8 +95,9 @@ class Directory:
             detail = exc.read().decode(errors="replace")
             found = json.loads(detail) if detail.startswith("{") else {}
             said = found.get("error") or found.get("detail") or detail
+            code = found.get("code")
             raise OnboardingFailed(
-                f"the directory refused ({exc.code}{', ' + found['code'] if found.get('code') else ''}): {said}"
+                f"the directory refused ({exc.code}{', ' + code if code else ''}): {said}", code
             ) from None
         except OSError as exc:
             raise OnboardingFailed(f"cannot reach the referrals service at {url}: {exc}") from exc
@@ -139,6 +145,7 @@ class Kafka:
 
     def drop(self, partner_id: str, say: Say) -> None:
         from hubnet_common.ops.local import kafka_users
+        from hubnet_common.ops.local.credentials import users_dir
 
         user = partner_principal(partner_id).user
         admin = kafka_users.admin_client(self.bootstrap)
@@ -146,6 +153,8 @@ class Kafka:
             removed = kafka_users.drop_user(admin, user)
         finally:
             admin.close()
+        if (directory := users_dir()) is not None:
+            (directory / user).unlink(missing_ok=True)  # the local stack's copy of its password
         say(f"Kafka user {user}: {removed} ACLs, its quotas and its credential removed")
 
 
@@ -155,9 +164,10 @@ class Kafka:
 class Realm:
     """The partner's clients and group in the realm, through Keycloak's admin API."""
 
-    def __init__(self, admin: Any, secrets: Secrets) -> None:
+    def __init__(self, admin: Any, secrets: Secrets, secrets_dir: Path | None = None) -> None:
         self.admin = admin  # ops/local/keycloak_realm.Admin
         self.secrets = secrets
+        self.secrets_dir = secrets_dir  # where the local stack keeps client secrets, if it does
 
     def admit(self, partner_id: str, say: Say, *, enabled: bool = True) -> None:
         from hubnet_common.ops.identity import Network
@@ -191,6 +201,8 @@ class Realm:
             if group.get("name") == partner_id:
                 self.admin.call("DELETE", f"/{REALM}/groups/{group['id']}")
                 gone.append(f"group {partner_id}")
+        if self.secrets_dir is not None:
+            (self.secrets_dir / f"partner-{partner_id}").unlink(missing_ok=True)
         say(f"identity provider: {', '.join(gone) if gone else 'nothing of ' + partner_id} removed")
 
 
@@ -230,11 +242,18 @@ class Onboarding:
         return entry["status"]
 
     def remove(self, partner_id: str) -> str:
-        entry = self.directory.set_standing(check_id(partner_id), "removed")
-        self.say(f"directory: {partner_id} {'removed' if entry['changed'] else 'was removed already'}")
+        """Also what is left of a partner the directory never knew (an `add` that stopped half way)."""
+        try:
+            entry = self.directory.set_standing(check_id(partner_id), "removed")
+        except OnboardingFailed as failed:
+            if failed.code != "partner-unknown":
+                raise
+            self.say(f"directory: no partner {partner_id} there")
+        else:
+            self.say(f"directory: {partner_id} {'removed' if entry['changed'] else 'was removed already'}")
         self.kafka.drop(partner_id, self.say)
         self.realm.drop(partner_id, self.say)
-        return entry["status"]
+        return "removed"
 
 
 def local_onboarding(say: Say = print) -> Onboarding:
@@ -257,6 +276,6 @@ def local_onboarding(say: Say = print) -> Onboarding:
     return Onboarding(
         Directory(settings.referrals_url, operator.authorization),
         Kafka(settings.kafka_bootstrap, settings.topic_prefix),
-        Realm(admin, local_secrets(secrets_dir)),
+        Realm(admin, local_secrets(secrets_dir), secrets_dir),
         say,
     )
