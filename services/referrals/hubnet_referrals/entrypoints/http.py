@@ -4,7 +4,7 @@ docs/openapi/referrals.json). Who asks comes from the bearer token (hubnet_commo
     GET /referral?id=R-…        one referral with its full history, for its sender and receiver
     GET /audit?id=R-…           who asked what of it, when, and the answers, for the same two
     GET /referrals[?role=sender|receiver][&status=S]   the caller's partner's referrals
-    GET /directory              partners (with public keys), hubs, services
+    GET /directory              partners (with public keys and standing), hubs, services
     GET /report[?group_by=hub,month][&since=YYYY-MM][&until=YYYY-MM][&format=json|csv|table]
     GET /data-key?participant_ref=…   the resident's data key sealed to the caller's partner
     PUT /partners/{id}          operators: admit a partner (name, public keys) to the directory
