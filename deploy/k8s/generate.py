@@ -18,7 +18,8 @@ from pathlib import Path
 import yaml
 
 from hubnet_common.ops.access import SERVICES, Principal, Quota, Service, principals
-from hubnet_common.sdk.topics import ALL_TOPICS, Topic, on_broker
+from hubnet_common.ops.partners import deployment_topics
+from hubnet_common.sdk.topics import Topic, on_broker
 from hubnet_common.service.runtime import consumer_group
 from hubnet_notifications.domain.webhook_address import CLUSTER_RANGES, PRIVATE_V4
 
@@ -351,7 +352,7 @@ def dump(objects: list[dict]) -> str:
 def files() -> dict[Path, str]:
     """Every generated file and its content."""
     out = {
-        BASE / "kafka" / "topics.yaml": dump([topic_object(t) for t in ALL_TOPICS]),
+        BASE / "kafka" / "topics.yaml": dump([topic_object(t) for t in deployment_topics()]),
         BASE / "kafka" / "users.yaml": dump(
             [user_object(p) for p in principals(topic_prefix=TOPIC_PREFIX, group_prefix=GROUP_PREFIX)]
         ),

@@ -20,6 +20,7 @@ from hubnet_common.ops.local.identities import monitoring_tokens, operator_token
 from hubnet_common.ops.local.mail import kept_mails, wait_for_mail
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.watch import TopicWatcher
+from hubnet_common.ops.partners import main_topics
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.keys import read_key, write_key_pair
@@ -37,7 +38,6 @@ from hubnet_common.sdk.messages.referral_commands import (
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_common.sdk.messages.vocabulary import MainActivity
 from hubnet_common.sdk.sealing import ContactDetails, open_contact, seal_with_data_key
-from hubnet_common.sdk.topics import MAIN_TOPICS
 from tests.e2e.stack import data_key_of, three_services
 from tests.e2e.topics import records_since
 from tests.integration.conftest import eventually, rows
@@ -62,7 +62,7 @@ async def a_referral(sender, **overrides) -> CreateReferral:
 
 async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services, kafka_bootstrap):
     dsns, mail_dir, *_ = services
-    async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
+    async with TopicWatcher(kafka_bootstrap, list(main_topics())) as watch:
         async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
             command = await a_referral(bostadsbolaget)
             reply = await bostadsbolaget.request(command)
@@ -88,7 +88,7 @@ async def test_a_referral_reaches_the_receiving_staff_by_mail_and_inbox(services
 
 async def test_the_same_command_twice_makes_one_referral_one_fact_one_mail(services, kafka_bootstrap):
     dsns, mail_dir, *_ = services
-    async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
+    async with TopicWatcher(kafka_bootstrap, list(main_topics())) as watch:
         async with LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as bostadsbolaget:
             command = await a_referral(bostadsbolaget)
             rid = command.referral_id

@@ -3,14 +3,15 @@
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from hubnet_common.ops.local.kafka_users import admin_login
+from hubnet_common.ops.partners import deployment_topics
 from hubnet_common.sdk.kafka import records_until_now
-from hubnet_common.sdk.topics import ALL_TOPICS, on_broker
+from hubnet_common.sdk.topics import on_broker
 from hubnet_common.service.settings import Settings
 
 
 def _partitions() -> list[TopicPartition]:
     prefix = Settings().topic_prefix
-    return [TopicPartition(on_broker(t.name, prefix), p) for t in ALL_TOPICS for p in range(t.partitions)]
+    return [TopicPartition(on_broker(t.name, prefix), p) for t in deployment_topics() for p in range(t.partitions)]
 
 
 async def end_offsets(bootstrap: str) -> dict[TopicPartition, int]:

@@ -16,6 +16,7 @@ from hubnet_common.ops.local.credentials import logged_in, login
 from hubnet_common.ops.local.kafka_users import admin_login, grant
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.watch import TopicWatcher
+from hubnet_common.ops.partners import main_topics
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.identity import owner_name, service_source
 from hubnet_common.sdk.keys import read_key
@@ -128,7 +129,7 @@ async def enrol(kafka_bootstrap: str, partner_id: str, name: str, keys_dir) -> N
 
 @pytest.fixture
 async def watcher(kafka_bootstrap):
-    async with TopicWatcher(kafka_bootstrap, list(MAIN_TOPICS)) as watch:
+    async with TopicWatcher(kafka_bootstrap, list(main_topics())) as watch:
         yield watch
 
 

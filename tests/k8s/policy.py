@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from hubnet_common.ops.access import SERVICES, principals
-from hubnet_common.sdk.topics import ALL_TOPICS, PARTNERS
+from hubnet_common.ops.partners import deployment_partners, deployment_topics
 from hubnet_common.service.runtime import consumer_group
 from hubnet_notifications.domain.webhook_address import CLUSTER_RANGES, PRIVATE_V4
 from tests.k8s.manifests import of_kind
@@ -77,7 +77,7 @@ def image_tags(objects: list[dict]) -> list[str]:
 
 def topics(objects: list[dict]) -> list[str]:
     """The KafkaTopics are exactly the code's topic list, with its partitions and settings."""
-    want = {t.name: t for t in ALL_TOPICS}
+    want = {t.name: t for t in deployment_topics()}
     have = {o["spec"].get("topicName", o["metadata"]["name"]): o["spec"] for o in of_kind(objects, "KafkaTopic")}
     wrong = [f"topic {n} is in topics.py but has no KafkaTopic" for n in sorted(want.keys() - have.keys())]
     wrong += [f"KafkaTopic {n} is not in topics.py" for n in sorted(have.keys() - want.keys())]
@@ -290,7 +290,7 @@ def realm_clients(objects: list[dict]) -> list[str]:
     its portal's public client (code flow with PKCE)."""
     clients = {c["clientId"]: c for c in _realm(objects)[1].get("realm", {}).get("clients", [])}
     wrong = []
-    for partner in PARTNERS:
+    for partner in deployment_partners():
         system, portal = clients.get(f"partner-{partner}"), clients.get(f"portal-{partner}")
         if system is None or system.get("publicClient") or not system.get("serviceAccountsEnabled"):
             wrong.append(f"partner {partner}: no confidential client partner-{partner}")

@@ -8,16 +8,20 @@ import pytest
 
 from hubnet_common.ops import access
 from hubnet_common.ops.access import DESCRIBE, READ, WRITE, allowed, partner_principal, principals
-from hubnet_common.sdk.topics import ALL_TOPICS, MAIN_TOPICS, REPLIES_TOPICS, dead_letter_topic
+from hubnet_common.ops.partners import deployment_partners, deployment_topics
+from hubnet_common.sdk.topics import MAIN_TOPICS, dead_letter_topic, replies_topic
 from hubnet_common.service.runtime import consumer_group
 
 NETWORK = Path(__import__("hubnet_referrals").__file__).parent / "seed" / "network.json"
 BY_USER = {p.user: p for p in principals()}
+PARTNERS = deployment_partners()
+ALL_TOPICS = deployment_topics()
+REPLIES_TOPICS = tuple(replies_topic(p) for p in PARTNERS)
 
 
 def test_one_principal_per_partner_of_the_directory():
     partners = [p["id"] for p in json.loads(NETWORK.read_text(encoding="utf-8"))["partners"]]
-    assert sorted(access.PARTNERS) == sorted(partners)
+    assert sorted(PARTNERS) == sorted(partners)
     assert sorted(u for u, p in BY_USER.items() if p.kind == "partner") == sorted(f"partner-{p}" for p in partners)
 
 
@@ -55,7 +59,7 @@ def test_services_write_only_their_own_facts():
     assert not allowed(events, READ, "group", consumer_group("hubnet", "referrals", "referral.commands.v1"))
 
 
-@pytest.mark.parametrize("partner", access.PARTNERS)
+@pytest.mark.parametrize("partner", PARTNERS)
 def test_a_partner_writes_commands_and_reads_replies_and_facts_only(partner):
     p = BY_USER[f"partner-{partner}"]
     writable = {t.name for t in ALL_TOPICS if allowed(p, WRITE, "topic", t.name)}
@@ -71,7 +75,7 @@ def test_a_partner_writes_commands_and_reads_replies_and_facts_only(partner):
     assert not any(name.endswith(".dlq") for name in readable | writable)
     assert allowed(p, READ, "group", f"partner.{partner}.facts")
     assert not allowed(p, READ, "group", consumer_group("hubnet", "referrals", "referral.commands.v1"))
-    others = [o for o in access.PARTNERS if o != partner]
+    others = [o for o in PARTNERS if o != partner]
     assert not any(allowed(p, READ, "group", f"partner.{o}.facts") for o in others)
 
 

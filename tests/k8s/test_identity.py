@@ -7,11 +7,12 @@ from __future__ import annotations
 import pytest
 
 from hubnet_common.ops.identity import read_staff
-from hubnet_common.sdk.topics import PARTNERS
+from hubnet_common.ops.partners import deployment_partners
 from tests.k8s.manifests import OVERLAYS, named, of_kind, render
 from tests.k8s.netpol import Pod, admitted, connects
 from tests.k8s.policy import KEYCLOAK_PODS
 
+PARTNERS = deployment_partners()
 SERVICES = ("hubnet-referrals", "hubnet-events", "hubnet-notifications")
 HTTPS = 8443
 

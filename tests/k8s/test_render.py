@@ -1,12 +1,15 @@
 """Every overlay renders with kustomize, and every object in it is valid for its kind: built-in
 kinds against the Kubernetes schemas, custom resources against their operator's CRD."""
 
+import json
+
 import pytest
 import yaml
 
 from hubnet_common.ops.cli import commands
 from hubnet_common.ops.cli.main import parser
 from hubnet_common.ops.cli.migrate import migration_dirs
+from hubnet_common.ops.partners import PARTNERS_FILE_VARIABLE, network_seed
 from tests.k8s.manifests import CRDS, K8S, OVERLAYS, ROOT, load_module, named, of_kind, render, schema_errors
 
 NAMESPACES = {"dev": "hubnet-dev", "prod": "hubnet"}
@@ -126,3 +129,33 @@ def test_migrations_run_before_the_service_serves(service):
     bootstrap = __import__(f"hubnet_{service}.bootstrap", fromlist=["spec"])
     assert migration_dirs(service) == list(bootstrap.spec().migrations)
     assert all(d.is_dir() and any(d.glob("*.sql")) for d in migration_dirs(service))
+
+
+def test_a_partner_added_to_the_partners_file_is_rendered_with_its_topic_user_and_clients(monkeypatch, tmp_path):
+    network = json.loads(network_seed().read_text(encoding="utf-8"))
+    network["partners"].append({"id": "arbetsformedlingen", "name": "Arbetsförmedlingen"})
+    partners_file = tmp_path / "network.json"
+    partners_file.write_text(json.dumps(network), encoding="utf-8")
+    monkeypatch.setenv(PARTNERS_FILE_VARIABLE, str(partners_file))
+    generate = load_module(K8S / "generate.py", "hubnet_k8s_generate")
+    rendered = {
+        path.relative_to(K8S).as_posix(): list(yaml.safe_load_all(text)) for path, text in generate.files().items()
+    }
+    topics = {o["metadata"]["name"]: o for o in rendered["base/kafka/topics.yaml"]}
+    users = {o["metadata"]["name"]: o for o in rendered["base/kafka/users.yaml"]}
+    [realm] = [o for o in rendered["base/identity/realm.yaml"] if o["kind"] == "KeycloakRealmImport"]
+    assert (
+        topics["partner.arbetsformedlingen.replies.v1"]["spec"]["topicName"] == "partner.arbetsformedlingen.replies.v1"
+    )
+    acls = users["partner-arbetsformedlingen"]["spec"]["authorization"]["acls"]
+    assert {a["resource"]["name"] for a in acls if "Read" in a["operations"]} >= {
+        "partner.arbetsformedlingen.replies.v1"
+    }
+    assert {a["resource"]["name"] for a in acls if "Write" in a["operations"]} == {
+        "referral.commands.v1",
+        "hubevent.commands.v1",
+        "notification.commands.v1",
+    }
+    clients = {c["clientId"] for c in realm["spec"]["realm"]["clients"]}
+    assert {"partner-arbetsformedlingen", "portal-arbetsformedlingen"} <= clients
+    assert "arbetsformedlingen" in {g["name"] for g in realm["spec"]["realm"]["groups"]}

@@ -11,13 +11,14 @@ from aiokafka import TopicPartition
 
 from hubnet_common.ops.local.kafka_users import admin_login
 from hubnet_common.ops.local.partners import LocalPartnerClient
+from hubnet_common.ops.partners import deployment_topics
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.kafka import records_until_now
 from hubnet_common.sdk.keys import read_key
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.notification_commands import RegisterWebhook
 from hubnet_common.sdk.sealing import SealingError
-from hubnet_common.sdk.topics import ALL_TOPICS, on_broker
+from hubnet_common.sdk.topics import on_broker
 from hubnet_common.sdk.webhook_signature import SECRET_PREFIX, open_secret
 from hubnet_common.service.settings import Settings
 from tests.integration.conftest import rows, until
@@ -29,7 +30,9 @@ pytestmark = pytest.mark.integration
 async def everything_an_operator_reads(kafka_bootstrap: str, notifications_dsn: str) -> bytes:
     """Every record of every topic (dead letters included) and every webhook endpoint row."""
     prefix = Settings().topic_prefix
-    partitions = [TopicPartition(on_broker(t.name, prefix), p) for t in ALL_TOPICS for p in range(t.partitions)]
+    partitions = [
+        TopicPartition(on_broker(t.name, prefix), p) for t in deployment_topics() for p in range(t.partitions)
+    ]
     records = await records_until_now(kafka_bootstrap, partitions, **admin_login())
     seen = [r.value or b"" for r in records] + [v for r in records for _, v in r.headers or []]
     seen += [repr(dict(row)).encode() for row in await rows(notifications_dsn, "SELECT * FROM webhook_endpoints")]

@@ -204,3 +204,23 @@ async def test_every_read_allowed_or_refused_is_in_the_access_log(served):
         seen["notifications"],
     )
     assert [tuple(r) for r in inbox] == [("sm-maria", "stadsmissionen", "/inbox", 200)]
+
+
+async def test_only_an_operator_suspends_admits_or_removes_a_partner(served):
+    dsns, urls, _, _ = served
+    maria = staff_login("sm-maria", "stadsmissionen")["access_token"]
+    async with httpx.AsyncClient(timeout=10) as client:
+        for token in (partner_tokens("stadsmissionen").token(), partner_tokens("brg").token(), maria):
+            headers = {"authorization": f"Bearer {token}"}
+            standing = await client.put(
+                f"{urls['referrals']}/partners/brg/standing", json={"status": "suspended"}, headers=headers
+            )
+            admitted = await client.put(
+                f"{urls['referrals']}/partners/mallory",
+                json={"name": "Mallory", "signing_key": "A" * 43 + "="},
+                headers=headers,
+            )
+            assert (standing.status_code, admitted.status_code) == (403, 403)
+    standings = await rows(dsns["referrals"], "SELECT status FROM partner_standing WHERE partner_id = 'brg'")
+    assert [r["status"] for r in standings] == ["active"]
+    assert await rows(dsns["referrals"], "SELECT 1 FROM partners WHERE id = 'mallory'") == []

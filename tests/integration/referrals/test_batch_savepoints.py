@@ -9,10 +9,11 @@ import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
 from hubnet_common.ops.local.watch import TopicWatcher
+from hubnet_common.ops.partners import main_topics
 from hubnet_common.sdk.messages.referral_commands import new_consent_id
 from hubnet_common.sdk.messages.referral_events import ConsentRecorded
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
-from hubnet_common.sdk.topics import MAIN_TOPICS, REFERRAL_COMMANDS
+from hubnet_common.sdk.topics import REFERRAL_COMMANDS
 from hubnet_referrals import bootstrap
 from hubnet_referrals.settings import ReferralSettings
 from tests.conftest import fresh_group_prefix
@@ -63,7 +64,7 @@ async def test_a_failing_record_in_a_batch_undoes_only_its_own_writes(new_databa
     ce_ids = [envelope.id for envelope in sent]
 
     async with (
-        TopicWatcher(kafka_bootstrap, [*MAIN_TOPICS, REFERRAL_COMMANDS.dlq]) as watcher,
+        TopicWatcher(kafka_bootstrap, [*main_topics(), REFERRAL_COMMANDS.dlq]) as watcher,
         running(bootstrap.spec(settings), settings),
     ):
         answers = {}

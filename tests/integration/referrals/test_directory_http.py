@@ -38,7 +38,7 @@ async def test_the_directory_lists_the_networks_partners_hubs_and_services(refer
     assert {h["id"]: h["name"] for h in directory["hubs"]} == {h.id: h.name for h in hubs}
     listed = {s["id"]: (s["partner_id"], s["name"], tuple(s["hub_ids"])) for s in directory["services"]}
     assert listed == {s.id: (s.partner_id, s.name, tuple(sorted(s.hub_ids))) for s in services}
-    assert all(p["active"] for p in directory["partners"])
+    assert all(p["active"] and p["status"] == "active" for p in directory["partners"])
     opening = {s["id"]: [(t["byday"], t["opens_at"]) for t in s["schedules"]] for s in directory["services"]}
     assert opening == {s.id: [(t.byday, t.opens_at) for t in s.schedules] for s in services}
 

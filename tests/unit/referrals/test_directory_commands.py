@@ -8,14 +8,20 @@ import pytest
 from pydantic import ValidationError
 
 from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.identity import partner_source
+from hubnet_common.sdk.keys import generate
 from hubnet_common.sdk.messages.directory import PartnerUpserted, ServiceUpserted
 from hubnet_common.sdk.messages.directory_commands import UpdateCapacity, UpdatePartner, UpsertService
 from hubnet_referrals.domain.directory import Hub, Partner, Schedule, Service
 from hubnet_referrals.domain.referral import NotPermitted, SenderUnknown, ServiceUnknown
 from hubnet_referrals.handlers.directory import (
     HubUnknown,
+    KeyDiffers,
     NeedUnknown,
+    PartnerUnknown,
+    admit_partner,
+    change_standing,
     load_directory,
     update_capacity,
     update_partner,
@@ -295,3 +301,39 @@ async def test_a_directory_change_carries_the_trace_of_the_command_that_made_it_
     with pytest.raises(NotPermitted, match="belongs to brg"):
         async with uow:
             await update_capacity(UpdateCapacity(service_id="brg-coaching", available_places=9), stranger, uow)
+
+
+async def test_an_operator_admits_a_partner_once_and_a_second_time_changes_nothing():
+    uow = await directory()
+    signing, sealing = generate("ed25519").public, generate("x25519").public
+    partner, changed = await admit_partner(uow, "arbetsformedlingen", "Arbetsförmedlingen", signing, sealing)
+    assert changed and (partner.status, partner.active) == ("active", True)
+    [fact] = [PartnerUpserted.model_validate_json(o.body) for o in uow.committed]
+    assert (fact.partner_id, fact.status, fact.encryption_public_key) == ("arbetsformedlingen", "active", sealing)
+    assert [k.public_key for k in fact.signing_keys] == [signing]
+    again, changed = await admit_partner(uow, "arbetsformedlingen", "Arbetsförmedlingen", signing, sealing)
+    assert not changed and again == partner and len(uow.committed) == 1
+    with pytest.raises(KeyDiffers):
+        await admit_partner(uow, "arbetsformedlingen", "Arbetsförmedlingen", generate("ed25519").public, None)
+
+
+async def test_suspending_resuming_and_removing_a_partner_is_published_and_removed_is_for_good():
+    uow = await directory()
+    signing = generate("ed25519").public
+    await admit_partner(uow, "arbetsformedlingen", "Arbetsförmedlingen", signing, None)
+    for status in ("suspended", "active", "removed"):
+        partner, changed = await change_standing(uow, "arbetsformedlingen", status)
+        assert changed and partner.status == status and partner.active == (status == "active")
+    facts = [PartnerUpserted.model_validate_json(o.body) for o in uow.committed]
+    assert [(f.status, f.active) for f in facts] == [
+        ("active", True),
+        ("suspended", False),
+        ("active", True),
+        ("removed", False),
+    ]
+    with pytest.raises(Refused, match="removed"):
+        await change_standing(uow, "arbetsformedlingen", "active")
+    with pytest.raises(Refused, match="removed"):
+        await admit_partner(uow, "arbetsformedlingen", "Arbetsförmedlingen", signing, None)
+    with pytest.raises(PartnerUnknown):
+        await change_standing(uow, "nobody", "suspended")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.errors import Refused
 from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.keys import generate
 from hubnet_common.sdk.messages.audit import MessageRejected
@@ -143,6 +144,26 @@ async def test_a_command_from_no_partner_of_the_network_is_refused_and_not_answe
     assert published(uow, CommandRejected) == [] and published(uow, ReferralRequested) == []
     [audit] = published(uow, MessageRejected)
     assert (audit.code, audit.claimed_source) == ("unknown-key", partner_source("not-a-partner"))
+
+
+async def test_a_suspended_partners_command_is_refused_whatever_key_signed_it(processor, uow):
+    uow.directory.partners["bostadsbolaget"] = uow.directory.partners["bostadsbolaget"].standing("suspended")
+    assert await processor.process(record(create())) == "refused"
+    [reply] = published(uow, CommandRejected)
+    assert reply.code == "partner-suspended" and reply.recipient == partner_source("bostadsbolaget")
+    assert [o.topic for o in uow.committed if o.envelope.type == CommandRejected.ce_type] == [
+        "partner.bostadsbolaget.replies.v1"
+    ]
+    assert uow.referrals.by_id == {} and published(uow, ReferralRequested) == []
+
+
+async def test_a_removed_partners_command_is_refused_and_not_answered(processor, uow):
+    uow.directory.partners["bostadsbolaget"] = uow.directory.partners["bostadsbolaget"].standing("removed")
+    assert await processor.process(record(create())) == "refused"
+    assert published(uow, CommandRejected) == [] and uow.referrals.by_id == {}
+    resumed = uow.directory.partners["bostadsbolaget"]
+    with pytest.raises(Refused, match="removed"):
+        resumed.standing("active")
 
 
 async def test_a_second_referral_with_a_taken_id_is_refused(processor, uow):

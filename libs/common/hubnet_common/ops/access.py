@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hubnet_common.ops.partners import deployment_partners
 from hubnet_common.sdk.topics import (
     AUDIT_EVENTS,
     DIRECTORY,
@@ -46,7 +47,6 @@ from hubnet_common.sdk.topics import (
     MAIN_TOPICS,
     NOTIFICATION_COMMANDS,
     OUTCOME_EVENTS,
-    PARTNERS,
     REFERRAL_COMMANDS,
     REFERRAL_ERASURES,
     REFERRAL_EVENTS,
@@ -212,11 +212,15 @@ def scaler_principal(*, topic_prefix: str = "", group_prefix: str = "hubnet") ->
     )
 
 
-def principals(*, topic_prefix: str = "", group_prefix: str = "hubnet") -> list[Principal]:
-    """Every principal of the network, services first."""
+def principals(
+    *, topic_prefix: str = "", group_prefix: str = "hubnet", partners: tuple[str, ...] | None = None
+) -> list[Principal]:
+    """Every principal of the network, services first; the partners are the deployment's
+    (ops/partners.py) unless given."""
+    chosen = deployment_partners() if partners is None else partners
     return [
         *(service_principal(s, topic_prefix=topic_prefix, group_prefix=group_prefix) for s in SERVICES),
-        *(partner_principal(p, topic_prefix=topic_prefix) for p in PARTNERS),
+        *(partner_principal(p, topic_prefix=topic_prefix) for p in chosen),
         operator_principal(topic_prefix=topic_prefix),
         scaler_principal(topic_prefix=topic_prefix, group_prefix=group_prefix),
     ]
@@ -236,4 +240,4 @@ def allowed(principal: Principal, operation: str, resource: str, name: str) -> b
 
 def network_key_names() -> list[str]:
     """Every service and partner of the network, as key names."""
-    return [*(f"service-{s.name}" for s in SERVICES), *(f"partner-{p}" for p in PARTNERS)]
+    return [*(f"service-{s.name}" for s in SERVICES), *(f"partner-{p}" for p in deployment_partners())]

@@ -33,6 +33,7 @@ from hubnet_common.ops.fixed_keys import (
     x25519_private,
     x25519_public,
 )
+from hubnet_common.ops.partners import deployment_partners
 from hubnet_common.sdk import envelope as ce
 from hubnet_common.sdk import messages
 from hubnet_common.sdk.errors import Refused
@@ -42,7 +43,7 @@ from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.sdk.participant import normalise
 from hubnet_common.sdk.sealing import ContactDetails
 from hubnet_common.sdk.signing import SIGNATURE_HEADER, Signer, prove_possession
-from hubnet_common.sdk.topics import FACT_OWNERS, MAIN_TOPICS, PARTNERS, REPLIES_PREFIX, Topic, replies_topic
+from hubnet_common.sdk.topics import FACT_OWNERS, MAIN_TOPICS, REPLIES_PREFIX, Topic, replies_topic
 
 DOCS = Path("docs/contract")
 SERVICE_PACKAGES = ("referrals", "events", "notifications")
@@ -89,8 +90,7 @@ def _channel_id(address: str) -> str:
 
 def _topics() -> list[Topic]:
     """Every topic, the partners' replies topics as one (`partner.{partner_id}.replies.v1`)."""
-    replies = {t.name for t in (replies_topic(p) for p in PARTNERS)}
-    return [t for t in MAIN_TOPICS if t.name not in replies] + [replies_topic("{partner_id}")]
+    return [*MAIN_TOPICS, replies_topic("{partner_id}")]
 
 
 def _address(topic: Topic) -> str:
@@ -108,7 +108,7 @@ def _models_on(topic: Topic) -> list[type[Message]]:
 def access_of(topic: Topic) -> dict[str, list[str]]:
     """The Kafka users allowed to read and to write `topic` (ops/access.py): every partner's as
     `partner-{partner_id}`, and for a partner's replies only that partner's."""
-    sample = PARTNERS[0]
+    sample = deployment_partners()[0]
     name = replies_topic(sample).name if topic.name == REPLIES_ADDRESS else topic.name
     found: dict[str, list[str]] = {}
     for action, operation in (("read", access.READ), ("write", access.WRITE)):

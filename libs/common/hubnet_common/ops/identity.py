@@ -1,5 +1,5 @@
 """Who logs in to hubnet, as data: the `hubnet` realm of the identity provider (Keycloak), made from
-the partners (`sdk/topics.py`) and the staff seed (the notifications service's `seed/staff.json`).
+the partners (`ops/partners.py`) and the staff seed (the notifications service's `seed/staff.json`).
 
 - Each **partner** is a group of the realm, and has a confidential client `partner-<id>` for its
   system (OAuth 2.0 client credentials) and a public client `portal-<id>` for the staff portal
@@ -24,7 +24,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from hubnet_common.sdk.topics import PARTNERS
+from hubnet_common.ops.partners import deployment_partners
 from hubnet_common.service.auth import MONITORING, OPERATOR, PARTNER_SYSTEM
 
 REALM = "hubnet"
@@ -59,7 +59,7 @@ class Secrets:
 
 @dataclass(frozen=True)
 class Network:
-    partners: tuple[str, ...] = PARTNERS
+    partners: tuple[str, ...] = field(default_factory=deployment_partners)
     staff: tuple[Staff, ...] = field(default_factory=lambda: read_staff())
     portal_redirects: tuple[str, ...] = ("http://127.0.0.1/*", "http://localhost/*")
 

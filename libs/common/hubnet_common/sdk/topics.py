@@ -1,4 +1,5 @@
-"""Every Kafka topic hubnet uses, with the settings `hubnet admin topics` creates it with (docs/architecture.md)."""
+"""Every Kafka topic of the network, with the settings `hubnet admin topics` creates it with (docs/architecture.md);
+the replies topic of each partner comes with the partner (`replies_topic`, ops/partners.py)."""
 
 from dataclasses import dataclass, field
 
@@ -91,18 +92,9 @@ def facts_of(service: str) -> tuple[Topic, ...]:
     )
 
 
-# The partners of the network (services/referrals seed `network.json`; a test keeps them equal).
-PARTNERS = (
-    "goteborgs-stad-arbvux",
-    "stadsmissionen",
-    "brg",
-    "bostadsbolaget",
-    "familjebostader",
-    "poseidon",
-    "gardstensbostader",
-)
 # Each partner has a replies topic of its own, with the answers to all its commands (referral, hub
 # event and notification ones), so that a Kafka ACL can keep it from reading another's answers.
+# Which partners there are is data, not code (ops/partners.py, the directory).
 REPLIES_PREFIX = "partner."
 
 
@@ -110,7 +102,7 @@ def replies_topic(partner_id: str) -> Topic:
     return Topic(f"{REPLIES_PREFIX}{partner_id}.replies.v1", retention_ms=REPLIES_RETENTION_MS)
 
 
-REPLIES_TOPICS = tuple(replies_topic(p) for p in PARTNERS)
+# The topics of the network itself; the partners' replies topics come with the partners.
 MAIN_TOPICS = (
     REFERRAL_COMMANDS,
     REFERRAL_EVENTS,
@@ -122,7 +114,6 @@ MAIN_TOPICS = (
     NOTIFICATION_COMMANDS,
     NOTIFICATION_EVENTS,
     AUDIT_EVENTS,
-    *REPLIES_TOPICS,
 )
 ALL_TOPICS = MAIN_TOPICS + tuple(t.dlq for t in MAIN_TOPICS if t.dead_letter)
 

@@ -16,7 +16,7 @@ from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted
 from hubnet_common.sdk.signing import PublicSigningKey
 from hubnet_common.service.db import ReadMemo
-from hubnet_common.service.trust import keep_signing_keys
+from hubnet_common.service.trust import keep_partner_standing, keep_signing_keys
 
 DIRECTORY_COPY_MIGRATIONS = Path(__file__).parent / "directory_copy_migrations"
 
@@ -66,6 +66,7 @@ class PgDirectoryCopy:
             fact.encryption_public_key,
         )
         await keep_signing_keys(self.conn, partner_source(fact.partner_id), signing_keys_of(fact))
+        await keep_partner_standing(self.conn, fact.partner_id, fact.standing)
 
     async def keep_hub(self, fact: HubUpserted) -> None:
         self._read.forget()

@@ -9,7 +9,11 @@ delivery is at-least-once and effects exactly-once.
 
 - A command that breaks a rule (`Refused`) or cannot be read is answered with a code and a
   sentence on the replies topic of the partner its `ce_source` names; nothing else changes. A
-  command from no known partner is not answered (there is no topic only it could read).
+  command from no known partner is not answered (there is no topic only it could read), nor is
+  one from a removed partner (nobody reads its topic any more).
+- A command from a partner the directory says is suspended or removed is refused
+  (`partner-suspended`, `partner-removed`) before any handler sees it, whatever key signed it
+  (docs/adr/0015-onboarding-as-data.md).
 - A record that can never be processed goes to `<topic>.dlq` with its reason.
 - A record whose signature does not prove its sender is dead-lettered too, and an audit fact says
   so (`MessageRejected`); it never claims its `ce_id` in the inbox, so a forgery cannot stop the
@@ -42,7 +46,7 @@ from hubnet_common.sdk.messages.audit import MessageRejected
 from hubnet_common.sdk.messages.base import MESSAGE_TYPES, Command, Message
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
 from hubnet_common.sdk.signing import SignatureRefused
-from hubnet_common.sdk.topics import PARTNERS, replies_topic
+from hubnet_common.sdk.topics import replies_topic
 from hubnet_common.sdk.trust import Verifier
 from hubnet_common.service.deadletter import DeadLetters
 from hubnet_common.service.uow import UnitOfWork
@@ -244,6 +248,8 @@ class Processor:
 
     async def _in_one_transaction(self, items: Sequence[Ready | Unfit], *, careful: bool) -> list[str]:
         async with self.uow_factory() as uow:
+            if self.route.answers:  # who may be answered, and whose commands count
+                await uow.learn_standings(p for i in items if (p := partner_of(_claimed_source(i))))
             # The batch's inbox rows in one statement; an id twice in the batch is handled once.
             first = await uow.first_deliveries(self.group, [i.envelope for i in items if isinstance(i, Ready)])
             outcomes = []
@@ -254,6 +260,9 @@ class Processor:
                 elif item.envelope.id not in first:
                     log.info("duplicate ignored")
                     outcomes.append("duplicate")
+                elif self.route.answers and (refusal := _standing_refusal(uow, item.envelope)):
+                    first.discard(item.envelope.id)
+                    outcomes.append(await self._refused(uow, item.envelope, item.message.subject(), refusal))
                 else:
                     first.discard(item.envelope.id)
                     handle = self._handle_carefully if careful else self._handle
@@ -416,13 +425,39 @@ class Processor:
             delay = min(delay * 2, self.max_backoff)
 
 
-def _answer(uow: UnitOfWork, command: Envelope, reply: CommandAccepted | CommandRejected) -> None:
-    """Put the answer on the replies topic of the partner that sent the command, if it is one."""
+class PartnerSuspended(Refused):
+    code = "partner-suspended"
+
+
+class PartnerRemoved(Refused):
+    code = "partner-removed"
+
+
+def _standing_refusal(uow: UnitOfWork, command: Envelope) -> Refused | None:
+    """The refusal of a command whose sender the directory says is suspended or removed."""
     partner = partner_of(command.source)
-    if partner not in PARTNERS:
+    standing = uow.standings.get(partner) if partner else None
+    if standing == "suspended":
+        return PartnerSuspended(
+            f"{partner} is suspended from the network: its commands are refused until it is resumed"
+        )
+    if standing == "removed":
+        return PartnerRemoved(f"{partner} was removed from the network")
+    return None
+
+
+def _answer(uow: UnitOfWork, command: Envelope, reply: CommandAccepted | CommandRejected) -> None:
+    """Put the answer on the replies topic of the partner that sent the command, if the directory
+    knows it and it has not been removed (only then is there a topic that only it reads)."""
+    partner = partner_of(command.source)
+    if partner is None or uow.standings.get(partner) not in ("active", "suspended"):
         log.warning("command from no known partner left unanswered", source=command.source)
         return
     uow.emit(reply, caused_by=command, topic=replies_topic(partner).name)
+
+
+def _claimed_source(item: Ready | Unfit) -> str:
+    return (item.envelope or _stand_in_envelope(item.record)).source
 
 
 def _stand_in_envelope(record: Record) -> Envelope:

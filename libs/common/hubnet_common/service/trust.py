@@ -70,3 +70,22 @@ async def keep_signing_keys(conn: asyncpg.Connection, owner: str, keys: Iterable
         " ON CONFLICT (key_id) DO UPDATE SET valid_from = $4, valid_until = $5 WHERE signing_keys.owner = $2",
         [(key.id, owner, key.public_key, key.valid_from, key.valid_until) for key in keys],
     )
+
+
+async def keep_partner_standing(conn: asyncpg.Connection, partner_id: str, status: str) -> None:
+    """Remember the partner's standing (`partner_standing`, common migration 0005): the processor
+    refuses the commands of a suspended or removed partner and answers only a known one."""
+    await conn.execute(
+        "INSERT INTO partner_standing (partner_id, status) VALUES ($1, $2)"
+        " ON CONFLICT (partner_id) DO UPDATE SET status = $2",
+        partner_id,
+        status,
+    )
+
+
+async def partner_standings(conn: asyncpg.Connection, partner_ids: Iterable[str]) -> dict[str, str]:
+    """The standing of each of these partners this service knows (active, suspended, removed)."""
+    rows = await conn.fetch(
+        "SELECT partner_id, status FROM partner_standing WHERE partner_id = ANY($1::text[])", list(set(partner_ids))
+    )
+    return {row["partner_id"]: row["status"] for row in rows}

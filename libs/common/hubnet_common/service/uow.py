@@ -5,7 +5,7 @@ tests use `FakeUnitOfWork`."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Self, cast
@@ -15,6 +15,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.messages.base import Message
+from hubnet_common.service.trust import partner_standings
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class UnitOfWork:
     def __init__(self, service: str) -> None:
         self.service = service
         self.pending: list[Outgoing] = []
+        # The standing (active, suspended, removed) of the partners whose commands this unit of
+        # work answers, as `learn_standings` found it; a partner not in it is not known.
+        self.standings: dict[str, str] = {}
 
     @property
     def source(self) -> str:
@@ -65,6 +69,10 @@ class UnitOfWork:
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """An async context in which a failure undoes only what was done inside it."""
+        raise NotImplementedError
+
+    async def learn_standings(self, partner_ids: Iterable[str]) -> None:
+        """Find what the directory says of these partners' standing (`standings`)."""
         raise NotImplementedError
 
     async def __aenter__(self) -> Self:
@@ -120,6 +128,9 @@ class PgUnitOfWork(UnitOfWork):
             [e.type for e in envelopes],
         )
         return {row["ce_id"] for row in rows}
+
+    async def learn_standings(self, partner_ids: Iterable[str]) -> None:
+        self.standings = await partner_standings(self.conn, partner_ids)
 
     async def first_delivery(self, consumer_group: str, envelope: Envelope) -> bool:
         inserted = await self.conn.fetchval(

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from functools import cache
 
+from hubnet_common.ops.partners import deployment_partners
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.service.uow import Outgoing, UnitOfWork
+
+
+@cache
+def _seeded() -> tuple[str, ...]:
+    return deployment_partners()
 
 
 class FakeUnitOfWork(UnitOfWork):
@@ -15,7 +22,8 @@ class FakeUnitOfWork(UnitOfWork):
     Like a transaction, leaving it without `commit` (or a savepoint by an exception) puts its
     repositories back as they were."""
 
-    LEDGER = ("service", "pending", "committed", "inbox", "_claimed", "_began")  # the rest: its repositories
+    LEDGER = ("service", "pending", "committed", "inbox", "_claimed", "_began", "standings", "partner_standing")
+    # the rest: its repositories
 
     def __init__(self, service: str) -> None:
         super().__init__(service)
@@ -23,6 +31,8 @@ class FakeUnitOfWork(UnitOfWork):
         self.inbox: set[tuple[str, str]] = set()
         self._claimed: set[tuple[str, str]] = set()
         self._began: dict | None = None
+        # What the directory says of each partner's standing: the deployment's partners are active.
+        self.partner_standing: dict[str, str] = dict.fromkeys(_seeded(), "active")
 
     def _repositories(self) -> dict:
         return {name: value for name, value in vars(self).items() if name not in self.LEDGER}
@@ -52,6 +62,9 @@ class FakeUnitOfWork(UnitOfWork):
             return False
         self._claimed.add(key)
         return True
+
+    async def learn_standings(self, partner_ids: Iterable[str]) -> None:
+        self.standings = {p: self.partner_standing[p] for p in partner_ids if p in self.partner_standing}
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -59,7 +59,11 @@ async def referrals_of(
 
 
 async def directory(conn: Connection) -> dict:
-    partners = await conn.fetch("SELECT id, name, active, encryption_public_key FROM partners ORDER BY id")
+    partners = await conn.fetch(
+        "SELECT p.id, p.name, p.active, p.encryption_public_key,"
+        " coalesce(s.status, CASE WHEN p.active THEN 'active' ELSE 'suspended' END) AS status"
+        " FROM partners p LEFT JOIN partner_standing s ON s.partner_id = p.id ORDER BY p.id"
+    )
     hubs = await conn.fetch("SELECT id, name, active FROM hubs ORDER BY id")
     services = await conn.fetch(
         "SELECT s.*, coalesce(array_agg(l.hub_id ORDER BY l.hub_id) FILTER (WHERE l.hub_id IS NOT NULL), '{}')"

@@ -13,7 +13,7 @@ from hubnet_common.sdk.identity import partner_source
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, MainActivity, Purpose, ReasonCode, Status
 from hubnet_common.sdk.signing import PublicSigningKey
 from hubnet_common.service.db import ReadMemo
-from hubnet_common.service.trust import keep_signing_keys
+from hubnet_common.service.trust import keep_partner_standing, keep_signing_keys
 from hubnet_referrals.domain.consent import Consent
 from hubnet_referrals.domain.directory import Hub, Partner, Schedule, Service
 from hubnet_referrals.domain.referral import Action, Outcome, Referral, Transition
@@ -339,7 +339,10 @@ class PgDirectory:
 
     async def _partner(self, partner_id: str) -> Partner | None:
         row = await self.conn.fetchrow(
-            "SELECT id, name, active, encryption_public_key FROM partners WHERE id = $1", partner_id
+            "SELECT p.id, p.name, p.active, p.encryption_public_key,"
+            " coalesce(s.status, CASE WHEN p.active THEN 'active' ELSE 'suspended' END) AS status"
+            " FROM partners p LEFT JOIN partner_standing s ON s.partner_id = p.id WHERE p.id = $1",
+            partner_id,
         )
         if row is None:
             return None
@@ -377,6 +380,7 @@ class PgDirectory:
             partner.encryption_public_key,
         )
         await keep_signing_keys(self.conn, partner.source, partner.signing_keys)
+        await keep_partner_standing(self.conn, partner.id, partner.status)
         self._read.forget()  # the read above is stale now
         return True
 

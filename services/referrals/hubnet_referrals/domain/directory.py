@@ -17,6 +17,18 @@ class KeyNotProven(Refused):
     code = "key-not-proven"
 
 
+# A partner's standing in the network (docs/adr/0015-onboarding-as-data.md): an active partner's
+# commands count; a suspended one's are refused until it is resumed; a removed one is gone for good.
+ACTIVE, SUSPENDED, REMOVED = "active", "suspended", "removed"
+STANDINGS = (ACTIVE, SUSPENDED, REMOVED)
+
+
+class PartnerRemoved(Refused):
+    """A removed partner does not come back under the same id: its keys and topic are gone."""
+
+    code = "partner-removed"
+
+
 @dataclass(frozen=True)
 class Partner:
     id: str
@@ -26,6 +38,15 @@ class Partner:
     encryption_public_key: str | None = None
     # The Ed25519 keys its messages are signed with (docs/adr/0005-signed-form.md), oldest first.
     signing_keys: tuple[PublicSigningKey, ...] = ()
+    status: str = ACTIVE  # one of STANDINGS; `active` says the same for older readers
+
+    def standing(self, status: str) -> "Partner":
+        """The partner suspended, resumed or removed; a removed one stays removed."""
+        if status not in STANDINGS:
+            raise ValueError(f"a partner's standing is one of {', '.join(STANDINGS)}, not {status!r}")
+        if self.status == REMOVED and status != REMOVED:
+            raise PartnerRemoved(f"{self.id} was removed from the network; admit it under a new id")
+        return replace(self, status=status, active=status == ACTIVE)
 
     def enrol(self, public_key: str) -> "Partner":
         """The partner's first signing key, given by the operators; later ones it rotates in itself."""

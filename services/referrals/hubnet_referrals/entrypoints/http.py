@@ -4,9 +4,11 @@ docs/openapi/referrals.json). Who asks comes from the bearer token (hubnet_commo
     GET /referral?id=R-…        one referral with its full history, for its sender and receiver
     GET /audit?id=R-…           who asked what of it, when, and the answers, for the same two
     GET /referrals[?role=sender|receiver][&status=S]   the caller's partner's referrals
-    GET /directory              partners (with X25519 keys), hubs, services; unsigned
+    GET /directory              partners (with public keys and standing), hubs, services; unsigned
     GET /report[?group_by=hub,month][&since=YYYY-MM][&until=YYYY-MM][&format=json|csv|table]
     GET /data-key?participant_ref=…   the resident's data key sealed to the caller's partner
+    PUT /partners/{id}          operators: admit a partner (name, public keys) to the directory
+    PUT /partners/{id}/standing operators: suspend, resume or remove a partner
     GET /services, /organizations, … the directory in HSDS 3.0 shape (entrypoints/hsds.py)
 
 A referral another partner sent and received is answered 404, as one that does not exist.
@@ -18,25 +20,51 @@ the access log, allowed or refused.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from hubnet_common.sdk.data_key import signed_answer
+from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.messages.directory_commands import PublicKey
 from hubnet_common.service import reporting
-from hubnet_common.service.api import Authenticated, Partner, Problem, audited, text
+from hubnet_common.service.api import Authenticated, Partner, Problem, audited, requires, text
+from hubnet_common.service.auth import OPERATOR
 from hubnet_common.service.runtime import Runtime
 from hubnet_referrals.adapters import read_model
 from hubnet_referrals.adapters.data_keys import partners_copy
 from hubnet_referrals.adapters.follow_up_query import count_cells
 from hubnet_referrals.domain import follow_up
 from hubnet_referrals.entrypoints import hsds
+from hubnet_referrals.handlers.directory import AdmissionRefused, admit_partner, change_standing
+from hubnet_referrals.handlers.ports import UnitOfWork
 
 DESCRIPTION = "Referrals, their history and audit, the directory, follow-up figures and data key copies."
 _NO_REFERRAL = "no such referral of yours"
+# No dots: a partner's consumer groups start with `partner.<id>.` (ops/access.py).
+PartnerId = Annotated[
+    str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="the partner's id, e.g. arbetsformedlingen")
+]
 ReferralId = Annotated[str, text(min_length=1, max_length=64, description="the referral's id, R-…")]
+
+
+class PartnerAdmission(BaseModel):
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")
+    signing_key: PublicKey  # Ed25519, base64: the partner's first message-signing key
+    encryption_key: PublicKey | None = None  # X25519, base64: what its copies of data keys are sealed to
+
+
+class PartnerStanding(BaseModel):
+    status: Literal["active", "suspended", "removed"]
+
+
+class PartnerEntry(BaseModel):
+    partner_id: str
+    name: str
+    status: str
+    changed: bool  # False: the directory already said so
 
 
 class Step(BaseModel):
@@ -221,6 +249,40 @@ def router(runtime: Runtime) -> APIRouter:
         if sealed_key is None:
             raise Problem(404, "you hold no data key for this resident (none shared, or erased)")
         return signed_answer(runtime.signer, participant_ref, partner, sealed_key, datetime.now(UTC))
+
+    operators: dict[int | str, dict[str, Any]] = {409: {"description": "refused: the reason and its code say why"}}
+
+    @api.put(
+        "/partners/{partner_id}",
+        response_model=PartnerEntry,
+        dependencies=[Depends(requires(OPERATOR))],
+        responses=operators,
+    )
+    async def admit(partner_id: PartnerId, admission: PartnerAdmission) -> Any:
+        async with cast(UnitOfWork, runtime.unit_of_work()) as uow:
+            try:
+                partner, changed = await admit_partner(
+                    uow, partner_id, admission.name, admission.signing_key, admission.encryption_key
+                )
+            except (Refused, AdmissionRefused) as refused:
+                raise Problem(409, refused.reason, code=refused.code) from None
+        return PartnerEntry(partner_id=partner.id, name=partner.name, status=partner.status, changed=changed)
+
+    @api.put(
+        "/partners/{partner_id}/standing",
+        response_model=PartnerEntry,
+        dependencies=[Depends(requires(OPERATOR))],
+        responses={**operators, 404: {"description": "no such partner"}},
+    )
+    async def standing(partner_id: PartnerId, standing: PartnerStanding) -> Any:
+        async with cast(UnitOfWork, runtime.unit_of_work()) as uow:
+            try:
+                partner, changed = await change_standing(uow, partner_id, standing.status)
+            except (Refused, AdmissionRefused) as refused:
+                raise Problem(
+                    404 if refused.code == "partner-unknown" else 409, refused.reason, code=refused.code
+                ) from None
+        return PartnerEntry(partner_id=partner.id, name=partner.name, status=partner.status, changed=changed)
 
     return api
 

@@ -12,8 +12,9 @@ from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages import directory as facts
 from hubnet_common.sdk.messages.directory import HubUpserted, PartnerUpserted, ServiceUpserted, SigningKeyEntry
 from hubnet_common.sdk.messages.directory_commands import RotateSigningKey, UpdateCapacity, UpdatePartner, UpsertService
+from hubnet_common.sdk.signing import PublicSigningKey
 from hubnet_referrals.domain import hsds
-from hubnet_referrals.domain.directory import Hub, Partner, Schedule, Service
+from hubnet_referrals.domain.directory import REMOVED, Hub, Partner, PartnerRemoved, Schedule, Service
 from hubnet_referrals.domain.referral import NotPermitted, SenderUnknown, ServiceUnknown
 from hubnet_referrals.handlers.ports import UnitOfWork
 
@@ -48,7 +49,11 @@ async def load_directory(
         stored = await uow.directory.partner(partner.id)
         if stored is not None:
             partner = replace(
-                partner, encryption_public_key=stored.encryption_public_key, signing_keys=stored.signing_keys
+                partner,
+                active=stored.active,
+                status=stored.status,
+                encryption_public_key=stored.encryption_public_key,
+                signing_keys=stored.signing_keys,
             )
         if partner.id in enrolments:
             partner = partner.enrol(enrolments[partner.id])
@@ -70,6 +75,66 @@ async def load_directory(
         changed += await _store_service(uow, service, None)
     await uow.commit()
     return changed
+
+
+class AdmissionRefused(Exception):
+    """An operator's change to the directory that cannot be made (not a command's refusal: no
+    partner sees these codes)."""
+
+    code = "refused"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PartnerUnknown(AdmissionRefused):
+    """No partner with this id in the directory."""
+
+    code = "partner-unknown"
+
+
+class KeyDiffers(AdmissionRefused):
+    """Admitting a partner again with another signing key: the partner rotates its own keys."""
+
+    code = "key-differs"
+
+
+async def admit_partner(
+    uow: UnitOfWork, partner_id: str, name: str, signing_key: str, encryption_key: str | None
+) -> tuple[Partner, bool]:
+    """An operator admits a partner to the directory (`hubnet admin partner add`): its name, its
+    first signing key and the key its copies are sealed to. Again with the same data changes
+    nothing; a partner already there keeps its standing and its keys. Returns (the entry, whether
+    it changed)."""
+    stored = await uow.directory.partner(partner_id)
+    if stored is not None and stored.status == REMOVED:
+        raise PartnerRemoved(f"{partner_id} was removed from the network; admit it under a new id")
+    key = PublicSigningKey(f"urn:hubnet:partner:{partner_id}", signing_key)
+    if stored is None:
+        partner = Partner(partner_id, name, encryption_public_key=encryption_key, signing_keys=(key,))
+    else:
+        if stored.signing_keys and key.id not in {k.id for k in stored.signing_keys}:
+            raise KeyDiffers(
+                f"{partner_id} is in the directory with other signing keys; it rotates them itself (RotateSigningKey)"
+            )
+        partner = replace(
+            stored.enrol(signing_key), name=name, encryption_public_key=encryption_key or stored.encryption_public_key
+        )
+    changed = await _store_partner(uow, partner, None)
+    await uow.commit()
+    return partner, bool(changed)
+
+
+async def change_standing(uow: UnitOfWork, partner_id: str, status: str) -> tuple[Partner, bool]:
+    """An operator suspends, resumes or removes a partner: from then on every service refuses a
+    suspended or removed partner's commands. Returns (the entry, whether it changed)."""
+    stored = await uow.directory.partner(partner_id)
+    if stored is None:
+        raise PartnerUnknown(f"there is no partner {partner_id!r} in the directory")
+    changed = await _store_partner(uow, stored.standing(status), None)
+    await uow.commit()
+    return stored.standing(status), bool(changed)
 
 
 async def upsert_service(command: UpsertService, envelope: Envelope, uow: UnitOfWork) -> None:
@@ -154,6 +219,7 @@ async def _store_partner(uow: UnitOfWork, partner: Partner, envelope: Envelope |
             active=partner.active,
             encryption_public_key=partner.encryption_public_key,
             signing_keys=keys,
+            status=partner.status,
         ),
         caused_by=envelope,
     )

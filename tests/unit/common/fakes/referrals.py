@@ -202,6 +202,11 @@ class FakeReferralsUnitOfWork(FakeUnitOfWork):
         await super().__aenter__()
         return self
 
+    async def learn_standings(self, partner_ids) -> None:
+        """As in PostgreSQL, the standing the directory itself keeps (its `partner_standing` rows)."""
+        partners = self.directory.partners
+        self.standings = {p: partners[p].status for p in partner_ids if p in partners}
+
     async def seed_network(self) -> None:
         partners, hubs, services = read_network()
         for p in partners:

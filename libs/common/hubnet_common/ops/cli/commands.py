@@ -367,15 +367,16 @@ def contract(args: Namespace) -> int:
 
 def topics(args: Namespace) -> int:
     from hubnet_common.ops.local.credentials import ADMIN, logged_in
-    from hubnet_common.sdk.topics import ALL_TOPICS
+    from hubnet_common.ops.partners import deployment_topics
     from hubnet_common.service.kafka import ensure_topics
     from hubnet_common.service.kafka_security import client_security
 
     settings: Settings = logged_in(ADMIN)
+    wanted = deployment_topics()
     created = asyncio.run(
-        ensure_topics(settings.kafka_bootstrap, prefix=settings.topic_prefix, **client_security(settings))
+        ensure_topics(settings.kafka_bootstrap, wanted, prefix=settings.topic_prefix, **client_security(settings))
     )
-    print(f"topics: {len(created)} created, {len(ALL_TOPICS) - len(created)} already there (settings reconciled)")
+    print(f"topics: {len(created)} created, {len(wanted) - len(created)} already there (settings reconciled)")
     return 0
 
 
@@ -383,3 +384,37 @@ def demo(args: Namespace) -> int:
     from hubnet_common.ops.cli.demo import run_demo
 
     return run_demo(once=args.once)
+
+
+def partner_add(args: Namespace) -> int:
+    from hubnet_common.ops.onboarding import Admission, OnboardingFailed, local_onboarding
+    from hubnet_common.sdk.keys import KeyInvalid, read_key
+
+    try:
+        admission = Admission(
+            args.partner_id,
+            args.name,
+            read_key(args.signing_key),
+            read_key(args.encryption_key) if args.encryption_key else None,
+        )
+        status = local_onboarding(_progress).add(admission)
+    except (OnboardingFailed, KeyInvalid) as exc:
+        raise Failure(str(exc)) from exc
+    print(f"partner {args.partner_id}: {status}")
+    return 0
+
+
+def partner_step(args: Namespace) -> int:
+    from hubnet_common.ops.onboarding import OnboardingFailed, local_onboarding
+
+    try:
+        onboarding = local_onboarding(_progress)
+        status = getattr(onboarding, args.step)(args.partner_id)
+    except OnboardingFailed as exc:
+        raise Failure(str(exc)) from exc
+    print(f"partner {args.partner_id}: {status}")
+    return 0
+
+
+def _progress(line: str) -> None:
+    print(f"  - {line}", flush=True)

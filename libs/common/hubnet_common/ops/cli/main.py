@@ -157,6 +157,37 @@ def _admin(sub: Any) -> None:
         "HUBNET_ENCRYPTION_KEY_FILE; stop the service first)",
     )
     rotate.set_defaults(run=commands.rotate_custodian_key)
+    _partner(admin)
+
+
+def _partner(admin: Any) -> None:
+    partner = admin.add_parser(
+        "partner",
+        help="admit, suspend, resume or remove a partner: directory entry, replies topic, Kafka user, ACLs "
+        "and quotas, identity-provider clients (docs/operations.md)",
+    ).add_subparsers(dest="step", required=True)
+    add = partner.add_parser("add", help="admit a partner to the network (idempotent)")
+    add.add_argument("partner_id", metavar="ID", help="lower-case letters, digits and dashes, e.g. arbetsformedlingen")
+    add.add_argument("--name", required=True, help="the organisation's name, as the directory shows it")
+    add.add_argument(
+        "--signing-key",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="its Ed25519 public key (partner-<id>.ed25519.pub)",
+    )
+    add.add_argument(
+        "--encryption-key", type=Path, metavar="FILE", help="its X25519 public key (partner-<id>.x25519.pub)"
+    )
+    add.set_defaults(run=commands.partner_add)
+    for step, text in (
+        ("suspend", "refuse its commands from now on, take its write ACLs away, disable its clients"),
+        ("resume", "give a suspended partner its ACLs and clients back and make it active"),
+        ("remove", "take a partner out of the network for good: its Kafka user and clients go"),
+    ):
+        verb = partner.add_parser(step, help=text)
+        verb.add_argument("partner_id", metavar="ID")
+        verb.set_defaults(run=commands.partner_step, step=step)
 
 
 def _demo(sub: Any) -> None:

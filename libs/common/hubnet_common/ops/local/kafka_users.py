@@ -37,12 +37,14 @@ from kafka.admin import (
     ResourcePattern,
     ResourcePatternFilter,
     ResourceType,
+    UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
 from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest, DescribeClientQuotasRequest
 
 from hubnet_common.ops.access import Principal, principals
 from hubnet_common.ops.local.credentials import ADMIN, MECHANISM, ensure_password, login, password, users_dir
+from hubnet_common.ops.partners import deployment_topics
 from hubnet_common.sdk.topics import DIRECTORY
 from hubnet_common.sdk.topics import on_broker as on_broker_topic
 from hubnet_common.service.kafka import delete_topics, ensure_topics
@@ -211,6 +213,51 @@ def apply(bootstrap: str, directory: Path) -> Applied:
         admin.close()
 
 
+def reconcile_one(
+    admin: KafkaAdminClient, principal: Principal, *, topic_prefix: str = "", writes: bool = True
+) -> tuple[int, int]:
+    """Make the broker's ACLs of this one user in the environment of `topic_prefix` equal to its
+    principal's (without its writes when `writes` is False: a suspended partner); returns (added,
+    removed). Others' ACLs, and this user's in other environments, stay as they are."""
+
+    def here(b: Binding) -> bool:
+        if b.resource == ResourceType.GROUP:
+            return True
+        return b.name.startswith(topic_prefix) if topic_prefix else not ENVIRONMENT_PREFIX.match(b.name)
+
+    wanted = {b for b in bindings([principal]) if writes or b.operation != ACLOperation.WRITE}
+    present = {b for b in on_broker(admin) if b.user == principal.user and here(b)}
+    _create(admin, wanted - present)
+    _delete(admin, present - wanted)
+    return len(wanted - present), len(present - wanted)
+
+
+def ensure_quota(admin: KafkaAdminClient, principal: Principal) -> bool:
+    """This one user's client quotas as its principal's; True when they were set now."""
+    wanted = {k: float(v) for k, v in principal.quota.configs().items()} if principal.quota else {}
+    present = quotas_on_broker(admin).get(principal.user, {})
+    if wanted == present:
+        return False
+    entries = [_quota_entry(principal.user, wanted, present)]
+    response = admin_request(admin, AlterClientQuotasRequest(entries=entries, validate_only=False))
+    if failed := [(e.entity[0].entity_name, e.error_message) for e in response.entries if e.error_code]:
+        raise RuntimeError(f"the broker refused client quotas: {failed}")
+    until_described(admin, {principal.user: wanted})
+    return True
+
+
+def drop_user(admin: KafkaAdminClient, user: str) -> int:
+    """Take a user off the broker: its ACLs, its quotas and its SCRAM credential; returns the ACLs removed."""
+    doomed = {b for b in on_broker(admin) if b.user == user}
+    _delete(admin, doomed)
+    if quotas_on_broker(admin).get(user):
+        ensure_quota(admin, Principal(user, "removed", ()))
+    described = admin.describe_user_scram_credentials([user]).get(user, {})
+    if not described.get("error") and described.get("credential_infos"):
+        admin.alter_user_scram_credentials([UserScramCredentialDeletion(user, MECHANISM)])
+    return len(doomed)
+
+
 def _grant(bootstrap: str, of: list[Principal]) -> int:
     admin = admin_client(bootstrap)
     try:
@@ -257,7 +304,7 @@ def admin_login() -> dict:
 async def environment(bootstrap: str, *, topic_prefix: str, group_prefix: str) -> AsyncIterator[None]:
     """Topics of an environment's own and every principal's ACLs on them and its consumer
     groups, for as long as it runs; both are deleted at the end."""
-    await ensure_topics(bootstrap, prefix=topic_prefix, **admin_login())
+    await ensure_topics(bootstrap, deployment_topics(), prefix=topic_prefix, **admin_login())
     try:
         await grant(bootstrap, topic_prefix=topic_prefix, group_prefix=group_prefix)
         await _until_in_force(bootstrap, on_broker_topic(DIRECTORY.name, topic_prefix))

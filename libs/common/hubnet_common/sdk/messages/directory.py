@@ -58,6 +58,13 @@ class PartnerUpserted(Fact):
     encryption_public_key: str | None = None
     # The keys its messages are signed with; a rotated-out key stays until its valid_until.
     signing_keys: list[SigningKeyEntry] = []
+    # Its standing: an active partner's commands count, a suspended or removed one's are refused
+    # (`partner-suspended`, `partner-removed`). None (an older entry): active as `active` says.
+    status: Literal["active", "suspended", "removed"] | None = None
+
+    @property
+    def standing(self) -> str:
+        return self.status or ("active" if self.active else "suspended")
 
     def subject(self) -> str:
         return f"partner:{self.partner_id}"

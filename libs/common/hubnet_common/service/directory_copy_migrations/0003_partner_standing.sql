@@ -1,0 +1,4 @@
+-- The standing of the partners this copy already knew (common migration 0005_partner_standing.sql).
+INSERT INTO partner_standing (partner_id, status)
+SELECT id, CASE WHEN active THEN 'active' ELSE 'suspended' END FROM known_partners
+ON CONFLICT (partner_id) DO NOTHING;
