@@ -190,7 +190,7 @@ def test_a_refusal_is_shown_in_plain_words():
     assert "Någon annan har ändrat remissen under tiden." in client.get("/referrals/R-1").text
 
 
-@pytest.mark.parametrize("action", ["reopen", "mark-entered-in-error", "nonsense"])
+@pytest.mark.parametrize("action", ["mark-entered-in-error", "nonsense"])
 def test_steps_the_portal_does_not_offer_are_not_sent(action):
     commands = Commands()
     client, _ = portal(commands=commands)
@@ -239,7 +239,8 @@ def test_the_receiver_may_reject_with_a_reason_and_is_asked_for_one_without():
         ("requested", ["Bekräfta mottagandet"]),
         ("in-progress", ["Pausa", "Avbryt som misslyckad", "Avsluta"]),
         ("on-hold", ["Återuppta"]),
-        ("completed", []),
+        ("completed", ["Öppna igen"]),
+        ("cancelled", []),
     ],
 )
 def test_the_receiver_sees_the_steps_of_the_present_status(status, buttons):

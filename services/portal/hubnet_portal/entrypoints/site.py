@@ -11,7 +11,7 @@ from __future__ import annotations
 import gettext
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubnet_portal.domain.session import Session
 from hubnet_portal.domain.words import action_words, status_words
+from hubnet_portal.domain.worklist import SLA_KIND, sla_flag
 from hubnet_portal.handlers import log_in
 from hubnet_portal.handlers.ports import Commands, DataKeys, IdentityProvider, Services, Sessions
 
@@ -107,10 +108,19 @@ def local_time(value: str | datetime | None) -> str:
     return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
 
 
+def local_day(value: str | datetime | None) -> str:
+    """An SLA deadline (local midnight after its last day) as that last day."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return (moment.astimezone(STOCKHOLM) - timedelta(microseconds=1)).strftime("%Y-%m-%d")
+
+
 def templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     env.filters["local_time"] = local_time
-    env.globals.update(status_words=status_words, action_words=action_words)
+    env.filters["local_day"] = local_day
+    env.globals.update(status_words=status_words, action_words=action_words, sla_flag=sla_flag, sla_kind=SLA_KIND)
     return env
 
 

@@ -51,6 +51,17 @@ class Step(BaseModel):
     main_activity: str | None
     public_support_continues: bool | None
     outcome_note: str
+    noted_by: str | None  # the actor's staff member, if its system named them
+
+
+class Clock(BaseModel):
+    """An SLA clock: acknowledge, then answer, by the end of `due_at`'s day (working days, Stockholm)."""
+
+    kind: Literal["acknowledge", "answer"]
+    due_at: datetime
+    stopped_at: datetime | None
+    met: bool | None  # once stopped: whether before its deadline
+    working_days_left: int | None  # while it runs: 0 is due today, below 0 the working days overdue
 
 
 class Listed(BaseModel):
@@ -63,6 +74,7 @@ class Listed(BaseModel):
     status: str
     version: int
     requested_at: datetime
+    sla: Clock | None  # the clock running now, if any
 
 
 class Referral(Listed):
@@ -71,6 +83,7 @@ class Referral(Listed):
     sealed_contact: str | None
     need: str
     history: list[Step]
+    clocks: list[Clock]  # every SLA clock the referral has had, oldest first
 
 
 class AuditEntry(BaseModel):
@@ -100,7 +113,7 @@ def router(runtime: Runtime) -> APIRouter:
     @api.get("/referral", response_model=Referral, openapi_extra=audited("id"), responses=responses)
     async def referral(id: ReferralId, partner: Partner) -> Any:
         async with runtime.pool.acquire() as conn:
-            found = await read_model.referral_with_history(conn, id, partner)
+            found = await read_model.referral_with_history(conn, id, partner, datetime.now(UTC))
         if found is None:
             raise Problem(404, _NO_REFERRAL)
         return found
@@ -120,7 +133,7 @@ def router(runtime: Runtime) -> APIRouter:
         status: Annotated[str | None, text(max_length=32)] = None,
     ) -> Any:
         async with runtime.pool.acquire() as conn:
-            return await read_model.referrals_of(conn, partner, role=role, status=status)
+            return await read_model.referrals_of(conn, partner, datetime.now(UTC), role=role, status=status)
 
     @api.get("/directory")
     async def directory(who: Authenticated) -> dict[str, Any]:

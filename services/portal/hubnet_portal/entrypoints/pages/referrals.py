@@ -65,6 +65,14 @@ def routes(pages: Pages) -> list[Route]:
         session, _form = await pages.csrf_checked(request)
         return await referral_page(request, session)
 
+    async def sealer_for(session: Session, step: act.Step) -> act.Sealer | None:
+        """For a step with a note: what seals it, for the referral's resident (None: no such referral)."""
+        if not act.needs_note(step.action):
+            return None
+        token = session.tokens.access_token
+        found = await portal.services.referral(token, step.referral_id)
+        return act.Sealer(portal.data_keys, token, found["participant_ref"]) if found else None
+
     async def take_step(request: Request) -> Response:
         session, form = await pages.csrf_checked(request)
         referral_id = request.path_params["referral_id"]
@@ -79,8 +87,11 @@ def routes(pages: Pages) -> list[Route]:
                 form_text(form.get("public_support_continues")) or ""
             ),
             reason_code=form_text(form.get("reason_code")) or None,
+            note=form_text(form.get("note")) or "",
         )
-        outcome = await act.take(portal.commands, step, staff_id=session.staff_id)
+        outcome = await act.take(
+            portal.commands, step, staff_id=session.staff_id, sealer=await sealer_for(session, step)
+        )
         portal.sessions.put(replace(session, notice=outcome.words))
         return RedirectResponse(f"/referrals/{referral_id}", status_code=303)
 
