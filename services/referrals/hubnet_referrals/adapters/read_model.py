@@ -47,7 +47,7 @@ async def referral_with_history(conn: Connection, referral_id: str, partner_id: 
     history = await conn.fetch(
         f"SELECT {', '.join(HISTORY)} FROM referral_history WHERE referral_id = $1 ORDER BY version", referral_id
     )
-    clocks = await conn.fetch(f"{CLOCKS} WHERE s.referral_id = $1 ORDER BY since", referral_id)
+    clocks = await conn.fetch(f"{CLOCKS} WHERE s.referral_id = $1 ORDER BY s.kind", referral_id)  # acknowledge, answer
     # Contact details and free text are sealed under the resident's data key: only partners holding
     # a copy of it can open them.
     return {
