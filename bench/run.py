@@ -23,7 +23,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench import catchup, raw
+from bench import catchup, portal, raw
 from bench.pipeline import running_network
 from hubnet_common.ops.local.kafka_users import environment as kafka_environment
 from hubnet_common.ops.local.services import LocalServices, database_dsn
@@ -158,34 +158,79 @@ async def throughput_phase(rate: float, seconds: float) -> dict:
     }
 
 
+async def portal_phase(referrals: int, requests: int) -> dict:
+    """The staff portal's worklist and referral pages with `referrals` of one partner's (bench/portal.py)."""
+    async with environment("portal", ("referrals", "notifications")) as (prefix, names):
+        async with running_network(os.environ["HUBNET_KAFKA_BOOTSTRAP"], names, prefix, RESULTS / "logs") as net:
+            dsn = database_dsn(os.environ["HUBNET_PG_DSN"], names["referrals"])
+            measured = await portal.pages(net, dsn, referrals, requests)
+    return {
+        **{k: v for k, v in measured.items() if not k.endswith("_ms")},
+        "worklist_ms": percentiles(measured["worklist_ms"]),
+        "referral_ms": percentiles(measured["referral_ms"]),
+    }
+
+
+PHASES = ("raw", "latency", "throughput", "catch-up", "portal")
+
+
 async def main(args: argparse.Namespace) -> dict:
     began = time.monotonic()
-    result = {
+    result: dict = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-        "raw": await raw_phase(args.raw_records),
     }
-    result["latency"] = [await latency_phase(rate, args.latency_seconds, args.drain_seconds) for rate in args.rates]
-    result["throughput"] = await throughput_phase(args.offered, args.seconds)
-    signer = service_signer("referrals", Settings())
-    async with environment("catchup", ("notifications",)) as (prefix, names):
-        history = datetime.now(UTC) - timedelta(days=30)  # a replay reads what happened long ago
-        facts = (sample_fact(f"R-c-{i:016x}", signer, history) for i in range(args.catchup_facts))
-        result["catch_up"] = await catchup.replay(
-            os.environ["HUBNET_KAFKA_BOOTSTRAP"], prefix, names, facts, args.catchup_seconds
-        )
-    csp = result["raw"]["consume_store_publish"]["per_second"]
-    result["pipeline_to_raw"] = round(result["throughput"]["delivered_per_s"] / csp, 4)
+    if "raw" in args.phases:
+        result["raw"] = await raw_phase(args.raw_records)
+    if "latency" in args.phases:
+        result["latency"] = [await latency_phase(rate, args.latency_seconds, args.drain_seconds) for rate in args.rates]
+    if "throughput" in args.phases:
+        result["throughput"] = await throughput_phase(args.offered, args.seconds)
+    if "catch-up" in args.phases:
+        signer = service_signer("referrals", Settings())
+        async with environment("catchup", ("notifications",)) as (prefix, names):
+            history = datetime.now(UTC) - timedelta(days=30)  # a replay reads what happened long ago
+            facts = (sample_fact(f"R-c-{i:016x}", signer, history) for i in range(args.catchup_facts))
+            result["catch_up"] = await catchup.replay(
+                os.environ["HUBNET_KAFKA_BOOTSTRAP"], prefix, names, facts, args.catchup_seconds
+            )
+    if "portal" in args.phases:
+        result["portal"] = await portal_phase(args.portal_referrals, args.portal_requests)
+    if "raw" in result and "throughput" in result:
+        csp = result["raw"]["consume_store_publish"]["per_second"]
+        result["pipeline_to_raw"] = round(result["throughput"]["delivered_per_s"] / csp, 4)
     result["took_s"] = round(time.monotonic() - began)
     return result
 
 
 def table(result: dict) -> str:
+    lines = [f"hubnet bench {result['at']} on {result['machine']}", "", f"{'measure':<52} {'value':>12}  notes"]
+    if {"raw", "latency", "throughput", "catch_up"} <= result.keys():
+        lines.extend(pipeline_table(result))
+    if "portal" in result:
+        lines.extend(portal_table(result["portal"]))
+    return "\n".join(lines)
+
+
+def portal_table(found: dict) -> list[str]:
+    lines = []
+    for page, key in (("worklist", "worklist_ms"), ("a referral's page", "referral_ms")):
+        ms = found[key]
+        figures = f"{ms['p50']}/{ms['p95']}/{ms['p99']}/{ms['max']} ms"
+        lines.append(
+            f"{'portal ' + page + ': server time p50/p95/p99/max':<52} {figures}"
+            f"  target p95 <= 200 ms; {found['requests']} requests, {found['referrals']} referrals of the partner's"
+        )
+    lines.append(
+        f"{'  worklist rows shown / bytes':<52} {found['worklist_rows_shown']} / {found['worklist_bytes']}"
+        f"  (seeded through the pipeline in {found['seeded_s']} s)"
+    )
+    return lines
+
+
+def pipeline_table(result: dict) -> list[str]:
     raw_ = result["raw"]
     lines = [
-        f"hubnet bench {result['at']} on {result['machine']}",
-        "",
-        f"{'measure':<52} {'value':>12}  notes",
         f"{'raw produce -> consume':<52} {raw_['produce_consume']['per_second']:>10}/s  "
         f"{raw_['produce_consume']['records']} records of {raw_['record_bytes']} B",
         f"{'raw consume -> store (tx/batch) -> publish':<52} {raw_['consume_store_publish']['per_second']:>10}/s",
@@ -213,7 +258,7 @@ def table(result: dict) -> str:
             f"{tput['ready_s'][name]} s / {tput['rss_mb']['idle'][name]} / "
             f"{tput['rss_mb']['under_load'].get(name)} MB"
         )
-    return "\n".join(lines)
+    return lines
 
 
 def cli() -> None:
@@ -227,6 +272,9 @@ def cli() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the throughput phase")
     parser.add_argument("--catchup-facts", type=int, default=1_000_000)
     parser.add_argument("--catchup-seconds", type=float, default=120.0, help="stop the catch-up after this long")
+    parser.add_argument("--portal-referrals", type=int, default=1_000, help="the partner's referrals the portal lists")
+    parser.add_argument("--portal-requests", type=int, default=300, help="requests of each portal page")
+    parser.add_argument("--phases", nargs="*", choices=PHASES, default=list(PHASES))
     result = asyncio.run(main(parser.parse_args()))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = result["at"].replace(":", "").replace("-", "")
