@@ -90,7 +90,7 @@ def test_the_realm_is_published_without_its_admin_console():
     keycloak = named(objects, "Keycloak", "hubnet-keycloak")["spec"]
     assert keycloak["http"]["httpEnabled"] is False and keycloak["http"]["tlsSecret"]
     assert keycloak["ingress"] == {"enabled": False}
-    [ingress] = of_kind(objects, "Ingress")
+    ingress = named(objects, "Ingress", "hubnet-keycloak")
     [rule] = ingress["spec"]["rules"]
     assert "https://" + rule["host"] == keycloak["hostname"]["hostname"]
     assert {p["path"] for p in rule["http"]["paths"]} == {"/realms/", "/resources/"}
