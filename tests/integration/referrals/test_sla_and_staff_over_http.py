@@ -82,3 +82,25 @@ async def test_each_step_keeps_the_staff_member_its_partner_named(referrals, par
             ("reopen", "brg-omar"),
         ]
         assert page["status"] == "in-progress" and "ended by mistake" not in str(page)  # the note stays sealed
+
+
+async def test_the_list_comes_a_page_at_a_time_filtered_by_status_hub_and_service(referrals, partner):
+    url, _ = referrals
+    async with partner("bostadsbolaget") as sender, partner("brg") as receiver:
+        ids = [(await new_referral(sender)).referral_id for _ in range(3)]
+        accepted(await receiver.request(c.AcknowledgeReferral(referral_id=ids[0])))
+    token = partner_tokens("brg").token()
+
+    async def listed_ids(query: str) -> list[str]:
+        status, answer = await get(url, f"/referrals?role=receiver&{query}", token)
+        assert status == 200, answer
+        return [r["id"] for r in answer if r["id"] in ids]
+
+    newest_first = ids[::-1]
+    assert await listed_ids("limit=200") == newest_first
+    pages = [await listed_ids(f"limit=1&offset={n}") for n in range(3)]  # nothing else came since
+    assert pages == [[newest_first[0]], [newest_first[1]], [newest_first[2]]]
+    assert await listed_ids("status=received") == [ids[0]]
+    assert await listed_ids("hub=hjallbo&service=brg-business-coaching") == newest_first
+    assert await listed_ids("hub=angered") == []
+    assert (await get(url, "/referrals?limit=201", token))[0] == 422

@@ -69,7 +69,7 @@ class Identity:
 
 class Services:
     def __init__(self, referral=None):
-        self.read, self.the_referral = [], referral or REFERRAL
+        self.read, self.the_referral, self.asked = [], referral or REFERRAL, []
 
     async def inbox(self, token):
         return {"unread": 0, "items": []}
@@ -78,8 +78,9 @@ class Services:
         self.read.append(entry_id)
         return True
 
-    async def referrals(self, token, role):
-        return [self.the_referral] if role == "receiver" else []
+    async def referrals(self, token, role, *, filters=None, offset=0, limit=200):
+        self.asked.append((role, filters, offset, limit))
+        return [self.the_referral] if role == "receiver" and not offset else []
 
     async def referral(self, token, referral_id):
         return self.the_referral if referral_id == "R-1" else None

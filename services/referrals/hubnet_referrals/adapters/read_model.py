@@ -82,17 +82,24 @@ async def referrals_of(
     *,
     role: str | None = None,
     status: str | None = None,
+    hub: str | None = None,
+    service: str | None = None,
+    offset: int = 0,
     limit: int = 200,
 ) -> list[dict]:
-    """The partner's referrals, newest first, each with its running SLA clock (`sla`, or None)."""
+    """The partner's referrals, newest first, one page of them, each with its running SLA clock (`sla`, or None)."""
     where = {"sender": "sender_partner_id = $1", "receiver": "receiver_partner_id = $1"}.get(
         role or "", "$1 IN (sender_partner_id, receiver_partner_id)"
     )
     rows = await conn.fetch(
         f"SELECT {LISTED} FROM referrals WHERE {where} AND ($2::text IS NULL OR status = $2)"
-        " ORDER BY requested_at DESC LIMIT $3",
+        " AND ($3::text IS NULL OR hub_id = $3) AND ($4::text IS NULL OR service_id = $4)"
+        " ORDER BY requested_at DESC, id OFFSET $5 LIMIT $6",
         partner_id,
         status,
+        hub,
+        service,
+        offset,
         limit,
     )
     ids = [r["id"] for r in rows]

@@ -3,7 +3,8 @@ docs/openapi/referrals.json). Who asks comes from the bearer token (hubnet_commo
 
     GET /referral?id=R-…        one referral with its full history, for its sender and receiver
     GET /audit?id=R-…           who asked what of it, when, and the answers, for the same two
-    GET /referrals[?role=sender|receiver][&status=S]   the caller's partner's referrals
+    GET /referrals[?role=sender|receiver][&status=S][&hub=H][&service=S][&offset=N][&limit=N]
+                                the caller's partner's referrals, newest first, a page at a time
     GET /directory              partners (with public keys), hubs, services
     GET /report[?group_by=hub,month][&since=YYYY-MM][&until=YYYY-MM][&format=json|csv|table]
     GET /data-key?participant_ref=…   the resident's data key sealed to the caller's partner
@@ -20,7 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 
@@ -131,9 +132,23 @@ def router(runtime: Runtime) -> APIRouter:
         partner: Partner,
         role: Literal["sender", "receiver"] | None = None,
         status: Annotated[str | None, text(max_length=32)] = None,
+        hub: Annotated[str | None, text(max_length=64, description="only those at this hub")] = None,
+        service: Annotated[str | None, text(max_length=64, description="only those to this service")] = None,
+        offset: Annotated[int, Query(ge=0, le=1_000_000, description="skip this many")] = 0,
+        limit: Annotated[int, Query(ge=1, le=200)] = 200,
     ) -> Any:
         async with runtime.pool.acquire() as conn:
-            return await read_model.referrals_of(conn, partner, datetime.now(UTC), role=role, status=status)
+            return await read_model.referrals_of(
+                conn,
+                partner,
+                datetime.now(UTC),
+                role=role,
+                status=status,
+                hub=hub,
+                service=service,
+                offset=offset,
+                limit=limit,
+            )
 
     @api.get("/directory")
     async def directory(who: Authenticated) -> dict[str, Any]:

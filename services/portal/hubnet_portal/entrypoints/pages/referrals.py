@@ -1,6 +1,7 @@
 """The partner's referrals:
 
-GET  /referrals               the worklist: incoming and outgoing referrals by status
+GET  /referrals[?status=&hub=&service=&page_in=&page_out=]
+                              the worklist: incoming and outgoing referrals by status, a page of each
 GET  /referrals/{id}          one referral: status, history, the steps this partner may take
 POST /referrals/{id}/steps    take one
 POST /referrals/{id}/resident the referral page with the resident's contact details and need opened
@@ -8,6 +9,7 @@ POST /referrals/{id}/resident the referral page with the resident's contact deta
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 
@@ -19,7 +21,7 @@ from hubnet_common.sdk.messages.vocabulary import MainActivity
 from hubnet_portal.domain.actions import REASONS, offers
 from hubnet_portal.domain.session import Session
 from hubnet_portal.domain.words import MAIN_ACTIVITY, REASON
-from hubnet_portal.domain.worklist import by_status
+from hubnet_portal.domain.worklist import ORDER, PAGE, Filters, page_of
 from hubnet_portal.entrypoints.site import Pages, form_int, form_text
 from hubnet_portal.handlers import act
 from hubnet_portal.handlers.open_resident import Opened, open_resident
@@ -33,10 +35,26 @@ def routes(pages: Pages) -> list[Route]:
 
     async def worklist(request: Request) -> Response:
         session = await pages.staff(request)
-        token = session.tokens.access_token
-        incoming = by_status(await portal.services.referrals(token, "receiver"))
-        outgoing = by_status(await portal.services.referrals(token, "sender"))
-        return pages.render(session, "worklist.html", page="worklist", incoming=incoming, outgoing=outgoing)
+        token, filters = session.tokens.access_token, Filters.of(request.query_params)
+
+        async def one_page(role: str, number: int):
+            found = await portal.services.referrals(
+                token, role, filters=filters.asked(), offset=number * PAGE, limit=PAGE + 1
+            )
+            return page_of(found, number)
+
+        incoming, outgoing = await asyncio.gather(
+            one_page("receiver", filters.page_in), one_page("sender", filters.page_out)
+        )
+        return pages.render(
+            session,
+            "worklist.html",
+            page="worklist",
+            incoming=incoming,
+            outgoing=outgoing,
+            filters=filters,
+            statuses=ORDER,
+        )
 
     async def referral_page(request: Request, session: Session, opened: Opened | None = None) -> Response:
         referral_id = request.path_params["referral_id"]
