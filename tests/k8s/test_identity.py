@@ -8,7 +8,7 @@ import pytest
 
 from hubnet_common.ops.identity import read_staff
 from hubnet_common.sdk.topics import PARTNERS
-from tests.k8s.manifests import OVERLAYS, named, of_kind, render
+from tests.k8s.manifests import OVERLAYS, named, render
 from tests.k8s.netpol import Pod, admitted, connects
 from tests.k8s.policy import KEYCLOAK_PODS
 

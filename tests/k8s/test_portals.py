@@ -8,10 +8,10 @@ import json
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.k8s.manifests import OVERLAYS, load_module, named, of_kind, render
 from tests.k8s.netpol import Pod, connects
 from tests.k8s.policy import KEYCLOAK_PODS
-from tests.conftest import ROOT
 
 portals = load_module(ROOT / "deploy" / "k8s" / "portals.py", "hubnet_k8s_portals_test")
 HOSTED = [f"hubnet-portal-{partner}" for partner in portals.HOSTED]

@@ -3,9 +3,11 @@ referrals, the directory. Plain SQL straight to JSON-ready dicts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+
+from asyncpg import Record
 
 from hubnet_referrals.adapters import audit
 from hubnet_referrals.adapters.connection import Connection
@@ -58,7 +60,7 @@ async def referral_with_history(conn: Connection, referral_id: str, partner_id: 
     }
 
 
-def _clock(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def _clock(row: Record, now: datetime) -> dict[str, Any]:
     """An SLA clock as staff read it: its deadline, and while it runs, the working days left (or passed)."""
     due_at = sla.deadline(row["period_days"], row["since"])
     running = row["stopped_at"] is None
@@ -71,7 +73,7 @@ def _clock(row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def _running(clocks: Iterable[Mapping[str, Any]], now: datetime) -> dict[str, dict[str, Any]]:
+def _running(clocks: Iterable[Record], now: datetime) -> dict[str, dict[str, Any]]:
     return {c["referral_id"]: _clock(c, now) for c in clocks}
 
 
