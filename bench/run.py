@@ -28,7 +28,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench import baseline_setup, catchup, raw
+from bench import baseline_setup, catchup, portal, raw
 from bench.cpu import CpuMeter, broker_pid
 from bench.pipeline import SENDER, MailSink, offer, running_network
 from hubnet_common.ops.local.kafka_users import admin_login
@@ -250,12 +250,30 @@ def cpu_meter(net, databases: dict[str, str]) -> CpuMeter:
     return CpuMeter(processes, os.environ["HUBNET_PG_DSN"], tuple(databases.values()))
 
 
+async def portal_phase(referrals: int, requests: int) -> dict:
+    """The staff portal's worklist and referral pages with `referrals` of one partner's (bench/portal.py)."""
+    async with environment("portal", ("referrals", "notifications")) as (prefix, names):
+        async with running_network(os.environ["HUBNET_KAFKA_BOOTSTRAP"], names, prefix, RESULTS / "logs") as net:
+            dsn = database_dsn(os.environ["HUBNET_PG_DSN"], names["referrals"])
+            measured = await portal.pages(net, dsn, referrals, requests)
+    return {
+        **{k: v for k, v in measured.items() if not k.endswith("_ms")},
+        "worklist_ms": percentiles(measured["worklist_ms"]),
+        "referral_ms": percentiles(measured["referral_ms"]),
+    }
+
+
 async def main(args: argparse.Namespace) -> dict:
     began = time.monotonic()
     result = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
     }
+    if not args.cost_only:
+        result["portal"] = await portal_phase(args.portal_referrals, args.portal_requests)
+    if args.portal_only:
+        result["took_s"] = round(time.monotonic() - began)
+        return result
     if not args.cost_only:
         result["raw"] = await raw_phase(args.raw_records)
         result["latency"] = [await latency_phase(rate, args.latency_seconds, args.drain_seconds) for rate in args.rates]
@@ -309,8 +327,30 @@ def cost_lines(result: dict) -> list[str]:
     return lines
 
 
+def portal_lines(found: dict) -> list[str]:
+    lines = []
+    for page, key in (("worklist", "worklist_ms"), ("a referral's page", "referral_ms")):
+        ms = found[key]
+        figures = f"{ms['p50']}/{ms['p95']}/{ms['p99']}/{ms['max']} ms"
+        lines.append(
+            f"{'portal ' + page + ': server time p50/p95/p99/max':<52} {figures}"
+            f"  target p95 <= 200 ms; {found['requests']} requests, {found['referrals']} referrals of the partner's"
+        )
+    lines.append(
+        f"{'  worklist rows shown / bytes':<52} {found['worklist_rows_shown']} / {found['worklist_bytes']}"
+        f"  (seeded through the pipeline in {found['seeded_s']} s)"
+    )
+    return lines
+
+
 def table(result: dict) -> str:
-    lines = [f"hubnet bench {result['at']} on {result['machine']}", "", *cost_lines(result)]
+    lines = [f"hubnet bench {result['at']} on {result['machine']}", ""]
+    if "throughput" in result:
+        lines += cost_lines(result)
+    if "portal" in result:
+        lines += ["", *portal_lines(result["portal"])]
+    if "throughput" not in result:
+        return "\n".join(lines)
     if "raw" in result:
         raw_ = result["raw"]
         lines += [
@@ -367,6 +407,9 @@ def cli() -> None:
     parser.add_argument(
         "--cost-only", action="store_true", help="only the throughput phase and its baseline (CPU per referral)"
     )
+    parser.add_argument("--portal-only", action="store_true", help="only the staff portal's pages (bench/portal.py)")
+    parser.add_argument("--portal-referrals", type=int, default=1_000, help="the partner's referrals the portal lists")
+    parser.add_argument("--portal-requests", type=int, default=300, help="requests of each portal page")
     result = asyncio.run(main(parser.parse_args()))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = result["at"].replace(":", "").replace("-", "")

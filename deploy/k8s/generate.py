@@ -1,8 +1,9 @@
 """Writes the parts of `deploy/k8s/base/` that follow from the code, so they cannot drift from it:
 the `KafkaTopic`s (from `hubnet_common.sdk.topics`), the `KafkaUser`s with their ACLs and quotas (from
 `hubnet_common.ops.access`) and each service's workload (Deployment, Service, PodDisruptionBudget,
-NetworkPolicy, KEDA ScaledObject on the lag of the groups it consumes with, ServiceMonitor), and the
-identity provider of `identity.py` beside it (Keycloak, its database and the `hubnet` realm).
+NetworkPolicy, KEDA ScaledObject on the lag of the groups it consumes with, ServiceMonitor), the
+identity provider of `identity.py` beside it (Keycloak, its database and the `hubnet` realm) and the
+staff portals hubnet hosts, of `portals.py` (one Deployment, Service, Ingress and NetworkPolicy each).
 
     .venv/bin/python deploy/k8s/generate.py          # rewrite the files
     .venv/bin/python deploy/k8s/generate.py --check  # exit 1 when a file differs (tests do this too)
@@ -11,6 +12,7 @@ identity provider of `identity.py` beside it (Keycloak, its database and the `hu
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from importlib.util import module_from_spec, spec_from_file_location
 from pathlib import Path
@@ -45,10 +47,18 @@ EXTRA_EGRESS = {"notifications": SMTP_PORTS + WEBHOOK_PORTS}
 # defaults of HUBNET_WEBHOOK_BLOCKED_RANGES), so a webhook cannot reach inside even if the service's
 # own check (hubnet_notifications/domain/webhook_address.py) were bypassed. IPv4 only, as the cidr.
 EGRESS_EXCEPT = sorted({*PRIVATE_V4, *(r for r in CLUSTER_RANGES if ":" not in r)})
-# deploy/k8s is no package (this file runs as a script): identity.py is loaded from beside it.
-_spec = spec_from_file_location("hubnet_k8s_identity", Path(__file__).with_name("identity.py"))
-identity = module_from_spec(_spec)
-_spec.loader.exec_module(identity)
+
+
+def _beside(name: str):
+    """deploy/k8s is no package (this file runs as a script): its modules are loaded from beside it."""
+    spec = spec_from_file_location(f"hubnet_k8s_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+identity = _beside("identity")
+portals = _beside("portals")
 
 
 def topic_object(topic: Topic) -> dict:
@@ -196,6 +206,8 @@ def deployment(service: Service, name: str, labels: dict) -> dict:
     ]
     env_from = [{"configMapRef": {"name": "hubnet-config"}}]
     if service.name == "notifications":
+        # Mails to a hosted portal's staff link into that portal.
+        env.append({"name": "HUBNET_PARTNER_URLS", "value": json.dumps(portals.addresses(identity.PORTALS_DOMAIN))})
         env_from += [
             {"configMapRef": {"name": "hubnet-notifications-config"}},
             {"secretRef": {"name": "hubnet-smtp", "optional": True}},
@@ -361,6 +373,9 @@ def files() -> dict[Path, str]:
         out[BASE / "services" / f"{service.name}.yaml"] = dump(service_objects(service))
     out[BASE / "identity" / "keycloak.yaml"] = dump(identity.objects())
     out[BASE / "identity" / "realm.yaml"] = dump(identity.realm_objects())
+    out[BASE / "portals" / "portals.yaml"] = dump(
+        portals.objects(identity.PORTALS_DOMAIN, identity.ISSUER_ENV, identity.KEYS_EGRESS)
+    )
     return out
 
 

@@ -18,7 +18,8 @@ from typing import Any
 from hubnet_common.ops.identity import MONITORING_CLIENT, REALM, Network, Secrets, realm
 
 HOST = "id.hubnet.example.org"  # the realm's public name; change it here and run generate.py
-PORTAL = "https://hubnet.example.org"  # where the staff portals are (HUBNET_BASE_URL in config.yaml)
+PORTAL = "https://hubnet.example.org"  # hubnet's own pages (HUBNET_BASE_URL in config.yaml)
+PORTALS_DOMAIN = "portal.hubnet.example.org"  # each hosted staff portal is https://<partner>.<it> (portals.py)
 ISSUER = f"https://{HOST}/realms/{REALM}"
 TOKEN_URL = f"{ISSUER}/protocol/openid-connect/token"
 VERSION = "26.5.6"  # as deploy/local/keycloak.sh
@@ -33,6 +34,7 @@ INGRESS_NAMESPACE, MONITORING_NAMESPACE = "ingress-nginx", "monitoring"
 # The operator labels Keycloak's pods so (app, and the CR's name as instance).
 POD = {"app": "keycloak", "app.kubernetes.io/instance": NAME}
 SERVICE_PODS = {"app.kubernetes.io/component": "service", "app.kubernetes.io/part-of": "hubnet"}
+PORTAL_PODS = {"app.kubernetes.io/component": "portal", "app.kubernetes.io/part-of": "hubnet"}
 PART_OF = {"app.kubernetes.io/part-of": "hubnet"}
 LABELS = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/component": "identity", **PART_OF}
 # What hubnet does not use, off: an administrator logging in as a staff member would act in their
@@ -46,7 +48,8 @@ def placeholder(client_id: str) -> str:
 
 
 def cluster_network() -> Network:
-    return Network(portal_redirects=(f"{PORTAL}/*",))
+    """Each partner's portal client sends its staff back to that partner's portal only."""
+    return Network(portal_redirects=(f"https://{{partner}}.{PORTALS_DOMAIN}/*",))
 
 
 def cluster_realm(network: Network) -> dict[str, Any]:
@@ -172,8 +175,9 @@ def _namespace(name: str) -> dict:
 
 
 def network_policy() -> dict:
-    """In on HTTPS: the hubnet services (the realm's keys), the ingress controller (logins, partner
-    systems' tokens) and Prometheus (its token for /metrics); Keycloak's own pods among themselves.
+    """In on HTTPS: the hubnet services (the realm's keys), the hosted staff portals (their staff's
+    tokens), the ingress controller (logins, partner systems' tokens) and Prometheus (its token for
+    /metrics); Keycloak's own pods among themselves.
     Out: DNS, its database, its own pods."""
     tcp = [{"protocol": "TCP", "port": p} for p in CLUSTER_PORTS]
     return {
@@ -187,6 +191,7 @@ def network_policy() -> dict:
                 {
                     "from": [
                         {"podSelector": {"matchLabels": SERVICE_PODS}},
+                        {"podSelector": {"matchLabels": PORTAL_PODS}},
                         _namespace(INGRESS_NAMESPACE),
                         _namespace(MONITORING_NAMESPACE),
                     ],

@@ -147,7 +147,7 @@ async def test_a_coach_works_a_referral_from_her_inbox_to_its_outcome(network, p
     history = page.get_by_role("table", name="Vad som hänt, äldst först").locator("tbody tr")
     await expect(history).to_have_count(5)
     await expect(history.last).to_contain_text("Avslutad")
-    await expect(page.get_by_role("button")).to_have_text(["Logga ut", "Visa kontaktuppgifter och behov"])  # no step
+    await expect(page.get_by_role("button")).to_have_text(["Logga ut", "Öppna igen", "Visa kontaktuppgifter och behov"])
     await checked(page, "referral-completed")
 
     await page.get_by_role("link", name="Arbetslista").click()

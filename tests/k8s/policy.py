@@ -27,11 +27,18 @@ def _workloads(objects: list[dict]) -> list[tuple[str, dict, dict]]:
     return out
 
 
+def _is_portal(deployment: dict) -> bool:
+    return deployment["metadata"].get("labels", {}).get("app.kubernetes.io/component") == "portal"
+
+
 def probes(objects: list[dict]) -> list[str]:
+    """Services are ready on /readyz (their dependencies answer); a staff portal, which has none of
+    its own to wait for, on /healthz."""
     wrong = []
     for deployment in of_kind(objects, "Deployment"):
+        ready = "/healthz" if _is_portal(deployment) else "/readyz"
         for c in deployment["spec"]["template"]["spec"]["containers"]:
-            for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+            for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", ready)):
                 got = c.get(probe, {}).get("httpGet", {}).get("path")
                 if got != path:
                     wrong.append(f"{deployment['metadata']['name']}/{c['name']}: {probe} is {got!r}, not {path}")
@@ -171,17 +178,27 @@ def scaling(objects: list[dict]) -> list[str]:
             if top > partitions.get(topic, 0):
                 wrong.append(f"{name}: maxReplicaCount {top} > {partitions.get(topic, 0)} partitions of {topic}")
     for deployment in of_kind(objects, "Deployment"):
-        if "replicas" in deployment["spec"]:
+        if _is_portal(deployment):  # one pod: its sessions are in its memory (docs/adr/0014-staff-portal.md)
+            if deployment["spec"].get("replicas") != 1 or deployment["spec"]["strategy"]["type"] != "Recreate":
+                wrong.append(f"{deployment['metadata']['name']}: not one pod, replaced rather than rolled")
+        elif "replicas" in deployment["spec"]:
             wrong.append(f"{deployment['metadata']['name']}: sets replicas, which its ScaledObject owns")
     return wrong
 
 
 def companions(objects: list[dict]) -> list[str]:
-    """Every service Deployment has its Service, PodDisruptionBudget, NetworkPolicy and ServiceMonitor."""
+    """Every service Deployment has its Service, PodDisruptionBudget, NetworkPolicy and ServiceMonitor;
+    a staff portal (one pod, no metrics) its Service, NetworkPolicy and Ingress."""
     wrong = []
     for deployment in of_kind(objects, "Deployment"):
         name = deployment["metadata"]["name"]
         labels = deployment["spec"]["template"]["metadata"]["labels"]
+        if _is_portal(deployment):
+            if not any(_selects(o["spec"]["podSelector"], labels) for o in of_kind(objects, "NetworkPolicy")):
+                wrong.append(f"{name}: no NetworkPolicy")
+            if not any(o["metadata"]["name"] == name for o in of_kind(objects, "Ingress")):
+                wrong.append(f"{name}: no Ingress")
+            continue
         for kind in ("PodDisruptionBudget", "NetworkPolicy"):
             selects = [
                 o
@@ -204,11 +221,14 @@ def _selects(selector: dict, labels: dict) -> bool:
 def egress(objects: list[dict]) -> list[str]:
     """Services talk to DNS, the Kafka brokers, their own database and Keycloak's HTTPS (the realm's
     keys); only notifications goes outside the cluster, and only to SMTP and HTTPS (webhooks).
-    Keycloak talks to DNS, its own database and its own pods (its cache cluster)."""
+    Keycloak talks to DNS, its own database and its own pods (its cache cluster). A staff portal
+    talks to DNS, the brokers, Keycloak and the services' HTTP APIs, and has no database."""
     wrong = []
+    services_http = [{"app.kubernetes.io/name": f"hubnet-{s.name}"} for s in SERVICES]
     for policy in of_kind(objects, "NetworkPolicy"):
         name = policy["metadata"]["name"]
         service = name.removeprefix("hubnet-")
+        portal = service.startswith("portal-")
         if "Egress" not in policy["spec"].get("policyTypes", []):
             wrong.append(f"{name}: egress is not restricted")
         for rule in policy["spec"].get("egress", []):
@@ -219,7 +239,9 @@ def egress(objects: list[dict]) -> list[str]:
                     continue
                 if pods.get("strimzi.io/kind") == "Kafka" and ports == {9093}:
                     continue
-                if pods == {"cnpg.io/cluster": f"{service}-db"} and ports == {5432}:
+                if pods == {"cnpg.io/cluster": f"{service}-db"} and ports == {5432} and not portal:
+                    continue
+                if portal and pods in services_http and ports == {8080}:
                     continue
                 if pods == KEYCLOAK_PODS and service != "keycloak" and ports == {KEYCLOAK_HTTPS}:
                     continue

@@ -8,7 +8,7 @@ import pytest
 
 from hubnet_common.ops.identity import read_staff
 from hubnet_common.ops.partners import deployment_partners
-from tests.k8s.manifests import OVERLAYS, named, of_kind, render
+from tests.k8s.manifests import OVERLAYS, named, render
 from tests.k8s.netpol import Pod, admitted, connects
 from tests.k8s.policy import KEYCLOAK_PODS
 
@@ -91,7 +91,7 @@ def test_the_realm_is_published_without_its_admin_console():
     keycloak = named(objects, "Keycloak", "hubnet-keycloak")["spec"]
     assert keycloak["http"]["httpEnabled"] is False and keycloak["http"]["tlsSecret"]
     assert keycloak["ingress"] == {"enabled": False}
-    [ingress] = of_kind(objects, "Ingress")
+    ingress = named(objects, "Ingress", "hubnet-keycloak")
     [rule] = ingress["spec"]["rules"]
     assert "https://" + rule["host"] == keycloak["hostname"]["hostname"]
     assert {p["path"] for p in rule["http"]["paths"]} == {"/realms/", "/resources/"}

@@ -51,7 +51,10 @@ def test_each_party_is_offered_its_own_steps_from_the_present_status():
     assert [o.action for o in offers(referral, "bostadsbolaget")] == ["cancel"]
     assert offers(referral, "brg") == ()
     assert offers({**referral, "status": "accepted"}, "bostadsbolaget") == ()
-    assert offers({**referral, "status": "completed"}, "stadsmissionen") == ()
+    assert [(o.action, o.needs_note) for o in offers({**referral, "status": "completed"}, "stadsmissionen")] == [
+        ("reopen", True)
+    ]
+    assert offers({**referral, "status": "cancelled"}, "stadsmissionen") == ()
 
 
 def test_the_worklist_shows_open_referrals_first_newest_first():

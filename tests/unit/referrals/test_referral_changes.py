@@ -80,3 +80,15 @@ async def test_a_change_on_a_stale_version_is_refused_and_changes_nothing(proces
     assert reply.code == "stale-version"
     assert uow.referrals.by_id["R-1"].status == "requested"
     assert set(uow.sla.running) == {("R-1", "acknowledge")}
+
+
+async def test_a_step_keeps_the_staff_member_its_partner_named_and_none_when_it_named_nobody(processor, uow):
+    await processor.process(record(create()))
+    assert await processor.process(command(AcknowledgeReferral, offset=1, noted_by="brg-lena")) == "accepted"
+    assert await processor.process(command(AcceptReferral, offset=2)) == "accepted"
+    history = uow.referrals.by_id["R-1"].history
+    assert [(t.action.value, t.noted_by) for t in history] == [
+        ("request", None),
+        ("acknowledge", "brg-lena"),
+        ("accept", None),
+    ]

@@ -61,6 +61,7 @@ class Secrets:
 class Network:
     partners: tuple[str, ...] = field(default_factory=deployment_partners)
     staff: tuple[Staff, ...] = field(default_factory=lambda: read_staff())
+    # Where a portal client may send staff back to; `{partner}` stands for the client's partner.
     portal_redirects: tuple[str, ...] = ("http://127.0.0.1/*", "http://localhost/*")
 
 
@@ -167,7 +168,7 @@ def portal_client(partner: str, redirects: Iterable[str]) -> dict[str, Any]:
         "implicitFlowEnabled": False,
         "directAccessGrantsEnabled": False,
         "serviceAccountsEnabled": False,
-        "redirectUris": list(redirects),
+        "redirectUris": [address.replace("{partner}", partner) for address in redirects],
         "webOrigins": ["+"],
         "attributes": {"pkce.code.challenge.method": "S256", "post.logout.redirect.uris": "+"},
         "fullScopeAllowed": True,

@@ -22,8 +22,11 @@ class ServicesOverHttp:
         answer = await self._ask(token, "POST", f"{self.notifications_url}/inbox/read", {"id": entry_id})
         return answer.status_code == 200
 
-    async def referrals(self, token: str, role: str) -> list[dict[str, Any]]:
-        return (await self._get(token, f"{self.referrals_url}/referrals", {"role": role})).json()
+    async def referrals(
+        self, token: str, role: str, *, filters: dict[str, str] | None = None, offset: int = 0, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        params = {**(filters or {}), "role": role, "offset": offset, "limit": limit}
+        return (await self._get(token, f"{self.referrals_url}/referrals", params)).json()
 
     async def referral(self, token: str, referral_id: str) -> dict[str, Any] | None:
         answer = await self._ask(token, "GET", f"{self.referrals_url}/referral", {"id": referral_id})

@@ -18,9 +18,10 @@ class Offer:
     label: str  # a gettext message id
     needs_outcome: bool = False
     needs_reason: bool = False
+    needs_note: bool = False
 
 
-# The portal's forms, with their buttons' words (steps needing a note have none yet).
+# The portal's forms, with their buttons' words (marking a referral entered in error has none yet).
 LABEL = {
     Action.ACKNOWLEDGE: N_("Acknowledge receipt"),
     Action.ACCEPT: N_("Accept"),
@@ -31,6 +32,7 @@ LABEL = {
     Action.FAIL: N_("End as failed"),
     Action.COMPLETE: N_("Complete"),
     Action.CANCEL: N_("Cancel the referral"),
+    Action.REOPEN: N_("Reopen"),
 }
 OFFERED = frozenset(LABEL)
 # The reasons staff choose from; consent-withdrawn is the network's own (withdrawn consent ends referrals).
@@ -39,7 +41,13 @@ REASONS = tuple(code for code in ReasonCode if code is not ReasonCode.CONSENT_WI
 
 def offer_of(action: Action) -> Offer:
     step = STEP_OF[action]
-    return Offer(action, LABEL[action], needs_outcome=step.needs_outcome, needs_reason=step.needs_reason)
+    return Offer(
+        action,
+        LABEL[action],
+        needs_outcome=step.needs_outcome,
+        needs_reason=step.needs_reason,
+        needs_note=step.needs_note,
+    )
 
 
 def roles_of(referral: dict, partner: str) -> set[Party]:

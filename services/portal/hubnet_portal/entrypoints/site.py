@@ -12,10 +12,10 @@ import gettext
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hubnet_portal.domain.session import Session
 from hubnet_portal.domain.words import action_words, status_words
+from hubnet_portal.domain.worklist import SLA_KIND, sla_flag
 from hubnet_portal.handlers import log_in
 from hubnet_portal.handlers.ports import (
     Commands,
@@ -138,10 +139,19 @@ def language_name(code: str, language: str) -> str:
         return code
 
 
+def local_day(value: str | datetime | None) -> str:
+    """An SLA deadline (local midnight after its last day) as that last day."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return (moment.astimezone(STOCKHOLM) - timedelta(microseconds=1)).strftime("%Y-%m-%d")
+
+
 def templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     env.filters["local_time"] = local_time
-    env.globals.update(status_words=status_words, action_words=action_words)
+    env.filters["local_day"] = local_day
+    env.globals.update(status_words=status_words, action_words=action_words, sla_flag=sla_flag, sla_kind=SLA_KIND)
     return env
 
 
@@ -194,7 +204,9 @@ class Pages:
         seen = fingerprint(content)
         if request.query_params.get("seen") == seen:
             return Response(status_code=204)
-        return self.render(session, "live.html", content=content, seen=seen, live_url=request.url.path)
+        query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "seen"])
+        live_url = f"{request.url.path}?{query}" if query else request.url.path
+        return self.render(session, "live.html", content=content, seen=seen, live_url=live_url)
 
     async def staff(self, request: Request) -> Session:
         return await log_in.current(

@@ -4,13 +4,26 @@ referrals, the directory. Plain SQL straight to JSON-ready dicts."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from asyncpg import Record
 
 from hubnet_referrals.adapters import audit
 from hubnet_referrals.adapters.connection import Connection
 from hubnet_referrals.adapters.repository import HISTORY, SERVICE, service_from_row
+from hubnet_referrals.domain import sla
 from hubnet_referrals.domain.directory import Hub, Partner, Service
 
 LISTED = "id, sender_partner_id, receiver_partner_id, service_id, hub_id, purpose, status, version, requested_at"
+# A referral's SLA clocks, each with the moment it started from: the request, or its acknowledgement.
+CLOCKS = (
+    "SELECT s.referral_id, s.kind, s.period_days, s.breaches, s.stopped_at,"
+    " CASE s.kind WHEN 'acknowledge' THEN r.requested_at ELSE (SELECT max(h.at) FROM referral_history h"
+    " WHERE h.referral_id = s.referral_id AND h.action = 'acknowledge') END AS since"
+    " FROM referral_sla s JOIN referrals r ON r.id = s.referral_id"
+)
 
 
 async def audit_of(conn: Connection, referral_id: str, partner_id: str) -> list[dict] | None:
@@ -24,7 +37,7 @@ async def audit_of(conn: Connection, referral_id: str, partner_id: str) -> list[
     return await audit.entries(conn, referral_id)
 
 
-async def referral_with_history(conn: Connection, referral_id: str, partner_id: str) -> dict | None:
+async def referral_with_history(conn: Connection, referral_id: str, partner_id: str, now: datetime) -> dict | None:
     """The referral, if `partner_id` sent or received it (others learn nothing, not even that it exists)."""
     row = await conn.fetchrow(
         f"SELECT {LISTED}, consent_id, participant_ref, sealed_contact, need FROM referrals"
@@ -37,25 +50,64 @@ async def referral_with_history(conn: Connection, referral_id: str, partner_id: 
     history = await conn.fetch(
         f"SELECT {', '.join(HISTORY)} FROM referral_history WHERE referral_id = $1 ORDER BY version", referral_id
     )
+    clocks = await conn.fetch(f"{CLOCKS} WHERE s.referral_id = $1 ORDER BY s.kind", referral_id)  # acknowledge, answer
     # Contact details and free text are sealed under the resident's data key: only partners holding
     # a copy of it can open them.
-    return {**dict(row), "history": [dict(h) for h in history]}
+    return {
+        **dict(row),
+        "history": [dict(h) for h in history],
+        "sla": _running((c for c in clocks if c["stopped_at"] is None), now).get(referral_id),
+        "clocks": [_clock(c, now) for c in clocks],
+    }
+
+
+def _clock(row: Record, now: datetime) -> dict[str, Any]:
+    """An SLA clock as staff read it: its deadline, and while it runs, the working days left (or passed)."""
+    due_at = sla.deadline(row["period_days"], row["since"])
+    running = row["stopped_at"] is None
+    return {
+        "kind": row["kind"],
+        "due_at": due_at,
+        "met": bool(row["stopped_at"] and row["stopped_at"] < due_at) if not running else None,
+        "stopped_at": row["stopped_at"],
+        "working_days_left": sla.working_days_left(due_at, now) if running else None,
+    }
+
+
+def _running(clocks: Iterable[Record], now: datetime) -> dict[str, dict[str, Any]]:
+    return {c["referral_id"]: _clock(c, now) for c in clocks}
 
 
 async def referrals_of(
-    conn: Connection, partner_id: str, *, role: str | None = None, status: str | None = None, limit: int = 200
+    conn: Connection,
+    partner_id: str,
+    now: datetime,
+    *,
+    role: str | None = None,
+    status: str | None = None,
+    hub: str | None = None,
+    service: str | None = None,
+    offset: int = 0,
+    limit: int = 200,
 ) -> list[dict]:
+    """The partner's referrals, newest first, one page of them, each with its running SLA clock (`sla`, or None)."""
     where = {"sender": "sender_partner_id = $1", "receiver": "receiver_partner_id = $1"}.get(
         role or "", "$1 IN (sender_partner_id, receiver_partner_id)"
     )
     rows = await conn.fetch(
         f"SELECT {LISTED} FROM referrals WHERE {where} AND ($2::text IS NULL OR status = $2)"
-        " ORDER BY requested_at DESC LIMIT $3",
+        " AND ($3::text IS NULL OR hub_id = $3) AND ($4::text IS NULL OR service_id = $4)"
+        " ORDER BY requested_at DESC, id OFFSET $5 LIMIT $6",
         partner_id,
         status,
+        hub,
+        service,
+        offset,
         limit,
     )
-    return [dict(r) for r in rows]
+    ids = [r["id"] for r in rows]
+    clocks = _running(await conn.fetch(f"{CLOCKS} WHERE s.referral_id = ANY($1) AND s.stopped_at IS NULL", ids), now)
+    return [{**dict(r), "sla": clocks.get(r["id"])} for r in rows]
 
 
 async def directory(conn: Connection) -> dict:

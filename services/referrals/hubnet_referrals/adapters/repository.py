@@ -44,6 +44,7 @@ HISTORY = (
     "main_activity",
     "public_support_continues",
     "outcome_note",
+    "noted_by",
 )
 
 
@@ -146,6 +147,7 @@ def _history_row(t: Transition) -> tuple:
         o.main_activity.value if o else None,
         o.public_support_continues if o else None,
         o.note if o else "",
+        t.noted_by,
     )
 
 
@@ -165,6 +167,7 @@ def _transition(h: asyncpg.Record) -> Transition:
         h["reason"],
         h["note"],
         outcome,
+        h["noted_by"],
     )
 
 

@@ -136,6 +136,7 @@ class Transition:
     reason: str = ""
     note: str = ""
     outcome: Outcome | None = None
+    noted_by: str | None = None  # the acting partner's staff member, as that partner names them
 
 
 @dataclass
@@ -227,6 +228,7 @@ class Referral:
         reason: str = "",
         note: str = "",
         outcome: Outcome | None = None,
+        noted_by: str | None = None,
     ) -> Transition:
         """Change status as `actor` (a partner id; or the network, with `role=Role.NETWORK`)."""
         rule = RULES[action]
@@ -259,6 +261,7 @@ class Referral:
             reason,
             note,
             outcome if rule.needs_outcome else None,
+            noted_by,
         )
         self.history.append(transition)
         self.status = rule.target

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from hubnet_referrals.domain.working_days import add_working_days
+from hubnet_referrals.domain.working_days import add_working_days, working_days_between
 
 Kind = Literal["acknowledge", "answer"]
 
@@ -35,3 +35,17 @@ class SlaClock:
         # `missed` is local midnight, the end of the last day of the period: count from that day.
         self.due_at = add_working_days(missed - timedelta(microseconds=1), self.period_days)
         return self.breaches, missed
+
+
+def deadline(period_days: int, since: datetime) -> datetime:
+    """The clock's first deadline (its `due_at` moves on with each breach; this one does not)."""
+    return add_working_days(since, period_days)
+
+
+def working_days_left(deadline: datetime, now: datetime) -> int:
+    """The working days after today up to the deadline's last day (0: due by tonight); once it has
+    passed, minus the working days since that day."""
+    last_day = deadline - timedelta(microseconds=1)  # deadlines are local midnight, after their day
+    if now < deadline:
+        return working_days_between(now, last_day)
+    return -working_days_between(last_day, now)

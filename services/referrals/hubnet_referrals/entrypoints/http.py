@@ -3,7 +3,8 @@ docs/openapi/referrals.json). Who asks comes from the bearer token (hubnet_commo
 
     GET /referral?id=R-…        one referral with its full history, for its sender and receiver
     GET /audit?id=R-…           who asked what of it, when, and the answers, for the same two
-    GET /referrals[?role=sender|receiver][&status=S]   the caller's partner's referrals
+    GET /referrals[?role=sender|receiver][&status=S][&hub=H][&service=S][&offset=N][&limit=N]
+                                the caller's partner's referrals, newest first, a page at a time
     GET /directory              partners (with public keys and standing), hubs, services; unsigned
     GET /report[?group_by=hub,month][&since=YYYY-MM][&until=YYYY-MM][&format=json|csv|table]
     GET /data-key?participant_ref=…   the resident's data key sealed to the caller's partner
@@ -22,7 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, cast
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
@@ -79,6 +80,17 @@ class Step(BaseModel):
     main_activity: str | None
     public_support_continues: bool | None
     outcome_note: str
+    noted_by: str | None  # the actor's staff member, if its system named them
+
+
+class Clock(BaseModel):
+    """An SLA clock: acknowledge, then answer, by the end of `due_at`'s day (working days, Stockholm)."""
+
+    kind: Literal["acknowledge", "answer"]
+    due_at: datetime
+    stopped_at: datetime | None
+    met: bool | None  # once stopped: whether before its deadline
+    working_days_left: int | None  # while it runs: 0 is due today, below 0 the working days overdue
 
 
 class Listed(BaseModel):
@@ -91,6 +103,7 @@ class Listed(BaseModel):
     status: str
     version: int
     requested_at: datetime
+    sla: Clock | None  # the clock running now, if any
 
 
 class Referral(Listed):
@@ -99,6 +112,7 @@ class Referral(Listed):
     sealed_contact: str | None
     need: str
     history: list[Step]
+    clocks: list[Clock]  # every SLA clock the referral has had, oldest first
 
 
 class AuditEntry(BaseModel):
@@ -166,7 +180,7 @@ def router(runtime: Runtime) -> APIRouter:
     @api.get("/referral", response_model=Referral, openapi_extra=audited("id"), responses=responses)
     async def referral(id: ReferralId, partner: Partner) -> Any:
         async with runtime.pool.acquire() as conn:
-            found = await read_model.referral_with_history(conn, id, partner)
+            found = await read_model.referral_with_history(conn, id, partner, datetime.now(UTC))
         if found is None:
             raise Problem(404, _NO_REFERRAL)
         return found
@@ -184,9 +198,23 @@ def router(runtime: Runtime) -> APIRouter:
         partner: Partner,
         role: Literal["sender", "receiver"] | None = None,
         status: Annotated[str | None, text(max_length=32)] = None,
+        hub: Annotated[str | None, text(max_length=64, description="only those at this hub")] = None,
+        service: Annotated[str | None, text(max_length=64, description="only those to this service")] = None,
+        offset: Annotated[int, Query(ge=0, le=1_000_000, description="skip this many")] = 0,
+        limit: Annotated[int, Query(ge=1, le=200)] = 200,
     ) -> Any:
         async with runtime.pool.acquire() as conn:
-            return await read_model.referrals_of(conn, partner, role=role, status=status)
+            return await read_model.referrals_of(
+                conn,
+                partner,
+                datetime.now(UTC),
+                role=role,
+                status=status,
+                hub=hub,
+                service=service,
+                offset=offset,
+                limit=limit,
+            )
 
     @api.get("/directory", response_model=Directory)
     async def directory(who: Authenticated) -> Any:

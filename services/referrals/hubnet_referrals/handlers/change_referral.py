@@ -29,6 +29,7 @@ async def change_referral(command, envelope: Envelope, uow: UnitOfWork, *, custo
         reason=getattr(command, "reason", ""),
         note=getattr(command, "note", ""),
         outcome=Outcome(outcome.main_activity, outcome.public_support_continues, outcome.note) if outcome else None,
+        noted_by=command.noted_by,
     )
     sealed = {"reason": getattr(command, "reason", ""), "note": getattr(command, "note", "")}
     await check_sealed(uow, custodian, referral.participant_ref, sealed | {"outcome.note": outcome and outcome.note})

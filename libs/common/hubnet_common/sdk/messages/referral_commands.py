@@ -1,7 +1,9 @@
 """Commands on `referral.commands.v1`, sent by partner systems (and the `hubnet` command line).
 
 Every lifecycle command may carry `expected_version`: the referral's version the sender saw; a
-referral that has moved on since is refused (`stale-version`) instead of changed blindly.
+referral that has moved on since is refused (`stale-version`) instead of changed blindly. It may
+carry `noted_by`, the staff member who took the step: the referral's history keeps it (the partner's
+key still signs the command; the name is the partner's word for who clicked).
 
 Contact details and every free text that may describe the resident (need, reasons, notes) are
 `Sealed`/`SealedText`: empty or sealed under the resident's data key, never plain text. Staff
@@ -59,6 +61,7 @@ class _ChangeReferral(Command):
 
     referral_id: Id
     expected_version: int | None = Field(default=None, ge=1)
+    noted_by: ShortText | None = None  # the staff member who took the step
 
     def subject(self) -> str:
         return self.referral_id
