@@ -87,7 +87,10 @@ kc_up() {
     admin_password="$(cat "$KC_SECRETS/admin")"
     log "starting keycloak $KC_VERSION on $KC_URL (java $(java_major "$java"))"
     # The bootstrap admin is made only on the first start, with the password kept in secrets/admin.
+    # On Java 24 and later, JBoss threads need java.lang opened to reset thread locals; without it
+    # request threads die with NoClassDefFoundError (seen under load, with logins refused after).
     JAVA_HOME="$(dirname "$(dirname "$java")")" JAVA_OPTS_KC_HEAP="-Xms64m -Xmx512m" \
+        JAVA_OPTS_APPEND="--add-opens=java.base/java.lang=ALL-UNNAMED" \
         KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD="$admin_password" \
         spawn "$KC_PID" "$KC_OUT" "$KC_HOME/bin/kc.sh" start-dev \
         --http-host=127.0.0.1 --http-port="$KC_PORT" --http-management-port="$KC_MANAGEMENT_PORT" \
