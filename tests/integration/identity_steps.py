@@ -87,8 +87,27 @@ def short_lived_token(client_id: str, seconds: int) -> str:
 def identity_provider_stopped():
     """Keycloak frozen (SIGSTOP): it answers nothing, as while it restarts; thawed after."""
     pid = int((Path(os.environ["HUBNET_LOCAL_IDENTITIES"]).parent / "keycloak.pid").read_text())
-    os.kill(pid, signal.SIGSTOP)
+    frozen = [pid, *_descendants(pid)]  # kc.sh runs Java as its child unless it re-augments and execs
+    for each in frozen:
+        os.kill(each, signal.SIGSTOP)
     try:
         yield
     finally:
-        os.kill(pid, signal.SIGCONT)
+        for each in frozen:
+            os.kill(each, signal.SIGCONT)
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(children.get(child, []))
+    return found

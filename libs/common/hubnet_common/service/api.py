@@ -18,6 +18,7 @@ import structlog
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hubnet_common.service.auth import Caller, TokenVerifier, Unauthenticated
@@ -129,8 +130,9 @@ def service_api(
     for router in routers:
         api.include_router(router)
 
-    @api.exception_handler(HTTPException)
-    async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
+    # Starlette's, which FastAPI's is one of: FastAPI raises Starlette's for a body it cannot parse.
+    @api.exception_handler(StarletteHTTPException)
+    async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"error": exc.detail}, exc.status_code, headers=exc.headers)
 
     @api.exception_handler(Problem)

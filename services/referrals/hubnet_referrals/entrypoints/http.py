@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 
 from hubnet_common.sdk.data_key import signed_answer
 from hubnet_common.sdk.errors import Refused
+from hubnet_common.sdk.messages.directory import Schedule
 from hubnet_common.sdk.messages.directory_commands import PublicKey
 from hubnet_common.service import reporting
 from hubnet_common.service.api import Authenticated, Partner, Problem, audited, requires, text
@@ -131,6 +132,9 @@ class DirectoryPartner(BaseModel):
     id: str
     name: str
     active: bool
+    status: Literal["active", "suspended", "removed"] = Field(
+        description="the partner's standing: a suspended or removed partner's commands are refused"
+    )
     encryption_public_key: str | None = Field(description="base64 X25519 key contact details are sealed to")
 
 
@@ -154,6 +158,7 @@ class DirectoryService(BaseModel):
     languages: list[str]
     contact_email: str
     contact_phone: str
+    schedules: list[Schedule] = Field(description="opening times (HSDS schedule), at one hub or at all")
 
 
 class Directory(BaseModel):
@@ -278,7 +283,10 @@ def router(runtime: Runtime) -> APIRouter:
             raise Problem(404, "you hold no data key for this resident (none shared, or erased)")
         return signed_answer(runtime.signer, participant_ref, partner, sealed_key, datetime.now(UTC))
 
-    operators: dict[int | str, dict[str, Any]] = {409: {"description": "refused: the reason and its code say why"}}
+    operators: dict[int | str, dict[str, Any]] = {
+        400: {"description": "the body is not JSON"},
+        409: {"description": "refused: the reason and its code say why"},
+    }
 
     @api.put(
         "/partners/{partner_id}",
