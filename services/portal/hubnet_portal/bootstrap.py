@@ -95,6 +95,6 @@ def app(settings: PortalSettings | None = None) -> Starlette:
         hub_events=reads,
         custodian_key=custodian_public_key(settings.keys_dir),
         calendar_url=(settings.calendar_url or settings.events_url).rstrip("/"),
-        keys=PartnerKeyFiles(settings.encryption_key, settings.keys_dir),
+        keys=PartnerKeyFiles(settings.encryption_key),
     )
     return web_app(portal, lifespan)

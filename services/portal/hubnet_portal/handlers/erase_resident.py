@@ -10,9 +10,9 @@ import structlog
 from pydantic import ValidationError
 
 from hubnet_common.sdk.messages.referral_commands import EraseParticipant
-from hubnet_common.sdk.participant import InvalidPersonalNumber
+from hubnet_common.sdk.participant import InvalidPersonalNumber, seal_personnummer
 from hubnet_portal.domain.words import N_
-from hubnet_portal.handlers.ports import Commands, PartnerKeys
+from hubnet_portal.handlers.ports import Commands
 from hubnet_portal.handlers.settings import Answer, ask
 
 log = structlog.get_logger(__name__)
@@ -32,10 +32,10 @@ REFUSED_OTHERWISE = N_("The network refused the erasure. Nothing was erased.")
 
 
 async def erase(
-    commands: Commands, keys: PartnerKeys, *, participant_ref: str, personnummer: str | None, staff_id: str
+    commands: Commands, custodian_key: str, *, participant_ref: str, personnummer: str | None, staff_id: str
 ) -> Answer:
     try:
-        sealed = keys.seal_personnummer(personnummer or "")
+        sealed = seal_personnummer(personnummer or "", custodian_key)
     except InvalidPersonalNumber:
         return Answer(False, NOT_A_NUMBER)
     try:

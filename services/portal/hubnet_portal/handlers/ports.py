@@ -90,14 +90,10 @@ class DataKeys(Protocol):
 
 
 class PartnerKeys(Protocol):
-    """What the partner's keys do for its portal: open what is sealed to it, seal to the referrals service."""
+    """What the partner's own X25519 key opens for its portal."""
 
     def open_secret(self, sealed: str) -> str:
         """A webhook's secret sealed to the partner (SealingError if it does not open)."""
-        ...
-
-    def seal_personnummer(self, number: str) -> str:
-        """The number sealed to the referrals service (InvalidPersonalNumber before anything is sealed)."""
         ...
 
 

@@ -52,7 +52,7 @@ def routes(pages: Pages) -> list[Route]:
         else:
             answer = await erase_resident.erase(
                 portal.commands,
-                portal.partner_keys,
+                portal.custodian_key,
                 participant_ref=found["participant_ref"],
                 personnummer=form_text(form.get("personnummer")),
                 staff_id=session.staff_id,
