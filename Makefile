@@ -15,11 +15,12 @@ CHROMIUM := /usr/bin/chromium
 LOCAL := .local
 ENV_FILE := $(LOCAL)/env
 
-.PHONY: help venv static browser lock lint up down status topics run test test-unit bench faults mutation clean
+.PHONY: help venv static browser lock lint up down status topics run test test-unit screenshots bench faults mutation clean
 
 help:
 	@echo "make run      set everything up, start the three services and two staff portals, drive the demo (ONCE=1: then stop)"
 	@echo "make test     set everything up and run the whole test suite"
+	@echo "make screenshots  run the browser tests and save the portal's pages into docs/screenshots"
 	@echo "make up|down|status   local Kafka, PostgreSQL, SMTP sink and Keycloak"
 	@echo "make bench    benchmarks on the local stack (never part of make test)"
 	@echo "make mutation mutation testing of the domain and handlers packages (never part of make test)"
@@ -96,6 +97,10 @@ run: up
 
 test: up browser $(ASYNCAPI_SPECS) $(CONFORMANCE_PARTNER)
 	@source $(ENV_FILE) && $(PY) -m pytest $(PYTEST_ARGS)
+
+# The README's pictures of the portal, taken by the browser tests (make test checks the same pages, saving nothing).
+screenshots: up browser
+	@source $(ENV_FILE) && HUBNET_SCREENSHOTS=1 $(PY) -m pytest tests/browser -p no:randomly
 
 bench: up
 	@source $(ENV_FILE) && $(PY) -m bench.run $(BENCH_ARGS)
