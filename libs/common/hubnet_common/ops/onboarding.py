@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import urllib.error
 import urllib.request
@@ -261,15 +260,13 @@ def local_onboarding(say: Say = print) -> Onboarding:
     referrals service of HUBNET_REFERRALS_URL, the broker's and Keycloak's admins."""
     from hubnet_common.ops.identity import OPERATOR_CLIENT
     from hubnet_common.ops.local.identities import tokens_of
-    from hubnet_common.ops.local.keycloak_realm import URL_VARIABLE, Admin, identities_dir, local_secrets
+    from hubnet_common.ops.local.keycloak_realm import Admin, identities_dir, keycloak_url, local_secrets
     from hubnet_common.service.settings import Settings
 
     settings = Settings()
     try:
         secrets_dir = identities_dir()
-        admin = Admin(
-            os.environ.get(URL_VARIABLE, "http://127.0.0.1:18080"), (secrets_dir / "admin").read_text().strip()
-        )
+        admin = Admin(keycloak_url(), (secrets_dir / "admin").read_text().strip())
     except (LookupError, OSError, RuntimeError) as exc:
         raise OnboardingFailed(f"cannot log in to the identity provider as its admin: {exc}") from exc
     operator = tokens_of(OPERATOR_CLIENT)

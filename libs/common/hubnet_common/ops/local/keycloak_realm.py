@@ -29,6 +29,17 @@ IDENTITIES_VARIABLE = "HUBNET_LOCAL_IDENTITIES"
 URL_VARIABLE = "HUBNET_OIDC_URL"
 
 
+def keycloak_url() -> str:
+    """Where the local Keycloak answers: HUBNET_OIDC_URL, else the issuer's server (HUBNET_OIDC_ISSUER
+    in .local/env, on whatever port `make up` gave it), else the default port."""
+    if url := os.environ.get(URL_VARIABLE):
+        return url
+    issuer = os.environ.get("HUBNET_OIDC_ISSUER", "")
+    if "/realms/" in issuer:
+        return issuer.split("/realms/", 1)[0]
+    return "http://127.0.0.1:18080"
+
+
 def identities_dir() -> Path:
     value = os.environ.get(IDENTITIES_VARIABLE)
     if not value:
@@ -111,8 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["apply"])
     parser.parse_args(argv)
     directory = identities_dir()
-    url = os.environ.get(URL_VARIABLE, "http://127.0.0.1:18080")
-    admin = Admin(url, (directory / "admin").read_text().strip())
+    admin = Admin(keycloak_url(), (directory / "admin").read_text().strip())
     counts = apply(admin, Network(), local_secrets(directory))
     print(
         f"[infra] realm {REALM}: {counts['added'] + counts['overwritten']} groups, roles, clients and users in place",
