@@ -239,16 +239,17 @@ async def _scenario(
             settled,
         )
     finally:
+        # First: a run cut short (a timeout cancels the awaits below) must not leave its prefix to the next test.
+        if outer_prefix is None:
+            os.environ.pop("HUBNET_TOPIC_PREFIX", None)
+        else:
+            os.environ["HUBNET_TOPIC_PREFIX"] = outer_prefix
         await asyncio.to_thread(local.stop_all)
         await smtp.stop()
         conn = await asyncpg.connect(server_dsn)  # a fresh one: the database may have restarted meanwhile
         for database in databases.values():
             await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await conn.close()
-        if outer_prefix is None:
-            os.environ.pop("HUBNET_TOPIC_PREFIX", None)
-        else:
-            os.environ["HUBNET_TOPIC_PREFIX"] = outer_prefix
 
 
 def _chaos(name, local, smtp, bootstrap, prefix, total, fault_every, outage_seconds, kill_only):
