@@ -21,7 +21,14 @@ from hubnet_common.sdk.sealing import ContactDetails, seal_with_data_key
 from tests.browser.conftest import SCREENSHOTS, axe_findings, portal_of
 from tests.integration.conftest import rows
 from tests.integration.network import three_served
-from tests.integration.referral_steps import accepted, consent, data_key_of, publish_encryption_key, referral
+from tests.integration.referral_steps import (
+    NUMBER,
+    accepted,
+    consent,
+    data_key_of,
+    publish_encryption_key,
+    referral,
+)
 
 pytestmark = pytest.mark.integration
 WAIT = 30_000  # ms: how long the browser waits for what should appear (not a speed requirement)
@@ -66,16 +73,23 @@ async def log_in(page, address: str, username: str) -> None:
     await expect(page).to_have_url(f"{address}/inbox", timeout=WAIT)
 
 
-async def refer_to_stadsmissionen(kafka_bootstrap: str, referrals_dsn: str) -> str:
-    """Bostadsbolaget's referral, its contact details and need sealed under the resident's data key
-    (both partners' encryption keys published first, so the consent gives each its copy)."""
+async def refer_to_stadsmissionen(
+    kafka_bootstrap: str,
+    referrals_dsn: str,
+    number: str = NUMBER,
+    contact: ContactDetails = CONTACT,
+    need: str = NEED,
+) -> str:
+    """Bostadsbolaget's referral of the resident with `number`, its contact details and need sealed
+    under the resident's data key (both partners' encryption keys published first, so the consent
+    gives each its copy)."""
     async with (
         LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender,
         LocalPartnerClient(kafka_bootstrap, "stadsmissionen") as receiver,
     ):
         await publish_encryption_key(sender, "bostadsbolaget")
         await publish_encryption_key(receiver, "stadsmissionen")
-        given = consent(partners=("stadsmissionen",), purposes=(Purpose.WORK,))
+        given = consent(number, partners=("stadsmissionen",), purposes=(Purpose.WORK,))
         recorded = await sender.request(given)
         accepted(recorded)
         key = await data_key_of(referrals_dsn, recorded.participant_ref, "bostadsbolaget")
@@ -84,8 +98,8 @@ async def refer_to_stadsmissionen(kafka_bootstrap: str, referrals_dsn: str) -> s
             participant_ref=recorded.participant_ref,
             service_id="stadsmissionen-job-coaching",
             purpose=Purpose.WORK,
-            sealed_contact=seal_with_data_key(CONTACT, key),
-            need=seal_with_data_key(NEED, key),
+            sealed_contact=seal_with_data_key(contact, key),
+            need=seal_with_data_key(need, key),
         )
         accepted(await sender.request(command))
     return command.referral_id

@@ -20,16 +20,15 @@ from playwright.async_api import expect
 
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.messages.vocabulary import Purpose
-from hubnet_common.sdk.sealing import ContactDetails, seal_with_data_key
+from hubnet_common.sdk.sealing import ContactDetails
 from tests.browser.conftest import portal_of
-from tests.browser.test_portal import WAIT, checked, log_in
+from tests.browser.test_portal import WAIT, checked, log_in, refer_to_stadsmissionen
 from tests.browser.test_portal import page as page  # the same page fixture, re-exported
 from tests.integration.conftest import eventually, rows
 from tests.integration.network import three_served
 from tests.integration.referral_steps import (
     accepted,
     consent,
-    data_key_of,
     person,
     publish_encryption_key,
     ref_of,
@@ -173,26 +172,8 @@ async def test_a_manager_registers_a_webhook_and_sees_its_secret_once(network, p
 
 
 async def refer_the_resident(kafka_bootstrap: str, referrals_dsn: str) -> str:
-    async with (
-        LocalPartnerClient(kafka_bootstrap, "bostadsbolaget") as sender,
-        LocalPartnerClient(kafka_bootstrap, "stadsmissionen") as receiver,
-    ):
-        await publish_encryption_key(sender, "bostadsbolaget")
-        await publish_encryption_key(receiver, "stadsmissionen")
-        given = consent(FORGOTTEN, partners=("stadsmissionen",), purposes=(Purpose.WORK,))
-        recorded = await sender.request(given)
-        accepted(recorded)
-        key = await data_key_of(referrals_dsn, recorded.participant_ref, "bostadsbolaget")
-        command = referral(
-            given.consent_id,
-            participant_ref=recorded.participant_ref,
-            service_id="stadsmissionen-job-coaching",
-            purpose=Purpose.WORK,
-            sealed_contact=seal_with_data_key(ContactDetails(name="Samira Glömd", phone="070-999 88 77"), key),
-            need=seal_with_data_key("Vill bli busschaufför", key),
-        )
-        accepted(await sender.request(command))
-    return command.referral_id
+    contact = ContactDetails(name="Samira Glömd", phone="070-999 88 77")
+    return await refer_to_stadsmissionen(kafka_bootstrap, referrals_dsn, FORGOTTEN, contact, "Vill bli busschaufför")
 
 
 async def test_a_resident_is_forgotten_from_their_referral_page(network, page):

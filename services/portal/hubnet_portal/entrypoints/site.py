@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gettext
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -43,6 +44,7 @@ from hubnet_portal.handlers.ports import (
 
 HERE = Path(__file__).resolve().parent.parent
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+REFERRAL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 @dataclass
@@ -215,6 +217,13 @@ class Pages:
             request.cookies.get(self.portal.session_cookie),
             idle_seconds=self.portal.idle_seconds,
         )
+
+    async def referral_of(self, request: Request, session: Session) -> dict[str, Any] | None:
+        """The referral of the address's `{referral_id}` as the staff member may see it (None: no such one)."""
+        referral_id = request.path_params["referral_id"]
+        if not REFERRAL_ID.match(referral_id):
+            return None
+        return await self.portal.services.referral(session.tokens.access_token, referral_id)
 
     async def csrf_checked(self, request: Request) -> tuple[Session, Any]:
         session = await self.staff(request)

@@ -11,7 +11,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hubnet_portal.domain.words import N_
-from hubnet_portal.entrypoints.pages.referrals import REFERRAL_ID
 from hubnet_portal.entrypoints.site import Pages, form_text
 from hubnet_portal.handlers import erase_resident
 from hubnet_portal.handlers.settings import Answer
@@ -24,12 +23,7 @@ def routes(pages: Pages) -> list[Route]:
 
     async def page(request: Request, answer: Answer | None = None) -> Response:
         session = await pages.staff(request)
-        referral_id = request.path_params["referral_id"]
-        found = (
-            await portal.services.referral(session.tokens.access_token, referral_id)
-            if REFERRAL_ID.match(referral_id)
-            else None
-        )
+        found = await pages.referral_of(request, session)
         if found is None:
             return pages.render(session, "not_found.html", 404)
         return pages.render(session, "erasure.html", page="worklist", referral=found, answer=answer)
@@ -39,12 +33,7 @@ def routes(pages: Pages) -> list[Route]:
 
     async def erase(request: Request) -> Response:
         session, form = await pages.csrf_checked(request)
-        referral_id = request.path_params["referral_id"]
-        found = (
-            await portal.services.referral(session.tokens.access_token, referral_id)
-            if REFERRAL_ID.match(referral_id)
-            else None
-        )
+        found = await pages.referral_of(request, session)
         if found is None:
             return pages.render(session, "not_found.html", 404)
         if form_text(form.get("confirmed")) != "yes":

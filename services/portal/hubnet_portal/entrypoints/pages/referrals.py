@@ -12,7 +12,6 @@ POST /referrals/{id}/resident the referral page with the resident's contact deta
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -25,12 +24,11 @@ from hubnet_portal.domain.actions import REASONS, offers
 from hubnet_portal.domain.session import Session
 from hubnet_portal.domain.words import MAIN_ACTIVITY, REASON
 from hubnet_portal.domain.worklist import ORDER, PAGE, Filters, page_of
-from hubnet_portal.entrypoints.site import Pages, form_int, form_text
+from hubnet_portal.entrypoints.site import REFERRAL_ID, Pages, form_int, form_text
 from hubnet_portal.handlers import act
 from hubnet_portal.handlers.open_resident import Opened, open_resident
 
 YES_NO = {"yes": True, "no": False}
-REFERRAL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def routes(pages: Pages) -> list[Route]:
@@ -69,14 +67,8 @@ def routes(pages: Pages) -> list[Route]:
             "reasons": [(reason.value, REASON[reason]) for reason in REASONS],
         }
 
-    async def found_of(request: Request, session: Session) -> dict | None:
-        referral_id = request.path_params["referral_id"]
-        if not REFERRAL_ID.match(referral_id):
-            return None
-        return await portal.services.referral(session.tokens.access_token, referral_id)
-
     async def referral_page(request: Request, session: Session) -> Response:
-        found = await found_of(request, session)
+        found = await pages.referral_of(request, session)
         if found is None:
             return pages.render(session, "not_found.html", 404)
         opened: Opened | None = None
@@ -90,7 +82,7 @@ def routes(pages: Pages) -> list[Route]:
 
     async def referral_live(request: Request) -> Response:
         session = await pages.staff(request)
-        found = await found_of(request, session)
+        found = await pages.referral_of(request, session)
         if found is None:
             return Response(status_code=404)
         return pages.live(request, session, "referral_live.html", **steps_of(found))
