@@ -20,11 +20,11 @@ its size; "pass" what a relay or delivery pass pays once.
 | load generator (apart) | produces the command, consumes the answer | signs the command, checks the answer |
 | referrals | consumes the command; produces the answer and the fact | checks 1, signs 2 |
 | events | consumes the fact | checks 1 |
-| notifications | consumes the fact; produces 4 notification.delivered | checks 1, signs 4 |
+| notifications | consumes the fact; produces 2 notification.delivered (the mails) | checks 1, signs 2 |
 
 Each consumer group commits its offsets once per batch. Records per topic: 1 on
 referral.commands.v1, 1 on partner.bostadsbolaget.replies.v1, 1 on referral.events.v1, 4 on
-notification.events.v1 (2 inbox entries delivered as they are written, 2 mails accepted).
+notification.events.v1 (the 2 mails accepted; inbox entries are not announced).
 
 | process: transaction | statement | how often |
 | --- | --- | --- |
@@ -33,28 +33,23 @@ notification.events.v1 (2 inbox entries delivered as they are written, 2 mails a
 | | SELECT service (with its hubs, one join), SELECT partner, SELECT its signing keys | batch |
 | | SELECT referral by id (none yet), SELECT consent | referral |
 | | INSERT referrals, referral_history, referral_sla (upsert), audit_log | referral |
-| | INSERT outbox (the fact and the answer: 2 executions) | referral |
-| | SELECT pg_notify('hubnet_outbox') | batch |
+| | INSERT outbox … unnest (the batch's facts and answers) + pg_notify, one statement | batch |
 | referrals: relay pass | BEGIN, SELECT outbox … FOR UPDATE SKIP LOCKED, UPDATE published_at, COMMIT | pass |
 | events: the fact batch | BEGIN, INSERT INTO inbox … unnest (the claim), COMMIT (no hub event: no more) | batch |
 | notifications: the fact batch | BEGIN, COMMIT, INSERT INTO inbox … unnest (the claim) | batch |
 | | SELECT staff (all), SELECT subscriptions (all), SELECT known service, hub, partner | batch |
-| | SELECT webhook endpoints of the partners concerned | referral |
+| | SELECT webhook endpoints in use | batch |
 | | INSERT notifications … unnest (4 rows: 2 mails, 2 inbox entries) | referral |
-| | SELECT pg_notify('hubnet_deliveries') | referral |
-| | INSERT outbox (2 notification.delivered of the inbox entries), SELECT pg_notify | referral, batch |
+| | SELECT pg_notify('hubnet_deliveries') | batch |
 | notifications: delivery pass | BEGIN, SELECT handed over unanswered, SELECT due (claim), UPDATE lease, COMMIT | pass |
 | notifications: each mail | UPDATE handed_at (after the mail's last byte; its own connection) | mail |
 | | one statement: UPDATE delivered + INSERT outbox + pg_notify (grouped on 2 lanes) | mail or fewer |
 | notifications: relay pass | BEGIN, SELECT outbox … FOR UPDATE SKIP LOCKED, UPDATE published_at, COMMIT | pass |
 
-One referral alone in its batches: 39 statements besides 7 BEGIN/COMMIT pairs (about 2 relay
-passes in notifications, 1 in referrals, 1 delivery pass). Under load the batch and pass rows are
-shared, leaving 15 to 17 statements per referral (13 per referral, 2 handovers, up to 2
-acceptance statements). Besides these, hubnet's pool sends a reset
-(`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;`) when a unit of work, relay
-pass or delivery pass gives its connection back, and a key missing from the verifier's cache is
-read from signing_keys (every 10 s); the baseline keeps its connections and its keys. Mail: 2 per
+Under load the batch and pass rows are shared, leaving 11 to 13 statements per referral (7 per
+referral, 2 handovers, up to 2 acceptance statements; BENCHMARKS.md has the counts). Besides these,
+a key missing from hubnet's verifier cache is read from signing_keys (every 10 s); the baseline
+keeps its connections and its keys. Mail: 2 per
 referral, written as the services' mailer writes them (plain text and HTML, quoted-printable) and
 sent over up to 8 kept SMTP sessions to the bench's SMTP server.
 """
@@ -196,13 +191,21 @@ class Process:
         headers = headers_of(ce_type, self.keys.source, subject, trace)
         self.outbox.append((headers[1][1], topic, subject, json.dumps(headers), json.dumps(body).encode()))
 
-    async def write_outbox(self, conn: asyncpg.Connection) -> None:
+    async def write_outbox(self, conn: asyncpg.Connection, wake: set[str]) -> None:
+        """The batch's messages and its NOTIFYs in one statement, as a unit of work commits them."""
         if self.outbox:
-            await conn.executemany(
-                "INSERT INTO outbox (id, topic, key, headers, body) VALUES ($1, $2, $3, $4::jsonb, $5)", self.outbox
+            await conn.execute(
+                "WITH written AS (INSERT INTO outbox (id, topic, key, headers, body)"
+                " SELECT id, topic, key, headers, body"
+                " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::bytea[])"
+                " WITH ORDINALITY AS m(id, topic, key, headers, body, n) ORDER BY n RETURNING 1)"
+                " SELECT pg_notify(c, '') FROM unnest($6::text[]) AS c",
+                *map(list, zip(*self.outbox, strict=True)),
+                sorted(wake | {OUTBOX_CHANNEL}),
             )
-            await conn.execute(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '')")
             self.outbox = []
+        elif wake:
+            await conn.execute("SELECT pg_notify(c, '') FROM unnest($1::text[]) AS c", sorted(wake))
 
     async def consume(self, topic: str, apply: Callable[[asyncpg.Connection, list], Awaitable[None]], *, command: bool):
         consumer = self.consumer(topic)
@@ -230,8 +233,9 @@ class Process:
                         [h["ce_type"] for h, _ in batch],
                     )
                 }
-                await apply(self.conn, [(h, body) for h, body in batch if h["ce_id"] in fresh])
-                await self.write_outbox(self.conn)
+                wake: set[str] = set()
+                await apply(self.conn, [(h, body) for h, body in batch if h["ce_id"] in fresh], wake)
+                await self.write_outbox(self.conn, wake)
             await consumer.commit()
 
     async def relay(self) -> None:
@@ -289,7 +293,7 @@ def covers(consent: asyncpg.Record | None, command: dict, receiver: str, at: dat
 
 
 async def referrals(process: Process) -> None:
-    async def apply(conn: asyncpg.Connection, batch: list) -> None:
+    async def apply(conn: asyncpg.Connection, batch: list, _wake: set[str]) -> None:
         services: dict[str, asyncpg.Record | None] = {}
         partners: dict[str, tuple] = {}
         for headers, command in batch:
@@ -412,7 +416,7 @@ async def referrals(process: Process) -> None:
 
 
 async def events(process: Process) -> None:
-    async def apply(conn: asyncpg.Connection, batch: list) -> None:
+    async def apply(conn: asyncpg.Connection, batch: list, _wake: set[str]) -> None:
         """A referral to no hub event registers nobody: the inbox rows are all of it."""
 
     await process.consume(FACTS, apply, command=False)
@@ -475,7 +479,7 @@ def delivered(notification_id: str, fact_id: str, recipient: str, channel: str, 
 async def notifications(process: Process) -> None:
     base_url = os.environ.get("HUBNET_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-    async def apply(conn: asyncpg.Connection, batch: list) -> None:
+    async def apply(conn: asyncpg.Connection, batch: list, wake: set[str]) -> None:
         if not batch:
             return
         staff = await conn.fetch(
@@ -483,6 +487,9 @@ async def notifications(process: Process) -> None:
         )
         await conn.fetch("SELECT id, staff_id, kinds, partner_id, service_id, hub_id FROM subscriptions")
         known: dict[tuple[str, str], str] = {}
+        await conn.fetch(
+            "SELECT id, partner_id, url, sealed_secret AS secret, kinds, active FROM webhook_endpoints WHERE active"
+        )
         for headers, fact in batch:
             names = {}
             for name, table, field in (("hub", "known_hubs", "hub_id"), ("service", "known_services", "service_id"),
@@ -491,11 +498,6 @@ async def notifications(process: Process) -> None:
                     row = await conn.fetchrow(f"SELECT id, name, active FROM {table} WHERE id = $1", fact[field])
                     known[(table, fact[field])] = row["name"] if row else fact[field]
                 names[name] = known[(table, fact[field])]
-            await conn.fetch(
-                "SELECT id, partner_id, url, sealed_secret AS secret, kinds, active FROM webhook_endpoints"
-                " WHERE active AND partner_id = ANY($1)",
-                [fact["sender_partner_id"], fact["receiver_partner_id"]],
-            )
             told = [
                 s
                 for s in staff
@@ -543,13 +545,7 @@ async def notifications(process: Process) -> None:
                 *map(list, zip(*rows, strict=True)),
             )
             if any(r["status"] == "pending" for r in stored):
-                await conn.execute(f"SELECT pg_notify('{DELIVERIES_CHANNEL}', '')")
-            ids = {str(r["id"]) for r in stored}
-            trace = headers["traceparent"].split("-")[1]
-            for row in rows:
-                if row[0] in ids and row[8] == "delivered":
-                    body = delivered(row[0], headers["ce_id"], row[3], row[4], 1)
-                    process.emit(NOTICES, "se.hubnet.notification.delivered.v1", row[0], body, trace)
+                wake.add(DELIVERIES_CHANNEL)
 
     await asyncio.gather(process.relay(), Deliveries(process).run(), process.consume(FACTS, apply, command=False))
 

@@ -114,14 +114,14 @@ def test_every_fact_of_the_table_is_routed_to_the_one_handler():
 
 
 async def test_a_new_referral_is_told_to_the_receiving_staff_at_that_hub(uow):
-    envelope = await tell(uow, step_fact(f.ReferralRequested))
+    await tell(uow, step_fact(f.ReferralRequested))
     assert told(uow) == told(uow, "inbox") == {"r-bo"}
     [mail] = [n for n in uow.notifications.all if n.channel == "email"]
     assert mail.subject == "New referral R-1 to you at Hjällbo"
     assert "Bostadsbolaget has referred a resident to Företagsrådgivning" in mail.body
     assert mail.link == f"{BASE}/referrals/R-1" and mail.status == "pending" and mail.about_id == "R-1"
-    [announced] = [o for o in uow.pending if o.envelope.type == NotificationDelivered.ce_type]
-    assert announced.envelope.subject and envelope.id in announced.body.decode()
+    # The inbox entry is there when the fact is handled: nothing to announce until the mail goes.
+    assert [o for o in uow.pending if o.envelope.type == NotificationDelivered.ce_type] == []
 
 
 @pytest.mark.parametrize("model", sorted(set(TOLD_OF) - {f.ReferralRequested}, key=lambda m: m.__name__))
@@ -220,7 +220,6 @@ async def test_a_fact_read_twice_notifies_each_recipient_once(uow):
     envelope = await tell(uow, fact)
     await handlers()[type(fact)](fact, envelope, uow)
     assert len(uow.notifications.all) == 2
-    assert len([o for o in uow.pending if o.envelope.type == NotificationDelivered.ce_type]) == 1
 
 
 async def test_names_missing_from_the_directory_are_shown_as_ids(uow):

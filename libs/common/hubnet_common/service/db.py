@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,40 @@ MIGRATION_LOCK = 7_311_001  # pg advisory lock id: one migrator at a time per da
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=30)
+    return await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, command_timeout=30, reset=_no_session_state
+    )
+
+
+async def _no_session_state(_conn: asyncpg.Connection) -> None:
+    """What the pool does on release besides rolling back an open transaction: nothing.
+
+    asyncpg's default sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every
+    release, about seven round trips a referral. Only connections lent by `holding_session` keep
+    session state (advisory locks, LISTEN); nothing else here sets any (no SET, no cursor outside
+    a transaction)."""
+
+
+@asynccontextmanager
+async def holding_session(pool: asyncpg.Pool, *, timeout: float | None = None) -> AsyncIterator[Connection]:
+    """A pooled connection for session state (an advisory lock, LISTEN), fully reset before the pool
+    has it back. One that cannot be reset (the database went away) is closed instead, which ends
+    its session and so its locks."""
+    conn = await pool.acquire(timeout=timeout)
+    try:
+        yield conn
+    finally:
+        try:
+            await conn.reset()
+        except Exception as exc:  # noqa: BLE001 - closing it undoes the session as surely
+            log.info("session connection closed, not reset", error=repr(exc))
+            with contextlib.suppress(asyncpg.InterfaceError):  # one that died is given back already
+                conn.terminate()
+        except BaseException:
+            conn.terminate()
+            raise
+        finally:
+            await pool.release(conn)
 
 
 class ReadMemo:

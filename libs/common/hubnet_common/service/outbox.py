@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaProducer
 
 from hubnet_common.sdk.signing import Signer
 from hubnet_common.sdk.topics import on_broker
-from hubnet_common.service.db import Connection
+from hubnet_common.service.db import Connection, holding_session
 
 log = structlog.get_logger(__name__)
 RELAY_LOCK = 7_311_002
@@ -56,7 +56,7 @@ class OutboxRelay:
         backoff = 0.5
         while not self._stopping:
             try:
-                async with self.pool.acquire() as listener:
+                async with holding_session(self.pool) as listener:
                     await self._relay_while_leader(listener)
             except asyncio.CancelledError:
                 raise

@@ -32,7 +32,7 @@ from hubnet_common.sdk.topics import on_broker
 from hubnet_common.sdk.trust import Verifier, trusted_service_keys
 from hubnet_common.service.api import PUBLIC, ServiceApp, requires, service_api
 from hubnet_common.service.auth import MONITORING, OPERATOR, TokenVerifier
-from hubnet_common.service.db import create_pool, migrate, pending_migrations
+from hubnet_common.service.db import create_pool, holding_session, migrate, pending_migrations
 from hubnet_common.service.deadletter import DeadLetters
 from hubnet_common.service.kafka import RenewingProducer
 from hubnet_common.service.kafka_security import broker_security, client_security
@@ -96,7 +96,7 @@ class Runtime:
             )
         )
         try:
-            async with self.pool.acquire() as conn:
+            async with holding_session(self.pool) as conn:
                 await migrate(conn, *self.spec.migrations)
             await self.producer.start()
             self.unit_of_work = self.spec.uow_factory(self.pool)
@@ -372,20 +372,16 @@ async def _listening(runtime: Runtime, channel: str | None, woken: asyncio.Event
     def wake(*_args) -> None:
         woken.set()
 
-    conn = None
-    if channel is not None:
+    if channel is None:
+        yield
+        return
+    async with contextlib.AsyncExitStack() as stack:
         try:
-            conn = await runtime.pool.acquire(timeout=5)
+            conn = await stack.enter_async_context(holding_session(runtime.pool, timeout=5))
             await conn.add_listener(channel, wake)
         except Exception as exc:  # noqa: BLE001 - polling alone still works
             log.warning("not listening; polling only", channel=channel, error=repr(exc))
-    try:
         yield
-    finally:
-        if conn is not None and channel is not None:
-            with contextlib.suppress(Exception):  # the connection may be gone with the database
-                await conn.remove_listener(channel, wake)
-            await runtime.pool.release(conn)
 
 
 async def _first_of(*events: asyncio.Event, timeout: float) -> None:

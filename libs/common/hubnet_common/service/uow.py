@@ -15,6 +15,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from hubnet_common.sdk.envelope import Envelope
 from hubnet_common.sdk.messages.base import Message
+from hubnet_common.service.outbox import CHANNEL as OUTBOX_CHANNEL
 from hubnet_common.service.trust import partner_standings
 
 
@@ -85,10 +86,22 @@ class UnitOfWork:
         raise NotImplementedError
 
 
+# The batch's messages in one statement, in the order they were emitted (`seq` is the relay's
+# order), and the NOTIFYs of the transaction with them.
+OUTBOX_WRITE = (
+    "WITH written AS (INSERT INTO outbox (id, topic, key, headers, body)"
+    " SELECT id, topic, key, headers, body"
+    " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::bytea[])"
+    " WITH ORDINALITY AS m(id, topic, key, headers, body, n) ORDER BY n RETURNING 1)"
+    " SELECT pg_notify(c, '') FROM unnest($6::text[]) AS c"
+)
+
+
 class PgUnitOfWork(UnitOfWork):
     def __init__(self, service: str, pool: asyncpg.Pool) -> None:
         super().__init__(service)
         self._pool = pool
+        self._wake: set[str] = set()
         self.conn: asyncpg.Connection
         self._lent: PoolConnectionProxy
         self._tx: asyncpg.transaction.Transaction | None = None
@@ -153,16 +166,24 @@ class PgUnitOfWork(UnitOfWork):
             self.open_repositories()
             raise
 
+    def wake_on_commit(self, channel: str) -> None:
+        """NOTIFY `channel` when this transaction commits (NOTIFY is transactional), once however
+        often it is asked; a savepoint rolled back does not take it back, and a needless wake-up
+        costs a worker one empty look."""
+        self._wake.add(channel)
+
     async def commit(self) -> None:
-        if self.pending:
-            await self.conn.executemany(
-                "INSERT INTO outbox (id, topic, key, headers, body) VALUES ($1, $2, $3, $4::jsonb, $5)",
-                [outbox_row(o) for o in self.pending],
-            )
-            # Wakes the relay when this transaction commits (NOTIFY is transactional).
-            await self.conn.execute("SELECT pg_notify('hubnet_outbox', '')")
         if self._tx is None:
             raise RuntimeError("commit outside the unit of work's transaction")
+        if self.pending:
+            self._wake.add(OUTBOX_CHANNEL)  # wakes the relay
+            rows = [outbox_row(o) for o in self.pending]
+            await self.conn.execute(
+                OUTBOX_WRITE, *(list(column) for column in zip(*rows, strict=True)), sorted(self._wake)
+            )
+        elif self._wake:
+            await self.conn.execute("SELECT pg_notify(c, '') FROM unnest($1::text[]) AS c", sorted(self._wake))
         await self._tx.commit()
         self._tx = None
         self.pending = []
+        self._wake = set()

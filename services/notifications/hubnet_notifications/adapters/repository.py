@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import asyncpg
@@ -115,14 +116,19 @@ class PgSubscriptions:
 class PgWebhooks:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
+        self._read = ReadMemo()
 
     async def of_partners(self, partner_ids: frozenset[str]) -> list[WebhookEndpoint]:
-        rows = await self.conn.fetch(
-            "SELECT id, partner_id, url, sealed_secret AS secret, kinds, active FROM webhook_endpoints"
-            " WHERE active AND partner_id = ANY($1)",
-            list(partner_ids),
-        )
-        return [WebhookEndpoint(**{**dict(r), "kinds": tuple(r["kinds"])}) for r in rows]
+        """The partners' endpoints in use. Every endpoint in use is read once per transaction (a
+        batch's facts concern a few partners, and there are a few endpoints each)."""
+
+        async def read() -> list[WebhookEndpoint]:
+            rows = await self.conn.fetch(
+                "SELECT id, partner_id, url, sealed_secret AS secret, kinds, active FROM webhook_endpoints WHERE active"
+            )
+            return [WebhookEndpoint(**{**dict(r), "kinds": tuple(r["kinds"])}) for r in rows]
+
+        return [e for e in await self._read.get("active", read) if e.partner_id in partner_ids]
 
     async def listed(self, partner_id: str) -> list[dict]:
         """A partner's endpoints in use, without their secrets."""
@@ -135,9 +141,11 @@ class PgWebhooks:
         return await self.conn.fetchval("SELECT partner_id FROM webhook_endpoints WHERE id = $1", webhook_id)
 
     async def deactivate(self, webhook_id: str) -> None:
+        self._read.forget()
         await self.conn.execute("UPDATE webhook_endpoints SET active = false WHERE id = $1", webhook_id)
 
     async def upsert(self, w: WebhookEndpoint) -> None:
+        self._read.forget()
         await self.conn.execute(
             "INSERT INTO webhook_endpoints (id, partner_id, url, sealed_secret, kinds, active)"
             " VALUES ($1, $2, $3, $4, $5, $6)"
@@ -178,8 +186,9 @@ def _notification(row: asyncpg.Record) -> Notification:
 
 
 class PgNotifications:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, wake_on_commit: Callable[[str], None]) -> None:
         self.conn = conn
+        self._wake_on_commit = wake_on_commit
 
     async def add_all(self, notifications: list[Notification]) -> set[str]:
         """Store them in one statement, except where the source already notified the recipient on
@@ -201,8 +210,8 @@ class PgNotifications:
             documents,
             *columns[11:],
         )
-        if any(row["status"] == "pending" for row in rows):  # wakes the delivery worker at commit
-            await self.conn.execute(f"SELECT pg_notify('{DELIVERIES_DUE}', '')")
+        if any(row["status"] == "pending" for row in rows):
+            self._wake_on_commit(DELIVERIES_DUE)  # the delivery worker
         return {str(row["id"]) for row in rows}
 
     async def erase(self, about_ids: list[str]) -> int:

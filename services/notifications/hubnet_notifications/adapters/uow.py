@@ -33,7 +33,7 @@ class NotificationsUnitOfWork(PgUnitOfWork):
         self.staff = PgStaff(self.conn)
         self.subscriptions = PgSubscriptions(self.conn)
         self.webhooks = PgWebhooks(self.conn)
-        self.notifications = PgNotifications(self.conn)
+        self.notifications = PgNotifications(self.conn, self.wake_on_commit)
         self.directory = PgDirectoryCopy(self.conn)
 
 

@@ -4,8 +4,7 @@ to that kind of fact (for that partner, service or hub) is told too, and every w
 a partner the fact concerns that asked for that kind.
 
 A fact older than `notify_within` when it is read is news to nobody: its inbox entries are made
-(the inbox is rebuilt whole from a replay) but no mail is sent, no webhook called, and no
-`notification.delivered` announced again (the first reading announced it).
+(the inbox is rebuilt whole from a replay) but no mail is sent and no webhook called.
 """
 
 from collections.abc import Callable, Mapping
@@ -20,7 +19,6 @@ from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember, add_subscribers
 from hubnet_notifications.domain.subscription import About, kind_of, webhook_document
 from hubnet_notifications.domain.telling import NAMED, TELLINGS, Names, Telling
-from hubnet_notifications.handlers.deliver import delivered
 from hubnet_notifications.handlers.ports import UnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -65,10 +63,9 @@ async def _tell(
     ]
     if fresh:
         notifications += await _webhook_calls(uow, envelope, about, telling.case.status(fact), link)
-    stored = await uow.notifications.add_all(notifications)
-    for notification in notifications:
-        if fresh and notification.id in stored and notification.status == "delivered":
-            uow.emit(delivered(notification), caused_by=envelope)
+    # An inbox entry is not announced on notification.events.v1: it is written with the fact that
+    # caused it, so its record would say nothing a consumer does not know (BENCHMARKS.md).
+    await uow.notifications.add_all(notifications)
 
 
 async def _recipients(uow: UnitOfWork, envelope: Envelope, about: About, told: list[StaffMember]) -> list[StaffMember]:
