@@ -67,7 +67,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from email.header import Header
 from email.utils import formatdate
 from pathlib import Path
 
@@ -652,6 +651,21 @@ class Lane:
                 self.written.notify_all()
 
 
+def encoded_words(text: str) -> str:
+    """The subject as RFC 2047 base64 words of at most 36 bytes, as the services' mailer writes it."""
+    if len(text) <= 60 and text.isascii() and text.isprintable() and "=?" not in text:
+        return text
+    words, word = [], b""
+    for character in text:
+        encoded = character.encode()
+        if len(word) + len(encoded) > 36:
+            words.append(word)
+            word = b""
+        word += encoded
+    words.append(word)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
+
+
 def compose(to: str, subject: str, text: str, link: str, message_id: str) -> bytes:
     """Plain text and HTML, quoted-printable UTF-8, as the services' mailer writes a mail."""
     boundary = f"hubnet-{message_id}"
@@ -659,7 +673,7 @@ def compose(to: str, subject: str, text: str, link: str, message_id: str) -> byt
     head = [
         f"From: {SENT_FROM}",
         f"To: {to}",
-        f"Subject: {Header(subject, 'utf-8').encode(linesep=chr(13) + chr(10))}",
+        f"Subject: {encoded_words(subject)}",
         f"Message-ID: <{message_id}@hubnet>",
         f"Date: {formatdate(usegmt=True)}",
         "MIME-Version: 1.0",

@@ -9,7 +9,7 @@ import threading
 import pytest
 from aiosmtpd.controller import Controller
 
-from hubnet_notifications.adapters.mailer import MailRejected, SmtpMailer
+from hubnet_notifications.adapters.mailer import MailRejected, SmtpMailer, encoded_words
 from hubnet_notifications.domain.wording import Wording
 from tests.conftest import free_port
 
@@ -132,3 +132,21 @@ async def test_a_mail_refused_after_its_last_byte_was_handed_over_is_still_refus
     finally:
         server.stop()
     assert handed == ["m-1"]  # the handler takes it back (handlers/deliver.py)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Ny remiss R-1",
+        "Ny remiss till Göteborgs Stadsmission – Tynnered/Frölunda torg, Företagsrådgivning för unga (R-0190)",
+        "ق" * 70 + " 👩🏽‍💼 emoji and Arabic",
+        "Subject: forged\r\nBcc: someone@else.example",
+        "=?utf-8?q?looks_encoded?=",
+    ],
+)
+def test_a_subject_reads_back_as_written_and_no_line_is_too_long(subject):
+    header = f"Subject: {encoded_words(subject)}"
+    assert all(len(line) <= 76 for line in header.split("\r\n"))
+    assert header.isascii() and "\n" not in header.replace("\r\n ", "")  # folded, never a new header
+    mail = email.message_from_bytes(f"{header}\r\n\r\nbody".encode(), policy=email.policy.default)
+    assert str(mail["Subject"]) == subject

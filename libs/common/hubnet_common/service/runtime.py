@@ -24,7 +24,6 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 
 from hubnet_common.sdk.kafka import idempotent_producer
 from hubnet_common.sdk.signing import Signer, own_signer
@@ -189,6 +188,10 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[ServiceApp, Runtim
         allow_auto_create_topics=False,
         logger=logging.getLogger("hubnet.faststream"),  # rendered as JSON like every other line
         log_level=logging.DEBUG,  # FastStream's per-message access lines; ours say more
+        # No dependency injection: a handler takes the batch as it came (`_batch_as_it_came`).
+        # FastStream would otherwise resolve the message's context in a worker thread for every
+        # batch, a third of the events service's CPU under load (BENCHMARKS.md).
+        apply_types=False,
     )
     for route in spec.routes:
         _subscribe(broker, runtime, route)
@@ -239,9 +242,9 @@ def _subscribe(broker: KafkaBroker, runtime: Runtime, route: Route) -> None:
     start from the earliest record a new group has not seen. It takes what one poll returns (up to
     `consume_batch_records`), so a backlog costs one transaction and one commit per batch."""
 
-    async def consume(message: KafkaMessage) -> None:
+    async def consume(batch: tuple[ConsumerRecord, ...]) -> None:
         began = time.perf_counter()
-        records = [Record.of(raw) for raw in message.raw_message]
+        records = [Record.of(raw) for raw in batch]
         outcomes = await runtime.processors[route.topic].process_batch(records)
         share = (time.perf_counter() - began) / max(len(records), 1)
         for outcome in outcomes:
@@ -256,7 +259,7 @@ def _subscribe(broker: KafkaBroker, runtime: Runtime, route: Route) -> None:
         max_records=runtime.settings.consume_batch_records,
         batch_timeout_ms=runtime.settings.consume_idle_ms,
         parser=keep_raw_headers,
-        decoder=_keep_bytes,
+        decoder=_batch_as_it_came,
     )(consume)
 
 
@@ -276,9 +279,9 @@ async def keep_raw_headers(records: tuple[ConsumerRecord, ...], parse: Callable[
     return message
 
 
-async def _keep_bytes(message: Any) -> bytes:
-    """The processor reads the body itself, so a body that is not JSON is still answered."""
-    return message.body
+async def _batch_as_it_came(message: Any) -> tuple[ConsumerRecord, ...]:
+    """The processor reads each record itself, so a body that is not JSON is still answered."""
+    return message.raw_message
 
 
 def run_service(spec: ServiceSpec, settings: Settings | None = None) -> None:

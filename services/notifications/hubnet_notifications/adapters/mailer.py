@@ -6,8 +6,8 @@ address and often the server's host, is only the exception's text, for the log."
 from __future__ import annotations
 
 import asyncio
+import base64
 import quopri
-from email.header import Header
 from email.utils import formatdate
 
 import aiosmtplib
@@ -156,7 +156,7 @@ def compose(sender: str, to: str, wording: Wording, message_id: str, *, links_un
     head = [
         f"From: {sender}",
         f"To: {to}",
-        f"Subject: {Header(wording.subject, 'utf-8').encode(linesep=CRLF)}",
+        f"Subject: {encoded_words(wording.subject)}",
         f"Message-ID: <{message_id}@hubnet>",
         f"Date: {formatdate(usegmt=True)}",
         "MIME-Version: 1.0",
@@ -168,6 +168,27 @@ def compose(sender: str, to: str, wording: Wording, message_id: str, *, links_un
         for kind, body in (("plain", wording.text), ("html", wording.html(links_under)))
     ]
     return f"{CRLF.join(head)}{CRLF}{CRLF}{CRLF.join(parts)}{CRLF}--{boundary}--{CRLF}".encode("ascii")
+
+
+ENCODED_WORD_BYTES = 36  # "=?utf-8?b?" + 48 characters + "?=" keeps every folded line under 76
+
+
+def encoded_words(text: str) -> str:
+    """A header value as RFC 2047 words: short printable ASCII as it is, anything else as UTF-8
+    in base64 words, one per folded line, never splitting a character. The email package's
+    `Header` does the same at several times the CPU: it weighs quoted-printable against base64
+    for every word (BENCHMARKS.md)."""
+    if len(text) <= 60 and text.isascii() and text.isprintable() and "=?" not in text:
+        return text
+    words, word = [], b""
+    for character in text:
+        encoded = character.encode("utf-8")
+        if len(word) + len(encoded) > ENCODED_WORD_BYTES:
+            words.append(word)
+            word = b""
+        word += encoded
+    words.append(word)
+    return f"{CRLF} ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
 
 
 def _quoted_printable(text: str) -> str:
