@@ -7,6 +7,8 @@ what it printed."""
 from __future__ import annotations
 
 import asyncio
+import email.parser
+import email.policy
 import re
 import sys
 import threading
@@ -15,19 +17,23 @@ from collections import Counter
 
 from aiosmtpd.controller import Controller
 
-REFERRAL = re.compile(rb"R-[a-z]-[0-9a-f]+")
+REFERRAL = re.compile(r"R-[a-z]-[0-9a-f]+")
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+HEADERS = email.parser.BytesHeaderParser(policy=email.policy.default)
+
+
+def about(content: bytes) -> str:
+    """The referral a mail's subject names (it is in RFC 2047 words; the body's lines are
+    quoted-printable and may break an id), or `-`."""
+    found = REFERRAL.search(str(HEADERS.parsebytes(content).get("Subject", "")))
+    return found.group() if found else "-"
 
 
 class Accept:
     async def handle_DATA(self, server, session, envelope) -> str:
         content = envelope.original_content or b""
-        referral, message_id = REFERRAL.search(content), MESSAGE_ID.search(content)
-        print(
-            f"{referral.group().decode() if referral else '-'} {message_id.group(1).decode() if message_id else '-'}"
-            f" {time.time():.6f}",
-            flush=True,
-        )
+        message_id = MESSAGE_ID.search(content)
+        print(f"{about(content)} {message_id.group(1).decode() if message_id else '-'} {time.time():.6f}", flush=True)
         return "250 OK"
 
 
