@@ -213,7 +213,7 @@ class Process:
             await consumer.getmany(timeout_ms=100)
         print("ready", flush=True)
         while True:
-            polled = await consumer.getmany(timeout_ms=10, max_records=BATCH)
+            polled = await consumer.getmany(timeout_ms=100, max_records=BATCH)  # as HUBNET_CONSUME_IDLE_MS
             batch = [
                 (self.keys.check(topic, r, command=command), json.loads(r.value))
                 for records in polled.values()
