@@ -327,3 +327,30 @@ async def test_webhook_endpoints_of_partners_are_the_active_ones_and_keep_their_
             replace(HOOK, url="https://brg.test/v2")
         ]
         assert await uow.webhooks.owner(other.id) == "bostadsbolaget"
+
+
+# Notifications added at commit (one statement for a batch's facts)
+
+
+async def test_notifications_added_at_commit_are_erased_by_an_erasure_later_in_the_transaction(store: Store):
+    await given(store)
+    async with store.uow() as uow:
+        await uow.notifications.add_at_commit([note(about="r-1"), note(channel="inbox", about="r-1")])
+        assert await uow.notifications.erase(["r-1"]) == 2
+        await uow.commit()
+    assert await claim(store) == []
+
+
+async def test_notifications_added_at_commit_are_there_after_it_and_a_savepoint_keeps_what_came_before(
+    store: Store,
+):
+    await given(store)
+    before, inside = note(about="r-1"), note(about="r-2")
+    async with store.uow() as uow:
+        await uow.notifications.add_at_commit([before])
+        with pytest.raises(RuntimeError):
+            async with uow.savepoint():
+                await uow.notifications.add_at_commit([inside])
+                raise RuntimeError("the handler failed")
+        await uow.commit()
+    assert {n.id for n, _, _ in await claim(store)} == {before.id}

@@ -69,6 +69,9 @@ class Notifications:
         self.stored += notifications
         return {n.id for n in notifications}
 
+    async def add_at_commit(self, notifications):
+        await self.add_all(notifications)
+
 
 class NotificationsUoW(FakeUnitOfWork):
     def __init__(self, subscriptions=(), webhooks=()):

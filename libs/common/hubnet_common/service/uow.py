@@ -155,8 +155,13 @@ class PgUnitOfWork(UnitOfWork):
         )
         return bool(inserted)
 
+    async def write_queued(self) -> None:
+        """Services whose repositories queue rows for one statement write them here; it runs before
+        a savepoint (what was queued outside it must not be undone with it) and at commit."""
+
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
+        await self.write_queued()
         queued = len(self.pending)
         try:
             async with self.conn.transaction():  # nested: a SAVEPOINT
@@ -175,6 +180,7 @@ class PgUnitOfWork(UnitOfWork):
     async def commit(self) -> None:
         if self._tx is None:
             raise RuntimeError("commit outside the unit of work's transaction")
+        await self.write_queued()
         if self.pending:
             self._wake.add(OUTBOX_CHANNEL)  # wakes the relay
             rows = [outbox_row(o) for o in self.pending]

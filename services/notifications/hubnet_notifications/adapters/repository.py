@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime, timedelta
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import asyncpg
 
@@ -14,6 +16,8 @@ from hubnet_notifications.domain.notification import Notification
 from hubnet_notifications.domain.staff import StaffMember
 from hubnet_notifications.domain.subscription import Subscription, WebhookEndpoint
 
+P = ParamSpec("P")
+R = TypeVar("R")
 STAFF = ("id", "name", "email", "partner_id", "hubs", "roles", "language", "delivery", "active")
 
 
@@ -185,14 +189,42 @@ def _notification(row: asyncpg.Record) -> Notification:
     return Notification(**values)
 
 
+def _queued_first(
+    method: Callable[Concatenate[PgNotifications, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[PgNotifications, P], Coroutine[Any, Any, R]]:
+    """Write what `add_at_commit` queued before anything else reads or changes notifications, so
+    that the transaction sees its own rows (an erasure after the facts that told of it, say)."""
+
+    @functools.wraps(method)
+    async def after_queued(self: PgNotifications, *args: P.args, **kwargs: P.kwargs) -> R:
+        await self.write_queued()
+        return await method(self, *args, **kwargs)
+
+    return after_queued
+
+
 class PgNotifications:
     def __init__(self, conn: asyncpg.Connection, wake_on_commit: Callable[[str], None]) -> None:
         self.conn = conn
         self._wake_on_commit = wake_on_commit
+        self._queued: list[Notification] = []
 
+    async def add_at_commit(self, notifications: list[Notification]) -> None:
+        """As `add_all`, written with the transaction's others in one statement: before a
+        savepoint, before any other use of this repository, or at commit (`write_queued`)."""
+        self._queued += notifications
+
+    async def write_queued(self) -> None:
+        queued, self._queued = self._queued, []
+        await self._insert(queued)
+
+    @_queued_first
     async def add_all(self, notifications: list[Notification]) -> set[str]:
         """Store them in one statement, except where the source already notified the recipient on
         the channel or the referral is of an erased resident; returns the ids stored."""
+        return await self._insert(notifications)
+
+    async def _insert(self, notifications: list[Notification]) -> set[str]:
         if not notifications:
             return set()
         columns = [[getattr(n, c) for n in notifications] for c in NOTIFICATION if c != "document"]
@@ -214,6 +246,7 @@ class PgNotifications:
             self._wake_on_commit(DELIVERIES_DUE)  # the delivery worker
         return {str(row["id"]) for row in rows}
 
+    @_queued_first
     async def erase(self, about_ids: list[str]) -> int:
         """Delete every notification about these referrals (inbox entries, mails and webhook
         documents, sent or waiting) and make none about them again. Returns how many there were."""
@@ -224,6 +257,7 @@ class PgNotifications:
         deleted = await self.conn.execute("DELETE FROM notifications WHERE about_id = ANY($1::text[])", about_ids)
         return int(deleted.split()[-1])
 
+    @_queued_first
     async def claim_due(self, limit: int, lease: timedelta) -> list[tuple[Notification, str | None, str | None]]:
         """Due e-mails and webhooks with their address (e-mail or URL) and webhook secret, leased to
         this worker: no other worker takes them before the lease ends, even after this transaction."""
@@ -244,6 +278,7 @@ class PgNotifications:
         )
         return [(_notification(r), r["address"], r["sealed_secret"]) for r in rows]
 
+    @_queued_first
     async def handed_over_unanswered(self, limit: int) -> list[Notification]:
         """Mails whose last byte went to their server from a worker that died before the answer
         (their lease is over): the server has them, so they count as delivered."""
@@ -255,6 +290,7 @@ class PgNotifications:
         )
         return [_notification(r) for r in rows]
 
+    @_queued_first
     async def record_attempt(
         self,
         n: Notification,
@@ -280,6 +316,7 @@ class PgNotifications:
             )
         )
 
+    @_queued_first
     async def waiting_for_digest(self, staff_id: str) -> list[tuple[Notification, datetime]]:
         rows = await self.conn.fetch(
             f"SELECT {', '.join(NOTIFICATION)}, created_at FROM notifications WHERE recipient_id = $1"
@@ -288,16 +325,19 @@ class PgNotifications:
         )
         return [(_notification(r), r["created_at"]) for r in rows]
 
+    @_queued_first
     async def digest_sent(self, staff_id: str, day: date) -> bool:
         return bool(
             await self.conn.fetchval("SELECT true FROM digests_sent WHERE staff_id = $1 AND day = $2", staff_id, day)
         )
 
+    @_queued_first
     async def record_digest(self, staff_id: str, day: date, items: int) -> None:
         await self.conn.execute(
             "INSERT INTO digests_sent (staff_id, day, items) VALUES ($1, $2, $3)", staff_id, day, items
         )
 
+    @_queued_first
     async def inbox(self, staff_id: str, *, page: int, size: int) -> list[dict]:
         rows = await self.conn.fetch(
             "SELECT id::text, source_type, subject, body, link, created_at, read_at FROM notifications"
@@ -309,12 +349,14 @@ class PgNotifications:
         )
         return [dict(r) for r in rows]
 
+    @_queued_first
     async def unread(self, staff_id: str) -> int:
         return await self.conn.fetchval(
             "SELECT count(*) FROM notifications WHERE recipient_id = $1 AND channel = 'inbox' AND read_at IS NULL",
             staff_id,
         )
 
+    @_queued_first
     async def mark_read(self, staff_id: str, notification_id: str) -> bool:
         """Mark an inbox entry read (again is harmless); False when it is not this member's."""
         return bool(
@@ -326,6 +368,7 @@ class PgNotifications:
             )
         )
 
+    @_queued_first
     async def failed(self, limit: int = 100) -> list[dict]:
         rows = await self.conn.fetch(
             "SELECT id::text, source_id, source_type, recipient_id, channel, attempts, last_error, created_at"

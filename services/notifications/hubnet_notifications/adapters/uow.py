@@ -29,6 +29,9 @@ class NotificationsUnitOfWork(PgUnitOfWork):
         await super().__aenter__()
         return self
 
+    async def write_queued(self) -> None:
+        await self.notifications.write_queued()
+
     def open_repositories(self) -> None:
         self.staff = PgStaff(self.conn)
         self.subscriptions = PgSubscriptions(self.conn)

@@ -65,7 +65,7 @@ async def _tell(
         notifications += await _webhook_calls(uow, envelope, about, telling.case.status(fact), link)
     # An inbox entry is not announced on notification.events.v1: it is written with the fact that
     # caused it, so its record would say nothing a consumer does not know (BENCHMARKS.md).
-    await uow.notifications.add_all(notifications)
+    await uow.notifications.add_at_commit(notifications)
 
 
 async def _recipients(uow: UnitOfWork, envelope: Envelope, about: About, told: list[StaffMember]) -> list[StaffMember]:

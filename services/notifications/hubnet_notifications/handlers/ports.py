@@ -77,6 +77,9 @@ Due = tuple[Notification, str | None, str | None]
 class Notifications(Protocol):
     async def add_all(self, notifications: list[Notification]) -> set[str]: ...
 
+    async def add_at_commit(self, notifications: list[Notification]) -> None:
+        """As `add_all`, but may be written later in the transaction, with others."""
+
     async def erase(self, about_ids: list[str]) -> int: ...
 
     async def claim_due(self, limit: int, lease: timedelta) -> list[Due]: ...

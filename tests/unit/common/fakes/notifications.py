@@ -111,6 +111,10 @@ class FakeNotifications:
     def all(self) -> list[Notification]:
         return [row.notification for row in self.rows.values()]
 
+    async def add_at_commit(self, notifications: list[Notification]) -> None:
+        """The fake has no statements to save: stored at once, as `add_all` stores them."""
+        await self.add_all(notifications)
+
     async def add_all(self, notifications: list[Notification]) -> set[str]:
         at, stored = self.clock(), set()
         taken = {
