@@ -29,6 +29,9 @@ class FailureReason(StrEnum):
 
 
 class NotificationDelivered(Fact):
+    """A mail, webhook call or digest item delivered. An inbox entry is not announced: it is
+    written with the fact that caused it. `inbox` stays a channel for the facts already on the topic."""
+
     ce_type = "se.hubnet.notification.delivered.v1"
     topic = TOPIC
 
