@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -210,12 +211,18 @@ def check_statement(public: PublicSigningKey, signature: bytes, statement: bytes
         raise SignatureRefused("bad-signature", f"the signature does not match for key {public.id}") from None
 
 
+@functools.lru_cache(maxsize=1024)
+def _verify_key(public_key_b64: str) -> VerifyKey:
+    """Decoded once per key, not once per record."""
+    return VerifyKey(decode(public_key_b64, "the public key"))
+
+
 def check_signature(
     public: PublicSigningKey, signature: bytes, topic: str, key: bytes | None, headers: Headers, body: bytes | None
 ) -> None:
     try:
         form = canonical_form(topic, key, headers, body)
-        VerifyKey(decode(public.public_key, "the public key")).verify(form, signature)
+        _verify_key(public.public_key).verify(form, signature)
     except (BadSignatureError, ValueError) as exc:
         if isinstance(exc, SignatureRefused):
             raise

@@ -268,7 +268,9 @@ async def keep_raw_headers(records: tuple[ConsumerRecord, ...], parse: Callable[
     not, so the processor would never see the record to dead-letter it. It parses copies with
     readable headers instead, and the processor gets the records as they came."""
     readable = tuple(
-        replace(
+        record
+        if _utf8_headers(record)
+        else replace(
             record,
             headers=[(name, (value or b"").decode("utf-8", "replace").encode()) for name, value in record.headers],
         )
@@ -277,6 +279,15 @@ async def keep_raw_headers(records: tuple[ConsumerRecord, ...], parse: Callable[
     message = await parse(readable)
     message.raw_message = records
     return message
+
+
+def _utf8_headers(record: ConsumerRecord) -> bool:
+    try:
+        for _, value in record.headers:
+            (value or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 async def _batch_as_it_came(message: Any) -> tuple[ConsumerRecord, ...]:
