@@ -405,13 +405,14 @@ def cli() -> None:
     parser.add_argument("--latency-seconds", type=float, default=10.0, help="how long each rate is offered")
     parser.add_argument("--drain-seconds", type=float, default=30.0)
     parser.add_argument("--offered", type=float, default=400.0, help="offered rate of the throughput phase")
-    parser.add_argument("--seconds", type=float, default=60.0, help="length of the throughput phase")
+    # 6,000 referrals: enough for a steady figure, and mailed within the drain on two cores.
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of the throughput phase")
     parser.add_argument("--catchup-facts", type=int, default=1_000_000)
     parser.add_argument("--catchup-seconds", type=float, default=120.0, help="stop the catch-up after this long")
     parser.add_argument(
         "--cost-drain-seconds",
         type=float,
-        default=120.0,
+        default=150.0,
         help="after the throughput phase's offer, how long CPU is still measured for the referrals in flight",
     )
     parser.add_argument(
