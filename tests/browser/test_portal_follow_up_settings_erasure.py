@@ -24,11 +24,12 @@ from hubnet_common.sdk.sealing import ContactDetails
 from tests.browser.conftest import portal_of
 from tests.browser.test_portal import WAIT, checked, log_in, refer_to_stadsmissionen
 from tests.browser.test_portal import page as page  # the same page fixture, re-exported
-from tests.integration.conftest import eventually, rows
+from tests.integration.conftest import rows
 from tests.integration.network import three_served
 from tests.integration.referral_steps import (
     accepted,
     consent,
+    key_known_to_notifications,
     person,
     publish_encryption_key,
     ref_of,
@@ -139,14 +140,7 @@ async def test_a_manager_registers_a_webhook_and_sees_its_secret_once(network, p
     kafka_bootstrap, dsns, portals = network
     async with LocalPartnerClient(kafka_bootstrap, "brg") as brg:
         await publish_encryption_key(brg, "brg")
-
-    async def key_known():
-        return await rows(
-            dsns["notifications"],
-            "SELECT 1 FROM known_partners WHERE id = 'brg' AND encryption_public_key IS NOT NULL",
-        )
-
-    await eventually(key_known, what="BRG's encryption key in the notifications service")
+    await key_known_to_notifications(dsns["notifications"], "brg")
     await log_in(page, portals["brg"], "brg-lena")
     await page.get_by_role("link", name="Inställningar").click()
     await expect(page.locator("#no-webhooks")).to_be_visible()

@@ -17,7 +17,7 @@ from hubnet_common.sdk.participant import (
 )
 from hubnet_common.sdk.sealing import new_data_key, open_data_key, seal_with_data_key
 from hubnet_common.service.settings import Settings
-from tests.integration.conftest import rows
+from tests.integration.conftest import rows, until
 
 NUMBER = "19900101-0017"  # the tests' resident (a valid check digit, no real person)
 # What concerns a resident travels sealed under their data key; these tests never open it.
@@ -55,6 +55,17 @@ async def publish_encryption_key(client, partner: str) -> None:
     """The partner publishes its X25519 key, so the consents it records give it a data key copy."""
     public = read_key(Settings().keys_dir / f"partner-{partner}.x25519.pub")
     accepted(await client.request(UpdatePartner(partner_id=partner, encryption_public_key=public)))
+
+
+async def key_known_to_notifications(notifications_dsn: str, partner: str) -> None:
+    """Until the notifications service's directory copy has the partner's own X25519 key. Not just
+    any key: another test may have left one of its own there, and what is sealed to it then
+    cannot be opened."""
+    public = read_key(Settings().keys_dir / f"partner-{partner}.x25519.pub")
+    await until(
+        notifications_dsn,
+        f"SELECT 1 FROM known_partners WHERE id = '{partner}' AND encryption_public_key = '{public}'",
+    )
 
 
 async def data_key_of(referrals_dsn: str, participant_ref: str, holder: str = "bostadsbolaget") -> bytes:

@@ -12,9 +12,8 @@ import pytest
 from hubnet_common.ops.local.identities import partner_tokens, staff_login
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.messages.notification_commands import RegisterWebhook, Subscribe
-from tests.integration.conftest import eventually, rows
 from tests.integration.network import three_served
-from tests.integration.referral_steps import accepted, publish_encryption_key
+from tests.integration.referral_steps import accepted, key_known_to_notifications, publish_encryption_key
 
 pytestmark = pytest.mark.integration
 
@@ -29,15 +28,7 @@ async def served(new_database, kafka_bootstrap, mail_sink):
         ):
             accepted(await stadsmissionen.request(Subscribe(staff_id="sm-ali", kinds=["referral.*"])))
             await publish_encryption_key(bostadsbolaget, "bostadsbolaget")
-
-            async def key_known():
-                found = await rows(
-                    dsns["notifications"],
-                    "SELECT 1 FROM known_partners WHERE id = 'bostadsbolaget' AND encryption_public_key IS NOT NULL",
-                )
-                return bool(found)
-
-            await eventually(key_known, what="Bostadsbolaget's encryption key in the notifications service")
+            await key_known_to_notifications(dsns["notifications"], "bostadsbolaget")
             hook = RegisterWebhook(
                 webhook_id="bb-crm", url="https://crm.bostadsbolaget.example/hubnet", kinds=["referral.*"]
             )

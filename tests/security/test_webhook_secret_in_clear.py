@@ -21,8 +21,8 @@ from hubnet_common.sdk.sealing import SealingError
 from hubnet_common.sdk.topics import on_broker
 from hubnet_common.sdk.webhook_signature import SECRET_PREFIX, open_secret
 from hubnet_common.service.settings import Settings
-from tests.integration.conftest import rows, until
-from tests.integration.referral_steps import accepted
+from tests.integration.conftest import rows
+from tests.integration.referral_steps import accepted, key_known_to_notifications
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +47,7 @@ async def test_a_webhook_secret_is_never_readable_on_a_topic_or_in_the_database(
                 UpdatePartner(partner_id="brg", encryption_public_key=read_key(keys / "partner-brg.x25519.pub"))
             )
         )
-        await until(network[2], "SELECT 1 FROM known_partners WHERE id = 'brg' AND encryption_public_key IS NOT NULL")
+        await key_known_to_notifications(network[2], "brg")
         answer = await partner.request(
             RegisterWebhook(webhook_id=hook, url="https://hooks.brg.example.org/in", kinds=["referral.*"])
         )

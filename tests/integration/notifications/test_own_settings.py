@@ -17,9 +17,9 @@ from hubnet_common.sdk.messages.notification_commands import (
     Unsubscribe,
     UpsertStaffMember,
 )
-from tests.integration.conftest import eventually, rows
+from tests.integration.conftest import rows
 from tests.integration.network import three_served
-from tests.integration.referral_steps import accepted, publish_encryption_key
+from tests.integration.referral_steps import accepted, key_known_to_notifications, publish_encryption_key
 
 pytestmark = pytest.mark.integration
 
@@ -80,14 +80,7 @@ async def test_a_member_sees_their_subscriptions_come_and_go(served):
 async def test_a_partner_lists_its_webhooks_without_their_secrets(served):
     partner, dsn, url = served
     await publish_encryption_key(partner, "stadsmissionen")
-
-    async def key_known():
-        return await rows(
-            dsn,
-            "SELECT 1 FROM known_partners WHERE id = 'stadsmissionen' AND encryption_public_key IS NOT NULL",
-        )
-
-    await eventually(key_known, what="Stadsmissionen's encryption key in the notifications service")
+    await key_known_to_notifications(dsn, "stadsmissionen")
     hook = RegisterWebhook(webhook_id="sm-chat", url="https://chat.stadsmissionen.example/in", kinds=["referral.*"])
     registered = await partner.request(hook)
     accepted(registered)

@@ -190,7 +190,7 @@ def build_app(spec: ServiceSpec, settings: Settings) -> tuple[ServiceApp, Runtim
         log_level=logging.DEBUG,  # FastStream's per-message access lines; ours say more
         # No dependency injection: a handler takes the batch as it came (`_batch_as_it_came`).
         # FastStream would otherwise resolve the message's context in a worker thread for every
-        # batch, a third of the events service's CPU under load (BENCHMARKS.md).
+        # batch: 11 % of the events service's CPU under load (BENCHMARKS.md).
         apply_types=False,
     )
     for route in spec.routes:
