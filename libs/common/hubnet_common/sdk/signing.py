@@ -92,13 +92,17 @@ def prove_possession(private_key_b64: str, owner: str) -> str:
     return base64.b64encode(key.sign(_possession_statement(owner, public)).signature).decode()
 
 
+@functools.lru_cache(maxsize=1024)
+def _verify_key(public_key_b64: str) -> VerifyKey:
+    """Decoded once per key, not once per record."""
+    return VerifyKey(decode(public_key_b64, "the public key"))
+
+
 def proves_possession(public_key_b64: str, owner: str, proof_b64: str) -> bool:
     """True when `proof_b64` is the holder of `public_key_b64` signing for `owner`."""
     try:
         signature = base64.b64decode(proof_b64, validate=True)
-        VerifyKey(decode(public_key_b64, "the public key")).verify(
-            _possession_statement(owner, public_key_b64), signature
-        )
+        _verify_key(public_key_b64).verify(_possession_statement(owner, public_key_b64), signature)
     except (binascii.Error, ValueError, BadSignatureError):
         return False
     return True
@@ -206,15 +210,9 @@ def parse_signature(value: bytes, what: str) -> tuple[str, bytes]:
 def check_statement(public: PublicSigningKey, signature: bytes, statement: bytes) -> None:
     """SignatureRefused unless `signature` is `public`'s over `statement`."""
     try:
-        VerifyKey(decode(public.public_key, "the public key")).verify(statement, signature)
+        _verify_key(public.public_key).verify(statement, signature)
     except (BadSignatureError, ValueError):
         raise SignatureRefused("bad-signature", f"the signature does not match for key {public.id}") from None
-
-
-@functools.lru_cache(maxsize=1024)
-def _verify_key(public_key_b64: str) -> VerifyKey:
-    """Decoded once per key, not once per record."""
-    return VerifyKey(decode(public_key_b64, "the public key"))
 
 
 def check_signature(

@@ -31,13 +31,11 @@ URL_VARIABLE = "HUBNET_OIDC_URL"
 
 def keycloak_url() -> str:
     """Where the local Keycloak answers: HUBNET_OIDC_URL, else the issuer's server (HUBNET_OIDC_ISSUER
-    in .local/env, on whatever port `make up` gave it), else the default port."""
-    if url := os.environ.get(URL_VARIABLE):
-        return url
-    issuer = os.environ.get("HUBNET_OIDC_ISSUER", "")
-    if "/realms/" in issuer:
-        return issuer.split("/realms/", 1)[0]
-    return "http://127.0.0.1:18080"
+    in .local/env, on whatever port `make up` gave it, or the settings' default issuer)."""
+    from hubnet_common.service.settings import Settings
+
+    issuer = os.environ.get("HUBNET_OIDC_ISSUER") or Settings.model_fields["oidc_issuer"].default
+    return os.environ.get(URL_VARIABLE) or issuer.split("/realms/", 1)[0]
 
 
 def identities_dir() -> Path:
