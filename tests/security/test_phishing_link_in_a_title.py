@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hubnet_common.ops.local.mail import wait_for_mail
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.messages.hubevent_commands import ScheduleHubEvent
+from tests.integration.conftest import until
 from tests.integration.referral_steps import accepted
 
 BAIT = "https://hubnet-login.example/bergsjon"
@@ -16,6 +17,10 @@ BAIT = "https://hubnet-login.example/bergsjon"
 
 async def test_a_link_in_a_hub_event_title_is_not_made_clickable(network, kafka_bootstrap, mail_sink):
     _, mail_dir = mail_sink
+    _, events_dsn, notifications_dsn = network
+    for dsn in (events_dsn, notifications_dsn):  # the hub is in both directory copies before we schedule
+        await until(dsn, "SELECT 1 FROM known_hubs WHERE id = 'bergsjon'")
+        await until(dsn, "SELECT 1 FROM known_partners WHERE id = 'familjebostader'")
     starts = datetime.now(UTC) + timedelta(days=4)
     title = f"Gratis jobbcoachning, anmäl dig på {BAIT}"
     event = ScheduleHubEvent(

@@ -2,7 +2,7 @@
 due dates in Swedish working days, overdue ones counted in working days passed, and the staff
 member each partner named (`noted_by`)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -43,7 +43,9 @@ async def test_the_receiver_reads_the_deadlines_and_how_late_it_is(referrals, pa
     [acked] = await rows(dsn, "SELECT at FROM referral_history WHERE referral_id = $1 AND version = 2", rid)
     late = (await listed(url, rid))["sla"]
     assert late["kind"] == "answer"
-    expected_late = working_days_between(late_due := datetime.fromisoformat(late["due_at"]), datetime.now(UTC))
+    late_due = datetime.fromisoformat(late["due_at"])
+    # A deadline is the local midnight after its last day: lateness counts from that day.
+    expected_late = working_days_between(late_due - timedelta(microseconds=1), datetime.now(UTC))
     assert late["working_days_left"] == -expected_late and expected_late >= 15
     assert late_due > acked["at"]
 
