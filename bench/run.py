@@ -28,9 +28,9 @@ from pathlib import Path
 
 import asyncpg
 
-from bench import baseline_setup, catchup, portal, raw
+from bench import baseline_setup, catchup, portal, raw, startup
 from bench.cpu import CpuMeter, broker_pid
-from bench.pipeline import SENDER, MailSink, offer, running_network
+from bench.pipeline import SENDER, START_TIMEOUT_S, MailSink, offer, running_network
 from hubnet_common.ops.local.kafka_users import admin_login
 from hubnet_common.ops.local.kafka_users import environment as kafka_environment
 from hubnet_common.ops.local.partners import LocalPartnerClient
@@ -263,6 +263,12 @@ async def portal_phase(referrals: int, requests: int) -> dict:
     }
 
 
+async def startup_phase() -> dict:
+    """Each service alone to `/readyz`, on a new database and restarted (bench/startup.py)."""
+    async with environment("startup", SERVICES) as (prefix, names):
+        return await startup.alone(names, prefix, RESULTS / "logs" / "startup", START_TIMEOUT_S)
+
+
 async def catch_up_phase(facts: int, seconds: float) -> dict:
     """A fresh notifications instance replaying `facts` month-old referral facts (bench/catchup.py)."""
     signer = service_signer("referrals", Settings())
@@ -278,6 +284,10 @@ async def main(args: argparse.Namespace) -> dict:
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
     }
+    if args.startup_only:
+        result["startup"] = await startup_phase()
+        result["took_s"] = round(time.monotonic() - began)
+        return result
     if args.catchup_only:
         result["catch_up"] = await catch_up_phase(args.catchup_facts, args.catchup_seconds)
         result["took_s"] = round(time.monotonic() - began)
@@ -296,6 +306,7 @@ async def main(args: argparse.Namespace) -> dict:
     baseline_ms = result["baseline"]["cpu_ms_per_referral"]["hubnet"]
     result["hubnet_to_baseline_cpu"] = round(hubnet_ms / baseline_ms, 2) if hubnet_ms and baseline_ms else None
     if not args.cost_only:
+        result["startup"] = await startup_phase()
         result["catch_up"] = await catch_up_phase(args.catchup_facts, args.catchup_seconds)
         csp = result["raw"]["consume_store_publish"]["per_second"]
         result["pipeline_to_raw"] = round(result["throughput"]["delivered_per_s"] / csp, 4)
@@ -358,8 +369,18 @@ def catch_up_lines(catch: dict) -> list[str]:
     ]
 
 
+def startup_lines(found: dict) -> list[str]:
+    return [
+        f"{'  ' + name + ': alone to /readyz, ' + ' / '.join(startup.STARTS):<52} "
+        f"{' / '.join(str(found[name][start]) for start in startup.STARTS)} s  target <= 3 s"
+        for name in found
+    ]
+
+
 def table(result: dict) -> str:
     lines = [f"hubnet bench {result['at']} on {result['machine']}", ""]
+    if "startup" in result and "throughput" not in result:
+        return "\n".join(lines + startup_lines(result["startup"]))
     if "throughput" in result:
         lines += cost_lines(result)
     if "portal" in result:
@@ -388,9 +409,10 @@ def table(result: dict) -> str:
     if "catch_up" in result:
         lines += catch_up_lines(result["catch_up"])
     tput = result["throughput"]
+    lines += startup_lines(result.get("startup", {}))
     for name in SERVICES:
         lines.append(
-            f"{'  ' + name + ': ready / RSS idle / RSS under load':<52} "
+            f"{'  ' + name + ': ready (three at once) / RSS idle / RSS under load':<52} "
             f"{tput['ready_s'][name]} s / {tput['rss_mb']['idle'][name]} / "
             f"{tput['rss_mb']['under_load'].get(name)} MB"
         )
@@ -419,6 +441,7 @@ def cli() -> None:
         "--cost-only", action="store_true", help="only the throughput phase and its baseline (CPU per referral)"
     )
     parser.add_argument("--catchup-only", action="store_true", help="only the catch-up of a fresh notifications")
+    parser.add_argument("--startup-only", action="store_true", help="only each service's start-up alone")
     parser.add_argument("--portal-only", action="store_true", help="only the staff portal's pages (bench/portal.py)")
     parser.add_argument("--portal-referrals", type=int, default=1_000, help="the partner's referrals the portal lists")
     parser.add_argument("--portal-requests", type=int, default=300, help="requests of each portal page")
