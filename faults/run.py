@@ -252,17 +252,18 @@ async def _scenario(
         await conn.close()
 
 
+def _stop_and_start(part: str):
+    """Only that part comes back: the rest of `make up` (Keycloak's realm, the broker's users) is still there."""
+    return lambda: infra("stop", part), lambda: infra("start", part)
+
+
 def _chaos(name, local, smtp, bootstrap, prefix, total, fault_every, outage_seconds, kill_only):
     every = {"every": fault_every} if fault_every else {}
     kafka_port = int(bootstrap.rpartition(":")[2])
     pg_port = urllib.parse.urlsplit(os.environ["HUBNET_PG_DSN"]).port
     outages = {
-        "broker-stop": lambda: Outage(
-            name, lambda: infra("stop", "kafka"), lambda: infra("up"), total, outage_seconds, port=kafka_port
-        ),
-        "db-stop": lambda: Outage(
-            name, lambda: infra("stop", "postgres"), lambda: infra("up"), total, outage_seconds, port=pg_port
-        ),
+        "broker-stop": lambda: Outage(name, *_stop_and_start("kafka"), total, outage_seconds, port=kafka_port),
+        "db-stop": lambda: Outage(name, *_stop_and_start("postgres"), total, outage_seconds, port=pg_port),
         "smtp-down": lambda: Outage(name, smtp.stop, smtp.start, total, outage_seconds, port=smtp.port),
     }
     if name == "kill":

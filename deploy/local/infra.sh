@@ -544,8 +544,15 @@ stop)  # one part only, for fault runs; `up` starts it again
     *) echo "usage: $0 stop postgres|kafka" >&2; exit 2 ;;
     esac
     ;;
+start)  # one part only, after `stop`: the rest of `up` (Keycloak's realm, the other part) is left alone
+    case "${2:-}" in
+    postgres) pg_up ;;
+    kafka) kafka_up ;;
+    *) echo "usage: $0 start postgres|kafka" >&2; exit 2 ;;
+    esac
+    ;;
 *)
-    echo "usage: $0 up|down|status|stop postgres|kafka" >&2
+    echo "usage: $0 up|down|status|stop postgres|kafka|start postgres|kafka" >&2
     exit 2
     ;;
 esac
