@@ -34,7 +34,7 @@ $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	@$(PY) -m pip install -q "uv==$(UV_VERSION)"
 	@$(VENV)/bin/uv pip install -q --python $(PY) --compile-bytecode -r requirements.lock
 	@$(VENV)/bin/uv pip install -q --python $(PY) --no-deps $(foreach p,$(PACKAGES),-e $(p))
-	@$(PY) -m compileall -q -j 0 $(PACKAGES) > /dev/null
+	@$(PY) -m compileall -q -j 0 $(PACKAGES)
 	@touch $@
 
 venv: $(STAMP) static

@@ -537,7 +537,7 @@ case "${1:-}" in
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
-stop)  # one part only, for fault runs; `up` starts it again
+stop)  # one part only, for fault runs; `start` (or `up`) starts it again
     case "${2:-}" in
     postgres) pg_down ;;
     kafka) kafka_down ;;
