@@ -27,7 +27,7 @@ help:
 	@echo "make lock     re-pin requirements.lock from requirements.in"
 	@echo "make lint     static checks: ruff (format, lint), mypy, the import contracts of .importlinter"
 
-# Bytecode is made at install: where PYTHONDONTWRITEBYTECODE is set (as on CI) every process would
+# Bytecode is made at install: where PYTHONDONTWRITEBYTECODE is set (as here), every process would
 # otherwise compile what it imports again, 3.2 s instead of 1.5 s to import a service (BENCHMARKS.md).
 $(STAMP): requirements.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
