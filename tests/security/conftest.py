@@ -18,15 +18,7 @@ async def network(new_database, kafka_bootstrap, mail_sink):
 async def publish_encryption_key(client, partner_id: str, notifications_dsn: str) -> None:
     """The partner's X25519 key in its directory entry, and in the notifications service's copy:
     webhook secrets are sealed to it (docs/adr/0008-webhook-secrets.md)."""
-    from hubnet_common.sdk.keys import read_key
-    from hubnet_common.sdk.messages.directory_commands import UpdatePartner
-    from hubnet_common.service.settings import Settings
-    from tests.integration.conftest import until
-    from tests.integration.referral_steps import accepted
+    from tests.integration import referral_steps
 
-    key = read_key(Settings().keys_dir / f"partner-{partner_id}.x25519.pub")
-    accepted(await client.request(UpdatePartner(partner_id=partner_id, encryption_public_key=key)))
-    await until(
-        notifications_dsn,
-        f"SELECT 1 FROM known_partners WHERE id = '{partner_id}' AND encryption_public_key = '{key}'",
-    )
+    await referral_steps.publish_encryption_key(client, partner_id)
+    await referral_steps.key_known_to_notifications(notifications_dsn, partner_id)
