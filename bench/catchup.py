@@ -18,7 +18,7 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from bench.pipeline import MailSink
+from bench.pipeline import MailSink, service_env
 from hubnet_common.ops.local.credentials import login
 from hubnet_common.ops.local.services import LocalServices, database_dsn
 from hubnet_common.sdk.topics import REFERRAL_EVENTS, on_broker
@@ -43,9 +43,8 @@ async def _replay(databases: dict[str, str], prefix: str, facts: int, seconds: f
         databases=databases,
         ports={"notifications": free_port()},
         extra_env={
-            "HUBNET_GROUP_PREFIX": f"{prefix}hubnet",
+            **service_env(prefix),
             "HUBNET_SMTP_PORT": str(smtp_port),
-            "HUBNET_LOG_LEVEL": "WARNING",
         },
     )
     conn = await asyncpg.connect(database_dsn(os.environ["HUBNET_PG_DSN"], databases["notifications"]))

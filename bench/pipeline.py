@@ -9,6 +9,7 @@ who receive referrals; the first of those mails is what "delivered" means here.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ from tests.conftest import free_port
 from tests.integration.referral_steps import accepted, consent, referral
 
 SENDER = "bostadsbolaget"
+LOG_LEVEL_VAR = "HUBNET_BENCH_LOG_LEVEL"
 START_TIMEOUT_S = 180.0  # three services starting together on a busy machine can take a minute
 
 
@@ -52,6 +54,12 @@ class Timeline:
     published: dict[str, float] = field(default_factory=dict)
 
 
+def service_env(prefix: str) -> dict[str, str]:
+    """What every service the bench starts is given: its consumer groups' prefix and its log level
+    (`--log-level`; WARNING unless told, so that a line per record is not what is measured)."""
+    return {"HUBNET_GROUP_PREFIX": f"{prefix}hubnet", "HUBNET_LOG_LEVEL": os.environ.get(LOG_LEVEL_VAR, "WARNING")}
+
+
 @asynccontextmanager
 async def running_network(bootstrap: str, databases: dict[str, str], prefix: str, log_dir):
     """The three services, an SMTP server and a watcher of referral facts."""
@@ -61,9 +69,8 @@ async def running_network(bootstrap: str, databases: dict[str, str], prefix: str
             databases=databases,
             ports={name: free_port() for name in databases},
             extra_env={
-                "HUBNET_GROUP_PREFIX": f"{prefix}hubnet",
+                **service_env(prefix),
                 "HUBNET_SMTP_PORT": str(mail.port),
-                "HUBNET_LOG_LEVEL": "WARNING",
             },
         )
         try:

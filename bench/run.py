@@ -30,7 +30,7 @@ import asyncpg
 
 from bench import baseline_setup, catchup, portal, raw, startup
 from bench.cpu import CpuMeter, broker_pid
-from bench.pipeline import SENDER, START_TIMEOUT_S, MailSink, offer, running_network
+from bench.pipeline import LOG_LEVEL_VAR, SENDER, START_TIMEOUT_S, MailSink, offer, running_network
 from hubnet_common.ops.local.kafka_users import admin_login
 from hubnet_common.ops.local.kafka_users import environment as kafka_environment
 from hubnet_common.ops.local.partners import LocalPartnerClient
@@ -283,6 +283,7 @@ async def main(args: argparse.Namespace) -> dict:
     result = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "log_level": args.log_level,
     }
     if args.startup_only:
         result["startup"] = await startup_phase()
@@ -445,7 +446,12 @@ def cli() -> None:
     parser.add_argument("--portal-only", action="store_true", help="only the staff portal's pages (bench/portal.py)")
     parser.add_argument("--portal-referrals", type=int, default=1_000, help="the partner's referrals the portal lists")
     parser.add_argument("--portal-requests", type=int, default=300, help="requests of each portal page")
-    result = asyncio.run(main(parser.parse_args()))
+    parser.add_argument(
+        "--log-level", default="WARNING", help="the services' HUBNET_LOG_LEVEL (their own default is INFO)"
+    )
+    args = parser.parse_args()
+    os.environ[LOG_LEVEL_VAR] = args.log_level
+    result = asyncio.run(main(args))
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = result["at"].replace(":", "").replace("-", "")
     for path in (RESULTS / f"bench-{stamp}.json", RESULTS / "latest.json"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from bench.pipeline import service_env
 from hubnet_common.ops.local.services import LocalServices
 from tests.conftest import free_port
 
@@ -21,7 +22,7 @@ async def alone(databases: dict[str, str], prefix: str, log_dir: Path, timeout: 
             log_dir=log_dir,
             databases=databases,
             ports={name: free_port()},
-            extra_env={"HUBNET_GROUP_PREFIX": f"{prefix}hubnet", "HUBNET_LOG_LEVEL": "WARNING"},
+            extra_env=service_env(prefix),
         )
         found[name] = {}
         for start in STARTS:

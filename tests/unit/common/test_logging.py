@@ -1,11 +1,13 @@
-"""What the services log at DEBUG: library lines come through, records' bodies do not."""
+"""What the services log: one JSON line per call with what the context holds, nothing below the
+level, library lines through the same renderer, and records' bodies never."""
 
 import json
 import logging
 
 import pytest
+import structlog
 
-from hubnet_common.service.logging import configure_logging
+from hubnet_common.service.logging import configure_logging, get_logger
 
 
 @pytest.fixture
@@ -14,6 +16,12 @@ def root_logger():
     handlers, level = root.handlers, root.level
     yield
     root.handlers, root.level = handlers, level
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
+
+
+def lines(capsys) -> list[dict]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
 def test_the_kafka_producer_does_not_log_what_it_sends(root_logger, capsys):
@@ -21,6 +29,38 @@ def test_the_kafka_producer_does_not_log_what_it_sends(root_logger, capsys):
     producer = logging.getLogger("aiokafka.producer.producer")
     producer.debug("Sending (key=%s value=%s) to %s", b"R-1", b'{"reason": "Ylva 19811218-9876"}', "tp")
     producer.debug("Sending batch to %s", "tp")
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line["event"] for line in lines] == ["Sending batch to tp"]
-    assert lines[0]["level"] == "debug" and lines[0]["service"] == "referrals"
+    logged = lines(capsys)
+    assert [line["event"] for line in logged] == ["Sending batch to tp"]
+    assert logged[0]["level"] == "debug" and logged[0]["service"] == "referrals"
+
+
+def test_a_line_of_ours_carries_the_context_its_level_and_its_logger(root_logger, capsys):
+    configure_logging("notifications", "INFO")
+    log = get_logger("hubnet_common.service.processing")
+    with structlog.contextvars.bound_contextvars(ce_id="c-1", aggregate_id="R-1"):
+        log.info("processed", outcome="stored")
+    (line,) = lines(capsys)
+    assert line["event"] == "processed" and line["outcome"] == "stored"
+    assert line["ce_id"] == "c-1" and line["aggregate_id"] == "R-1" and line["service"] == "notifications"
+    assert line["level"] == "info" and line["logger"] == "hubnet_common.service.processing"
+    assert line["timestamp"].endswith("Z")
+
+
+def test_nothing_below_the_level_is_written(root_logger, capsys):
+    configure_logging("events", "WARNING")
+    log = get_logger("hubnet_events.handlers.referred")
+    log.info("processed")
+    logging.getLogger("aiokafka.conn").info("Authenticated")
+    log.warning("transient failure, retrying")
+    assert [line["event"] for line in lines(capsys)] == ["transient failure, retrying"]
+
+
+def test_an_exception_is_written_with_its_traceback_on_the_same_line(root_logger, capsys):
+    configure_logging("referrals", "INFO")
+    try:
+        raise ValueError("the database went away")
+    except ValueError:
+        get_logger("hubnet_common.service.processing").exception("processing failed", attempt=3)
+    (line,) = lines(capsys)
+    assert line["level"] == "error" and line["attempt"] == 3
+    assert "ValueError: the database went away" in line["exception"]
