@@ -8,6 +8,9 @@ import pytest
 import structlog
 
 from hubnet_common.service.logging import configure_logging, get_logger
+from hubnet_common.service.processing import Record
+from hubnet_common.testing.deadletter import CollectedDeadLetters
+from tests.unit.common.test_processing import hub_record, processor
 
 
 @pytest.fixture
@@ -64,3 +67,23 @@ def test_an_exception_is_written_with_its_traceback_on_the_same_line(root_logger
     (line,) = lines(capsys)
     assert line["level"] == "error" and line["attempt"] == 3
     assert "ValueError: the database went away" in line["exception"]
+
+
+async def test_each_processed_line_names_the_service_and_its_own_record_only(root_logger, capsys):
+    configure_logging("events", "INFO")
+    dead = CollectedDeadLetters()
+
+    async def store(fact, envelope, uow):
+        pass
+
+    first, second = hub_record("bergsjon", 1), hub_record("hjallbo", 2)
+    unreadable = Record("directory.v1", 0, 3, b"hub:x", b"{}", ())
+    await processor(store, dead).process_batch([first, second, unreadable])
+    get_logger("hubnet_events.bootstrap").info("batch done")
+    logged = lines(capsys)
+    processed = [line for line in logged if line["event"] == "processed"]
+    assert [line["aggregate_id"] for line in processed] == ["hub:bergsjon", "hub:hjallbo"]
+    assert all(line["service"] == "events" for line in logged)
+    (refused,) = [line for line in logged if line["event"] == "unprocessable record"]
+    assert "aggregate_id" not in refused and "ce_id" not in refused
+    assert "aggregate_id" not in logged[-1]

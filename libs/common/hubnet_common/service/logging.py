@@ -48,9 +48,21 @@ def _not_a_record(line: logging.LogRecord) -> bool:
     return line.msg != "Sending (key=%s value=%s) to %s"
 
 
+def _of_service(service: str) -> Processor:
+    """The service's name on every line: a constant, not a context variable that clearing the
+    context while a message is processed would take away."""
+
+    def add_service(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+        event_dict["service"] = service
+        return event_dict
+
+    return add_service
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
     structlog.configure(
         processors=[
+            _of_service(service),
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             _add_logger_name,
@@ -66,7 +78,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=SHARED,
+            foreign_pre_chain=[_of_service(service), *SHARED],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
@@ -82,7 +94,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     producer = logging.getLogger("aiokafka.producer.producer")
     if _not_a_record not in producer.filters:
         producer.addFilter(_not_a_record)
-    structlog.contextvars.bind_contextvars(service=service)
 
 
 def get_logger(name: str) -> Any:

@@ -52,6 +52,7 @@ from hubnet_common.service.deadletter import DeadLetters
 from hubnet_common.service.uow import UnitOfWork
 
 log = structlog.get_logger(__name__)
+RECORD_KEYS = ("ce_id", "ce_type", "aggregate_id", "trace_id")
 
 # A handler may return what the accepted answer adds for its sender (CommandAccepted's optional
 # fields: the participant_ref the referrals service computed, a webhook's sealed secret); None for nothing.
@@ -182,7 +183,7 @@ class Processor:
         except _GaveUp:  # something no single handler explains keeps failing: one record at a time
             return [outcome for item in items for outcome in await self._apply_alone(item)]
         finally:
-            structlog.contextvars.clear_contextvars()
+            self._bind(None)
 
     async def _apply_alone(self, item: Ready | Unfit) -> list[str]:
         async def dead_letter(exc: Exception) -> list[str]:
@@ -397,8 +398,11 @@ class Processor:
         await self._with_retries(lambda: self.dead_letters.send(record, self.group, code, reason), give_up=give_up)
 
     def _bind(self, envelope: Envelope | None) -> None:
-        structlog.contextvars.clear_contextvars()
-        if envelope is not None:
+        """The record's ids on every line logged while it is read or handled. Only these keys are
+        set and unset: clearing the whole context walks every variable in it, once per record."""
+        if envelope is None:
+            structlog.contextvars.unbind_contextvars(*RECORD_KEYS)
+        else:
             structlog.contextvars.bind_contextvars(
                 ce_id=envelope.id, ce_type=envelope.type, aggregate_id=envelope.subject, trace_id=envelope.trace_id
             )
