@@ -23,7 +23,7 @@ from hubnet_common.sdk.signing import (
     prove_possession,
     public_signing_key,
 )
-from hubnet_common.sdk.trust import StaticKeyRing, Verifier, trusted_service_keys
+from hubnet_common.sdk.trust import PARALLEL_FROM, Claim, StaticKeyRing, Verifier, trusted_service_keys
 from hubnet_common.service.processing import Record
 from hubnet_referrals.domain.directory import KeyNotProven, Partner
 from tests.unit.common.fakes.network import signed, signer
@@ -311,3 +311,20 @@ async def test_a_service_key_expires_at_the_time_beside_it_and_signs_only_its_ow
     with pytest.raises(SignatureRefused) as caught:
         await verify.verify(key, headers, body, envelope, received_at=NOW, command=False, topic="referral.events.v1")
     assert caught.value.code == "out-of-scope"
+
+
+async def test_in_a_large_batch_each_record_gets_its_own_verdict(brg):
+    """A batch this large is checked on two threads: a forged record stays refused where it is."""
+    sign, public = brg
+    other = Signer(generate("ed25519").private)
+    claims, forged = [], {3, 17, 30}
+    for n in range(40):
+        key, headers, body, envelope = command(body=f'{{"n": {n}}}'.encode())
+        by = other if n in forged else sign
+        claims.append(Claim(key, by.sign(TOPIC, key, headers, body), body, envelope, NOW))
+    claims[25] = replace(claims[25], body=b'{"n": "changed"}')
+    assert len(claims) >= PARALLEL_FROM
+    verdicts = await verifier(public).verify_all(claims, command=True, topic=TOPIC)
+    refused_at = {n: v.code for n, v in enumerate(verdicts) if isinstance(v, SignatureRefused)}
+    assert refused_at == {3: "unknown-key", 17: "unknown-key", 30: "unknown-key", 25: "bad-signature"}
+    assert all(v == public for n, v in enumerate(verdicts) if n not in refused_at)

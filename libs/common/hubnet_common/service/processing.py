@@ -45,9 +45,9 @@ from hubnet_common.sdk.identity import partner_of
 from hubnet_common.sdk.messages.audit import MessageRejected
 from hubnet_common.sdk.messages.base import MESSAGE_TYPES, Command, Message
 from hubnet_common.sdk.messages.replies import CommandAccepted, CommandRejected
-from hubnet_common.sdk.signing import SignatureRefused
+from hubnet_common.sdk.signing import PublicSigningKey, SignatureRefused
 from hubnet_common.sdk.topics import replies_topic
-from hubnet_common.sdk.trust import Verifier
+from hubnet_common.sdk.trust import Claim, Verifier
 from hubnet_common.service.deadletter import DeadLetters
 from hubnet_common.service.uow import UnitOfWork
 
@@ -165,7 +165,7 @@ class Processor:
 
     async def process_batch(self, records: Sequence[Record]) -> list[str]:
         """Process records in their order; returns what happened to each."""
-        items = [await self._read(record) for record in records]
+        items = await self._read_all(records)
         for item in items:
             if isinstance(item, Unfit) and item.code is not None:
                 if not item.untrusted:
@@ -192,34 +192,37 @@ class Processor:
 
         return await self._with_retries(lambda: self._apply([item]), give_up=dead_letter)
 
-    async def _read(self, record: Record) -> Ready | Unfit:
-        """Everything that can be decided about a record before the database is asked."""
-        self._bind(None)
-        try:
-            envelope = Envelope.from_headers(record.headers)
-        except EnvelopeInvalid as exc:
-            return Unfit(record, None, "invalid-envelope", str(exc))
-        self._bind(envelope)
-        try:
-            await self.verifier.verify(
-                record.key,
-                record.headers,
-                record.value,
-                envelope,
-                received_at=record.received_at,
-                command=self.route.answers,
-                topic=self.route.topic,
-            )
-        except SignatureRefused as refused:
+    async def _read_all(self, records: Sequence[Record]) -> list[Ready | Unfit]:
+        """Everything that can be decided about the records before the database is asked."""
+        envelopes: list[Envelope | Unfit] = []
+        for record in records:
+            try:
+                envelopes.append(Envelope.from_headers(record.headers))
+            except EnvelopeInvalid as exc:
+                envelopes.append(Unfit(record, None, "invalid-envelope", str(exc)))
+        claims = [
+            Claim(record.key, record.headers, record.value, envelope, record.received_at)
+            for record, envelope in zip(records, envelopes, strict=True)
+            if isinstance(envelope, Envelope)
+        ]
+        verdicts = iter(await self.verifier.verify_all(claims, command=self.route.answers, topic=self.route.topic))
+        return [
+            self._read(record, envelope, next(verdicts)) if isinstance(envelope, Envelope) else envelope
+            for record, envelope in zip(records, envelopes, strict=True)
+        ]
+
+    def _read(self, record: Record, envelope: Envelope, sender: PublicSigningKey | SignatureRefused) -> Ready | Unfit:
+        if isinstance(sender, SignatureRefused):
+            self._bind(envelope)
             log.warning(
                 "untrusted record",
-                code=refused.code,
-                reason=refused.reason,
+                code=sender.code,
+                reason=sender.reason,
                 topic=record.topic,
                 offset=record.offset,
                 claimed_source=envelope.source,
             )
-            return Unfit(record, envelope, refused.code, refused.reason, untrusted=True)
+            return Unfit(record, envelope, sender.code, sender.reason, untrusted=True)
         body = record.value or b""
         if len(body) > MAX_BODY_BYTES:
             return Unfit(record, envelope, "too-large", f"body of {len(body)} bytes, more than {MAX_BODY_BYTES}")
