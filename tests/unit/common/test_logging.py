@@ -16,10 +16,10 @@ from tests.unit.common.test_processing import hub_record, processor
 @pytest.fixture
 def root_logger():
     root = logging.getLogger()
-    handlers, level = root.handlers, root.level
+    handlers, level, config = root.handlers, root.level, structlog.get_config()
     yield
     root.handlers, root.level = handlers, level
-    structlog.reset_defaults()
+    structlog.configure(**config)
     structlog.contextvars.clear_contextvars()
 
 
