@@ -188,12 +188,14 @@ class Handover:
     def __init__(self, conn: asyncpg.Connection, notification_id: str) -> None:
         self.conn, self.notification_id = conn, notification_id
         self.committed, self.clean = False, True
+        # Made before the mail is sent: between its last byte and this statement, the less the better.
+        self._statement = HAND_OVER.format(uuid.UUID(notification_id))
 
     async def commit(self) -> None:
         """Never raises: a handover that fails leaves the notification pending, and the server's
         answer is then recorded by PgAcceptedOutcomes, which keeps what it cannot write."""
         try:
-            await self.conn.execute(HAND_OVER.format(uuid.UUID(self.notification_id)))
+            await self.conn.execute(self._statement)
             self.committed = True
         except Exception as exc:  # noqa: BLE001 - the mail goes on; its lease decides
             self.clean = False
