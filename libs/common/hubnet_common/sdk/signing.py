@@ -209,10 +209,8 @@ def parse_signature(value: bytes, what: str) -> tuple[str, bytes]:
 
 def check_statement(public: PublicSigningKey, signature: bytes, statement: bytes) -> None:
     """SignatureRefused unless `signature` is `public`'s over `statement`."""
-    try:
-        _verify_key(public.public_key).verify(statement, signature)
-    except (BadSignatureError, ValueError):
-        raise SignatureRefused("bad-signature", f"the signature does not match for key {public.id}") from None
+    if not signature_matches(public, signature, statement):
+        raise SignatureRefused("bad-signature", f"the signature does not match for key {public.id}")
 
 
 def check_signature(
@@ -223,7 +221,8 @@ def check_signature(
 
 
 def signature_matches(public: PublicSigningKey, signature: bytes, form: bytes) -> bool:
-    """Whether `signature` is `public`'s over a record's canonical `form`. libsodium runs without
+    """Whether `signature` is `public`'s over `form` (a record's canonical form, or another signed
+    statement). libsodium runs without
     the GIL here, so several threads can check at once."""
     try:
         _verify_key(public.public_key).verify(form, signature)

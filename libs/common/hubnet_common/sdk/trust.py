@@ -99,7 +99,7 @@ async def _all_match(checks: list[tuple[PublicSigningKey, bytes, bytes]]) -> lis
     """Each (key, signature, form) checked; from PARALLEL_FROM on, half of them on a worker
     thread while this one checks the other half (libsodium releases the GIL)."""
     if len(checks) < PARALLEL_FROM:
-        return [signature_matches(*each) for each in checks]
+        return _match(checks)
     half = len(checks) // 2
     first = asyncio.get_running_loop().run_in_executor(_CHECKER, _match, checks[:half])
     rest = _match(checks[half:])

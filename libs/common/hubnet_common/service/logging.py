@@ -4,7 +4,7 @@ libraries (aiokafka, FastStream, uvicorn) go through the same renderer.
 
 Our own lines do not pass through the standard library's logging: a record, a handler and a
 formatter for each cost about 100 µs a line, and a service writes one line per message it
-processes (BENCHMARKS.md, "The log level")."""
+processes (BENCHMARKS.md, "Logging and signature checks")."""
 
 import logging
 import sys
@@ -19,6 +19,7 @@ SHARED: list[Processor] = [
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
+RENDER: list[Processor] = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer(ensure_ascii=False)]
 
 
 class _Line:
@@ -67,8 +68,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             structlog.processors.add_log_level,
             _add_logger_name,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
+            *RENDER,
         ],
         # A line below the level is a method that returns at once: nothing of it is built.
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
@@ -79,11 +79,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[_of_service(service), *SHARED],
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
-                structlog.processors.JSONRenderer(ensure_ascii=False),
-            ],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *RENDER],
         )
     )
     root = logging.getLogger()
