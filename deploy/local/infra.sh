@@ -377,6 +377,17 @@ kafka_ready() {
     [[ "$out" == *"$KAFKA_BOOTSTRAP (id: 1 "* ]]
 }
 
+# Why a broker that listens is not ready: its storage may have lost every SCRAM login
+# (docs/adr/0023-removed-logins.md).
+kafka_refusing() {
+    if tail -n 200 "$LOGS/kafka-server.log" 2>/dev/null | grep -q "Failed authentication.*invalid credentials"; then
+        printf ': it refuses the logins of %s and every user. Its storage has lost them; start it on fresh storage (topics and users are made again): make down && rm -rf %s && make up' \
+            "$KAFKA_ADMIN" "$KAFKA_DATA"
+    else
+        printf ' (see %s)' "$LOGS/kafka-server.log"
+    fi
+}
+
 # The Kafka command line tools' login as hubnet-admin (--command-config).
 kafka_admin_properties() {
     local admin_password
@@ -417,8 +428,7 @@ kafka_up() {
     while ! kafka_ready; do
         pid_matches "$pid" kafka.Kafka ||
             { tail -n 30 "$KAFKA_OUT" >&2; die "kafka exited during start (see $KAFKA_OUT, $LOGS/kafka-server.log)"; }
-        ((SECONDS - start < KAFKA_WAIT)) ||
-            die "kafka not ready after ${KAFKA_WAIT}s (see $LOGS/kafka-server.log)"
+        ((SECONDS - start < KAFKA_WAIT)) || die "kafka not ready after ${KAFKA_WAIT}s$(kafka_refusing)"
         sleep 1
     done
     log "kafka ready on $KAFKA_BOOTSTRAP (pid $pid) after $((SECONDS - start))s"

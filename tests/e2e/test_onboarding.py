@@ -12,7 +12,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError
 
+from hubnet_common.ops.local.credentials import login
 from hubnet_common.ops.local.identities import issuer, local_secret
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.ops.local.watch import TopicWatcher
@@ -62,7 +65,7 @@ def newcomer(services, kafka_bootstrap, tmp_path):
 
 @pytest.mark.timeout(400)  # four operator commands, each logging in to the broker and the identity provider
 async def test_a_partner_added_while_the_services_run_sends_its_first_referral_and_is_refused_once_suspended(
-    services, newcomer, kafka_bootstrap
+    services, newcomer, kafka_bootstrap, caplog
 ):
     dsns, _ = services
     partner_id, signing_key, sealing_key, hubnet = newcomer
@@ -118,8 +121,29 @@ async def test_a_partner_added_while_the_services_run_sends_its_first_referral_a
     assert isinstance(answer.body, CommandRejected) and answer.body.code == "partner-suspended"
     assert await rows(dsns["referrals"], "SELECT 1 FROM referrals WHERE id = $1", next_one.referral_id) == []
 
+    broker_login = login(f"partner-{partner_id}")  # the password file goes with the partner
     removed = await asyncio.to_thread(hubnet, "remove", partner_id)
     assert removed.returncode == 0, removed.stderr + removed.stdout
     assert "identity provider: partner-" in removed.stdout
     with pytest.raises(TokenRefused):  # its system gets no token any more
         await asyncio.to_thread(its_login().token)
+    caplog.clear()
+    assert await _refused(kafka_bootstrap, broker_login)  # nor a login to the broker
+    assert "SaslAuthenticationFailed" in caplog.text  # refused, not unreachable
+
+
+async def _refused(bootstrap: str, credentials: dict) -> bool:
+    """The broker takes up a changed login a moment later: True once it refuses this one (30 s at most)."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while asyncio.get_running_loop().time() < deadline:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, request_timeout_ms=5000, **credentials)
+        try:
+            await asyncio.wait_for(producer.start(), 10)
+        except KafkaConnectionError:
+            return True
+        except TimeoutError:
+            pass
+        finally:
+            await producer.stop()
+        await asyncio.sleep(0.5)
+    return False

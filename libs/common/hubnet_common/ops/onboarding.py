@@ -154,7 +154,7 @@ class Kafka:
             admin.close()
         if (directory := users_dir()) is not None:
             (directory / user).unlink(missing_ok=True)  # the local stack's copy of its password
-        say(f"Kafka user {user}: {removed} ACLs, its quotas and its credential removed")
+        say(f"Kafka user {user}: {removed} ACLs and its quotas removed, its login refused")
 
 
 # --- the identity provider ----------------------------------------------------------------------

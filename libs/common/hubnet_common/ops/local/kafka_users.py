@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import contextlib
 import re
+import secrets
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -37,7 +38,6 @@ from kafka.admin import (
     ResourcePattern,
     ResourcePatternFilter,
     ResourceType,
-    UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
 from kafka.protocol.admin.client_quotas import AlterClientQuotasRequest, DescribeClientQuotasRequest
@@ -247,14 +247,17 @@ def ensure_quota(admin: KafkaAdminClient, principal: Principal) -> bool:
 
 
 def drop_user(admin: KafkaAdminClient, user: str) -> int:
-    """Take a user off the broker: its ACLs, its quotas and its SCRAM credential; returns the ACLs removed."""
+    """Take a user off the broker: its ACLs, its quotas and its login; returns the ACLs removed.
+
+    The login is given a password nobody keeps instead of being deleted: a broker that replayed
+    such a deletion at a restart has refused every user's login (docs/adr/0023-removed-logins.md)."""
     doomed = {b for b in on_broker(admin) if b.user == user}
     _delete(admin, doomed)
     if quotas_on_broker(admin).get(user):
         ensure_quota(admin, Principal(user, "removed", ()))
     described = admin.describe_user_scram_credentials([user]).get(user, {})
     if not described.get("error") and described.get("credential_infos"):
-        admin.alter_user_scram_credentials([UserScramCredentialDeletion(user, MECHANISM)])
+        admin.alter_user_scram_credentials([UserScramCredentialUpsertion(user, MECHANISM, secrets.token_urlsafe(32))])
     return len(doomed)
 
 
