@@ -1,3 +1,4 @@
+import time
 import uuid
 
 import pytest
@@ -42,8 +43,11 @@ def test_header_that_is_not_utf8_is_refused():
 
 def test_uuid7_is_version_7_and_time_ordered():
     ids = [uuid7() for _ in range(200)]
-    assert all(uuid.UUID(i).version == 7 for i in ids)
+    assert all(uuid.UUID(i).version == 7 and uuid.UUID(i).variant == uuid.RFC_4122 for i in ids)
+    assert all(str(uuid.UUID(i)) == i for i in ids)  # the canonical lower-case text form
     assert [i[:13] for i in ids] == sorted(i[:13] for i in ids)  # the millisecond prefix never goes back
+    assert abs((uuid.UUID(ids[-1]).int >> 80) - time.time() * 1000) < 5000  # its first 48 bits are now, in ms
+    assert len({i[15:] for i in ids}) == len(ids)  # and the rest is random
 
 
 def test_partner_of_reads_only_partner_sources():

@@ -11,7 +11,6 @@ import os
 import re
 import secrets
 import time
-import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -34,11 +33,11 @@ class EnvelopeInvalid(ValueError):
 
 def uuid7() -> str:
     """A time-ordered UUID (RFC 9562 version 7): 48 bits of Unix milliseconds, then randomness."""
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (ms & ((1 << 48) - 1)) << 80 | (0x7 << 76) | ((rand >> 64) & 0x0FFF) << 64
-    value |= (0b10 << 62) | (rand & ((1 << 62) - 1))
-    return str(uuid.UUID(int=value))
+    ms = (time.time_ns() // 1_000_000) & 0xFFFF_FFFF_FFFF
+    rand = os.urandom(10)
+    # Written out as hex, not through uuid.UUID: the notifications service makes one per recipient.
+    h = (ms.to_bytes(6, "big") + bytes((0x70 | rand[0] & 0x0F, rand[1], 0x80 | rand[2] & 0x3F)) + rand[3:]).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def new_traceparent(trace_id: str | None = None) -> str:

@@ -7,6 +7,7 @@ A fact older than `notify_within` when it is read is news to nobody: its inbox e
 (the inbox is rebuilt whole from a replay) but no mail is sent and no webhook called.
 """
 
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -38,8 +39,9 @@ def notifier(
     async def notify(fact, envelope: Envelope, uow: UnitOfWork) -> None:
         telling = TELLINGS[type(fact)]
         fresh = datetime.now(UTC) - envelope.time <= notify_within
-        if not fresh:
-            # DEBUG: a replay reads millions of old facts, and their "processed" lines say enough.
+        # DEBUG: a replay reads millions of old facts, and their "processed" lines say enough.
+        # The level is asked first: formatting the time alone cost a replay 2-3 % (BENCHMARKS.md).
+        if not fresh and log.is_enabled_for(logging.DEBUG):
             log.debug("too old to send: inbox entries only", fact_time=envelope.time.isoformat())
         path = telling.case.path(fact)
         await _tell(uow, envelope, fact, telling, lambda partner_id: f"{base_of(partner_id)}{path}", fresh=fresh)
@@ -103,8 +105,9 @@ async def _webhook_calls(
 
 async def _names(uow: UnitOfWork, fact) -> Names:
     """Readable names from the directory copy; the id when the directory has not arrived yet."""
-    names = {}
+    names, fields = {}, type(fact).model_fields
     for name, (part, field) in NAMED.items():
-        if (id_ := getattr(fact, field, None)) is not None:
+        # Not getattr with a default: a field the fact lacks goes through pydantic's slow __getattr__.
+        if field in fields and (id_ := getattr(fact, field)) is not None:
             names[name] = getattr(await getattr(uow.directory, part)(id_), "name", id_)
     return Names(**names)
