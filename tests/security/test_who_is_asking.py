@@ -18,7 +18,7 @@ from hubnet_common.ops.local.identities import (
 )
 from hubnet_common.ops.local.partners import LocalPartnerClient
 from hubnet_common.sdk.messages.vocabulary import Purpose
-from tests.integration.conftest import eventually, rows
+from tests.integration.conftest import eventually, rows, until
 from tests.integration.identity_steps import (
     another_applications_token,
     forged_like,
@@ -55,6 +55,8 @@ async def served(new_database, kafka_bootstrap, mail_sink):
             return next((i for i in inbox["items"] if rid in i["subject"]), None) if status == 200 else None
 
         entry = await eventually(in_marias_inbox, what="the referral in Maria's inbox")
+        # The events service reads the directory on its own: its public feed knows a hub once it has.
+        await until(dsns["events"], "SELECT 1 FROM known_hubs WHERE id = 'hjallbo'")
         yield dsns, urls, rid, entry
 
 
