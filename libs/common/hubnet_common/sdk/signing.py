@@ -222,8 +222,7 @@ def check_signature(
 
 def signature_matches(public: PublicSigningKey, signature: bytes, form: bytes) -> bool:
     """Whether `signature` is `public`'s over `form` (a record's canonical form, or another signed
-    statement). libsodium runs without
-    the GIL here, so several threads can check at once."""
+    statement). libsodium runs without the GIL here, so several threads can check at once."""
     try:
         _verify_key(public.public_key).verify(form, signature)
     except (BadSignatureError, ValueError):
