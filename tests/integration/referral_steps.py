@@ -2,9 +2,14 @@
 
 from datetime import UTC, datetime, timedelta
 
+from aiokafka import TopicPartition
+
+from hubnet_common.ops.local.kafka_users import admin_login
 from hubnet_common.sdk.envelope import Envelope
+from hubnet_common.sdk.kafka import records_until_now
 from hubnet_common.sdk.keys import decode, read_key
 from hubnet_common.sdk.messages import referral_commands as c
+from hubnet_common.sdk.messages.directory import PartnerUpserted
 from hubnet_common.sdk.messages.directory_commands import UpdatePartner
 from hubnet_common.sdk.messages.referral_events import ReferralRequested
 from hubnet_common.sdk.messages.vocabulary import ConsentMethod, Purpose
@@ -16,8 +21,9 @@ from hubnet_common.sdk.participant import (
     seal_personnummer,
 )
 from hubnet_common.sdk.sealing import new_data_key, open_data_key, seal_with_data_key
+from hubnet_common.sdk.topics import DIRECTORY, on_broker
 from hubnet_common.service.settings import Settings
-from tests.integration.conftest import rows, until
+from tests.integration.conftest import eventually, rows, until
 
 NUMBER = "19900101-0017"  # the tests' resident (a valid check digit, no real person)
 # What concerns a resident travels sealed under their data key; these tests never open it.
@@ -58,14 +64,34 @@ async def publish_encryption_key(client, partner: str) -> None:
 
 
 async def key_known_to_notifications(notifications_dsn: str, partner: str) -> None:
-    """Until the notifications service's directory copy has the partner's own X25519 key. Not just
-    any key: another test may have left one of its own there, and what is sealed to it then
-    cannot be opened."""
-    public = read_key(Settings().keys_dir / f"partner-{partner}.x25519.pub")
-    await until(
-        notifications_dsn,
-        f"SELECT 1 FROM known_partners WHERE id = '{partner}' AND encryption_public_key = '{public}'",
+    """Until the notifications service's directory copy has the partner's own X25519 key, from the
+    partner's latest entry on directory.v1. Not a row that merely matches: a fresh copy replays
+    the session's whole topic, so it can hold the key from an early entry that later entries of
+    other tests still overwrite."""
+    settings = Settings()
+    public = read_key(settings.keys_dir / f"partner-{partner}.x25519.pub")
+    latest = await eventually(
+        lambda: _latest_entry_with_key(settings, partner, public), every=0.5, what=f"{partner}'s key on directory.v1"
     )
+    await until(notifications_dsn, f"SELECT 1 FROM inbox WHERE ce_id = '{latest}'")
+    assert await rows(
+        notifications_dsn, "SELECT 1 FROM known_partners WHERE id = $1 AND encryption_public_key = $2", partner, public
+    ), f"the notifications service kept another key for {partner}"
+
+
+async def _latest_entry_with_key(settings: Settings, partner: str, public: str) -> str | None:
+    """The ce_id of the partner's latest directory entry, when it gives that key."""
+    topic = on_broker(DIRECTORY.name, settings.topic_prefix)
+    partitions = [TopicPartition(topic, p) for p in range(DIRECTORY.partitions)]
+    entries = [
+        (dict(r.headers), PartnerUpserted.model_validate_json(r.value))
+        for r in await records_until_now(settings.kafka_bootstrap, partitions, **admin_login())
+        if dict(r.headers).get("ce_type") == PartnerUpserted.ce_type.encode()
+    ]
+    mine = [(headers, fact) for headers, fact in entries if fact.partner_id == partner]
+    if mine and mine[-1][1].encryption_public_key == public:
+        return mine[-1][0]["ce_id"].decode()
+    return None
 
 
 async def data_key_of(referrals_dsn: str, participant_ref: str, holder: str = "bostadsbolaget") -> bytes:
