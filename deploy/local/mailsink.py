@@ -10,11 +10,13 @@ time and are unique:
 Each file is the message exactly as received, preceded by three envelope
 headers: ``X-Peer``, ``X-MailFrom`` and ``X-RcptTo`` (comma separated). Files
 are written to a hidden temporary name and renamed, so a reader never sees a
-partial mail. One log line per mail goes to stderr.
+partial mail. One log line per mail goes to stderr. With ``--answer-after``
+each message is stored and answered only that many seconds after its last byte,
+as a slow mail server's are (tests stop a sender while its mails are in flight).
 
 Usage (runs until SIGTERM or SIGINT):
 
-    python deploy/local/mailsink.py [--host 127.0.0.1] [--port 2525] [--mail-dir .local/mail]
+    python deploy/local/mailsink.py [--host 127.0.0.1] [--port 2525] [--mail-dir .local/mail] [--answer-after 0]
 
 Defaults come from HUBNET_SMTP_HOST, HUBNET_SMTP_PORT and HUBNET_MAIL_DIR.
 Needs ``aiosmtpd``.
@@ -41,8 +43,8 @@ log = logging.getLogger("mailsink")
 class MailDirHandler:
     """aiosmtpd handler writing each accepted message to its own file."""
 
-    def __init__(self, mail_dir: Path) -> None:
-        self.mail_dir = mail_dir
+    def __init__(self, mail_dir: Path, answer_after: float = 0.0) -> None:
+        self.mail_dir, self.answer_after = mail_dir, answer_after
         self._seq = itertools.count(1)
 
     async def handle_RCPT(
@@ -52,6 +54,8 @@ class MailDirHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.answer_after:
+            await asyncio.sleep(self.answer_after)
         body = envelope.original_content or b""
         if isinstance(body, str):
             body = body.encode("utf-8", "surrogateescape")
@@ -99,11 +103,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default=os.environ.get("HUBNET_SMTP_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("HUBNET_SMTP_PORT", "2525")))
     parser.add_argument("--mail-dir", type=Path, default=Path(os.environ.get("HUBNET_MAIL_DIR", ".local/mail")))
+    parser.add_argument(
+        "--answer-after", type=float, default=0.0, help="seconds before a message is stored and answered"
+    )
     return parser.parse_args(argv)
 
 
-async def serve(host: str, port: int, mail_dir: Path) -> None:
-    handler = MailDirHandler(mail_dir)
+async def serve(host: str, port: int, mail_dir: Path, answer_after: float = 0.0) -> None:
+    handler = MailDirHandler(mail_dir, answer_after)
 
     def factory() -> SMTP:
         return SMTP(
@@ -143,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("mail.log").setLevel(logging.ERROR)
     mail_dir: Path = args.mail_dir.resolve()
     mail_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(serve(args.host, args.port, mail_dir))
+    asyncio.run(serve(args.host, args.port, mail_dir, args.answer_after))
     return 0
 
 

@@ -99,6 +99,7 @@ def spec(
         ),
         accepted,
         handovers,
+        batch=settings.delivery_batch,
         lease=timedelta(seconds=settings.delivery_lease_seconds),
     )
 

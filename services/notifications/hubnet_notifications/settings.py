@@ -36,6 +36,8 @@ class NotificationSettings(Settings):
     # A batch of deliveries is leased to one worker for this long: long enough to send it and record
     # the outcome through a short database outage; a killed worker's batch is retried after it.
     delivery_lease_seconds: float = 30.0
+    # How many due mails and webhooks one pass of the delivery worker sends at once.
+    delivery_batch: int = Field(default=100, ge=1)
     digest_at: time = time(7, 30)  # local time (Europe/Stockholm) of the daily digest
     digest_check_seconds: float = 30.0
     # A fact older than this when it is read (a replay from the beginning of a topic, a rebuilt

@@ -131,8 +131,9 @@ async def test_a_webhook_that_is_gone_fails_for_good_and_says_so(notifications, 
 class OwnSink:
     """An SMTP sink of a test's own (other instances in this module mail the session's sink)."""
 
-    def __init__(self, tmp_path) -> None:
+    def __init__(self, tmp_path, *options: str) -> None:
         self.port, self.mail_dir, self.process = free_port(), tmp_path / "mail", None
+        self.options = options
         self.mail_dir.mkdir()
 
     def start(self) -> None:
@@ -144,6 +145,7 @@ class OwnSink:
                 str(self.port),
                 "--mail-dir",
                 str(self.mail_dir),
+                *self.options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -249,9 +251,11 @@ async def test_a_daily_digest_goes_out_once_a_day_whatever_the_restarts(
 
 
 async def test_a_restart_mid_delivery_sends_no_mail_twice(new_database, kafka_bootstrap, tmp_path):
-    dsn, sink = await new_database("notifications"), OwnSink(tmp_path)
+    # Ten mails at a time, each answered half a second after it was sent: the first ten are in
+    # when the service is stopped, and most of the rest not yet sent.
+    dsn, sink = await new_database("notifications"), OwnSink(tmp_path, "--answer-after", "0.5")
     sink.start()
-    settings = settings_for(dsn, kafka_bootstrap, sink.port, graceful_timeout=10.0)
+    settings = settings_for(dsn, kafka_bootstrap, sink.port, graceful_timeout=10.0, delivery_batch=10)
     facts = [requested() for _ in range(40)]
     try:
         async with running(bootstrap.spec(settings), settings):
