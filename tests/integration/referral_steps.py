@@ -84,13 +84,13 @@ async def _latest_entry_with_key(settings: Settings, partner: str, public: str) 
     topic = on_broker(DIRECTORY.name, settings.topic_prefix)
     partitions = [TopicPartition(topic, p) for p in range(DIRECTORY.partitions)]
     entries = [
-        (dict(r.headers), PartnerUpserted.model_validate_json(r.value))
+        (envelope.id, PartnerUpserted.model_validate_json(r.value))
         for r in await records_until_now(settings.kafka_bootstrap, partitions, **admin_login())
-        if dict(r.headers).get("ce_type") == PartnerUpserted.ce_type.encode()
+        if (envelope := Envelope.from_headers(r.headers)).type == PartnerUpserted.ce_type
     ]
-    mine = [(headers, fact) for headers, fact in entries if fact.partner_id == partner]
+    mine = [(ce_id, fact) for ce_id, fact in entries if fact.partner_id == partner]
     if mine and mine[-1][1].encryption_public_key == public:
-        return mine[-1][0]["ce_id"].decode()
+        return mine[-1][0]
     return None
 
 
